@@ -1,0 +1,49 @@
+package analytics
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+)
+
+// Store is Faultline's ClickHouse connection.
+type Store struct {
+	conn driver.Conn
+	log  *slog.Logger
+}
+
+// Open connects to ClickHouse at a URL such as clickhouse://host:9000/db and
+// checks that it answers.
+func Open(ctx context.Context, url string, log *slog.Logger) (*Store, error) {
+	if url == "" {
+		return nil, errors.New("no ClickHouse URL set (FAULTLINE_CLICKHOUSE_URL)")
+	}
+	opts, err := clickhouse.ParseDSN(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse ClickHouse URL: %w", err)
+	}
+	opts.DialTimeout = 5 * time.Second
+	opts.MaxOpenConns = 16
+	conn, err := clickhouse.Open(opts)
+	if err != nil {
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := conn.Ping(pingCtx); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("connect to %v: %w", opts.Addr, err)
+	}
+	return &Store{conn: conn, log: log}, nil
+}
+
+// Close closes the connection pool.
+func (s *Store) Close() error { return s.conn.Close() }
+
+// Ping checks that ClickHouse answers.
+func (s *Store) Ping(ctx context.Context) error { return s.conn.Ping(ctx) }

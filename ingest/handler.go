@@ -1,0 +1,259 @@
+package ingest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/faultline/faultline/ingest/event"
+	"github.com/faultline/faultline/ingest/queue"
+	"github.com/gofiber/fiber/v2"
+	"github.com/segmentio/kafka-go"
+)
+
+// Producer is where accepted items go; *kafka.Writer is one.
+type Producer interface {
+	WriteMessages(ctx context.Context, msgs ...kafka.Message) error
+}
+
+// Limits bound what one request may cost. The defaults follow Relay's.
+type Limits struct {
+	MaxEnvelopeBytes int64 // decompressed envelope or store body
+	MaxEventBytes    int64 // one event item
+	ProduceTimeout   time.Duration
+}
+
+// DefaultLimits are the limits used when none are given.
+var DefaultLimits = Limits{MaxEnvelopeBytes: 20 << 20, MaxEventBytes: 1 << 20, ProduceTimeout: 10 * time.Second}
+
+// Handler serves the ingest endpoints.
+type Handler struct {
+	keys     *keyCache
+	producer Producer
+	limits   Limits
+	log      *slog.Logger
+}
+
+// NewHandler returns ingest's HTTP handler.
+func NewHandler(keys KeyLookup, producer Producer, limits Limits, log *slog.Logger) *Handler {
+	return &Handler{keys: newKeyCache(keys, 30*time.Second, 100_000), producer: producer, limits: limits, log: log}
+}
+
+// Register mounts the ingest routes, with and without the trailing slash.
+func (h *Handler) Register(r fiber.Router) {
+	for _, p := range []string{"/api/:project_id/envelope", "/api/:project_id/store"} {
+		r.Options(p, h.preflight)
+		r.Options(p+"/", h.preflight)
+	}
+	r.Post("/api/:project_id/envelope", h.envelope)
+	r.Post("/api/:project_id/envelope/", h.envelope)
+	r.Post("/api/:project_id/store", h.store)
+	r.Post("/api/:project_id/store/", h.store)
+}
+
+// preflight answers browsers' CORS preflight for the ingest endpoints.
+func (h *Handler) preflight(c *fiber.Ctx) error {
+	allowOrigin(c)
+	c.Set("Access-Control-Allow-Methods", "POST, OPTIONS")
+	c.Set("Access-Control-Allow-Headers", "Content-Type, Content-Encoding, X-Sentry-Auth, Authorization, sentry-trace, baggage")
+	c.Set("Access-Control-Max-Age", "3600")
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func allowOrigin(c *fiber.Ctx) {
+	c.Set("Access-Control-Allow-Origin", "*")
+	c.Set("Access-Control-Expose-Headers", "X-Sentry-Error, X-Sentry-Rate-Limits, Retry-After")
+}
+
+func (h *Handler) envelope(c *fiber.Ctx) error {
+	allowOrigin(c)
+	pathProject, err := projectParam(c)
+	if err != nil {
+		return err
+	}
+	body, err := h.body(c)
+	if err != nil {
+		return err
+	}
+	header, items, err := parseEnvelope(body)
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	key := requestKey(c)
+	if key == "" {
+		key, _ = dsnKey(header.DSN)
+	}
+	projectID, err := h.authorize(c.Context(), key, pathProject)
+	if err != nil {
+		return err
+	}
+	received := time.Now().UTC()
+	var records []queue.Record
+	eventID := ""
+	for i, it := range items {
+		if it.Type != "event" {
+			// Other item types (transactions, sessions, attachments, ...) are
+			// accepted and not stored yet.
+			continue
+		}
+		if eventID != "" {
+			return fiber.NewError(fiber.StatusBadRequest, "envelope holds more than one event item")
+		}
+		if int64(len(it.payload)) > h.limits.MaxEventBytes {
+			return fiber.NewError(fiber.StatusRequestEntityTooLarge,
+				fmt.Sprintf("event item is %d bytes; the limit is %d", len(it.payload), h.limits.MaxEventBytes))
+		}
+		if !json.Valid(it.payload) {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("item %d (event): payload is not valid JSON", i+1))
+		}
+		eventID, err = resolveEventID(header.EventID)
+		if err != nil {
+			return err
+		}
+		records = append(records, queue.Record{ProjectID: projectID, EventID: eventID, ItemType: it.Type, Received: received, Payload: it.payload})
+	}
+	if err := h.produce(c.Context(), records); err != nil {
+		return err
+	}
+	if eventID == "" {
+		return c.JSON(fiber.Map{})
+	}
+	return c.JSON(fiber.Map{"id": eventID})
+}
+
+// store takes the legacy single-event endpoint's body: one event as JSON.
+func (h *Handler) store(c *fiber.Ctx) error {
+	allowOrigin(c)
+	pathProject, err := projectParam(c)
+	if err != nil {
+		return err
+	}
+	body, err := h.body(c)
+	if err != nil {
+		return err
+	}
+	if int64(len(body)) > h.limits.MaxEventBytes {
+		return fiber.NewError(fiber.StatusRequestEntityTooLarge,
+			fmt.Sprintf("event is %d bytes; the limit is %d", len(body), h.limits.MaxEventBytes))
+	}
+	var head struct {
+		EventID json.RawMessage `json:"event_id"`
+	}
+	if err := json.Unmarshal(body, &head); err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, "event is not a valid JSON object")
+	}
+	projectID, err := h.authorize(c.Context(), requestKey(c), pathProject)
+	if err != nil {
+		return err
+	}
+	var rawID string
+	_ = json.Unmarshal(head.EventID, &rawID)
+	eventID, err := resolveEventID(rawID)
+	if err != nil {
+		return err
+	}
+	rec := queue.Record{ProjectID: projectID, EventID: eventID, ItemType: "event", Received: time.Now().UTC(), Payload: body}
+	if err := h.produce(c.Context(), []queue.Record{rec}); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"id": eventID})
+}
+
+func projectParam(c *fiber.Ctx) (int64, error) {
+	id, err := strconv.ParseInt(c.Params("project_id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("project id %q in the URL is not a number", c.Params("project_id")))
+	}
+	return id, nil
+}
+
+// body reads the raw request body and undoes its Content-Encoding under the
+// envelope limit. fiber's own Body() would inflate without a limit.
+func (h *Handler) body(c *fiber.Ctx) ([]byte, error) {
+	body, err := decode(c.BodyRaw(), c.Get(fiber.HeaderContentEncoding), h.limits.MaxEnvelopeBytes)
+	switch {
+	case errors.Is(err, errTooLarge):
+		return nil, fiber.NewError(fiber.StatusRequestEntityTooLarge,
+			fmt.Sprintf("body is larger than %d bytes once decompressed", h.limits.MaxEnvelopeBytes))
+	case err != nil:
+		return nil, fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	return body, nil
+}
+
+// requestKey finds the DSN key in X-Sentry-Auth, Authorization or the
+// sentry_key query parameter.
+func requestKey(c *fiber.Ctx) string {
+	if k := authKey(c.Get("X-Sentry-Auth")); k != "" {
+		return k
+	}
+	if k := authKey(c.Get(fiber.HeaderAuthorization)); k != "" {
+		return k
+	}
+	return c.Query("sentry_key")
+}
+
+func (h *Handler) authorize(ctx context.Context, key string, pathProject int64) (int64, error) {
+	if key == "" {
+		return 0, fiber.NewError(fiber.StatusUnauthorized,
+			"missing DSN key: send it in X-Sentry-Auth, the sentry_key query parameter or the envelope header's dsn")
+	}
+	k, err := h.keys.get(ctx, key)
+	if err != nil {
+		h.log.Error("DSN key lookup failed", "err", err)
+		return 0, unavailable("DSN keys cannot be checked right now")
+	}
+	switch {
+	case k.unknown:
+		return 0, fiber.NewError(fiber.StatusUnauthorized, "unknown DSN key")
+	case !k.active:
+		return 0, fiber.NewError(fiber.StatusForbidden, "DSN key is disabled")
+	case k.projectID != pathProject:
+		return 0, fiber.NewError(fiber.StatusForbidden,
+			fmt.Sprintf("DSN key does not belong to project %d", pathProject))
+	}
+	return k.projectID, nil
+}
+
+// resolveEventID normalizes the client's event id, or makes one up when the
+// client sent none.
+func resolveEventID(raw string) (string, error) {
+	if raw == "" {
+		b := make([]byte, 16)
+		_, _ = rand.Read(b)
+		return hex.EncodeToString(b), nil
+	}
+	id, ok := event.NormalizeID(raw)
+	if !ok {
+		return "", fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("event_id %q is not a UUID", raw))
+	}
+	return id, nil
+}
+
+// produce writes the records and returns once the broker acknowledged them.
+func (h *Handler) produce(ctx context.Context, records []queue.Record) error {
+	if len(records) == 0 {
+		return nil
+	}
+	msgs := make([]kafka.Message, len(records))
+	for i, r := range records {
+		msgs[i] = r.Message()
+	}
+	ctx, cancel := context.WithTimeout(ctx, h.limits.ProduceTimeout)
+	defer cancel()
+	if err := h.producer.WriteMessages(ctx, msgs...); err != nil {
+		h.log.Error("produce to Kafka failed", "err", err, "items", len(msgs))
+		return unavailable("the event queue is unavailable; retry later")
+	}
+	return nil
+}
+
+func unavailable(msg string) error {
+	return &fiber.Error{Code: fiber.StatusServiceUnavailable, Message: msg}
+}

@@ -1,0 +1,64 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+)
+
+// ErrUnknownKey is what a KeyLookup returns for a key that does not exist.
+var ErrUnknownKey = errors.New("unknown DSN key")
+
+// KeyLookup resolves a DSN's public key to its project.
+type KeyLookup interface {
+	LookupKey(ctx context.Context, publicKey string) (projectID int64, active bool, err error)
+}
+
+type cachedKey struct {
+	projectID int64
+	active    bool
+	unknown   bool
+	expires   time.Time
+}
+
+// keyCache keeps lookups for a short while so that ingest does not ask the
+// database on every request. It is bounded: when full it starts over.
+type keyCache struct {
+	lookup KeyLookup
+	ttl    time.Duration
+	max    int
+
+	mu      sync.Mutex
+	entries map[string]cachedKey
+}
+
+func newKeyCache(lookup KeyLookup, ttl time.Duration, max int) *keyCache {
+	return &keyCache{lookup: lookup, ttl: ttl, max: max, entries: map[string]cachedKey{}}
+}
+
+func (c *keyCache) get(ctx context.Context, key string) (cachedKey, error) {
+	now := time.Now()
+	c.mu.Lock()
+	e, ok := c.entries[key]
+	c.mu.Unlock()
+	if ok && now.Before(e.expires) {
+		return e, nil
+	}
+	pid, active, err := c.lookup.LookupKey(ctx, key)
+	switch {
+	case errors.Is(err, ErrUnknownKey):
+		e = cachedKey{unknown: true, expires: now.Add(c.ttl / 4)}
+	case err != nil:
+		return cachedKey{}, err
+	default:
+		e = cachedKey{projectID: pid, active: active, expires: now.Add(c.ttl)}
+	}
+	c.mu.Lock()
+	if len(c.entries) >= c.max {
+		c.entries = map[string]cachedKey{}
+	}
+	c.entries[key] = e
+	c.mu.Unlock()
+	return e, nil
+}

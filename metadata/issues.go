@@ -1,0 +1,231 @@
+package metadata
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// GroupedEvent is one processed event as the issue store needs it.
+type GroupedEvent struct {
+	EventID     string // 32 lowercase hex digits
+	Fingerprint string // hex SHA-256 of the grouping fingerprint
+	Title       string
+	Culprit     string
+	Level       string
+	Type        string
+	Metadata    map[string]string
+	Timestamp   time.Time
+}
+
+// Issue is the aggregate state of one group of events.
+type Issue struct {
+	ID          int64
+	ProjectID   int64
+	ProjectSlug string
+	OrgSlug     string
+	ShortID     int64
+	Title       string
+	Culprit     string
+	Level       string
+	Type        string
+	Metadata    map[string]string
+	Status      string
+	FirstSeen   time.Time
+	LastSeen    time.Time
+	TimesSeen   int64
+}
+
+// RecordEvents groups a project's batch of events into issues in one
+// transaction: it creates the issues that do not exist yet and counts each
+// event that was not counted before, so replaying a batch after a crash
+// changes nothing. It returns the issue id of every event, in order.
+func (db *DB) RecordEvents(ctx context.Context, projectID int64, events []GroupedEvent) ([]int64, error) {
+	issueIDs := make([]int64, len(events))
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		byFingerprint, err := ensureIssues(ctx, tx, projectID, events)
+		if err != nil {
+			return err
+		}
+		eventIDs := make([]string, len(events))
+		for i, e := range events {
+			issueIDs[i] = byFingerprint[e.Fingerprint]
+			eventIDs[i] = e.EventID
+		}
+		rows, err := tx.Query(ctx, `
+			INSERT INTO processed_events (project_id, event_id, issue_id)
+			SELECT $1, e, i FROM unnest($2::uuid[], $3::bigint[]) AS u(e, i)
+			ON CONFLICT DO NOTHING
+			RETURNING replace(event_id::text, '-', '')`, projectID, eventIDs, issueIDs)
+		if err != nil {
+			return fmt.Errorf("record processed events: %w", err)
+		}
+		fresh, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return fmt.Errorf("record processed events: %w", err)
+		}
+		return countEvents(ctx, tx, events, issueIDs, fresh)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return issueIDs, nil
+}
+
+// ensureIssues returns the issue id of every fingerprint in events, creating
+// the missing issues from the first event that carries their fingerprint.
+func ensureIssues(ctx context.Context, tx pgx.Tx, projectID int64, events []GroupedEvent) (map[string]int64, error) {
+	var fingerprints []string
+	first := map[string]GroupedEvent{}
+	for _, e := range events {
+		if _, ok := first[e.Fingerprint]; !ok {
+			first[e.Fingerprint] = e
+			fingerprints = append(fingerprints, e.Fingerprint)
+		}
+	}
+	ids := make(map[string]int64, len(fingerprints))
+	rows, err := tx.Query(ctx, `SELECT fingerprint, id FROM issues WHERE project_id = $1 AND fingerprint = ANY($2)`,
+		projectID, fingerprints)
+	if err != nil {
+		return nil, fmt.Errorf("find issues: %w", err)
+	}
+	for rows.Next() {
+		var fp string
+		var id int64
+		if err := rows.Scan(&fp, &id); err != nil {
+			return nil, fmt.Errorf("find issues: %w", err)
+		}
+		ids[fp] = id
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find issues: %w", err)
+	}
+	for _, fp := range fingerprints {
+		if _, ok := ids[fp]; ok {
+			continue
+		}
+		e := first[fp]
+		meta, _ := json.Marshal(e.Metadata)
+		var id int64
+		// Incrementing the project's counter also locks its row, so two workers
+		// creating the same issue at once are serialised here.
+		err := tx.QueryRow(ctx, `
+			WITH c AS (UPDATE projects SET issue_counter = issue_counter + 1 WHERE id = $1 RETURNING issue_counter)
+			INSERT INTO issues (project_id, short_id, fingerprint, title, culprit, level, type, metadata, first_seen, last_seen)
+			SELECT $1, c.issue_counter, $2, $3, $4, $5, $6, $7, $8, $8 FROM c
+			ON CONFLICT (project_id, fingerprint) DO UPDATE SET fingerprint = EXCLUDED.fingerprint
+			RETURNING id`, projectID, fp, e.Title, e.Culprit, e.Level, e.Type, meta, e.Timestamp).Scan(&id)
+		if err != nil {
+			return nil, fmt.Errorf("create issue: %w", notFound(err))
+		}
+		ids[fp] = id
+	}
+	return ids, nil
+}
+
+// countEvents adds the fresh events to their issues' counters and seen times
+// and takes title, culprit and level from each issue's newest fresh event.
+func countEvents(ctx context.Context, tx pgx.Tx, events []GroupedEvent, issueIDs []int64, fresh []string) error {
+	if len(fresh) == 0 {
+		return nil
+	}
+	isFresh := make(map[string]bool, len(fresh))
+	for _, id := range fresh {
+		isFresh[id] = true
+	}
+	type agg struct {
+		n           int64
+		first, last time.Time
+		newest      GroupedEvent
+	}
+	byIssue := map[int64]*agg{}
+	var order []int64
+	for i, e := range events {
+		if !isFresh[e.EventID] {
+			continue
+		}
+		isFresh[e.EventID] = false // an id twice in one batch counts once
+		a := byIssue[issueIDs[i]]
+		if a == nil {
+			a = &agg{first: e.Timestamp, last: e.Timestamp, newest: e}
+			byIssue[issueIDs[i]] = a
+			order = append(order, issueIDs[i])
+		}
+		a.n++
+		if e.Timestamp.Before(a.first) {
+			a.first = e.Timestamp
+		}
+		if !e.Timestamp.Before(a.last) {
+			a.last, a.newest = e.Timestamp, e
+		}
+	}
+	n := len(order)
+	ids, counts := make([]int64, n), make([]int64, n)
+	firsts, lasts := make([]time.Time, n), make([]time.Time, n)
+	titles, culprits, levels := make([]string, n), make([]string, n), make([]string, n)
+	for i, id := range order {
+		a := byIssue[id]
+		ids[i], counts[i], firsts[i], lasts[i] = id, a.n, a.first, a.last
+		titles[i], culprits[i], levels[i] = a.newest.Title, a.newest.Culprit, a.newest.Level
+	}
+	_, err := tx.Exec(ctx, `
+		UPDATE issues SET
+			times_seen = times_seen + u.n,
+			first_seen = LEAST(first_seen, u.f),
+			last_seen = GREATEST(last_seen, u.l),
+			title = CASE WHEN u.l >= last_seen THEN u.t ELSE title END,
+			culprit = CASE WHEN u.l >= last_seen THEN u.c ELSE culprit END,
+			level = CASE WHEN u.l >= last_seen THEN u.v ELSE level END
+		FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::text[], $7::text[])
+			AS u(id, n, f, l, t, c, v)
+		WHERE issues.id = u.id`, ids, counts, firsts, lasts, titles, culprits, levels)
+	if err != nil {
+		return fmt.Errorf("count events: %w", err)
+	}
+	return nil
+}
+
+const issueColumns = `i.id, i.project_id, p.slug, o.slug, i.short_id, i.title, i.culprit, i.level, i.type,
+	i.metadata, i.status, i.first_seen, i.last_seen, i.times_seen`
+
+func scanIssue(row pgx.Row) (Issue, error) {
+	var is Issue
+	err := row.Scan(&is.ID, &is.ProjectID, &is.ProjectSlug, &is.OrgSlug, &is.ShortID, &is.Title, &is.Culprit,
+		&is.Level, &is.Type, &is.Metadata, &is.Status, &is.FirstSeen, &is.LastSeen, &is.TimesSeen)
+	return is, err
+}
+
+// ListIssues returns a project's issues, most recently seen first.
+func (db *DB) ListIssues(ctx context.Context, projectID int64, limit, offset int) ([]Issue, error) {
+	rows, err := db.pool.Query(ctx, `
+		SELECT `+issueColumns+`
+		FROM issues i JOIN projects p ON p.id = i.project_id JOIN organizations o ON o.id = p.organization_id
+		WHERE i.project_id = $1
+		ORDER BY i.last_seen DESC, i.id DESC
+		LIMIT $2 OFFSET $3`, projectID, limit, offset)
+	if err != nil {
+		return nil, fmt.Errorf("list issues: %w", err)
+	}
+	issues, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Issue, error) { return scanIssue(r) })
+	if err != nil {
+		return nil, fmt.Errorf("list issues: %w", err)
+	}
+	return issues, nil
+}
+
+// IssueForUser returns an issue that the user may see, or ErrNotFound: an
+// issue in another organization is indistinguishable from a missing one.
+func (db *DB) IssueForUser(ctx context.Context, userID, issueID int64) (Issue, error) {
+	is, err := scanIssue(db.pool.QueryRow(ctx, `
+		SELECT `+issueColumns+`
+		FROM issues i JOIN projects p ON p.id = i.project_id JOIN organizations o ON o.id = p.organization_id
+		JOIN organization_members m ON m.organization_id = o.id AND m.user_id = $1
+		WHERE i.id = $2`, userID, issueID))
+	if err != nil {
+		return is, fmt.Errorf("get issue %d: %w", issueID, notFound(err))
+	}
+	return is, nil
+}

@@ -1,0 +1,25 @@
+package metadata
+
+import (
+	"context"
+	"fmt"
+)
+
+// ProjectKey is a DSN key as ingest needs it.
+type ProjectKey struct {
+	PublicKey string
+	ProjectID int64
+	Active    bool
+}
+
+// LookupKey finds a DSN key by its public part. It returns ErrNotFound for an
+// unknown key.
+func (db *DB) LookupKey(ctx context.Context, publicKey string) (ProjectKey, error) {
+	k := ProjectKey{PublicKey: publicKey}
+	err := db.pool.QueryRow(ctx, `SELECT project_id, active FROM project_keys WHERE public_key = $1`, publicKey).
+		Scan(&k.ProjectID, &k.Active)
+	if err != nil {
+		return k, fmt.Errorf("look up DSN key: %w", notFound(err))
+	}
+	return k, nil
+}

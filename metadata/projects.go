@@ -1,0 +1,32 @@
+package metadata
+
+import (
+	"context"
+	"fmt"
+)
+
+// Project is a project with the slugs that name it.
+type Project struct {
+	ID       int64
+	OrgID    int64
+	OrgSlug  string
+	Slug     string
+	Name     string
+	Platform string
+}
+
+// ProjectForUser finds a project by its organization's slug and its own,
+// provided the user is a member of the organization; otherwise ErrNotFound.
+func (db *DB) ProjectForUser(ctx context.Context, userID int64, orgSlug, projectSlug string) (Project, error) {
+	var p Project
+	err := db.pool.QueryRow(ctx, `
+		SELECT p.id, o.id, o.slug, p.slug, p.name, p.platform
+		FROM projects p JOIN organizations o ON o.id = p.organization_id
+		JOIN organization_members m ON m.organization_id = o.id AND m.user_id = $1
+		WHERE o.slug = $2 AND p.slug = $3`, userID, orgSlug, projectSlug).
+		Scan(&p.ID, &p.OrgID, &p.OrgSlug, &p.Slug, &p.Name, &p.Platform)
+	if err != nil {
+		return p, fmt.Errorf("get project %s/%s: %w", orgSlug, projectSlug, notFound(err))
+	}
+	return p, nil
+}
