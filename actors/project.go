@@ -1,0 +1,126 @@
+package actors
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/faultline/faultline/analytics"
+	"github.com/faultline/faultline/ingest/event"
+	"github.com/faultline/faultline/ingest/queue"
+	"github.com/faultline/faultline/metadata"
+)
+
+// IssueStore groups events into issues; *metadata.DB is one.
+type IssueStore interface {
+	RecordEvents(ctx context.Context, projectID int64, events []metadata.GroupedEvent) ([]int64, error)
+}
+
+// groupBatch asks a project actor to group its share of a consumer batch.
+type groupBatch struct {
+	ctx     context.Context
+	records []queue.Record
+}
+
+// rejected is a record that can never be processed, bound for the
+// dead-letter topic.
+type rejected struct {
+	index  int // into groupBatch.records
+	reason error
+}
+
+// grouped is a project actor's answer: the rows to store, the records it
+// rejected, or the error that stopped it (the consumer then retries).
+type grouped struct {
+	rows     []analytics.EventRow
+	rejected []rejected
+	err      error
+}
+
+// projectActor owns one project's grouping. Kafka keys records by project,
+// so one actor sees its project's events in order; actors of different
+// projects run in parallel.
+type projectActor struct {
+	projectID int64
+	issues    IssueStore
+	log       *slog.Logger
+}
+
+func (a *projectActor) Receive(c actor.Context) {
+	if msg, ok := c.Message().(*groupBatch); ok {
+		c.Respond(a.group(msg.ctx, msg.records))
+	}
+}
+
+func (a *projectActor) group(ctx context.Context, records []queue.Record) *grouped {
+	out := &grouped{}
+	var events []metadata.GroupedEvent
+	var parsed []*event.Event
+	var payloads [][]byte
+	for i, r := range records {
+		e, g, payload, err := normalize(r)
+		if err != nil {
+			out.rejected = append(out.rejected, rejected{index: i, reason: err})
+			continue
+		}
+		parsed = append(parsed, e)
+		payloads = append(payloads, payload)
+		events = append(events, metadata.GroupedEvent{
+			EventID: e.EventID, Fingerprint: g.Fingerprint, Title: g.Title, Culprit: g.Culprit,
+			Level: e.Level, Type: g.Type, Metadata: g.Metadata, Timestamp: e.Timestamp,
+		})
+	}
+	if len(events) == 0 {
+		return out
+	}
+	issueIDs, err := a.issues.RecordEvents(ctx, a.projectID, events)
+	if err != nil {
+		out.err = fmt.Errorf("project %d: %w", a.projectID, err)
+		return out
+	}
+	out.rows = make([]analytics.EventRow, len(parsed))
+	for i, e := range parsed {
+		out.rows[i] = eventRow(a.projectID, issueIDs[i], e, events[i], payloads[i])
+	}
+	return out
+}
+
+// normalize parses one record. A panic in the parser becomes a rejection, so
+// one hostile event cannot stall its partition.
+func normalize(r queue.Record) (e *event.Event, g event.Grouping, payload []byte, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("event %s crashed the parser: %v", r.EventID, p)
+		}
+	}()
+	if r.ItemType != "event" {
+		return nil, g, nil, fmt.Errorf("item type %q is not handled by the event workers", r.ItemType)
+	}
+	e, err = event.Parse(r.Payload, r.EventID, r.Received)
+	if err != nil {
+		return nil, g, nil, err
+	}
+	g = event.Group(e)
+	payload, err = json.Marshal(e)
+	return e, g, payload, err
+}
+
+func eventRow(projectID, issueID int64, e *event.Event, ge metadata.GroupedEvent, payload []byte) analytics.EventRow {
+	row := analytics.EventRow{
+		ProjectID: uint64(projectID), IssueID: uint64(issueID), EventID: e.EventID,
+		Timestamp: e.Timestamp, Received: e.Received, Level: e.Level, Platform: e.Platform,
+		Environment: e.Environment, Release: e.Release, Transaction: e.Transaction,
+		Title: ge.Title, Message: e.Message, UserKey: e.User.Key(), Payload: payload,
+	}
+	for _, t := range e.Tags {
+		row.TagKeys = append(row.TagKeys, t.Key)
+		row.TagValues = append(row.TagValues, t.Value)
+	}
+	if row.Timestamp.IsZero() {
+		row.Timestamp = time.Now().UTC()
+	}
+	return row
+}

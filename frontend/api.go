@@ -1,0 +1,200 @@
+package frontend
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+
+	"github.com/faultline/faultline/analytics"
+	"github.com/faultline/faultline/metadata"
+	"github.com/gofiber/fiber/v2"
+)
+
+// API serves /api/0/.
+type API struct {
+	db     *metadata.DB
+	events *analytics.Store
+	log    *slog.Logger
+}
+
+// NewAPI returns the /api/0/ handlers.
+func NewAPI(db *metadata.DB, events *analytics.Store, log *slog.Logger) *API {
+	return &API{db: db, events: events, log: log}
+}
+
+// Register mounts the API, the health endpoints and the dashboard page.
+func (a *API) Register(app *fiber.App, checks []Check) {
+	app.Get("/.well-known/healthz", healthz(checks))
+	app.Get("/_health/", healthz(checks))
+	app.Get("/_health", healthz(checks))
+	app.Get("/", dashboard)
+
+	api := app.Group("/api/0", a.authenticate)
+	api.Get("/", a.root)
+	api.Get("/projects/:org/:project/issues/", a.projectIssues)
+	api.Get("/issues/:id/", a.issue)
+	api.Get("/issues/:id/events/", a.issueEvents)
+	api.Get("/issues/:id/events/latest/", a.latestEvent)
+	api.Use(func(c *fiber.Ctx) error {
+		return fiber.NewError(fiber.StatusNotFound, "no API route "+c.Method()+" "+c.Path())
+	})
+}
+
+const principalKey = "principal"
+
+// authenticate requires "Authorization: Bearer <token>" on every API route.
+func (a *API) authenticate(c *fiber.Ctx) error {
+	header := c.Get(fiber.HeaderAuthorization)
+	scheme, token, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "bearer") || strings.TrimSpace(token) == "" {
+		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="faultline"`)
+		return fiber.NewError(fiber.StatusUnauthorized, "authentication credentials were not provided: send Authorization: Bearer <token>")
+	}
+	p, err := a.db.Authenticate(c.Context(), strings.TrimSpace(token))
+	if errors.Is(err, metadata.ErrNotFound) {
+		return fiber.NewError(fiber.StatusUnauthorized, "invalid token")
+	}
+	if err != nil {
+		return err
+	}
+	c.Locals(principalKey, p)
+	return c.Next()
+}
+
+func principal(c *fiber.Ctx) metadata.Principal {
+	p, _ := c.Locals(principalKey).(metadata.Principal)
+	return p
+}
+
+// requireScope answers 403 unless the token holds scope.
+func requireScope(c *fiber.Ctx, scope string) error {
+	if !principal(c).HasScope(scope) {
+		return fiber.NewError(fiber.StatusForbidden, "this token lacks the "+scope+" scope")
+	}
+	return nil
+}
+
+func (a *API) root(c *fiber.Ctx) error {
+	p := principal(c)
+	return c.JSON(fiber.Map{
+		"version": "0",
+		"user":    fiber.Map{"id": itoa(p.UserID), "email": p.Email},
+		"auth":    fiber.Map{"scopes": p.Scopes},
+	})
+}
+
+func (a *API) projectIssues(c *fiber.Ctx) error {
+	if err := requireScope(c, "event:read"); err != nil {
+		return err
+	}
+	project, err := a.db.ProjectForUser(c.Context(), principal(c).UserID, c.Params("org"), c.Params("project"))
+	if errors.Is(err, metadata.ErrNotFound) {
+		return fiber.NewError(fiber.StatusNotFound, "project not found")
+	}
+	if err != nil {
+		return err
+	}
+	page, err := parsePage(c)
+	if err != nil {
+		return err
+	}
+	issues, err := a.db.ListIssues(c.Context(), project.ID, page.limit+1, page.offset)
+	if err != nil {
+		return err
+	}
+	more := len(issues) > page.limit
+	if more {
+		issues = issues[:page.limit]
+	}
+	users, err := a.userCounts(c.Context(), project.ID, issues)
+	if err != nil {
+		return err
+	}
+	out := make([]issueJSON, len(issues))
+	for i, is := range issues {
+		out[i] = newIssueJSON(is, project.Platform, users[uint64(is.ID)])
+	}
+	setLink(c, page, more)
+	return c.JSON(out)
+}
+
+func (a *API) userCounts(ctx context.Context, projectID int64, issues []metadata.Issue) (map[uint64]uint64, error) {
+	ids := make([]uint64, len(issues))
+	for i, is := range issues {
+		ids[i] = uint64(is.ID)
+	}
+	return a.events.IssueUserCounts(ctx, uint64(projectID), ids)
+}
+
+// loadIssue finds the issue in the URL among those the caller may see.
+func (a *API) loadIssue(c *fiber.Ctx) (metadata.Issue, error) {
+	if err := requireScope(c, "event:read"); err != nil {
+		return metadata.Issue{}, err
+	}
+	id, err := c.ParamsInt("id")
+	if err != nil || id <= 0 {
+		return metadata.Issue{}, fiber.NewError(fiber.StatusNotFound, "issue not found")
+	}
+	is, err := a.db.IssueForUser(c.Context(), principal(c).UserID, int64(id))
+	if errors.Is(err, metadata.ErrNotFound) {
+		return is, fiber.NewError(fiber.StatusNotFound, "issue not found")
+	}
+	return is, err
+}
+
+func (a *API) issue(c *fiber.Ctx) error {
+	is, err := a.loadIssue(c)
+	if err != nil {
+		return err
+	}
+	users, err := a.userCounts(c.Context(), is.ProjectID, []metadata.Issue{is})
+	if err != nil {
+		return err
+	}
+	return c.JSON(newIssueJSON(is, "", users[uint64(is.ID)]))
+}
+
+func (a *API) issueEvents(c *fiber.Ctx) error {
+	is, err := a.loadIssue(c)
+	if err != nil {
+		return err
+	}
+	page, err := parsePage(c)
+	if err != nil {
+		return err
+	}
+	rows, err := a.events.IssueEvents(c.Context(), uint64(is.ProjectID), uint64(is.ID), page.limit+1, page.offset)
+	if err != nil {
+		return err
+	}
+	more := len(rows) > page.limit
+	if more {
+		rows = rows[:page.limit]
+	}
+	out := make([]eventSummaryJSON, len(rows))
+	for i, r := range rows {
+		out[i] = newEventSummaryJSON(r)
+	}
+	setLink(c, page, more)
+	return c.JSON(out)
+}
+
+func (a *API) latestEvent(c *fiber.Ctx) error {
+	is, err := a.loadIssue(c)
+	if err != nil {
+		return err
+	}
+	rows, err := a.events.IssueEvents(c.Context(), uint64(is.ProjectID), uint64(is.ID), 1, 0)
+	if err != nil {
+		return err
+	}
+	if len(rows) == 0 {
+		return fiber.NewError(fiber.StatusNotFound, "this issue has no stored events")
+	}
+	ev, err := newEventJSON(rows[0], is)
+	if err != nil {
+		return err
+	}
+	return c.JSON(ev)
+}

@@ -1,0 +1,28 @@
+package frontend
+
+import (
+	"errors"
+	"log/slog"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// ErrorHandler is the fiber error handler for every route: errors become
+// JSON {"detail": "..."} with the status they carry. Errors that carry no
+// status are logged and answered with a bare 500, so internal error text
+// never reaches clients.
+func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
+	return func(c *fiber.Ctx, err error) error {
+		var fe *fiber.Error
+		if !errors.As(err, &fe) {
+			log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
+			fe = fiber.NewError(fiber.StatusInternalServerError, "internal server error")
+		}
+		if fe.Code == fiber.StatusServiceUnavailable || fe.Code == fiber.StatusTooManyRequests {
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(5))
+		}
+		c.Set("X-Sentry-Error", fe.Message)
+		return c.Status(fe.Code).JSON(fiber.Map{"detail": fe.Message})
+	}
+}

@@ -1,0 +1,245 @@
+package frontend
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/faultline/faultline/analytics"
+	"github.com/faultline/faultline/ingest/event"
+	"github.com/faultline/faultline/metadata"
+)
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }
+
+type projectRef struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Slug     string `json:"slug"`
+	Platform string `json:"platform,omitempty"`
+}
+
+// issueJSON is an issue in Sentry's shape.
+type issueJSON struct {
+	ID            string            `json:"id"`
+	ShortID       string            `json:"shortId"`
+	Title         string            `json:"title"`
+	Culprit       string            `json:"culprit"`
+	Level         string            `json:"level"`
+	Status        string            `json:"status"`
+	StatusDetails map[string]any    `json:"statusDetails"`
+	Type          string            `json:"type"`
+	Metadata      map[string]string `json:"metadata"`
+	Platform      string            `json:"platform,omitempty"`
+	Project       projectRef        `json:"project"`
+	Count         string            `json:"count"`
+	UserCount     uint64            `json:"userCount"`
+	FirstSeen     string            `json:"firstSeen"`
+	LastSeen      string            `json:"lastSeen"`
+	NumComments   int               `json:"numComments"`
+	AssignedTo    any               `json:"assignedTo"`
+	IsBookmarked  bool              `json:"isBookmarked"`
+	IsPublic      bool              `json:"isPublic"`
+	HasSeen       bool              `json:"hasSeen"`
+	Annotations   []string          `json:"annotations"`
+}
+
+func newIssueJSON(is metadata.Issue, platform string, users uint64) issueJSON {
+	meta := is.Metadata
+	if meta == nil {
+		meta = map[string]string{}
+	}
+	return issueJSON{
+		ID:            itoa(is.ID),
+		ShortID:       fmt.Sprintf("%s-%s", strings.ToUpper(is.ProjectSlug), strings.ToUpper(strconv.FormatInt(is.ShortID, 36))),
+		Title:         is.Title,
+		Culprit:       is.Culprit,
+		Level:         is.Level,
+		Status:        is.Status,
+		StatusDetails: map[string]any{},
+		Type:          is.Type,
+		Metadata:      meta,
+		Platform:      platform,
+		Project:       projectRef{ID: itoa(is.ProjectID), Name: is.ProjectSlug, Slug: is.ProjectSlug, Platform: platform},
+		Count:         itoa(is.TimesSeen),
+		UserCount:     users,
+		FirstSeen:     isoTime(is.FirstSeen),
+		LastSeen:      isoTime(is.LastSeen),
+		Annotations:   []string{},
+	}
+}
+
+type tagJSON struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// eventSummaryJSON is an event in a list, in Sentry's shape.
+type eventSummaryJSON struct {
+	ID          string    `json:"id"`
+	EventID     string    `json:"eventID"`
+	GroupID     string    `json:"groupID"`
+	ProjectID   string    `json:"projectID"`
+	Title       string    `json:"title"`
+	Message     string    `json:"message"`
+	Platform    string    `json:"platform"`
+	Level       string    `json:"level"`
+	DateCreated string    `json:"dateCreated"`
+	Tags        []tagJSON `json:"tags"`
+}
+
+func newEventSummaryJSON(r analytics.EventRow) eventSummaryJSON {
+	tags := make([]tagJSON, 0, len(r.TagKeys)+3)
+	tags = append(tags, tagJSON{"level", r.Level})
+	if r.Environment != "" {
+		tags = append(tags, tagJSON{"environment", r.Environment})
+	}
+	if r.Release != "" {
+		tags = append(tags, tagJSON{"release", r.Release})
+	}
+	for i, k := range r.TagKeys {
+		tags = append(tags, tagJSON{k, r.TagValues[i]})
+	}
+	return eventSummaryJSON{
+		ID: r.EventID, EventID: r.EventID, GroupID: strconv.FormatUint(r.IssueID, 10),
+		ProjectID: strconv.FormatUint(r.ProjectID, 10), Title: r.Title, Message: r.Message,
+		Platform: r.Platform, Level: r.Level, DateCreated: isoTime(r.Timestamp), Tags: tags,
+	}
+}
+
+// eventJSON is one full event in Sentry's shape: the interfaces
+// (exception, breadcrumbs, request, message) as "entries".
+type eventJSON struct {
+	eventSummaryJSON
+	DateReceived string            `json:"dateReceived"`
+	Type         string            `json:"type"`
+	Culprit      string            `json:"culprit"`
+	Metadata     map[string]string `json:"metadata"`
+	Release      string            `json:"release,omitempty"`
+	Environment  string            `json:"environment,omitempty"`
+	Dist         string            `json:"dist,omitempty"`
+	Transaction  string            `json:"transaction,omitempty"`
+	Logger       string            `json:"logger,omitempty"`
+	ServerName   string            `json:"serverName,omitempty"`
+	User         *event.User       `json:"user"`
+	Contexts     json.RawMessage   `json:"contexts"`
+	SDK          json.RawMessage   `json:"sdk"`
+	Extra        json.RawMessage   `json:"context"`
+	Fingerprints []string          `json:"fingerprints,omitempty"`
+	Entries      []entryJSON       `json:"entries"`
+}
+
+type entryJSON struct {
+	Type string `json:"type"`
+	Data any    `json:"data"`
+}
+
+type frameJSON struct {
+	Filename string          `json:"filename,omitempty"`
+	AbsPath  string          `json:"absPath,omitempty"`
+	Module   string          `json:"module,omitempty"`
+	Package  string          `json:"package,omitempty"`
+	Function string          `json:"function,omitempty"`
+	LineNo   *int            `json:"lineNo"`
+	ColNo    *int            `json:"colNo"`
+	InApp    bool            `json:"inApp"`
+	Context  [][2]any        `json:"context"`
+	Vars     json.RawMessage `json:"vars,omitempty"`
+}
+
+type exceptionJSON struct {
+	Type       string          `json:"type"`
+	Value      string          `json:"value"`
+	Module     string          `json:"module,omitempty"`
+	Mechanism  json.RawMessage `json:"mechanism,omitempty"`
+	Stacktrace *struct {
+		Frames []frameJSON `json:"frames"`
+	} `json:"stacktrace"`
+}
+
+func newEventJSON(r analytics.EventRow, is metadata.Issue) (eventJSON, error) {
+	var e event.Event
+	if err := json.Unmarshal(r.Payload, &e); err != nil {
+		return eventJSON{}, fmt.Errorf("decode stored event %s: %w", r.EventID, err)
+	}
+	out := eventJSON{
+		eventSummaryJSON: newEventSummaryJSON(r),
+		DateReceived:     isoTime(e.Received),
+		Type:             is.Type,
+		Culprit:          is.Culprit,
+		Metadata:         is.Metadata,
+		Release:          e.Release,
+		Environment:      e.Environment,
+		Dist:             e.Dist,
+		Transaction:      e.Transaction,
+		Logger:           e.Logger,
+		ServerName:       e.ServerName,
+		User:             e.User,
+		Contexts:         orEmpty(e.Contexts),
+		SDK:              orEmpty(e.SDK),
+		Extra:            orEmpty(e.Extra),
+		Fingerprints:     e.Fingerprint,
+		Entries:          []entryJSON{},
+	}
+	if len(e.Exceptions) > 0 {
+		values := make([]exceptionJSON, len(e.Exceptions))
+		for i, ex := range e.Exceptions {
+			values[i] = exceptionJSON{Type: ex.Type, Value: ex.Value, Module: ex.Module, Mechanism: ex.Mechanism}
+			if ex.Stacktrace != nil {
+				values[i].Stacktrace = &struct {
+					Frames []frameJSON `json:"frames"`
+				}{Frames: framesJSON(ex.Stacktrace.Frames)}
+			}
+		}
+		out.Entries = append(out.Entries, entryJSON{"exception", map[string]any{"values": values, "hasSystemFrames": true}})
+	}
+	if e.Message != "" {
+		out.Entries = append(out.Entries, entryJSON{"message", map[string]string{"formatted": e.Message}})
+	}
+	if len(e.Breadcrumbs) > 0 {
+		out.Entries = append(out.Entries, entryJSON{"breadcrumbs", map[string]any{"values": e.Breadcrumbs}})
+	}
+	if len(e.Request) > 0 {
+		out.Entries = append(out.Entries, entryJSON{"request", e.Request})
+	}
+	return out, nil
+}
+
+func framesJSON(frames []event.Frame) []frameJSON {
+	out := make([]frameJSON, len(frames))
+	for i, f := range frames {
+		fj := frameJSON{Filename: f.Filename, AbsPath: f.AbsPath, Module: f.Module, Package: f.Package,
+			Function: f.Function, InApp: f.InApp, Vars: f.Vars, Context: [][2]any{}}
+		if f.Lineno > 0 {
+			n := f.Lineno
+			fj.LineNo = &n
+			start := n - len(f.PreContext)
+			for j, line := range f.PreContext {
+				fj.Context = append(fj.Context, [2]any{start + j, line})
+			}
+			if f.ContextLine != "" {
+				fj.Context = append(fj.Context, [2]any{n, f.ContextLine})
+			}
+			for j, line := range f.PostContext {
+				fj.Context = append(fj.Context, [2]any{n + 1 + j, line})
+			}
+		}
+		if f.Colno > 0 {
+			c := f.Colno
+			fj.ColNo = &c
+		}
+		out[i] = fj
+	}
+	return out
+}
+
+func orEmpty(raw json.RawMessage) json.RawMessage {
+	if len(raw) == 0 {
+		return json.RawMessage("{}")
+	}
+	return raw
+}
