@@ -124,7 +124,7 @@ func (s *Store) IssueUserCounts(ctx context.Context, projectID uint64, issueIDs 
 		return out, nil
 	}
 	rows, err := s.conn.Query(ctx, `SELECT issue_id, uniqCombined(user_key) FROM events
-		WHERE project_id = ? AND issue_id IN (?) AND user_key != ''
+		WHERE project_id = ? AND has(?, issue_id) AND user_key != ''
 		GROUP BY issue_id`, projectID, issueIDs)
 	if err != nil {
 		return nil, fmt.Errorf("count issue users: %w", err)

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 //go:embed migrations/*.sql
@@ -103,11 +104,24 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 				return n, fmt.Errorf("migration %s: %w", m.name, err)
 			}
 		}
-		if err := s.conn.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES (?, ?)`, m.version, m.name); err != nil {
+		if err := s.recordMigration(ctx, m); err != nil {
 			return n, fmt.Errorf("record migration %s: %w", m.name, err)
 		}
 		s.log.Info("clickhouse migration applied", "version", m.version, "file", m.name)
 		n++
 	}
 	return n, nil
+}
+
+// recordMigration inserts through a batch: ClickHouse 18.16 does not answer
+// an INSERT ... VALUES with bound parameters sent as a plain query.
+func (s *Store) recordMigration(ctx context.Context, m migration) error {
+	batch, err := s.conn.PrepareBatch(ctx, `INSERT INTO schema_migrations (version, name, applied_at)`)
+	if err != nil {
+		return err
+	}
+	if err := batch.Append(m.version, m.name, time.Now().UTC()); err != nil {
+		return err
+	}
+	return batch.Send()
 }

@@ -49,7 +49,7 @@ func (a *API) authenticate(c *fiber.Ctx) error {
 	scheme, token, ok := strings.Cut(header, " ")
 	if !ok || !strings.EqualFold(scheme, "bearer") || strings.TrimSpace(token) == "" {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="faultline"`)
-		return fiber.NewError(fiber.StatusUnauthorized, "authentication credentials were not provided: send Authorization: Bearer <token>")
+		return fiber.NewError(fiber.StatusUnauthorized, "authentication credentials were not provided: send an Authorization header with a Bearer token")
 	}
 	p, err := a.db.Authenticate(c.Context(), strings.TrimSpace(token))
 	if errors.Is(err, metadata.ErrNotFound) {

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/faultline/faultline/analytics"
+	"github.com/faultline/faultline/metadata"
+)
+
+func migrateCommand(ctx context.Context, args []string, stderr io.Writer) error {
+	var cfg config
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg.register(fs, "database-url", "clickhouse-url", "log-level")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := newLogger(stderr, cfg.LogLevel)
+	db, store, err := openStores(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	defer store.Close()
+	return migrate(ctx, db, store, log)
+}
+
+// openStores connects to PostgreSQL and ClickHouse, naming whichever failed.
+func openStores(ctx context.Context, cfg config, log *slog.Logger) (*metadata.DB, *analytics.Store, error) {
+	db, err := metadata.Open(ctx, cfg.DatabaseURL, log)
+	if err != nil {
+		return nil, nil, fmt.Errorf("postgres: %w", err)
+	}
+	store, err := analytics.Open(ctx, cfg.ClickHouseURL, log)
+	if err != nil {
+		db.Close()
+		return nil, nil, fmt.Errorf("clickhouse: %w", err)
+	}
+	return db, store, nil
+}
+
+func migrate(ctx context.Context, db *metadata.DB, store *analytics.Store, log *slog.Logger) error {
+	n, err := db.Migrate(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	m, err := store.Migrate(ctx)
+	if err != nil {
+		return fmt.Errorf("clickhouse: %w", err)
+	}
+	log.Info("schemas up to date", "postgres_applied", n, "clickhouse_applied", m)
+	return nil
+}
+
+func bootstrapCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg config
+	var req metadata.BootstrapRequest
+	fs := flag.NewFlagSet("bootstrap", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg.register(fs, "database-url", "clickhouse-url", "secret-key", "url", "listen", "log-level")
+	fs.StringVar(&req.Email, "email", "", "the user's email (login)")
+	fs.StringVar(&req.Password, "password", "", "the user's password, if the user is created (8+ characters)")
+	fs.StringVar(&req.Org, "org", "", "organization slug")
+	fs.StringVar(&req.Project, "project", "", "project slug")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if req.Email == "" || req.Password == "" || req.Org == "" || req.Project == "" {
+		return errors.New("--email, --password, --org and --project are all required")
+	}
+	req.SecretKey = cfg.SecretKey
+	log := newLogger(stderr, cfg.LogLevel)
+	db, store, err := openStores(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	defer store.Close()
+	if err := migrate(ctx, db, store, log); err != nil {
+		return err
+	}
+	res, err := db.Bootstrap(ctx, req)
+	if err != nil {
+		return err
+	}
+	dsn, err := cfg.dsn(res.PublicKey, res.ProjectID)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(stdout)
+	return enc.Encode(map[string]any{
+		"dsn":          dsn,
+		"token":        res.Token,
+		"organization": res.Organization,
+		"project":      res.Project,
+		"project_id":   res.ProjectID,
+	})
+}

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+)
+
+// config is every setting of faultline; each comes from a FAULTLINE_*
+// environment variable and can be overridden by the flag of the same name.
+type config struct {
+	Listen        string
+	URL           string
+	DatabaseURL   string
+	ClickHouseURL string
+	KafkaBrokers  string
+	DataDir       string
+	SecretKey     string
+	LogLevel      string
+}
+
+type setting struct {
+	flag, env, def, help string
+	dst                  *string
+}
+
+func (c *config) settings() []setting {
+	return []setting{
+		{"listen", "FAULTLINE_LISTEN", "127.0.0.1:8000", "address the HTTP server listens on", &c.Listen},
+		{"url", "FAULTLINE_URL", "", "public base URL, used in DSNs (default: http://<listen>)", &c.URL},
+		{"database-url", "FAULTLINE_DATABASE_URL", "", "PostgreSQL URL, e.g. postgres://user@host:5432/faultline", &c.DatabaseURL},
+		{"clickhouse-url", "FAULTLINE_CLICKHOUSE_URL", "", "ClickHouse native URL, e.g. clickhouse://host:9000/faultline", &c.ClickHouseURL},
+		{"kafka-brokers", "FAULTLINE_KAFKA_BROKERS", "", "comma-separated Kafka brokers; empty runs the embedded broker", &c.KafkaBrokers},
+		{"data-dir", "FAULTLINE_DATA_DIR", ".data", "directory for the embedded broker's log", &c.DataDir},
+		{"secret-key", "FAULTLINE_SECRET_KEY", "", "secret for tokens derived by the server; keep it stable and private", &c.SecretKey},
+		{"log-level", "FAULTLINE_LOG_LEVEL", "info", "debug, info, warn or error", &c.LogLevel},
+	}
+}
+
+// register adds the flags named in only (all when empty) to fs, with the
+// environment's values as defaults.
+func (c *config) register(fs *flag.FlagSet, only ...string) {
+	for _, s := range c.settings() {
+		if len(only) > 0 && !contains(only, s.flag) {
+			continue
+		}
+		def := s.def
+		if v, ok := os.LookupEnv(s.env); ok {
+			def = v
+		}
+		fs.StringVar(s.dst, s.flag, def, fmt.Sprintf("%s (%s)", s.help, s.env))
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// brokers returns the external Kafka brokers, or nil for the embedded one.
+func (c *config) brokers() []string {
+	var out []string
+	for _, b := range strings.Split(c.KafkaBrokers, ",") {
+		if b = strings.TrimSpace(b); b != "" {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// publicURL is the base URL clients reach the server at, without a trailing slash.
+func (c *config) publicURL() (*url.URL, error) {
+	raw := c.URL
+	if raw == "" {
+		host, port, err := net.SplitHostPort(c.Listen)
+		if err != nil {
+			return nil, fmt.Errorf("listen address %q: %w", c.Listen, err)
+		}
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "127.0.0.1"
+		}
+		raw = "http://" + net.JoinHostPort(host, port)
+	}
+	u, err := url.Parse(strings.TrimSuffix(raw, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("FAULTLINE_URL %q is not an http(s) URL", raw)
+	}
+	return u, nil
+}
+
+// dsn builds the DSN an SDK uses for a project's key.
+func (c *config) dsn(publicKey string, projectID int64) (string, error) {
+	u, err := c.publicURL()
+	if err != nil {
+		return "", err
+	}
+	d := *u
+	d.User = url.User(publicKey)
+	d.Path = strings.TrimSuffix(u.Path, "/") + fmt.Sprintf("/%d", projectID)
+	return d.String(), nil
+}

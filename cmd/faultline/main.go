@@ -1,0 +1,66 @@
+// Command faultline is the Faultline server: ingest, workers and the API in
+// one binary.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `faultline: Sentry-compatible error tracking
+
+Usage:
+  faultline serve      run ingest, workers and the API in one process
+  faultline migrate    apply PostgreSQL and ClickHouse schema migrations
+  faultline bootstrap  create a user, organization, project, DSN key and API token
+                       (--email E --password P --org SLUG --project SLUG)
+
+Run "faultline <command> -h" for a command's flags. Every flag can also be set
+by its FAULTLINE_* environment variable.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = serveCommand(ctx, args[1:], stdout, stderr)
+	case "migrate":
+		err = migrateCommand(ctx, args[1:], stderr)
+	case "bootstrap":
+		err = bootstrapCommand(ctx, args[1:], stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "faultline: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "faultline %s: %v\n", args[0], err)
+		return 1
+	}
+	return 0
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}

@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/faultline/faultline/actors"
+	"github.com/faultline/faultline/analytics"
+	"github.com/faultline/faultline/frontend"
+	"github.com/faultline/faultline/ingest"
+	"github.com/faultline/faultline/ingest/queue"
+	"github.com/faultline/faultline/metadata"
+	"github.com/gofiber/fiber/v2"
+	"github.com/segmentio/kafka-go"
+)
+
+func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := newLogger(stderr, cfg.LogLevel)
+	srv, err := startServer(ctx, cfg, log)
+	if err != nil {
+		return fmt.Errorf("cannot start: %w", err)
+	}
+	fmt.Fprintf(stdout, "Faultline is running: dashboard at %s/ (API at %s/api/0/)\n", srv.url, srv.url)
+	<-ctx.Done()
+	log.Info("shutting down")
+	return srv.stop()
+}
+
+// server is every role of Faultline running in one process.
+type server struct {
+	url  string
+	addr string
+	log  *slog.Logger
+
+	db       *metadata.DB
+	store    *analytics.Store
+	broker   *queue.Embedded // nil with external brokers
+	brokers  []string
+	producer *kafka.Writer
+	app      *fiber.App
+
+	cancelWorker context.CancelFunc
+	wg           sync.WaitGroup
+	mu           sync.Mutex
+	errs         []error
+}
+
+// startServer connects to every dependency (failing with the name of the
+// first that does not answer), applies migrations, and starts the workers
+// and the HTTP server. Stop it with stop.
+func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, err error) {
+	if cfg.SecretKey == "" {
+		return nil, errors.New("secret key: FAULTLINE_SECRET_KEY is not set (use a long random string and keep it stable)")
+	}
+	public, err := cfg.publicURL()
+	if err != nil {
+		return nil, err
+	}
+	s := &server{url: public.String(), log: log}
+	defer func() {
+		if err != nil {
+			s.closeDeps()
+		}
+	}()
+	if s.db, s.store, err = openStores(ctx, cfg, log); err != nil {
+		return nil, err
+	}
+	if err := migrate(ctx, s.db, s.store, log); err != nil {
+		return nil, err
+	}
+	s.brokers = cfg.brokers()
+	if len(s.brokers) == 0 {
+		if s.broker, err = queue.StartEmbedded(cfg.DataDir, 0, log); err != nil {
+			return nil, fmt.Errorf("kafka: %w", err)
+		}
+		s.brokers = []string{s.broker.Addr()}
+	}
+	if err := queue.EnsureTopics(ctx, s.brokers); err != nil {
+		return nil, fmt.Errorf("kafka: %w", err)
+	}
+	s.producer = queue.NewWriter(s.brokers)
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	s.addr = ln.Addr().String()
+	if cfg.URL == "" {
+		cfg.Listen = s.addr // a :0 listen address resolves to the real port
+		if public, err = cfg.publicURL(); err != nil {
+			return nil, err
+		}
+		s.url = public.String()
+	}
+
+	workerCtx, cancel := context.WithCancel(context.Background())
+	s.cancelWorker = cancel
+	worker := actors.NewWorker(actors.WorkerConfig{Brokers: s.brokers}, s.db, s.store, s.producer, log.With("role", "worker"))
+	s.goRun("worker", func() error { return worker.Run(workerCtx) })
+
+	s.app = fiber.New(fiber.Config{
+		Immutable:             true,
+		BodyLimit:             int(ingest.DefaultLimits.MaxEnvelopeBytes) + 1<<20,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           2 * time.Minute,
+		DisableStartupMessage: true,
+		ErrorHandler:          frontend.ErrorHandler(log),
+	})
+	ingest.NewHandler(keyLookup{s.db}, s.producer, ingest.DefaultLimits, log.With("role", "ingest")).Register(s.app)
+	frontend.NewAPI(s.db, s.store, log.With("role", "api")).Register(s.app, []frontend.Check{
+		{Name: "postgres", Ping: s.db.Ping},
+		{Name: "clickhouse", Ping: s.store.Ping},
+		{Name: "kafka", Ping: func(ctx context.Context) error { return queue.Ping(ctx, s.brokers) }},
+	})
+	s.goRun("http", func() error { return s.app.Listener(ln) })
+	log.Info("faultline started", "listen", s.addr, "url", s.url, "kafka", s.brokers, "embedded_kafka", s.broker != nil)
+	return s, nil
+}
+
+func (s *server) goRun(name string, fn func() error) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := fn(); err != nil {
+			s.log.Error("role stopped", "role", name, "err", err)
+			s.mu.Lock()
+			s.errs = append(s.errs, fmt.Errorf("%s: %w", name, err))
+			s.mu.Unlock()
+		}
+	}()
+}
+
+// stop shuts down in order: no new requests, then the workers finish their
+// batch, then the producer, the broker and the databases close.
+func (s *server) stop() error {
+	if err := s.app.ShutdownWithTimeout(10 * time.Second); err != nil {
+		s.log.Warn("HTTP shutdown", "err", err)
+	}
+	s.cancelWorker()
+	s.wg.Wait()
+	s.closeDeps()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return errors.Join(s.errs...)
+}
+
+func (s *server) closeDeps() {
+	if s.producer != nil {
+		_ = s.producer.Close()
+	}
+	if s.broker != nil {
+		s.broker.Close()
+	}
+	if s.store != nil {
+		_ = s.store.Close()
+	}
+	if s.db != nil {
+		s.db.Close()
+	}
+}
+
+// keyLookup adapts the metadata store to ingest's KeyLookup.
+type keyLookup struct{ db *metadata.DB }
+
+func (k keyLookup) LookupKey(ctx context.Context, publicKey string) (int64, bool, error) {
+	key, err := k.db.LookupKey(ctx, publicKey)
+	if errors.Is(err, metadata.ErrNotFound) {
+		return 0, false, ingest.ErrUnknownKey
+	}
+	return key.ProjectID, key.Active, err
+}
