@@ -1,0 +1,42 @@
+# Faultline's two everyday commands: `make run` and `make test`.
+SHELL := /bin/bash
+export PATH := /usr/local/go/bin:$(PATH)
+GO ?= go
+
+.PHONY: all build run test services services-down vet loadgen bench fmt
+
+all: build
+
+build:
+	$(GO) build -o bin/faultline ./cmd/faultline
+	$(GO) build -o bin/faultline-loadgen ./cmd/faultline-loadgen
+
+# Start PostgreSQL and ClickHouse (installing them if needed), bootstrap a
+# demo organization and run the server on the embedded Kafka broker.
+run: build
+	bash deploy/local/run.sh
+
+services:
+	bash deploy/local/services.sh up
+
+services-down:
+	bash deploy/local/services.sh down
+
+vet:
+	test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
+	$(GO) vet ./...
+
+# Start the services, then run every test against them. FAULTLINE_REQUIRE_SERVICES
+# turns the integration tests' "services not configured" skip into a failure.
+test:
+	bash deploy/local/test.sh
+
+# Throughput and latency against a running `make run` (see README).
+loadgen: build
+	bash deploy/local/loadgen.sh
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./ingest/... ./actors/...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')

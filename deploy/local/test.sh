@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs the whole test suite against real PostgreSQL and ClickHouse (started,
+# and installed when missing, by services.sh) and the in-process Kafka broker.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export PATH=/usr/local/go/bin:$PATH
+
+bash deploy/local/services.sh up >/dev/null
+while IFS='=' read -r k v; do export "${k/FAULTLINE_/FAULTLINE_TEST_}=$v"; done < <(bash deploy/local/services.sh env faultline_test)
+export FAULTLINE_REQUIRE_SERVICES=1
+
+unformatted=$(gofmt -l $(git ls-files '*.go'))
+if [ -n "$unformatted" ]; then echo "gofmt needed:"; echo "$unformatted"; exit 1; fi
+go vet ./...
+go test -count=1 -timeout 15m "$@" ./...

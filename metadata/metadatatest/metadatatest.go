@@ -1,0 +1,73 @@
+// Package metadatatest gives tests a migrated PostgreSQL store on the test
+// database that `make test` starts.
+package metadatatest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"io"
+	"log/slog"
+	"os"
+	"testing"
+
+	"github.com/faultline/faultline/metadata"
+)
+
+// URL returns FAULTLINE_TEST_DATABASE_URL. Without it the test is skipped,
+// or fails when FAULTLINE_REQUIRE_SERVICES=1 (as under `make test`), so CI
+// never passes by skipping.
+func URL(t testing.TB) string {
+	return ServiceURL(t, "FAULTLINE_TEST_DATABASE_URL")
+}
+
+// ServiceURL returns the named environment variable, skipping or failing
+// the test when it is unset as URL describes.
+func ServiceURL(t testing.TB, env string) string {
+	t.Helper()
+	v := os.Getenv(env)
+	if v == "" {
+		msg := env + " is not set: run `make test` to start PostgreSQL and ClickHouse and run this test against them"
+		if os.Getenv("FAULTLINE_REQUIRE_SERVICES") == "1" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return v
+}
+
+// Open returns a migrated store, closed when the test ends.
+func Open(t testing.TB) *metadata.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := metadata.Open(ctx, URL(t), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatalf("open test database: %v", err)
+	}
+	t.Cleanup(db.Close)
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatalf("migrate test database: %v", err)
+	}
+	return db
+}
+
+// Slug returns a slug no other test uses, so tests share one database
+// without seeing each other's rows.
+func Slug(prefix string) string {
+	b := make([]byte, 5)
+	_, _ = rand.Read(b)
+	return prefix + "-" + hex.EncodeToString(b)
+}
+
+// Project bootstraps a fresh organization and project owned by a fresh user.
+func Project(t testing.TB, db *metadata.DB, secret string) metadata.BootstrapResult {
+	t.Helper()
+	res, err := db.Bootstrap(context.Background(), metadata.BootstrapRequest{
+		Email: Slug("user") + "@example.com", Password: "test-password", Org: Slug("org"), Project: Slug("proj"),
+		SecretKey: secret,
+	})
+	if err != nil {
+		t.Fatalf("bootstrap test project: %v", err)
+	}
+	return res
+}
