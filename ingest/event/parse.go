@@ -170,15 +170,16 @@ func message(msg, logEntry json.RawMessage) string {
 	}
 	for _, raw := range []json.RawMessage{msg, logEntry} {
 		var m struct {
-			Formatted json.RawMessage `json:"formatted"`
-			Message   json.RawMessage `json:"message"`
+			Formatted json.RawMessage   `json:"formatted"`
+			Message   json.RawMessage   `json:"message"`
+			Params    []json.RawMessage `json:"params"`
 		}
 		if json.Unmarshal(raw, &m) == nil {
 			if s := str(m.Formatted); s != "" {
 				return s
 			}
 			if s := str(m.Message); s != "" {
-				return s
+				return formatParams(s, m.Params)
 			}
 		}
 	}
@@ -366,4 +367,23 @@ func user(raw json.RawMessage) *User {
 		return nil
 	}
 	return u
+}
+
+// formatParams fills printf-style %s placeholders from params, as SDKs that
+// send logentry.params without logentry.formatted expect.
+func formatParams(msg string, params []json.RawMessage) string {
+	if len(params) == 0 {
+		return msg
+	}
+	var b strings.Builder
+	for i := 0; ; i++ {
+		j := strings.Index(msg, "%s")
+		if j < 0 || i >= len(params) {
+			b.WriteString(msg)
+			return b.String()
+		}
+		b.WriteString(msg[:j])
+		b.WriteString(str(params[i]))
+		msg = msg[j+2:]
+	}
 }

@@ -1,0 +1,90 @@
+package ingest
+
+import (
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+)
+
+func compress(t testing.TB, encoding string, data []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	var w io.WriteCloser
+	switch encoding {
+	case "gzip":
+		w = gzip.NewWriter(&buf)
+	case "deflate":
+		w = zlib.NewWriter(&buf)
+	case "raw-deflate":
+		w, _ = flate.NewWriter(&buf, flate.DefaultCompression)
+	}
+	if _, err := w.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestDecode(t *testing.T) {
+	payload := []byte(strings.Repeat(`{"message":"hello"}`, 100))
+	cases := []struct {
+		name, header string
+		body         []byte
+		limit        int64
+		wantErr      string
+		tooLarge     bool
+	}{
+		{name: "identity", header: "", body: payload, limit: 1 << 20},
+		{name: "empty header value (sentry-ruby)", header: " ", body: payload, limit: 1 << 20},
+		{name: "gzip", header: "gzip", body: compress(t, "gzip", payload), limit: 1 << 20},
+		{name: "deflate (zlib)", header: "deflate", body: compress(t, "deflate", payload), limit: 1 << 20},
+		{name: "deflate (raw)", header: "deflate", body: compress(t, "raw-deflate", payload), limit: 1 << 20},
+		{name: "identity over limit", header: "", body: payload, limit: 10, tooLarge: true},
+		{name: "gzip over limit", header: "gzip", body: compress(t, "gzip", payload), limit: 100, tooLarge: true},
+		{name: "broken gzip", header: "gzip", body: []byte("not gzip"), limit: 1 << 20, wantErr: "not valid gzip"},
+		{name: "unknown encoding", header: "snappy", body: payload, limit: 1 << 20, wantErr: "unsupported Content-Encoding"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := decode(tc.body, tc.header, tc.limit)
+			switch {
+			case tc.tooLarge:
+				if !errors.Is(err, errTooLarge) {
+					t.Fatalf("err = %v, want errTooLarge", err)
+				}
+			case tc.wantErr != "":
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+			case err != nil:
+				t.Fatal(err)
+			case !bytes.Equal(out, payload):
+				t.Fatalf("decoded %d bytes, want the %d-byte payload", len(out), len(payload))
+			}
+		})
+	}
+}
+
+// A gzip bomb (64 MiB of zeros in ~64 KiB) stops at the limit.
+func TestDecodeBomb(t *testing.T) {
+	bomb := compress(t, "gzip", make([]byte, 64<<20))
+	if _, err := decode(bomb, "gzip", 1<<20); !errors.Is(err, errTooLarge) {
+		t.Fatalf("err = %v, want errTooLarge", err)
+	}
+}
+
+func BenchmarkDecodeBomb(b *testing.B) {
+	bomb := compress(b, "gzip", make([]byte, 64<<20))
+	b.SetBytes(int64(len(bomb)))
+	b.ReportAllocs()
+	for b.Loop() {
+		_, _ = decode(bomb, "gzip", 20<<20)
+	}
+}

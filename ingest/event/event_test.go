@@ -1,0 +1,237 @@
+package event
+
+import (
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+var received = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+
+func parseFixture(t *testing.T, name string) *Event {
+	t.Helper()
+	b, err := os.ReadFile("testdata/" + name + ".json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := Parse(b, "", received)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return e
+}
+
+// The fixtures are events captured from real SDKs.
+func TestParseAndGroupSDKEvents(t *testing.T) {
+	cases := []struct {
+		fixture, title, culprit, level, platform, user string
+		exceptions, breadcrumbs                        int
+		timestamp                                      string
+	}{
+		{"go", "*fmt.wrapError: level3 wrap: myErr: disk read failed", "main in main", "error", "go", "id:u-42", 2, 2, "2026-11-21T23:20:08.546114589Z"},
+		{"node", "Error: level3 failed", "client in level3", "error", "node", "id:u-7", 2, 1, "2026-11-21T23:20:52.902Z"},
+		{"browser", "TypeError: x is undefined", "/srv/app/browser/client.js in inner", "error", "javascript", "", 1, 0, "2026-11-21T23:23:46.835Z"},
+		{"python", "RuntimeError: checkout failed", "__main__ in level2", "error", "python", "id:u-9", 2, 1, "2026-11-21T23:23:25.953124Z"},
+		{"ruby", "RuntimeError: wrapped failure", "client.rb in rescue in level1", "error", "ruby", "id:u-3", 2, 1, "2026-11-21T23:27:01Z"},
+		{"cli", "Hello world from sentry-cli", "", "error", "native", "id:1", 0, 2, "2026-11-21T23:22:31.993487Z"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.fixture, func(t *testing.T) {
+			e := parseFixture(t, tc.fixture)
+			g := Group(e)
+			if g.Title != tc.title || g.Culprit != tc.culprit {
+				t.Errorf("title, culprit = %q, %q; want %q, %q", g.Title, g.Culprit, tc.title, tc.culprit)
+			}
+			if e.Level != tc.level || e.Platform != tc.platform || e.User.Key() != tc.user {
+				t.Errorf("level, platform, user = %q, %q, %q; want %q, %q, %q", e.Level, e.Platform, e.User.Key(), tc.level, tc.platform, tc.user)
+			}
+			if len(e.Exceptions) != tc.exceptions || len(e.Breadcrumbs) != tc.breadcrumbs {
+				t.Errorf("%d exceptions, %d breadcrumbs; want %d, %d", len(e.Exceptions), len(e.Breadcrumbs), tc.exceptions, tc.breadcrumbs)
+			}
+			if got := e.Timestamp.Format(time.RFC3339Nano); got != tc.timestamp {
+				t.Errorf("timestamp %s, want %s", got, tc.timestamp)
+			}
+			if len(g.Fingerprint) != 64 {
+				t.Errorf("fingerprint %q is not a hex SHA-256", g.Fingerprint)
+			}
+			// The normalized form must round-trip: it is what storage keeps.
+			b, err := json.Marshal(e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var back Event
+			if err := json.Unmarshal(b, &back); err != nil {
+				t.Fatal(err)
+			}
+			if again := Group(&back); again.Fingerprint != g.Fingerprint || again.Title != g.Title || again.Culprit != g.Culprit {
+				t.Errorf("grouping changed after a round trip through JSON: %+v, was %+v", again, g)
+			}
+		})
+	}
+}
+
+func exceptionEvent(typ, value, module, function string, inApp bool) string {
+	return `{"exception":{"values":[{"type":"` + typ + `","value":"` + value + `","stacktrace":{"frames":[
+		{"module":"runtime","function":"main","in_app":false},
+		{"module":"` + module + `","function":"` + function + `","in_app":` + map[bool]string{true: "true", false: "false"}[inApp] + `,"lineno":12}]}}]}}`
+}
+
+func fingerprint(t *testing.T, payload string) string {
+	t.Helper()
+	e, err := Parse([]byte(payload), "", received)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Group(e).Fingerprint
+}
+
+func TestGrouping(t *testing.T) {
+	base := exceptionEvent("ValueError", "bad input 1", "app.views", "checkout", true)
+	cases := []struct {
+		name  string
+		other string
+		same  bool
+	}{
+		{"value differs, frames same", exceptionEvent("ValueError", "bad input 2", "app.views", "checkout", true), true},
+		{"type differs", exceptionEvent("KeyError", "bad input 1", "app.views", "checkout", true), false},
+		{"in-app function differs", exceptionEvent("ValueError", "bad input 1", "app.views", "pay", true), false},
+		{"in-app module differs", exceptionEvent("ValueError", "bad input 1", "app.api", "checkout", true), false},
+		{"line number differs", strings.Replace(base, `"lineno":12`, `"lineno":99`, 1), true},
+		{"sdk fingerprint", strings.Replace(base, `{"exception"`, `{"fingerprint":["payments"],"exception"`, 1), false},
+		{"sdk fingerprint with default", strings.Replace(base, `{"exception"`, `{"fingerprint":["{{ default }}"],"exception"`, 1), true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if same := fingerprint(t, base) == fingerprint(t, tc.other); same != tc.same {
+				t.Errorf("same group = %v, want %v", same, tc.same)
+			}
+		})
+	}
+	t.Run("no frames: type and value decide", func(t *testing.T) {
+		a := fingerprint(t, `{"exception":[{"type":"E","value":"one"}]}`)
+		b := fingerprint(t, `{"exception":[{"type":"E","value":"two"}]}`)
+		if a == b {
+			t.Error("exceptions without frames but with different values share a group")
+		}
+	})
+	t.Run("messages group by message", func(t *testing.T) {
+		a := fingerprint(t, `{"message":"disk full"}`)
+		b := fingerprint(t, `{"logentry":{"formatted":"disk full"}}`)
+		c := fingerprint(t, `{"message":"disk empty"}`)
+		if a != b || a == c {
+			t.Error("message grouping: same message must group, different must not")
+		}
+	})
+	t.Run("same fingerprint in two SDK fingerprints", func(t *testing.T) {
+		a := fingerprint(t, `{"fingerprint":["x"],"message":"one"}`)
+		b := fingerprint(t, `{"fingerprint":["x"],"message":"two"}`)
+		if a != b {
+			t.Error("equal SDK fingerprints must group together")
+		}
+	})
+}
+
+func TestTimestamps(t *testing.T) {
+	cases := map[string]string{
+		`"2026-11-21T23:20:08Z"`:           "2026-11-21T23:20:08Z",
+		`"2026-11-21T23:20:08.5Z"`:         "2026-11-21T23:20:08.5Z",
+		`"2026-11-21T23:20:08.123456789Z"`: "2026-11-21T23:20:08.123456789Z",
+		`"2026-11-21T23:20:08.123+02:00"`:  "2026-11-21T21:20:08.123Z",
+		`"2026-11-21T23:20:08.123456"`:     "2026-11-21T23:20:08.123456Z",
+		`1795303252.902`:                   "2026-11-21T23:20:52.902Z",
+		`1795303252`:                       "2026-11-21T23:20:52Z",
+		`"1795303252.5"`:                   "2026-11-21T23:20:52.5Z",
+		`"yesterday"`:                      received.Format(time.RFC3339Nano),
+		`null`:                             received.Format(time.RFC3339Nano),
+		`-5`:                               received.Format(time.RFC3339Nano),
+		`{"not":"a time"}`:                 received.Format(time.RFC3339Nano),
+		`"2026-11-21T23:20:08.1234567890123456Z"`: "2026-11-21T23:20:08.123456789Z",
+	}
+	for raw, want := range cases {
+		e, err := Parse([]byte(`{"timestamp":`+raw+`}`), "", received)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := e.Timestamp.Format(time.RFC3339Nano); got != want {
+			t.Errorf("timestamp %s → %s, want %s", raw, got, want)
+		}
+	}
+}
+
+func TestLenientShapes(t *testing.T) {
+	cases := []struct {
+		name, payload string
+		check         func(*Event) bool
+	}{
+		{"exception as bare array", `{"exception":[{"type":"E","value":"v"}]}`, func(e *Event) bool { return len(e.Exceptions) == 1 }},
+		{"exception as values object", `{"exception":{"values":[{"type":"E"}]}}`, func(e *Event) bool { return len(e.Exceptions) == 1 }},
+		{"exception null", `{"exception":null}`, func(e *Event) bool { return e.Exceptions == nil }},
+		{"exception values null", `{"exception":{"values":null}}`, func(e *Event) bool { return e.Exceptions == nil }},
+		{"breadcrumbs bare array", `{"breadcrumbs":[{"message":"m","timestamp":1795303252}]}`, func(e *Event) bool { return len(e.Breadcrumbs) == 1 && e.Breadcrumbs[0].Timestamp.Unix() == 1795303252 }},
+		{"tags as object", `{"tags":{"a":"1","b":2}}`, func(e *Event) bool { return e.TagValue("a") == "1" && e.TagValue("b") == "2" }},
+		{"tags as pairs", `{"tags":[["a","1"],["b","2"]]}`, func(e *Event) bool { return e.TagValue("b") == "2" }},
+		{"level warn", `{"level":"warn"}`, func(e *Event) bool { return e.Level == "warning" }},
+		{"level unknown", `{"level":"loud"}`, func(e *Event) bool { return e.Level == "error" }},
+		{"level missing", `{}`, func(e *Event) bool { return e.Level == "error" && e.Platform == "other" }},
+		{"user null", `{"user":null}`, func(e *Event) bool { return e.User == nil }},
+		{"numeric user id", `{"user":{"id":42}}`, func(e *Event) bool { return e.User.Key() == "id:42" }},
+		{"contexts wrong type", `{"contexts":"nope"}`, func(e *Event) bool { return e.Contexts == nil }},
+		{"message object", `{"message":{"formatted":"hi there"}}`, func(e *Event) bool { return e.Message == "hi there" }},
+		{"event id with dashes", `{"event_id":"0EF7D9CD-86B9-4120-82FE-E68473D5A5D6"}`, func(e *Event) bool { return e.EventID == "0ef7d9cd86b9412082fee68473d5a5d6" }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e, err := Parse([]byte(tc.payload), "", received)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tc.check(e) {
+				t.Errorf("unexpected result: %+v", e)
+			}
+		})
+	}
+	for _, bad := range []string{``, `[1,2]`, `"str"`, `{"unterminated":`} {
+		if _, err := Parse([]byte(bad), "", received); err == nil {
+			t.Errorf("Parse(%q) succeeded, want an error", bad)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, n := range []string{"go", "node", "python"} {
+		b, _ := os.ReadFile("testdata/" + n + ".json")
+		f.Add(b)
+	}
+	f.Add([]byte(`{"exception":{"values":[{"stacktrace":{"frames":[{}]}}]},"tags":[["a"]]}`))
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		e, err := Parse(payload, "", received)
+		if err != nil {
+			return
+		}
+		g := Group(e)
+		if g.Title == "" || len(g.Fingerprint) != 64 {
+			t.Fatalf("grouping = %+v", g)
+		}
+		if _, err := json.Marshal(e); err != nil {
+			t.Fatalf("normalized event does not marshal: %v", err)
+		}
+	})
+}
+
+func BenchmarkParseAndGroup(b *testing.B) {
+	payload, err := os.ReadFile("testdata/node.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(payload)))
+	b.ReportAllocs()
+	for b.Loop() {
+		e, err := Parse(payload, "", received)
+		if err != nil {
+			b.Fatal(err)
+		}
+		Group(e)
+	}
+}
