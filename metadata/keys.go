@@ -23,3 +23,15 @@ func (db *DB) LookupKey(ctx context.Context, publicKey string) (ProjectKey, erro
 	}
 	return k, nil
 }
+
+// SetKeyActive enables or disables a DSN key.
+func (db *DB) SetKeyActive(ctx context.Context, publicKey string, active bool) error {
+	tag, err := db.pool.Exec(ctx, `UPDATE project_keys SET active = $2 WHERE public_key = $1`, publicKey, active)
+	if err != nil {
+		return fmt.Errorf("update DSN key: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("update DSN key: %w", ErrNotFound)
+	}
+	return nil
+}

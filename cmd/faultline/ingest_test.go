@@ -1,0 +1,109 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/faultline/faultline/metadata/metadatatest"
+)
+
+func gzipped(s string) string {
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	_, _ = w.Write([]byte(s))
+	_ = w.Close()
+	return b.String()
+}
+
+// TestIngestAnswers checks the status and message of every kind of answer
+// ingest gives, against the real server, key store and broker.
+func TestIngestAnswers(t *testing.T) {
+	srv := testServer(t)
+	proj := metadatatest.Project(t, srv.db, testSecret)
+	other := metadatatest.Project(t, srv.db, testSecret)
+	ctx := context.Background()
+	disabled := metadatatest.Project(t, srv.db, testSecret)
+	if err := srv.db.SetKeyActive(ctx, disabled.PublicKey, false); err != nil {
+		t.Fatal(err)
+	}
+
+	const eventID = "0ef7d9cd86b9412082fee68473d5a5d6"
+	event := `{"event_id":"` + eventID + `","message":"hello","level":"info"}`
+	envelope := `{"event_id":"` + eventID + `"}` + "\n" + `{"type":"event"}` + "\n" + event
+	auth := func(key string) map[string]string {
+		return map[string]string{"X-Sentry-Auth": "Sentry sentry_version=7, sentry_key=" + key}
+	}
+	envPath := fmt.Sprintf("/api/%d/envelope/", proj.ProjectID)
+	storePath := fmt.Sprintf("/api/%d/store/", proj.ProjectID)
+	huge := `{"message":"` + strings.Repeat("x", 2<<20) + `"}`
+
+	cases := []struct {
+		name    string
+		method  string
+		path    string
+		headers map[string]string
+		body    string
+		status  int
+		want    string // substring of the body
+	}{
+		{"envelope with X-Sentry-Auth", "POST", envPath, auth(proj.PublicKey), envelope, 200, `{"id":"` + eventID + `"}`},
+		{"envelope, key in query, no content type", "POST", envPath + "?sentry_key=" + proj.PublicKey + "&sentry_version=7", nil, envelope, 200, eventID},
+		{"envelope, key in envelope dsn, text/plain", "POST", envPath, map[string]string{"Content-Type": "text/plain;charset=UTF-8"},
+			`{"event_id":"` + eventID + `","dsn":"http://` + proj.PublicKey + `@example.com/` + fmt.Sprint(proj.ProjectID) + `"}` + "\n" + `{"type":"event"}` + "\n" + event, 200, eventID},
+		{"envelope without trailing slash", "POST", strings.TrimSuffix(envPath, "/"), auth(proj.PublicKey), envelope, 200, eventID},
+		{"gzip envelope", "POST", envPath, map[string]string{"X-Sentry-Auth": auth(proj.PublicKey)["X-Sentry-Auth"], "Content-Encoding": "gzip"}, gzipped(envelope), 200, eventID},
+		{"empty Content-Encoding header", "POST", envPath, map[string]string{"X-Sentry-Auth": auth(proj.PublicKey)["X-Sentry-Auth"], "Content-Encoding": ""}, envelope, 200, eventID},
+		{"envelope without event (session only)", "POST", envPath, auth(proj.PublicKey), "{}\n{\"type\":\"session\"}\n{\"sid\":\"x\"}", 200, `{}`},
+		{"event id with dashes", "POST", envPath, auth(proj.PublicKey), `{"event_id":"0ef7d9cd-86b9-4120-82fe-e68473d5a5d6"}` + "\n" + `{"type":"event"}` + "\n" + event, 200, eventID},
+		{"store, gzip (Python)", "POST", storePath, map[string]string{"X-Sentry-Auth": auth(proj.PublicKey)["X-Sentry-Auth"], "Content-Encoding": "gzip"}, gzipped(event), 200, eventID},
+		{"no key", "POST", envPath, nil, "{}\n{\"type\":\"event\"}\n{}", 401, "missing DSN key"},
+		{"unknown key", "POST", envPath, auth("0123456789abcdef0123456789abcdef"), envelope, 401, "unknown DSN key"},
+		{"disabled key", "POST", fmt.Sprintf("/api/%d/envelope/", disabled.ProjectID), auth(disabled.PublicKey), envelope, 403, "disabled"},
+		{"key of another project", "POST", fmt.Sprintf("/api/%d/envelope/", other.ProjectID), auth(proj.PublicKey), envelope, 403, "does not belong"},
+		{"project id not a number", "POST", "/api/abc/envelope/", auth(proj.PublicKey), envelope, 400, "not a number"},
+		{"malformed envelope header", "POST", envPath, auth(proj.PublicKey), "not json\n", 400, "envelope header"},
+		{"event payload not JSON", "POST", envPath, auth(proj.PublicKey), "{}\n{\"type\":\"event\"}\n{broken", 400, "not valid JSON"},
+		{"bad event id", "POST", envPath, auth(proj.PublicKey), `{"event_id":"xyz"}` + "\n" + `{"type":"event"}` + "\n" + event, 400, "not a UUID"},
+		{"two events in one envelope", "POST", envPath, auth(proj.PublicKey), envelope + "\n{\"type\":\"event\"}\n" + event, 400, "more than one event"},
+		{"broken gzip", "POST", envPath, map[string]string{"X-Sentry-Auth": auth(proj.PublicKey)["X-Sentry-Auth"], "Content-Encoding": "gzip"}, "nope", 400, "gzip"},
+		{"event over 1 MiB", "POST", envPath, auth(proj.PublicKey), "{}\n{\"type\":\"event\"}\n" + huge, 413, "limit"},
+		{"gzip bomb", "POST", envPath, map[string]string{"X-Sentry-Auth": auth(proj.PublicKey)["X-Sentry-Auth"], "Content-Encoding": "gzip"}, gzipped(strings.Repeat("\n", 64<<20)), 413, "decompressed"},
+		{"store not JSON", "POST", storePath, auth(proj.PublicKey), "nope", 400, "not a valid JSON"},
+		{"CORS preflight", "OPTIONS", envPath, map[string]string{"Origin": "https://app.example.com", "Access-Control-Request-Method": "POST"}, "", 204, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tc.method, "http://"+srv.addr+tc.path, strings.NewReader(tc.body))
+			for k, v := range tc.headers {
+				req.Header.Set(k, v)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tc.status || !strings.Contains(string(body), tc.want) {
+				t.Fatalf("%d %s; want %d containing %q", resp.StatusCode, body, tc.status, tc.want)
+			}
+			if resp.StatusCode >= 400 {
+				var e struct {
+					Detail string `json:"detail"`
+				}
+				if json.Unmarshal(body, &e) != nil || e.Detail == "" {
+					t.Errorf("error body %s is not {\"detail\": ...}", body)
+				}
+			}
+			if resp.Header.Get("Access-Control-Allow-Origin") != "*" {
+				t.Errorf("no CORS header on the answer")
+			}
+		})
+	}
+}
