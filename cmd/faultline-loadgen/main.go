@@ -1,0 +1,265 @@
+// Command faultline-loadgen posts realistic Sentry envelopes to a running
+// Faultline at a chosen rate and reports accepted events per second and the
+// event→issue-visible latency (p50/p99), measured with probe events that each
+// open an issue of their own and are looked for through the API.
+//
+// Usage: faultline-loadgen [flags] target.json...
+// where each target file is the JSON object `faultline bootstrap` prints.
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+type target struct {
+	DSN          string `json:"dsn"`
+	Token        string `json:"token"`
+	Organization string `json:"organization"`
+	Project      string `json:"project"`
+	ProjectID    int64  `json:"project_id"`
+
+	base, key string
+}
+
+func main() {
+	rate := flag.Int("rate", 500, "events per second to send")
+	duration := flag.Duration("duration", 30*time.Second, "how long to send")
+	workers := flag.Int("concurrency", 16, "concurrent HTTP requests at most")
+	probeEvery := flag.Duration("probe-every", 250*time.Millisecond, "how often to send a latency probe")
+	flag.Parse()
+	if flag.NArg() == 0 {
+		fmt.Fprintln(os.Stderr, "usage: faultline-loadgen [flags] target.json... (targets are `faultline bootstrap` output)")
+		os.Exit(2)
+	}
+	targets, err := loadTargets(flag.Args())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "faultline-loadgen:", err)
+		os.Exit(1)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	r := run(ctx, targets, *rate, *duration, *workers, *probeEvery)
+	r.print(os.Stdout)
+	if r.accepted == 0 {
+		os.Exit(1)
+	}
+}
+
+func loadTargets(files []string) ([]*target, error) {
+	var out []*target
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		var t target
+		if err := json.Unmarshal(b, &t); err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		u, err := url.Parse(t.DSN)
+		if err != nil || u.User == nil {
+			return nil, fmt.Errorf("%s: dsn %q is not a DSN", f, t.DSN)
+		}
+		t.key = u.User.Username()
+		t.base = u.Scheme + "://" + u.Host
+		out = append(out, &t)
+	}
+	return out, nil
+}
+
+type result struct {
+	sent, accepted, rejected, failed int64
+	elapsed                          time.Duration
+	latencies                        []time.Duration
+	probesLost                       int
+	bytes                            int64
+}
+
+func (r *result) print(w io.Writer) {
+	fmt.Fprintf(w, "sent %d, accepted %d, rejected %d, failed %d in %s\n", r.sent, r.accepted, r.rejected, r.failed, r.elapsed.Round(time.Millisecond))
+	fmt.Fprintf(w, "accepted events/s: %.0f (avg envelope %d bytes)\n", float64(r.accepted)/r.elapsed.Seconds(), r.bytes/max(r.sent, 1))
+	if len(r.latencies) == 0 {
+		fmt.Fprintf(w, "event→issue latency: no probe seen (%d lost)\n", r.probesLost)
+		return
+	}
+	sort.Slice(r.latencies, func(i, j int) bool { return r.latencies[i] < r.latencies[j] })
+	pct := func(p float64) time.Duration { return r.latencies[int(p*float64(len(r.latencies)-1))] }
+	fmt.Fprintf(w, "event→issue latency over %d probes: p50 %s, p99 %s, max %s (%d probes not seen)\n",
+		len(r.latencies), pct(0.50).Round(time.Millisecond), pct(0.99).Round(time.Millisecond),
+		r.latencies[len(r.latencies)-1].Round(time.Millisecond), r.probesLost)
+}
+
+func run(ctx context.Context, targets []*target, rate int, duration time.Duration, workers int, probeEvery time.Duration) *result {
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: workers * 2}}
+	res := &result{}
+	jobs := make(chan job, workers*4)
+	var wg sync.WaitGroup
+	var accepted, rejected, failed, bytesSent atomic.Int64
+	probes := newProbeSet()
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				bytesSent.Add(int64(len(j.body)))
+				status, err := post(client, j)
+				switch {
+				case err != nil:
+					failed.Add(1)
+				case status == http.StatusOK:
+					accepted.Add(1)
+				default:
+					rejected.Add(1)
+				}
+			}
+		}()
+	}
+	pollCtx, stopPolling := context.WithCancel(context.Background())
+	var pollers sync.WaitGroup
+	for _, t := range targets {
+		pollers.Add(1)
+		go func() { defer pollers.Done(); probes.poll(pollCtx, client, t) }()
+	}
+
+	start := time.Now()
+	interval := time.Second / time.Duration(max(rate, 1))
+	next := start
+	lastProbe := start
+	for i := 0; time.Since(start) < duration && ctx.Err() == nil; i++ {
+		t := targets[i%len(targets)]
+		var j job
+		if time.Since(lastProbe) >= probeEvery {
+			lastProbe = time.Now()
+			j = probes.newProbe(t)
+		} else {
+			j = job{target: t, body: envelope(t, i)}
+		}
+		jobs <- j
+		res.sent++
+		next = next.Add(interval)
+		if d := time.Until(next); d > 0 {
+			time.Sleep(d)
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	res.elapsed = time.Since(start)
+	// Give the last probes time to become visible.
+	deadline := time.Now().Add(15 * time.Second)
+	for probes.pending() > 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	stopPolling()
+	pollers.Wait()
+	res.accepted, res.rejected, res.failed, res.bytes = accepted.Load(), rejected.Load(), failed.Load(), bytesSent.Load()
+	res.latencies, res.probesLost = probes.results()
+	return res
+}
+
+type job struct {
+	target *target
+	body   []byte
+	probe  string
+}
+
+func post(client *http.Client, j job) (int, error) {
+	req, err := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/api/%d/envelope/", j.target.base, j.target.ProjectID), bytes.NewReader(j.body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/x-sentry-envelope")
+	req.Header.Set("X-Sentry-Auth", "Sentry sentry_version=7, sentry_client=faultline-loadgen/1.0, sentry_key="+j.target.key)
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+func newID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// probeSet tracks probe events from their send until their issue shows up.
+type probeSet struct {
+	mu      sync.Mutex
+	sent    map[string]time.Time
+	seen    []time.Duration
+	perProj map[int64]map[string]bool
+}
+
+func newProbeSet() *probeSet {
+	return &probeSet{sent: map[string]time.Time{}, perProj: map[int64]map[string]bool{}}
+}
+
+func (p *probeSet) newProbe(t *target) job {
+	id := newID()
+	p.mu.Lock()
+	p.sent[id] = time.Now()
+	p.mu.Unlock()
+	return job{target: t, probe: id, body: probeEnvelope(t, id)}
+}
+
+func (p *probeSet) pending() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.sent)
+}
+
+func (p *probeSet) results() ([]time.Duration, int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.seen, len(p.sent)
+}
+
+// poll lists the project's most recently seen issues and records when each
+// probe's issue first appears.
+func (p *probeSet) poll(ctx context.Context, client *http.Client, t *target) {
+	u := fmt.Sprintf("%s/api/0/projects/%s/%s/issues/?limit=100", t.base, t.Organization, t.Project)
+	for ctx.Err() == nil {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		req.Header.Set("Authorization", "Bearer "+t.Token)
+		resp, err := client.Do(req)
+		if err == nil {
+			var issues []struct {
+				Title string `json:"title"`
+			}
+			_ = json.NewDecoder(resp.Body).Decode(&issues)
+			resp.Body.Close()
+			now := time.Now()
+			p.mu.Lock()
+			for _, is := range issues {
+				id, ok := strings.CutPrefix(is.Title, "loadgen probe ")
+				if sentAt, pending := p.sent[id]; ok && pending {
+					p.seen = append(p.seen, now.Sub(sentAt))
+					delete(p.sent, id)
+				}
+			}
+			p.mu.Unlock()
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}

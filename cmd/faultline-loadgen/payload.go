@@ -1,0 +1,58 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// errorKinds are the shapes of error the load generator sends; each becomes
+// one issue per project.
+var errorKinds = []struct {
+	typ, value, module string
+	functions          []string
+}{
+	{"ValueError", "invalid literal for int() with base 10: '%d'", "shop.checkout", []string{"handle_request", "dispatch", "checkout", "parse_quantity"}},
+	{"KeyError", "'customer_%d'", "shop.accounts", []string{"handle_request", "dispatch", "load_account", "lookup"}},
+	{"TimeoutError", "upstream payment gateway timed out after %dms", "shop.payments", []string{"handle_request", "charge", "call_gateway"}},
+	{"ZeroDivisionError", "division by zero in cart %d", "shop.cart", []string{"handle_request", "totals", "average_price"}},
+	{"ConnectionError", "could not connect to db-%d:5432", "shop.db", []string{"handle_request", "query", "connect"}},
+	{"PermissionError", "user %d may not export reports", "shop.reports", []string{"handle_request", "export", "authorize"}},
+}
+
+// envelope builds a 2–5 KB envelope: an exception with context lines,
+// breadcrumbs, tags, a user and the usual contexts.
+func envelope(t *target, n int) []byte {
+	k := errorKinds[n%len(errorKinds)]
+	id := newID()
+	var frames []string
+	for i, fn := range k.functions {
+		frames = append(frames, fmt.Sprintf(`{"filename":"%s.py","abs_path":"/srv/app/%s.py","module":"%s","function":"%s","lineno":%d,"in_app":true,
+"context_line":"    result = %s(request, item)","pre_context":["def %s(request, item):","    log.debug('start')","    item = normalize(item)"],
+"post_context":["    return result","",""],"vars":{"request":"<Request '/api/v1/%s'>","item":"%d"}}`,
+			strings.ReplaceAll(k.module, ".", "/"), strings.ReplaceAll(k.module, ".", "/"), k.module, fn, 20+i*7, fn, fn, fn, n))
+	}
+	var crumbs []string
+	for i := range 6 {
+		crumbs = append(crumbs, fmt.Sprintf(`{"timestamp":%d,"category":"http","type":"http","level":"info","data":{"method":"GET","url":"https://api.internal/items/%d","status_code":200}}`,
+			time.Now().Unix()-int64(10-i), i))
+	}
+	payload := fmt.Sprintf(`{"event_id":"%s","timestamp":%.3f,"platform":"python","level":"error","logger":"shop",
+"server_name":"web-%d","release":"shop@3.%d.0","environment":"production","transaction":"/api/v1/%s",
+"tags":{"region":"eu-west-%d","customer_tier":"gold"},"user":{"id":"user-%d","email":"user%d@example.com"},
+"contexts":{"os":{"name":"Linux","version":"6.1"},"runtime":{"name":"CPython","version":"3.11.7"}},
+"breadcrumbs":{"values":[%s]},
+"exception":{"values":[{"type":"%s","value":"%s","module":"%s","mechanism":{"type":"generic","handled":false},"stacktrace":{"frames":[%s]}}]},
+"sdk":{"name":"sentry.python","version":"2.19.0"}}`,
+		id, float64(time.Now().UnixMilli())/1000, n%4, n%3, k.functions[len(k.functions)-1], n%3, n%500, n%500,
+		strings.Join(crumbs, ","), k.typ, fmt.Sprintf(k.value, n), k.module, strings.Join(frames, ","))
+	return fmt.Appendf(nil, "{\"event_id\":\"%s\",\"dsn\":\"%s\",\"sent_at\":\"%s\"}\n{\"type\":\"event\",\"length\":%d}\n%s\n",
+		id, t.DSN, time.Now().UTC().Format(time.RFC3339Nano), len(payload), payload)
+}
+
+// probeEnvelope is an event whose SDK fingerprint gives it an issue of its own.
+func probeEnvelope(t *target, probe string) []byte {
+	payload := fmt.Sprintf(`{"event_id":"%s","timestamp":%.3f,"platform":"python","level":"info","message":"loadgen probe %s","fingerprint":["loadgen-probe","%s"]}`,
+		probe, float64(time.Now().UnixMilli())/1000, probe, probe)
+	return fmt.Appendf(nil, "{\"event_id\":\"%s\"}\n{\"type\":\"event\",\"length\":%d}\n%s\n", probe, len(payload), payload)
+}
