@@ -18,12 +18,16 @@ const Partitions = 16
 // NewWriter returns a producer that waits for all in-sync replicas and
 // places records by the hash of their key (the project id). The writer is
 // synchronous: WriteMessages returns once the broker acknowledged.
+//
+// Concurrent requests share a batch for up to BatchTimeout. With the embedded
+// broker syncing every batch to disk, 10 ms gave ~1.9k accepted events/s on
+// the 2-core test machine where 2 ms gave ~0.8–1.2k: fewer, fuller fsyncs.
 func NewWriter(brokers []string) *kafka.Writer {
 	return &kafka.Writer{
 		Addr:         kafka.TCP(brokers...),
 		Balancer:     &kafka.Hash{},
 		RequiredAcks: kafka.RequireAll,
-		BatchTimeout: 2 * time.Millisecond,
+		BatchTimeout: 10 * time.Millisecond,
 		BatchSize:    1000,
 		MaxAttempts:  5,
 		WriteTimeout: 10 * time.Second,
