@@ -121,11 +121,15 @@ func run(ctx context.Context, targets []*target, rate int, duration time.Duratio
 				status, err := post(client, j)
 				switch {
 				case err != nil:
-					failed.Add(1)
+					if failed.Add(1) <= 3 {
+						fmt.Fprintln(os.Stderr, "request failed:", err)
+					}
 				case status == http.StatusOK:
 					accepted.Add(1)
 				default:
-					rejected.Add(1)
+					if rejected.Add(1) <= 3 {
+						fmt.Fprintln(os.Stderr, "request rejected with status", status)
+					}
 				}
 			}
 		}()
