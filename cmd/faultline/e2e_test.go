@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -23,15 +22,18 @@ const testSecret = "e2e-test-secret-key"
 // test databases and an embedded Kafka broker of its own.
 func testServer(t *testing.T) *server {
 	t.Helper()
-	cfg := config{
+	return testServerWith(t, config{
 		Listen:        "127.0.0.1:0",
 		DatabaseURL:   metadatatest.URL(t),
 		ClickHouseURL: analyticstest.URL(t),
 		DataDir:       t.TempDir(),
 		SecretKey:     testSecret,
-		LogLevel:      "warn",
-	}
-	srv, err := startServer(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	})
+}
+
+func testServerWith(t *testing.T, cfg config) *server {
+	t.Helper()
+	srv, err := startServer(context.Background(), cfg, quietLog())
 	if err != nil {
 		t.Fatalf("start server: %v", err)
 	}

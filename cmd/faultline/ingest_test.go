@@ -107,3 +107,26 @@ func TestIngestAnswers(t *testing.T) {
 		})
 	}
 }
+
+// A body sent with chunked transfer encoding, gzip-compressed, is read whole.
+func TestIngestChunkedGzipBody(t *testing.T) {
+	srv := testServer(t)
+	proj := metadatatest.Project(t, srv.db, testSecret)
+	envelope := "{}\n{\"type\":\"event\"}\n{\"message\":\"chunked\"}"
+	req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("http://%s/api/%d/envelope/", srv.addr, proj.ProjectID),
+		io.MultiReader(strings.NewReader(gzipped(envelope))))
+	req.ContentLength = -1
+	req.TransferEncoding = []string{"chunked"}
+	req.Header.Set("X-Sentry-Auth", "Sentry sentry_key="+proj.PublicKey)
+	req.Header.Set("Content-Encoding", "gzip")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	got, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(got), `"id"`) {
+		t.Fatalf("%d %s", resp.StatusCode, got)
+	}
+	waitForCount(t, apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}, proj.Organization, proj.Project, 1)
+}

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/faultline/faultline/analytics/analyticstest"
+	"github.com/faultline/faultline/ingest/queue"
+	"github.com/faultline/faultline/metadata/metadatatest"
+)
+
+func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func postEvent(t *testing.T, addr string, projectID int64, key, message string) {
+	t.Helper()
+	body := `{}` + "\n" + `{"type":"event"}` + "\n" + `{"message":"` + message + `","level":"warning"}`
+	req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("http://%s/api/%d/envelope/", addr, projectID), strings.NewReader(body))
+	req.Header.Set("X-Sentry-Auth", "Sentry sentry_version=7, sentry_key="+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("post event: status %d", resp.StatusCode)
+	}
+}
+
+// waitForCount polls the project's issues until their counts add up to want.
+func waitForCount(t *testing.T, api apiClient, org, project string, want int) []issueResp {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var issues []issueResp
+		api.get(fmt.Sprintf("/api/0/projects/%s/%s/issues/", org, project), &issues)
+		total := 0
+		for _, is := range issues {
+			var n int
+			fmt.Sscan(is.Count, &n)
+			total += n
+		}
+		if total == want {
+			return issues
+		}
+		if total > want || time.Now().After(deadline) {
+			t.Fatalf("issues count %d events, want %d", total, want)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// Events answered 200 survive a restart of the whole server: they are in
+// the embedded broker's log, and the restarted worker picks them up.
+func TestRestartKeepsAcceptedEvents(t *testing.T) {
+	cfg := config{
+		Listen: "127.0.0.1:0", DatabaseURL: metadatatest.URL(t), ClickHouseURL: analyticstest.URL(t),
+		DataDir: t.TempDir(), SecretKey: testSecret,
+	}
+	first, err := startServer(context.Background(), cfg, quietLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Stop the first server's worker, so the events below are only in Kafka
+	// when the server goes down.
+	first.cancelWorker()
+	time.Sleep(200 * time.Millisecond) // let Run see the cancellation
+	proj := metadatatest.Project(t, first.db, testSecret)
+	const n = 40
+	for i := range n {
+		postEvent(t, first.addr, proj.ProjectID, proj.PublicKey, fmt.Sprintf("restart test %d", i%4))
+	}
+	if issues, err := first.db.ListIssues(context.Background(), proj.ProjectID, 10, 0); err != nil || len(issues) != 0 {
+		t.Fatalf("before the restart: %d issues (%v), want none", len(issues), err)
+	}
+	if err := first.stop(); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+
+	second := testServerWith(t, cfg)
+	api := apiClient{t: t, base: "http://" + second.addr, token: proj.Token}
+	issues := waitForCount(t, api, proj.Organization, proj.Project, n)
+	if len(issues) != 4 {
+		t.Errorf("%d issues, want 4", len(issues))
+	}
+	// Nothing more arrives later: no event was counted twice.
+	time.Sleep(time.Second)
+	waitForCount(t, api, proj.Organization, proj.Project, n)
+}
+
+// With FAULTLINE_KAFKA_BROKERS set, Faultline uses that broker, and health
+// reports it when it goes away.
+func TestExternalBrokerAndHealth(t *testing.T) {
+	broker, err := queue.StartEmbedded(t.TempDir(), 0, quietLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := false
+	t.Cleanup(func() {
+		if !closed {
+			broker.Close()
+		}
+	})
+	srv := testServerWith(t, config{
+		Listen: "127.0.0.1:0", DatabaseURL: metadatatest.URL(t), ClickHouseURL: analyticstest.URL(t),
+		KafkaBrokers: broker.Addr(), DataDir: t.TempDir(), SecretKey: testSecret,
+	})
+	if srv.broker != nil {
+		t.Fatal("started an embedded broker although brokers were configured")
+	}
+	proj := metadatatest.Project(t, srv.db, testSecret)
+	postEvent(t, srv.addr, proj.ProjectID, proj.PublicKey, "through the external broker")
+	waitForCount(t, apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}, proj.Organization, proj.Project, 1)
+
+	broker.Close()
+	closed = true
+	resp, err := http.Get("http://" + srv.addr + "/.well-known/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), `"kafka"`) ||
+		strings.Contains(string(body), `"postgres"`) {
+		t.Fatalf("health with the broker gone: %d %s; want 503 naming kafka only", resp.StatusCode, body)
+	}
+}
