@@ -60,6 +60,7 @@ func (a *projectActor) group(ctx context.Context, records []queue.Record) *group
 	var events []metadata.GroupedEvent
 	var parsed []*event.Event
 	var payloads [][]byte
+	var indexes []int // of each parsed event in records
 	for i, r := range records {
 		e, g, payload, err := normalize(r)
 		if err != nil {
@@ -68,6 +69,7 @@ func (a *projectActor) group(ctx context.Context, records []queue.Record) *group
 		}
 		parsed = append(parsed, e)
 		payloads = append(payloads, payload)
+		indexes = append(indexes, i)
 		events = append(events, metadata.GroupedEvent{
 			EventID: e.EventID, Fingerprint: g.Fingerprint, Title: g.Title, Culprit: g.Culprit,
 			Level: e.Level, Type: g.Type, Metadata: g.Metadata, Timestamp: e.Timestamp,
@@ -77,15 +79,40 @@ func (a *projectActor) group(ctx context.Context, records []queue.Record) *group
 		return out
 	}
 	issueIDs, err := a.issues.RecordEvents(ctx, a.projectID, events)
+	if metadata.IsPermanent(err) {
+		// Some event in the batch is refused by PostgreSQL itself. Find it by
+		// recording the events one at a time, so that it alone is rejected.
+		a.log.Warn("batch refused by PostgreSQL; recording its events one by one", "err", err)
+		issueIDs, err = a.recordEach(ctx, events, indexes, out)
+	}
 	if err != nil {
 		out.err = fmt.Errorf("project %d: %w", a.projectID, err)
 		return out
 	}
-	out.rows = make([]analytics.EventRow, len(parsed))
 	for i, e := range parsed {
-		out.rows[i] = eventRow(a.projectID, issueIDs[i], e, events[i], payloads[i])
+		if issueIDs[i] != 0 {
+			out.rows = append(out.rows, eventRow(a.projectID, issueIDs[i], e, events[i], payloads[i]))
+		}
 	}
 	return out
+}
+
+// recordEach records events one at a time, rejecting those PostgreSQL
+// refuses; their issue id stays 0. A transient error stops it.
+func (a *projectActor) recordEach(ctx context.Context, events []metadata.GroupedEvent, indexes []int, out *grouped) ([]int64, error) {
+	ids := make([]int64, len(events))
+	for i := range events {
+		one, err := a.issues.RecordEvents(ctx, a.projectID, events[i:i+1])
+		switch {
+		case metadata.IsPermanent(err):
+			out.rejected = append(out.rejected, rejected{index: indexes[i], reason: fmt.Errorf("PostgreSQL refused the event: %w", err)})
+		case err != nil:
+			return nil, err
+		default:
+			ids[i] = one[0]
+		}
+	}
+	return ids, nil
 }
 
 // normalize parses one record. A panic in the parser becomes a rejection, so

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
@@ -96,4 +97,19 @@ func notFound(err error) error {
 		return ErrNotFound
 	}
 	return err
+}
+
+// IsPermanent reports whether err is PostgreSQL refusing the data itself
+// (a data exception, an integrity violation or a size limit), which no retry
+// will cure, as opposed to the database being unreachable or busy.
+func IsPermanent(err error) bool {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || len(pgErr.Code) < 2 {
+		return false
+	}
+	switch pgErr.Code[:2] {
+	case "22", "23", "54":
+		return true
+	}
+	return false
 }

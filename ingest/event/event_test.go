@@ -133,6 +133,20 @@ func TestGrouping(t *testing.T) {
 	})
 }
 
+func TestGroupStripsNUL(t *testing.T) {
+	e, err := Parse([]byte(`{"exception":[{"type":"Bad\u0000Type","value":"nul \u0000 inside","stacktrace":{"frames":[{"function":"f\u0000n","module":"m"}]}}]}`), "", received)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := Group(e)
+	if strings.ContainsRune(g.Title+g.Culprit+g.Metadata["type"]+g.Metadata["value"], 0) {
+		t.Fatalf("grouping keeps NUL bytes: %+v", g)
+	}
+	if g.Title != "BadType: nul  inside" || g.Culprit != "m in fn" {
+		t.Fatalf("title %q, culprit %q", g.Title, g.Culprit)
+	}
+}
+
 func TestTimestamps(t *testing.T) {
 	cases := map[string]string{
 		`"2026-11-21T23:20:08Z"`:           "2026-11-21T23:20:08Z",

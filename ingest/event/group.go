@@ -57,9 +57,16 @@ func Group(e *Event) Grouping {
 	if g.Title == "" {
 		g.Title = "<unlabeled event>"
 	}
-	g.Title = truncate(g.Title, maxTitle)
+	// Text columns in PostgreSQL cannot hold NUL bytes; SDKs can send them.
+	g.Title = truncate(stripNUL(g.Title), maxTitle)
+	g.Culprit = stripNUL(g.Culprit)
+	for k, v := range g.Metadata {
+		g.Metadata[k] = stripNUL(v)
+	}
 	return g
 }
+
+func stripNUL(s string) string { return strings.ReplaceAll(s, "\x00", "") }
 
 // mainException is the outermost exception: the last of the chain.
 func (e *Event) mainException() *Exception {

@@ -1,0 +1,74 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/faultline/faultline/ingest/queue"
+	"github.com/faultline/faultline/metadata"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// refusingStore refuses, as PostgreSQL would with a data exception, every
+// batch that holds an event whose title contains "poison"; a down store
+// fails every call transiently.
+type refusingStore struct {
+	down  bool
+	calls int
+}
+
+func (s *refusingStore) RecordEvents(_ context.Context, _ int64, events []metadata.GroupedEvent) ([]int64, error) {
+	s.calls++
+	if s.down {
+		return nil, errors.New("connection refused")
+	}
+	ids := make([]int64, len(events))
+	for i, e := range events {
+		if strings.Contains(e.Title, "poison") {
+			return nil, &pgconn.PgError{Code: "22021", Message: "invalid byte sequence"}
+		}
+		ids[i] = 1
+	}
+	return ids, nil
+}
+
+func records(messages ...string) []queue.Record {
+	var out []queue.Record
+	for i, m := range messages {
+		out = append(out, queue.Record{ProjectID: 1, EventID: strings.Repeat(string(rune('a'+i)), 32), ItemType: "event",
+			Received: time.Now(), Payload: []byte(`{"message":"` + m + `"}`)})
+	}
+	return out
+}
+
+func TestProjectActorRejectsOnlyWhatPostgresRefuses(t *testing.T) {
+	store := &refusingStore{}
+	a := &projectActor{projectID: 1, issues: store, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	got := a.group(context.Background(), records("fine one", "poison pill", "not json\"", "fine two"))
+	if got.err != nil {
+		t.Fatal(got.err)
+	}
+	if len(got.rows) != 2 || got.rows[0].Message != "fine one" || got.rows[1].Message != "fine two" {
+		t.Fatalf("rows = %+v, want the two fine events", got.rows)
+	}
+	var rejectedIdx []int
+	for _, r := range got.rejected {
+		rejectedIdx = append(rejectedIdx, r.index)
+	}
+	if len(rejectedIdx) != 2 || rejectedIdx[0] != 2 || rejectedIdx[1] != 1 {
+		t.Fatalf("rejected %v, want records 2 (not JSON) and 1 (refused)", rejectedIdx)
+	}
+}
+
+func TestProjectActorReportsTransientErrors(t *testing.T) {
+	a := &projectActor{projectID: 1, issues: &refusingStore{down: true}, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	got := a.group(context.Background(), records("fine", "poison"))
+	if got.err == nil || len(got.rejected) != 0 {
+		t.Fatalf("a store that is down must fail the batch for a retry, not reject events: %+v", got)
+	}
+}
