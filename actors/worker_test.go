@@ -24,7 +24,7 @@ type pipeline struct {
 	db      *metadata.DB
 	store   *analytics.Store
 	brokers []string
-	writer  *kafka.Writer
+	writer  *queue.Writer
 	log     *slog.Logger
 }
 

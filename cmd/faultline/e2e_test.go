@@ -104,6 +104,7 @@ func TestSentryGoErrorsBecomeIssues(t *testing.T) {
 	if err != nil {
 		t.Fatalf("sentry client: %v", err)
 	}
+	defer client.Close()
 	hub := sentry.NewHub(client, sentry.NewScope())
 	hub.Scope().SetUser(sentry.User{ID: "u1"})
 	for order := range 3 {

@@ -18,7 +18,6 @@ import (
 	"github.com/faultline/faultline/ingest/queue"
 	"github.com/faultline/faultline/metadata"
 	"github.com/gofiber/fiber/v2"
-	"github.com/segmentio/kafka-go"
 )
 
 func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -50,7 +49,7 @@ type server struct {
 	store    *analytics.Store
 	broker   *queue.Embedded // nil with external brokers
 	brokers  []string
-	producer *kafka.Writer
+	producer *queue.Writer
 	app      *fiber.App
 
 	cancelWorker context.CancelFunc

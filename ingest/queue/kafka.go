@@ -22,9 +22,11 @@ const Partitions = 16
 // Concurrent requests share a batch for up to BatchTimeout. With the embedded
 // broker syncing every batch to disk, 10 ms gave ~1.9k accepted events/s on
 // the 2-core test machine where 2 ms gave ~0.8–1.2k: fewer, fuller fsyncs.
-func NewWriter(brokers []string) *kafka.Writer {
-	return &kafka.Writer{
+func NewWriter(brokers []string) *Writer {
+	transport := &kafka.Transport{DialTimeout: 5 * time.Second, IdleTimeout: 30 * time.Second}
+	return &Writer{transport: transport, Writer: &kafka.Writer{
 		Addr:         kafka.TCP(brokers...),
+		Transport:    transport,
 		Balancer:     &kafka.Hash{},
 		RequiredAcks: kafka.RequireAll,
 		BatchTimeout: 10 * time.Millisecond,
@@ -32,7 +34,22 @@ func NewWriter(brokers []string) *kafka.Writer {
 		MaxAttempts:  5,
 		WriteTimeout: 10 * time.Second,
 		ReadTimeout:  10 * time.Second,
-	}
+	}}
+}
+
+// Writer is a kafka-go writer with a connection pool of its own, so that
+// closing it leaves no connection or goroutine behind (the default transport
+// is shared by the whole process and never closed).
+type Writer struct {
+	*kafka.Writer
+	transport *kafka.Transport
+}
+
+// Close flushes pending writes and closes the writer's connections.
+func (w *Writer) Close() error {
+	err := w.Writer.Close()
+	w.transport.CloseIdleConnections()
+	return err
 }
 
 // EnsureTopics creates the topics Faultline uses when they do not exist.
