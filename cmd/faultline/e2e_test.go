@@ -54,6 +54,13 @@ type apiClient struct {
 // get fetches an /api/0/ path into out and returns the status code.
 func (c apiClient) get(path string, out any) int {
 	c.t.Helper()
+	code, _ := c.getWithLink(path, out)
+	return code
+}
+
+// getWithLink is get that also returns the Link header.
+func (c apiClient) getWithLink(path string, out any) (int, string) {
+	c.t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, c.base+path, nil)
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
@@ -69,7 +76,7 @@ func (c apiClient) get(path string, out any) int {
 			c.t.Fatalf("GET %s: %v in %s", path, err, body)
 		}
 	}
-	return resp.StatusCode
+	return resp.StatusCode, resp.Header.Get("Link")
 }
 
 type issueResp struct {
@@ -171,6 +178,19 @@ func TestSentryGoErrorsBecomeIssues(t *testing.T) {
 		if issues[i-1].LastSeen < issues[i].LastSeen {
 			t.Errorf("issues not sorted by lastSeen, newest first: %s before %s", issues[i-1].LastSeen, issues[i].LastSeen)
 		}
+	}
+
+	// Pages of two, following the Link header's next cursor.
+	var page1, page2 []issueResp
+	_, link := api.getWithLink(path+"?limit=2", &page1)
+	if len(page1) != 2 || !strings.Contains(link, `rel="next"; results="true"; cursor="0:2:0"`) ||
+		!strings.Contains(link, `rel="previous"; results="false"`) {
+		t.Fatalf("first page: %d issues, Link %s", len(page1), link)
+	}
+	_, link = api.getWithLink(path+"?limit=2&cursor=0:2:0", &page2)
+	if len(page2) != 1 || page2[0].ID == page1[0].ID || page2[0].ID == page1[1].ID ||
+		!strings.Contains(link, `rel="next"; results="false"`) || !strings.Contains(link, `rel="previous"; results="true"; cursor="0:0:1"`) {
+		t.Fatalf("second page: %+v, Link %s", page2, link)
 	}
 
 	var one issueResp

@@ -93,10 +93,12 @@ func TestRestartKeepsAcceptedEvents(t *testing.T) {
 	waitForCount(t, api, proj.Organization, proj.Project, n)
 }
 
-// With FAULTLINE_KAFKA_BROKERS set, Faultline uses that broker, and health
-// reports it when it goes away.
+// With FAULTLINE_KAFKA_BROKERS set, Faultline uses that broker; health
+// reports it when it goes away, and ingest and the workers recover when it
+// comes back.
 func TestExternalBrokerAndHealth(t *testing.T) {
-	broker, err := queue.StartEmbedded(t.TempDir(), 0, quietLog())
+	brokerDir := t.TempDir()
+	broker, err := queue.StartEmbedded(brokerDir, 0, quietLog())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,14 +121,33 @@ func TestExternalBrokerAndHealth(t *testing.T) {
 
 	broker.Close()
 	closed = true
-	resp, err := http.Get("http://" + srv.addr + "/.well-known/healthz")
+	status, body := health(t, srv.addr)
+	if status != http.StatusServiceUnavailable || !strings.Contains(body, `"kafka"`) || strings.Contains(body, `"postgres"`) {
+		t.Fatalf("health with the broker gone: %d %s; want 503 naming kafka only", status, body)
+	}
+
+	_, port, _ := strings.Cut(broker.Addr(), ":")
+	var p int
+	fmt.Sscan(port, &p)
+	broker, err = queue.StartEmbedded(brokerDir, p, quietLog())
+	if err != nil {
+		t.Fatalf("restart broker on port %d: %v", p, err)
+	}
+	closed = false
+	if status, body := health(t, srv.addr); status != http.StatusOK {
+		t.Fatalf("health with the broker back: %d %s", status, body)
+	}
+	postEvent(t, srv.addr, proj.ProjectID, proj.PublicKey, "after the broker came back")
+	waitForCount(t, apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}, proj.Organization, proj.Project, 2)
+}
+
+func health(t *testing.T, addr string) (int, string) {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/.well-known/healthz")
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), `"kafka"`) ||
-		strings.Contains(string(body), `"postgres"`) {
-		t.Fatalf("health with the broker gone: %d %s; want 503 naming kafka only", resp.StatusCode, body)
-	}
+	return resp.StatusCode, string(body)
 }

@@ -109,7 +109,7 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 	workerCtx, cancel := context.WithCancel(context.Background())
 	s.cancelWorker = cancel
 	worker := actors.NewWorker(actors.WorkerConfig{Brokers: s.brokers}, s.db, s.store, s.producer, log.With("role", "worker"))
-	s.goRun("worker", func() error { return worker.Run(workerCtx) })
+	s.goRun("worker", func() error { return superviseWorker(workerCtx, worker, log) })
 
 	s.app = fiber.New(fiber.Config{
 		Immutable:             true,
@@ -129,6 +129,26 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 	s.goRun("http", func() error { return s.app.Listener(ln) })
 	log.Info("faultline started", "listen", s.addr, "url", s.url, "kafka", s.brokers, "embedded_kafka", s.broker != nil)
 	return s, nil
+}
+
+// superviseWorker restarts the worker after a failure (a lost group
+// membership, a broker that went away), backing off up to 30 s, until ctx
+// ends. Its uncommitted batch is replayed on restart, which is harmless.
+func superviseWorker(ctx context.Context, w *actors.Worker, log *slog.Logger) error {
+	delay := time.Second
+	for {
+		err := w.Run(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		log.Error("worker stopped; restarting", "err", err, "in", delay)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, 30*time.Second)
+	}
 }
 
 func (s *server) goRun(name string, fn func() error) {
