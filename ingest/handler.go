@@ -72,12 +72,7 @@ func allowOrigin(c *fiber.Ctx) {
 }
 
 func (h *Handler) envelope(c *fiber.Ctx) error {
-	allowOrigin(c)
-	pathProject, err := projectParam(c)
-	if err != nil {
-		return err
-	}
-	body, err := h.body(c)
+	pathProject, body, err := h.read(c)
 	if err != nil {
 		return err
 	}
@@ -129,12 +124,7 @@ func (h *Handler) envelope(c *fiber.Ctx) error {
 
 // store takes the legacy single-event endpoint's body: one event as JSON.
 func (h *Handler) store(c *fiber.Ctx) error {
-	allowOrigin(c)
-	pathProject, err := projectParam(c)
-	if err != nil {
-		return err
-	}
-	body, err := h.body(c)
+	pathProject, body, err := h.read(c)
 	if err != nil {
 		return err
 	}
@@ -163,6 +153,17 @@ func (h *Handler) store(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(fiber.Map{"id": eventID})
+}
+
+// read does what both endpoints do first: CORS headers, the project id in
+// the path, and the decoded body.
+func (h *Handler) read(c *fiber.Ctx) (projectID int64, body []byte, err error) {
+	allowOrigin(c)
+	if projectID, err = projectParam(c); err != nil {
+		return 0, nil, err
+	}
+	body, err = h.body(c)
+	return projectID, body, err
 }
 
 func projectParam(c *fiber.Ctx) (int64, error) {
