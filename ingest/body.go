@@ -9,6 +9,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/andybalholm/brotli"
+	"github.com/klauspost/compress/zstd"
 )
 
 // errTooLarge is returned when a body grows past its limit while being read
@@ -38,10 +41,25 @@ func decode(raw []byte, encoding string, limit int64) ([]byte, error) {
 		} else {
 			r = flate.NewReader(bytes.NewReader(raw))
 		}
+	case "br":
+		r = brotli.NewReader(bytes.NewReader(raw))
+	case "zstd":
+		// The decoder's window is capped so a hostile frame header cannot make
+		// it allocate more than the limit allows.
+		zr, err := zstd.NewReader(bytes.NewReader(raw), zstd.WithDecoderConcurrency(1),
+			zstd.WithDecoderMaxWindow(uint64(max(limit, 1<<20))), zstd.WithDecoderMaxMemory(uint64(limit+1)))
+		if err != nil {
+			return nil, fmt.Errorf("body is not valid zstd: %w", err)
+		}
+		defer zr.Close()
+		r = zr
 	default:
-		return nil, fmt.Errorf("unsupported Content-Encoding %q (use gzip or deflate)", encoding)
+		return nil, fmt.Errorf("unsupported Content-Encoding %q (use gzip, deflate, br or zstd)", encoding)
 	}
 	out, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if errors.Is(err, zstd.ErrDecoderSizeExceeded) || errors.Is(err, zstd.ErrWindowSizeExceeded) {
+		return nil, errTooLarge
+	}
 	if err != nil {
 		return nil, fmt.Errorf("body could not be decompressed: %w", err)
 	}

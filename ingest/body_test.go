@@ -9,6 +9,9 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/andybalholm/brotli"
+	"github.com/klauspost/compress/zstd"
 )
 
 func compress(t testing.TB, encoding string, data []byte) []byte {
@@ -22,6 +25,10 @@ func compress(t testing.TB, encoding string, data []byte) []byte {
 		w = zlib.NewWriter(&buf)
 	case "raw-deflate":
 		w, _ = flate.NewWriter(&buf, flate.DefaultCompression)
+	case "br":
+		w = brotli.NewWriterLevel(&buf, brotli.BestSpeed)
+	case "zstd":
+		w, _ = zstd.NewWriter(&buf)
 	}
 	if _, err := w.Write(data); err != nil {
 		t.Fatal(err)
@@ -46,6 +53,11 @@ func TestDecode(t *testing.T) {
 		{name: "gzip", header: "gzip", body: compress(t, "gzip", payload), limit: 1 << 20},
 		{name: "deflate (zlib)", header: "deflate", body: compress(t, "deflate", payload), limit: 1 << 20},
 		{name: "deflate (raw)", header: "deflate", body: compress(t, "raw-deflate", payload), limit: 1 << 20},
+		{name: "brotli", header: "br", body: compress(t, "br", payload), limit: 1 << 20},
+		{name: "zstd", header: "zstd", body: compress(t, "zstd", payload), limit: 1 << 20},
+		{name: "brotli over limit", header: "br", body: compress(t, "br", payload), limit: 100, tooLarge: true},
+		{name: "zstd over limit", header: "zstd", body: compress(t, "zstd", payload), limit: 100, tooLarge: true},
+		{name: "broken zstd", header: "zstd", body: []byte("not zstd at all"), limit: 1 << 20, wantErr: "decompressed"},
 		{name: "identity over limit", header: "", body: payload, limit: 10, tooLarge: true},
 		{name: "gzip over limit", header: "gzip", body: compress(t, "gzip", payload), limit: 100, tooLarge: true},
 		{name: "broken gzip", header: "gzip", body: []byte("not gzip"), limit: 1 << 20, wantErr: "not valid gzip"},
@@ -72,11 +84,13 @@ func TestDecode(t *testing.T) {
 	}
 }
 
-// A gzip bomb (64 MiB of zeros in ~64 KiB) stops at the limit.
+// Bombs (64 MiB of zeros in a few KiB) stop at the limit, in every encoding.
 func TestDecodeBomb(t *testing.T) {
-	bomb := compress(t, "gzip", make([]byte, 64<<20))
-	if _, err := decode(bomb, "gzip", 1<<20); !errors.Is(err, errTooLarge) {
-		t.Fatalf("err = %v, want errTooLarge", err)
+	for _, enc := range []string{"gzip", "deflate", "br", "zstd"} {
+		bomb := compress(t, enc, make([]byte, 64<<20))
+		if _, err := decode(bomb, enc, 1<<20); !errors.Is(err, errTooLarge) {
+			t.Errorf("%s bomb of %d bytes: err = %v, want errTooLarge", enc, len(bomb), err)
+		}
 	}
 }
 
