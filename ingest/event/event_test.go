@@ -249,3 +249,46 @@ func BenchmarkParseAndGroup(b *testing.B) {
 		Group(e)
 	}
 }
+
+func TestParameterizedMessages(t *testing.T) {
+	cases := []struct {
+		a, b string
+		same bool
+	}{
+		{"user 1234 not found", "user 5678 not found", true},
+		{"timeout after 30.5s", "timeout after 45s", true},
+		{"connect to 10.0.0.1:5432 failed", "connect to 192.168.7.20:6543 failed", true},
+		{"order 0b3e5a1c-9f2d-4c1e-8a7b-6d5e4f3a2b1c missing", "order 7e2f1a0b-1c2d-3e4f-5a6b-7c8d9e0f1a2b missing", true},
+		{"mail to jane@example.com bounced", "mail to joe.bloggs@mail.example.org bounced", true},
+		{"job at 2026-11-21T23:20:08Z failed", "job at 2026-11-22T01:02:03.456+01:00 failed", true},
+		{"pointer 0xdeadbeef freed twice", "pointer 0x7ffe1234 freed twice", true},
+		{"cache key 5f4dcc3b5aa765d61d8327deb882cf99 evicted", "cache key e99a18c428cb38d5f260853678922e03 evicted", true},
+		{"user 1234 not found", "user 1234 was deleted", false},
+		{"cafe closed", "add1 closed", false},
+	}
+	for _, tc := range cases {
+		a := fingerprint(t, `{"message":"`+tc.a+`"}`)
+		b := fingerprint(t, `{"message":"`+tc.b+`"}`)
+		if (a == b) != tc.same {
+			t.Errorf("%q and %q: same group = %v, want %v (%q vs %q)", tc.a, tc.b, a == b, tc.same, parameterize(tc.a), parameterize(tc.b))
+		}
+	}
+}
+
+func TestFrameNoiseIgnored(t *testing.T) {
+	jsEvent := func(file, fn string) string {
+		return `{"exception":[{"type":"TypeError","value":"x","stacktrace":{"frames":[{"filename":"` + file + `","function":"` + fn + `","in_app":true}]}}]}`
+	}
+	same := [][2]string{
+		{jsEvent("https://cdn.example.com/static/js/main.3f4a5b6c.chunk.js?v=1", "render"), jsEvent("https://other-cdn.example.net/static/js/main.9e8d7c6b.chunk.js", "render")},
+		{jsEvent("app.js", "handler at 0x7ffe1234"), jsEvent("app.js", "handler at 0x1234abcd")},
+	}
+	for _, p := range same {
+		if fingerprint(t, p[0]) != fingerprint(t, p[1]) {
+			t.Errorf("frames differing only in noise group apart:\n%s\n%s", p[0], p[1])
+		}
+	}
+	if fingerprint(t, jsEvent("app.js", "render")) == fingerprint(t, jsEvent("vendor.js", "render")) {
+		t.Error("frames in different files group together")
+	}
+}

@@ -79,7 +79,7 @@ func (e *Event) mainException() *Exception {
 func defaultComponents(e *Event) []string {
 	if len(e.Exceptions) == 0 {
 		if e.Message != "" {
-			return []string{"message:" + e.Message}
+			return []string{"message:" + parameterize(e.Message)}
 		}
 		return []string{"empty"}
 	}
@@ -96,7 +96,7 @@ func defaultComponents(e *Event) []string {
 	for _, ex := range e.Exceptions {
 		out = append(out, "type:"+ex.Type)
 		if !anyFrames {
-			out = append(out, "value:"+ex.Value)
+			out = append(out, "value:"+parameterize(ex.Value))
 			continue
 		}
 		if ex.Stacktrace == nil {
@@ -106,10 +106,18 @@ func defaultComponents(e *Event) []string {
 			if anyInApp && !f.InApp {
 				continue
 			}
-			out = append(out, "frame:"+frameLocation(f)+":"+f.Function)
+			out = append(out, "frame:"+groupingLocation(f)+":"+groupingFunction(f.Function))
 		}
 	}
 	return out
+}
+
+// groupingLocation is frameLocation without what varies between deploys.
+func groupingLocation(f Frame) string {
+	if f.Module != "" {
+		return f.Module
+	}
+	return groupingFile(frameLocation(f))
 }
 
 // frameLocation names where a frame's code lives, stably across deploys:

@@ -1,0 +1,68 @@
+package event
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+// parameters are the variable parts of a message, replaced before grouping so
+// that "user 1234 not found" and "user 5678 not found" are one issue. The
+// order matters: a timestamp holds numbers, an email holds a host name.
+var parameters = []struct {
+	re          *regexp.Regexp
+	placeholder string
+	minLen      int // shorter matches are kept: "cafe" and "add1" are words, not ids
+}{
+	{regexp.MustCompile(`\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?`), "<date>", 0},
+	{regexp.MustCompile(`\d{4}-\d{2}-\d{2}`), "<date>", 0},
+	{regexp.MustCompile(`(?i)\b[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\b`), "<uuid>", 0},
+	{regexp.MustCompile(`[\w.+-]+@[\w-]+(?:\.[\w-]+)+`), "<email>", 0},
+	{regexp.MustCompile(`\b\d{1,3}(?:\.\d{1,3}){3}\b`), "<ip>", 0},
+	{regexp.MustCompile(`(?i)\b(?:[0-9a-f]{1,4}:){3,7}[0-9a-f]{1,4}\b`), "<ip>", 0},
+	{regexp.MustCompile(`(?i)\b0x[0-9a-f]+\b`), "<hex>", 0},
+	{regexp.MustCompile(`(?i)\b[0-9a-f]*\d[0-9a-f]*[a-f][0-9a-f]*\b|\b[0-9a-f]*[a-f][0-9a-f]*\d[0-9a-f]*\b`), "<hex>", 8},
+	// Numbers, also glued to units or names: 30s, 1.5ms, worker7.
+	{regexp.MustCompile(`\d+(?:\.\d+)?`), "<int>", 0},
+}
+
+// parameterize replaces a message's variable parts with placeholders.
+func parameterize(s string) string {
+	for _, p := range parameters {
+		s = p.re.ReplaceAllStringFunc(s, func(m string) string {
+			if len(m) < p.minLen {
+				return m
+			}
+			return p.placeholder
+		})
+	}
+	return s
+}
+
+var (
+	// Bundlers put content hashes in file names: main.3f4a5b6c.chunk.js.
+	fileHash = regexp.MustCompile(`(?i)([._-])[0-9a-f]{8,}([._-])`)
+	// Memory addresses in function names differ between processes.
+	hexAddress = regexp.MustCompile(`(?i)0x[0-9a-f]+`)
+)
+
+// groupingFile reduces a frame's file to what identifies the code across
+// deploys: no scheme, host or query string, no content hash.
+func groupingFile(f string) string {
+	if u, err := url.Parse(f); err == nil && u.Scheme != "" && u.Host != "" {
+		f = u.Path
+	}
+	if i := strings.IndexAny(f, "?#"); i >= 0 {
+		f = f[:i]
+	}
+	return fileHash.ReplaceAllString(f, "$1<hash>$2")
+}
+
+// groupingFunction drops what varies between runs of the same code.
+func groupingFunction(fn string) string {
+	switch fn {
+	case "?", "<anonymous>", "Object.<anonymous>", "<unknown>":
+		return ""
+	}
+	return hexAddress.ReplaceAllString(fn, "<addr>")
+}
