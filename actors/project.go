@@ -126,7 +126,7 @@ func normalize(r queue.Record) (e *event.Event, g event.Grouping, payload []byte
 	if r.ItemType != "event" {
 		return nil, g, nil, fmt.Errorf("item type %q is not handled by the event workers", r.ItemType)
 	}
-	e, err = event.Parse(r.Payload, r.EventID, r.Received)
+	e, err = event.Parse(r.Payload, event.Meta{EventID: r.EventID, Received: r.Received, SentAt: r.SentAt, ClientIP: r.ClientIP})
 	if err != nil {
 		return nil, g, nil, err
 	}

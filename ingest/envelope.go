@@ -11,6 +11,7 @@ import (
 type envelopeHeader struct {
 	EventID string `json:"event_id"`
 	DSN     string `json:"dsn"`
+	SentAt  string `json:"sent_at"`
 }
 
 // item is one envelope item; payload aliases the envelope body.

@@ -89,6 +89,7 @@ func (h *Handler) envelope(c *fiber.Ctx) error {
 		return err
 	}
 	received := time.Now().UTC()
+	sentAt, _ := time.Parse(time.RFC3339Nano, header.SentAt) // zero when absent or unreadable
 	var records []queue.Record
 	eventID := ""
 	for i, it := range items {
@@ -111,7 +112,8 @@ func (h *Handler) envelope(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		records = append(records, queue.Record{ProjectID: projectID, EventID: eventID, ItemType: it.Type, Received: received, Payload: it.payload})
+		records = append(records, queue.Record{ProjectID: projectID, EventID: eventID, ItemType: it.Type,
+			Received: received, SentAt: sentAt, ClientIP: c.IP(), Payload: it.payload})
 	}
 	if err := h.produce(c.Context(), records); err != nil {
 		return err
@@ -148,7 +150,8 @@ func (h *Handler) store(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	rec := queue.Record{ProjectID: projectID, EventID: eventID, ItemType: "event", Received: time.Now().UTC(), Payload: body}
+	rec := queue.Record{ProjectID: projectID, EventID: eventID, ItemType: "event", Received: time.Now().UTC(),
+		ClientIP: c.IP(), Payload: body}
 	if err := h.produce(c.Context(), []queue.Record{rec}); err != nil {
 		return err
 	}

@@ -16,7 +16,7 @@ func parseFixture(t *testing.T, name string) *Event {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := Parse(b, "", received)
+	e, err := Parse(b, Meta{Received: received})
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
@@ -80,7 +80,7 @@ func exceptionEvent(typ, value, module, function string, inApp bool) string {
 
 func fingerprint(t *testing.T, payload string) string {
 	t.Helper()
-	e, err := Parse([]byte(payload), "", received)
+	e, err := Parse([]byte(payload), Meta{Received: received})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +134,7 @@ func TestGrouping(t *testing.T) {
 }
 
 func TestGroupStripsNUL(t *testing.T) {
-	e, err := Parse([]byte(`{"exception":[{"type":"Bad\u0000Type","value":"nul \u0000 inside","stacktrace":{"frames":[{"function":"f\u0000n","module":"m"}]}}]}`), "", received)
+	e, err := Parse([]byte(`{"exception":[{"type":"Bad\u0000Type","value":"nul \u0000 inside","stacktrace":{"frames":[{"function":"f\u0000n","module":"m"}]}}]}`), Meta{Received: received})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestTimestamps(t *testing.T) {
 		`"2026-11-21T23:20:08.1234567890123456Z"`: "2026-11-21T23:20:08.123456789Z",
 	}
 	for raw, want := range cases {
-		e, err := Parse([]byte(`{"timestamp":`+raw+`}`), "", received)
+		e, err := Parse([]byte(`{"timestamp":`+raw+`}`), Meta{Received: received})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -197,7 +197,7 @@ func TestLenientShapes(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			e, err := Parse([]byte(tc.payload), "", received)
+			e, err := Parse([]byte(tc.payload), Meta{Received: received})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -207,7 +207,7 @@ func TestLenientShapes(t *testing.T) {
 		})
 	}
 	for _, bad := range []string{``, `[1,2]`, `"str"`, `{"unterminated":`} {
-		if _, err := Parse([]byte(bad), "", received); err == nil {
+		if _, err := Parse([]byte(bad), Meta{Received: received}); err == nil {
 			t.Errorf("Parse(%q) succeeded, want an error", bad)
 		}
 	}
@@ -220,7 +220,7 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte(`{"exception":{"values":[{"stacktrace":{"frames":[{}]}}]},"tags":[["a"]]}`))
 	f.Fuzz(func(t *testing.T, payload []byte) {
-		e, err := Parse(payload, "", received)
+		e, err := Parse(payload, Meta{Received: received})
 		if err != nil {
 			return
 		}
@@ -242,7 +242,7 @@ func BenchmarkParseAndGroup(b *testing.B) {
 	b.SetBytes(int64(len(payload)))
 	b.ReportAllocs()
 	for b.Loop() {
-		e, err := Parse(payload, "", received)
+		e, err := Parse(payload, Meta{Received: received})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -290,5 +290,54 @@ func TestFrameNoiseIgnored(t *testing.T) {
 	}
 	if fingerprint(t, jsEvent("app.js", "render")) == fingerprint(t, jsEvent("vendor.js", "render")) {
 		t.Error("frames in different files group together")
+	}
+}
+
+func TestClockCorrection(t *testing.T) {
+	const payload = `{"timestamp":"2026-11-22T08:00:00Z","breadcrumbs":[{"timestamp":"2026-11-22T07:59:00Z","message":"m"}]}`
+	cases := []struct {
+		name   string
+		sentAt string
+		want   string // event timestamp
+		crumb  string
+	}{
+		{"no sent_at", "", "2026-11-22T08:00:00Z", "2026-11-22T07:59:00Z"},
+		{"small drift is network delay", "2026-11-22T09:30:00Z", "2026-11-22T08:00:00Z", "2026-11-22T07:59:00Z"},
+		{"client clock two hours slow", "2026-11-22T08:00:05Z", "2026-11-22T09:59:55Z", "2026-11-22T09:58:55Z"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m := Meta{Received: received}
+			if tc.sentAt != "" {
+				m.SentAt, _ = time.Parse(time.RFC3339, tc.sentAt)
+			}
+			e, err := Parse([]byte(payload), m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := e.Timestamp.Format(time.RFC3339); got != tc.want {
+				t.Errorf("timestamp %s, want %s", got, tc.want)
+			}
+			if got := e.Breadcrumbs[0].Timestamp.Format(time.RFC3339); got != tc.crumb {
+				t.Errorf("breadcrumb %s, want %s", got, tc.crumb)
+			}
+		})
+	}
+	for _, ts := range []string{"2026-11-22T10:05:00Z", "2026-09-01T00:00:00Z"} {
+		e, _ := Parse([]byte(`{"timestamp":"`+ts+`"}`), Meta{Received: received})
+		if !e.Timestamp.Equal(received) {
+			t.Errorf("timestamp %s (too far in the future or past) kept as %s", ts, e.Timestamp)
+		}
+	}
+}
+
+func TestAutoIP(t *testing.T) {
+	e, _ := Parse([]byte(`{"user":{"id":"1","ip_address":"{{auto}}"}}`), Meta{Received: received, ClientIP: "203.0.113.9"})
+	if e.User.IPAddress != "203.0.113.9" {
+		t.Errorf("{{auto}} became %q", e.User.IPAddress)
+	}
+	e, _ = Parse([]byte(`{"user":{"id":"1","ip_address":"198.51.100.1"}}`), Meta{Received: received, ClientIP: "203.0.113.9"})
+	if e.User.IPAddress != "198.51.100.1" {
+		t.Errorf("an explicit IP became %q", e.User.IPAddress)
 	}
 }

@@ -81,10 +81,29 @@ type wireUser struct {
 // ErrNotObject is returned for a payload that is not a JSON object.
 var ErrNotObject = errors.New("event is not a JSON object")
 
-// Parse normalizes an event payload. eventID (32 lowercase hex digits) is the
-// id ingest assigned, which wins over the payload's; received is when ingest
-// accepted it and stands in for a missing or unreadable timestamp.
-func Parse(payload []byte, eventID string, received time.Time) (*Event, error) {
+// Meta is what ingest knew of an event besides its payload.
+type Meta struct {
+	EventID  string    // 32 lowercase hex digits, assigned by ingest; wins over the payload's
+	Received time.Time // when ingest accepted it
+	SentAt   time.Time // the envelope's sent_at, by the client's clock; zero if absent
+	ClientIP string    // the address the request came from
+}
+
+const (
+	// minClockDrift is how far the client's clock must be off before its
+	// timestamps are corrected, as Relay does: smaller offsets are more
+	// likely network delay than a wrong clock.
+	minClockDrift = 55 * time.Minute
+	maxFuture     = time.Minute
+	maxPast       = 30 * 24 * time.Hour
+)
+
+// Parse normalizes an event payload. A missing or unreadable timestamp, or
+// one too far in the future or the past, becomes the time ingest received
+// the event; a client clock that is off by an hour or more is corrected
+// using the envelope's sent_at.
+func Parse(payload []byte, m Meta) (*Event, error) {
+	eventID, received := m.EventID, m.Received
 	trimmed := bytes.TrimSpace(payload)
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return nil, ErrNotObject
@@ -129,7 +148,27 @@ func Parse(payload []byte, eventID string, received time.Time) (*Event, error) {
 	if w.Timestamp.ok {
 		e.Timestamp = w.Timestamp.t
 	}
+	e.correctClock(m)
+	if e.User != nil && e.User.IPAddress == "{{auto}}" {
+		e.User.IPAddress = m.ClientIP
+	}
 	return e, nil
+}
+
+func (e *Event) correctClock(m Meta) {
+	if !m.SentAt.IsZero() {
+		if drift := m.Received.Sub(m.SentAt); drift >= minClockDrift || drift <= -minClockDrift {
+			e.Timestamp = e.Timestamp.Add(drift)
+			for i := range e.Breadcrumbs {
+				if !e.Breadcrumbs[i].Timestamp.IsZero() {
+					e.Breadcrumbs[i].Timestamp = e.Breadcrumbs[i].Timestamp.Add(drift)
+				}
+			}
+		}
+	}
+	if e.Timestamp.After(e.Received.Add(maxFuture)) || e.Timestamp.Before(e.Received.Add(-maxPast)) {
+		e.Timestamp = e.Received
+	}
 }
 
 // NormalizeID turns an event id with or without dashes into 32 lowercase hex

@@ -21,6 +21,8 @@ type Record struct {
 	EventID   string // 32 lowercase hex digits
 	ItemType  string // envelope item type, e.g. "event"
 	Received  time.Time
+	SentAt    time.Time // the envelope's sent_at (client clock); zero if absent
+	ClientIP  string
 	Payload   []byte
 }
 
@@ -29,6 +31,8 @@ const (
 	hdrEventID   = "event_id"
 	hdrItemType  = "item_type"
 	hdrReceived  = "received_ms"
+	hdrSentAt    = "sent_at_ms"
+	hdrClientIP  = "client_ip"
 	hdrError     = "error"
 )
 
@@ -36,7 +40,7 @@ const (
 // project's records stay in order on one partition.
 func (r Record) Message() kafka.Message {
 	pid := strconv.FormatInt(r.ProjectID, 10)
-	return kafka.Message{
+	m := kafka.Message{
 		Topic: EventsTopic,
 		Key:   []byte(pid),
 		Value: r.Payload,
@@ -45,14 +49,19 @@ func (r Record) Message() kafka.Message {
 			{Key: hdrEventID, Value: []byte(r.EventID)},
 			{Key: hdrItemType, Value: []byte(r.ItemType)},
 			{Key: hdrReceived, Value: []byte(strconv.FormatInt(r.Received.UnixMilli(), 10))},
+			{Key: hdrClientIP, Value: []byte(r.ClientIP)},
 		},
 	}
+	if !r.SentAt.IsZero() {
+		m.Headers = append(m.Headers, kafka.Header{Key: hdrSentAt, Value: []byte(strconv.FormatInt(r.SentAt.UnixMilli(), 10))})
+	}
+	return m
 }
 
 // Decode reads a record back from a Kafka message.
 func Decode(m kafka.Message) (Record, error) {
 	r := Record{Payload: m.Value}
-	var received int64
+	var received, sentAt int64
 	var err error
 	for _, h := range m.Headers {
 		switch h.Key {
@@ -64,6 +73,10 @@ func Decode(m kafka.Message) (Record, error) {
 			r.ItemType = string(h.Value)
 		case hdrReceived:
 			received, err = strconv.ParseInt(string(h.Value), 10, 64)
+		case hdrSentAt:
+			sentAt, err = strconv.ParseInt(string(h.Value), 10, 64)
+		case hdrClientIP:
+			r.ClientIP = string(h.Value)
 		}
 		if err != nil {
 			return r, fmt.Errorf("header %s: %w", h.Key, err)
@@ -73,6 +86,9 @@ func Decode(m kafka.Message) (Record, error) {
 		return r, errors.New("record has no project_id or event_id header")
 	}
 	r.Received = time.UnixMilli(received).UTC()
+	if sentAt != 0 {
+		r.SentAt = time.UnixMilli(sentAt).UTC()
+	}
 	return r, nil
 }
 
