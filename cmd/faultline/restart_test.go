@@ -73,7 +73,7 @@ func TestRestartKeepsAcceptedEvents(t *testing.T) {
 	proj := metadatatest.Project(t, first.db, testSecret)
 	const n = 40
 	for i := range n {
-		postEvent(t, first.addr, proj.ProjectID, proj.PublicKey, fmt.Sprintf("restart test %d", i%4))
+		postEvent(t, first.addr, proj.ProjectID, proj.PublicKey, "restart test "+[]string{"alpha", "beta", "gamma", "delta"}[i%4])
 	}
 	if issues, err := first.db.ListIssues(context.Background(), proj.ProjectID, 10, 0); err != nil || len(issues) != 0 {
 		t.Fatalf("before the restart: %d issues (%v), want none", len(issues), err)
