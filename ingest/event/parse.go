@@ -87,6 +87,8 @@ type Meta struct {
 	Received time.Time // when ingest accepted it
 	SentAt   time.Time // the envelope's sent_at, by the client's clock; zero if absent
 	ClientIP string    // the address the request came from
+	// KeepSensitiveData turns the scrubber off (see Scrub); it is on by default.
+	KeepSensitiveData bool
 }
 
 const (
@@ -151,6 +153,9 @@ func Parse(payload []byte, m Meta) (*Event, error) {
 	e.correctClock(m)
 	if e.User != nil && e.User.IPAddress == "{{auto}}" {
 		e.User.IPAddress = m.ClientIP
+	}
+	if !m.KeepSensitiveData {
+		Scrub(e)
 	}
 	return e, nil
 }
