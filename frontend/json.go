@@ -31,6 +31,7 @@ type issueJSON struct {
 	Culprit       string            `json:"culprit"`
 	Level         string            `json:"level"`
 	Status        string            `json:"status"`
+	Substatus     string            `json:"substatus,omitempty"`
 	StatusDetails map[string]any    `json:"statusDetails"`
 	Type          string            `json:"type"`
 	Metadata      map[string]string `json:"metadata"`
@@ -53,8 +54,13 @@ func newIssueJSON(is metadata.Issue, platform string, users uint64) issueJSON {
 	if meta == nil {
 		meta = map[string]string{}
 	}
+	substatus := ""
+	if is.Status == "unresolved" && is.RegressedAt != nil {
+		substatus = "regressed"
+	}
 	return issueJSON{
 		ID:            itoa(is.ID),
+		Substatus:     substatus,
 		ShortID:       fmt.Sprintf("%s-%s", strings.ToUpper(is.ProjectSlug), strings.ToUpper(strconv.FormatInt(is.ShortID, 36))),
 		Title:         is.Title,
 		Culprit:       is.Culprit,

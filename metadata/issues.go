@@ -37,6 +37,7 @@ type Issue struct {
 	FirstSeen   time.Time
 	LastSeen    time.Time
 	TimesSeen   int64
+	RegressedAt *time.Time // set when a resolved issue saw a new event
 }
 
 // RecordEvents groups a project's batch of events into issues in one
@@ -178,7 +179,10 @@ func countEvents(ctx context.Context, tx pgx.Tx, events []GroupedEvent, issueIDs
 			last_seen = GREATEST(last_seen, u.l),
 			title = CASE WHEN u.l >= last_seen THEN u.t ELSE title END,
 			culprit = CASE WHEN u.l >= last_seen THEN u.c ELSE culprit END,
-			level = CASE WHEN u.l >= last_seen THEN u.v ELSE level END
+			level = CASE WHEN u.l >= last_seen THEN u.v ELSE level END,
+			-- An event newer than the resolution reopens a resolved issue.
+			regressed_at = CASE WHEN status = 'resolved' AND u.l > COALESCE(resolved_at, '-infinity') THEN now() ELSE regressed_at END,
+			status = CASE WHEN status = 'resolved' AND u.l > COALESCE(resolved_at, '-infinity') THEN 'unresolved' ELSE status END
 		FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::text[], $7::text[])
 			AS u(id, n, f, l, t, c, v)
 		WHERE issues.id = u.id`, ids, counts, firsts, lasts, titles, culprits, levels)
@@ -189,12 +193,12 @@ func countEvents(ctx context.Context, tx pgx.Tx, events []GroupedEvent, issueIDs
 }
 
 const issueColumns = `i.id, i.project_id, p.slug, o.slug, i.short_id, i.title, i.culprit, i.level, i.type,
-	i.metadata, i.status, i.first_seen, i.last_seen, i.times_seen`
+	i.metadata, i.status, i.first_seen, i.last_seen, i.times_seen, i.regressed_at`
 
 func scanIssue(row pgx.Row) (Issue, error) {
 	var is Issue
 	err := row.Scan(&is.ID, &is.ProjectID, &is.ProjectSlug, &is.OrgSlug, &is.ShortID, &is.Title, &is.Culprit,
-		&is.Level, &is.Type, &is.Metadata, &is.Status, &is.FirstSeen, &is.LastSeen, &is.TimesSeen)
+		&is.Level, &is.Type, &is.Metadata, &is.Status, &is.FirstSeen, &is.LastSeen, &is.TimesSeen, &is.RegressedAt)
 	return is, err
 }
 
@@ -228,4 +232,24 @@ func (db *DB) IssueForUser(ctx context.Context, userID, issueID int64) (Issue, e
 		return is, fmt.Errorf("get issue %d: %w", issueID, notFound(err))
 	}
 	return is, nil
+}
+
+// SetIssueStatus sets an issue's status: unresolved, resolved or ignored.
+func (db *DB) SetIssueStatus(ctx context.Context, issueID int64, status string) error {
+	switch status {
+	case "unresolved", "resolved", "ignored":
+	default:
+		return fmt.Errorf("status %q is not unresolved, resolved or ignored", status)
+	}
+	tag, err := db.pool.Exec(ctx, `
+		UPDATE issues SET status = $2,
+			resolved_at = CASE WHEN $2 = 'resolved' THEN now() ELSE NULL END
+		WHERE id = $1`, issueID, status)
+	if err != nil {
+		return fmt.Errorf("set issue status: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("set issue status: %w", ErrNotFound)
+	}
+	return nil
 }
