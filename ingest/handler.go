@@ -47,7 +47,7 @@ func NewHandler(keys KeyLookup, producer Producer, limits Limits, log *slog.Logg
 
 // Register mounts the ingest routes, with and without the trailing slash.
 func (h *Handler) Register(r fiber.Router) {
-	for _, p := range []string{"/api/:project_id/envelope", "/api/:project_id/store"} {
+	for _, p := range []string{"/api/:project_id/envelope", "/api/:project_id/store", "/api/:project_id/security"} {
 		r.Options(p, h.preflight)
 		r.Options(p+"/", h.preflight)
 	}
@@ -55,6 +55,8 @@ func (h *Handler) Register(r fiber.Router) {
 	r.Post("/api/:project_id/envelope/", h.envelope)
 	r.Post("/api/:project_id/store", h.store)
 	r.Post("/api/:project_id/store/", h.store)
+	r.Post("/api/:project_id/security", h.security)
+	r.Post("/api/:project_id/security/", h.security)
 }
 
 // preflight answers browsers' CORS preflight for the ingest endpoints.
