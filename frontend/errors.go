@@ -19,7 +19,8 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 			log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
 			fe = fiber.NewError(fiber.StatusInternalServerError, "internal server error")
 		}
-		if fe.Code == fiber.StatusServiceUnavailable || fe.Code == fiber.StatusTooManyRequests {
+		retryable := fe.Code == fiber.StatusServiceUnavailable || fe.Code == fiber.StatusTooManyRequests
+		if retryable && len(c.Response().Header.Peek(fiber.HeaderRetryAfter)) == 0 {
 			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(5))
 		}
 		c.Set("X-Sentry-Error", fe.Message)

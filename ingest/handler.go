@@ -35,6 +35,7 @@ var DefaultLimits = Limits{MaxEnvelopeBytes: 20 << 20, MaxEventBytes: 1 << 20, P
 // Handler serves the ingest endpoints.
 type Handler struct {
 	keys     *keyCache
+	rates    *limiter
 	producer Producer
 	limits   Limits
 	log      *slog.Logger
@@ -42,7 +43,8 @@ type Handler struct {
 
 // NewHandler returns ingest's HTTP handler.
 func NewHandler(keys KeyLookup, producer Producer, limits Limits, log *slog.Logger) *Handler {
-	return &Handler{keys: newKeyCache(keys, 30*time.Second, 100_000), producer: producer, limits: limits, log: log}
+	return &Handler{keys: newKeyCache(keys, 30*time.Second, 100_000), rates: newLimiter(100_000),
+		producer: producer, limits: limits, log: log}
 }
 
 // Register mounts the ingest routes, with and without the trailing slash.
@@ -86,10 +88,11 @@ func (h *Handler) envelope(c *fiber.Ctx) error {
 	if key == "" {
 		key, _ = dsnKey(header.DSN)
 	}
-	projectID, err := h.authorize(c.Context(), key, pathProject)
+	k, err := h.authorize(c.Context(), key, pathProject)
 	if err != nil {
 		return err
 	}
+	projectID := k.ProjectID
 	received := time.Now().UTC()
 	sentAt, _ := time.Parse(time.RFC3339Nano, header.SentAt) // zero when absent or unreadable
 	var records []queue.Record
@@ -117,6 +120,9 @@ func (h *Handler) envelope(c *fiber.Ctx) error {
 		records = append(records, queue.Record{ProjectID: projectID, EventID: eventID, ItemType: it.Type,
 			Received: received, SentAt: sentAt, ClientIP: c.IP(), Payload: it.payload})
 	}
+	if err := h.admit(c, key, k, len(records)); err != nil {
+		return err
+	}
 	if err := h.produce(c.Context(), records); err != nil {
 		return err
 	}
@@ -142,10 +148,15 @@ func (h *Handler) store(c *fiber.Ctx) error {
 	if err := json.Unmarshal(body, &head); err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, "event is not a valid JSON object")
 	}
-	projectID, err := h.authorize(c.Context(), requestKey(c), pathProject)
+	key := requestKey(c)
+	k, err := h.authorize(c.Context(), key, pathProject)
 	if err != nil {
 		return err
 	}
+	if err := h.admit(c, key, k, 1); err != nil {
+		return err
+	}
+	projectID := k.ProjectID
 	var rawID string
 	_ = json.Unmarshal(head.EventID, &rawID)
 	eventID, err := resolveEventID(rawID)
@@ -205,26 +216,43 @@ func requestKey(c *fiber.Ctx) string {
 	return c.Query("sentry_key")
 }
 
-func (h *Handler) authorize(ctx context.Context, key string, pathProject int64) (int64, error) {
+func (h *Handler) authorize(ctx context.Context, key string, pathProject int64) (Key, error) {
 	if key == "" {
-		return 0, fiber.NewError(fiber.StatusUnauthorized,
+		return Key{}, fiber.NewError(fiber.StatusUnauthorized,
 			"missing DSN key: send it in X-Sentry-Auth, the sentry_key query parameter or the envelope header's dsn")
 	}
 	k, err := h.keys.get(ctx, key)
 	if err != nil {
 		h.log.Error("DSN key lookup failed", "err", err)
-		return 0, unavailable("DSN keys cannot be checked right now")
+		return Key{}, unavailable("DSN keys cannot be checked right now")
 	}
 	switch {
 	case k.unknown:
-		return 0, fiber.NewError(fiber.StatusUnauthorized, "unknown DSN key")
-	case !k.active:
-		return 0, fiber.NewError(fiber.StatusForbidden, "DSN key is disabled")
-	case k.projectID != pathProject:
-		return 0, fiber.NewError(fiber.StatusForbidden,
+		return Key{}, fiber.NewError(fiber.StatusUnauthorized, "unknown DSN key")
+	case !k.Active:
+		return Key{}, fiber.NewError(fiber.StatusForbidden, "DSN key is disabled")
+	case k.ProjectID != pathProject:
+		return Key{}, fiber.NewError(fiber.StatusForbidden,
 			fmt.Sprintf("DSN key does not belong to project %d", pathProject))
 	}
-	return k.projectID, nil
+	return k.Key, nil
+}
+
+// admit applies the key's rate limit to n events. A refusal is a 429 with
+// Retry-After and X-Sentry-Rate-Limits, which every Sentry SDK honours.
+func (h *Handler) admit(c *fiber.Ctx, publicKey string, k Key, n int) error {
+	if k.RateWindow <= 0 || n == 0 {
+		return nil
+	}
+	ok, wait := h.rates.take(publicKey, k.RateLimit, k.RateWindow, n, time.Now())
+	if ok {
+		return nil
+	}
+	secs := int((wait + time.Second - 1) / time.Second)
+	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
+	c.Set("X-Sentry-Rate-Limits", fmt.Sprintf("%d:error;default;security:key:key_quota", secs))
+	return fiber.NewError(fiber.StatusTooManyRequests,
+		fmt.Sprintf("DSN key rate limit of %d events per %s reached; retry in %d s", k.RateLimit, k.RateWindow, secs))
 }
 
 // resolveEventID normalizes the client's event id, or makes one up when the

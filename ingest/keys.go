@@ -10,16 +10,25 @@ import (
 // ErrUnknownKey is what a KeyLookup returns for a key that does not exist.
 var ErrUnknownKey = errors.New("unknown DSN key")
 
-// KeyLookup resolves a DSN's public key to its project.
+// Key is what ingest needs to know of a DSN key.
+type Key struct {
+	ProjectID int64
+	Active    bool
+	// RateLimit events per RateWindow; a zero RateWindow means unlimited.
+	RateLimit  int
+	RateWindow time.Duration
+}
+
+// KeyLookup resolves a DSN's public key; it returns ErrUnknownKey for a key
+// that does not exist.
 type KeyLookup interface {
-	LookupKey(ctx context.Context, publicKey string) (projectID int64, active bool, err error)
+	LookupKey(ctx context.Context, publicKey string) (Key, error)
 }
 
 type cachedKey struct {
-	projectID int64
-	active    bool
-	unknown   bool
-	expires   time.Time
+	Key
+	unknown bool
+	expires time.Time
 }
 
 // keyCache keeps lookups for a short while so that ingest does not ask the
@@ -45,14 +54,14 @@ func (c *keyCache) get(ctx context.Context, key string) (cachedKey, error) {
 	if ok && now.Before(e.expires) {
 		return e, nil
 	}
-	pid, active, err := c.lookup.LookupKey(ctx, key)
+	k, err := c.lookup.LookupKey(ctx, key)
 	switch {
 	case errors.Is(err, ErrUnknownKey):
 		e = cachedKey{unknown: true, expires: now.Add(c.ttl / 4)}
 	case err != nil:
 		return cachedKey{}, err
 	default:
-		e = cachedKey{projectID: pid, active: active, expires: now.Add(c.ttl)}
+		e = cachedKey{Key: k, expires: now.Add(c.ttl)}
 	}
 	c.mu.Lock()
 	if len(c.entries) >= c.max {

@@ -106,10 +106,15 @@ func (h *Handler) security(c *fiber.Ctx) error {
 	if err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, err.Error())
 	}
-	projectID, err := h.authorize(c.Context(), requestKey(c), pathProject)
+	key := requestKey(c)
+	k, err := h.authorize(c.Context(), key, pathProject)
 	if err != nil {
 		return err
 	}
+	if err := h.admit(c, key, k, len(reports)); err != nil {
+		return err
+	}
+	projectID := k.ProjectID
 	if userAgent == "" {
 		userAgent = c.Get(fiber.HeaderUserAgent)
 	}

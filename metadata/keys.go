@@ -3,6 +3,7 @@ package metadata
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // ProjectKey is a DSN key as ingest needs it.
@@ -10,16 +11,23 @@ type ProjectKey struct {
 	PublicKey string
 	ProjectID int64
 	Active    bool
+	// RateLimit events per RateWindow; zero RateWindow means unlimited.
+	RateLimit  int
+	RateWindow time.Duration
 }
 
 // LookupKey finds a DSN key by its public part. It returns ErrNotFound for an
 // unknown key.
 func (db *DB) LookupKey(ctx context.Context, publicKey string) (ProjectKey, error) {
 	k := ProjectKey{PublicKey: publicKey}
-	err := db.pool.QueryRow(ctx, `SELECT project_id, active FROM project_keys WHERE public_key = $1`, publicKey).
-		Scan(&k.ProjectID, &k.Active)
+	var count, window *int32
+	err := db.pool.QueryRow(ctx, `SELECT project_id, active, rate_limit_count, rate_limit_window
+		FROM project_keys WHERE public_key = $1`, publicKey).Scan(&k.ProjectID, &k.Active, &count, &window)
 	if err != nil {
 		return k, fmt.Errorf("look up DSN key: %w", notFound(err))
+	}
+	if count != nil && window != nil {
+		k.RateLimit, k.RateWindow = int(*count), time.Duration(*window)*time.Second
 	}
 	return k, nil
 }
@@ -32,6 +40,25 @@ func (db *DB) SetKeyActive(ctx context.Context, publicKey string, active bool) e
 	}
 	if tag.RowsAffected() == 0 {
 		return fmt.Errorf("update DSN key: %w", ErrNotFound)
+	}
+	return nil
+}
+
+// SetKeyRateLimit limits a DSN key to count events per window; a zero window
+// removes the limit.
+func (db *DB) SetKeyRateLimit(ctx context.Context, publicKey string, count int, window time.Duration) error {
+	var c, w *int
+	if window > 0 {
+		secs := max(int(window/time.Second), 1)
+		c, w = &count, &secs
+	}
+	tag, err := db.pool.Exec(ctx, `UPDATE project_keys SET rate_limit_count = $2, rate_limit_window = $3 WHERE public_key = $1`,
+		publicKey, c, w)
+	if err != nil {
+		return fmt.Errorf("set DSN key rate limit: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("set DSN key rate limit: %w", ErrNotFound)
 	}
 	return nil
 }

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/faultline/faultline/metadata/metadatatest"
 )
@@ -129,4 +131,37 @@ func TestIngestChunkedGzipBody(t *testing.T) {
 		t.Fatalf("%d %s", resp.StatusCode, got)
 	}
 	waitForCount(t, apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}, proj.Organization, proj.Project, 1)
+}
+
+// A key's rate limit answers 429 with the headers Sentry SDKs read.
+func TestIngestRateLimit(t *testing.T) {
+	srv := testServer(t)
+	proj := metadatatest.Project(t, srv.db, testSecret)
+	if err := srv.db.SetKeyRateLimit(context.Background(), proj.PublicKey, 3, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	var statuses []int
+	var last *http.Response
+	for i := range 5 {
+		body := fmt.Sprintf("{}\n{\"type\":\"event\"}\n{\"message\":\"limited %d\"}", i)
+		req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("http://%s/api/%d/envelope/", srv.addr, proj.ProjectID), strings.NewReader(body))
+		req.Header.Set("X-Sentry-Auth", "Sentry sentry_key="+proj.PublicKey)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		statuses = append(statuses, resp.StatusCode)
+		last = resp
+	}
+	if fmt.Sprint(statuses) != "[200 200 200 429 429]" {
+		t.Fatalf("statuses %v, want three accepted then 429s", statuses)
+	}
+	retry, _ := strconv.Atoi(last.Header.Get("Retry-After"))
+	limits := last.Header.Get("X-Sentry-Rate-Limits")
+	if retry < 1 || retry > 3600 || !strings.HasPrefix(limits, last.Header.Get("Retry-After")+":") ||
+		!strings.Contains(limits, "error") || !strings.Contains(limits, ":key") {
+		t.Fatalf("Retry-After %q, X-Sentry-Rate-Limits %q", last.Header.Get("Retry-After"), limits)
+	}
+	waitForCount(t, apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}, proj.Organization, proj.Project, 3)
 }

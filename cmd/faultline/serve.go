@@ -196,10 +196,10 @@ func (s *server) closeDeps() {
 // keyLookup adapts the metadata store to ingest's KeyLookup.
 type keyLookup struct{ db *metadata.DB }
 
-func (k keyLookup) LookupKey(ctx context.Context, publicKey string) (int64, bool, error) {
+func (k keyLookup) LookupKey(ctx context.Context, publicKey string) (ingest.Key, error) {
 	key, err := k.db.LookupKey(ctx, publicKey)
 	if errors.Is(err, metadata.ErrNotFound) {
-		return 0, false, ingest.ErrUnknownKey
+		return ingest.Key{}, ingest.ErrUnknownKey
 	}
-	return key.ProjectID, key.Active, err
+	return ingest.Key{ProjectID: key.ProjectID, Active: key.Active, RateLimit: key.RateLimit, RateWindow: key.RateWindow}, err
 }
