@@ -9,6 +9,9 @@ bash deploy/local/services.sh up >/dev/null
 while IFS='=' read -r k v; do export "${k/FAULTLINE_/FAULTLINE_TEST_}=$v"; done < <(bash deploy/local/services.sh env faultline_test)
 export FAULTLINE_REQUIRE_SERVICES=1
 
+# The real Sentry SDKs the conformance tests drive, from the npm registry.
+npm ci --silent --no-audit --no-fund --prefix cmd/faultline/testdata/node >/dev/null
+
 unformatted=$(gofmt -l $(git ls-files '*.go'))
 if [ -n "$unformatted" ]; then echo "gofmt needed:"; echo "$unformatted"; exit 1; fi
 go vet ./...
