@@ -36,6 +36,7 @@ type Worker struct {
 	issues     IssueStore
 	events     EventStore
 	deadLetter Producer
+	outcomes   *queue.OutcomeCounter
 	log        *slog.Logger
 
 	system   *actor.ActorSystem
@@ -51,8 +52,10 @@ type Producer interface {
 	WriteMessages(ctx context.Context, msgs ...kafka.Message) error
 }
 
-// NewWorker returns a worker; Run starts it.
-func NewWorker(cfg WorkerConfig, issues IssueStore, events EventStore, deadLetter Producer, log *slog.Logger) *Worker {
+// NewWorker returns a worker; Run starts it. Events it cannot process go to
+// the dead-letter topic through deadLetter and count as invalid outcomes in
+// outcomes, which may be nil.
+func NewWorker(cfg WorkerConfig, issues IssueStore, events EventStore, deadLetter Producer, outcomes *queue.OutcomeCounter, log *slog.Logger) *Worker {
 	if cfg.GroupID == "" {
 		cfg.GroupID = "workers"
 	}
@@ -62,7 +65,7 @@ func NewWorker(cfg WorkerConfig, issues IssueStore, events EventStore, deadLette
 	if cfg.MaxWait <= 0 {
 		cfg.MaxWait = 200 * time.Millisecond
 	}
-	return &Worker{cfg: cfg, issues: issues, events: events, deadLetter: deadLetter, log: log}
+	return &Worker{cfg: cfg, issues: issues, events: events, deadLetter: deadLetter, outcomes: outcomes, log: log}
 }
 
 // Run consumes until ctx is cancelled or a batch cannot be committed. The
@@ -88,7 +91,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	defer reader.Close()
 	w.log.Info("worker consuming", "topic", queue.EventsTopic, "group", w.cfg.GroupID)
 	for {
-		batch, err := w.fetch(ctx, reader)
+		batch, err := fetchBatch(ctx, reader, w.cfg.MaxBatch, w.cfg.MaxWait)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -110,16 +113,17 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 }
 
-// fetch blocks for the first message, then gathers more for up to MaxWait.
-func (w *Worker) fetch(ctx context.Context, r *kafka.Reader) ([]kafka.Message, error) {
+// fetchBatch blocks for the first message, then gathers up to maxBatch for
+// at most maxWait.
+func fetchBatch(ctx context.Context, r *kafka.Reader, maxBatch int, maxWait time.Duration) ([]kafka.Message, error) {
 	first, err := r.FetchMessage(ctx)
 	if err != nil {
 		return nil, err
 	}
 	batch := []kafka.Message{first}
-	fillCtx, cancel := context.WithTimeout(ctx, w.cfg.MaxWait)
+	fillCtx, cancel := context.WithTimeout(ctx, maxWait)
 	defer cancel()
-	for len(batch) < w.cfg.MaxBatch {
+	for len(batch) < maxBatch {
 		m, err := r.FetchMessage(fillCtx)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -151,7 +155,9 @@ func (w *Worker) process(ctx context.Context, batch []kafka.Message) error {
 	}
 
 	var rows []analytics.EventRow
+	var rejectedBy map[int64]int
 	err := retry(ctx, w.log, "group events", func() error {
+		rejectedBy = map[int64]int{}
 		rows = nil
 		futures := map[int64]*actor.Future{}
 		for pid, records := range byProject {
@@ -173,6 +179,7 @@ func (w *Worker) process(ctx context.Context, batch []kafka.Message) error {
 			rows = append(rows, g.rows...)
 			for _, rj := range g.rejected {
 				deadNow = append(deadNow, queue.DeadLetter(sources[pid][rj.index], rj.reason))
+				rejectedBy[pid]++
 			}
 		}
 		if len(errs) > 0 {
@@ -200,6 +207,9 @@ func (w *Worker) process(ctx context.Context, batch []kafka.Message) error {
 	}
 	if err := w.crash("stored"); err != nil {
 		return err
+	}
+	for pid, n := range rejectedBy {
+		w.outcomes.Add(pid, "error", "invalid", "processing_error", n)
 	}
 	w.log.Debug("batch processed", "records", len(batch), "events", len(rows), "dead", len(dead),
 		"projects", len(byProject), "took", time.Since(start))

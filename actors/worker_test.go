@@ -48,7 +48,7 @@ func newPipeline(t *testing.T) *pipeline {
 
 func (p *pipeline) worker(maxBatch int, crashAt func(stage string) error) *Worker {
 	w := NewWorker(WorkerConfig{Brokers: p.brokers, MaxBatch: maxBatch, MaxWait: 50 * time.Millisecond},
-		p.db, p.store, p.writer, p.log)
+		p.db, p.store, p.writer, nil, p.log)
 	w.crashAt = crashAt
 	return w
 }

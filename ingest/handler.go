@@ -34,6 +34,7 @@ var DefaultLimits = Limits{MaxEnvelopeBytes: 20 << 20, MaxEventBytes: 1 << 20, P
 
 // Handler serves the ingest endpoints.
 type Handler struct {
+	outcomes *queue.OutcomeCounter
 	keys     *keyCache
 	rates    *limiter
 	producer Producer
@@ -42,9 +43,11 @@ type Handler struct {
 }
 
 // NewHandler returns ingest's HTTP handler.
-func NewHandler(keys KeyLookup, producer Producer, limits Limits, log *slog.Logger) *Handler {
+// Outcomes (accepted, rate-limited, invalid, discarded by the client) are
+// counted in outcomes, which may be nil.
+func NewHandler(keys KeyLookup, producer Producer, outcomes *queue.OutcomeCounter, limits Limits, log *slog.Logger) *Handler {
 	return &Handler{keys: newKeyCache(keys, 30*time.Second, 100_000), rates: newLimiter(100_000),
-		producer: producer, limits: limits, log: log}
+		producer: producer, outcomes: outcomes, limits: limits, log: log}
 }
 
 // Register mounts the ingest routes, with and without the trailing slash.
@@ -98,38 +101,66 @@ func (h *Handler) envelope(c *fiber.Ctx) error {
 	var records []queue.Record
 	eventID := ""
 	for i, it := range items {
-		if it.Type != "event" {
+		switch it.Type {
+		case "event":
+		case "client_report":
+			h.clientReport(projectID, it.payload)
+			continue
+		default:
 			// Other item types (transactions, sessions, attachments, ...) are
 			// accepted and not stored yet.
 			continue
 		}
 		if eventID != "" {
-			return fiber.NewError(fiber.StatusBadRequest, "envelope holds more than one event item")
+			return h.invalid(projectID, "duplicate_item", fiber.StatusBadRequest, "envelope holds more than one event item")
 		}
 		if int64(len(it.payload)) > h.limits.MaxEventBytes {
-			return fiber.NewError(fiber.StatusRequestEntityTooLarge,
+			return h.invalid(projectID, "too_large", fiber.StatusRequestEntityTooLarge,
 				fmt.Sprintf("event item is %d bytes; the limit is %d", len(it.payload), h.limits.MaxEventBytes))
 		}
 		if !json.Valid(it.payload) {
-			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("item %d (event): payload is not valid JSON", i+1))
+			return h.invalid(projectID, "invalid_json", fiber.StatusBadRequest, fmt.Sprintf("item %d (event): payload is not valid JSON", i+1))
 		}
-		eventID, err = resolveEventID(header.EventID)
-		if err != nil {
-			return err
+		if eventID, err = resolveEventID(header.EventID); err != nil {
+			return h.invalid(projectID, "invalid_event_id", fiber.StatusBadRequest, err.Error())
 		}
 		records = append(records, queue.Record{ProjectID: projectID, EventID: eventID, ItemType: it.Type,
 			Received: received, SentAt: sentAt, ClientIP: c.IP(), Payload: it.payload})
 	}
-	if err := h.admit(c, key, k, len(records)); err != nil {
+	if err := h.admit(c, key, k, "error", len(records)); err != nil {
 		return err
 	}
-	if err := h.produce(c.Context(), records); err != nil {
+	if err := h.produce(c.Context(), "error", records); err != nil {
 		return err
 	}
 	if eventID == "" {
 		return c.JSON(fiber.Map{})
 	}
 	return c.JSON(fiber.Map{"id": eventID})
+}
+
+// invalid counts a refused event as an outcome and answers with status.
+func (h *Handler) invalid(projectID int64, reason string, status int, msg string) error {
+	h.outcomes.Add(projectID, "error", "invalid", reason, 1)
+	return fiber.NewError(status, msg)
+}
+
+// clientReport counts what an SDK says it discarded (sampling, its own rate
+// limiting, a full queue) as client_discard outcomes.
+func (h *Handler) clientReport(projectID int64, payload []byte) {
+	var report struct {
+		Discarded []struct {
+			Reason   string `json:"reason"`
+			Category string `json:"category"`
+			Quantity int    `json:"quantity"`
+		} `json:"discarded_events"`
+	}
+	if json.Unmarshal(payload, &report) != nil {
+		return // a broken report costs the SDK nothing: it is advisory
+	}
+	for _, d := range report.Discarded {
+		h.outcomes.Add(projectID, d.Category, "client_discard", d.Reason, d.Quantity)
+	}
 }
 
 // store takes the legacy single-event endpoint's body: one event as JSON.
@@ -153,7 +184,7 @@ func (h *Handler) store(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := h.admit(c, key, k, 1); err != nil {
+	if err := h.admit(c, key, k, "error", 1); err != nil {
 		return err
 	}
 	projectID := k.ProjectID
@@ -165,7 +196,7 @@ func (h *Handler) store(c *fiber.Ctx) error {
 	}
 	rec := queue.Record{ProjectID: projectID, EventID: eventID, ItemType: "event", Received: time.Now().UTC(),
 		ClientIP: c.IP(), Payload: body}
-	if err := h.produce(c.Context(), []queue.Record{rec}); err != nil {
+	if err := h.produce(c.Context(), "error", []queue.Record{rec}); err != nil {
 		return err
 	}
 	return c.JSON(fiber.Map{"id": eventID})
@@ -240,7 +271,7 @@ func (h *Handler) authorize(ctx context.Context, key string, pathProject int64) 
 
 // admit applies the key's rate limit to n events. A refusal is a 429 with
 // Retry-After and X-Sentry-Rate-Limits, which every Sentry SDK honours.
-func (h *Handler) admit(c *fiber.Ctx, publicKey string, k Key, n int) error {
+func (h *Handler) admit(c *fiber.Ctx, publicKey string, k Key, category string, n int) error {
 	if k.RateWindow <= 0 || n == 0 {
 		return nil
 	}
@@ -248,6 +279,7 @@ func (h *Handler) admit(c *fiber.Ctx, publicKey string, k Key, n int) error {
 	if ok {
 		return nil
 	}
+	h.outcomes.Add(k.ProjectID, category, "rate_limited", "key_quota", n)
 	secs := int((wait + time.Second - 1) / time.Second)
 	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
 	c.Set("X-Sentry-Rate-Limits", fmt.Sprintf("%d:error;default;security:key:key_quota", secs))
@@ -270,8 +302,9 @@ func resolveEventID(raw string) (string, error) {
 	return id, nil
 }
 
-// produce writes the records and returns once the broker acknowledged them.
-func (h *Handler) produce(ctx context.Context, records []queue.Record) error {
+// produce writes the records and returns once the broker acknowledged them;
+// then they count as accepted.
+func (h *Handler) produce(ctx context.Context, category string, records []queue.Record) error {
 	if len(records) == 0 {
 		return nil
 	}
@@ -284,6 +317,9 @@ func (h *Handler) produce(ctx context.Context, records []queue.Record) error {
 	if err := h.producer.WriteMessages(ctx, msgs...); err != nil {
 		h.log.Error("produce to Kafka failed", "err", err, "items", len(msgs))
 		return unavailable("the event queue is unavailable; retry later")
+	}
+	for _, r := range records {
+		h.outcomes.Add(r.ProjectID, category, "accepted", "", 1)
 	}
 	return nil
 }

@@ -111,7 +111,7 @@ func (h *Handler) security(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := h.admit(c, key, k, len(reports)); err != nil {
+	if err := h.admit(c, key, k, "security", len(reports)); err != nil {
 		return err
 	}
 	projectID := k.ProjectID
@@ -129,7 +129,7 @@ func (h *Handler) security(c *fiber.Ctx) error {
 		records = append(records, queue.Record{ProjectID: projectID, EventID: id, ItemType: "event",
 			Received: received, ClientIP: c.IP(), Payload: payload})
 	}
-	if err := h.produce(c.Context(), records); err != nil {
+	if err := h.produce(c.Context(), "security", records); err != nil {
 		return err
 	}
 	if len(records) == 1 {

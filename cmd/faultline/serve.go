@@ -50,6 +50,7 @@ type server struct {
 	broker   *queue.Embedded // nil with external brokers
 	brokers  []string
 	producer *queue.Writer
+	outcomes *queue.OutcomeCounter
 	app      *fiber.App
 
 	cancelWorker context.CancelFunc
@@ -106,10 +107,16 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 		s.url = public.String()
 	}
 
+	// The workers and the outcome counter outlive HTTP: they stop after the
+	// last request has been answered (see stop).
 	workerCtx, cancel := context.WithCancel(context.Background())
 	s.cancelWorker = cancel
-	worker := actors.NewWorker(actors.WorkerConfig{Brokers: s.brokers}, s.db, s.store, s.producer, log.With("role", "worker"))
-	s.goRun("worker", func() error { return superviseWorker(workerCtx, worker, log) })
+	s.outcomes = queue.NewOutcomeCounter(s.producer, 10*time.Second, log.With("role", "outcomes"))
+	s.goRun("outcome counter", func() error { return s.outcomes.Run(workerCtx) })
+	worker := actors.NewWorker(actors.WorkerConfig{Brokers: s.brokers}, s.db, s.store, s.producer, s.outcomes, log.With("role", "worker"))
+	s.goRun("worker", func() error { return supervise(workerCtx, worker.Run, log.With("role", "worker")) })
+	outcomeWriter := actors.NewOutcomeWriter(s.brokers, s.store, log.With("role", "outcome-writer"))
+	s.goRun("outcome writer", func() error { return supervise(workerCtx, outcomeWriter.Run, log.With("role", "outcome-writer")) })
 
 	s.app = fiber.New(fiber.Config{
 		Immutable:             true,
@@ -120,7 +127,7 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 		DisableStartupMessage: true,
 		ErrorHandler:          frontend.ErrorHandler(log),
 	})
-	ingest.NewHandler(keyLookup{s.db}, s.producer, ingest.DefaultLimits, log.With("role", "ingest")).Register(s.app)
+	ingest.NewHandler(keyLookup{s.db}, s.producer, s.outcomes, ingest.DefaultLimits, log.With("role", "ingest")).Register(s.app)
 	frontend.NewAPI(s.db, s.store, log.With("role", "api")).Register(s.app, []frontend.Check{
 		{Name: "postgres", Ping: s.db.Ping},
 		{Name: "clickhouse", Ping: s.store.Ping},
@@ -131,17 +138,17 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 	return s, nil
 }
 
-// superviseWorker restarts the worker after a failure (a lost group
-// membership, a broker that went away), backing off up to 30 s, until ctx
-// ends. Its uncommitted batch is replayed on restart, which is harmless.
-func superviseWorker(ctx context.Context, w *actors.Worker, log *slog.Logger) error {
+// supervise restarts a consumer after a failure (a lost group membership, a
+// broker that went away), backing off up to 30 s, until ctx ends. Its
+// uncommitted batch is replayed on restart, which is harmless.
+func supervise(ctx context.Context, run func(context.Context) error, log *slog.Logger) error {
 	delay := time.Second
 	for {
-		err := w.Run(ctx)
+		err := run(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
-		log.Error("worker stopped; restarting", "err", err, "in", delay)
+		log.Error("consumer stopped; restarting", "err", err, "in", delay)
 		select {
 		case <-ctx.Done():
 			return nil

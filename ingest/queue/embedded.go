@@ -36,6 +36,7 @@ func StartEmbedded(dataDir string, port int, log *slog.Logger) (*Embedded, error
 		kfake.DefaultNumPartitions(Partitions),
 		kfake.SeedTopics(Partitions, EventsTopic),
 		kfake.SeedTopics(1, DeadLetterTopic),
+		kfake.SeedTopics(4, OutcomesTopic),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("start embedded Kafka broker in %s: %w", dir, err)

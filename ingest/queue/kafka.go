@@ -74,6 +74,7 @@ func EnsureTopics(ctx context.Context, brokers []string) error {
 	err = cc.CreateTopics(
 		kafka.TopicConfig{Topic: EventsTopic, NumPartitions: Partitions, ReplicationFactor: -1},
 		kafka.TopicConfig{Topic: DeadLetterTopic, NumPartitions: 1, ReplicationFactor: -1},
+		kafka.TopicConfig{Topic: OutcomesTopic, NumPartitions: 4, ReplicationFactor: -1},
 	)
 	if err != nil && !errors.Is(err, kafka.TopicAlreadyExists) {
 		return fmt.Errorf("create Kafka topics: %w", err)

@@ -1,0 +1,72 @@
+package actors
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/faultline/faultline/analytics"
+	"github.com/faultline/faultline/ingest/queue"
+	"github.com/segmentio/kafka-go"
+)
+
+// OutcomeStore stores outcome rows; *analytics.Store is one.
+type OutcomeStore interface {
+	InsertOutcomes(ctx context.Context, rows []analytics.Outcome) error
+}
+
+// OutcomeWriter moves outcome batches from Kafka to ClickHouse, committing
+// after each insert. Batches carry ids, so a replay stores nothing twice.
+type OutcomeWriter struct {
+	brokers []string
+	store   OutcomeStore
+	log     *slog.Logger
+}
+
+// NewOutcomeWriter returns a writer; Run starts it.
+func NewOutcomeWriter(brokers []string, store OutcomeStore, log *slog.Logger) *OutcomeWriter {
+	return &OutcomeWriter{brokers: brokers, store: store, log: log}
+}
+
+// Run consumes until ctx ends or a commit fails.
+func (o *OutcomeWriter) Run(ctx context.Context) error {
+	reader := kafka.NewReader(kafka.ReaderConfig{
+		Brokers: o.brokers, GroupID: "outcome-writers", Topic: queue.OutcomesTopic,
+		MinBytes: 1, MaxBytes: 8 << 20, MaxWait: 250 * time.Millisecond, StartOffset: kafka.FirstOffset,
+	})
+	defer reader.Close()
+	for {
+		batch, err := fetchBatch(ctx, reader, 500, time.Second)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("fetch outcomes: %w", err)
+		}
+		var rows []analytics.Outcome
+		for _, m := range batch {
+			b, err := queue.DecodeOutcomes(m)
+			if err != nil {
+				o.log.Warn("skipping a message that is not an outcome batch", "err", err)
+				continue
+			}
+			for _, r := range b.Rows {
+				rows = append(rows, analytics.Outcome{ProjectID: uint64(r.ProjectID), Minute: time.Unix(r.Minute, 0),
+					Category: r.Category, Outcome: r.Outcome, Reason: r.Reason, BatchID: b.ID, Quantity: r.Quantity})
+			}
+		}
+		if err := retry(ctx, o.log, "store outcomes", func() error { return o.store.InsertOutcomes(ctx, rows) }); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		if err := reader.CommitMessages(ctx, batch...); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("commit outcomes: %w", err)
+		}
+	}
+}

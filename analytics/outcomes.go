@@ -1,0 +1,62 @@
+package analytics
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Outcome is a count of items of one category that met one fate in one
+// minute, from one flush of one ingest process (BatchID).
+type Outcome struct {
+	ProjectID uint64
+	Minute    time.Time
+	Category  string // error, security, transaction, ...
+	Outcome   string // accepted, rate_limited, invalid, filtered, client_discard
+	Reason    string
+	BatchID   string // 32 hex digits
+	Quantity  uint64
+}
+
+// InsertOutcomes writes outcome rows; replaying a batch is harmless.
+func (s *Store) InsertOutcomes(ctx context.Context, rows []Outcome) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	batch, err := s.conn.PrepareBatch(ctx, `INSERT INTO outcomes (project_id, timestamp, category, outcome, reason, batch_id, quantity)`)
+	if err != nil {
+		return fmt.Errorf("insert outcomes: %w", err)
+	}
+	defer batch.Abort()
+	for _, o := range rows {
+		if err := batch.Append(o.ProjectID, o.Minute.UTC().Truncate(time.Minute), o.Category, o.Outcome, o.Reason, o.BatchID, o.Quantity); err != nil {
+			return fmt.Errorf("insert outcomes: %w", err)
+		}
+	}
+	if err := batch.Send(); err != nil {
+		return fmt.Errorf("insert %d outcomes: %w", len(rows), err)
+	}
+	return nil
+}
+
+// OutcomeTotals sums a project's outcomes since a time, by category,
+// outcome and reason ("category/outcome/reason" → quantity).
+func (s *Store) OutcomeTotals(ctx context.Context, projectID uint64, since time.Time) (map[string]uint64, error) {
+	rows, err := s.conn.Query(ctx, `SELECT category, outcome, reason, sum(quantity) FROM outcomes FINAL
+		WHERE project_id = ? AND timestamp >= ?
+		GROUP BY category, outcome, reason`, projectID, since.UTC())
+	if err != nil {
+		return nil, fmt.Errorf("query outcomes: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]uint64{}
+	for rows.Next() {
+		var category, outcome, reason string
+		var n uint64
+		if err := rows.Scan(&category, &outcome, &reason, &n); err != nil {
+			return nil, fmt.Errorf("read outcomes: %w", err)
+		}
+		out[category+"/"+outcome+"/"+reason] = n
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/faultline/faultline/metadata/metadatatest"
+)
+
+// Every accepted, rate-limited, invalid and client-discarded item is counted
+// as an outcome in ClickHouse.
+func TestOutcomes(t *testing.T) {
+	srv := testServer(t)
+	proj := metadatatest.Project(t, srv.db, testSecret)
+	ctx := context.Background()
+	if err := srv.db.SetKeyRateLimit(ctx, proj.PublicKey, 2, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	post := func(body string) int {
+		req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("http://%s/api/%d/envelope/", srv.addr, proj.ProjectID), strings.NewReader(body))
+		req.Header.Set("X-Sentry-Auth", "Sentry sentry_key="+proj.PublicKey)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	event := "{}\n{\"type\":\"event\"}\n{\"message\":\"counted\"}"
+	report := `{}` + "\n" + `{"type":"client_report"}` + "\n" +
+		`{"timestamp":1795303252,"discarded_events":[{"reason":"sample_rate","category":"transaction","quantity":7},{"reason":"queue_overflow","category":"error","quantity":2}]}`
+	got := []int{post(event), post(event), post(event), post("{}\n{\"type\":\"event\"}\n{broken"), post(report)}
+	if fmt.Sprint(got) != "[200 200 429 400 200]" {
+		t.Fatalf("statuses %v", got)
+	}
+	if err := srv.outcomes.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]uint64{
+		"error/accepted/":                        2,
+		"error/rate_limited/key_quota":           1,
+		"error/invalid/invalid_json":             1,
+		"transaction/client_discard/sample_rate": 7,
+		"error/client_discard/queue_overflow":    2,
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		totals, err := srv.store.OutcomeTotals(ctx, uint64(proj.ProjectID), time.Now().Add(-time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(totals) == fmt.Sprint(want) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("outcomes %v, want %v", totals, want)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
