@@ -35,9 +35,11 @@ type rejected struct {
 // grouped is a project actor's answer: the rows to store, the records it
 // rejected, or the error that stopped it (the consumer then retries).
 type grouped struct {
-	rows     []analytics.EventRow
-	rejected []rejected
-	err      error
+	rows         []analytics.EventRow
+	transactions []analytics.TransactionRow
+	spans        []analytics.SpanRow
+	rejected     []rejected
+	err          error
 }
 
 // projectActor owns one project's grouping. Kafka keys records by project,
@@ -62,6 +64,12 @@ func (a *projectActor) group(ctx context.Context, records []queue.Record) *group
 	var payloads [][]byte
 	var indexes []int // of each parsed event in records
 	for i, r := range records {
+		if r.ItemType == "transaction" {
+			if err := a.transaction(r, out); err != nil {
+				out.rejected = append(out.rejected, rejected{index: i, reason: err})
+			}
+			continue
+		}
 		e, g, payload, err := normalize(r)
 		if err != nil {
 			out.rejected = append(out.rejected, rejected{index: i, reason: err})
@@ -115,6 +123,45 @@ func (a *projectActor) recordEach(ctx context.Context, events []metadata.Grouped
 	return ids, nil
 }
 
+// transaction turns a transaction record into rows; transactions never
+// become issues, so PostgreSQL is not involved.
+func (a *projectActor) transaction(r queue.Record, out *grouped) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("transaction %s crashed the parser: %v", r.EventID, p)
+		}
+	}()
+	t, err := event.ParseTransaction(r.Payload, meta(r))
+	if err != nil {
+		return err
+	}
+	pid := uint64(a.projectID)
+	row := analytics.TransactionRow{
+		ProjectID: pid, EventID: t.EventID, TraceID: t.TraceID, SpanID: t.SpanID, Name: t.Name, Op: t.Op,
+		Method: t.Method, Status: t.Status, HTTPStatus: uint16(t.HTTPStatus), Start: t.Start, Duration: t.Duration,
+		Platform: t.Platform, Release: t.Release, Environment: t.Environment, UserKey: t.UserKey,
+	}
+	for _, tag := range t.Tags {
+		row.TagKeys, row.TagValues = append(row.TagKeys, tag.Key), append(row.TagValues, tag.Value)
+	}
+	for name, v := range t.Measurements {
+		row.MeasureNames, row.MeasureVals = append(row.MeasureNames, name), append(row.MeasureVals, v)
+	}
+	out.transactions = append(out.transactions, row)
+	for _, s := range t.Spans {
+		out.spans = append(out.spans, analytics.SpanRow{
+			ProjectID: pid, TransactionID: t.EventID, TraceID: t.TraceID, SpanID: s.SpanID, ParentSpanID: s.ParentSpanID,
+			Transaction: t.Name, Op: s.Op, Description: s.Description, Status: s.Status, Start: s.Start,
+			Duration: s.Duration, SelfTime: s.SelfTime,
+		})
+	}
+	return nil
+}
+
+func meta(r queue.Record) event.Meta {
+	return event.Meta{EventID: r.EventID, Received: r.Received, SentAt: r.SentAt, ClientIP: r.ClientIP}
+}
+
 // normalize parses one record. A panic in the parser becomes a rejection, so
 // one hostile event cannot stall its partition.
 func normalize(r queue.Record) (e *event.Event, g event.Grouping, payload []byte, err error) {
@@ -126,7 +173,7 @@ func normalize(r queue.Record) (e *event.Event, g event.Grouping, payload []byte
 	if r.ItemType != "event" {
 		return nil, g, nil, fmt.Errorf("item type %q is not handled by the event workers", r.ItemType)
 	}
-	e, err = event.Parse(r.Payload, event.Meta{EventID: r.EventID, Received: r.Received, SentAt: r.SentAt, ClientIP: r.ClientIP})
+	e, err = event.Parse(r.Payload, meta(r))
 	if err != nil {
 		return nil, g, nil, err
 	}

@@ -14,9 +14,10 @@ import (
 	"github.com/segmentio/kafka-go"
 )
 
-// EventStore stores event rows; *analytics.Store is one.
+// EventStore stores event and transaction rows; *analytics.Store is one.
 type EventStore interface {
 	InsertEvents(ctx context.Context, rows []analytics.EventRow) error
+	InsertTransactions(ctx context.Context, txs []analytics.TransactionRow, spans []analytics.SpanRow) error
 }
 
 // WorkerConfig tunes the consumer.
@@ -155,10 +156,12 @@ func (w *Worker) process(ctx context.Context, batch []kafka.Message) error {
 	}
 
 	var rows []analytics.EventRow
+	var txs []analytics.TransactionRow
+	var spans []analytics.SpanRow
 	var rejectedBy map[int64]int
 	err := retry(ctx, w.log, "group events", func() error {
 		rejectedBy = map[int64]int{}
-		rows = nil
+		rows, txs, spans = nil, nil, nil
 		futures := map[int64]*actor.Future{}
 		for pid, records := range byProject {
 			futures[pid] = w.system.Root.RequestFuture(w.project(pid), &groupBatch{ctx: ctx, records: records}, time.Minute)
@@ -177,6 +180,8 @@ func (w *Worker) process(ctx context.Context, batch []kafka.Message) error {
 				continue
 			}
 			rows = append(rows, g.rows...)
+			txs = append(txs, g.transactions...)
+			spans = append(spans, g.spans...)
 			for _, rj := range g.rejected {
 				deadNow = append(deadNow, queue.DeadLetter(sources[pid][rj.index], rj.reason))
 				rejectedBy[pid]++
@@ -195,6 +200,9 @@ func (w *Worker) process(ctx context.Context, batch []kafka.Message) error {
 		return err
 	}
 	if err := retry(ctx, w.log, "store events", func() error { return w.events.InsertEvents(ctx, rows) }); err != nil {
+		return err
+	}
+	if err := retry(ctx, w.log, "store transactions", func() error { return w.events.InsertTransactions(ctx, txs, spans) }); err != nil {
 		return err
 	}
 	if len(dead) > 0 {

@@ -99,38 +99,40 @@ func (h *Handler) envelope(c *fiber.Ctx) error {
 	received := time.Now().UTC()
 	sentAt, _ := time.Parse(time.RFC3339Nano, header.SentAt) // zero when absent or unreadable
 	var records []queue.Record
-	eventID := ""
+	eventID, category := "", "error"
 	for i, it := range items {
 		switch it.Type {
 		case "event":
+		case "transaction":
+			category = "transaction"
 		case "client_report":
 			h.clientReport(projectID, it.payload)
 			continue
 		default:
-			// Other item types (transactions, sessions, attachments, ...) are
-			// accepted and not stored yet.
+			// Other item types (sessions, attachments, check-ins, ...) are
+			// accepted and not stored yet; unknown types are skipped.
 			continue
 		}
 		if eventID != "" {
-			return h.invalid(projectID, "duplicate_item", fiber.StatusBadRequest, "envelope holds more than one event item")
+			return h.invalid(projectID, category, "duplicate_item", fiber.StatusBadRequest, "envelope holds more than one event or transaction item")
 		}
 		if int64(len(it.payload)) > h.limits.MaxEventBytes {
-			return h.invalid(projectID, "too_large", fiber.StatusRequestEntityTooLarge,
-				fmt.Sprintf("event item is %d bytes; the limit is %d", len(it.payload), h.limits.MaxEventBytes))
+			return h.invalid(projectID, category, "too_large", fiber.StatusRequestEntityTooLarge,
+				fmt.Sprintf("%s item is %d bytes; the limit is %d", it.Type, len(it.payload), h.limits.MaxEventBytes))
 		}
 		if !json.Valid(it.payload) {
-			return h.invalid(projectID, "invalid_json", fiber.StatusBadRequest, fmt.Sprintf("item %d (event): payload is not valid JSON", i+1))
+			return h.invalid(projectID, category, "invalid_json", fiber.StatusBadRequest, fmt.Sprintf("item %d (%s): payload is not valid JSON", i+1, it.Type))
 		}
 		if eventID, err = resolveEventID(header.EventID); err != nil {
-			return h.invalid(projectID, "invalid_event_id", fiber.StatusBadRequest, err.Error())
+			return h.invalid(projectID, category, "invalid_event_id", fiber.StatusBadRequest, err.Error())
 		}
 		records = append(records, queue.Record{ProjectID: projectID, EventID: eventID, ItemType: it.Type,
 			Received: received, SentAt: sentAt, ClientIP: c.IP(), Payload: it.payload})
 	}
-	if err := h.admit(c, key, k, "error", len(records)); err != nil {
+	if err := h.admit(c, key, k, category, len(records)); err != nil {
 		return err
 	}
-	if err := h.produce(c.Context(), "error", records); err != nil {
+	if err := h.produce(c.Context(), category, records); err != nil {
 		return err
 	}
 	if eventID == "" {
@@ -139,9 +141,9 @@ func (h *Handler) envelope(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"id": eventID})
 }
 
-// invalid counts a refused event as an outcome and answers with status.
-func (h *Handler) invalid(projectID int64, reason string, status int, msg string) error {
-	h.outcomes.Add(projectID, "error", "invalid", reason, 1)
+// invalid counts a refused item as an outcome and answers with status.
+func (h *Handler) invalid(projectID int64, category, reason string, status int, msg string) error {
+	h.outcomes.Add(projectID, category, "invalid", reason, 1)
 	return fiber.NewError(status, msg)
 }
 
