@@ -35,11 +35,9 @@ type rejected struct {
 // grouped is a project actor's answer: the rows to store, the records it
 // rejected, or the error that stopped it (the consumer then retries).
 type grouped struct {
-	rows         []analytics.EventRow
-	transactions []analytics.TransactionRow
-	spans        []analytics.SpanRow
-	rejected     []rejected
-	err          error
+	rows     analytics.Rows
+	rejected []rejected
+	err      error
 }
 
 // projectActor owns one project's grouping. Kafka keys records by project,
@@ -64,8 +62,8 @@ func (a *projectActor) group(ctx context.Context, records []queue.Record) *group
 	var payloads [][]byte
 	var indexes []int // of each parsed event in records
 	for i, r := range records {
-		if r.ItemType == "transaction" {
-			if err := a.transaction(r, out); err != nil {
+		if r.ItemType != "event" && r.ItemType != "security" {
+			if err := a.other(r, out); err != nil {
 				out.rejected = append(out.rejected, rejected{index: i, reason: err})
 			}
 			continue
@@ -99,7 +97,7 @@ func (a *projectActor) group(ctx context.Context, records []queue.Record) *group
 	}
 	for i, e := range parsed {
 		if issueIDs[i] != 0 {
-			out.rows = append(out.rows, eventRow(a.projectID, issueIDs[i], e, events[i], payloads[i]))
+			out.rows.Events = append(out.rows.Events, eventRow(a.projectID, issueIDs[i], e, events[i], payloads[i]))
 		}
 	}
 	return out
@@ -123,14 +121,48 @@ func (a *projectActor) recordEach(ctx context.Context, events []metadata.Grouped
 	return ids, nil
 }
 
-// transaction turns a transaction record into rows; transactions never
+// other turns a record of any type but event into rows. None of them
 // become issues, so PostgreSQL is not involved.
-func (a *projectActor) transaction(r queue.Record, out *grouped) (err error) {
+func (a *projectActor) other(r queue.Record, out *grouped) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("transaction %s crashed the parser: %v", r.EventID, p)
+			err = fmt.Errorf("%s item %s crashed the parser: %v", r.ItemType, r.EventID, p)
 		}
 	}()
+	pid := uint64(a.projectID)
+	switch r.ItemType {
+	case "transaction":
+		return a.transaction(r, out)
+	case "session", "sessions":
+		counts, err := event.ParseSessions(r.ItemType, r.Payload, r.Received)
+		if err != nil {
+			return err
+		}
+		for _, c := range counts {
+			out.rows.Sessions = append(out.rows.Sessions, analytics.SessionRow{
+				ProjectID: pid, RecordID: r.EventID, Started: c.Started, Release: c.Release, Environment: c.Environment,
+				Status: c.Status, Init: c.Init, Errors: uint32(c.Errors), Duration: c.Duration, DistinctID: c.DistinctID,
+				Quantity: uint32(c.Quantity),
+			})
+		}
+		return nil
+	case "check_in":
+		c, err := event.ParseCheckIn(r.Payload)
+		if err != nil {
+			return err
+		}
+		out.rows.CheckIns = append(out.rows.CheckIns, analytics.CheckInRow{
+			ProjectID: pid, RecordID: r.EventID, CheckInID: c.CheckInID, MonitorSlug: c.MonitorSlug, Status: c.Status,
+			Duration: c.Duration, Environment: c.Environment, Release: c.Release, Received: r.Received,
+			MonitorConfig: string(c.MonitorConfig),
+		})
+		return nil
+	}
+	return fmt.Errorf("item type %q is not handled by the workers", r.ItemType)
+}
+
+// transaction turns a transaction record into a row and its spans' rows.
+func (a *projectActor) transaction(r queue.Record, out *grouped) error {
 	t, err := event.ParseTransaction(r.Payload, meta(r))
 	if err != nil {
 		return err
@@ -147,9 +179,9 @@ func (a *projectActor) transaction(r queue.Record, out *grouped) (err error) {
 	for name, v := range t.Measurements {
 		row.MeasureNames, row.MeasureVals = append(row.MeasureNames, name), append(row.MeasureVals, v)
 	}
-	out.transactions = append(out.transactions, row)
+	out.rows.Transactions = append(out.rows.Transactions, row)
 	for _, s := range t.Spans {
-		out.spans = append(out.spans, analytics.SpanRow{
+		out.rows.Spans = append(out.rows.Spans, analytics.SpanRow{
 			ProjectID: pid, TransactionID: t.EventID, TraceID: t.TraceID, SpanID: s.SpanID, ParentSpanID: s.ParentSpanID,
 			Transaction: t.Name, Op: s.Op, Description: s.Description, Status: s.Status, Start: s.Start,
 			Duration: s.Duration, SelfTime: s.SelfTime,
@@ -170,9 +202,6 @@ func normalize(r queue.Record) (e *event.Event, g event.Grouping, payload []byte
 			err = fmt.Errorf("event %s crashed the parser: %v", r.EventID, p)
 		}
 	}()
-	if r.ItemType != "event" {
-		return nil, g, nil, fmt.Errorf("item type %q is not handled by the event workers", r.ItemType)
-	}
 	e, err = event.Parse(r.Payload, meta(r))
 	if err != nil {
 		return nil, g, nil, err

@@ -53,7 +53,7 @@ func TestProjectActorRejectsOnlyWhatPostgresRefuses(t *testing.T) {
 	if got.err != nil {
 		t.Fatal(got.err)
 	}
-	if len(got.rows) != 2 || got.rows[0].Message != "fine one" || got.rows[1].Message != "fine two" {
+	if len(got.rows.Events) != 2 || got.rows.Events[0].Message != "fine one" || got.rows.Events[1].Message != "fine two" {
 		t.Fatalf("rows = %+v, want the two fine events", got.rows)
 	}
 	var rejectedIdx []int

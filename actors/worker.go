@@ -14,10 +14,9 @@ import (
 	"github.com/segmentio/kafka-go"
 )
 
-// EventStore stores event and transaction rows; *analytics.Store is one.
+// EventStore stores a batch's rows; *analytics.Store is one.
 type EventStore interface {
-	InsertEvents(ctx context.Context, rows []analytics.EventRow) error
-	InsertTransactions(ctx context.Context, txs []analytics.TransactionRow, spans []analytics.SpanRow) error
+	Insert(ctx context.Context, rows analytics.Rows) error
 }
 
 // WorkerConfig tunes the consumer.
@@ -155,13 +154,11 @@ func (w *Worker) process(ctx context.Context, batch []kafka.Message) error {
 		sources[r.ProjectID] = append(sources[r.ProjectID], m)
 	}
 
-	var rows []analytics.EventRow
-	var txs []analytics.TransactionRow
-	var spans []analytics.SpanRow
+	var rows analytics.Rows
 	var rejectedBy map[int64]int
 	err := retry(ctx, w.log, "group events", func() error {
 		rejectedBy = map[int64]int{}
-		rows, txs, spans = nil, nil, nil
+		rows = analytics.Rows{}
 		futures := map[int64]*actor.Future{}
 		for pid, records := range byProject {
 			futures[pid] = w.system.Root.RequestFuture(w.project(pid), &groupBatch{ctx: ctx, records: records}, time.Minute)
@@ -179,9 +176,7 @@ func (w *Worker) process(ctx context.Context, batch []kafka.Message) error {
 				errs = append(errs, g.err)
 				continue
 			}
-			rows = append(rows, g.rows...)
-			txs = append(txs, g.transactions...)
-			spans = append(spans, g.spans...)
+			rows.Add(g.rows)
 			for _, rj := range g.rejected {
 				deadNow = append(deadNow, queue.DeadLetter(sources[pid][rj.index], rj.reason))
 				rejectedBy[pid]++
@@ -199,10 +194,7 @@ func (w *Worker) process(ctx context.Context, batch []kafka.Message) error {
 	if err := w.crash("grouped"); err != nil {
 		return err
 	}
-	if err := retry(ctx, w.log, "store events", func() error { return w.events.InsertEvents(ctx, rows) }); err != nil {
-		return err
-	}
-	if err := retry(ctx, w.log, "store transactions", func() error { return w.events.InsertTransactions(ctx, txs, spans) }); err != nil {
+	if err := retry(ctx, w.log, "store rows", func() error { return w.events.Insert(ctx, rows) }); err != nil {
 		return err
 	}
 	if len(dead) > 0 {
@@ -219,7 +211,7 @@ func (w *Worker) process(ctx context.Context, batch []kafka.Message) error {
 	for pid, n := range rejectedBy {
 		w.outcomes.Add(pid, "error", "invalid", "processing_error", n)
 	}
-	w.log.Debug("batch processed", "records", len(batch), "events", len(rows), "dead", len(dead),
+	w.log.Debug("batch processed", "records", len(batch), "events", len(rows.Events), "transactions", len(rows.Transactions), "dead", len(dead),
 		"projects", len(byProject), "took", time.Since(start))
 	return nil
 }

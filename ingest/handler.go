@@ -98,7 +98,7 @@ func (h *Handler) envelope(c *fiber.Ctx) error {
 	projectID := k.ProjectID
 	received := time.Now().UTC()
 	sentAt, _ := time.Parse(time.RFC3339Nano, header.SentAt) // zero when absent or unreadable
-	var records []queue.Record
+	var records, extras []queue.Record
 	eventID, category := "", "error"
 	for i, it := range items {
 		switch it.Type {
@@ -107,6 +107,17 @@ func (h *Handler) envelope(c *fiber.Ctx) error {
 			category = "transaction"
 		case "client_report":
 			h.clientReport(projectID, it.payload)
+			continue
+		case "session", "sessions", "check_in":
+			// Small items that the workers store as they are; each gets an
+			// id of its own so that a replay is recognised.
+			if int64(len(it.payload)) > h.limits.MaxEventBytes || !json.Valid(it.payload) {
+				h.outcomes.Add(projectID, itemCategory(it.Type), "invalid", "invalid_item", 1)
+				continue // a bad session or check-in does not cost the envelope's event
+			}
+			id, _ := resolveEventID("")
+			extras = append(extras, queue.Record{ProjectID: projectID, EventID: id, ItemType: it.Type,
+				Received: received, SentAt: sentAt, ClientIP: c.IP(), Payload: it.payload})
 			continue
 		default:
 			// Other item types (sessions, attachments, check-ins, ...) are
@@ -132,7 +143,7 @@ func (h *Handler) envelope(c *fiber.Ctx) error {
 	if err := h.admit(c, key, k, category, len(records)); err != nil {
 		return err
 	}
-	if err := h.produce(c.Context(), category, records); err != nil {
+	if err := h.produce(c.Context(), append(records, extras...)); err != nil {
 		return err
 	}
 	if eventID == "" {
@@ -198,7 +209,7 @@ func (h *Handler) store(c *fiber.Ctx) error {
 	}
 	rec := queue.Record{ProjectID: projectID, EventID: eventID, ItemType: "event", Received: time.Now().UTC(),
 		ClientIP: c.IP(), Payload: body}
-	if err := h.produce(c.Context(), "error", []queue.Record{rec}); err != nil {
+	if err := h.produce(c.Context(), []queue.Record{rec}); err != nil {
 		return err
 	}
 	return c.JSON(fiber.Map{"id": eventID})
@@ -304,9 +315,25 @@ func resolveEventID(raw string) (string, error) {
 	return id, nil
 }
 
+// itemCategory is the data category an item type counts in, as Sentry names
+// them in outcomes and rate limits.
+func itemCategory(itemType string) string {
+	switch itemType {
+	case "transaction":
+		return "transaction"
+	case "session", "sessions":
+		return "session"
+	case "check_in":
+		return "monitor"
+	case "security":
+		return "security"
+	}
+	return "error"
+}
+
 // produce writes the records and returns once the broker acknowledged them;
 // then they count as accepted.
-func (h *Handler) produce(ctx context.Context, category string, records []queue.Record) error {
+func (h *Handler) produce(ctx context.Context, records []queue.Record) error {
 	if len(records) == 0 {
 		return nil
 	}
@@ -321,7 +348,7 @@ func (h *Handler) produce(ctx context.Context, category string, records []queue.
 		return unavailable("the event queue is unavailable; retry later")
 	}
 	for _, r := range records {
-		h.outcomes.Add(r.ProjectID, category, "accepted", "", 1)
+		h.outcomes.Add(r.ProjectID, itemCategory(r.ItemType), "accepted", "", 1)
 	}
 	return nil
 }

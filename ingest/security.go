@@ -126,10 +126,10 @@ func (h *Handler) security(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		records = append(records, queue.Record{ProjectID: projectID, EventID: id, ItemType: "event",
+		records = append(records, queue.Record{ProjectID: projectID, EventID: id, ItemType: "security",
 			Received: received, ClientIP: c.IP(), Payload: payload})
 	}
-	if err := h.produce(c.Context(), "security", records); err != nil {
+	if err := h.produce(c.Context(), records); err != nil {
 		return err
 	}
 	if len(records) == 1 {

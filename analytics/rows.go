@@ -1,0 +1,68 @@
+package analytics
+
+import (
+	"context"
+	"time"
+)
+
+// Rows is everything one worker batch writes to ClickHouse.
+type Rows struct {
+	Events       []EventRow
+	Transactions []TransactionRow
+	Spans        []SpanRow
+	Sessions     []SessionRow
+	CheckIns     []CheckInRow
+}
+
+// Add appends other's rows.
+func (r *Rows) Add(other Rows) {
+	r.Events = append(r.Events, other.Events...)
+	r.Transactions = append(r.Transactions, other.Transactions...)
+	r.Spans = append(r.Spans, other.Spans...)
+	r.Sessions = append(r.Sessions, other.Sessions...)
+	r.CheckIns = append(r.CheckIns, other.CheckIns...)
+}
+
+// Insert writes every kind of row with one INSERT per table. Each table
+// deduplicates replays, so retrying after a partial failure is harmless.
+func (s *Store) Insert(ctx context.Context, r Rows) error {
+	if err := s.InsertEvents(ctx, r.Events); err != nil {
+		return err
+	}
+	if err := s.InsertTransactions(ctx, r.Transactions, r.Spans); err != nil {
+		return err
+	}
+	if err := s.insertSessions(ctx, r.Sessions); err != nil {
+		return err
+	}
+	return s.insertCheckIns(ctx, r.CheckIns)
+}
+
+// SessionRow is one release-health fact.
+type SessionRow struct {
+	ProjectID   uint64
+	RecordID    string
+	Started     time.Time
+	Release     string
+	Environment string
+	Status      string
+	Init        bool
+	Errors      uint32
+	Duration    time.Duration
+	DistinctID  string
+	Quantity    uint32
+}
+
+// CheckInRow is one cron check-in.
+type CheckInRow struct {
+	ProjectID     uint64
+	RecordID      string
+	CheckInID     string
+	MonitorSlug   string
+	Status        string
+	Duration      time.Duration
+	Environment   string
+	Release       string
+	Received      time.Time
+	MonitorConfig string
+}

@@ -1,0 +1,141 @@
+package event
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// SessionCount is one release-health fact: Quantity sessions of a release
+// and environment that started at Started and ended (or stand) in Status.
+type SessionCount struct {
+	Started     time.Time
+	Release     string
+	Environment string
+	Status      string // ok, exited, errored, crashed, abnormal
+	Init        bool   // the session's first update: counts as a started session
+	Errors      int
+	Duration    time.Duration
+	DistinctID  string
+	Quantity    int
+}
+
+type sessionAttrs struct {
+	Release     text `json:"release"`
+	Environment text `json:"environment"`
+}
+
+// ParseSessions reads a "session" item (one update of one session) or a
+// "sessions" item (pre-aggregated counts per start minute).
+func ParseSessions(itemType string, payload []byte, received time.Time) ([]SessionCount, error) {
+	trimmed := bytes.TrimSpace(payload)
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return nil, ErrNotObject
+	}
+	if itemType == "sessions" {
+		var w struct {
+			Attrs      sessionAttrs `json:"attrs"`
+			Aggregates []struct {
+				Started  when   `json:"started"`
+				DID      text   `json:"did"`
+				Exited   number `json:"exited"`
+				Errored  number `json:"errored"`
+				Crashed  number `json:"crashed"`
+				Abnormal number `json:"abnormal"`
+			} `json:"aggregates"`
+		}
+		if err := ignoreTypeErrors(json.Unmarshal(trimmed, &w)); err != nil {
+			return nil, fmt.Errorf("sessions item is not valid JSON: %w", err)
+		}
+		if w.Attrs.Release == "" {
+			return nil, fmt.Errorf("sessions item has no release")
+		}
+		var out []SessionCount
+		for _, a := range w.Aggregates {
+			started := a.Started.t
+			if !a.Started.ok {
+				started = received
+			}
+			for status, n := range map[string]number{"exited": a.Exited, "errored": a.Errored, "crashed": a.Crashed, "abnormal": a.Abnormal} {
+				if n > 0 {
+					out = append(out, SessionCount{Started: started, Release: string(w.Attrs.Release),
+						Environment: string(w.Attrs.Environment), Status: status, Init: true, DistinctID: string(a.DID), Quantity: int(n)})
+				}
+			}
+		}
+		return out, nil
+	}
+	var w struct {
+		Attrs    sessionAttrs `json:"attrs"`
+		DID      text         `json:"did"`
+		Init     flag         `json:"init"`
+		Started  when         `json:"started"`
+		Status   text         `json:"status"`
+		Errors   number       `json:"errors"`
+		Duration json.Number  `json:"duration"`
+	}
+	if err := ignoreTypeErrors(json.Unmarshal(trimmed, &w)); err != nil {
+		return nil, fmt.Errorf("session item is not valid JSON: %w", err)
+	}
+	if w.Attrs.Release == "" {
+		return nil, fmt.Errorf("session item has no release")
+	}
+	s := SessionCount{Started: w.Started.t, Release: string(w.Attrs.Release), Environment: string(w.Attrs.Environment),
+		Status: strings.ToLower(string(w.Status)), Init: bool(w.Init), Errors: int(w.Errors), DistinctID: string(w.DID), Quantity: 1}
+	if !w.Started.ok {
+		s.Started = received
+	}
+	if s.Status == "" {
+		s.Status = "ok"
+	}
+	if d, err := w.Duration.Float64(); err == nil && d > 0 {
+		s.Duration = time.Duration(d * float64(time.Second))
+	}
+	return []SessionCount{s}, nil
+}
+
+// CheckIn is one cron check-in from an SDK or sentry-cli.
+type CheckIn struct {
+	CheckInID     string
+	MonitorSlug   string
+	Status        string // in_progress, ok, error
+	Duration      time.Duration
+	Environment   string
+	Release       string
+	MonitorConfig json.RawMessage // kept for the monitors to upsert from
+}
+
+// ParseCheckIn reads a check_in item.
+func ParseCheckIn(payload []byte) (*CheckIn, error) {
+	trimmed := bytes.TrimSpace(payload)
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return nil, ErrNotObject
+	}
+	var w struct {
+		CheckInID     text        `json:"check_in_id"`
+		MonitorSlug   text        `json:"monitor_slug"`
+		Status        text        `json:"status"`
+		Duration      json.Number `json:"duration"`
+		Environment   text        `json:"environment"`
+		Release       text        `json:"release"`
+		MonitorConfig object      `json:"monitor_config"`
+	}
+	if err := ignoreTypeErrors(json.Unmarshal(trimmed, &w)); err != nil {
+		return nil, fmt.Errorf("check_in item is not valid JSON: %w", err)
+	}
+	c := &CheckIn{MonitorSlug: string(w.MonitorSlug), Status: strings.ToLower(string(w.Status)),
+		Environment: string(w.Environment), Release: string(w.Release), MonitorConfig: json.RawMessage(w.MonitorConfig)}
+	c.CheckInID, _ = NormalizeID(string(w.CheckInID))
+	switch {
+	case c.MonitorSlug == "":
+		return nil, fmt.Errorf("check_in item has no monitor_slug")
+	case c.Status != "in_progress" && c.Status != "ok" && c.Status != "error":
+		return nil, fmt.Errorf("check_in status %q is not in_progress, ok or error", c.Status)
+	}
+	if d, err := w.Duration.Float64(); err == nil && d > 0 {
+		c.Duration = time.Duration(d * float64(time.Second))
+	}
+	return c, nil
+}
