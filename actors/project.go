@@ -17,6 +17,7 @@ import (
 // IssueStore groups events into issues; *metadata.DB is one.
 type IssueStore interface {
 	RecordEvents(ctx context.Context, projectID int64, events []metadata.GroupedEvent) ([]int64, error)
+	RecordFeedback(ctx context.Context, projectID int64, items []metadata.Feedback) error
 }
 
 // groupBatch asks a project actor to group its share of a consumer batch.
@@ -36,6 +37,7 @@ type rejected struct {
 // rejected, or the error that stopped it (the consumer then retries).
 type grouped struct {
 	rows     analytics.Rows
+	feedback []metadata.Feedback // stored by the actor, in PostgreSQL
 	rejected []rejected
 	err      error
 }
@@ -80,6 +82,12 @@ func (a *projectActor) group(ctx context.Context, records []queue.Record) *group
 			EventID: e.EventID, Fingerprint: g.Fingerprint, Title: g.Title, Culprit: g.Culprit,
 			Level: e.Level, Type: g.Type, Metadata: g.Metadata, Timestamp: e.Timestamp,
 		})
+	}
+	if len(out.feedback) > 0 {
+		if err := a.issues.RecordFeedback(ctx, a.projectID, out.feedback); err != nil {
+			out.err = fmt.Errorf("project %d: %w", a.projectID, err)
+			return out
+		}
 	}
 	if len(events) == 0 {
 		return out
@@ -145,6 +153,14 @@ func (a *projectActor) other(r queue.Record, out *grouped) (err error) {
 				Quantity: uint32(c.Quantity),
 			})
 		}
+		return nil
+	case "user_report", "feedback":
+		f, err := event.ParseFeedback(r.ItemType, r.Payload, r.Received)
+		if err != nil {
+			return err
+		}
+		out.feedback = append(out.feedback, metadata.Feedback{RecordID: r.EventID, EventID: f.EventID,
+			Name: f.Name, Email: f.Email, Comments: f.Comments, CreatedAt: f.At})
 		return nil
 	case "check_in":
 		c, err := event.ParseCheckIn(r.Payload)

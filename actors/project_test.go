@@ -37,6 +37,8 @@ func (s *refusingStore) RecordEvents(_ context.Context, _ int64, events []metada
 	return ids, nil
 }
 
+func (s *refusingStore) RecordFeedback(context.Context, int64, []metadata.Feedback) error { return nil }
+
 func records(messages ...string) []queue.Record {
 	var out []queue.Record
 	for i, m := range messages {

@@ -36,6 +36,8 @@ func (a *API) Register(app *fiber.App, checks []Check) {
 	api.Get("/issues/:id/", a.issue)
 	api.Get("/issues/:id/events/", a.issueEvents)
 	api.Get("/issues/:id/events/latest/", a.latestEvent)
+	api.Get("/issues/:id/user-reports/", a.issueFeedback)
+	api.Get("/projects/:org/:project/user-feedback/", a.projectFeedback)
 	api.Use(func(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusNotFound, "no API route "+c.Method()+" "+c.Path())
 	})
@@ -84,14 +86,20 @@ func (a *API) root(c *fiber.Ctx) error {
 	})
 }
 
-func (a *API) projectIssues(c *fiber.Ctx) error {
+// loadProject finds the project in the URL among those the caller may see.
+func (a *API) loadProject(c *fiber.Ctx) (metadata.Project, error) {
 	if err := requireScope(c, "event:read"); err != nil {
-		return err
+		return metadata.Project{}, err
 	}
 	project, err := a.db.ProjectForUser(c.Context(), principal(c).UserID, c.Params("org"), c.Params("project"))
 	if errors.Is(err, metadata.ErrNotFound) {
-		return fiber.NewError(fiber.StatusNotFound, "project not found")
+		return project, fiber.NewError(fiber.StatusNotFound, "project not found")
 	}
+	return project, err
+}
+
+func (a *API) projectIssues(c *fiber.Ctx) error {
+	project, err := a.loadProject(c)
 	if err != nil {
 		return err
 	}
@@ -197,4 +205,49 @@ func (a *API) latestEvent(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(ev)
+}
+
+func (a *API) projectFeedback(c *fiber.Ctx) error {
+	project, err := a.loadProject(c)
+	if err != nil {
+		return err
+	}
+	page, err := parsePage(c)
+	if err != nil {
+		return err
+	}
+	items, err := a.db.ProjectFeedback(c.Context(), project.ID, page.limit+1, page.offset)
+	if err != nil {
+		return err
+	}
+	return sendFeedback(c, page, items)
+}
+
+func (a *API) issueFeedback(c *fiber.Ctx) error {
+	is, err := a.loadIssue(c)
+	if err != nil {
+		return err
+	}
+	page, err := parsePage(c)
+	if err != nil {
+		return err
+	}
+	items, err := a.db.IssueFeedback(c.Context(), is.ProjectID, is.ID, page.limit+1, page.offset)
+	if err != nil {
+		return err
+	}
+	return sendFeedback(c, page, items)
+}
+
+func sendFeedback(c *fiber.Ctx, page page, items []metadata.Feedback) error {
+	more := len(items) > page.limit
+	if more {
+		items = items[:page.limit]
+	}
+	out := make([]feedbackJSON, len(items))
+	for i, f := range items {
+		out[i] = newFeedbackJSON(f)
+	}
+	setLink(c, page, more)
+	return c.JSON(out)
 }

@@ -249,3 +249,24 @@ func orEmpty(raw json.RawMessage) json.RawMessage {
 	}
 	return raw
 }
+
+// feedbackJSON is a user report in Sentry's shape.
+type feedbackJSON struct {
+	ID          string  `json:"id"`
+	EventID     string  `json:"eventID"`
+	Name        string  `json:"name"`
+	Email       string  `json:"email"`
+	Comments    string  `json:"comments"`
+	DateCreated string  `json:"dateCreated"`
+	Issue       *string `json:"issue"`
+}
+
+func newFeedbackJSON(f metadata.Feedback) feedbackJSON {
+	out := feedbackJSON{ID: itoa(f.ID), EventID: f.EventID, Name: f.Name, Email: f.Email, Comments: f.Comments,
+		DateCreated: isoTime(f.CreatedAt)}
+	if f.IssueID != 0 {
+		id := itoa(f.IssueID)
+		out.Issue = &id
+	}
+	return out
+}

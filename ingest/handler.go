@@ -108,7 +108,7 @@ func (h *Handler) envelope(c *fiber.Ctx) error {
 		case "client_report":
 			h.clientReport(projectID, it.payload)
 			continue
-		case "session", "sessions", "check_in":
+		case "session", "sessions", "check_in", "user_report", "feedback":
 			// Small items that the workers store as they are; each gets an
 			// id of its own so that a replay is recognised.
 			if int64(len(it.payload)) > h.limits.MaxEventBytes || !json.Valid(it.payload) {
@@ -325,6 +325,8 @@ func itemCategory(itemType string) string {
 		return "session"
 	case "check_in":
 		return "monitor"
+	case "user_report", "feedback":
+		return "user_report_v2"
 	case "security":
 		return "security"
 	}

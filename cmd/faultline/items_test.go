@@ -95,3 +95,54 @@ func TestSessionsReleaseHealth(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// User feedback, in the legacy user_report shape and the newer feedback
+// shape, is listed per project and per issue.
+func TestUserFeedback(t *testing.T) {
+	srv := testServer(t)
+	proj := metadatatest.Project(t, srv.db, testSecret)
+	const eventID = "9ec79c33ec9942ab8353589fcb2e04dc"
+	bodies := []string{
+		`{"event_id":"` + eventID + `"}` + "\n" + `{"type":"event"}` + "\n" + `{"message":"checkout crashed"}`,
+		"{}\n" + `{"type":"user_report"}` + "\n" + `{"event_id":"` + eventID + `","name":"Jane","email":"jane@example.com","comments":"It broke when I paid"}`,
+		"{}\n" + `{"type":"feedback"}` + "\n" + `{"contexts":{"feedback":{"message":"The page is slow","name":"Bob","contact_email":"bob@example.com"}}}`,
+		"{}\n" + `{"type":"user_report"}` + "\n" + `{"name":"Nobody","comments":""}`, // empty: dropped by the worker
+	}
+	for _, b := range bodies {
+		req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("http://%s/api/%d/envelope/?sentry_key=%s", srv.addr, proj.ProjectID, proj.PublicKey), strings.NewReader(b))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("envelope: %d", resp.StatusCode)
+		}
+	}
+	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
+	issues := waitForCount(t, api, proj.Organization, proj.Project, 1)
+	type report struct {
+		EventID  string  `json:"eventID"`
+		Name     string  `json:"name"`
+		Comments string  `json:"comments"`
+		Issue    *string `json:"issue"`
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	var all []report
+	for {
+		api.get(fmt.Sprintf("/api/0/projects/%s/%s/user-feedback/", proj.Organization, proj.Project), &all)
+		if len(all) == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("project feedback %+v; want two reports", all)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	var forIssue []report
+	api.get("/api/0/issues/"+issues[0].ID+"/user-reports/", &forIssue)
+	if len(forIssue) != 1 || forIssue[0].Name != "Jane" || forIssue[0].EventID != eventID ||
+		forIssue[0].Issue == nil || *forIssue[0].Issue != issues[0].ID {
+		t.Fatalf("issue feedback %+v; want Jane's report about %s", forIssue, eventID)
+	}
+}

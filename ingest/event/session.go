@@ -139,3 +139,62 @@ func ParseCheckIn(payload []byte) (*CheckIn, error) {
 	}
 	return c, nil
 }
+
+// Feedback is what a user wrote, from a user_report or feedback item.
+type Feedback struct {
+	EventID  string // the event it is about, or ""
+	Name     string
+	Email    string
+	Comments string
+	At       time.Time
+}
+
+// ParseFeedback reads a "user_report" item ({event_id, name, email,
+// comments}) or a "feedback" item (an event whose contexts.feedback holds
+// message, name, contact_email and associated_event_id).
+func ParseFeedback(itemType string, payload []byte, received time.Time) (*Feedback, error) {
+	trimmed := bytes.TrimSpace(payload)
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return nil, ErrNotObject
+	}
+	f := &Feedback{At: received}
+	if itemType == "user_report" {
+		var w struct {
+			EventID  text `json:"event_id"`
+			Name     text `json:"name"`
+			Email    text `json:"email"`
+			Comments text `json:"comments"`
+		}
+		if err := ignoreTypeErrors(json.Unmarshal(trimmed, &w)); err != nil {
+			return nil, fmt.Errorf("user_report item is not valid JSON: %w", err)
+		}
+		f.EventID, _ = NormalizeID(string(w.EventID))
+		f.Name, f.Email, f.Comments = string(w.Name), string(w.Email), string(w.Comments)
+	} else {
+		var w struct {
+			Timestamp when `json:"timestamp"`
+			Contexts  struct {
+				Feedback struct {
+					Message      text `json:"message"`
+					Name         text `json:"name"`
+					ContactEmail text `json:"contact_email"`
+					EventID      text `json:"associated_event_id"`
+				} `json:"feedback"`
+			} `json:"contexts"`
+		}
+		if err := ignoreTypeErrors(json.Unmarshal(trimmed, &w)); err != nil {
+			return nil, fmt.Errorf("feedback item is not valid JSON: %w", err)
+		}
+		fb := w.Contexts.Feedback
+		f.EventID, _ = NormalizeID(string(fb.EventID))
+		f.Name, f.Email, f.Comments = string(fb.Name), string(fb.ContactEmail), string(fb.Message)
+		if w.Timestamp.ok {
+			f.At = w.Timestamp.t
+		}
+	}
+	if strings.TrimSpace(f.Comments) == "" {
+		return nil, fmt.Errorf("%s item has no comments", itemType)
+	}
+	f.Name, f.Email, f.Comments = stripNUL(f.Name), stripNUL(f.Email), stripNUL(f.Comments)
+	return f, nil
+}
