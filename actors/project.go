@@ -18,6 +18,7 @@ import (
 type IssueStore interface {
 	RecordEvents(ctx context.Context, projectID int64, events []metadata.GroupedEvent) ([]int64, error)
 	RecordFeedback(ctx context.Context, projectID int64, items []metadata.Feedback) error
+	RecordAttachments(ctx context.Context, projectID int64, items []metadata.Attachment) error
 }
 
 // groupBatch asks a project actor to group its share of a consumer batch.
@@ -36,10 +37,11 @@ type rejected struct {
 // grouped is a project actor's answer: the rows to store, the records it
 // rejected, or the error that stopped it (the consumer then retries).
 type grouped struct {
-	rows     analytics.Rows
-	feedback []metadata.Feedback // stored by the actor, in PostgreSQL
-	rejected []rejected
-	err      error
+	rows        analytics.Rows
+	feedback    []metadata.Feedback   // stored by the actor, in PostgreSQL
+	attachments []metadata.Attachment // likewise
+	rejected    []rejected
+	err         error
 }
 
 // projectActor owns one project's grouping. Kafka keys records by project,
@@ -83,11 +85,13 @@ func (a *projectActor) group(ctx context.Context, records []queue.Record) *group
 			Level: e.Level, Type: g.Type, Metadata: g.Metadata, Timestamp: e.Timestamp,
 		})
 	}
-	if len(out.feedback) > 0 {
-		if err := a.issues.RecordFeedback(ctx, a.projectID, out.feedback); err != nil {
-			out.err = fmt.Errorf("project %d: %w", a.projectID, err)
-			return out
-		}
+	if err := a.issues.RecordFeedback(ctx, a.projectID, out.feedback); err != nil {
+		out.err = fmt.Errorf("project %d: %w", a.projectID, err)
+		return out
+	}
+	if err := a.issues.RecordAttachments(ctx, a.projectID, out.attachments); err != nil {
+		out.err = fmt.Errorf("project %d: %w", a.projectID, err)
+		return out
 	}
 	if len(events) == 0 {
 		return out
@@ -161,6 +165,14 @@ func (a *projectActor) other(r queue.Record, out *grouped) (err error) {
 		}
 		out.feedback = append(out.feedback, metadata.Feedback{RecordID: r.EventID, EventID: f.EventID,
 			Name: f.Name, Email: f.Email, Comments: f.Comments, CreatedAt: f.At})
+		return nil
+	case "attachment":
+		var m queue.Attachment
+		if err := json.Unmarshal(r.Payload, &m); err != nil || m.BlobKey == "" {
+			return fmt.Errorf("attachment record is not readable: %v", err)
+		}
+		out.attachments = append(out.attachments, metadata.Attachment{RecordID: r.EventID, EventID: m.EventID,
+			Name: m.Filename, ContentType: m.ContentType, Type: m.AttachmentType, Size: int64(m.Size), BlobKey: m.BlobKey})
 		return nil
 	case "check_in":
 		c, err := event.ParseCheckIn(r.Payload)

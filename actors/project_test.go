@@ -39,6 +39,10 @@ func (s *refusingStore) RecordEvents(_ context.Context, _ int64, events []metada
 
 func (s *refusingStore) RecordFeedback(context.Context, int64, []metadata.Feedback) error { return nil }
 
+func (s *refusingStore) RecordAttachments(context.Context, int64, []metadata.Attachment) error {
+	return nil
+}
+
 func records(messages ...string) []queue.Record {
 	var out []queue.Record
 	for i, m := range messages {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/faultline/faultline/analytics"
+	"github.com/faultline/faultline/ingest/blob"
 	"github.com/faultline/faultline/metadata"
 	"github.com/gofiber/fiber/v2"
 )
@@ -15,12 +16,13 @@ import (
 type API struct {
 	db     *metadata.DB
 	events *analytics.Store
+	blobs  blob.Store
 	log    *slog.Logger
 }
 
-// NewAPI returns the /api/0/ handlers.
-func NewAPI(db *metadata.DB, events *analytics.Store, log *slog.Logger) *API {
-	return &API{db: db, events: events, log: log}
+// NewAPI returns the /api/0/ handlers; attachments are read from blobs.
+func NewAPI(db *metadata.DB, events *analytics.Store, blobs blob.Store, log *slog.Logger) *API {
+	return &API{db: db, events: events, blobs: blobs, log: log}
 }
 
 // Register mounts the API, the health endpoints and the dashboard page.
@@ -38,6 +40,8 @@ func (a *API) Register(app *fiber.App, checks []Check) {
 	api.Get("/issues/:id/events/latest/", a.latestEvent)
 	api.Get("/issues/:id/user-reports/", a.issueFeedback)
 	api.Get("/projects/:org/:project/user-feedback/", a.projectFeedback)
+	api.Get("/projects/:org/:project/events/:event_id/attachments/", a.eventAttachments)
+	api.Get("/projects/:org/:project/events/:event_id/attachments/:id/", a.attachment)
 	api.Use(func(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusNotFound, "no API route "+c.Method()+" "+c.Path())
 	})

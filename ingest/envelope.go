@@ -16,9 +16,12 @@ type envelopeHeader struct {
 
 // item is one envelope item; payload aliases the envelope body.
 type item struct {
-	Type    string `json:"type"`
-	Length  *int64 `json:"length"`
-	payload []byte
+	Type           string `json:"type"`
+	Length         *int64 `json:"length"`
+	Filename       string `json:"filename"`
+	ContentType    string `json:"content_type"`
+	AttachmentType string `json:"attachment_type"`
+	payload        []byte
 }
 
 // parseEnvelope splits an envelope into its header and items. Items carry a

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/faultline/faultline/ingest/blob"
 	"github.com/faultline/faultline/ingest/event"
 	"github.com/faultline/faultline/ingest/queue"
 	"github.com/gofiber/fiber/v2"
@@ -34,6 +35,7 @@ var DefaultLimits = Limits{MaxEnvelopeBytes: 20 << 20, MaxEventBytes: 1 << 20, P
 
 // Handler serves the ingest endpoints.
 type Handler struct {
+	blobs    blob.Store
 	outcomes *queue.OutcomeCounter
 	keys     *keyCache
 	rates    *limiter
@@ -45,9 +47,10 @@ type Handler struct {
 // NewHandler returns ingest's HTTP handler.
 // Outcomes (accepted, rate-limited, invalid, discarded by the client) are
 // counted in outcomes, which may be nil.
-func NewHandler(keys KeyLookup, producer Producer, outcomes *queue.OutcomeCounter, limits Limits, log *slog.Logger) *Handler {
+// Attachments' bytes go to blobs before their records go to Kafka.
+func NewHandler(keys KeyLookup, producer Producer, blobs blob.Store, outcomes *queue.OutcomeCounter, limits Limits, log *slog.Logger) *Handler {
 	return &Handler{keys: newKeyCache(keys, 30*time.Second, 100_000), rates: newLimiter(100_000),
-		producer: producer, outcomes: outcomes, limits: limits, log: log}
+		producer: producer, blobs: blobs, outcomes: outcomes, limits: limits, log: log}
 }
 
 // Register mounts the ingest routes, with and without the trailing slash.
@@ -108,6 +111,15 @@ func (h *Handler) envelope(c *fiber.Ctx) error {
 		case "client_report":
 			h.clientReport(projectID, it.payload)
 			continue
+		case "attachment":
+			rec, err := h.attachment(c.Context(), projectID, header.EventID, it, received)
+			if err != nil {
+				return err
+			}
+			if rec != nil {
+				extras = append(extras, *rec)
+			}
+			continue
 		case "session", "sessions", "check_in", "user_report", "feedback":
 			// Small items that the workers store as they are; each gets an
 			// id of its own so that a replay is recognised.
@@ -150,6 +162,35 @@ func (h *Handler) envelope(c *fiber.Ctx) error {
 		return c.JSON(fiber.Map{})
 	}
 	return c.JSON(fiber.Map{"id": eventID})
+}
+
+// attachment stores an attachment's bytes and returns the record that
+// indexes them, or nil when the attachment cannot be kept (no event id): it
+// is then counted as invalid, and the rest of the envelope goes on.
+func (h *Handler) attachment(ctx context.Context, projectID int64, rawEventID string, it item, received time.Time) (*queue.Record, error) {
+	eventID, ok := event.NormalizeID(rawEventID)
+	if !ok {
+		h.outcomes.Add(projectID, "attachment", "invalid", "no_event_id", 1)
+		return nil, nil
+	}
+	recordID, _ := resolveEventID("")
+	meta := queue.Attachment{EventID: eventID, BlobKey: fmt.Sprintf("%d/%s/%s", projectID, eventID, recordID),
+		Filename: it.Filename, ContentType: it.ContentType, AttachmentType: it.AttachmentType, Size: len(it.payload)}
+	if meta.Filename == "" {
+		meta.Filename = "attachment"
+	}
+	if meta.ContentType == "" {
+		meta.ContentType = "application/octet-stream"
+	}
+	if meta.AttachmentType == "" {
+		meta.AttachmentType = "event.attachment"
+	}
+	if err := h.blobs.Put(ctx, meta.BlobKey, it.payload); err != nil {
+		h.log.Error("attachment not stored", "err", err)
+		return nil, unavailable("attachments cannot be stored right now; retry later")
+	}
+	payload, _ := json.Marshal(meta)
+	return &queue.Record{ProjectID: projectID, EventID: recordID, ItemType: "attachment", Received: received, Payload: payload}, nil
 }
 
 // invalid counts a refused item as an outcome and answers with status.
@@ -327,6 +368,8 @@ func itemCategory(itemType string) string {
 		return "monitor"
 	case "user_report", "feedback":
 		return "user_report_v2"
+	case "attachment":
+		return "attachment"
 	case "security":
 		return "security"
 	}

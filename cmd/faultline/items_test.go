@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"sort"
 	"strings"
@@ -144,5 +145,61 @@ func TestUserFeedback(t *testing.T) {
 	if len(forIssue) != 1 || forIssue[0].Name != "Jane" || forIssue[0].EventID != eventID ||
 		forIssue[0].Issue == nil || *forIssue[0].Issue != issues[0].ID {
 		t.Fatalf("issue feedback %+v; want Jane's report about %s", forIssue, eventID)
+	}
+}
+
+// Attachments sent by the unmodified sentry-go SDK are listed with their
+// event and downloadable.
+func TestSentryGoAttachments(t *testing.T) {
+	srv := testServer(t)
+	proj := metadatatest.Project(t, srv.db, testSecret)
+	client, err := sentry.NewClient(sentry.ClientOptions{Dsn: fmt.Sprintf("http://%s@%s/%d", proj.PublicKey, srv.addr, proj.ProjectID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	hub := sentry.NewHub(client, sentry.NewScope())
+	logData := []byte("line 1\nline 2: <script>alert(1)</script>\n")
+	hub.Scope().AddAttachment(&sentry.Attachment{Filename: "app.log", ContentType: "text/plain", Payload: logData})
+	id := hub.CaptureException(fmt.Errorf("export failed"))
+	if id == nil || !client.Flush(10*time.Second) {
+		t.Fatal("sentry-go did not deliver the event")
+	}
+
+	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
+	path := fmt.Sprintf("/api/0/projects/%s/%s/events/%s/attachments/", proj.Organization, proj.Project, *id)
+	var list []struct {
+		ID       string `json:"id"`
+		Name     string `json:"name"`
+		MimeType string `json:"mimetype"`
+		Size     int    `json:"size"`
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for len(list) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the attachment was not listed within 30s")
+		}
+		time.Sleep(200 * time.Millisecond)
+		api.get(path, &list)
+	}
+	if len(list) != 1 || list[0].Name != "app.log" || list[0].MimeType != "text/plain" || list[0].Size != len(logData) {
+		t.Fatalf("attachments %+v", list)
+	}
+	req, _ := http.NewRequest(http.MethodGet, api.base+path+list[0].ID+"/?download=1", nil)
+	req.Header.Set("Authorization", "Bearer "+proj.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	got, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || string(got) != string(logData) ||
+		!strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("download: %d %q, disposition %q", resp.StatusCode, got, resp.Header.Get("Content-Disposition"))
+	}
+	other := metadatatest.Project(t, srv.db, testSecret)
+	otherAPI := apiClient{t: t, base: api.base, token: other.Token}
+	if code := otherAPI.get(path, nil); code != http.StatusNotFound {
+		t.Errorf("another organization's token lists the attachments: %d", code)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/faultline/faultline/analytics"
 	"github.com/faultline/faultline/frontend"
 	"github.com/faultline/faultline/ingest"
+	"github.com/faultline/faultline/ingest/blob"
 	"github.com/faultline/faultline/ingest/queue"
 	"github.com/faultline/faultline/metadata"
 	"github.com/gofiber/fiber/v2"
@@ -127,8 +129,12 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 		DisableStartupMessage: true,
 		ErrorHandler:          frontend.ErrorHandler(log),
 	})
-	ingest.NewHandler(keyLookup{s.db}, s.producer, s.outcomes, ingest.DefaultLimits, log.With("role", "ingest")).Register(s.app)
-	frontend.NewAPI(s.db, s.store, log.With("role", "api")).Register(s.app, []frontend.Check{
+	blobs, err := blob.NewDir(filepath.Join(cfg.DataDir, "attachments"))
+	if err != nil {
+		return nil, err
+	}
+	ingest.NewHandler(keyLookup{s.db}, s.producer, blobs, s.outcomes, ingest.DefaultLimits, log.With("role", "ingest")).Register(s.app)
+	frontend.NewAPI(s.db, s.store, blobs, log.With("role", "api")).Register(s.app, []frontend.Check{
 		{Name: "postgres", Ping: s.db.Ping},
 		{Name: "clickhouse", Ping: s.store.Ping},
 		{Name: "kafka", Ping: func(ctx context.Context) error { return queue.Ping(ctx, s.brokers) }},

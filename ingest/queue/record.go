@@ -101,3 +101,14 @@ func DeadLetter(m kafka.Message, reason error) kafka.Message {
 		kafka.Header{Key: "source", Value: fmt.Appendf(nil, "%s/%d/%d", m.Topic, m.Partition, m.Offset)})
 	return kafka.Message{Topic: DeadLetterTopic, Key: m.Key, Value: m.Value, Headers: headers}
 }
+
+// Attachment is the payload of an "attachment" record: where ingest
+// put the bytes, and what the SDK said of them.
+type Attachment struct {
+	EventID        string `json:"event_id"`
+	BlobKey        string `json:"blob_key"`
+	Filename       string `json:"filename"`
+	ContentType    string `json:"content_type"`
+	AttachmentType string `json:"attachment_type"`
+	Size           int    `json:"size"`
+}
