@@ -65,6 +65,18 @@ func (h *Handler) Register(r fiber.Router) {
 	r.Post("/api/:project_id/store/", h.store)
 	r.Post("/api/:project_id/security", h.security)
 	r.Post("/api/:project_id/security/", h.security)
+	for _, p := range []string{"/api/:project_id/minidump", "/api/:project_id/unreal/:key"} {
+		r.Post(p, unsupported)
+		r.Post(p+"/", unsupported)
+	}
+}
+
+// unsupported answers the native crash endpoints, which Faultline does not
+// process yet, with a clear refusal rather than a 404.
+func unsupported(c *fiber.Ctx) error {
+	allowOrigin(c)
+	return fiber.NewError(fiber.StatusBadRequest,
+		"native crash reports (minidump, Unreal) are not supported by this server; send events and attachments through /envelope/")
 }
 
 // preflight answers browsers' CORS preflight for the ingest endpoints.

@@ -78,6 +78,9 @@ func TestIngestAnswers(t *testing.T) {
 		{"event over 1 MiB", "POST", envPath, auth(proj.PublicKey), "{}\n{\"type\":\"event\"}\n" + huge, 413, "limit"},
 		{"gzip bomb", "POST", envPath, map[string]string{"X-Sentry-Auth": auth(proj.PublicKey)["X-Sentry-Auth"], "Content-Encoding": "gzip"}, gzipped(strings.Repeat("\n", 64<<20)), 413, "decompressed"},
 		{"store not JSON", "POST", storePath, auth(proj.PublicKey), "nope", 400, "not a valid JSON"},
+		{"minidump", "POST", fmt.Sprintf("/api/%d/minidump/?sentry_key=%s", proj.ProjectID, proj.PublicKey), nil, "MDMP", 400, "not supported"},
+		{"unreal", "POST", fmt.Sprintf("/api/%d/unreal/%s/", proj.ProjectID, proj.PublicKey), nil, "crash", 400, "not supported"},
+		{"unknown item types are skipped", "POST", envPath, auth(proj.PublicKey), `{"event_id":"` + eventID + `"}` + "\n" + `{"type":"future_thing"}` + "\n" + `{"x":1}` + "\n" + `{"type":"event"}` + "\n" + event, 200, eventID},
 		{"CORS preflight", "OPTIONS", envPath, map[string]string{"Origin": "https://app.example.com", "Access-Control-Request-Method": "POST"}, "", 204, ""},
 	}
 	for _, tc := range cases {
