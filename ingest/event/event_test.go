@@ -3,6 +3,7 @@ package event
 import (
 	"encoding/json"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -339,5 +340,31 @@ func TestAutoIP(t *testing.T) {
 	e, _ = Parse([]byte(`{"user":{"id":"1","ip_address":"198.51.100.1"}}`), Meta{Received: received, ClientIP: "203.0.113.9"})
 	if e.User.IPAddress != "198.51.100.1" {
 		t.Errorf("an explicit IP became %q", e.User.IPAddress)
+	}
+}
+
+func TestTrim(t *testing.T) {
+	var frames, crumbs []string
+	for i := range 400 {
+		frames = append(frames, `{"function":"f`+strconv.Itoa(i)+`","in_app":true}`)
+		crumbs = append(crumbs, `{"message":"c`+strconv.Itoa(i)+`"}`)
+	}
+	payload := `{"message":"` + strings.Repeat("m", 20000) + `","breadcrumbs":[` + strings.Join(crumbs, ",") + `],
+		"tags":{"k":"` + strings.Repeat("v", 500) + `"},
+		"exception":[{"type":"E","value":"` + strings.Repeat("x", 20000) + `","stacktrace":{"frames":[` + strings.Join(frames, ",") + `]}}]}`
+	e, err := Parse([]byte(payload), Meta{Received: received})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := e.Exceptions[0].Stacktrace
+	switch {
+	case len(e.Message) > maxMessageBytes+3 || len(e.Exceptions[0].Value) > maxValueBytes+3:
+		t.Errorf("message %d bytes, value %d bytes", len(e.Message), len(e.Exceptions[0].Value))
+	case len(e.Breadcrumbs) != maxBreadcrumbs || e.Breadcrumbs[maxBreadcrumbs-1].Message != "c399":
+		t.Errorf("%d breadcrumbs, the newest kept is %q", len(e.Breadcrumbs), e.Breadcrumbs[len(e.Breadcrumbs)-1].Message)
+	case len(st.Frames) != maxFrames || st.Frames[0].Function != "f0" || st.Frames[maxFrames-1].Function != "f399":
+		t.Errorf("%d frames from %s to %s", len(st.Frames), st.Frames[0].Function, st.Frames[len(st.Frames)-1].Function)
+	case len(e.Tags[0].Value) > maxTagValueBytes+3:
+		t.Errorf("tag value %d bytes", len(e.Tags[0].Value))
 	}
 }

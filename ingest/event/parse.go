@@ -151,6 +151,7 @@ func Parse(payload []byte, m Meta) (*Event, error) {
 		e.Timestamp = w.Timestamp.t
 	}
 	e.correctClock(m)
+	e.trim()
 	if e.User != nil && e.User.IPAddress == "{{auto}}" {
 		e.User.IPAddress = m.ClientIP
 	}

@@ -1,0 +1,43 @@
+package event
+
+// Limits on what one event may hold, close to Relay's: beyond them, data is
+// trimmed rather than the event refused.
+const (
+	maxMessageBytes   = 8192
+	maxValueBytes     = 8192
+	maxBreadcrumbs    = 100
+	maxFrames         = 250
+	maxTags           = 100
+	maxTagKeyBytes    = 200
+	maxTagValueBytes  = 200
+	maxExceptionChain = 25
+)
+
+// trim cuts oversized strings and lists. Breadcrumbs keep the newest, stack
+// traces keep both ends (the crash site and the entry point), exception
+// chains keep the outermost exceptions.
+func (e *Event) trim() {
+	e.Message = truncate(e.Message, maxMessageBytes)
+	if n := len(e.Breadcrumbs); n > maxBreadcrumbs {
+		e.Breadcrumbs = e.Breadcrumbs[n-maxBreadcrumbs:]
+	}
+	if n := len(e.Exceptions); n > maxExceptionChain {
+		e.Exceptions = e.Exceptions[n-maxExceptionChain:]
+	}
+	for i := range e.Exceptions {
+		ex := &e.Exceptions[i]
+		ex.Value = truncate(ex.Value, maxValueBytes)
+		if ex.Stacktrace != nil && len(ex.Stacktrace.Frames) > maxFrames {
+			f := ex.Stacktrace.Frames
+			head := maxFrames / 2
+			ex.Stacktrace.Frames = append(f[:head:head], f[len(f)-(maxFrames-head):]...)
+		}
+	}
+	if len(e.Tags) > maxTags {
+		e.Tags = e.Tags[:maxTags]
+	}
+	for i := range e.Tags {
+		e.Tags[i].Key = truncate(e.Tags[i].Key, maxTagKeyBytes)
+		e.Tags[i].Value = truncate(e.Tags[i].Value, maxTagValueBytes)
+	}
+}
