@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -145,6 +146,15 @@ func (a *projectActor) other(r queue.Record, out *grouped) (err error) {
 	switch r.ItemType {
 	case "transaction":
 		return a.transaction(r, out)
+	case "span":
+		spans, err := event.ParseSpans(r.Payload, meta(r))
+		if err != nil {
+			return err
+		}
+		for _, s := range spans {
+			a.streamedSpan(s, out)
+		}
+		return nil
 	case "session", "sessions":
 		counts, err := event.ParseSessions(r.ItemType, r.Payload, r.Received)
 		if err != nil {
@@ -216,6 +226,33 @@ func (a *projectActor) transaction(r queue.Record, out *grouped) error {
 		})
 	}
 	return nil
+}
+
+// streamedSpan turns a span of a "span" item into a row: the segment span
+// into its transaction's row, any other into a span row of that transaction.
+func (a *projectActor) streamedSpan(s event.StreamedSpan, out *grouped) {
+	pid := uint64(a.projectID)
+	if s.IsSegment {
+		status := s.Status
+		if status == "" {
+			status = "unknown"
+		}
+		platform := "other"
+		if strings.Contains(s.SDK, "javascript") {
+			platform = "javascript"
+		}
+		out.rows.Transactions = append(out.rows.Transactions, analytics.TransactionRow{
+			ProjectID: pid, EventID: s.TransactionID(), TraceID: s.TraceID, SpanID: s.SpanID, Name: s.SegmentName,
+			Op: s.Op, Method: s.Method, Status: status, HTTPStatus: uint16(s.HTTPStatus), Start: s.Start,
+			Duration: s.Duration, Platform: platform, Release: s.Release, Environment: s.Environment, UserKey: s.UserKey,
+		})
+		return
+	}
+	out.rows.Spans = append(out.rows.Spans, analytics.SpanRow{
+		ProjectID: pid, TransactionID: s.TransactionID(), TraceID: s.TraceID, SpanID: s.SpanID, ParentSpanID: s.ParentSpanID,
+		Transaction: s.SegmentName, Op: s.Op, Description: s.Description, Status: s.Status, Start: s.Start,
+		Duration: s.Duration, SelfTime: s.SelfTime,
+	})
 }
 
 func meta(r queue.Record) event.Meta {

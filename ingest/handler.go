@@ -132,7 +132,7 @@ func (h *Handler) envelope(c *fiber.Ctx) error {
 				extras = append(extras, *rec)
 			}
 			continue
-		case "session", "sessions", "check_in", "user_report", "feedback":
+		case "span", "session", "sessions", "check_in", "user_report", "feedback":
 			// Small items that the workers store as they are; each gets an
 			// id of its own so that a replay is recognised.
 			if int64(len(it.payload)) > h.limits.MaxEventBytes || !json.Valid(it.payload) {
@@ -382,6 +382,8 @@ func itemCategory(itemType string) string {
 		return "user_report_v2"
 	case "attachment":
 		return "attachment"
+	case "span":
+		return "span"
 	case "security":
 		return "security"
 	}
