@@ -9,13 +9,17 @@ bash deploy/local/services.sh up >/dev/null
 while IFS='=' read -r k v; do export "${k/FAULTLINE_/FAULTLINE_TEST_}=$v"; done < <(bash deploy/local/services.sh env faultline_test)
 export FAULTLINE_REQUIRE_SERVICES=1
 
-# The real Sentry SDKs the conformance tests drive, from the npm registry, and
-# Debian's Chromium for the browser SDK's test.
-if [ ! -x /usr/bin/chromium ]; then
-	[ "$(id -u)" = 0 ] || { echo "test: chromium is missing; install Debian's chromium package or run as root" >&2; exit 1; }
-	echo "test: installing chromium from Debian's packages" >&2
+# The real Sentry SDKs the conformance tests drive: Debian's Chromium (for the
+# browser SDK), Python and Ruby SDKs from Debian's packages, and the npm ones.
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+/usr/bin/python3 -c "import sentry_sdk" 2>/dev/null || missing+=(python3-sentry-sdk)
+[ -x /usr/bin/ruby ] && /usr/bin/ruby -e 'require "sentry-ruby"' 2>/dev/null || missing+=(ruby ruby-sentry-ruby)
+if [ ${#missing[@]} -gt 0 ]; then
+	[ "$(id -u)" = 0 ] || { echo "test: missing ${missing[*]}; install these Debian packages or run as root" >&2; exit 1; }
+	echo "test: installing ${missing[*]} from Debian's packages" >&2
 	apt-get update -qq >/dev/null
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 for harness in node browser; do
 	npm ci --silent --no-audit --no-fund --prefix "cmd/faultline/testdata/$harness" >/dev/null
