@@ -3,6 +3,7 @@ package event
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"path"
 	"strings"
 )
 
@@ -129,7 +130,14 @@ func frameLocation(f Frame) string {
 	if f.Filename != "" {
 		return f.Filename
 	}
-	return f.AbsPath
+	if f.AbsPath != "" {
+		return f.AbsPath
+	}
+	// Native frames name their binary; its directory differs per install.
+	if f.Package != "" {
+		return path.Base(f.Package)
+	}
+	return ""
 }
 
 // culprit names the crash site: the newest in-app frame of the outermost

@@ -44,6 +44,9 @@ var (
 	fileHash = regexp.MustCompile(`(?i)([._-])[0-9a-f]{8,}([._-])`)
 	// Memory addresses in function names differ between processes.
 	hexAddress = regexp.MustCompile(`(?i)0x[0-9a-f]+`)
+	// Compilers number anonymous functions in the order they meet them:
+	// Java's lambda$checkout$0, C#'s <Total>b__3_0.
+	lambdaNumber = regexp.MustCompile(`(\$|b__)\d+(?:_\d+)*`)
 )
 
 // groupingFile reduces a frame's file to what identifies the code across
@@ -64,5 +67,6 @@ func groupingFunction(fn string) string {
 	case "?", "<anonymous>", "Object.<anonymous>", "<unknown>":
 		return ""
 	}
-	return hexAddress.ReplaceAllString(fn, "<addr>")
+	fn = hexAddress.ReplaceAllString(fn, "<addr>")
+	return lambdaNumber.ReplaceAllString(fn, "$1")
 }

@@ -32,7 +32,14 @@ func sensitive(key string) bool {
 // a Luhn check tells card numbers from other long numbers.
 var cardNumber = regexp.MustCompile(`\b\d(?:[ -]?\d){12,18}\b`)
 
+// inlinePassword finds passwords written into values, as in connection
+// strings ("Server=db;Password=x") and URLs' query strings.
+var inlinePassword = regexp.MustCompile(`(?i)\b(password|passwd|pwd)=[^;&\s"']+`)
+
 func scrubCards(s string) string {
+	if strings.Contains(s, "=") {
+		s = inlinePassword.ReplaceAllString(s, "$1="+Filtered)
+	}
 	if !mayHoldCard(s) {
 		return s
 	}
