@@ -102,3 +102,17 @@ func BenchmarkDecodeBomb(b *testing.B) {
 		_, _ = decode(bomb, "gzip", 20<<20)
 	}
 }
+
+func FuzzDecode(f *testing.F) {
+	for _, enc := range []string{"gzip", "deflate", "br", "zstd"} {
+		f.Add(enc, compress(f, enc, []byte(`{"message":"hello"}`)))
+	}
+	f.Add("", []byte("plain"))
+	f.Fuzz(func(t *testing.T, encoding string, body []byte) {
+		const limit = 1 << 16
+		out, err := decode(body, encoding, limit)
+		if err == nil && len(out) > limit {
+			t.Fatalf("decoded %d bytes past the %d-byte limit", len(out), limit)
+		}
+	})
+}
