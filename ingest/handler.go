@@ -106,7 +106,7 @@ func (h *Handler) envelope(c *fiber.Ctx) error {
 	if key == "" {
 		key, _ = dsnKey(header.DSN)
 	}
-	k, err := h.authorize(c.Context(), key, pathProject)
+	k, err := h.authorize(c, key, pathProject)
 	if err != nil {
 		return err
 	}
@@ -246,7 +246,7 @@ func (h *Handler) store(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusBadRequest, "event is not a valid JSON object")
 	}
 	key := requestKey(c)
-	k, err := h.authorize(c.Context(), key, pathProject)
+	k, err := h.authorize(c, key, pathProject)
 	if err != nil {
 		return err
 	}
@@ -313,7 +313,8 @@ func requestKey(c *fiber.Ctx) string {
 	return c.Query("sentry_key")
 }
 
-func (h *Handler) authorize(ctx context.Context, key string, pathProject int64) (Key, error) {
+func (h *Handler) authorize(c *fiber.Ctx, key string, pathProject int64) (Key, error) {
+	ctx := c.Context()
 	if key == "" {
 		return Key{}, fiber.NewError(fiber.StatusUnauthorized,
 			"missing DSN key: send it in X-Sentry-Auth, the sentry_key query parameter or the envelope header's dsn")
@@ -331,6 +332,9 @@ func (h *Handler) authorize(ctx context.Context, key string, pathProject int64) 
 	case k.ProjectID != pathProject:
 		return Key{}, fiber.NewError(fiber.StatusForbidden,
 			fmt.Sprintf("DSN key does not belong to project %d", pathProject))
+	}
+	if err := checkOrigin(c, k.Key); err != nil {
+		return Key{}, err
 	}
 	return k.Key, nil
 }

@@ -17,6 +17,9 @@ type Key struct {
 	// RateLimit events per RateWindow; a zero RateWindow means unlimited.
 	RateLimit  int
 	RateWindow time.Duration
+	// AllowedOrigins are the browser origins the project accepts; empty
+	// allows every origin.
+	AllowedOrigins []string
 }
 
 // KeyLookup resolves a DSN's public key; it returns ErrUnknownKey for a key

@@ -107,7 +107,7 @@ func (h *Handler) security(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusBadRequest, err.Error())
 	}
 	key := requestKey(c)
-	k, err := h.authorize(c.Context(), key, pathProject)
+	k, err := h.authorize(c, key, pathProject)
 	if err != nil {
 		return err
 	}

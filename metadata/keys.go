@@ -14,6 +14,8 @@ type ProjectKey struct {
 	// RateLimit events per RateWindow; zero RateWindow means unlimited.
 	RateLimit  int
 	RateWindow time.Duration
+	// AllowedOrigins are the project's browser origins; empty allows all.
+	AllowedOrigins []string
 }
 
 // LookupKey finds a DSN key by its public part. It returns ErrNotFound for an
@@ -21,8 +23,9 @@ type ProjectKey struct {
 func (db *DB) LookupKey(ctx context.Context, publicKey string) (ProjectKey, error) {
 	k := ProjectKey{PublicKey: publicKey}
 	var count, window *int32
-	err := db.pool.QueryRow(ctx, `SELECT project_id, active, rate_limit_count, rate_limit_window
-		FROM project_keys WHERE public_key = $1`, publicKey).Scan(&k.ProjectID, &k.Active, &count, &window)
+	err := db.pool.QueryRow(ctx, `SELECT k.project_id, k.active, k.rate_limit_count, k.rate_limit_window, p.allowed_origins
+		FROM project_keys k JOIN projects p ON p.id = k.project_id WHERE k.public_key = $1`, publicKey).
+		Scan(&k.ProjectID, &k.Active, &count, &window, &k.AllowedOrigins)
 	if err != nil {
 		return k, fmt.Errorf("look up DSN key: %w", notFound(err))
 	}

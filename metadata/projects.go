@@ -30,3 +30,19 @@ func (db *DB) ProjectForUser(ctx context.Context, userID int64, orgSlug, project
 	}
 	return p, nil
 }
+
+// SetAllowedOrigins sets the browser origins a project accepts events from;
+// an empty list allows every origin.
+func (db *DB) SetAllowedOrigins(ctx context.Context, projectID int64, origins []string) error {
+	if origins == nil {
+		origins = []string{}
+	}
+	tag, err := db.pool.Exec(ctx, `UPDATE projects SET allowed_origins = $2 WHERE id = $1`, projectID, origins)
+	if err != nil {
+		return fmt.Errorf("set allowed origins: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("set allowed origins: %w", ErrNotFound)
+	}
+	return nil
+}

@@ -168,3 +168,29 @@ func TestIngestRateLimit(t *testing.T) {
 	}
 	waitForCount(t, apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}, proj.Organization, proj.Project, 3)
 }
+
+// A project's allowed origins refuse browsers elsewhere; server SDKs, which
+// send no Origin, are not affected.
+func TestAllowedOrigins(t *testing.T) {
+	srv := testServer(t)
+	proj := metadatatest.Project(t, srv.db, testSecret)
+	if err := srv.db.SetAllowedOrigins(context.Background(), proj.ProjectID, []string{"*.example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	for origin, want := range map[string]int{"https://shop.example.com": 200, "https://evil.test": 403, "": 200} {
+		req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("http://%s/api/%d/envelope/?sentry_key=%s", srv.addr, proj.ProjectID, proj.PublicKey),
+			strings.NewReader("{}\n{\"type\":\"event\"}\n{\"message\":\"from a page\"}"))
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("Origin %q: %d %s, want %d", origin, resp.StatusCode, body, want)
+		}
+	}
+}

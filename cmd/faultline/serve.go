@@ -214,5 +214,6 @@ func (k keyLookup) LookupKey(ctx context.Context, publicKey string) (ingest.Key,
 	if errors.Is(err, metadata.ErrNotFound) {
 		return ingest.Key{}, ingest.ErrUnknownKey
 	}
-	return ingest.Key{ProjectID: key.ProjectID, Active: key.Active, RateLimit: key.RateLimit, RateWindow: key.RateWindow}, err
+	return ingest.Key{ProjectID: key.ProjectID, Active: key.Active, RateLimit: key.RateLimit, RateWindow: key.RateWindow,
+		AllowedOrigins: key.AllowedOrigins}, err
 }
