@@ -256,7 +256,8 @@ func (a *projectActor) streamedSpan(s event.StreamedSpan, out *grouped) {
 }
 
 func meta(r queue.Record) event.Meta {
-	return event.Meta{EventID: r.EventID, Received: r.Received, SentAt: r.SentAt, ClientIP: r.ClientIP}
+	return event.Meta{EventID: r.EventID, Received: r.Received, SentAt: r.SentAt, ClientIP: r.ClientIP,
+		KeepSensitiveData: r.KeepSensitiveData}
 }
 
 // normalize parses one record. A panic in the parser becomes a rejection, so

@@ -162,7 +162,7 @@ func (h *Handler) envelope(c *fiber.Ctx) error {
 			return h.invalid(projectID, category, "invalid_event_id", fiber.StatusBadRequest, err.Error())
 		}
 		records = append(records, queue.Record{ProjectID: projectID, EventID: eventID, ItemType: it.Type,
-			Received: received, SentAt: sentAt, ClientIP: c.IP(), Payload: it.payload})
+			Received: received, SentAt: sentAt, ClientIP: c.IP(), KeepSensitiveData: k.KeepSensitiveData, Payload: it.payload})
 	}
 	if err := h.admit(c, key, k, category, len(records)); err != nil {
 		return err
@@ -261,7 +261,7 @@ func (h *Handler) store(c *fiber.Ctx) error {
 		return err
 	}
 	rec := queue.Record{ProjectID: projectID, EventID: eventID, ItemType: "event", Received: time.Now().UTC(),
-		ClientIP: c.IP(), Payload: body}
+		ClientIP: c.IP(), KeepSensitiveData: k.KeepSensitiveData, Payload: body}
 	if err := h.produce(c.Context(), []queue.Record{rec}); err != nil {
 		return err
 	}
@@ -339,22 +339,40 @@ func (h *Handler) authorize(c *fiber.Ctx, key string, pathProject int64) (Key, e
 	return k.Key, nil
 }
 
-// admit applies the key's rate limit to n events. A refusal is a 429 with
-// Retry-After and X-Sentry-Rate-Limits, which every Sentry SDK honours.
+// admit applies the key's and then the organization's rate limit to n
+// events. Limits are counted per ingest process.
 func (h *Handler) admit(c *fiber.Ctx, publicKey string, k Key, category string, n int) error {
-	if k.RateWindow <= 0 || n == 0 {
+	if n == 0 {
 		return nil
 	}
-	ok, wait := h.rates.take(publicKey, k.RateLimit, k.RateWindow, n, time.Now())
-	if ok {
-		return nil
+	now := time.Now()
+	if k.RateWindow > 0 {
+		if ok, wait := h.rates.take("key:"+publicKey, k.RateLimit, k.RateWindow, n, now); !ok {
+			return h.rateLimited(c, k, category, "key_quota", wait, n,
+				fmt.Sprintf("DSN key rate limit of %d events per %s reached", k.RateLimit, k.RateWindow))
+		}
 	}
-	h.outcomes.Add(k.ProjectID, category, "rate_limited", "key_quota", n)
+	if k.OrgRateWindow > 0 {
+		if ok, wait := h.rates.take(fmt.Sprintf("org:%d", k.OrgID), k.OrgRateLimit, k.OrgRateWindow, n, now); !ok {
+			return h.rateLimited(c, k, category, "org_quota", wait, n,
+				fmt.Sprintf("organization rate limit of %d events per %s reached", k.OrgRateLimit, k.OrgRateWindow))
+		}
+	}
+	return nil
+}
+
+// rateLimited answers 429 with Retry-After and X-Sentry-Rate-Limits, which
+// every Sentry SDK honours, and counts the items as rate limited.
+func (h *Handler) rateLimited(c *fiber.Ctx, k Key, category, reason string, wait time.Duration, n int, msg string) error {
+	h.outcomes.Add(k.ProjectID, category, "rate_limited", reason, n)
 	secs := int((wait + time.Second - 1) / time.Second)
+	scope := "key"
+	if reason == "org_quota" {
+		scope = "organization"
+	}
 	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
-	c.Set("X-Sentry-Rate-Limits", fmt.Sprintf("%d:error;default;security:key:key_quota", secs))
-	return fiber.NewError(fiber.StatusTooManyRequests,
-		fmt.Sprintf("DSN key rate limit of %d events per %s reached; retry in %d s", k.RateLimit, k.RateWindow, secs))
+	c.Set("X-Sentry-Rate-Limits", fmt.Sprintf("%d:error;default;security;transaction:%s:%s", secs, scope, reason))
+	return fiber.NewError(fiber.StatusTooManyRequests, fmt.Sprintf("%s; retry in %d s", msg, secs))
 }
 
 // resolveEventID normalizes the client's event id, or makes one up when the

@@ -20,6 +20,13 @@ type Key struct {
 	// AllowedOrigins are the browser origins the project accepts; empty
 	// allows every origin.
 	AllowedOrigins []string
+	// OrgID's limit: OrgRateLimit events per OrgRateWindow over all its
+	// keys; a zero OrgRateWindow means unlimited.
+	OrgID         int64
+	OrgRateLimit  int
+	OrgRateWindow time.Duration
+	// KeepSensitiveData turns the workers' data scrubbing off for the project.
+	KeepSensitiveData bool
 }
 
 // KeyLookup resolves a DSN's public key; it returns ErrUnknownKey for a key

@@ -46,3 +46,15 @@ func (db *DB) SetAllowedOrigins(ctx context.Context, projectID int64, origins []
 	}
 	return nil
 }
+
+// SetScrubData turns a project's data scrubbing on or off.
+func (db *DB) SetScrubData(ctx context.Context, projectID int64, on bool) error {
+	tag, err := db.pool.Exec(ctx, `UPDATE projects SET scrub_data = $2 WHERE id = $1`, projectID, on)
+	if err != nil {
+		return fmt.Errorf("set data scrubbing: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("set data scrubbing: %w", ErrNotFound)
+	}
+	return nil
+}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/faultline/faultline/metadata"
 	"github.com/faultline/faultline/metadata/metadatatest"
 )
 
@@ -192,5 +193,61 @@ func TestAllowedOrigins(t *testing.T) {
 		if resp.StatusCode != want {
 			t.Errorf("Origin %q: %d %s, want %d", origin, resp.StatusCode, body, want)
 		}
+	}
+}
+
+// An organization's rate limit counts the events of all its projects.
+func TestOrgRateLimit(t *testing.T) {
+	srv := testServer(t)
+	ctx := context.Background()
+	first := metadatatest.Project(t, srv.db, testSecret)
+	second, err := srv.db.Bootstrap(ctx, metadata.BootstrapRequest{Email: metadatatest.Slug("u") + "@example.com",
+		Password: "test-password", Org: first.Organization, Project: metadatatest.Slug("second"), SecretKey: testSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.db.SetOrgRateLimit(ctx, first.OrganizationID, 3, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	var statuses []int
+	var limits string
+	for i, p := range []metadata.BootstrapResult{first, second, first, second} {
+		req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("http://%s/api/%d/envelope/?sentry_key=%s", srv.addr, p.ProjectID, p.PublicKey),
+			strings.NewReader(fmt.Sprintf("{}\n{\"type\":\"event\"}\n{\"message\":\"org %d\"}", i)))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		statuses = append(statuses, resp.StatusCode)
+		limits = resp.Header.Get("X-Sentry-Rate-Limits")
+	}
+	if fmt.Sprint(statuses) != "[200 200 200 429]" || !strings.Contains(limits, ":organization:org_quota") {
+		t.Fatalf("statuses %v, X-Sentry-Rate-Limits %q; want the fourth event refused by the organization's limit", statuses, limits)
+	}
+}
+
+// A project that turns data scrubbing off keeps what its SDK sent.
+func TestScrubSwitch(t *testing.T) {
+	srv := testServer(t)
+	proj := metadatatest.Project(t, srv.db, testSecret)
+	if err := srv.db.SetScrubData(context.Background(), proj.ProjectID, false); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("http://%s/api/%d/envelope/?sentry_key=%s", srv.addr, proj.ProjectID, proj.PublicKey),
+		strings.NewReader("{}\n{\"type\":\"event\"}\n{\"message\":\"kept\",\"extra\":{\"password\":\"kept-on-purpose\"}}"))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
+	issues := waitForCount(t, api, proj.Organization, proj.Project, 1)
+	var latest struct {
+		Context map[string]any `json:"context"`
+	}
+	api.get("/api/0/issues/"+issues[0].ID+"/events/latest/", &latest)
+	if latest.Context["password"] != "kept-on-purpose" {
+		t.Fatalf("extra = %v; want the password kept with scrubbing off", latest.Context)
 	}
 }

@@ -215,5 +215,6 @@ func (k keyLookup) LookupKey(ctx context.Context, publicKey string) (ingest.Key,
 		return ingest.Key{}, ingest.ErrUnknownKey
 	}
 	return ingest.Key{ProjectID: key.ProjectID, Active: key.Active, RateLimit: key.RateLimit, RateWindow: key.RateWindow,
-		AllowedOrigins: key.AllowedOrigins}, err
+		AllowedOrigins: key.AllowedOrigins, OrgID: key.OrgID, OrgRateLimit: key.OrgRateLimit, OrgRateWindow: key.OrgRateWindow,
+		KeepSensitiveData: !key.ScrubData}, err
 }

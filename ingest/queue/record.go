@@ -23,7 +23,9 @@ type Record struct {
 	Received  time.Time
 	SentAt    time.Time // the envelope's sent_at (client clock); zero if absent
 	ClientIP  string
-	Payload   []byte
+	// KeepSensitiveData is the project's choice to turn data scrubbing off.
+	KeepSensitiveData bool
+	Payload           []byte
 }
 
 const (
@@ -33,6 +35,7 @@ const (
 	hdrReceived  = "received_ms"
 	hdrSentAt    = "sent_at_ms"
 	hdrClientIP  = "client_ip"
+	hdrKeepData  = "keep_sensitive_data"
 	hdrError     = "error"
 )
 
@@ -51,6 +54,9 @@ func (r Record) Message() kafka.Message {
 			{Key: hdrReceived, Value: []byte(strconv.FormatInt(r.Received.UnixMilli(), 10))},
 			{Key: hdrClientIP, Value: []byte(r.ClientIP)},
 		},
+	}
+	if r.KeepSensitiveData {
+		m.Headers = append(m.Headers, kafka.Header{Key: hdrKeepData, Value: []byte("1")})
 	}
 	if !r.SentAt.IsZero() {
 		m.Headers = append(m.Headers, kafka.Header{Key: hdrSentAt, Value: []byte(strconv.FormatInt(r.SentAt.UnixMilli(), 10))})
@@ -77,6 +83,8 @@ func Decode(m kafka.Message) (Record, error) {
 			sentAt, err = strconv.ParseInt(string(h.Value), 10, 64)
 		case hdrClientIP:
 			r.ClientIP = string(h.Value)
+		case hdrKeepData:
+			r.KeepSensitiveData = string(h.Value) == "1"
 		}
 		if err != nil {
 			return r, fmt.Errorf("header %s: %w", h.Key, err)
