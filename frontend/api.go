@@ -115,10 +115,7 @@ func (a *API) projectIssues(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	more := len(issues) > page.limit
-	if more {
-		issues = issues[:page.limit]
-	}
+	issues = trimPage(c, page, issues)
 	users, err := a.userCounts(c.Context(), project.ID, issues)
 	if err != nil {
 		return err
@@ -127,7 +124,6 @@ func (a *API) projectIssues(c *fiber.Ctx) error {
 	for i, is := range issues {
 		out[i] = newIssueJSON(is, project.Platform, users[uint64(is.ID)])
 	}
-	setLink(c, page, more)
 	return c.JSON(out)
 }
 
@@ -180,15 +176,11 @@ func (a *API) issueEvents(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	more := len(rows) > page.limit
-	if more {
-		rows = rows[:page.limit]
-	}
+	rows = trimPage(c, page, rows)
 	out := make([]eventSummaryJSON, len(rows))
 	for i, r := range rows {
 		out[i] = newEventSummaryJSON(r)
 	}
-	setLink(c, page, more)
 	return c.JSON(out)
 }
 
@@ -244,14 +236,10 @@ func (a *API) issueFeedback(c *fiber.Ctx) error {
 }
 
 func sendFeedback(c *fiber.Ctx, page page, items []metadata.Feedback) error {
-	more := len(items) > page.limit
-	if more {
-		items = items[:page.limit]
-	}
+	items = trimPage(c, page, items)
 	out := make([]feedbackJSON, len(items))
 	for i, f := range items {
 		out[i] = newFeedbackJSON(f)
 	}
-	setLink(c, page, more)
 	return c.JSON(out)
 }

@@ -75,3 +75,14 @@ func setLink(c *fiber.Ctx, p page, more bool) {
 	prev := max(p.offset-p.limit, 0)
 	c.Set(fiber.HeaderLink, link("previous", prev, 1, p.offset > 0)+", "+link("next", p.offset+p.limit, 0, more))
 }
+
+// trimPage cuts the one extra item a handler fetched to learn whether there
+// is a next page, and writes the Link header accordingly.
+func trimPage[T any](c *fiber.Ctx, p page, items []T) []T {
+	more := len(items) > p.limit
+	if more {
+		items = items[:p.limit]
+	}
+	setLink(c, p, more)
+	return items
+}

@@ -147,14 +147,7 @@ func TestIngestRateLimit(t *testing.T) {
 	var statuses []int
 	var last *http.Response
 	for i := range 5 {
-		body := fmt.Sprintf("{}\n{\"type\":\"event\"}\n{\"message\":\"limited %d\"}", i)
-		req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("http://%s/api/%d/envelope/", srv.addr, proj.ProjectID), strings.NewReader(body))
-		req.Header.Set("X-Sentry-Auth", "Sentry sentry_key="+proj.PublicKey)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
+		resp, _ := postEnvelope(t, srv.addr, proj.ProjectID, proj.PublicKey, fmt.Sprintf("{}\n{\"type\":\"event\"}\n{\"message\":\"limited %d\"}", i), nil)
 		statuses = append(statuses, resp.StatusCode)
 		last = resp
 	}
@@ -179,17 +172,11 @@ func TestAllowedOrigins(t *testing.T) {
 		t.Fatal(err)
 	}
 	for origin, want := range map[string]int{"https://shop.example.com": 200, "https://evil.test": 403, "": 200} {
-		req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("http://%s/api/%d/envelope/?sentry_key=%s", srv.addr, proj.ProjectID, proj.PublicKey),
-			strings.NewReader("{}\n{\"type\":\"event\"}\n{\"message\":\"from a page\"}"))
+		headers := map[string]string{}
 		if origin != "" {
-			req.Header.Set("Origin", origin)
+			headers["Origin"] = origin
 		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
+		resp, body := postEnvelope(t, srv.addr, proj.ProjectID, proj.PublicKey, "{}\n{\"type\":\"event\"}\n{\"message\":\"from a page\"}", headers)
 		if resp.StatusCode != want {
 			t.Errorf("Origin %q: %d %s, want %d", origin, resp.StatusCode, body, want)
 		}
@@ -212,13 +199,7 @@ func TestOrgRateLimit(t *testing.T) {
 	var statuses []int
 	var limits string
 	for i, p := range []metadata.BootstrapResult{first, second, first, second} {
-		req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("http://%s/api/%d/envelope/?sentry_key=%s", srv.addr, p.ProjectID, p.PublicKey),
-			strings.NewReader(fmt.Sprintf("{}\n{\"type\":\"event\"}\n{\"message\":\"org %d\"}", i)))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
+		resp, _ := postEnvelope(t, srv.addr, p.ProjectID, p.PublicKey, fmt.Sprintf("{}\n{\"type\":\"event\"}\n{\"message\":\"org %d\"}", i), nil)
 		statuses = append(statuses, resp.StatusCode)
 		limits = resp.Header.Get("X-Sentry-Rate-Limits")
 	}
@@ -234,13 +215,7 @@ func TestScrubSwitch(t *testing.T) {
 	if err := srv.db.SetScrubData(context.Background(), proj.ProjectID, false); err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("http://%s/api/%d/envelope/?sentry_key=%s", srv.addr, proj.ProjectID, proj.PublicKey),
-		strings.NewReader("{}\n{\"type\":\"event\"}\n{\"message\":\"kept\",\"extra\":{\"password\":\"kept-on-purpose\"}}"))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	postEnvelope(t, srv.addr, proj.ProjectID, proj.PublicKey, "{}\n{\"type\":\"event\"}\n{\"message\":\"kept\",\"extra\":{\"password\":\"kept-on-purpose\"}}", nil)
 	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
 	issues := waitForCount(t, api, proj.Organization, proj.Project, 1)
 	var latest struct {

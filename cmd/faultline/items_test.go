@@ -68,14 +68,8 @@ func TestSessionsReleaseHealth(t *testing.T) {
 		"{}\n" + `{"type":"session"}` + "\n" + `{"sid":"c","init":true,"status":"ok"}`, // no release: dropped by the worker
 	}
 	for _, b := range bodies {
-		req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("http://%s/api/%d/envelope/?sentry_key=%s", srv.addr, proj.ProjectID, proj.PublicKey), strings.NewReader(b))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("session envelope: %d", resp.StatusCode)
+		if resp, body := postEnvelope(t, srv.addr, proj.ProjectID, proj.PublicKey, b, nil); resp.StatusCode != http.StatusOK {
+			t.Fatalf("session envelope: %d %s", resp.StatusCode, body)
 		}
 	}
 	deadline := time.Now().Add(30 * time.Second)
@@ -110,14 +104,8 @@ func TestUserFeedback(t *testing.T) {
 		"{}\n" + `{"type":"user_report"}` + "\n" + `{"name":"Nobody","comments":""}`, // empty: dropped by the worker
 	}
 	for _, b := range bodies {
-		req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("http://%s/api/%d/envelope/?sentry_key=%s", srv.addr, proj.ProjectID, proj.PublicKey), strings.NewReader(b))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("envelope: %d", resp.StatusCode)
+		if resp, body := postEnvelope(t, srv.addr, proj.ProjectID, proj.PublicKey, b, nil); resp.StatusCode != http.StatusOK {
+			t.Fatalf("envelope: %d %s", resp.StatusCode, body)
 		}
 	}
 	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}

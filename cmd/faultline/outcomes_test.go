@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -21,13 +19,7 @@ func TestOutcomes(t *testing.T) {
 		t.Fatal(err)
 	}
 	post := func(body string) int {
-		req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("http://%s/api/%d/envelope/", srv.addr, proj.ProjectID), strings.NewReader(body))
-		req.Header.Set("X-Sentry-Auth", "Sentry sentry_key="+proj.PublicKey)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
+		resp, _ := postEnvelope(t, srv.addr, proj.ProjectID, proj.PublicKey, body, nil)
 		return resp.StatusCode
 	}
 	event := "{}\n{\"type\":\"event\"}\n{\"message\":\"counted\"}"

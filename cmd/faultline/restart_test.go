@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -17,19 +18,41 @@ import (
 
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-func postEvent(t *testing.T, addr string, projectID int64, key, message string) {
+// postEnvelope posts an envelope to a project with its key in the query
+// string, as browser and Node SDKs send it, and returns the response with
+// its body read.
+func postEnvelope(t *testing.T, addr string, projectID int64, key, body string, headers map[string]string) (*http.Response, string) {
 	t.Helper()
-	body := `{}` + "\n" + `{"type":"event"}` + "\n" + `{"message":"` + message + `","level":"warning"}`
-	req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("http://%s/api/%d/envelope/", addr, projectID), strings.NewReader(body))
-	req.Header.Set("X-Sentry-Auth", "Sentry sentry_version=7, sentry_key="+key)
+	req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("http://%s/api/%d/envelope/?sentry_key=%s", addr, projectID, key), strings.NewReader(body))
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+// postEvent posts a message event and requires it to be accepted.
+func postEvent(t *testing.T, addr string, projectID int64, key, message string) {
+	t.Helper()
+	resp, body := postEnvelope(t, addr, projectID, key, "{}\n{\"type\":\"event\"}\n{\"message\":\""+message+"\",\"level\":\"warning\"}", nil)
 	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("post event: status %d", resp.StatusCode)
+		t.Fatalf("post event: %d %s", resp.StatusCode, body)
 	}
+}
+
+// needTool skips a test whose outside tool (an SDK, a browser) is missing,
+// or fails it under `make test`, which installs them all.
+func needTool(t *testing.T, msg string) {
+	t.Helper()
+	if os.Getenv("FAULTLINE_REQUIRE_SERVICES") == "1" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
 }
 
 // waitForCount polls the project's issues until their counts add up to want.

@@ -26,11 +26,7 @@ func browserHarness(t *testing.T) (dir, chromium string) {
 	_, errMods := os.Stat(filepath.Join(dir, "node_modules", "playwright-core"))
 	_, errChrome := os.Stat(chromium)
 	if errNode != nil || errMods != nil || errChrome != nil {
-		msg := "node, the npm packages in " + dir + " or " + chromium + " is missing: run `make test`, which installs them"
-		if os.Getenv("FAULTLINE_REQUIRE_SERVICES") == "1" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+		needTool(t, "node, the npm packages in "+dir+" or "+chromium+" is missing: run `make test`, which installs them")
 	}
 	return dir, chromium
 }

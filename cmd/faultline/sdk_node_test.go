@@ -22,11 +22,7 @@ func nodeSDK(t *testing.T) string {
 	_, errNode := exec.LookPath("node")
 	_, errMods := os.Stat(filepath.Join(dir, "node_modules", "@sentry", "node"))
 	if errNode != nil || errMods != nil {
-		msg := "node or @sentry/node is missing: run `make test`, which runs npm ci in " + dir
-		if os.Getenv("FAULTLINE_REQUIRE_SERVICES") == "1" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+		needTool(t, "node or @sentry/node is missing: run `make test`, which runs npm ci in "+dir)
 	}
 	return dir
 }
