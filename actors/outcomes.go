@@ -34,6 +34,7 @@ func (o *OutcomeWriter) Run(ctx context.Context) error {
 	reader := kafka.NewReader(kafka.ReaderConfig{
 		Brokers: o.brokers, GroupID: "outcome-writers", Topic: queue.OutcomesTopic,
 		MinBytes: 1, MaxBytes: 8 << 20, MaxWait: 250 * time.Millisecond, StartOffset: kafka.FirstOffset,
+		SessionTimeout: 10 * time.Second, RebalanceTimeout: 10 * time.Second, HeartbeatInterval: time.Second,
 	})
 	defer reader.Close()
 	for {

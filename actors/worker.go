@@ -87,6 +87,12 @@ func (w *Worker) Run(ctx context.Context) error {
 		StartOffset:    kafka.FirstOffset,
 		CommitInterval: 0, // commit synchronously, once per processed batch
 		QueueCapacity:  w.cfg.MaxBatch,
+		// A member that vanished (a crash, a broker restart) is noticed
+		// within SessionTimeout; kafka-go's 30 s default left partitions
+		// unconsumed for half a minute.
+		SessionTimeout:    10 * time.Second,
+		RebalanceTimeout:  10 * time.Second,
+		HeartbeatInterval: time.Second,
 	})
 	defer reader.Close()
 	w.log.Info("worker consuming", "topic", queue.EventsTopic, "group", w.cfg.GroupID)

@@ -122,6 +122,15 @@ func TestSentryGoErrorsBecomeIssues(t *testing.T) {
 		hub.CaptureException(loadConfig())
 	}
 	hub.CaptureMessage("cache warmed up")
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				hub.Recover(r)
+			}
+		}()
+		var orders []int
+		_ = orders[3] // a runtime panic, recovered and sent as sentry-go's handlers do
+	}()
 	if !client.Flush(10 * time.Second) {
 		t.Fatal("sentry-go could not deliver its events")
 	}
@@ -140,11 +149,11 @@ func TestSentryGoErrorsBecomeIssues(t *testing.T) {
 			fmt.Sscan(is.Count, &n)
 			total += n
 		}
-		if total == 6 {
+		if total == 7 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("after 30s the API shows %d of 6 events: %+v", total, issues)
+			t.Fatalf("after 30s the API shows %d of 7 events: %+v", total, issues)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -153,8 +162,15 @@ func TestSentryGoErrorsBecomeIssues(t *testing.T) {
 	for _, is := range issues {
 		byTitle[is.Title] = is
 	}
-	if len(byTitle) != 3 {
-		t.Fatalf("want 3 issues, got %d: %+v", len(byTitle), issues)
+	if len(byTitle) != 4 {
+		t.Fatalf("want 4 issues, got %d: %+v", len(byTitle), issues)
+	}
+	var sawPanic bool
+	for title, is := range byTitle {
+		sawPanic = sawPanic || strings.Contains(title, "index out of range") && is.Count == "1"
+	}
+	if !sawPanic {
+		t.Errorf("no issue for the recovered panic: %+v", issues)
 	}
 	payment := byTitle["*main.paymentError: payment declined for order 2"]
 	if payment.Count != "3" || payment.UserCount != 1 || payment.Level != "error" || payment.Status != "unresolved" {
@@ -182,13 +198,13 @@ func TestSentryGoErrorsBecomeIssues(t *testing.T) {
 
 	// Pages of two, following the Link header's next cursor.
 	var page1, page2 []issueResp
-	_, link := api.getWithLink(path+"?limit=2", &page1)
-	if len(page1) != 2 || !strings.Contains(link, `rel="next"; results="true"; cursor="0:2:0"`) ||
+	_, link := api.getWithLink(path+"?limit=3", &page1)
+	if len(page1) != 3 || !strings.Contains(link, `rel="next"; results="true"; cursor="0:3:0"`) ||
 		!strings.Contains(link, `rel="previous"; results="false"`) {
 		t.Fatalf("first page: %d issues, Link %s", len(page1), link)
 	}
-	_, link = api.getWithLink(path+"?limit=2&cursor=0:2:0", &page2)
-	if len(page2) != 1 || page2[0].ID == page1[0].ID || page2[0].ID == page1[1].ID ||
+	_, link = api.getWithLink(path+"?limit=3&cursor=0:3:0", &page2)
+	if len(page2) != 1 || page2[0].ID == page1[0].ID || page2[0].ID == page1[1].ID || page2[0].ID == page1[2].ID ||
 		!strings.Contains(link, `rel="next"; results="false"`) || !strings.Contains(link, `rel="previous"; results="true"; cursor="0:0:1"`) {
 		t.Fatalf("second page: %+v, Link %s", page2, link)
 	}

@@ -148,6 +148,11 @@ func TestExternalBrokerAndHealth(t *testing.T) {
 	if status != http.StatusServiceUnavailable || !strings.Contains(body, `"kafka"`) || strings.Contains(body, `"postgres"`) {
 		t.Fatalf("health with the broker gone: %d %s; want 503 naming kafka only", status, body)
 	}
+	// Ingest cannot promise to keep an event it cannot hand to Kafka: 503.
+	resp, body := postEnvelope(t, srv.addr, proj.ProjectID, proj.PublicKey, "{}\n{\"type\":\"event\"}\n{\"message\":\"lost?\"}", nil)
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || !strings.Contains(body, "retry later") {
+		t.Fatalf("ingest with the broker gone: %d %s (Retry-After %q); want 503 asking to retry", resp.StatusCode, body, resp.Header.Get("Retry-After"))
+	}
 
 	_, port, _ := strings.Cut(broker.Addr(), ":")
 	var p int

@@ -63,39 +63,43 @@ func TestSentryNodeErrorsBecomeIssues(t *testing.T) {
 	}
 }
 
-// TestSentryNodeStreamedSpans sends a traced request with @sentry/node's
-// default span streaming: the segment becomes a transaction, its children
-// spans of it.
-func TestSentryNodeStreamedSpans(t *testing.T) {
+// TestSentryNodeSpans sends a traced request with @sentry/node, once with its
+// default span streaming (the segment becomes a transaction, its children
+// spans of it) and once with whole transactions.
+func TestSentryNodeSpans(t *testing.T) {
 	dir := nodeSDK(t)
 	srv := testServer(t)
-	proj := metadatatest.Project(t, srv.db, testSecret)
-	dsn := fmt.Sprintf("http://%s@%s/%d", proj.PublicKey, srv.addr, proj.ProjectID)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	if out, err := exec.CommandContext(ctx, "node", filepath.Join(dir, "spans.mjs"), dsn).CombinedOutput(); err != nil {
-		t.Fatalf("node spans.mjs: %v\n%s", err, out)
-	}
-	since := time.Now().Add(-time.Hour)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		sums, err := srv.store.TransactionSummaries(ctx, uint64(proj.ProjectID), since)
-		if err != nil {
-			t.Fatal(err)
-		}
-		spans, err := srv.store.SpanCount(ctx, uint64(proj.ProjectID), since)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(sums) == 1 && sums[0].Name == "GET /checkout/:id" && sums[0].Count == 1 && spans == 2 {
-			if sums[0].P50 < 7 {
-				t.Errorf("transaction duration p50 %.1f ms, shorter than its children", sums[0].P50)
+	for _, lifecycle := range []string{"stream", "static"} {
+		t.Run(lifecycle, func(t *testing.T) {
+			proj := metadatatest.Project(t, srv.db, testSecret)
+			dsn := fmt.Sprintf("http://%s@%s/%d", proj.PublicKey, srv.addr, proj.ProjectID)
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			if out, err := exec.CommandContext(ctx, "node", filepath.Join(dir, "spans.mjs"), dsn, lifecycle).CombinedOutput(); err != nil {
+				t.Fatalf("node spans.mjs: %v\n%s", err, out)
 			}
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("summaries %+v, %d spans; want one GET /checkout/:id with 2 spans", sums, spans)
-		}
-		time.Sleep(200 * time.Millisecond)
+			since := time.Now().Add(-time.Hour)
+			deadline := time.Now().Add(30 * time.Second)
+			for {
+				sums, err := srv.store.TransactionSummaries(ctx, uint64(proj.ProjectID), since)
+				if err != nil {
+					t.Fatal(err)
+				}
+				spans, err := srv.store.SpanCount(ctx, uint64(proj.ProjectID), since)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(sums) == 1 && sums[0].Name == "GET /checkout/:id" && sums[0].Count == 1 && spans == 2 {
+					if sums[0].P50 < 7 {
+						t.Errorf("transaction duration p50 %.1f ms, shorter than its children", sums[0].P50)
+					}
+					return
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("summaries %+v, %d spans; want one GET /checkout/:id with 2 spans", sums, spans)
+				}
+				time.Sleep(200 * time.Millisecond)
+			}
+		})
 	}
 }
