@@ -325,4 +325,16 @@ func TestHealthAndIndex(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "Faultline") {
 		t.Errorf("GET /: %d, page does not name Faultline", resp.StatusCode)
 	}
+	for name, want := range map[string]string{
+		"X-Content-Type-Options":  "nosniff",
+		"Referrer-Policy":         "strict-origin-when-cross-origin",
+		"Content-Security-Policy": "frame-ancestors 'none'",
+	} {
+		if got := resp.Header.Get(name); !strings.Contains(got, want) {
+			t.Errorf("%s: %q, want %q", name, got, want)
+		}
+	}
+	if resp.Header.Get("Strict-Transport-Security") != "" {
+		t.Error("HSTS sent although the server's URL is plain http")
+	}
 }

@@ -129,6 +129,7 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 		DisableStartupMessage: true,
 		ErrorHandler:          frontend.ErrorHandler(log),
 	})
+	s.app.Use(frontend.SecurityHeaders(public.Scheme == "https"))
 	blobs, err := blob.NewDir(filepath.Join(cfg.DataDir, "attachments"))
 	if err != nil {
 		return nil, err
