@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"strings"
+	"time"
 
 	"github.com/faultline/faultline/analytics"
 	"github.com/faultline/faultline/ingest/blob"
@@ -17,12 +17,21 @@ type API struct {
 	db     *metadata.DB
 	events *analytics.Store
 	blobs  blob.Store
+	opts   Options
+	logins *throttle
 	log    *slog.Logger
 }
 
+// Options are the API's settings.
+type Options struct {
+	Registration  bool // anyone may create an account
+	SecureCookies bool // the public URL is https
+}
+
 // NewAPI returns the /api/0/ handlers; attachments are read from blobs.
-func NewAPI(db *metadata.DB, events *analytics.Store, blobs blob.Store, log *slog.Logger) *API {
-	return &API{db: db, events: events, blobs: blobs, log: log}
+func NewAPI(db *metadata.DB, events *analytics.Store, blobs blob.Store, opts Options, log *slog.Logger) *API {
+	// Five failed logins per account or address in 15 minutes, then a wait.
+	return &API{db: db, events: events, blobs: blobs, opts: opts, logins: newThrottle(5, 15*time.Minute, 100_000), log: log}
 }
 
 // Register mounts the API, the health endpoints and the dashboard page.
@@ -32,8 +41,14 @@ func (a *API) Register(app *fiber.App, checks []Check) {
 	app.Get("/_health", healthz(checks))
 	app.Get("/", dashboard)
 
+	// Routes that need no account come before the authenticating group.
+	app.Post("/api/0/auth/login/", a.login)
+	app.Post("/api/0/auth/register/", a.register)
+
 	api := app.Group("/api/0", a.authenticate)
 	api.Get("/", a.root)
+	api.Post("/auth/logout/", a.logout)
+	api.Put("/users/me/password/", a.changePassword)
 	api.Get("/projects/:org/:project/issues/", a.projectIssues)
 	api.Get("/issues/:id/", a.issue)
 	api.Get("/issues/:id/events/", a.issueEvents)
@@ -48,25 +63,6 @@ func (a *API) Register(app *fiber.App, checks []Check) {
 }
 
 const principalKey = "principal"
-
-// authenticate requires "Authorization: Bearer <token>" on every API route.
-func (a *API) authenticate(c *fiber.Ctx) error {
-	header := c.Get(fiber.HeaderAuthorization)
-	scheme, token, ok := strings.Cut(header, " ")
-	if !ok || !strings.EqualFold(scheme, "bearer") || strings.TrimSpace(token) == "" {
-		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="faultline"`)
-		return fiber.NewError(fiber.StatusUnauthorized, "authentication credentials were not provided: send an Authorization header with a Bearer token")
-	}
-	p, err := a.db.Authenticate(c.Context(), strings.TrimSpace(token))
-	if errors.Is(err, metadata.ErrNotFound) {
-		return fiber.NewError(fiber.StatusUnauthorized, "invalid token")
-	}
-	if err != nil {
-		return err
-	}
-	c.Locals(principalKey, p)
-	return c.Next()
-}
 
 func principal(c *fiber.Ctx) metadata.Principal {
 	p, _ := c.Locals(principalKey).(metadata.Principal)

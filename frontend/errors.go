@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strconv"
 
+	"github.com/faultline/faultline/metadata"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -15,7 +16,14 @@ import (
 func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
 		var fe *fiber.Error
-		if !errors.As(err, &fe) {
+		var invalid *metadata.InvalidError
+		switch {
+		case errors.As(err, &fe):
+		case errors.As(err, &invalid):
+			fe = fiber.NewError(fiber.StatusBadRequest, invalid.Error())
+		case errors.Is(err, metadata.ErrNotFound):
+			fe = fiber.NewError(fiber.StatusNotFound, "not found")
+		default:
 			log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
 			fe = fiber.NewError(fiber.StatusInternalServerError, "internal server error")
 		}

@@ -23,6 +23,15 @@ var migrationFiles embed.FS
 // ErrNotFound is returned when a looked-up row does not exist.
 var ErrNotFound = errors.New("not found")
 
+// InvalidError is input the store refuses, with a message fit for the user.
+type InvalidError struct{ msg string }
+
+func (e *InvalidError) Error() string { return e.msg }
+
+func invalid(format string, args ...any) error {
+	return &InvalidError{msg: fmt.Sprintf(format, args...)}
+}
+
 // DB is Faultline's PostgreSQL store.
 type DB struct {
 	pool *pgxpool.Pool

@@ -12,6 +12,8 @@ type Principal struct {
 	UserID int64
 	Email  string
 	Scopes []string
+	// Session is true for a dashboard session (cookie), false for a token.
+	Session bool
 }
 
 // HasScope reports whether the principal was granted scope.

@@ -20,6 +20,7 @@ type config struct {
 	DataDir       string
 	SecretKey     string
 	LogLevel      string
+	Registration  string
 }
 
 type setting struct {
@@ -37,6 +38,7 @@ func (c *config) settings() []setting {
 		{"data-dir", "FAULTLINE_DATA_DIR", ".data", "directory for the embedded broker's log", &c.DataDir},
 		{"secret-key", "FAULTLINE_SECRET_KEY", "", "secret for tokens derived by the server; keep it stable and private", &c.SecretKey},
 		{"log-level", "FAULTLINE_LOG_LEVEL", "info", "debug, info, warn or error", &c.LogLevel},
+		{"enable-registration", "FAULTLINE_ENABLE_REGISTRATION", "true", "let anyone create an account (true or false)", &c.Registration},
 	}
 }
 
@@ -105,4 +107,10 @@ func (c *config) dsn(publicKey string, projectID int64) (string, error) {
 	d.User = url.User(publicKey)
 	d.Path = strings.TrimSuffix(u.Path, "/") + fmt.Sprintf("/%d", projectID)
 	return d.String(), nil
+}
+
+// registration reports whether sign-up is open.
+func (c *config) registration() bool {
+	v := strings.ToLower(strings.TrimSpace(c.Registration))
+	return v == "" || v == "true" || v == "1" || v == "yes" || v == "on"
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -337,4 +338,12 @@ func TestHealthAndIndex(t *testing.T) {
 	if resp.Header.Get("Strict-Transport-Security") != "" {
 		t.Error("HSTS sent although the server's URL is plain http")
 	}
+}
+
+func mustURL(raw string) *url.URL {
+	u, err := url.Parse(raw)
+	if err != nil {
+		panic(err)
+	}
+	return u
 }

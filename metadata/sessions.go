@@ -1,0 +1,156 @@
+package metadata
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// ErrBadCredentials is returned for a wrong email or password, without
+// saying which.
+var ErrBadCredentials = errors.New("invalid email or password")
+
+// ErrEmailTaken is returned when registering an email that has an account.
+var ErrEmailTaken = &InvalidError{msg: "an account with this email already exists"}
+
+// SessionTTL is how long a dashboard session lives without being used.
+const SessionTTL = 14 * 24 * time.Hour
+
+// dummyHash is checked against when the email is unknown, so that a login
+// takes as long for an unknown email as for a wrong password.
+var dummyHash = HashPassword("faultline-timing-equalizer")
+
+// CheckLogin returns the user whose email and password these are.
+func (db *DB) CheckLogin(ctx context.Context, email, password string) (int64, error) {
+	var id int64
+	var hash string
+	err := db.pool.QueryRow(ctx, `SELECT id, password_hash FROM users WHERE lower(email) = lower($1)`,
+		strings.TrimSpace(email)).Scan(&id, &hash)
+	if errors.Is(err, pgx.ErrNoRows) {
+		CheckPassword(dummyHash, password)
+		return 0, ErrBadCredentials
+	}
+	if err != nil {
+		return 0, fmt.Errorf("check login: %w", err)
+	}
+	if !CheckPassword(hash, password) {
+		return 0, ErrBadCredentials
+	}
+	return id, nil
+}
+
+// Register creates a user.
+func (db *DB) Register(ctx context.Context, email, password string) (int64, error) {
+	email = strings.TrimSpace(email)
+	if !strings.Contains(email, "@") || len(email) > 254 {
+		return 0, invalid("email %q is not an email address", email)
+	}
+	if len(password) < 8 {
+		return 0, invalid("password must be at least 8 characters")
+	}
+	var id int64
+	err := db.pool.QueryRow(ctx, `INSERT INTO users (email, password_hash) VALUES ($1, $2) RETURNING id`,
+		email, HashPassword(password)).Scan(&id)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return 0, ErrEmailTaken
+	}
+	if err != nil {
+		return 0, fmt.Errorf("register: %w", err)
+	}
+	return id, nil
+}
+
+// ChangePassword sets a new password after checking the current one, and
+// ends every other session of the user.
+func (db *DB) ChangePassword(ctx context.Context, userID int64, current, next, keepSession string) error {
+	if len(next) < 8 {
+		return invalid("the new password must be at least 8 characters")
+	}
+	var hash string
+	if err := db.pool.QueryRow(ctx, `SELECT password_hash FROM users WHERE id = $1`, userID).Scan(&hash); err != nil {
+		return fmt.Errorf("change password: %w", notFound(err))
+	}
+	if !CheckPassword(hash, current) {
+		return ErrBadCredentials
+	}
+	return db.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, userID, HashPassword(next)); err != nil {
+			return fmt.Errorf("change password: %w", err)
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM user_sessions WHERE user_id = $1 AND id_hash <> $2`, userID, HashToken(keepSession))
+		return err
+	})
+}
+
+// Session is a signed-in dashboard user.
+type Session struct {
+	ID        string // the cookie's value; shown once, stored hashed
+	CSRFToken string
+	Principal Principal
+}
+
+func randomToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// CreateSession starts a session with fresh id and CSRF token.
+func (db *DB) CreateSession(ctx context.Context, userID int64, userAgent, ip string) (Session, error) {
+	s := Session{ID: randomToken(), CSRFToken: randomToken()}
+	_, err := db.pool.Exec(ctx, `INSERT INTO user_sessions (id_hash, user_id, csrf_token, user_agent, ip, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`, HashToken(s.ID), userID, s.CSRFToken, truncateText(userAgent, 512), ip,
+		time.Now().Add(SessionTTL))
+	if err != nil {
+		return s, fmt.Errorf("create session: %w", err)
+	}
+	return s, nil
+}
+
+// LookupSession resolves a session cookie, extending the session's life
+// (at most once a minute). Expired or unknown sessions are ErrNotFound.
+func (db *DB) LookupSession(ctx context.Context, id string) (Session, error) {
+	s := Session{ID: id}
+	var lastSeen time.Time
+	err := db.pool.QueryRow(ctx, `SELECT s.user_id, u.email, s.csrf_token, s.last_seen_at
+		FROM user_sessions s JOIN users u ON u.id = s.user_id
+		WHERE s.id_hash = $1 AND s.expires_at > now()`, HashToken(id)).
+		Scan(&s.Principal.UserID, &s.Principal.Email, &s.CSRFToken, &lastSeen)
+	if err != nil {
+		return s, fmt.Errorf("look up session: %w", notFound(err))
+	}
+	// A session acts with every scope; what the user may do is decided by
+	// their membership and role in each organization.
+	s.Principal.Scopes = AllScopes
+	s.Principal.Session = true
+	if time.Since(lastSeen) > time.Minute {
+		if _, err := db.pool.Exec(ctx, `UPDATE user_sessions SET last_seen_at = now(), expires_at = $2 WHERE id_hash = $1`,
+			HashToken(id), time.Now().Add(SessionTTL)); err != nil {
+			db.log.Warn("could not extend session", "err", err)
+		}
+	}
+	return s, nil
+}
+
+// DeleteSession ends a session.
+func (db *DB) DeleteSession(ctx context.Context, id string) error {
+	if _, err := db.pool.Exec(ctx, `DELETE FROM user_sessions WHERE id_hash = $1`, HashToken(id)); err != nil {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	return nil
+}
+
+func truncateText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
