@@ -24,8 +24,9 @@ type API struct {
 
 // Options are the API's settings.
 type Options struct {
-	Registration  bool // anyone may create an account
-	SecureCookies bool // the public URL is https
+	PublicURL     string // the server's base URL, for DSNs
+	Registration  bool   // anyone may create an account
+	SecureCookies bool   // the public URL is https
 }
 
 // NewAPI returns the /api/0/ handlers; attachments are read from blobs.
@@ -49,6 +50,21 @@ func (a *API) Register(app *fiber.App, checks []Check) {
 	api.Get("/", a.root)
 	api.Post("/auth/logout/", a.logout)
 	api.Put("/users/me/password/", a.changePassword)
+	api.Get("/api-tokens/", a.listTokens)
+	api.Post("/api-tokens/", a.createToken)
+	api.Delete("/api-tokens/:id/", a.deleteToken)
+	api.Get("/organizations/", a.listOrganizations)
+	api.Post("/organizations/", a.createOrganization)
+	api.Get("/organizations/:org/", a.organization)
+	api.Get("/organizations/:org/projects/", a.listProjects)
+	api.Post("/organizations/:org/projects/", a.createProject)
+	api.Get("/projects/:org/:project/", a.project)
+	api.Put("/projects/:org/:project/", a.updateProject)
+	api.Delete("/projects/:org/:project/", a.deleteProject)
+	api.Get("/projects/:org/:project/keys/", a.listKeys)
+	api.Post("/projects/:org/:project/keys/", a.createKey)
+	api.Put("/projects/:org/:project/keys/:key_id/", a.updateKey)
+	api.Delete("/projects/:org/:project/keys/:key_id/", a.deleteKey)
 	api.Get("/projects/:org/:project/issues/", a.projectIssues)
 	api.Get("/issues/:id/", a.issue)
 	api.Get("/issues/:id/events/", a.issueEvents)
@@ -86,16 +102,10 @@ func (a *API) root(c *fiber.Ctx) error {
 	})
 }
 
-// loadProject finds the project in the URL among those the caller may see.
+// loadProject finds the project in the URL among those the caller may read
+// events of.
 func (a *API) loadProject(c *fiber.Ctx) (metadata.Project, error) {
-	if err := requireScope(c, "event:read"); err != nil {
-		return metadata.Project{}, err
-	}
-	project, err := a.db.ProjectForUser(c.Context(), principal(c).UserID, c.Params("org"), c.Params("project"))
-	if errors.Is(err, metadata.ErrNotFound) {
-		return project, fiber.NewError(fiber.StatusNotFound, "project not found")
-	}
-	return project, err
+	return a.projectAllowing(c, "event:read")
 }
 
 func (a *API) projectIssues(c *fiber.Ctx) error {

@@ -3,28 +3,49 @@ package metadata
 import (
 	"context"
 	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
-// Project is a project with the slugs that name it.
+// Project is a project with the slugs that name it and its settings.
 type Project struct {
-	ID       int64
-	OrgID    int64
-	OrgSlug  string
-	Slug     string
-	Name     string
-	Platform string
+	ID             int64
+	OrgID          int64
+	OrgSlug        string
+	Slug           string
+	Name           string
+	Platform       string
+	AllowedOrigins []string
+	ScrubData      bool
+	CreatedAt      time.Time
+}
+
+const projectColumns = `p.id, o.id, o.slug, p.slug, p.name, p.platform, p.allowed_origins, p.scrub_data, p.created_at`
+
+func scanProject(r pgx.Row) (Project, error) {
+	var p Project
+	err := r.Scan(&p.ID, &p.OrgID, &p.OrgSlug, &p.Slug, &p.Name, &p.Platform, &p.AllowedOrigins, &p.ScrubData, &p.CreatedAt)
+	return p, err
+}
+
+func (db *DB) projectByID(ctx context.Context, id int64) (Project, error) {
+	p, err := scanProject(db.pool.QueryRow(ctx, `SELECT `+projectColumns+`
+		FROM projects p JOIN organizations o ON o.id = p.organization_id WHERE p.id = $1`, id))
+	if err != nil {
+		return p, fmt.Errorf("get project %d: %w", id, notFound(err))
+	}
+	return p, nil
 }
 
 // ProjectForUser finds a project by its organization's slug and its own,
 // provided the user is a member of the organization; otherwise ErrNotFound.
 func (db *DB) ProjectForUser(ctx context.Context, userID int64, orgSlug, projectSlug string) (Project, error) {
-	var p Project
-	err := db.pool.QueryRow(ctx, `
-		SELECT p.id, o.id, o.slug, p.slug, p.name, p.platform
+	p, err := scanProject(db.pool.QueryRow(ctx, `
+		SELECT `+projectColumns+`
 		FROM projects p JOIN organizations o ON o.id = p.organization_id
 		JOIN organization_members m ON m.organization_id = o.id AND m.user_id = $1
-		WHERE o.slug = $2 AND p.slug = $3`, userID, orgSlug, projectSlug).
-		Scan(&p.ID, &p.OrgID, &p.OrgSlug, &p.Slug, &p.Name, &p.Platform)
+		WHERE o.slug = $2 AND p.slug = $3`, userID, orgSlug, projectSlug))
 	if err != nil {
 		return p, fmt.Errorf("get project %s/%s: %w", orgSlug, projectSlug, notFound(err))
 	}
@@ -57,4 +78,14 @@ func (db *DB) SetScrubData(ctx context.Context, projectID int64, on bool) error 
 		return fmt.Errorf("set data scrubbing: %w", ErrNotFound)
 	}
 	return nil
+}
+
+// ProjectInOrg finds a project by slug within an organization.
+func (db *DB) ProjectInOrg(ctx context.Context, orgID int64, slug string) (Project, error) {
+	p, err := scanProject(db.pool.QueryRow(ctx, `SELECT `+projectColumns+`
+		FROM projects p JOIN organizations o ON o.id = p.organization_id WHERE o.id = $1 AND p.slug = $2`, orgID, slug))
+	if err != nil {
+		return p, fmt.Errorf("get project %s: %w", slug, notFound(err))
+	}
+	return p, nil
 }

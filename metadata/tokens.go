@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Principal is who an API request acts as.
@@ -38,4 +41,69 @@ func (db *DB) Authenticate(ctx context.Context, token string) (Principal, error)
 		}
 	}
 	return p, nil
+}
+
+// APIToken is a user's API token as listed; the token itself is only known
+// when it is created.
+type APIToken struct {
+	ID         int64
+	Label      string
+	Scopes     []string
+	Token      string // only set by CreateToken
+	LastChars  string
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
+}
+
+// CreateToken mints a token for the user with the given scopes.
+func (db *DB) CreateToken(ctx context.Context, userID int64, label string, scopes []string) (APIToken, error) {
+	if label = strings.TrimSpace(label); label == "" {
+		return APIToken{}, invalid("a token needs a name")
+	}
+	if len(scopes) == 0 {
+		return APIToken{}, invalid("a token needs at least one scope")
+	}
+	for _, s := range scopes {
+		if !ValidScope(s) {
+			return APIToken{}, invalid("unknown scope %q", s)
+		}
+	}
+	t := APIToken{Label: label, Scopes: scopes, Token: "flt_" + randomHex(32)}
+	t.LastChars = t.Token[len(t.Token)-4:]
+	err := db.pool.QueryRow(ctx, `INSERT INTO api_tokens (user_id, label, token_hash, scopes) VALUES ($1, $2, $3, $4)
+		RETURNING id, created_at`, userID, label, HashToken(t.Token), scopes).Scan(&t.ID, &t.CreatedAt)
+	if err != nil {
+		return t, fmt.Errorf("create token: %w", err)
+	}
+	return t, nil
+}
+
+// ListTokens returns the user's tokens, newest first.
+func (db *DB) ListTokens(ctx context.Context, userID int64) ([]APIToken, error) {
+	rows, err := db.pool.Query(ctx, `SELECT id, label, scopes, created_at, last_used_at FROM api_tokens
+		WHERE user_id = $1 ORDER BY id DESC`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (APIToken, error) {
+		var t APIToken
+		err := r.Scan(&t.ID, &t.Label, &t.Scopes, &t.CreatedAt, &t.LastUsedAt)
+		return t, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteToken revokes one of the user's tokens.
+func (db *DB) DeleteToken(ctx context.Context, userID, tokenID int64) error {
+	tag, err := db.pool.Exec(ctx, `DELETE FROM api_tokens WHERE user_id = $1 AND id = $2`, userID, tokenID)
+	if err != nil {
+		return fmt.Errorf("delete token: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("delete token %d: %w", tokenID, ErrNotFound)
+	}
+	return nil
 }

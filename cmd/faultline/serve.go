@@ -135,7 +135,7 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 		return nil, err
 	}
 	ingest.NewHandler(keyLookup{s.db}, s.producer, blobs, s.outcomes, ingest.DefaultLimits, log.With("role", "ingest")).Register(s.app)
-	apiOpts := frontend.Options{Registration: cfg.registration(), SecureCookies: public.Scheme == "https"}
+	apiOpts := frontend.Options{PublicURL: s.url, Registration: cfg.registration(), SecureCookies: public.Scheme == "https"}
 	frontend.NewAPI(s.db, s.store, blobs, apiOpts, log.With("role", "api")).Register(s.app, []frontend.Check{
 		{Name: "postgres", Ping: s.db.Ping},
 		{Name: "clickhouse", Ping: s.store.Ping},

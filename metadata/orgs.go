@@ -1,0 +1,168 @@
+package metadata
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// Organization is an organization as its members see it.
+type Organization struct {
+	ID        int64
+	Slug      string
+	Name      string
+	Role      string // the viewer's role
+	CreatedAt time.Time
+}
+
+// ListOrganizations returns the organizations the user belongs to.
+func (db *DB) ListOrganizations(ctx context.Context, userID int64) ([]Organization, error) {
+	rows, err := db.pool.Query(ctx, `SELECT o.id, o.slug, o.name, m.role, o.created_at FROM organizations o
+		JOIN organization_members m ON m.organization_id = o.id AND m.user_id = $1 ORDER BY o.slug`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("list organizations: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Organization, error) {
+		var o Organization
+		err := r.Scan(&o.ID, &o.Slug, &o.Name, &o.Role, &o.CreatedAt)
+		return o, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list organizations: %w", err)
+	}
+	return out, nil
+}
+
+var nonSlug = regexp.MustCompile(`[^a-z0-9_-]+`)
+
+// Slugify makes a slug from a name: lowercase, dashes for the rest.
+func Slugify(name string) string {
+	s := strings.Trim(nonSlug.ReplaceAllString(strings.ToLower(name), "-"), "-_")
+	if len(s) > 50 {
+		s = strings.Trim(s[:50], "-_")
+	}
+	return s
+}
+
+func uniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
+}
+
+// CreateOrganization creates an organization owned by the user.
+func (db *DB) CreateOrganization(ctx context.Context, userID int64, name, slug string) (Organization, error) {
+	o := Organization{Name: strings.TrimSpace(name), Slug: slug, Role: "owner"}
+	if o.Name == "" {
+		return o, invalid("an organization needs a name")
+	}
+	if o.Slug == "" {
+		o.Slug = Slugify(o.Name)
+	}
+	if err := validateSlug(o.Slug); err != nil {
+		return o, invalid("%v", err)
+	}
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `INSERT INTO organizations (slug, name) VALUES ($1, $2) RETURNING id, created_at`,
+			o.Slug, o.Name).Scan(&o.ID, &o.CreatedAt); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO organization_members (organization_id, user_id, role) VALUES ($1, $2, 'owner')`, o.ID, userID)
+		return err
+	})
+	if uniqueViolation(err) {
+		return o, invalid("the slug %q is taken", o.Slug)
+	}
+	if err != nil {
+		return o, fmt.Errorf("create organization: %w", err)
+	}
+	return o, nil
+}
+
+// ListProjects returns an organization's projects.
+func (db *DB) ListProjects(ctx context.Context, orgID int64) ([]Project, error) {
+	rows, err := db.pool.Query(ctx, `SELECT `+projectColumns+` FROM projects p JOIN organizations o ON o.id = p.organization_id
+		WHERE p.organization_id = $1 ORDER BY p.slug`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("list projects: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Project, error) { return scanProject(r) })
+	if err != nil {
+		return nil, fmt.Errorf("list projects: %w", err)
+	}
+	return out, nil
+}
+
+// CreateProject creates a project with a first DSN key.
+func (db *DB) CreateProject(ctx context.Context, orgID int64, name, slug, platform string) (Project, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return Project{}, invalid("a project needs a name")
+	}
+	if slug == "" {
+		slug = Slugify(name)
+	}
+	if err := validateSlug(slug); err != nil {
+		return Project{}, invalid("%v", err)
+	}
+	var id int64
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `INSERT INTO projects (organization_id, slug, name, platform) VALUES ($1, $2, $3, $4) RETURNING id`,
+			orgID, slug, name, platform).Scan(&id); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO project_keys (project_id, public_key, secret_key) VALUES ($1, $2, $3)`,
+			id, randomHex(16), randomHex(16))
+		return err
+	})
+	if uniqueViolation(err) {
+		return Project{}, invalid("the slug %q is taken in this organization", slug)
+	}
+	if err != nil {
+		return Project{}, fmt.Errorf("create project: %w", err)
+	}
+	return db.projectByID(ctx, id)
+}
+
+// ProjectUpdate holds the project settings to change; nil fields stay.
+type ProjectUpdate struct {
+	Name           *string
+	Platform       *string
+	AllowedOrigins *[]string
+	ScrubData      *bool
+}
+
+// UpdateProject changes a project's settings.
+func (db *DB) UpdateProject(ctx context.Context, projectID int64, u ProjectUpdate) (Project, error) {
+	if u.Name != nil && strings.TrimSpace(*u.Name) == "" {
+		return Project{}, invalid("a project needs a name")
+	}
+	_, err := db.pool.Exec(ctx, `UPDATE projects SET name = COALESCE($2, name), platform = COALESCE($3, platform),
+		allowed_origins = COALESCE($4, allowed_origins), scrub_data = COALESCE($5, scrub_data) WHERE id = $1`,
+		projectID, u.Name, u.Platform, u.AllowedOrigins, u.ScrubData)
+	if err != nil {
+		return Project{}, fmt.Errorf("update project: %w", err)
+	}
+	return db.projectByID(ctx, projectID)
+}
+
+// DeleteProject removes a project and, by cascade, its issues, keys,
+// feedback and attachment index. Its ClickHouse rows age out with retention.
+func (db *DB) DeleteProject(ctx context.Context, projectID int64) error {
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM processed_events WHERE project_id = $1`, projectID); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM projects WHERE id = $1`, projectID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("delete project: %w", err)
+	}
+	return nil
+}
