@@ -45,6 +45,7 @@ func (a *API) Register(app *fiber.App, checks []Check) {
 	// Routes that need no account come before the authenticating group.
 	app.Post("/api/0/auth/login/", a.login)
 	app.Post("/api/0/auth/register/", a.register)
+	app.Get("/api/0/openapi.json", openAPIDocument)
 
 	api := app.Group("/api/0", a.authenticate)
 	api.Get("/", a.root)

@@ -14,3 +14,13 @@ func dashboard(c *fiber.Ctx) error {
 	c.Type("html", "utf-8")
 	return c.Send(indexHTML)
 }
+
+//go:embed openapi.json
+var openAPI []byte
+
+// openAPIDocument serves the API's description; a test checks it against
+// the router, route by route.
+func openAPIDocument(c *fiber.Ctx) error {
+	c.Type("json", "utf-8")
+	return c.Send(openAPI)
+}

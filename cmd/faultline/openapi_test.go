@@ -1,0 +1,198 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/faultline/faultline/metadata/metadatatest"
+)
+
+type openAPIDoc struct {
+	Paths map[string]map[string]struct {
+		Security []map[string][]string `json:"security"`
+	} `json:"paths"`
+}
+
+func loadOpenAPI(t *testing.T) openAPIDoc {
+	t.Helper()
+	b, err := os.ReadFile("../../frontend/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc openAPIDoc
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("openapi.json: %v", err)
+	}
+	return doc
+}
+
+var fiberParam = regexp.MustCompile(`:(\w+)`)
+
+// The OpenAPI document lists exactly the routes the server has.
+func TestOpenAPIMatchesRouter(t *testing.T) {
+	srv := testServer(t)
+	doc := loadOpenAPI(t)
+	documented := map[string]bool{}
+	for path, ops := range doc.Paths {
+		for method := range ops {
+			documented[strings.ToUpper(method)+" "+path] = true
+		}
+	}
+	served := map[string]bool{}
+	for _, r := range srv.app.GetRoutes(true) {
+		if !strings.HasPrefix(r.Path, "/api/0/") || r.Method == "HEAD" || r.Path == "/api/0/openapi.json" {
+			continue
+		}
+		served[r.Method+" "+fiberParam.ReplaceAllString(r.Path, "{$1}")] = true
+	}
+	var missing, extra []string
+	for k := range served {
+		if !documented[k] {
+			missing = append(missing, k)
+		}
+	}
+	for k := range documented {
+		if !served[k] {
+			extra = append(extra, k)
+		}
+	}
+	sort.Strings(missing)
+	sort.Strings(extra)
+	if len(missing) > 0 || len(extra) > 0 {
+		t.Fatalf("routes not documented: %v\ndocumented routes not served: %v", missing, extra)
+	}
+	resp, err := http.Get("http://" + srv.addr + "/api/0/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /api/0/openapi.json: %d", resp.StatusCode)
+	}
+}
+
+// Every documented route, called on another organization's objects with a
+// full-scope token or a session of that other organization, answers 404 and
+// leaks nothing; without credentials it answers 401.
+func TestTenantIsolationSweep(t *testing.T) {
+	srv := testServer(t)
+	victim := metadatatest.Project(t, srv.db, testSecret)
+	attacker := metadatatest.Project(t, srv.db, testSecret)
+
+	// Give the victim an event with an attachment, an issue, and a second token.
+	const eventID = "5a1e4f3a2b1c4d0e9f8a7b6c5d4e3f2a"
+	envelope := `{"event_id":"` + eventID + `"}` + "\n" + `{"type":"event"}` + "\n" + `{"message":"victim secret message"}` + "\n" +
+		`{"type":"attachment","filename":"secret.txt","length":11}` + "\n" + "top secret!" + "\n"
+	if resp, body := postEnvelope(t, srv.addr, victim.ProjectID, victim.PublicKey, envelope, nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("victim event: %d %s", resp.StatusCode, body)
+	}
+	victimAPI := apiClient{t: t, base: "http://" + srv.addr, token: victim.Token}
+	issues := waitForCount(t, victimAPI, victim.Organization, victim.Project, 1)
+	var attachments []struct{ ID string }
+	for deadline := time.Now().Add(30 * time.Second); len(attachments) == 0 && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		victimAPI.get(fmt.Sprintf("/api/0/projects/%s/%s/events/%s/attachments/", victim.Organization, victim.Project, eventID), &attachments)
+	}
+	if len(attachments) != 1 {
+		t.Fatal("the victim's attachment was not stored")
+	}
+	var keys []struct{ ID string }
+	victimAPI.get(fmt.Sprintf("/api/0/projects/%s/%s/keys/", victim.Organization, victim.Project), &keys)
+	victimTokens, err := srv.db.ListTokens(t.Context(), victim.UserID)
+	if err != nil || len(victimTokens) == 0 {
+		t.Fatalf("victim tokens: %v", err)
+	}
+
+	fill := func(path string) string {
+		path = strings.NewReplacer("{org}", victim.Organization, "{project}", victim.Project, "{key_id}", keys[0].ID,
+			"{event_id}", eventID).Replace(path)
+		switch {
+		case strings.Contains(path, "/attachments/{id}/"):
+			return strings.Replace(path, "{id}", attachments[0].ID, 1)
+		case strings.HasPrefix(path, "/api/0/api-tokens/"):
+			return strings.Replace(path, "{id}", fmt.Sprint(victimTokens[0].ID), 1)
+		}
+		return strings.Replace(path, "{id}", issues[0].ID, 1)
+	}
+	secrets := []string{victim.PublicKey, "victim secret message", "top secret", victim.Project}
+
+	attackerBrowser := newBrowser(t, srv)
+	var me struct{ User struct{ Email string } }
+	attackerAPI := apiClient{t: t, base: "http://" + srv.addr, token: attacker.Token}
+	attackerAPI.get("/api/0/", &me)
+	if resp, _ := attackerBrowser.do("POST", "/api/0/auth/login/", `{"email":"`+me.User.Email+`","password":"test-password"}`, nil); resp.StatusCode != http.StatusOK {
+		t.Fatal("attacker login failed")
+	}
+
+	doc := loadOpenAPI(t)
+	swept := 0
+	for path, ops := range doc.Paths {
+		if !strings.Contains(path, "{") {
+			continue // per-user routes: nothing of another organization in them
+		}
+		for method, op := range ops {
+			url := fill(path)
+			method = strings.ToUpper(method)
+			withToken := func() (int, string) {
+				req, _ := http.NewRequest(method, "http://"+srv.addr+url, strings.NewReader("{}"))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+attacker.Token)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				b, _ := io.ReadAll(resp.Body)
+				return resp.StatusCode, string(b)
+			}
+			cases := map[string]func() (int, string){
+				"session": func() (int, string) {
+					resp, body := attackerBrowser.do(method, url, "{}", attackerBrowser.csrf())
+					return resp.StatusCode, body
+				},
+			}
+			if !sessionOnlyOp(op.Security) {
+				cases["token"] = withToken
+			}
+			for who, call := range cases {
+				code, body := call()
+				if code != http.StatusNotFound {
+					t.Errorf("%s %s with the other organization's %s: %d %s, want 404", method, url, who, code, body)
+				}
+				for _, s := range secrets {
+					if strings.Contains(body, s) {
+						t.Errorf("%s %s with the other organization's %s leaks %q", method, url, who, s)
+					}
+				}
+			}
+			req, _ := http.NewRequest(method, "http://"+srv.addr+url, strings.NewReader("{}"))
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusUnauthorized {
+				t.Errorf("%s %s without credentials: %d, want 401", method, url, resp.StatusCode)
+			}
+			swept++
+		}
+	}
+	if swept < 15 {
+		t.Fatalf("swept only %d routes", swept)
+	}
+	// The victim's objects are all still there.
+	if code := victimAPI.get("/api/0/issues/"+issues[0].ID+"/", nil); code != http.StatusOK {
+		t.Errorf("victim's issue after the sweep: %d", code)
+	}
+}
+
+func sessionOnlyOp(security []map[string][]string) bool {
+	return len(security) == 1 && security[0]["session"] != nil
+}
