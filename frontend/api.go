@@ -67,6 +67,12 @@ func (a *API) Register(app *fiber.App, checks []Check) {
 	api.Put("/projects/:org/:project/keys/:key_id/", a.updateKey)
 	api.Delete("/projects/:org/:project/keys/:key_id/", a.deleteKey)
 	api.Get("/projects/:org/:project/issues/", a.projectIssues)
+	api.Put("/projects/:org/:project/issues/", a.projectIssuesUpdate)
+	api.Delete("/projects/:org/:project/issues/", a.projectIssuesDelete)
+	api.Get("/organizations/:org/issues/", a.orgIssues)
+	api.Put("/organizations/:org/issues/", a.orgIssuesUpdate)
+	api.Delete("/organizations/:org/issues/", a.orgIssuesDelete)
+	api.Get("/issues/:id/activity/", a.issueActivity)
 	api.Get("/issues/:id/", a.issue)
 	api.Get("/issues/:id/events/", a.issueEvents)
 	api.Get("/issues/:id/events/latest/", a.latestEvent)
@@ -114,24 +120,7 @@ func (a *API) projectIssues(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	page, err := parsePage(c)
-	if err != nil {
-		return err
-	}
-	issues, err := a.db.ListIssues(c.Context(), project.ID, page.limit+1, page.offset)
-	if err != nil {
-		return err
-	}
-	issues = trimPage(c, page, issues)
-	users, err := a.userCounts(c.Context(), project.ID, issues)
-	if err != nil {
-		return err
-	}
-	out := make([]issueJSON, len(issues))
-	for i, is := range issues {
-		out[i] = newIssueJSON(is, project.Platform, users[uint64(is.ID)])
-	}
-	return c.JSON(out)
+	return a.listIssues(c, project.OrgID, []metadata.Project{project})
 }
 
 func (a *API) userCounts(ctx context.Context, projectID int64, issues []metadata.Issue) (map[uint64]uint64, error) {

@@ -71,6 +71,7 @@ func newIssueJSON(is metadata.Issue, platform string, users uint64) issueJSON {
 		Metadata:      meta,
 		Platform:      platform,
 		Project:       projectRef{ID: itoa(is.ProjectID), Name: is.ProjectSlug, Slug: is.ProjectSlug, Platform: platform},
+		AssignedTo:    assignee(is.Assignee),
 		Count:         itoa(is.TimesSeen),
 		UserCount:     users,
 		FirstSeen:     isoTime(is.FirstSeen),
@@ -269,4 +270,11 @@ func newFeedbackJSON(f metadata.Feedback) feedbackJSON {
 		out.Issue = &id
 	}
 	return out
+}
+
+func assignee(email *string) any {
+	if email == nil {
+		return nil
+	}
+	return map[string]string{"type": "user", "email": *email, "name": *email}
 }

@@ -1,0 +1,60 @@
+package analytics
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// EventTerm is a condition on events: a tag (or the environment or release
+// column) having a value, or, with an empty Value, a tag being present.
+type EventTerm struct {
+	Key   string
+	Value string
+}
+
+func (t EventTerm) sql() (string, []any) {
+	switch t.Key {
+	case "environment", "release", "level", "platform", "transaction":
+		if t.Value == "" {
+			return t.Key + " != ''", nil
+		}
+		return t.Key + " = ?", []any{t.Value}
+	case "user":
+		if t.Value == "" {
+			return "user_key != ''", nil
+		}
+		return "user_key LIKE ?", []any{"%:" + t.Value}
+	}
+	if t.Value == "" {
+		return "has(tags.key, ?)", []any{t.Key}
+	}
+	return "tags.value[indexOf(tags.key, ?)] = ?", []any{t.Key, t.Value}
+}
+
+// IssuesWithEvents returns the ids of issues that have, since a time, an
+// event meeting every term.
+func (s *Store) IssuesWithEvents(ctx context.Context, projectIDs []uint64, since time.Time, terms []EventTerm) ([]uint64, error) {
+	where := []string{"has(?, project_id)", "timestamp >= ?"}
+	args := []any{projectIDs, since.UTC()}
+	for _, t := range terms {
+		cond, a := t.sql()
+		where = append(where, cond)
+		args = append(args, a...)
+	}
+	rows, err := s.conn.Query(ctx, `SELECT DISTINCT issue_id FROM events WHERE `+strings.Join(where, " AND "), args...)
+	if err != nil {
+		return nil, fmt.Errorf("search events: %w", err)
+	}
+	defer rows.Close()
+	var out []uint64
+	for rows.Next() {
+		var id uint64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("search events: %w", err)
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,195 @@
+// Package search parses Sentry's issue search syntax:
+//
+//	is:unresolved level:error !environment:staging browser:Chrome
+//	assigned:me firstSeen:-24h lastSeen:>2026-11-01 has:user "disk full"
+//
+// into a Query. Unknown keys are tag filters; words outside key:value pairs
+// are free text.
+package search
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// Term is one key:value filter.
+type Term struct {
+	Key    string
+	Value  string
+	Negate bool
+}
+
+// Range bounds a time: After and/or Before are set.
+type Range struct {
+	After, Before time.Time
+}
+
+// Query is a parsed search.
+type Query struct {
+	Statuses     []string // is:
+	Levels       []Term   // level:, possibly negated
+	Environments []Term
+	Releases     []Term
+	Assigned     []string // me, none, an email or #team
+	Has          []string // has:tag
+	Tags         []Term   // any other key:value
+	FirstSeen    Range
+	LastSeen     Range
+	Text         string
+}
+
+var statuses = map[string]bool{"unresolved": true, "resolved": true, "ignored": true}
+
+// Parse reads a query. now anchors relative times ("-24h").
+func Parse(q string, now time.Time) (Query, error) {
+	var out Query
+	var text []string
+	tokens, err := tokenize(q)
+	if err != nil {
+		return out, err
+	}
+	for _, tok := range tokens {
+		key, value, ok := strings.Cut(tok, ":")
+		if !ok || key == "" || strings.ContainsAny(key, " \"") {
+			text = append(text, tok)
+			continue
+		}
+		negate := strings.HasPrefix(key, "!")
+		key = strings.TrimPrefix(key, "!")
+		if value == "" {
+			return out, fmt.Errorf("%s: has no value", key)
+		}
+		switch key {
+		case "is":
+			if negate || !statuses[value] {
+				return out, fmt.Errorf("is:%s: use is:unresolved, is:resolved or is:ignored", value)
+			}
+			out.Statuses = append(out.Statuses, value)
+		case "level":
+			out.Levels = append(out.Levels, Term{key, value, negate})
+		case "environment":
+			out.Environments = append(out.Environments, Term{key, value, negate})
+		case "release":
+			out.Releases = append(out.Releases, Term{key, value, negate})
+		case "assigned", "assigned_to":
+			if negate {
+				return out, fmt.Errorf("!assigned is not supported; use assigned:none")
+			}
+			out.Assigned = append(out.Assigned, value)
+		case "has":
+			out.Has = append(out.Has, value)
+		case "firstSeen", "lastSeen", "age":
+			r, err := parseRange(value, now)
+			if err != nil {
+				return out, fmt.Errorf("%s:%s: %w", key, value, err)
+			}
+			if key == "lastSeen" {
+				out.LastSeen = merge(out.LastSeen, r)
+			} else {
+				out.FirstSeen = merge(out.FirstSeen, r)
+			}
+		default:
+			out.Tags = append(out.Tags, Term{key, value, negate})
+		}
+	}
+	out.Text = strings.Join(text, " ")
+	return out, nil
+}
+
+func merge(a, b Range) Range {
+	if !b.After.IsZero() {
+		a.After = b.After
+	}
+	if !b.Before.IsZero() {
+		a.Before = b.Before
+	}
+	return a
+}
+
+// parseRange reads -24h (within the last 24 hours), +7d (older than 7
+// days), >2026-11-01 / <2026-11-01T12:00:00Z (after / before a time), and
+// a bare date (that day).
+func parseRange(v string, now time.Time) (Range, error) {
+	switch {
+	case strings.HasPrefix(v, "-") || strings.HasPrefix(v, "+"):
+		d, err := ParseDuration(v[1:])
+		if err != nil {
+			return Range{}, err
+		}
+		if v[0] == '-' {
+			return Range{After: now.Add(-d)}, nil
+		}
+		return Range{Before: now.Add(-d)}, nil
+	case strings.HasPrefix(v, ">="), strings.HasPrefix(v, ">"):
+		t, err := parseTime(strings.TrimLeft(v, ">="))
+		return Range{After: t}, err
+	case strings.HasPrefix(v, "<="), strings.HasPrefix(v, "<"):
+		t, err := parseTime(strings.TrimLeft(v, "<="))
+		return Range{Before: t}, err
+	}
+	t, err := parseTime(v)
+	if err != nil {
+		return Range{}, err
+	}
+	return Range{After: t, Before: t.Add(24 * time.Hour)}, nil
+}
+
+func parseTime(v string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a date (2006-01-02), a time (RFC 3339) or a relative time (-24h, +7d)", v)
+}
+
+// ParseDuration reads Sentry's periods: 30s, 15m, 24h, 7d, 2w.
+func ParseDuration(v string) (time.Duration, error) {
+	if len(v) < 2 {
+		return 0, fmt.Errorf("%q is not a period such as 24h or 14d", v)
+	}
+	n, err := strconv.Atoi(v[:len(v)-1])
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%q is not a period such as 24h or 14d", v)
+	}
+	unit := map[byte]time.Duration{'s': time.Second, 'm': time.Minute, 'h': time.Hour, 'd': 24 * time.Hour, 'w': 7 * 24 * time.Hour}[v[len(v)-1]]
+	if unit == 0 {
+		return 0, fmt.Errorf("%q is not a period such as 24h or 14d", v)
+	}
+	return time.Duration(n) * unit, nil
+}
+
+// tokenize splits on spaces, keeping double-quoted runs (with \" escapes)
+// together: browser:"Mobile Safari" is one token.
+func tokenize(q string) ([]string, error) {
+	var out []string
+	var cur strings.Builder
+	inQuote := false
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case c == '\\' && inQuote && i+1 < len(q):
+			i++
+			cur.WriteByte(q[i])
+		case c == '"':
+			inQuote = !inQuote
+		case !inQuote && unicode.IsSpace(rune(c)):
+			if cur.Len() > 0 {
+				out = append(out, cur.String())
+				cur.Reset()
+			}
+		default:
+			cur.WriteByte(c)
+		}
+	}
+	if inQuote {
+		return nil, fmt.Errorf("a quote is not closed")
+	}
+	if cur.Len() > 0 {
+		out = append(out, cur.String())
+	}
+	return out, nil
+}

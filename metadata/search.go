@@ -1,0 +1,226 @@
+package metadata
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// IssueFilter selects issues. Zero fields do not filter.
+type IssueFilter struct {
+	ProjectIDs    []int64
+	Statuses      []string
+	Levels        []string
+	NotLevels     []string
+	FirstSeen     [2]time.Time // after, before
+	LastSeen      [2]time.Time
+	Text          string
+	AssigneeIDs   []int64
+	Unassigned    bool
+	OnlyIDs       []int64 // when RestrictIDs, only these issues
+	RestrictIDs   bool
+	ExcludeIDs    []int64
+	Sort          string // date (default), new, freq
+	Limit, Offset int
+}
+
+// SearchIssues returns the issues a filter selects, sorted.
+func (db *DB) SearchIssues(ctx context.Context, f IssueFilter) ([]Issue, error) {
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	where = append(where, "i.project_id = ANY("+arg(f.ProjectIDs)+")")
+	if len(f.Statuses) > 0 {
+		where = append(where, "i.status = ANY("+arg(f.Statuses)+")")
+	}
+	if len(f.Levels) > 0 {
+		where = append(where, "i.level = ANY("+arg(f.Levels)+")")
+	}
+	if len(f.NotLevels) > 0 {
+		where = append(where, "NOT i.level = ANY("+arg(f.NotLevels)+")")
+	}
+	for i, col := range []string{"i.first_seen", "i.last_seen"} {
+		r := f.FirstSeen
+		if i == 1 {
+			r = f.LastSeen
+		}
+		if !r[0].IsZero() {
+			where = append(where, col+" >= "+arg(r[0]))
+		}
+		if !r[1].IsZero() {
+			where = append(where, col+" < "+arg(r[1]))
+		}
+	}
+	if t := strings.TrimSpace(f.Text); t != "" {
+		pattern := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(t) + "%"
+		p := arg(pattern)
+		where = append(where, "(i.title ILIKE "+p+" OR i.culprit ILIKE "+p+")")
+	}
+	switch {
+	case f.Unassigned && len(f.AssigneeIDs) > 0:
+		where = append(where, "(i.assignee_id IS NULL OR i.assignee_id = ANY("+arg(f.AssigneeIDs)+"))")
+	case f.Unassigned:
+		where = append(where, "i.assignee_id IS NULL")
+	case len(f.AssigneeIDs) > 0:
+		where = append(where, "i.assignee_id = ANY("+arg(f.AssigneeIDs)+")")
+	}
+	if f.RestrictIDs {
+		where = append(where, "i.id = ANY("+arg(f.OnlyIDs)+")")
+	}
+	if len(f.ExcludeIDs) > 0 {
+		where = append(where, "NOT i.id = ANY("+arg(f.ExcludeIDs)+")")
+	}
+	order := "i.last_seen DESC, i.id DESC"
+	switch f.Sort {
+	case "", "date":
+	case "new":
+		order = "i.first_seen DESC, i.id DESC"
+	case "freq":
+		order = "i.times_seen DESC, i.id DESC"
+	default:
+		return nil, invalid("sort=%s: use date, new or freq", f.Sort)
+	}
+	q := `SELECT ` + issueColumns + `
+		FROM issues i JOIN projects p ON p.id = i.project_id JOIN organizations o ON o.id = p.organization_id
+		WHERE ` + strings.Join(where, " AND ") + ` ORDER BY ` + order + ` LIMIT ` + arg(f.Limit) + ` OFFSET ` + arg(f.Offset)
+	rows, err := db.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("search issues: %w", err)
+	}
+	issues, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Issue, error) { return scanIssue(r) })
+	if err != nil {
+		return nil, fmt.Errorf("search issues: %w", err)
+	}
+	return issues, nil
+}
+
+// UserIDsByEmail resolves members' emails within an organization.
+func (db *DB) UserIDsByEmail(ctx context.Context, orgID int64, emails []string) ([]int64, error) {
+	rows, err := db.pool.Query(ctx, `SELECT u.id FROM users u JOIN organization_members m ON m.user_id = u.id
+		WHERE m.organization_id = $1 AND lower(u.email) = ANY($2)`, orgID, lowerAll(emails))
+	if err != nil {
+		return nil, fmt.Errorf("find users: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("find users: %w", err)
+	}
+	return ids, nil
+}
+
+func lowerAll(in []string) []string {
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = strings.ToLower(s)
+	}
+	return out
+}
+
+// IssueUpdate is a bulk change; nil fields stay.
+type IssueUpdate struct {
+	Status     *string
+	AssigneeID *int64 // 0 unassigns
+}
+
+// UpdateIssues applies an update to issues of the given projects, records
+// each change in the issues' activity, and reports how many it changed.
+func (db *DB) UpdateIssues(ctx context.Context, projectIDs, issueIDs []int64, actorID int64, u IssueUpdate) (int, error) {
+	if u.Status != nil {
+		switch *u.Status {
+		case "unresolved", "resolved", "ignored":
+		default:
+			return 0, invalid("status %q: use resolved, unresolved or ignored", *u.Status)
+		}
+	}
+	n := 0
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT id FROM issues WHERE id = ANY($1) AND project_id = ANY($2) FOR UPDATE`, issueIDs, projectIDs)
+		if err != nil {
+			return err
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return err
+		}
+		n = len(ids)
+		if u.Status != nil {
+			if _, err := tx.Exec(ctx, `UPDATE issues SET status = $2,
+				resolved_at = CASE WHEN $2 = 'resolved' THEN now() ELSE NULL END WHERE id = ANY($1)`, ids, *u.Status); err != nil {
+				return err
+			}
+			if err := addActivity(ctx, tx, ids, actorID, "set_"+*u.Status, nil); err != nil {
+				return err
+			}
+		}
+		if u.AssigneeID != nil {
+			var assignee *int64
+			if *u.AssigneeID != 0 {
+				assignee = u.AssigneeID
+			}
+			if _, err := tx.Exec(ctx, `UPDATE issues SET assignee_id = $2 WHERE id = ANY($1)`, ids, assignee); err != nil {
+				return err
+			}
+			if err := addActivity(ctx, tx, ids, actorID, "assigned", map[string]any{"assigneeId": assignee}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("update issues: %w", err)
+	}
+	return n, nil
+}
+
+func addActivity(ctx context.Context, tx pgx.Tx, issueIDs []int64, actorID int64, kind string, data map[string]any) error {
+	b, _ := json.Marshal(data)
+	if data == nil {
+		b = []byte("{}")
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO issue_activity (issue_id, user_id, kind, data) SELECT id, $2, $3, $4 FROM unnest($1::bigint[]) AS id`,
+		issueIDs, actorID, kind, b)
+	return err
+}
+
+// DeleteIssues removes issues of the given projects.
+func (db *DB) DeleteIssues(ctx context.Context, projectIDs, issueIDs []int64) (int, error) {
+	tag, err := db.pool.Exec(ctx, `DELETE FROM issues WHERE id = ANY($1) AND project_id = ANY($2)`, issueIDs, projectIDs)
+	if err != nil {
+		return 0, fmt.Errorf("delete issues: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// Activity is one entry of an issue's log.
+type Activity struct {
+	ID        int64
+	Kind      string
+	UserEmail string
+	Data      map[string]any
+	CreatedAt time.Time
+}
+
+// IssueActivity lists an issue's log, newest first.
+func (db *DB) IssueActivity(ctx context.Context, issueID int64) ([]Activity, error) {
+	rows, err := db.pool.Query(ctx, `SELECT a.id, a.kind, COALESCE(u.email, ''), a.data, a.created_at
+		FROM issue_activity a LEFT JOIN users u ON u.id = a.user_id WHERE a.issue_id = $1 ORDER BY a.id DESC LIMIT 100`, issueID)
+	if err != nil {
+		return nil, fmt.Errorf("issue activity: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Activity, error) {
+		var a Activity
+		err := r.Scan(&a.ID, &a.Kind, &a.UserEmail, &a.Data, &a.CreatedAt)
+		return a, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("issue activity: %w", err)
+	}
+	return out, nil
+}
