@@ -2,6 +2,8 @@ package analytics
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -154,4 +156,137 @@ func (s *Store) EventCounts(ctx context.Context, projectID uint64) (events, rows
 // ValidEventID reports whether id is 32 lowercase hex digits.
 func ValidEventID(id string) bool {
 	return len(id) == 32 && strings.Trim(id, "0123456789abcdef") == ""
+}
+
+// TagValueCount is one value of a tag and how many events carry it.
+type TagValueCount struct {
+	Value string
+	Count uint64
+}
+
+// TagCounts is a tag key of an issue with its most frequent values.
+type TagCounts struct {
+	Key        string
+	TotalCount uint64
+	TopValues  []TagValueCount
+}
+
+// IssueTags returns an issue's tag keys (with environment, release and
+// level among them) and each key's top values, most frequent first.
+func (s *Store) IssueTags(ctx context.Context, projectID, issueID uint64, topN int) ([]TagCounts, error) {
+	rows, err := s.conn.Query(ctx, `
+		SELECT key, value, count() AS n FROM (
+			SELECT arrayJoin(arrayConcat(
+				arrayMap((k, v) -> (k, v), tags.key, tags.value),
+				[('environment', environment), ('release', release), ('level', level)])) AS kv,
+				kv.1 AS key, kv.2 AS value
+			FROM (SELECT * FROM events WHERE project_id = ? AND issue_id = ? ORDER BY event_id LIMIT 1 BY event_id)
+		) WHERE value != ''
+		GROUP BY key, value ORDER BY key, n DESC, value`, projectID, issueID)
+	if err != nil {
+		return nil, fmt.Errorf("query issue tags: %w", err)
+	}
+	defer rows.Close()
+	var out []TagCounts
+	for rows.Next() {
+		var key, value string
+		var n uint64
+		if err := rows.Scan(&key, &value, &n); err != nil {
+			return nil, fmt.Errorf("read issue tags: %w", err)
+		}
+		if len(out) == 0 || out[len(out)-1].Key != key {
+			out = append(out, TagCounts{Key: key})
+		}
+		t := &out[len(out)-1]
+		t.TotalCount += n
+		if len(t.TopValues) < topN {
+			t.TopValues = append(t.TopValues, TagValueCount{Value: value, Count: n})
+		}
+	}
+	return out, rows.Err()
+}
+
+// IssueEvent returns one event of an issue by id, or ErrNoEvent.
+func (s *Store) IssueEvent(ctx context.Context, projectID, issueID uint64, eventID string) (EventRow, error) {
+	rows, err := s.conn.Query(ctx, `SELECT `+eventColumns+` FROM events
+		WHERE project_id = ? AND issue_id = ? AND event_id = ? LIMIT 1`, projectID, issueID, eventID)
+	if err != nil {
+		return EventRow{}, fmt.Errorf("query event: %w", err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return EventRow{}, fmt.Errorf("query event: %w", err)
+		}
+		return EventRow{}, ErrNoEvent
+	}
+	return scanEvent(rows.Scan)
+}
+
+// ErrNoEvent is returned when an event is not stored.
+var ErrNoEvent = errors.New("no such event")
+
+// OldestEvent returns an issue's first event.
+func (s *Store) OldestEvent(ctx context.Context, projectID, issueID uint64) (EventRow, error) {
+	rows, err := s.conn.Query(ctx, `SELECT `+eventColumns+` FROM events
+		WHERE project_id = ? AND issue_id = ? ORDER BY timestamp, timestamp_ms, event_id LIMIT 1`, projectID, issueID)
+	if err != nil {
+		return EventRow{}, fmt.Errorf("query oldest event: %w", err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return EventRow{}, ErrNoEvent
+	}
+	return scanEvent(rows.Scan)
+}
+
+// Neighbours returns the ids of the events just before and after one event
+// of an issue, in time order ("" when there is none).
+func (s *Store) Neighbours(ctx context.Context, projectID, issueID uint64, e EventRow) (prev, next string, err error) {
+	ms := uint16(e.Timestamp.Nanosecond() / 1e6)
+	ts := e.Timestamp.Truncate(time.Second)
+	q := func(cond, order string) (string, error) {
+		var id string
+		err := s.conn.QueryRow(ctx, `SELECT event_id FROM events WHERE project_id = ? AND issue_id = ? AND `+cond+`
+			ORDER BY `+order+` LIMIT 1`, projectID, issueID, ts, ts, ms, ts, ms, e.EventID).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return "", nil
+		}
+		return id, err
+	}
+	prev, err = q(`(timestamp < ? OR (timestamp = ? AND (timestamp_ms < ? OR (timestamp = ? AND timestamp_ms = ? AND event_id < ?))))`,
+		"timestamp DESC, timestamp_ms DESC, event_id DESC")
+	if err != nil {
+		return "", "", fmt.Errorf("previous event: %w", err)
+	}
+	next, err = q(`(timestamp > ? OR (timestamp = ? AND (timestamp_ms > ? OR (timestamp = ? AND timestamp_ms = ? AND event_id > ?))))`,
+		"timestamp, timestamp_ms, event_id")
+	if err != nil {
+		return "", "", fmt.Errorf("next event: %w", err)
+	}
+	return prev, next, nil
+}
+
+// ProjectValues lists the distinct values of a column (environment or
+// release) in a project's events since a time, with their last use.
+func (s *Store) ProjectValues(ctx context.Context, projectID uint64, column string, since time.Time) ([]TagValueCount, error) {
+	if column != "environment" && column != "release" {
+		return nil, fmt.Errorf("no such column %q", column)
+	}
+	rows, err := s.conn.Query(ctx, `SELECT `+column+`, count() FROM events
+		WHERE project_id = ? AND timestamp >= ? AND `+column+` != '' GROUP BY `+column+` ORDER BY max(timestamp) DESC`,
+		projectID, since.UTC())
+	if err != nil {
+		return nil, fmt.Errorf("query %ss: %w", column, err)
+	}
+	defer rows.Close()
+	var out []TagValueCount
+	for rows.Next() {
+		var v TagValueCount
+		if err := rows.Scan(&v.Value, &v.Count); err != nil {
+			return nil, fmt.Errorf("read %ss: %w", column, err)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }

@@ -76,6 +76,11 @@ func (a *API) Register(app *fiber.App, checks []Check) {
 	api.Get("/issues/:id/", a.issue)
 	api.Get("/issues/:id/events/", a.issueEvents)
 	api.Get("/issues/:id/events/latest/", a.latestEvent)
+	api.Get("/issues/:id/events/oldest/", a.oldestEvent)
+	api.Get("/issues/:id/events/:event_id/", a.issueEvent)
+	api.Get("/issues/:id/tags/", a.issueTags)
+	api.Get("/projects/:org/:project/environments/", a.projectValues("environment"))
+	api.Get("/projects/:org/:project/releases/", a.projectValues("release"))
 	api.Get("/issues/:id/user-reports/", a.issueFeedback)
 	api.Get("/projects/:org/:project/user-feedback/", a.projectFeedback)
 	api.Get("/projects/:org/:project/events/:event_id/attachments/", a.eventAttachments)
@@ -178,25 +183,6 @@ func (a *API) issueEvents(c *fiber.Ctx) error {
 		out[i] = newEventSummaryJSON(r)
 	}
 	return c.JSON(out)
-}
-
-func (a *API) latestEvent(c *fiber.Ctx) error {
-	is, err := a.loadIssue(c)
-	if err != nil {
-		return err
-	}
-	rows, err := a.events.IssueEvents(c.Context(), uint64(is.ProjectID), uint64(is.ID), 1, 0)
-	if err != nil {
-		return err
-	}
-	if len(rows) == 0 {
-		return fiber.NewError(fiber.StatusNotFound, "this issue has no stored events")
-	}
-	ev, err := newEventJSON(rows[0], is)
-	if err != nil {
-		return err
-	}
-	return c.JSON(ev)
 }
 
 func (a *API) projectFeedback(c *fiber.Ctx) error {

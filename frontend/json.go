@@ -122,22 +122,24 @@ func newEventSummaryJSON(r analytics.EventRow) eventSummaryJSON {
 // (exception, breadcrumbs, request, message) as "entries".
 type eventJSON struct {
 	eventSummaryJSON
-	DateReceived string            `json:"dateReceived"`
-	Type         string            `json:"type"`
-	Culprit      string            `json:"culprit"`
-	Metadata     map[string]string `json:"metadata"`
-	Release      string            `json:"release,omitempty"`
-	Environment  string            `json:"environment,omitempty"`
-	Dist         string            `json:"dist,omitempty"`
-	Transaction  string            `json:"transaction,omitempty"`
-	Logger       string            `json:"logger,omitempty"`
-	ServerName   string            `json:"serverName,omitempty"`
-	User         *event.User       `json:"user"`
-	Contexts     json.RawMessage   `json:"contexts"`
-	SDK          json.RawMessage   `json:"sdk"`
-	Extra        json.RawMessage   `json:"context"`
-	Fingerprints []string          `json:"fingerprints,omitempty"`
-	Entries      []entryJSON       `json:"entries"`
+	DateReceived    string            `json:"dateReceived"`
+	Type            string            `json:"type"`
+	Culprit         string            `json:"culprit"`
+	Metadata        map[string]string `json:"metadata"`
+	Release         string            `json:"release,omitempty"`
+	Environment     string            `json:"environment,omitempty"`
+	Dist            string            `json:"dist,omitempty"`
+	Transaction     string            `json:"transaction,omitempty"`
+	Logger          string            `json:"logger,omitempty"`
+	ServerName      string            `json:"serverName,omitempty"`
+	User            *event.User       `json:"user"`
+	Contexts        json.RawMessage   `json:"contexts"`
+	SDK             json.RawMessage   `json:"sdk"`
+	Extra           json.RawMessage   `json:"context"`
+	Fingerprints    []string          `json:"fingerprints,omitempty"`
+	Entries         []entryJSON       `json:"entries"`
+	PreviousEventID *string           `json:"previousEventID"`
+	NextEventID     *string           `json:"nextEventID"`
 }
 
 type entryJSON struct {

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/faultline/faultline/metadata/metadatatest"
+)
+
+func TestIssueDetails(t *testing.T) {
+	srv := testServer(t)
+	proj := metadatatest.Project(t, srv.db, testSecret)
+	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
+	now := time.Now().Unix()
+	ids := []string{"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa2", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa3"}
+	for i, browser := range []string{"Chrome", "Firefox", "Chrome"} {
+		body := fmt.Sprintf(`{"event_id":"%s"}`+"\n"+`{"type":"event"}`+"\n"+
+			`{"message":"render failed","timestamp":%d,"environment":"production","release":"web@%d","tags":{"browser":"%s"}}`,
+			ids[i], now-int64(10*(3-i)), i+1, browser)
+		if resp, b := postEnvelope(t, srv.addr, proj.ProjectID, proj.PublicKey, body, nil); resp.StatusCode != http.StatusOK {
+			t.Fatalf("post: %d %s", resp.StatusCode, b)
+		}
+	}
+	issue := waitForCount(t, api, proj.Organization, proj.Project, 3)[0]
+
+	var tags []struct {
+		Key         string
+		TotalValues int
+		TopValues   []struct {
+			Value string
+			Count int
+		}
+	}
+	api.get("/api/0/issues/"+issue.ID+"/tags/", &tags)
+	byKey := map[string]string{}
+	for _, tag := range tags {
+		byKey[tag.Key] = fmt.Sprint(tag.TotalValues, tag.TopValues)
+	}
+	if byKey["browser"] != "3 [{Chrome 2} {Firefox 1}]" || byKey["environment"] != "3 [{production 3}]" || byKey["level"] != "3 [{error 3}]" {
+		t.Errorf("tags %v", byKey)
+	}
+
+	type full struct {
+		EventID         string
+		PreviousEventID *string
+		NextEventID     *string
+	}
+	var latest, oldest, middle full
+	api.get("/api/0/issues/"+issue.ID+"/events/latest/", &latest)
+	api.get("/api/0/issues/"+issue.ID+"/events/oldest/", &oldest)
+	api.get("/api/0/issues/"+issue.ID+"/events/"+ids[1]+"/", &middle)
+	str := func(p *string) string {
+		if p == nil {
+			return "-"
+		}
+		return *p
+	}
+	got := fmt.Sprintf("%s<%s>%s %s<%s>%s %s<%s>%s",
+		str(latest.PreviousEventID), latest.EventID, str(latest.NextEventID),
+		str(oldest.PreviousEventID), oldest.EventID, str(oldest.NextEventID),
+		str(middle.PreviousEventID), middle.EventID, str(middle.NextEventID))
+	want := fmt.Sprintf("%s<%s>- -<%s>%s %s<%s>%s", ids[1], ids[2], ids[0], ids[1], ids[0], ids[1], ids[2])
+	if got != want {
+		t.Errorf("navigation\n got %s\nwant %s", got, want)
+	}
+	if code := api.get("/api/0/issues/"+issue.ID+"/events/ffffffffffffffffffffffffffffffff/", nil); code != http.StatusNotFound {
+		t.Errorf("unknown event: %d, want 404", code)
+	}
+
+	var envs, releases []struct{ Name string }
+	api.get(fmt.Sprintf("/api/0/projects/%s/%s/environments/", proj.Organization, proj.Project), &envs)
+	api.get(fmt.Sprintf("/api/0/projects/%s/%s/releases/", proj.Organization, proj.Project), &releases)
+	if fmt.Sprint(envs) != "[{production}]" || fmt.Sprint(releases) != "[{web@3} {web@2} {web@1}]" {
+		t.Errorf("environments %v, releases %v", envs, releases)
+	}
+}

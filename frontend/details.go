@@ -1,0 +1,130 @@
+package frontend
+
+import (
+	"errors"
+	"time"
+
+	"github.com/faultline/faultline/analytics"
+	"github.com/faultline/faultline/ingest/event"
+	"github.com/gofiber/fiber/v2"
+)
+
+type tagValueJSON struct {
+	Value string `json:"value"`
+	Name  string `json:"name"`
+	Count uint64 `json:"count"`
+}
+
+type tagKeyJSON struct {
+	Key         string         `json:"key"`
+	Name        string         `json:"name"`
+	TotalValues uint64         `json:"totalValues"`
+	TopValues   []tagValueJSON `json:"topValues"`
+}
+
+// issueTags lists an issue's tag keys with their top values.
+func (a *API) issueTags(c *fiber.Ctx) error {
+	is, err := a.loadIssue(c)
+	if err != nil {
+		return err
+	}
+	tags, err := a.events.IssueTags(c.Context(), uint64(is.ProjectID), uint64(is.ID), 9)
+	if err != nil {
+		return err
+	}
+	out := make([]tagKeyJSON, len(tags))
+	for i, t := range tags {
+		out[i] = tagKeyJSON{Key: t.Key, Name: t.Key, TotalValues: t.TotalCount, TopValues: make([]tagValueJSON, len(t.TopValues))}
+		for j, v := range t.TopValues {
+			out[i].TopValues[j] = tagValueJSON{Value: v.Value, Name: v.Value, Count: v.Count}
+		}
+	}
+	return c.JSON(out)
+}
+
+// fullEvent answers one event in full with the ids of its neighbours.
+func (a *API) fullEvent(c *fiber.Ctx, pick func(projectID, issueID uint64) (analytics.EventRow, error)) error {
+	is, err := a.loadIssue(c)
+	if err != nil {
+		return err
+	}
+	row, err := pick(uint64(is.ProjectID), uint64(is.ID))
+	if errors.Is(err, analytics.ErrNoEvent) {
+		return fiber.NewError(fiber.StatusNotFound, "event not found")
+	}
+	if err != nil {
+		return err
+	}
+	ev, err := newEventJSON(row, is)
+	if err != nil {
+		return err
+	}
+	prev, next, err := a.events.Neighbours(c.Context(), uint64(is.ProjectID), uint64(is.ID), row)
+	if err != nil {
+		return err
+	}
+	ev.PreviousEventID, ev.NextEventID = nullable(prev), nullable(next)
+	return c.JSON(ev)
+}
+
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func (a *API) latestEvent(c *fiber.Ctx) error {
+	return a.fullEvent(c, func(pid, iid uint64) (analytics.EventRow, error) {
+		rows, err := a.events.IssueEvents(c.Context(), pid, iid, 1, 0)
+		if err != nil || len(rows) == 0 {
+			return analytics.EventRow{}, errors.Join(err, analytics.ErrNoEvent)
+		}
+		return rows[0], nil
+	})
+}
+
+func (a *API) oldestEvent(c *fiber.Ctx) error {
+	return a.fullEvent(c, func(pid, iid uint64) (analytics.EventRow, error) {
+		return a.events.OldestEvent(c.Context(), pid, iid)
+	})
+}
+
+func (a *API) issueEvent(c *fiber.Ctx) error {
+	id, ok := event.NormalizeID(c.Params("event_id"))
+	if !ok {
+		return fiber.NewError(fiber.StatusNotFound, "event not found")
+	}
+	return a.fullEvent(c, func(pid, iid uint64) (analytics.EventRow, error) {
+		return a.events.IssueEvent(c.Context(), pid, iid, id)
+	})
+}
+
+type nameJSON struct {
+	Name       string `json:"name"`
+	Version    string `json:"version,omitempty"`
+	EventCount uint64 `json:"eventCount"`
+}
+
+// projectValues lists a project's environments or releases seen in the
+// last 90 days.
+func (a *API) projectValues(column string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		p, err := a.loadProject(c)
+		if err != nil {
+			return err
+		}
+		values, err := a.events.ProjectValues(c.Context(), uint64(p.ID), column, time.Now().Add(-searchWindow))
+		if err != nil {
+			return err
+		}
+		out := make([]nameJSON, len(values))
+		for i, v := range values {
+			out[i] = nameJSON{Name: v.Value, EventCount: v.Count}
+			if column == "release" {
+				out[i].Version = v.Value
+			}
+		}
+		return c.JSON(out)
+	}
+}
