@@ -6,6 +6,7 @@ import (
 
 	"github.com/faultline/faultline/analytics"
 	"github.com/faultline/faultline/ingest/event"
+	"github.com/faultline/faultline/metadata"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -127,4 +128,57 @@ func (a *API) projectValues(column string) fiber.Handler {
 		}
 		return c.JSON(out)
 	}
+}
+
+type commentJSON struct {
+	ID   string `json:"id"`
+	Type string `json:"type"`
+	User string `json:"user"`
+	Data struct {
+		Text string `json:"text"`
+	} `json:"data"`
+	DateCreated string `json:"dateCreated"`
+}
+
+func newCommentJSON(c metadata.Comment) commentJSON {
+	out := commentJSON{ID: itoa(c.ID), Type: "note", User: c.UserEmail, DateCreated: isoTime(c.CreatedAt)}
+	out.Data.Text = c.Text
+	return out
+}
+
+func (a *API) comments(c *fiber.Ctx) error {
+	is, err := a.loadIssue(c)
+	if err != nil {
+		return err
+	}
+	list, err := a.db.Comments(c.Context(), is.ID)
+	if err != nil {
+		return err
+	}
+	out := make([]commentJSON, len(list))
+	for i, cm := range list {
+		out[i] = newCommentJSON(cm)
+	}
+	return c.JSON(out)
+}
+
+func (a *API) addComment(c *fiber.Ctx) error {
+	is, err := a.loadIssue(c)
+	if err != nil {
+		return err
+	}
+	if err := requireScope(c, "event:write"); err != nil {
+		return err
+	}
+	var body struct {
+		Text string `json:"text"`
+	}
+	if err := c.BodyParser(&body); err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with text")
+	}
+	cm, err := a.db.AddComment(c.Context(), is.ID, principal(c).UserID, body.Text)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(newCommentJSON(cm))
 }

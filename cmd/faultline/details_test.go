@@ -69,6 +69,21 @@ func TestIssueDetails(t *testing.T) {
 		t.Errorf("unknown event: %d, want 404", code)
 	}
 
+	var comment struct{ ID string }
+	if code := api.call("POST", "/api/0/issues/"+issue.ID+"/comments/", `{"text":"looking into it"}`, &comment); code != http.StatusCreated {
+		t.Errorf("comment: %d", code)
+	}
+	var comments []struct{ Data struct{ Text string } }
+	var activity []struct{ Type string }
+	api.get("/api/0/issues/"+issue.ID+"/comments/", &comments)
+	api.get("/api/0/issues/"+issue.ID+"/activity/", &activity)
+	if len(comments) != 1 || comments[0].Data.Text != "looking into it" || len(activity) != 1 || activity[0].Type != "note" {
+		t.Errorf("comments %+v, activity %+v", comments, activity)
+	}
+	if code := api.call("POST", "/api/0/issues/"+issue.ID+"/comments/", `{"text":"  "}`, nil); code != http.StatusBadRequest {
+		t.Errorf("empty comment: %d, want 400", code)
+	}
+
 	var envs, releases []struct{ Name string }
 	api.get(fmt.Sprintf("/api/0/projects/%s/%s/environments/", proj.Organization, proj.Project), &envs)
 	api.get(fmt.Sprintf("/api/0/projects/%s/%s/releases/", proj.Organization, proj.Project), &releases)
