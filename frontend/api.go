@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/analytics"
+	"github.com/faultline/faultline/frontend/mail"
 	"github.com/faultline/faultline/ingest/blob"
 	"github.com/faultline/faultline/metadata"
 	"github.com/gofiber/fiber/v2"
@@ -24,14 +25,18 @@ type API struct {
 
 // Options are the API's settings.
 type Options struct {
-	PublicURL     string // the server's base URL, for DSNs
-	Registration  bool   // anyone may create an account
-	SecureCookies bool   // the public URL is https
+	PublicURL     string       // the server's base URL, for DSNs and links
+	Registration  bool         // anyone may create an account
+	SecureCookies bool         // the public URL is https
+	Mailer        *mail.Mailer // sends resets and invitations; may be unconfigured
 }
 
 // NewAPI returns the /api/0/ handlers; attachments are read from blobs.
 func NewAPI(db *metadata.DB, events *analytics.Store, blobs blob.Store, opts Options, log *slog.Logger) *API {
 	// Five failed logins per account or address in 15 minutes, then a wait.
+	if opts.Mailer == nil {
+		opts.Mailer = &mail.Mailer{}
+	}
 	return &API{db: db, events: events, blobs: blobs, opts: opts, logins: newThrottle(5, 15*time.Minute, 100_000), log: log}
 }
 
@@ -46,6 +51,8 @@ func (a *API) Register(app *fiber.App, checks []Check) {
 	app.Post("/api/0/auth/login/", a.login)
 	app.Post("/api/0/auth/register/", a.register)
 	app.Get("/api/0/openapi.json", openAPIDocument)
+	app.Post("/api/0/auth/password-reset/", a.requestPasswordReset)
+	app.Post("/api/0/auth/password-reset/confirm/", a.confirmPasswordReset)
 
 	api := app.Group("/api/0", a.authenticate)
 	api.Get("/", a.root)
@@ -57,6 +64,11 @@ func (a *API) Register(app *fiber.App, checks []Check) {
 	api.Get("/organizations/", a.listOrganizations)
 	api.Post("/organizations/", a.createOrganization)
 	api.Get("/organizations/:org/", a.organization)
+	api.Get("/organizations/:org/members/", a.listMembers)
+	api.Post("/organizations/:org/members/", a.invite)
+	api.Put("/organizations/:org/members/:member_id/", a.updateMember)
+	api.Delete("/organizations/:org/members/:member_id/", a.removeMember)
+	api.Post("/accept-invite/:token/", a.acceptInvite)
 	api.Get("/organizations/:org/projects/", a.listProjects)
 	api.Post("/organizations/:org/projects/", a.createProject)
 	api.Get("/projects/:org/:project/", a.project)

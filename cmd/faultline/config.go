@@ -21,6 +21,8 @@ type config struct {
 	SecretKey     string
 	LogLevel      string
 	Registration  string
+	SMTPURL       string
+	EmailFrom     string
 }
 
 type setting struct {
@@ -39,6 +41,8 @@ func (c *config) settings() []setting {
 		{"secret-key", "FAULTLINE_SECRET_KEY", "", "secret for tokens derived by the server; keep it stable and private", &c.SecretKey},
 		{"log-level", "FAULTLINE_LOG_LEVEL", "info", "debug, info, warn or error", &c.LogLevel},
 		{"enable-registration", "FAULTLINE_ENABLE_REGISTRATION", "true", "let anyone create an account (true or false)", &c.Registration},
+		{"smtp-url", "FAULTLINE_SMTP_URL", "", "SMTP server for email, e.g. smtp://user:pass@host:587 (STARTTLS), smtps://...:465, smtp://host:25?tls=none", &c.SMTPURL},
+		{"email-from", "FAULTLINE_EMAIL_FROM", "", "sender address of Faultline's email", &c.EmailFrom},
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/faultline/faultline/actors"
 	"github.com/faultline/faultline/analytics"
 	"github.com/faultline/faultline/frontend"
+	"github.com/faultline/faultline/frontend/mail"
 	"github.com/faultline/faultline/ingest"
 	"github.com/faultline/faultline/ingest/blob"
 	"github.com/faultline/faultline/ingest/queue"
@@ -72,6 +73,10 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 	if err != nil {
 		return nil, err
 	}
+	mailer, err := mail.New(cfg.SMTPURL, cfg.EmailFrom)
+	if err != nil {
+		return nil, fmt.Errorf("email: %w", err)
+	}
 	s := &server{url: public.String(), log: log}
 	defer func() {
 		if err != nil {
@@ -95,6 +100,11 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 		return nil, fmt.Errorf("kafka: %w", err)
 	}
 	s.producer = queue.NewWriter(s.brokers)
+
+	blobs, err := blob.NewDir(filepath.Join(cfg.DataDir, "attachments"))
+	if err != nil {
+		return nil, fmt.Errorf("attachments: %w", err)
+	}
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -130,12 +140,8 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 		ErrorHandler:          frontend.ErrorHandler(log),
 	})
 	s.app.Use(frontend.SecurityHeaders(public.Scheme == "https"))
-	blobs, err := blob.NewDir(filepath.Join(cfg.DataDir, "attachments"))
-	if err != nil {
-		return nil, err
-	}
 	ingest.NewHandler(keyLookup{s.db}, s.producer, blobs, s.outcomes, ingest.DefaultLimits, log.With("role", "ingest")).Register(s.app)
-	apiOpts := frontend.Options{PublicURL: s.url, Registration: cfg.registration(), SecureCookies: public.Scheme == "https"}
+	apiOpts := frontend.Options{PublicURL: s.url, Registration: cfg.registration(), SecureCookies: public.Scheme == "https", Mailer: mailer}
 	frontend.NewAPI(s.db, s.store, blobs, apiOpts, log.With("role", "api")).Register(s.app, []frontend.Check{
 		{Name: "postgres", Ping: s.db.Ping},
 		{Name: "clickhouse", Ping: s.store.Ping},
