@@ -138,26 +138,7 @@ func TestSentryGoErrorsBecomeIssues(t *testing.T) {
 
 	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
 	path := fmt.Sprintf("/api/0/projects/%s/%s/issues/", proj.Organization, proj.Project)
-	var issues []issueResp
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if code := api.get(path, &issues); code != http.StatusOK {
-			t.Fatalf("list issues: status %d", code)
-		}
-		total := 0
-		for _, is := range issues {
-			var n int
-			fmt.Sscan(is.Count, &n)
-			total += n
-		}
-		if total == 7 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after 30s the API shows %d of 7 events: %+v", total, issues)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	issues := waitForCount(t, api, proj.Organization, proj.Project, 7)
 
 	byTitle := map[string]issueResp{}
 	for _, is := range issues {

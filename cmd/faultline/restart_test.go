@@ -55,27 +55,44 @@ func needTool(t *testing.T, msg string) {
 	t.Skip(msg)
 }
 
-// waitForCount polls the project's issues until their counts add up to want.
+// waitForCount polls the project's issues until their counts add up to
+// want, then until every counted event can be read back: an issue's count
+// (PostgreSQL) is visible a moment before its events (ClickHouse).
 func waitForCount(t *testing.T, api apiClient, org, project string, want int) []issueResp {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		var issues []issueResp
-		api.get(fmt.Sprintf("/api/0/projects/%s/%s/issues/", org, project), &issues)
+		api.get(fmt.Sprintf("/api/0/projects/%s/%s/issues/?query=", org, project), &issues)
 		total := 0
 		for _, is := range issues {
 			var n int
 			fmt.Sscan(is.Count, &n)
 			total += n
 		}
-		if total == want {
-			return issues
-		}
 		if total > want || time.Now().After(deadline) {
 			t.Fatalf("issues count %d events, want %d", total, want)
 		}
+		if total == want && eventsReadable(api, issues) {
+			// Read the list again: user counts come from the events.
+			api.get(fmt.Sprintf("/api/0/projects/%s/%s/issues/?query=", org, project), &issues)
+			return issues
+		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+func eventsReadable(api apiClient, issues []issueResp) bool {
+	for _, is := range issues {
+		var n int
+		fmt.Sscan(is.Count, &n)
+		var events []struct{ EventID string }
+		api.get("/api/0/issues/"+is.ID+"/events/?limit=100", &events)
+		if len(events) < min(n, 100) {
+			return false
+		}
+	}
+	return true
 }
 
 // Events answered 200 survive a restart of the whole server: they are in
