@@ -29,6 +29,7 @@ type Options struct {
 	Registration  bool         // anyone may create an account
 	SecureCookies bool         // the public URL is https
 	Mailer        *mail.Mailer // sends resets and invitations; may be unconfigured
+	SecretKey     string       // seals two-factor secrets
 }
 
 // NewAPI returns the /api/0/ handlers; attachments are read from blobs.
@@ -58,6 +59,9 @@ func (a *API) Register(app *fiber.App, checks []Check) {
 	api.Get("/", a.root)
 	api.Post("/auth/logout/", a.logout)
 	api.Put("/users/me/password/", a.changePassword)
+	api.Post("/users/me/2fa/", a.startTwoFactor)
+	api.Post("/users/me/2fa/confirm/", a.confirmTwoFactor)
+	api.Delete("/users/me/2fa/", a.disableTwoFactor)
 	api.Get("/api-tokens/", a.listTokens)
 	api.Post("/api-tokens/", a.createToken)
 	api.Delete("/api-tokens/:id/", a.deleteToken)

@@ -75,6 +75,7 @@ func constantTimeEqual(a, b string) bool {
 type credentials struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
+	OTP      string `json:"otp"` // the second factor, when the account has one
 }
 
 // login checks credentials and starts a new session. It answers the same
@@ -101,6 +102,25 @@ func (a *API) login(c *fiber.Ctx) error {
 	}
 	if err != nil {
 		return err
+	}
+	twoFactor, err := a.db.TwoFactorEnabled(c.Context(), userID)
+	if err != nil {
+		return err
+	}
+	if twoFactor {
+		if cred.OTP == "" {
+			return c.Status(fiber.StatusUnauthorized).JSON(fiber.Map{
+				"detail": "two-factor code required: send it (or a recovery code) as otp", "twoFactorRequired": true})
+		}
+		ok, err := a.secondFactor(c, userID, cred.OTP)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			a.logins.fail(account, now)
+			a.logins.fail(ip, now)
+			return fiber.NewError(fiber.StatusUnauthorized, "the two-factor code is wrong or was used already")
+		}
 	}
 	a.logins.reset(account)
 	// A new session id on every login: a session id planted before login
