@@ -230,13 +230,21 @@ func (a *API) bulkUpdate(c *fiber.Ctx, orgID int64, projectIDs []int64) error {
 		return err
 	}
 	var body struct {
-		Status     *string `json:"status"`
-		AssignedTo *string `json:"assignedTo"`
+		Status        *string `json:"status"`
+		AssignedTo    *string `json:"assignedTo"`
+		StatusDetails struct {
+			IgnoreDuration int64 `json:"ignoreDuration"` // minutes
+			IgnoreCount    int64 `json:"ignoreCount"`
+		} `json:"statusDetails"`
 	}
 	if err := c.BodyParser(&body); err != nil || (body.Status == nil && body.AssignedTo == nil) {
 		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with status and/or assignedTo")
 	}
-	u := metadata.IssueUpdate{Status: body.Status}
+	if body.StatusDetails.IgnoreDuration < 0 || body.StatusDetails.IgnoreCount < 0 {
+		return fiber.NewError(fiber.StatusBadRequest, "statusDetails: ignoreDuration and ignoreCount must not be negative")
+	}
+	u := metadata.IssueUpdate{Status: body.Status, IgnoreFor: time.Duration(body.StatusDetails.IgnoreDuration) * time.Minute,
+		IgnoreCount: body.StatusDetails.IgnoreCount}
 	if body.AssignedTo != nil {
 		var assignee int64
 		if who := strings.TrimSpace(*body.AssignedTo); who != "" {

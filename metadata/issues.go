@@ -183,7 +183,12 @@ func countEvents(ctx context.Context, tx pgx.Tx, events []GroupedEvent, issueIDs
 			level = CASE WHEN u.l >= last_seen THEN u.v ELSE level END,
 			-- An event newer than the resolution reopens a resolved issue.
 			regressed_at = CASE WHEN status = 'resolved' AND u.l > COALESCE(resolved_at, '-infinity') THEN now() ELSE regressed_at END,
-			status = CASE WHEN status = 'resolved' AND u.l > COALESCE(resolved_at, '-infinity') THEN 'unresolved' ELSE status END
+			-- A resolved issue regresses; an ignored one comes back when its
+			-- ignore condition (a time, a number of events) runs out.
+			status = CASE
+				WHEN status = 'resolved' AND u.l > COALESCE(resolved_at, '-infinity') THEN 'unresolved'
+				WHEN status = 'ignored' AND (u.l > ignore_until OR times_seen + u.n >= ignore_until_seen) THEN 'unresolved'
+				ELSE status END
 		FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::text[], $7::text[])
 			AS u(id, n, f, l, t, c, v)
 		WHERE issues.id = u.id`, ids, counts, firsts, lasts, titles, culprits, levels)

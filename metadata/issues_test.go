@@ -50,3 +50,52 @@ func TestResolvedIssueRegresses(t *testing.T) {
 		t.Error("an unknown status was accepted")
 	}
 }
+
+func TestIgnoredIssueComesBack(t *testing.T) {
+	db := metadatatest.Open(t)
+	ctx := context.Background()
+	proj := metadatatest.Project(t, db, "issues-test")
+	now := time.Now().UTC()
+	ev := func(n int) metadata.GroupedEvent {
+		e := groupedEvent(n, now.Add(time.Duration(n)*time.Second))
+		e.Fingerprint = "fp-ignore"
+		return e
+	}
+	ids, err := db.RecordEvents(ctx, proj.ProjectID, []metadata.GroupedEvent{ev(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ignored := "ignored"
+	if _, err := db.UpdateIssues(ctx, []int64{proj.ProjectID}, ids, proj.UserID, metadata.IssueUpdate{Status: &ignored, IgnoreCount: 2}); err != nil {
+		t.Fatal(err)
+	}
+	status := func() string {
+		is, err := db.IssueForUser(ctx, proj.UserID, ids[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return is.Status
+	}
+	db.RecordEvents(ctx, proj.ProjectID, []metadata.GroupedEvent{ev(2)})
+	if s := status(); s != "ignored" {
+		t.Fatalf("after one more event: %s, want still ignored", s)
+	}
+	db.RecordEvents(ctx, proj.ProjectID, []metadata.GroupedEvent{ev(3)})
+	if s := status(); s != "unresolved" {
+		t.Fatalf("after two more events: %s, want unresolved", s)
+	}
+	// Ignored for a while: an event after that while brings it back.
+	if _, err := db.UpdateIssues(ctx, []int64{proj.ProjectID}, ids, proj.UserID, metadata.IssueUpdate{Status: &ignored, IgnoreFor: time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	db.RecordEvents(ctx, proj.ProjectID, []metadata.GroupedEvent{ev(4)})
+	if s := status(); s != "ignored" {
+		t.Fatalf("an event within the minute: %s, want ignored", s)
+	}
+	late := groupedEvent(5, now.Add(2*time.Minute))
+	late.Fingerprint = "fp-ignore"
+	db.RecordEvents(ctx, proj.ProjectID, []metadata.GroupedEvent{late})
+	if s := status(); s != "unresolved" {
+		t.Fatalf("an event after the minute: %s, want unresolved", s)
+	}
+}

@@ -127,6 +127,10 @@ func lowerAll(in []string) []string {
 type IssueUpdate struct {
 	Status     *string
 	AssigneeID *int64 // 0 unassigns
+	// With Status "ignored": come back after IgnoreFor, or after IgnoreCount
+	// more events, whichever comes first; zero means no such condition.
+	IgnoreFor   time.Duration
+	IgnoreCount int64
 }
 
 // UpdateIssues applies an update to issues of the given projects, records
@@ -151,8 +155,18 @@ func (db *DB) UpdateIssues(ctx context.Context, projectIDs, issueIDs []int64, ac
 		}
 		n = len(ids)
 		if u.Status != nil {
+			var until *time.Time
+			var count *int64
+			if *u.Status == "ignored" && u.IgnoreFor > 0 {
+				t := time.Now().Add(u.IgnoreFor)
+				until = &t
+			}
+			if *u.Status == "ignored" && u.IgnoreCount > 0 {
+				count = &u.IgnoreCount
+			}
 			if _, err := tx.Exec(ctx, `UPDATE issues SET status = $2,
-				resolved_at = CASE WHEN $2 = 'resolved' THEN now() ELSE NULL END WHERE id = ANY($1)`, ids, *u.Status); err != nil {
+				resolved_at = CASE WHEN $2 = 'resolved' THEN now() ELSE NULL END,
+				ignore_until = $3, ignore_until_seen = times_seen + $4 WHERE id = ANY($1)`, ids, *u.Status, until, count); err != nil {
 				return err
 			}
 			if err := addActivity(ctx, tx, ids, actorID, "set_"+*u.Status, nil); err != nil {
