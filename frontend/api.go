@@ -196,6 +196,15 @@ func (a *API) issueEvents(c *fiber.Ctx) error {
 		return err
 	}
 	rows = trimPage(c, page, rows)
+	if c.QueryBool("full") {
+		full := make([]eventJSON, len(rows))
+		for i, r := range rows {
+			if full[i], err = newEventJSON(r, is); err != nil {
+				return err
+			}
+		}
+		return c.JSON(full)
+	}
 	out := make([]eventSummaryJSON, len(rows))
 	for i, r := range rows {
 		out[i] = newEventSummaryJSON(r)

@@ -152,10 +152,14 @@ func (db *DB) UpdateProject(ctx context.Context, projectID int64, u ProjectUpdat
 }
 
 // DeleteProject removes a project and, by cascade, its issues, keys,
-// feedback and attachment index. Its ClickHouse rows age out with retention.
+// feedback and attachment index, and queues its ClickHouse rows for the
+// purge job (PendingPurges).
 func (db *DB) DeleteProject(ctx context.Context, projectID int64) error {
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM processed_events WHERE project_id = $1`, projectID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO project_purges (project_id) VALUES ($1) ON CONFLICT DO NOTHING`, projectID); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `DELETE FROM projects WHERE id = $1`, projectID)
@@ -163,6 +167,27 @@ func (db *DB) DeleteProject(ctx context.Context, projectID int64) error {
 	})
 	if err != nil {
 		return fmt.Errorf("delete project: %w", err)
+	}
+	return nil
+}
+
+// PendingPurges lists deleted projects whose ClickHouse rows are not purged.
+func (db *DB) PendingPurges(ctx context.Context) ([]int64, error) {
+	rows, err := db.pool.Query(ctx, `SELECT project_id FROM project_purges WHERE purged_at IS NULL ORDER BY deleted_at LIMIT 100`)
+	if err != nil {
+		return nil, fmt.Errorf("pending purges: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("pending purges: %w", err)
+	}
+	return ids, nil
+}
+
+// PurgeDone records that a deleted project's ClickHouse rows are gone.
+func (db *DB) PurgeDone(ctx context.Context, projectID int64) error {
+	if _, err := db.pool.Exec(ctx, `UPDATE project_purges SET purged_at = now() WHERE project_id = $1`, projectID); err != nil {
+		return fmt.Errorf("purge done: %w", err)
 	}
 	return nil
 }

@@ -69,6 +69,15 @@ func TestIssueDetails(t *testing.T) {
 		t.Errorf("unknown event: %d, want 404", code)
 	}
 
+	var fullEvents []struct {
+		EventID string
+		Entries []struct{ Type string }
+	}
+	api.get("/api/0/issues/"+issue.ID+"/events/?full=true", &fullEvents)
+	if len(fullEvents) != 3 || len(fullEvents[0].Entries) == 0 || fullEvents[0].EventID != ids[2] {
+		t.Errorf("full events: %+v", fullEvents)
+	}
+
 	var comment struct{ ID string }
 	if code := api.call("POST", "/api/0/issues/"+issue.ID+"/comments/", `{"text":"looking into it"}`, &comment); code != http.StatusCreated {
 		t.Errorf("comment: %d", code)

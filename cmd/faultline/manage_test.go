@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/faultline/faultline/metadata/metadatatest"
 )
@@ -151,7 +152,15 @@ func TestManagementAPI(t *testing.T) {
 		t.Errorf("member creating a project: %d, want 403", code)
 	}
 
-	// Deleting a project.
+	// Deleting a project; its ClickHouse rows go in the background.
+	postEvent(t, srv.addr, mustAtoi(created.ID), keys[0].Public, "soon gone")
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if n, _, _ := srv.store.EventCounts(ctx, uint64(mustAtoi(created.ID))); n == 1 {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatal("the event was not stored")
+		}
+	}
 	if code := full.call("DELETE", proj+"/keys/"+second.ID+"/", "", nil); code != http.StatusNoContent {
 		t.Errorf("delete key: %d", code)
 	}
@@ -160,6 +169,21 @@ func TestManagementAPI(t *testing.T) {
 	}
 	if code := full.call("GET", proj+"/", "", nil); code != http.StatusNotFound {
 		t.Errorf("deleted project: %d, want 404", code)
+	}
+	if err := srv.purger.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		n, _, err := srv.store.EventCounts(ctx, uint64(mustAtoi(created.ID)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d events of the deleted project still in ClickHouse after 30 s", n)
+		}
 	}
 }
 

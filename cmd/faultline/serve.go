@@ -54,6 +54,7 @@ type server struct {
 	brokers  []string
 	producer *queue.Writer
 	outcomes *queue.OutcomeCounter
+	purger   *actors.Purger
 	app      *fiber.App
 
 	cancelWorker context.CancelFunc
@@ -127,6 +128,8 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 	s.goRun("outcome counter", func() error { return s.outcomes.Run(workerCtx) })
 	worker := actors.NewWorker(actors.WorkerConfig{Brokers: s.brokers}, s.db, s.store, s.producer, s.outcomes, log.With("role", "worker"))
 	s.goRun("worker", func() error { return supervise(workerCtx, worker.Run, log.With("role", "worker")) })
+	s.purger = actors.NewPurger(s.db, s.store, time.Minute, log.With("role", "purger"))
+	s.goRun("purger", func() error { return s.purger.Run(workerCtx) })
 	outcomeWriter := actors.NewOutcomeWriter(s.brokers, s.store, log.With("role", "outcome-writer"))
 	s.goRun("outcome writer", func() error { return supervise(workerCtx, outcomeWriter.Run, log.With("role", "outcome-writer")) })
 
