@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -69,7 +70,13 @@ func (a *API) issueFilter(c *fiber.Ctx, orgID int64, projectIDs []int64, pg page
 		case who == "none":
 			f.Unassigned = true
 		case strings.HasPrefix(who, "#"):
-			return f, fiber.NewError(fiber.StatusBadRequest, "assigned:#team: teams are not supported yet")
+			team, err := a.db.TeamBySlug(c.Context(), orgID, who)
+			if errors.Is(err, metadata.ErrNotFound) {
+				team.ID = -1 // no such team: no issue matches
+			} else if err != nil {
+				return f, err
+			}
+			f.AssigneeTeams = append(f.AssigneeTeams, team.ID)
 		default:
 			ids, err := a.db.UserIDsByEmail(c.Context(), orgID, []string{who})
 			if err != nil {
@@ -245,7 +252,16 @@ func (a *API) bulkUpdate(c *fiber.Ctx, orgID int64, projectIDs []int64) error {
 	}
 	u := metadata.IssueUpdate{Status: body.Status, IgnoreFor: time.Duration(body.StatusDetails.IgnoreDuration) * time.Minute,
 		IgnoreCount: body.StatusDetails.IgnoreCount}
-	if body.AssignedTo != nil {
+	if body.AssignedTo != nil && strings.HasPrefix(strings.TrimSpace(*body.AssignedTo), "#") {
+		team, err := a.db.TeamBySlug(c.Context(), orgID, strings.TrimSpace(*body.AssignedTo))
+		if errors.Is(err, metadata.ErrNotFound) {
+			return fiber.NewError(fiber.StatusBadRequest, "assignedTo: no team "+*body.AssignedTo+" in this organization")
+		}
+		if err != nil {
+			return err
+		}
+		u.TeamID = &team.ID
+	} else if body.AssignedTo != nil {
 		var assignee int64
 		if who := strings.TrimSpace(*body.AssignedTo); who != "" {
 			users, err := a.db.UserIDsByEmail(c.Context(), orgID, []string{who})

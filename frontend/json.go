@@ -71,7 +71,7 @@ func newIssueJSON(is metadata.Issue, platform string, users uint64) issueJSON {
 		Metadata:      meta,
 		Platform:      platform,
 		Project:       projectRef{ID: itoa(is.ProjectID), Name: is.ProjectSlug, Slug: is.ProjectSlug, Platform: platform},
-		AssignedTo:    assignee(is.Assignee),
+		AssignedTo:    assignee(is.Assignee, is.TeamSlug),
 		Count:         itoa(is.TimesSeen),
 		UserCount:     users,
 		FirstSeen:     isoTime(is.FirstSeen),
@@ -274,9 +274,12 @@ func newFeedbackJSON(f metadata.Feedback) feedbackJSON {
 	return out
 }
 
-func assignee(email *string) any {
-	if email == nil {
-		return nil
+func assignee(email, team *string) any {
+	switch {
+	case email != nil:
+		return map[string]string{"type": "user", "email": *email, "name": *email}
+	case team != nil:
+		return map[string]string{"type": "team", "slug": *team, "name": "#" + *team}
 	}
-	return map[string]string{"type": "user", "email": *email, "name": *email}
+	return nil
 }

@@ -39,6 +39,7 @@ type Issue struct {
 	TimesSeen   int64
 	RegressedAt *time.Time // set when a resolved issue saw a new event
 	Assignee    *string    // the assigned user's email
+	TeamSlug    *string    // or the assigned team's slug
 }
 
 // RecordEvents groups a project's batch of events into issues in one
@@ -200,12 +201,12 @@ func countEvents(ctx context.Context, tx pgx.Tx, events []GroupedEvent, issueIDs
 
 const issueColumns = `i.id, i.project_id, p.slug, o.slug, i.short_id, i.title, i.culprit, i.level, i.type,
 	i.metadata, i.status, i.first_seen, i.last_seen, i.times_seen, i.regressed_at,
-	(SELECT email FROM users WHERE id = i.assignee_id)`
+	(SELECT email FROM users WHERE id = i.assignee_id), (SELECT slug FROM teams WHERE id = i.assignee_team_id)`
 
 func scanIssue(row pgx.Row) (Issue, error) {
 	var is Issue
 	err := row.Scan(&is.ID, &is.ProjectID, &is.ProjectSlug, &is.OrgSlug, &is.ShortID, &is.Title, &is.Culprit,
-		&is.Level, &is.Type, &is.Metadata, &is.Status, &is.FirstSeen, &is.LastSeen, &is.TimesSeen, &is.RegressedAt, &is.Assignee)
+		&is.Level, &is.Type, &is.Metadata, &is.Status, &is.FirstSeen, &is.LastSeen, &is.TimesSeen, &is.RegressedAt, &is.Assignee, &is.TeamSlug)
 	return is, err
 }
 

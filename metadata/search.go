@@ -20,6 +20,7 @@ type IssueFilter struct {
 	LastSeen      [2]time.Time
 	Text          string
 	AssigneeIDs   []int64
+	AssigneeTeams []int64
 	Unassigned    bool
 	OnlyIDs       []int64 // when RestrictIDs, only these issues
 	RestrictIDs   bool
@@ -63,13 +64,18 @@ func (db *DB) SearchIssues(ctx context.Context, f IssueFilter) ([]Issue, error) 
 		p := arg(pattern)
 		where = append(where, "(i.title ILIKE "+p+" OR i.culprit ILIKE "+p+")")
 	}
-	switch {
-	case f.Unassigned && len(f.AssigneeIDs) > 0:
-		where = append(where, "(i.assignee_id IS NULL OR i.assignee_id = ANY("+arg(f.AssigneeIDs)+"))")
-	case f.Unassigned:
-		where = append(where, "i.assignee_id IS NULL")
-	case len(f.AssigneeIDs) > 0:
-		where = append(where, "i.assignee_id = ANY("+arg(f.AssigneeIDs)+")")
+	var who []string
+	if f.Unassigned {
+		who = append(who, "(i.assignee_id IS NULL AND i.assignee_team_id IS NULL)")
+	}
+	if len(f.AssigneeIDs) > 0 {
+		who = append(who, "i.assignee_id = ANY("+arg(f.AssigneeIDs)+")")
+	}
+	if len(f.AssigneeTeams) > 0 {
+		who = append(who, "i.assignee_team_id = ANY("+arg(f.AssigneeTeams)+")")
+	}
+	if len(who) > 0 {
+		where = append(where, "("+strings.Join(who, " OR ")+")")
 	}
 	if f.RestrictIDs {
 		where = append(where, "i.id = ANY("+arg(f.OnlyIDs)+")")
@@ -127,6 +133,7 @@ func lowerAll(in []string) []string {
 type IssueUpdate struct {
 	Status     *string
 	AssigneeID *int64 // 0 unassigns
+	TeamID     *int64 // assigns to a team instead of a user
 	// With Status "ignored": come back after IgnoreFor, or after IgnoreCount
 	// more events, whichever comes first; zero means no such condition.
 	IgnoreFor   time.Duration
@@ -173,15 +180,18 @@ func (db *DB) UpdateIssues(ctx context.Context, projectIDs, issueIDs []int64, ac
 				return err
 			}
 		}
-		if u.AssigneeID != nil {
-			var assignee *int64
-			if *u.AssigneeID != 0 {
+		if u.AssigneeID != nil || u.TeamID != nil {
+			var assignee, team *int64
+			if u.AssigneeID != nil && *u.AssigneeID != 0 {
 				assignee = u.AssigneeID
 			}
-			if _, err := tx.Exec(ctx, `UPDATE issues SET assignee_id = $2 WHERE id = ANY($1)`, ids, assignee); err != nil {
+			if u.TeamID != nil {
+				team = u.TeamID
+			}
+			if _, err := tx.Exec(ctx, `UPDATE issues SET assignee_id = $2, assignee_team_id = $3 WHERE id = ANY($1)`, ids, assignee, team); err != nil {
 				return err
 			}
-			if err := addActivity(ctx, tx, ids, actorID, "assigned", map[string]any{"assigneeId": assignee}); err != nil {
+			if err := addActivity(ctx, tx, ids, actorID, "assigned", map[string]any{"assigneeId": assignee, "teamId": team}); err != nil {
 				return err
 			}
 		}

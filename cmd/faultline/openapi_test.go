@@ -105,6 +105,9 @@ func TestTenantIsolationSweep(t *testing.T) {
 	}
 	var keys []struct{ ID string }
 	victimAPI.get(fmt.Sprintf("/api/0/projects/%s/%s/keys/", victim.Organization, victim.Project), &keys)
+	if code := victimAPI.call("POST", "/api/0/organizations/"+victim.Organization+"/teams/", `{"name":"Victim Team"}`, nil); code != http.StatusCreated {
+		t.Fatalf("victim team: %d", code)
+	}
 	victimTokens, err := srv.db.ListTokens(t.Context(), victim.UserID)
 	if err != nil || len(victimTokens) == 0 {
 		t.Fatalf("victim tokens: %v", err)
@@ -112,7 +115,7 @@ func TestTenantIsolationSweep(t *testing.T) {
 
 	fill := func(path string) string {
 		path = strings.NewReplacer("{org}", victim.Organization, "{project}", victim.Project, "{key_id}", keys[0].ID,
-			"{event_id}", eventID).Replace(path)
+			"{event_id}", eventID, "{team}", "victim-team", "{member_id}", fmt.Sprint(victim.UserID)).Replace(path)
 		switch {
 		case strings.Contains(path, "/attachments/{id}/"):
 			return strings.Replace(path, "{id}", attachments[0].ID, 1)

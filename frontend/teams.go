@@ -1,0 +1,164 @@
+package frontend
+
+import (
+	"errors"
+	"strconv"
+
+	"github.com/faultline/faultline/metadata"
+	"github.com/gofiber/fiber/v2"
+)
+
+type teamJSON struct {
+	ID          string `json:"id"`
+	Slug        string `json:"slug"`
+	Name        string `json:"name"`
+	MemberCount int    `json:"memberCount"`
+	DateCreated string `json:"dateCreated"`
+}
+
+func newTeamJSON(t metadata.Team) teamJSON {
+	return teamJSON{ID: itoa(t.ID), Slug: t.Slug, Name: t.Name, MemberCount: t.MemberCount, DateCreated: isoTime(t.CreatedAt)}
+}
+
+func teamsJSON(teams []metadata.Team) []teamJSON {
+	out := make([]teamJSON, len(teams))
+	for i, t := range teams {
+		out[i] = newTeamJSON(t)
+	}
+	return out
+}
+
+// team loads the team in the URL within an organization the caller belongs to.
+func (a *API) team(c *fiber.Ctx, scope string) (metadata.Membership, metadata.Team, error) {
+	m, err := a.orgAllowing(c, scope)
+	if err != nil {
+		return m, metadata.Team{}, err
+	}
+	t, err := a.db.TeamBySlug(c.Context(), m.OrgID, c.Params("team"))
+	if errors.Is(err, metadata.ErrNotFound) {
+		return m, t, fiber.NewError(fiber.StatusNotFound, "team not found")
+	}
+	return m, t, err
+}
+
+func (a *API) listTeams(c *fiber.Ctx) error {
+	m, err := a.orgAllowing(c, "org:read")
+	if err != nil {
+		return err
+	}
+	teams, err := a.db.ListTeams(c.Context(), m.OrgID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(teamsJSON(teams))
+}
+
+func (a *API) createTeam(c *fiber.Ctx) error {
+	m, err := a.orgAllowing(c, "project:write")
+	if err != nil {
+		return err
+	}
+	var body struct {
+		Name string `json:"name"`
+		Slug string `json:"slug"`
+	}
+	if err := c.BodyParser(&body); err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with name (or slug)")
+	}
+	t, err := a.db.CreateTeam(c.Context(), m.OrgID, principal(c).UserID, body.Name, body.Slug)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(newTeamJSON(t))
+}
+
+func (a *API) getTeam(c *fiber.Ctx) error {
+	_, t, err := a.team(c, "org:read")
+	if err != nil {
+		return err
+	}
+	return c.JSON(newTeamJSON(t))
+}
+
+func (a *API) deleteTeam(c *fiber.Ctx) error {
+	_, t, err := a.team(c, "project:admin")
+	if err != nil {
+		return err
+	}
+	if err := a.db.DeleteTeam(c.Context(), t.ID); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// teamMember adds or removes an organization member to a team. Anyone may
+// join or leave a team themselves; others need member:write.
+func (a *API) teamMember(in bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		m, err := a.orgAllowing(c, "org:read")
+		if err != nil {
+			return err
+		}
+		userID, err := strconv.ParseInt(c.Params("member_id"), 10, 64)
+		if err != nil {
+			return fiber.NewError(fiber.StatusNotFound, "member not found")
+		}
+		if userID != principal(c).UserID {
+			if err := allow(c, m, "member:write"); err != nil {
+				return err
+			}
+		}
+		t, err := a.db.TeamBySlug(c.Context(), m.OrgID, c.Params("team"))
+		if errors.Is(err, metadata.ErrNotFound) {
+			return fiber.NewError(fiber.StatusNotFound, "team not found")
+		}
+		if err != nil {
+			return err
+		}
+		if err := a.db.SetTeamMember(c.Context(), m.OrgID, t.ID, userID, in); errors.Is(err, metadata.ErrNotFound) {
+			return fiber.NewError(fiber.StatusNotFound, "member not found")
+		} else if err != nil {
+			return err
+		}
+		if in {
+			return c.Status(fiber.StatusCreated).JSON(newTeamJSON(t))
+		}
+		return c.SendStatus(fiber.StatusNoContent)
+	}
+}
+
+func (a *API) projectTeams(c *fiber.Ctx) error {
+	p, err := a.projectAllowing(c, "project:read")
+	if err != nil {
+		return err
+	}
+	teams, err := a.db.ProjectTeams(c.Context(), p.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(teamsJSON(teams))
+}
+
+// projectTeam gives a team a project, or takes it away.
+func (a *API) projectTeam(in bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		p, err := a.projectAllowing(c, "project:write")
+		if err != nil {
+			return err
+		}
+		t, err := a.db.TeamBySlug(c.Context(), p.OrgID, c.Params("team"))
+		if errors.Is(err, metadata.ErrNotFound) {
+			return fiber.NewError(fiber.StatusNotFound, "team not found")
+		}
+		if err != nil {
+			return err
+		}
+		if err := a.db.SetProjectTeam(c.Context(), p.ID, t.ID, in); err != nil {
+			return err
+		}
+		if in {
+			return c.Status(fiber.StatusCreated).JSON(newProjectJSON(p))
+		}
+		return c.SendStatus(fiber.StatusNoContent)
+	}
+}
