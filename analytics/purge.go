@@ -18,3 +18,26 @@ func (s *Store) PurgeProject(ctx context.Context, projectID uint64) error {
 	}
 	return nil
 }
+
+// MoveEvents copies a project's events of some issues to another issue.
+// The copies have new sort keys, so both sets are stored until DropEvents;
+// running it twice stores nothing twice.
+func (s *Store) MoveEvents(ctx context.Context, projectID uint64, from []uint64, to uint64) error {
+	err := s.conn.Exec(ctx, `INSERT INTO events (project_id, issue_id, event_id, timestamp, timestamp_ms, received, level,
+			platform, environment, release, transaction, title, message, user_key, tags.key, tags.value, payload)
+		SELECT project_id, ?, event_id, timestamp, timestamp_ms, received, level, platform, environment, release,
+			transaction, title, message, user_key, tags.key, tags.value, payload
+		FROM events WHERE project_id = ? AND has(?, issue_id)`, to, projectID, from)
+	if err != nil {
+		return fmt.Errorf("move events: %w", err)
+	}
+	return nil
+}
+
+// DropEvents deletes (in the background) a project's events of some issues.
+func (s *Store) DropEvents(ctx context.Context, projectID uint64, issues []uint64) error {
+	if err := s.conn.Exec(ctx, `ALTER TABLE events DELETE WHERE project_id = ? AND has(?, issue_id)`, projectID, issues); err != nil {
+		return fmt.Errorf("drop events: %w", err)
+	}
+	return nil
+}

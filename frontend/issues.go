@@ -237,6 +237,7 @@ func (a *API) bulkUpdate(c *fiber.Ctx, orgID int64, projectIDs []int64) error {
 		return err
 	}
 	var body struct {
+		Merge         int     `json:"merge"`
 		Status        *string `json:"status"`
 		AssignedTo    *string `json:"assignedTo"`
 		StatusDetails struct {
@@ -244,8 +245,11 @@ func (a *API) bulkUpdate(c *fiber.Ctx, orgID int64, projectIDs []int64) error {
 			IgnoreCount    int64 `json:"ignoreCount"`
 		} `json:"statusDetails"`
 	}
-	if err := c.BodyParser(&body); err != nil || (body.Status == nil && body.AssignedTo == nil) {
-		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with status and/or assignedTo")
+	if err := c.BodyParser(&body); err != nil || (body.Status == nil && body.AssignedTo == nil && body.Merge == 0) {
+		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with status, assignedTo or merge")
+	}
+	if body.Merge != 0 {
+		return a.merge(c, projectIDs, ids)
 	}
 	if body.StatusDetails.IgnoreDuration < 0 || body.StatusDetails.IgnoreCount < 0 {
 		return fiber.NewError(fiber.StatusBadRequest, "statusDetails: ignoreDuration and ignoreCount must not be negative")
@@ -374,4 +378,32 @@ func (a *API) issueActivity(c *fiber.Ctx) error {
 		}
 	}
 	return c.JSON(out)
+}
+
+// merge folds issues of one project into the one with the most events: its
+// events are copied to it in ClickHouse, the counts and references move in
+// PostgreSQL, then the copied-from rows are deleted.
+func (a *API) merge(c *fiber.Ctx, projectIDs, ids []int64) error {
+	plan, err := a.db.PlanMerge(c.Context(), projectIDs, ids)
+	if err != nil {
+		return err
+	}
+	children := make([]uint64, len(plan.Children))
+	for i, id := range plan.Children {
+		children[i] = uint64(id)
+	}
+	if err := a.events.MoveEvents(c.Context(), uint64(plan.ProjectID), children, uint64(plan.Parent)); err != nil {
+		return err
+	}
+	if err := a.db.Merge(c.Context(), plan, principal(c).UserID); err != nil {
+		return err
+	}
+	if err := a.events.DropEvents(c.Context(), uint64(plan.ProjectID), children); err != nil {
+		return err
+	}
+	childIDs := make([]string, len(plan.Children))
+	for i, id := range plan.Children {
+		childIDs[i] = itoa(id)
+	}
+	return c.JSON(fiber.Map{"merge": fiber.Map{"parent": itoa(plan.Parent), "children": childIDs}})
 }

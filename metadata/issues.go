@@ -90,7 +90,8 @@ func ensureIssues(ctx context.Context, tx pgx.Tx, projectID int64, events []Grou
 		}
 	}
 	ids := make(map[string]int64, len(fingerprints))
-	rows, err := tx.Query(ctx, `SELECT fingerprint, id FROM issues WHERE project_id = $1 AND fingerprint = ANY($2)`,
+	// A merged issue's fingerprint now leads to the issue it was merged into.
+	rows, err := tx.Query(ctx, `SELECT fingerprint, COALESCE(merged_into, id) FROM issues WHERE project_id = $1 AND fingerprint = ANY($2)`,
 		projectID, fingerprints)
 	if err != nil {
 		return nil, fmt.Errorf("find issues: %w", err)
@@ -120,7 +121,7 @@ func ensureIssues(ctx context.Context, tx pgx.Tx, projectID int64, events []Grou
 			INSERT INTO issues (project_id, short_id, fingerprint, title, culprit, level, type, metadata, first_seen, last_seen)
 			SELECT $1, c.issue_counter, $2, $3, $4, $5, $6, $7, $8, $8 FROM c
 			ON CONFLICT (project_id, fingerprint) DO UPDATE SET fingerprint = EXCLUDED.fingerprint
-			RETURNING id`, projectID, fp, e.Title, e.Culprit, e.Level, e.Type, meta, e.Timestamp).Scan(&id)
+			RETURNING COALESCE(merged_into, id)`, projectID, fp, e.Title, e.Culprit, e.Level, e.Type, meta, e.Timestamp).Scan(&id)
 		if err != nil {
 			return nil, fmt.Errorf("create issue: %w", notFound(err))
 		}
@@ -215,7 +216,7 @@ func (db *DB) ListIssues(ctx context.Context, projectID int64, limit, offset int
 	rows, err := db.pool.Query(ctx, `
 		SELECT `+issueColumns+`
 		FROM issues i JOIN projects p ON p.id = i.project_id JOIN organizations o ON o.id = p.organization_id
-		WHERE i.project_id = $1
+		WHERE i.project_id = $1 AND i.merged_into IS NULL
 		ORDER BY i.last_seen DESC, i.id DESC
 		LIMIT $2 OFFSET $3`, projectID, limit, offset)
 	if err != nil {

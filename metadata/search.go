@@ -37,7 +37,7 @@ func (db *DB) SearchIssues(ctx context.Context, f IssueFilter) ([]Issue, error) 
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
 	}
-	where = append(where, "i.project_id = ANY("+arg(f.ProjectIDs)+")")
+	where = append(where, "i.project_id = ANY("+arg(f.ProjectIDs)+")", "i.merged_into IS NULL")
 	if len(f.Statuses) > 0 {
 		where = append(where, "i.status = ANY("+arg(f.Statuses)+")")
 	}
@@ -247,4 +247,75 @@ func (db *DB) IssueActivity(ctx context.Context, issueID int64) ([]Activity, err
 		return nil, fmt.Errorf("issue activity: %w", err)
 	}
 	return out, nil
+}
+
+// MergePlan is a merge about to happen: the issue that stays and the ones
+// folded into it, all of one project.
+type MergePlan struct {
+	ProjectID int64
+	Parent    int64
+	Children  []int64
+}
+
+// PlanMerge picks, among issues of the given projects, the one with the most
+// events to keep; the others will be merged into it.
+func (db *DB) PlanMerge(ctx context.Context, projectIDs, issueIDs []int64) (MergePlan, error) {
+	rows, err := db.pool.Query(ctx, `SELECT id, project_id FROM issues
+		WHERE id = ANY($1) AND project_id = ANY($2) AND merged_into IS NULL ORDER BY times_seen DESC, id`, issueIDs, projectIDs)
+	if err != nil {
+		return MergePlan{}, fmt.Errorf("plan merge: %w", err)
+	}
+	var plan MergePlan
+	for rows.Next() {
+		var id, pid int64
+		if err := rows.Scan(&id, &pid); err != nil {
+			rows.Close()
+			return plan, fmt.Errorf("plan merge: %w", err)
+		}
+		switch {
+		case plan.Parent == 0:
+			plan.Parent, plan.ProjectID = id, pid
+		case pid != plan.ProjectID:
+			rows.Close()
+			return plan, invalid("only issues of one project can be merged")
+		default:
+			plan.Children = append(plan.Children, id)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return plan, fmt.Errorf("plan merge: %w", err)
+	}
+	if len(plan.Children) == 0 {
+		return plan, invalid("name at least two issues of one project to merge")
+	}
+	return plan, nil
+}
+
+// Merge folds the plan's children into its parent: counts and seen times
+// add up, processed events move, and the children are hidden.
+func (db *DB) Merge(ctx context.Context, plan MergePlan, actorID int64) error {
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE issues p SET
+				times_seen = p.times_seen + c.n, first_seen = LEAST(p.first_seen, c.f), last_seen = GREATEST(p.last_seen, c.l)
+			FROM (SELECT sum(times_seen) AS n, min(first_seen) AS f, max(last_seen) AS l FROM issues WHERE id = ANY($2)) c
+			WHERE p.id = $1`, plan.Parent, plan.Children); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE issues SET merged_into = $1, status = 'merged' WHERE id = ANY($2)`, plan.Parent, plan.Children); err != nil {
+			return err
+		}
+		// Issues merged into a child earlier follow it.
+		if _, err := tx.Exec(ctx, `UPDATE issues SET merged_into = $1 WHERE merged_into = ANY($2)`, plan.Parent, plan.Children); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE processed_events SET issue_id = $1 WHERE project_id = $3 AND issue_id = ANY($2)`,
+			plan.Parent, plan.Children, plan.ProjectID); err != nil {
+			return err
+		}
+		return addActivity(ctx, tx, []int64{plan.Parent}, actorID, "merge", map[string]any{"issues": plan.Children})
+	})
+	if err != nil {
+		return fmt.Errorf("merge issues: %w", err)
+	}
+	return nil
 }

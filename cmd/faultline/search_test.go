@@ -141,3 +141,47 @@ func TestIssueSearchAndTriage(t *testing.T) {
 		t.Errorf("after delete: %q", got)
 	}
 }
+
+func TestMergeIssues(t *testing.T) {
+	srv := testServer(t)
+	proj := metadatatest.Project(t, srv.db, testSecret)
+	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
+	for _, m := range []string{"disk full", "disk full", "disk full", "quota exceeded", "quota exceeded", "out of inodes"} {
+		postEvent(t, srv.addr, proj.ProjectID, proj.PublicKey, m)
+	}
+	issues := waitForCount(t, api, proj.Organization, proj.Project, 6)
+	ids := map[string]string{}
+	for _, is := range issues {
+		ids[is.Title] = is.ID
+	}
+	base := fmt.Sprintf("/api/0/projects/%s/%s/issues/", proj.Organization, proj.Project)
+	var res struct {
+		Merge struct {
+			Parent   string
+			Children []string
+		}
+	}
+	path := base + "?id=" + ids["disk full"] + "&id=" + ids["quota exceeded"] + "&id=" + ids["out of inodes"]
+	if code := api.call("PUT", path, `{"merge":1}`, &res); code != http.StatusOK || res.Merge.Parent != ids["disk full"] || len(res.Merge.Children) != 2 {
+		t.Fatalf("merge: %d %+v", code, res)
+	}
+	var after []issueResp
+	api.get(base+"?query=", &after)
+	if len(after) != 1 || after[0].ID != ids["disk full"] || after[0].Count != "6" {
+		t.Fatalf("after the merge: %+v; want one issue with 6 events", after)
+	}
+	var events []struct{ EventID string }
+	api.get("/api/0/issues/"+ids["disk full"]+"/events/", &events)
+	if len(events) != 6 {
+		t.Errorf("the merged issue lists %d events, want 6", len(events))
+	}
+	// A new event with a merged issue's fingerprint joins the merged issue.
+	postEvent(t, srv.addr, proj.ProjectID, proj.PublicKey, "quota exceeded")
+	merged := waitForCount(t, api, proj.Organization, proj.Project, 7)
+	if len(merged) != 1 || merged[0].Count != "7" {
+		t.Errorf("after a new event of a merged issue: %+v", merged)
+	}
+	if code := api.call("PUT", base+"?id="+ids["disk full"], `{"merge":1}`, nil); code != http.StatusBadRequest {
+		t.Errorf("merging one issue: %d, want 400", code)
+	}
+}
