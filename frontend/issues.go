@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"errors"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -147,12 +148,38 @@ func (a *API) listIssues(c *fiber.Ctx, orgID int64, projects []metadata.Project)
 	if err != nil {
 		return err
 	}
+	byUsers := f.Sort == "user"
+	if byUsers {
+		// Users are counted in ClickHouse: sort the most recently seen
+		// matches by them here, then page.
+		f.Sort, f.Limit, f.Offset = "date", maxUserSorted, 0
+	}
 	issues, err := a.db.SearchIssues(c.Context(), f)
 	if err != nil {
 		return err
 	}
+	users, err := a.userCountsAcross(c, issues)
+	if err != nil {
+		return err
+	}
+	if byUsers {
+		sort.SliceStable(issues, func(i, j int) bool { return users[uint64(issues[i].ID)] > users[uint64(issues[j].ID)] })
+		issues = issues[min(pg.offset, len(issues)):]
+		issues = issues[:min(pg.limit+1, len(issues))]
+	}
 	issues = trimPage(c, pg, issues)
 	out := make([]issueJSON, len(issues))
+	for i, is := range issues {
+		out[i] = newIssueJSON(is, platform[is.ProjectID], users[uint64(is.ID)])
+	}
+	return c.JSON(out)
+}
+
+// maxUserSorted is how many matching issues sort=user ranks.
+const maxUserSorted = 1000
+
+// userCountsAcross counts each issue's distinct users, project by project.
+func (a *API) userCountsAcross(c *fiber.Ctx, issues []metadata.Issue) (map[uint64]uint64, error) {
 	byProject := map[int64][]metadata.Issue{}
 	for _, is := range issues {
 		byProject[is.ProjectID] = append(byProject[is.ProjectID], is)
@@ -161,16 +188,13 @@ func (a *API) listIssues(c *fiber.Ctx, orgID int64, projects []metadata.Project)
 	for pid, list := range byProject {
 		counts, err := a.userCounts(c.Context(), pid, list)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for k, v := range counts {
 			users[k] = v
 		}
 	}
-	for i, is := range issues {
-		out[i] = newIssueJSON(is, platform[is.ProjectID], users[uint64(is.ID)])
-	}
-	return c.JSON(out)
+	return users, nil
 }
 
 func (a *API) orgIssues(c *fiber.Ctx) error {
@@ -213,6 +237,30 @@ func (a *API) orgProjects(c *fiber.Ctx, m metadata.Membership) ([]metadata.Proje
 	return out, nil
 }
 
+// bulkIDs names the issues of a bulk request: the id= list, or else the
+// issues (at most 1000) that the query= selects.
+func (a *API) bulkIDs(c *fiber.Ctx, orgID int64, projectIDs []int64) ([]int64, error) {
+	if len(c.Context().QueryArgs().PeekMulti("id")) > 0 || c.Query("query") == "" {
+		return issueIDs(c)
+	}
+	f, err := a.issueFilter(c, orgID, projectIDs, page{limit: maxUserSorted - 1})
+	if err != nil {
+		return nil, err
+	}
+	issues, err := a.db.SearchIssues(c.Context(), f)
+	if err != nil {
+		return nil, err
+	}
+	if len(issues) == 0 {
+		return nil, fiber.NewError(fiber.StatusNotFound, "the query selects no issues")
+	}
+	ids := make([]int64, len(issues))
+	for i, is := range issues {
+		ids[i] = is.ID
+	}
+	return ids, nil
+}
+
 // issueIDs reads the id= list of a bulk request.
 func issueIDs(c *fiber.Ctx) ([]int64, error) {
 	var ids []int64
@@ -224,7 +272,7 @@ func issueIDs(c *fiber.Ctx) ([]int64, error) {
 		ids = append(ids, id)
 	}
 	if len(ids) == 0 {
-		return nil, fiber.NewError(fiber.StatusBadRequest, "name the issues to change with id= (one or more)")
+		return nil, fiber.NewError(fiber.StatusBadRequest, "name the issues to change with id= (one or more) or select them with query=")
 	}
 	return ids, nil
 }
@@ -232,7 +280,7 @@ func issueIDs(c *fiber.Ctx) ([]int64, error) {
 // bulkUpdate changes the status or assignee of the issues named by id=
 // among the given projects. Issues of other projects are left alone.
 func (a *API) bulkUpdate(c *fiber.Ctx, orgID int64, projectIDs []int64) error {
-	ids, err := issueIDs(c)
+	ids, err := a.bulkIDs(c, orgID, projectIDs)
 	if err != nil {
 		return err
 	}
@@ -289,8 +337,8 @@ func (a *API) bulkUpdate(c *fiber.Ctx, orgID int64, projectIDs []int64) error {
 	return c.JSON(fiber.Map{"status": body.Status, "assignedTo": body.AssignedTo, "updated": n})
 }
 
-func (a *API) bulkDelete(c *fiber.Ctx, projectIDs []int64) error {
-	ids, err := issueIDs(c)
+func (a *API) bulkDelete(c *fiber.Ctx, orgID int64, projectIDs []int64) error {
+	ids, err := a.bulkIDs(c, orgID, projectIDs)
 	if err != nil {
 		return err
 	}
@@ -317,7 +365,7 @@ func (a *API) projectIssuesDelete(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return a.bulkDelete(c, []int64{p.ID})
+	return a.bulkDelete(c, p.OrgID, []int64{p.ID})
 }
 
 func (a *API) orgIssuesUpdate(c *fiber.Ctx) error {
@@ -341,7 +389,7 @@ func (a *API) orgIssuesDelete(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return a.bulkDelete(c, projectIDsOf(projects))
+	return a.bulkDelete(c, m.OrgID, projectIDsOf(projects))
 }
 
 func projectIDsOf(ps []metadata.Project) []int64 {

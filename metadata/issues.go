@@ -175,7 +175,7 @@ func countEvents(ctx context.Context, tx pgx.Tx, events []GroupedEvent, issueIDs
 		ids[i], counts[i], firsts[i], lasts[i] = id, a.n, a.first, a.last
 		titles[i], culprits[i], levels[i] = a.newest.Title, a.newest.Culprit, a.newest.Level
 	}
-	_, err := tx.Exec(ctx, `
+	rows, err := tx.Query(ctx, `
 		UPDATE issues SET
 			times_seen = times_seen + u.n,
 			first_seen = LEAST(first_seen, u.f),
@@ -193,9 +193,30 @@ func countEvents(ctx context.Context, tx pgx.Tx, events []GroupedEvent, issueIDs
 				ELSE status END
 		FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::text[], $7::text[])
 			AS u(id, n, f, l, t, c, v)
-		WHERE issues.id = u.id`, ids, counts, firsts, lasts, titles, culprits, levels)
+		WHERE issues.id = u.id
+		RETURNING issues.id, issues.regressed_at IS NOT NULL AND issues.regressed_at >= now()`, ids, counts, firsts, lasts, titles, culprits, levels)
 	if err != nil {
 		return fmt.Errorf("count events: %w", err)
+	}
+	var regressed []int64
+	for rows.Next() {
+		var id int64
+		var isNew bool
+		if err := rows.Scan(&id, &isNew); err != nil {
+			rows.Close()
+			return fmt.Errorf("count events: %w", err)
+		}
+		if isNew {
+			regressed = append(regressed, id)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("count events: %w", err)
+	}
+	if len(regressed) > 0 {
+		if err := addActivity(ctx, tx, regressed, 0, "set_regression", nil); err != nil {
+			return fmt.Errorf("record regressions: %w", err)
+		}
 	}
 	return nil
 }

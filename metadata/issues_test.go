@@ -46,6 +46,10 @@ func TestResolvedIssueRegresses(t *testing.T) {
 	if err != nil || is.Status != "unresolved" || is.RegressedAt == nil || is.TimesSeen != 2 {
 		t.Fatalf("after a new event: %+v, %v; want unresolved, a regression, seen twice", is, err)
 	}
+	activity, err := db.IssueActivity(ctx, ids[0])
+	if err != nil || len(activity) == 0 || activity[0].Kind != "set_regression" {
+		t.Fatalf("activity %+v, %v; want the regression logged", activity, err)
+	}
 	if err := db.SetIssueStatus(ctx, ids[0], "closed"); err == nil {
 		t.Error("an unknown status was accepted")
 	}

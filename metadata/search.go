@@ -91,7 +91,7 @@ func (db *DB) SearchIssues(ctx context.Context, f IssueFilter) ([]Issue, error) 
 	case "freq":
 		order = "i.times_seen DESC, i.id DESC"
 	default:
-		return nil, invalid("sort=%s: use date, new or freq", f.Sort)
+		return nil, invalid("sort=%s: use date, new, freq or user", f.Sort)
 	}
 	q := `SELECT ` + issueColumns + `
 		FROM issues i JOIN projects p ON p.id = i.project_id JOIN organizations o ON o.id = p.organization_id
@@ -203,13 +203,18 @@ func (db *DB) UpdateIssues(ctx context.Context, projectIDs, issueIDs []int64, ac
 	return n, nil
 }
 
+// addActivity logs kind on each issue; actorID 0 means Faultline itself.
 func addActivity(ctx context.Context, tx pgx.Tx, issueIDs []int64, actorID int64, kind string, data map[string]any) error {
 	b, _ := json.Marshal(data)
 	if data == nil {
 		b = []byte("{}")
 	}
+	var actor *int64
+	if actorID != 0 {
+		actor = &actorID
+	}
 	_, err := tx.Exec(ctx, `INSERT INTO issue_activity (issue_id, user_id, kind, data) SELECT id, $2, $3, $4 FROM unnest($1::bigint[]) AS id`,
-		issueIDs, actorID, kind, b)
+		issueIDs, actor, kind, b)
 	return err
 }
 

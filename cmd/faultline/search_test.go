@@ -74,6 +74,11 @@ func TestIssueSearchAndTriage(t *testing.T) {
 	if len(byFreq) == 0 || byFreq[0].Title != "checkout failed" {
 		t.Errorf("sort=freq: %+v", byFreq)
 	}
+	var byUsers []issueResp
+	api.get(base+"?sort=user", &byUsers)
+	if len(byUsers) != 3 || byUsers[0].Title != "cache miss storm" {
+		t.Errorf("sort=user: %+v", byUsers)
+	}
 	if code := api.get(base+"?query="+url.QueryEscape("is:closed"), nil); code != http.StatusBadRequest {
 		t.Errorf("a bad query: %d, want 400", code)
 	}
@@ -139,6 +144,13 @@ func TestIssueSearchAndTriage(t *testing.T) {
 	}
 	if got := titles(base, "is:unresolved"); got != "cache miss storm" {
 		t.Errorf("after delete: %q", got)
+	}
+	// A bulk change can name its issues by a query.
+	if code := api.call("PUT", base+"?query="+url.QueryEscape("is:unresolved level:error"), `{"status":"resolved"}`, nil); code != http.StatusOK {
+		t.Errorf("bulk resolve by query: %d", code)
+	}
+	if got := titles(base, "is:unresolved"); got != "" {
+		t.Errorf("after resolving by query: %q", got)
 	}
 }
 
