@@ -289,8 +289,9 @@ func (a *API) bulkUpdate(c *fiber.Ctx, orgID int64, projectIDs []int64) error {
 		Status        *string `json:"status"`
 		AssignedTo    *string `json:"assignedTo"`
 		StatusDetails struct {
-			IgnoreDuration int64 `json:"ignoreDuration"` // minutes
-			IgnoreCount    int64 `json:"ignoreCount"`
+			IgnoreDuration int64     `json:"ignoreDuration"` // minutes
+			IgnoreUntil    time.Time `json:"ignoreUntil"`
+			IgnoreCount    int64     `json:"ignoreCount"`
 		} `json:"statusDetails"`
 	}
 	if err := c.BodyParser(&body); err != nil || (body.Status == nil && body.AssignedTo == nil && body.Merge == 0) {
@@ -304,6 +305,11 @@ func (a *API) bulkUpdate(c *fiber.Ctx, orgID int64, projectIDs []int64) error {
 	}
 	u := metadata.IssueUpdate{Status: body.Status, IgnoreFor: time.Duration(body.StatusDetails.IgnoreDuration) * time.Minute,
 		IgnoreCount: body.StatusDetails.IgnoreCount}
+	if until := body.StatusDetails.IgnoreUntil; !until.IsZero() {
+		if u.IgnoreFor = time.Until(until); u.IgnoreFor <= 0 {
+			return fiber.NewError(fiber.StatusBadRequest, "statusDetails.ignoreUntil is in the past")
+		}
+	}
 	if body.AssignedTo != nil && strings.HasPrefix(strings.TrimSpace(*body.AssignedTo), "#") {
 		team, err := a.db.TeamBySlug(c.Context(), orgID, strings.TrimSpace(*body.AssignedTo))
 		if errors.Is(err, metadata.ErrNotFound) {

@@ -113,9 +113,16 @@ func TestMembersAndInvitations(t *testing.T) {
 	if bobID == "" {
 		t.Fatalf("members %+v: bob missing", list)
 	}
-	// Bob, a member, cannot invite or change roles.
+	// Bob's session, a member's, gets a member's decisions: no invitations,
+	// no new projects, but issues may be read.
 	if resp, _ := bob.do("POST", members, `{"email":"x@example.com"}`, bob.csrf()); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("member inviting: %d, want 403", resp.StatusCode)
+	}
+	if resp, _ := bob.do("POST", "/api/0/organizations/"+owner.Organization+"/projects/", `{"name":"bobs"}`, bob.csrf()); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("member's session creating a project: %d, want 403", resp.StatusCode)
+	}
+	if resp, _ := bob.do("GET", fmt.Sprintf("/api/0/projects/%s/%s/issues/", owner.Organization, owner.Project), "", nil); resp.StatusCode != http.StatusOK {
+		t.Errorf("member's session reading issues: %d", resp.StatusCode)
 	}
 
 	// A manager cannot grant owner, nor touch the owner.
