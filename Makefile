@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := /usr/local/go/bin:$(PATH)
 GO ?= go
 
-.PHONY: all build run test services services-down vet loadgen bench fmt
+.PHONY: all build run test services services-down vet loadgen bench fmt dashboard
 
 all: build
 
@@ -40,3 +40,7 @@ bench:
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
+
+# Rebuild the dashboard into frontend/static/app (committed; embedded by go build).
+dashboard:
+	cd frontend/app && npm ci --no-audit --no-fund && npm run check && npm run build

@@ -46,7 +46,7 @@ func (a *API) Register(app *fiber.App, checks []Check) {
 	app.Get("/.well-known/healthz", healthz(checks))
 	app.Get("/_health/", healthz(checks))
 	app.Get("/_health", healthz(checks))
-	app.Get("/", dashboard)
+	registerDashboard(app)
 
 	// Routes that need no account come before the authenticating group.
 	app.Post("/api/0/auth/login/", a.login)

@@ -21,8 +21,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 	apt-get update -qq >/dev/null
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-for harness in node browser; do
-	npm ci --silent --no-audit --no-fund --prefix "cmd/faultline/testdata/$harness" >/dev/null
+for dir in cmd/faultline/testdata/node cmd/faultline/testdata/browser frontend/app; do
+	npm ci --silent --no-audit --no-fund --prefix "$dir" >/dev/null
 done
 
 unformatted=$(gofmt -l $(git ls-files '*.go'))

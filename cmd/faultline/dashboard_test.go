@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/faultline/faultline/metadata/metadatatest"
+	"github.com/getsentry/sentry-go"
+)
+
+// TestDashboardInBrowser logs in to the dashboard in headless Chromium,
+// finds an issue a real SDK sent, opens it, sees its stack frame, resolves
+// it and sees it leave the list, on a desktop and a phone-sized screen.
+// Screenshots go to .data/screenshots (git-ignored).
+func TestDashboardInBrowser(t *testing.T) {
+	dir, chromium := browserHarness(t)
+	srv := testServer(t)
+	proj := metadatatest.Project(t, srv.db, testSecret)
+	client, err := sentry.NewClient(sentry.ClientOptions{Dsn: fmt.Sprintf("http://%s@%s/%d", proj.PublicKey, srv.addr, proj.ProjectID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	sentry.NewHub(client, sentry.NewScope()).CaptureException(fmt.Errorf("dashboard test failure"))
+	client.Flush(10 * time.Second)
+	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
+	issue := waitForCount(t, api, proj.Organization, proj.Project, 1)[0]
+	var me struct{ User struct{ Email string } }
+	api.get("/api/0/", &me)
+
+	shots, _ := filepath.Abs(filepath.Join("..", "..", ".data", "screenshots", "dashboard"))
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", filepath.Join(dir, "dashboard.mjs"), api.base, me.User.Email, "test-password",
+		proj.Organization, proj.Project, issue.Title, "TestDashboardInBrowser", shots)
+	cmd.Env = append(os.Environ(), "CHROMIUM="+chromium)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("dashboard.mjs: %v\n%s\n(screenshots in %s)", err, out, shots)
+	}
+	var after issueResp
+	api.get("/api/0/issues/"+issue.ID+"/", &after)
+	if after.Status != "resolved" {
+		t.Errorf("issue status after the browser resolved it: %s", after.Status)
+	}
+}

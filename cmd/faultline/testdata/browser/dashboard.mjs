@@ -1,0 +1,61 @@
+// Usage: node dashboard.mjs BASE_URL EMAIL PASSWORD ORG PROJECT ISSUE_TITLE FRAME_FUNCTION SCREENSHOT_DIR
+// Drives the dashboard in headless Chromium as a person would: log in, find
+// the issue, open it, see its in-app stack frame, resolve it, and see it
+// leave the unresolved list. Saves a screenshot of each step.
+import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+
+const [base, email, password, org, project, title, frameFunction, shots] = process.argv.slice(2);
+mkdirSync(shots, { recursive: true });
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run"],
+});
+const errors = [];
+let status = 1;
+try {
+  for (const viewport of [{ width: 390, height: 844, name: "phone" }, { width: 1280, height: 900, name: "desktop" }]) {
+    const page = await browser.newPage({ viewport });
+    page.on("pageerror", (e) => errors.push(String(e)));
+    // The app asks who is logged in before login; that 401 is expected.
+    page.on("console", (m) => { if (m.type() === "error" && !m.text().includes("status of 401")) errors.push(m.text()); });
+    const shot = (step) => page.screenshot({ path: `${shots}/${viewport.name}-${step}.png`, fullPage: true });
+
+    await page.goto(`${base}/app/${org}/${project}/issues`);
+    await page.fill("input[name=email]", email);
+    await page.fill("input[name=password]", password);
+    await shot("1-login");
+    await page.click("button[type=submit]");
+    await page.waitForSelector("h1:has-text('Projects')");
+    await shot("2-projects");
+
+    // A deep link survives a reload.
+    await page.goto(`${base}/app/${org}/${project}/issues`);
+    await page.waitForSelector(`a.title:has-text(${JSON.stringify(title)})`);
+    await shot("3-issues");
+    if (viewport.name === "phone") { await page.close(); continue; }
+
+    await page.click(`a.title:has-text(${JSON.stringify(title)})`);
+    await page.waitForSelector(".frame.in-app");
+    const frame = await page.textContent(".frame.in-app summary");
+    if (!frame.includes(frameFunction)) throw new Error(`the in-app frame reads ${JSON.stringify(frame)}`);
+    await shot("4-issue");
+    await page.click("button:has-text('Resolve')");
+    await page.waitForSelector(".status.resolved");
+    await page.goBack();
+    await page.waitForSelector("ul.issues, .empty");
+    const still = await page.locator(`a.title:has-text(${JSON.stringify(title)})`).count();
+    await shot("5-after-resolve");
+    if (still !== 0) throw new Error("the resolved issue is still in the unresolved list");
+    await page.close();
+  }
+  if (errors.length) throw new Error("page errors: " + errors.join("; "));
+  console.log("ok");
+  status = 0;
+} catch (e) {
+  console.error(String(e));
+} finally {
+  await browser.close();
+}
+process.exit(status);

@@ -1,0 +1,76 @@
+import { render } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { api, APIError } from "./api";
+import { navigate, useLocation, base, Link } from "./router";
+import { Login } from "./pages/login";
+import { Projects } from "./pages/projects";
+import { IssueList } from "./pages/issues";
+import { IssueDetail } from "./pages/issue";
+import { Settings } from "./pages/settings";
+import "./style.css";
+
+export type Me = { user: { id: string; email: string } };
+
+function App() {
+  const url = useLocation();
+  const [me, setMe] = useState<Me | null | undefined>(undefined);
+  const [orgs, setOrgs] = useState<any[]>([]);
+  const path = url.pathname.startsWith(base) ? url.pathname.slice(base.length) || "/" : "/";
+
+  useEffect(() => {
+    api<Me>("GET", "/").then((r) => setMe(r.data)).catch(() => setMe(null));
+  }, []);
+  useEffect(() => {
+    if (me) api<any[]>("GET", "/organizations/").then((r) => setOrgs(r.data)).catch(() => setOrgs([]));
+  }, [me]);
+
+  if (me === undefined) return <p class="boot">Loading…</p>;
+  if (me === null || path === "/login") {
+    return <Login onLogin={(m) => { setMe(m); navigate("/", true); }} />;
+  }
+  const parts = path.split("/").filter(Boolean);
+  const org = parts[0] || orgs[0]?.slug;
+  if (!parts.length && org) {
+    navigate("/" + org + "/", true);
+  }
+  let screen;
+  if (!org) screen = <Empty />;
+  else if (parts[1] === "issues" && parts[2]) screen = <IssueDetail org={org} id={parts[2]} />;
+  else if (parts[2] === "settings") screen = <Settings org={org} project={parts[1]} />;
+  else if (parts[2] === "issues") screen = <IssueList org={org} project={parts[1]} query={url.searchParams} />;
+  else screen = <Projects org={org} />;
+
+  const logout = async () => {
+    try { await api("POST", "/auth/logout/"); } catch { /* the session may be gone already */ }
+    setMe(null);
+    navigate("/login", true);
+  };
+  return (
+    <div class="shell">
+      <header class="top">
+        <Link href={"/" + (org || "")} class="brand">Faultline</Link>
+        {orgs.length > 1 ? (
+          <select aria-label="Organization" value={org} onChange={(e: any) => navigate("/" + e.currentTarget.value + "/")}>
+            {orgs.map((o) => <option value={o.slug}>{o.name}</option>)}
+          </select>
+        ) : <span class="org">{orgs[0]?.name}</span>}
+        <span class="spacer" />
+        <span class="who">{me.user.email}</span>
+        <button class="link" onClick={logout}>Log out</button>
+      </header>
+      <main>{screen}</main>
+    </div>
+  );
+}
+
+function Empty() {
+  return <section class="empty"><h1>No organization yet</h1><p>Ask an administrator for an invitation, or run <code>faultline bootstrap</code>.</p></section>;
+}
+
+export function ErrorNote(props: { error: unknown }) {
+  const e = props.error;
+  const msg = e instanceof APIError ? e.message : String(e);
+  return <p class="error" role="alert">{msg}</p>;
+}
+
+render(<App />, document.getElementById("app")!);

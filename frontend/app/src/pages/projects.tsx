@@ -1,0 +1,30 @@
+import { useEffect, useState } from "preact/hooks";
+import { api } from "../api";
+import { Link } from "../router";
+import { ErrorNote } from "../main";
+
+export function Projects(props: { org: string }) {
+  const [projects, setProjects] = useState<any[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    setProjects(null);
+    api<any[]>("GET", `/organizations/${props.org}/projects/`).then((r) => setProjects(r.data)).catch(setError);
+  }, [props.org]);
+  if (error) return <ErrorNote error={error} />;
+  if (!projects) return <p class="loading">Loading projects…</p>;
+  if (!projects.length) return <section class="empty"><h1>No projects yet</h1><p>Create one with the API: <code>POST /api/0/organizations/{props.org}/projects/</code>.</p></section>;
+  return (
+    <section>
+      <h1>Projects</h1>
+      <ul class="cards">
+        {projects.map((p) => (
+          <li class="card">
+            <Link href={`/${props.org}/${p.slug}/issues`}><strong>{p.name}</strong></Link>
+            <span class="muted">{p.platform || "no platform set"}</span>
+            <Link href={`/${props.org}/${p.slug}/settings`} class="small">Settings &amp; DSN</Link>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
