@@ -43,4 +43,4 @@ fmt:
 
 # Rebuild the dashboard into frontend/static/app (committed; embedded by go build).
 dashboard:
-	cd frontend/app && npm ci --no-audit --no-fund && npm run check && npm run build
+	cd frontend/app && npm install --no-audit --no-fund && npm run check && npm run build

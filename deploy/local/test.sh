@@ -21,9 +21,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 	apt-get update -qq >/dev/null
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-for dir in cmd/faultline/testdata/node cmd/faultline/testdata/browser frontend/app; do
+for dir in cmd/faultline/testdata/node cmd/faultline/testdata/browser; do
 	npm ci --silent --no-audit --no-fund --prefix "$dir" >/dev/null
 done
+# npm ci refuses this lock file (npm leaves rollup's other-platform packages
+# out of it); npm install honours it as it is and leaves it unchanged.
+npm install --silent --no-audit --no-fund --prefix frontend/app >/dev/null
 
 unformatted=$(gofmt -l $(git ls-files '*.go'))
 if [ -n "$unformatted" ]; then echo "gofmt needed:"; echo "$unformatted"; exit 1; fi
