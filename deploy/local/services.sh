@@ -67,6 +67,9 @@ ensure_user() {
 	while [ "$p" != / ]; do chmod o+x "$p" 2>/dev/null || true; p=$(dirname "$p"); done
 }
 
+# port_busy reports whether something already listens on 127.0.0.1:$1.
+port_busy() { (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; }
+
 pg_running() { as_user "$(pg_bin)/pg_ctl" -D "$pg_dir/data" status >/dev/null 2>&1; }
 
 pg_up() {
@@ -77,6 +80,7 @@ pg_up() {
 		as_user "$bin/initdb" -D "$pg_dir/data" -U faultline --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
 	fi
 	if ! pg_running; then
+		port_busy "$pg_port" && die "port $pg_port is taken by another process (another Faultline checkout's PostgreSQL?); stop it or set FAULTLINE_PG_PORT"
 		log "starting PostgreSQL on 127.0.0.1:$pg_port"
 		as_user "$bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 60 \
 			-o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=200" start >/dev/null ||
@@ -155,6 +159,7 @@ ch_query() { clickhouse-client --host 127.0.0.1 --port "$ch_port" --query "$1"; 
 
 ch_up() {
 	if ! ch_pid >/dev/null; then
+		port_busy "$ch_port" && die "port $ch_port is taken by another process (another Faultline checkout's ClickHouse?); stop it or set FAULTLINE_CH_PORT"
 		ch_config
 		log "starting ClickHouse on 127.0.0.1:$ch_port"
 		as_user clickhouse-server --config-file="$ch_dir/config.xml" --pid-file="$ch_dir/server.pid" --daemon ||
