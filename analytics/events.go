@@ -290,3 +290,48 @@ func (s *Store) ProjectValues(ctx context.Context, projectID uint64, column stri
 	}
 	return out, rows.Err()
 }
+
+// Bucket is one time bucket of a count series.
+type Bucket struct {
+	Start time.Time
+	Count uint64
+}
+
+// CountSeries counts a project's events (or one issue's, when issueID is
+// not 0) in buckets of step since a time, filling empty buckets with 0.
+func (s *Store) CountSeries(ctx context.Context, projectID, issueID uint64, since time.Time, step time.Duration) ([]Bucket, error) {
+	secs := uint32(step / time.Second)
+	if secs == 0 {
+		return nil, fmt.Errorf("step %s is shorter than a second", step)
+	}
+	issueCond := ""
+	args := []any{secs, secs, projectID, since.UTC()}
+	if issueID != 0 {
+		issueCond = " AND issue_id = ?"
+		args = append(args, issueID)
+	}
+	rows, err := s.conn.Query(ctx, `SELECT toUInt64(intDiv(toUInt32(timestamp), ?) * ?) AS bucket, count() FROM
+		(SELECT timestamp, event_id FROM events WHERE project_id = ? AND timestamp >= ?`+issueCond+` LIMIT 1 BY event_id)
+		GROUP BY bucket ORDER BY bucket`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("count series: %w", err)
+	}
+	defer rows.Close()
+	counts := map[int64]uint64{}
+	for rows.Next() {
+		var b, n uint64
+		if err := rows.Scan(&b, &n); err != nil {
+			return nil, fmt.Errorf("count series: %w", err)
+		}
+		counts[int64(b)] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count series: %w", err)
+	}
+	var out []Bucket
+	start := since.Unix() / int64(secs) * int64(secs)
+	for t := start; t <= time.Now().Unix(); t += int64(secs) {
+		out = append(out, Bucket{Start: time.Unix(t, 0).UTC(), Count: counts[t]})
+	}
+	return out, nil
+}

@@ -182,3 +182,46 @@ func (a *API) addComment(c *fiber.Ctx) error {
 	}
 	return c.Status(fiber.StatusCreated).JSON(newCommentJSON(cm))
 }
+
+// statsPeriods are the periods a stats series may cover, with their step.
+var statsPeriods = map[string][2]time.Duration{
+	"24h": {24 * time.Hour, time.Hour},
+	"14d": {14 * 24 * time.Hour, 24 * time.Hour},
+	"30d": {30 * 24 * time.Hour, 24 * time.Hour},
+}
+
+// countSeries answers [[unix seconds, count], ...] for statsPeriod (24h,
+// 14d or 30d), as Sentry's stats arrays are shaped.
+func (a *API) countSeries(c *fiber.Ctx, projectID, issueID int64) error {
+	period := c.Query("statsPeriod", "24h")
+	p, ok := statsPeriods[period]
+	if !ok {
+		return fiber.NewError(fiber.StatusBadRequest, "statsPeriod: use 24h, 14d or 30d")
+	}
+	since := time.Now().Add(-p[0]).Truncate(p[1])
+	buckets, err := a.events.CountSeries(c.Context(), uint64(projectID), uint64(issueID), since, p[1])
+	if err != nil {
+		return err
+	}
+	out := make([][2]int64, len(buckets))
+	for i, b := range buckets {
+		out[i] = [2]int64{b.Start.Unix(), int64(b.Count)}
+	}
+	return c.JSON(fiber.Map{"statsPeriod": period, "stats": out})
+}
+
+func (a *API) issueStats(c *fiber.Ctx) error {
+	is, err := a.loadIssue(c)
+	if err != nil {
+		return err
+	}
+	return a.countSeries(c, is.ProjectID, is.ID)
+}
+
+func (a *API) projectStats(c *fiber.Ctx) error {
+	p, err := a.loadProject(c)
+	if err != nil {
+		return err
+	}
+	return a.countSeries(c, p.ID, 0)
+}

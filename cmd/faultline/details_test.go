@@ -93,6 +93,19 @@ func TestIssueDetails(t *testing.T) {
 		t.Errorf("empty comment: %d, want 400", code)
 	}
 
+	var stats struct{ Stats [][2]int64 }
+	api.get("/api/0/issues/"+issue.ID+"/stats/?statsPeriod=24h", &stats)
+	total := int64(0)
+	for _, b := range stats.Stats {
+		total += b[1]
+	}
+	if len(stats.Stats) < 24 || total != 3 {
+		t.Errorf("issue stats: %d buckets, %d events; want 24+ hourly buckets holding 3", len(stats.Stats), total)
+	}
+	if code := api.get("/api/0/issues/"+issue.ID+"/stats/?statsPeriod=1y", nil); code != http.StatusBadRequest {
+		t.Errorf("a bad statsPeriod: %d, want 400", code)
+	}
+
 	var envs, releases []struct{ Name string }
 	api.get(fmt.Sprintf("/api/0/projects/%s/%s/environments/", proj.Organization, proj.Project), &envs)
 	api.get(fmt.Sprintf("/api/0/projects/%s/%s/releases/", proj.Organization, proj.Project), &releases)
