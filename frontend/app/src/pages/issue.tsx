@@ -2,18 +2,42 @@ import { useEffect, useState } from "preact/hooks";
 import { api } from "../api";
 import { Link } from "../router";
 import { ErrorNote } from "../main";
+import { Chart } from "../chart";
 
 export function IssueDetail(props: { org: string; id: string }) {
   const [issue, setIssue] = useState<any>(null);
   const [event, setEvent] = useState<any>(null);
   const [tags, setTags] = useState<any[]>([]);
+  const [stats, setStats] = useState<[number, number][]>([]);
+  const [period, setPeriod] = useState("24h");
+  const [notes, setNotes] = useState<any[]>([]);
+  const [activity, setActivity] = useState<any[]>([]);
+  const [note, setNote] = useState("");
   const [error, setError] = useState<unknown>(null);
+  const showEvent = (which: string) =>
+    api("GET", `/issues/${props.id}/events/${which}/`).then((r) => setEvent(r.data)).catch(() => setEvent(null));
+  const loadSide = () => {
+    api<any[]>("GET", `/issues/${props.id}/comments/`).then((r) => setNotes(r.data)).catch(() => setNotes([]));
+    api<any[]>("GET", `/issues/${props.id}/activity/`).then((r) => setActivity(r.data)).catch(() => setActivity([]));
+  };
   const load = () => {
     api("GET", `/issues/${props.id}/`).then((r) => setIssue(r.data)).catch(setError);
-    api("GET", `/issues/${props.id}/events/latest/`).then((r) => setEvent(r.data)).catch(() => setEvent(null));
+    showEvent("latest");
     api<any[]>("GET", `/issues/${props.id}/tags/`).then((r) => setTags(r.data)).catch(() => setTags([]));
+    loadSide();
   };
   useEffect(load, [props.id]);
+  useEffect(() => {
+    api<{ stats: [number, number][] }>("GET", `/issues/${props.id}/stats/?statsPeriod=${period}`).then((r) => setStats(r.data.stats)).catch(() => setStats([]));
+  }, [props.id, period]);
+  const addNote = async (e: Event) => {
+    e.preventDefault();
+    try {
+      await api("POST", `/issues/${props.id}/comments/`, { text: note });
+      setNote("");
+      loadSide();
+    } catch (err) { setError(err); }
+  };
   const setStatus = async (status: string) => {
     try {
       await api("PUT", `/projects/${props.org}/${issue.project.slug}/issues/?id=${props.id}`, { status });
@@ -36,6 +60,11 @@ export function IssueDetail(props: { org: string; id: string }) {
         {issue.status !== "ignored" && issue.status !== "resolved" && <button onClick={() => setStatus("ignored")}>Ignore</button>}
         {issue.status !== "unresolved" && <button onClick={() => setStatus("unresolved")}>Unresolve</button>}
       </div>
+      <div class="chart-head">
+        <h2>Events</h2>
+        {["24h", "30d"].map((p) => <button class={"small" + (p === period ? " on" : "")} onClick={() => setPeriod(p)}>{p}</button>)}
+      </div>
+      <Chart stats={stats} label="events of this issue" />
       {tags.length > 0 && (
         <div class="tags">
           {tags.map((t) => (
@@ -46,6 +75,15 @@ export function IssueDetail(props: { org: string; id: string }) {
             </div>
           ))}
         </div>
+      )}
+      {event && (
+        <nav class="event-nav">
+          <span class="muted">Event <code>{event.eventID}</code> · {new Date(event.dateCreated).toLocaleString()}</span>
+          <button class="small" onClick={() => showEvent("oldest")}>Oldest</button>
+          <button class="small" disabled={!event.previousEventID} onClick={() => showEvent(event.previousEventID)}>Older</button>
+          <button class="small" disabled={!event.nextEventID} onClick={() => showEvent(event.nextEventID)}>Newer</button>
+          <button class="small" onClick={() => showEvent("latest")}>Latest</button>
+        </nav>
       )}
       {exception && exception.data.values.slice().reverse().map((ex: any) => (
         <div class="exception">
@@ -70,6 +108,14 @@ export function IssueDetail(props: { org: string; id: string }) {
         </div>
       )}
       {event && <details><summary>Raw event</summary><pre>{JSON.stringify(event, null, 2)}</pre></details>}
+      <h2>Comments</h2>
+      <form class="note" onSubmit={addNote}>
+        <textarea aria-label="Comment" required value={note} onInput={(e: any) => setNote(e.currentTarget.value)} />
+        <button type="submit">Comment</button>
+      </form>
+      <ul class="notes">{notes.map((n) => <li><strong>{n.user}</strong> <span class="muted">{new Date(n.dateCreated).toLocaleString()}</span><p>{n.data.text}</p></li>)}</ul>
+      <h2>Activity</h2>
+      <ul class="activity">{activity.length === 0 ? <li class="muted">Nothing yet.</li> : activity.map((a) => <li><span class="muted">{new Date(a.dateCreated).toLocaleString()}</span> {a.user || "Faultline"}: {a.type.replace("set_", "marked ")}</li>)}</ul>
     </section>
   );
 }

@@ -9,6 +9,9 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
   const query = props.query.get("query") ?? "is:unresolved";
   const sort = props.query.get("sort") ?? "date";
   const cursor = props.query.get("cursor") ?? "";
+  const period = props.query.get("statsPeriod") ?? "";
+  const [checked, setChecked] = useState<Set<string>>(new Set());
+  const [envs, setEnvs] = useState<string[]>([]);
   const [issues, setIssues] = useState<any[] | null>(null);
   const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -19,22 +22,45 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
   const load = () => {
     const qs = new URLSearchParams({ query, sort });
     if (cursor) qs.set("cursor", cursor);
+    if (period) qs.set("statsPeriod", period);
     api<any[]>("GET", `/projects/${props.org}/${props.project}/issues/?${qs}`)
       .then((r) => { setIssues(r.data); setNext(nextCursor(r.link)); setError(null); })
       .catch(setError);
   };
-  useEffect(() => { setDraft(query); setIssues(null); load(); }, [props.org, props.project, query, sort, cursor]);
+  useEffect(() => { setDraft(query); setIssues(null); setChecked(new Set()); load(); }, [props.org, props.project, query, sort, cursor, period]);
+  // Counts change while the list is open: refresh it every 30 seconds.
+  useEffect(() => {
+    const t = setInterval(() => { if (document.visibilityState === "visible") load(); }, 30000);
+    return () => clearInterval(t);
+  }, [props.org, props.project, query, sort, cursor, period]);
+  useEffect(() => {
+    api<any[]>("GET", `/projects/${props.org}/${props.project}/environments/`).then((r) => setEnvs(r.data.map((e) => e.name))).catch(() => setEnvs([]));
+  }, [props.org, props.project]);
 
-  const go = (q: string, s = sort, c = "") => {
+  const go = (q: string, s = sort, c = "", p = period) => {
     const qs = new URLSearchParams({ query: q, sort: s });
     if (c) qs.set("cursor", c);
+    if (p) qs.set("statsPeriod", p);
     navigate(`/${props.org}/${props.project}/issues?${qs}`);
   };
-  const resolve = async (id: string) => {
+  const setStatus = async (ids: string[], status: string) => {
+    if (!ids.length) return;
     try {
-      await api("PUT", `/projects/${props.org}/${props.project}/issues/?id=${id}`, { status: "resolved" });
+      await api("PUT", `/projects/${props.org}/${props.project}/issues/?${ids.map((id) => "id=" + id).join("&")}`, { status });
+      setChecked(new Set());
       load();
     } catch (e) { setError(e); }
+  };
+  const resolve = (id: string) => setStatus([id], "resolved");
+  const toggle = (id: string) => {
+    const next = new Set(checked);
+    if (next.has(id)) next.delete(id); else next.add(id);
+    setChecked(next);
+  };
+  const envInQuery = (query.match(/(?:^|\s)environment:(\S+)/) || [])[1] || "";
+  const pickEnv = (env: string) => {
+    const rest = query.replace(/(?:^|\s)environment:\S+/, "").trim();
+    go(env ? `${rest} environment:${env}`.trim() : rest);
   };
   // Keyboard: j/k move, enter opens, e resolves.
   useEffect(() => {
@@ -61,8 +87,26 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
           <option value="freq">Events</option>
           <option value="user">Users</option>
         </select>
+        <select aria-label="Environment" value={envInQuery} onChange={(e: any) => pickEnv(e.currentTarget.value)}>
+          <option value="">All environments</option>
+          {envs.map((e) => <option value={e}>{e}</option>)}
+        </select>
+        <select aria-label="Time range" value={period} onChange={(e: any) => go(query, sort, "", e.currentTarget.value)}>
+          <option value="">Any time</option>
+          <option value="24h">Last 24 hours</option>
+          <option value="14d">Last 14 days</option>
+          <option value="30d">Last 30 days</option>
+        </select>
         <button type="submit">Search</button>
       </form>
+      {checked.size > 0 && (
+        <div class="bulk">
+          <span>{checked.size} selected</span>
+          <button class="small" onClick={() => setStatus([...checked], "resolved")}>Resolve</button>
+          <button class="small" onClick={() => setStatus([...checked], "ignored")}>Ignore</button>
+          <button class="small" onClick={() => setStatus([...checked], "unresolved")}>Unresolve</button>
+        </div>
+      )}
       {error ? <ErrorNote error={error} /> : null}
       {!issues ? <p class="loading">Loading issues…</p> : issues.length === 0 ? (
         <div class="empty"><h2>No issues match</h2><p>Send an error from an SDK with this project's DSN (see <Link href={`/${props.org}/${props.project}/settings`}>settings</Link>), or change the search.</p></div>
@@ -70,7 +114,10 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
         <ul class="issues" ref={list}>
           {issues.map((is, i) => (
             <li class={"issue" + (i === selected ? " selected" : "")}>
-              <span class={"level " + is.level}>{is.level}</span>
+              <span class="pick">
+                <input type="checkbox" aria-label={`Select ${is.shortId}`} checked={checked.has(is.id)} onChange={() => toggle(is.id)} />
+                <span class={"level " + is.level}>{is.level}</span>
+              </span>
               <div class="what">
                 <Link href={`/${props.org}/issues/${is.id}`} class="title">{is.title}</Link>
                 <span class="muted">{is.shortId} · {is.culprit || "no culprit"}</span>

@@ -2,6 +2,17 @@ import { useEffect, useState } from "preact/hooks";
 import { api } from "../api";
 import { Link } from "../router";
 import { ErrorNote } from "../main";
+import { Chart } from "../chart";
+
+function Sparkline(props: { org: string; project: string }) {
+  const [stats, setStats] = useState<[number, number][]>([]);
+  useEffect(() => {
+    api<{ stats: [number, number][] }>("GET", `/projects/${props.org}/${props.project}/stats/?statsPeriod=24h`)
+      .then((r) => setStats(r.data.stats)).catch(() => setStats([]));
+  }, [props.org, props.project]);
+  const total = stats.reduce((n, s) => n + s[1], 0);
+  return <div class="sparkline"><Chart stats={stats} sparkline label={`${props.project} events, last 24 hours`} /><span class="muted small">{total} events in 24 h</span></div>;
+}
 
 export function Projects(props: { org: string }) {
   const [projects, setProjects] = useState<any[] | null>(null);
@@ -21,6 +32,7 @@ export function Projects(props: { org: string }) {
           <li class="card">
             <Link href={`/${props.org}/${p.slug}/issues`}><strong>{p.name}</strong></Link>
             <span class="muted">{p.platform || "no platform set"}</span>
+            <Sparkline org={props.org} project={p.slug} />
             <Link href={`/${props.org}/${p.slug}/settings`} class="small">Settings &amp; DSN</Link>
           </li>
         ))}
