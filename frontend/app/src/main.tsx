@@ -7,6 +7,9 @@ import { Projects } from "./pages/projects";
 import { IssueList } from "./pages/issues";
 import { IssueDetail } from "./pages/issue";
 import { Settings } from "./pages/settings";
+import { Account } from "./pages/account";
+import { OrgSettings } from "./pages/org";
+import { ResetPassword, AcceptInvite } from "./pages/links";
 import "./style.css";
 
 export type Me = { user: { id: string; email: string } };
@@ -25,8 +28,11 @@ function App() {
   }, [me]);
 
   if (me === undefined) return <p class="boot">Loading…</p>;
+  if (path.startsWith("/reset-password/")) return <ResetPassword token={path.split("/")[2]} />;
   if (me === null || path === "/login") {
-    return <Login onLogin={(m) => { setMe(m); navigate("/", true); }} />;
+    // After logging in, stay on the page that was asked for (an invitation,
+    // a deep link); the login page itself leads to the start.
+    return <Login onLogin={(m) => { setMe(m); if (path === "/login") navigate("/", true); }} />;
   }
   const parts = path.split("/").filter(Boolean);
   const org = parts[0] || orgs[0]?.slug;
@@ -34,7 +40,10 @@ function App() {
     navigate("/" + org + "/", true);
   }
   let screen;
-  if (!org) screen = <Empty />;
+  if (parts[0] === "account") screen = <Account />;
+  else if (parts[0] === "accept-invite") screen = <AcceptInvite token={parts[1]} />;
+  else if (!org) screen = <Empty />;
+  else if (parts[1] === "settings") screen = <OrgSettings org={org} />;
   else if (parts[1] === "issues" && parts[2]) screen = <IssueDetail org={org} id={parts[2]} />;
   else if (parts[2] === "settings") screen = <Settings org={org} project={parts[1]} />;
   else if (parts[2] === "issues") screen = <IssueList org={org} project={parts[1]} query={url.searchParams} />;
@@ -55,7 +64,8 @@ function App() {
           </select>
         ) : <span class="org">{orgs[0]?.name}</span>}
         <span class="spacer" />
-        <span class="who">{me.user.email}</span>
+        {org && <Link href={`/${org}/settings`}>Organization</Link>}
+        <Link href="/account" class="who">{me.user.email}</Link>
         <button class="link" onClick={logout}>Log out</button>
       </header>
       <main>{screen}</main>

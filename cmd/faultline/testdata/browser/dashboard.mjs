@@ -48,6 +48,17 @@ try {
     const still = await page.locator(`a.title:has-text(${JSON.stringify(title)})`).count();
     await shot("5-after-resolve");
     if (still !== 0) throw new Error("the resolved issue is still in the unresolved list");
+
+    // The account and organization settings screens load.
+    await page.goto(`${base}/app/account`);
+    await page.waitForSelector("h2:has-text('API tokens')");
+    await page.fill("input[aria-label='Token name']", "from the browser test");
+    await page.click("button:has-text('Create token')");
+    await page.waitForSelector("code.secret");
+    await shot("6-account");
+    await page.goto(`${base}/app/${org}/settings`);
+    await page.waitForSelector(`li:has-text(${JSON.stringify(email)})`);
+    await shot("7-organization");
     await page.close();
   }
   if (errors.length) throw new Error("page errors: " + errors.join("; "));

@@ -2,7 +2,11 @@ import { useState } from "preact/hooks";
 import { api, APIError } from "../api";
 import type { Me } from "../main";
 
+type Mode = "login" | "register" | "reset";
+
 export function Login(props: { onLogin: (me: Me) => void }) {
+  const [mode, setMode] = useState<Mode>("login");
+  const [sent, setSent] = useState("");
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [otp, setOTP] = useState("");
@@ -15,7 +19,13 @@ export function Login(props: { onLogin: (me: Me) => void }) {
     setBusy(true);
     setError("");
     try {
-      await api("POST", "/auth/login/", needOTP ? { email, password, otp } : { email, password });
+      if (mode === "reset") {
+        const r = await api("POST", "/auth/password-reset/", { email });
+        setSent(r.data.detail);
+        return;
+      }
+      if (mode === "register") await api("POST", "/auth/register/", { email, password });
+      else await api("POST", "/auth/login/", needOTP ? { email, password, otp } : { email, password });
       const me = await api<Me>("GET", "/");
       props.onLogin(me.data);
     } catch (err) {
@@ -34,13 +44,19 @@ export function Login(props: { onLogin: (me: Me) => void }) {
       {!needOTP ? (
         <>
           <label>Email<input name="email" type="email" autocomplete="username" required value={email} onInput={(e: any) => setEmail(e.currentTarget.value)} /></label>
-          <label>Password<input name="password" type="password" autocomplete="current-password" required value={password} onInput={(e: any) => setPassword(e.currentTarget.value)} /></label>
+          {mode !== "reset" && <label>Password<input name="password" type="password" autocomplete={mode === "register" ? "new-password" : "current-password"} required minLength={mode === "register" ? 8 : undefined} value={password} onInput={(e: any) => setPassword(e.currentTarget.value)} /></label>}
         </>
       ) : (
         <label>Two-factor code (or a recovery code)<input name="otp" autocomplete="one-time-code" required autofocus value={otp} onInput={(e: any) => setOTP(e.currentTarget.value)} /></label>
       )}
       {error && <p class="error" role="alert">{error}</p>}
-      <button type="submit" disabled={busy}>{busy ? "Logging in…" : "Log in"}</button>
+      {sent && <p class="ok" role="status">{sent}</p>}
+      <button type="submit" disabled={busy}>{busy ? "Working…" : mode === "register" ? "Create account" : mode === "reset" ? "Email me a reset link" : "Log in"}</button>
+      <p class="small">
+        {mode !== "login" && <button type="button" class="link" onClick={() => { setMode("login"); setError(""); setSent(""); }}>Log in</button>}
+        {mode !== "register" && <button type="button" class="link" onClick={() => { setMode("register"); setError(""); setSent(""); }}>Create an account</button>}
+        {mode !== "reset" && <button type="button" class="link" onClick={() => { setMode("reset"); setError(""); setSent(""); }}>Forgot your password?</button>}
+      </p>
     </form>
   );
 }

@@ -5,10 +5,22 @@ import { ErrorNote } from "../main";
 
 export function Settings(props: { org: string; project: string }) {
   const [keys, setKeys] = useState<any[] | null>(null);
+  const [project, setProject] = useState<any>(null);
+  const [domains, setDomains] = useState("");
+  const [saved, setSaved] = useState(false);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
     api<any[]>("GET", `/projects/${props.org}/${props.project}/keys/`).then((r) => setKeys(r.data)).catch(setError);
+    api("GET", `/projects/${props.org}/${props.project}/`).then((r) => { setProject(r.data); setDomains(r.data.allowedDomains.join("\n")); }).catch(setError);
   }, [props.org, props.project]);
+  const save = async (e: Event) => {
+    e.preventDefault();
+    try {
+      const allowedDomains = domains.split(/\s+/).filter(Boolean);
+      const r = await api("PUT", `/projects/${props.org}/${props.project}/`, { allowedDomains, scrubData: project.scrubData });
+      setProject(r.data); setSaved(true);
+    } catch (err) { setError(err); }
+  };
   if (error) return <ErrorNote error={error} />;
   if (!keys) return <p class="loading">Loading keys…</p>;
   const dsn = keys.find((k) => k.isActive)?.dsn.public;
@@ -24,6 +36,16 @@ export function Settings(props: { org: string; project: string }) {
           </li>
         ))}
       </ul>
+      {project && (
+        <form class="project-settings" onSubmit={save}>
+          <h2>Security</h2>
+          <label>Allowed browser origins, one per line (<code>*</code> for any; <code>*.example.com</code>, <code>https://app.example.com</code>)
+            <textarea aria-label="Allowed origins" value={domains} onInput={(e: any) => { setDomains(e.currentTarget.value); setSaved(false); }} />
+          </label>
+          <label><input type="checkbox" checked={project.scrubData} onChange={(e: any) => { setProject({ ...project, scrubData: e.currentTarget.checked }); setSaved(false); }} /> Scrub passwords, tokens, cookies and card numbers before storing events</label>
+          <button type="submit">Save</button> {saved && <span class="ok">Saved.</span>}
+        </form>
+      )}
       {dsn && (
         <>
           <h2>Send your first error</h2>

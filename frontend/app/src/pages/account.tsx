@@ -1,0 +1,78 @@
+import { useEffect, useState } from "preact/hooks";
+import { api } from "../api";
+import { ErrorNote } from "../main";
+
+const scopes = ["org:read", "org:write", "org:admin", "project:read", "project:write", "project:admin",
+  "event:read", "event:write", "event:admin", "member:read", "member:write"];
+
+export function Account() {
+  const [tokens, setTokens] = useState<any[]>([]);
+  const [name, setName] = useState("");
+  const [picked, setPicked] = useState<Set<string>>(new Set(["project:read", "event:read"]));
+  const [minted, setMinted] = useState("");
+  const [setup, setSetup] = useState<{ secret: string; otpauthUrl: string } | null>(null);
+  const [code, setCode] = useState("");
+  const [recovery, setRecovery] = useState<string[]>([]);
+  const [pw, setPW] = useState({ current: "", next: "" });
+  const [done, setDone] = useState("");
+  const [error, setError] = useState<unknown>(null);
+  const load = () => api<any[]>("GET", "/api-tokens/").then((r) => setTokens(r.data)).catch(setError);
+  useEffect(() => { load(); }, []);
+  const run = (f: () => Promise<unknown>) => async (e?: Event) => {
+    e?.preventDefault();
+    setError(null);
+    try { await f(); } catch (err) { setError(err); }
+  };
+  return (
+    <section class="account">
+      <h1>Your account</h1>
+      {error ? <ErrorNote error={error} /> : null}
+      {done && <p class="ok" role="status">{done}</p>}
+
+      <h2>API tokens</h2>
+      <p class="muted">For sentry-cli, scripts and Terraform. A token is shown once.</p>
+      <form class="token" onSubmit={run(async () => {
+        const r = await api("POST", "/api-tokens/", { name, scopes: [...picked] });
+        setMinted(r.data.token); setName(""); load();
+      })}>
+        <input aria-label="Token name" placeholder="Name" required value={name} onInput={(e: any) => setName(e.currentTarget.value)} />
+        <div class="scopes">{scopes.map((s) => (
+          <label><input type="checkbox" checked={picked.has(s)} onChange={() => {
+            const n = new Set(picked); if (n.has(s)) n.delete(s); else n.add(s); setPicked(n);
+          }} /> {s}</label>
+        ))}</div>
+        <button type="submit">Create token</button>
+      </form>
+      {minted && <p>New token (copy it now): <code class="secret">{minted}</code></p>}
+      <ul class="tokens">{tokens.map((t) => (
+        <li><strong>{t.name}</strong> <span class="muted">…{t.tokenLastCharacters || ""} · {t.scopes.join(", ")} · {t.lastUsed ? "used " + new Date(t.lastUsed).toLocaleString() : "never used"}</span>
+          <button class="small" onClick={run(async () => { await api("DELETE", `/api-tokens/${t.id}/`); load(); })}>Revoke</button></li>
+      ))}</ul>
+
+      <h2>Two-factor login</h2>
+      {recovery.length > 0 ? (
+        <div><p>Two-factor login is on. Keep these recovery codes somewhere safe; each works once:</p><pre>{recovery.join("\n")}</pre></div>
+      ) : setup ? (
+        <form onSubmit={run(async () => { const r = await api("POST", "/users/me/2fa/confirm/", { code }); setRecovery(r.data.recoveryCodes); setSetup(null); })}>
+          <p>Add this key to your authenticator app, then type the code it shows.</p>
+          <p><code class="secret">{setup.secret}</code></p>
+          <p class="muted small"><a href={setup.otpauthUrl}>{setup.otpauthUrl}</a></p>
+          <input aria-label="Code" inputMode="numeric" required value={code} onInput={(e: any) => setCode(e.currentTarget.value)} />
+          <button type="submit">Turn on</button>
+        </form>
+      ) : (
+        <p><button onClick={run(async () => { const r = await api("POST", "/users/me/2fa/"); setSetup(r.data); })}>Set up two-factor login</button></p>
+      )}
+
+      <h2>Password</h2>
+      <form class="password" onSubmit={run(async () => {
+        await api("PUT", "/users/me/password/", { current: pw.current, password: pw.next });
+        setPW({ current: "", next: "" }); setDone("Password changed. Your other sessions have ended.");
+      })}>
+        <input type="password" aria-label="Current password" placeholder="Current password" autocomplete="current-password" required value={pw.current} onInput={(e: any) => setPW({ ...pw, current: e.currentTarget.value })} />
+        <input type="password" aria-label="New password" placeholder="New password (8+ characters)" autocomplete="new-password" minLength={8} required value={pw.next} onInput={(e: any) => setPW({ ...pw, next: e.currentTarget.value })} />
+        <button type="submit">Change password</button>
+      </form>
+    </section>
+  );
+}
