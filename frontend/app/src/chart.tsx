@@ -25,5 +25,7 @@ export function Chart(props: { stats: [number, number][]; height?: number; spark
     window.addEventListener("resize", resize);
     return () => { window.removeEventListener("resize", resize); plot.destroy(); };
   }, [props.stats]);
-  return <div class={props.sparkline ? "chart spark" : "chart"} ref={el} aria-label={props.label || "events over time"} />;
+  const height = props.height || (props.sparkline ? 36 : 160);
+  // The box keeps its height while data loads, so nothing below it jumps.
+  return <div class={props.sparkline ? "chart spark" : "chart"} style={{ minHeight: height + "px" }} ref={el} aria-label={props.label || "events over time"} />;
 }

@@ -107,6 +107,7 @@ export function IssueDetail(props: { org: string; id: string }) {
           <ol class="crumbs">{crumbs.data.values.map((b: any) => <li><span class="muted">{b.category || b.type}</span> {b.message || JSON.stringify(b.data || {})}</li>)}</ol>
         </div>
       )}
+      {event && <EventFacts event={event} />}
       {event && <details><summary>Raw event</summary><pre>{JSON.stringify(event, null, 2)}</pre></details>}
       <h2>Comments</h2>
       <form class="note" onSubmit={addNote}>
@@ -117,5 +118,39 @@ export function IssueDetail(props: { org: string; id: string }) {
       <h2>Activity</h2>
       <ul class="activity">{activity.length === 0 ? <li class="muted">Nothing yet.</li> : activity.map((a) => <li><span class="muted">{new Date(a.dateCreated).toLocaleString()}</span> {a.user || "Faultline"}: {a.type.replace("set_", "marked ")}</li>)}</ul>
     </section>
+  );
+}
+
+// EventFacts shows what the SDK reported around the error: the request,
+// the user, the contexts (browser, OS, runtime, device, ...), tags and SDK.
+function EventFacts(props: { event: any }) {
+  const e = props.event;
+  const request = e.entries?.find((x: any) => x.type === "request")?.data;
+  const contexts = Object.entries(e.contexts || {}).filter(([k]) => k !== "trace");
+  return (
+    <div class="facts">
+      {request && (
+        <div><h2>Request</h2>
+          <p><code>{request.method || "GET"} {request.url}</code></p>
+          {request.headers && <pre>{JSON.stringify(request.headers, null, 2)}</pre>}
+        </div>
+      )}
+      {e.user && (
+        <div><h2>User</h2><dl>{Object.entries(e.user).map(([k, v]) => <><dt>{k}</dt><dd>{String(v)}</dd></>)}</dl></div>
+      )}
+      {contexts.length > 0 && (
+        <div><h2>Contexts</h2>
+          <div class="contexts">{contexts.map(([name, value]: [string, any]) => (
+            <div class="context"><strong>{name}</strong>
+              <dl>{Object.entries(value || {}).map(([k, v]) => <><dt>{k}</dt><dd>{typeof v === "object" ? JSON.stringify(v) : String(v)}</dd></>)}</dl>
+            </div>
+          ))}</div>
+        </div>
+      )}
+      {e.tags?.length > 0 && (
+        <div><h2>Tags</h2><ul class="taglist">{e.tags.map((t: any) => <li><span class="muted">{t.key}</span> {t.value}</li>)}</ul></div>
+      )}
+      {e.sdk?.name && <p class="muted small">Sent by {e.sdk.name} {e.sdk.version}</p>}
+    </div>
   );
 }

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { api, nextCursor } from "../api";
 import { Link, navigate } from "../router";
 import { ErrorNote } from "../main";
+import { Chart } from "../chart";
 
 const suggestions = ["is:unresolved", "is:resolved", "is:ignored", "level:error", "level:warning", "environment:", "release:", "assigned:me"];
 
@@ -12,6 +13,9 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
   const period = props.query.get("statsPeriod") ?? "";
   const [checked, setChecked] = useState<Set<string>>(new Set());
   const [envs, setEnvs] = useState<string[]>([]);
+  const [stats, setStats] = useState<[number, number][]>([]);
+  const [dsn, setDSN] = useState("");
+  const [assignee, setAssignee] = useState("");
   const [issues, setIssues] = useState<any[] | null>(null);
   const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -35,7 +39,19 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
   }, [props.org, props.project, query, sort, cursor, period]);
   useEffect(() => {
     api<any[]>("GET", `/projects/${props.org}/${props.project}/environments/`).then((r) => setEnvs(r.data.map((e) => e.name))).catch(() => setEnvs([]));
+    api<any[]>("GET", `/projects/${props.org}/${props.project}/keys/`).then((r) => setDSN(r.data.find((k) => k.isActive)?.dsn.public || "")).catch(() => setDSN(""));
   }, [props.org, props.project]);
+  useEffect(() => {
+    api<{ stats: [number, number][] }>("GET", `/projects/${props.org}/${props.project}/stats/?statsPeriod=${period === "24h" || !period ? "24h" : period}`)
+      .then((r) => setStats(r.data.stats)).catch(() => setStats([]));
+  }, [props.org, props.project, period]);
+  const bulk = async (body: object) => {
+    try {
+      await api("PUT", `/projects/${props.org}/${props.project}/issues/?${[...checked].map((id) => "id=" + id).join("&")}`, body);
+      setChecked(new Set());
+      load();
+    } catch (e) { setError(e); }
+  };
 
   const go = (q: string, s = sort, c = "", p = period) => {
     const qs = new URLSearchParams({ query: q, sort: s });
@@ -105,11 +121,18 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
           <button class="small" onClick={() => setStatus([...checked], "resolved")}>Resolve</button>
           <button class="small" onClick={() => setStatus([...checked], "ignored")}>Ignore</button>
           <button class="small" onClick={() => setStatus([...checked], "unresolved")}>Unresolve</button>
+          {checked.size > 1 && <button class="small" onClick={() => bulk({ merge: 1 })}>Merge</button>}
+          <input class="small" aria-label="Assign to (email or #team)" placeholder="email or #team" value={assignee} onInput={(e: any) => setAssignee(e.currentTarget.value)} />
+          <button class="small" onClick={() => bulk({ assignedTo: assignee })}>Assign</button>
         </div>
       )}
+      <Chart stats={stats} height={90} label="events in this project" />
       {error ? <ErrorNote error={error} /> : null}
       {!issues ? <p class="loading">Loading issues…</p> : issues.length === 0 ? (
-        <div class="empty"><h2>No issues match</h2><p>Send an error from an SDK with this project's DSN (see <Link href={`/${props.org}/${props.project}/settings`}>settings</Link>), or change the search.</p></div>
+        <div class="empty"><h2>No issues match</h2>
+          <p>Change the search, or send an error from an SDK with this project's DSN (more snippets in <Link href={`/${props.org}/${props.project}/settings`}>settings</Link>):</p>
+          {dsn && <pre>{`Sentry.init({ dsn: "${dsn}" });`}</pre>}
+        </div>
       ) : (
         <ul class="issues" ref={list}>
           {issues.map((is, i) => (
