@@ -59,6 +59,11 @@ try {
     await page.goto(`${base}/app/${org}/settings`);
     await page.waitForSelector(`li:has-text(${JSON.stringify(email)})`);
     await shot("7-organization");
+    await page.goto(`${base}/app/${org}/${project}/settings`);
+    await page.fill("input[aria-label^='Rate limit of']", "100");
+    await page.click("button:has-text('Set limit')");
+    await page.waitForResponse((r) => r.url().includes("/keys/") && r.request().method() === "PUT");
+    await shot("8-project-settings");
     await page.close();
   }
   if (errors.length) throw new Error("page errors: " + errors.join("; "));

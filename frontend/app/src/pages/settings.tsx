@@ -29,12 +29,7 @@ export function Settings(props: { org: string; project: string }) {
       <h1><Link href={`/${props.org}/${props.project}/issues`}>{props.project}</Link> / settings</h1>
       <h2>DSN keys</h2>
       <ul class="keys">
-        {keys.map((k) => (
-          <li><strong>{k.name}</strong> {k.isActive ? "" : <span class="muted">(disabled)</span>}
-            <input readOnly value={k.dsn.public} aria-label={`DSN of ${k.name}`} onFocus={(e: any) => e.currentTarget.select()} />
-            <button class="small" onClick={() => navigator.clipboard?.writeText(k.dsn.public)}>Copy</button>
-          </li>
-        ))}
+        {keys.map((k) => <KeyRow org={props.org} project={props.project} k={k} onChange={(nk) => setKeys(keys.map((x) => (x.id === nk.id ? nk : x)))} onError={setError} />)}
       </ul>
       {project && (
         <form class="project-settings" onSubmit={save}>
@@ -58,5 +53,24 @@ export function Settings(props: { org: string; project: string }) {
         </>
       )}
     </section>
+  );
+}
+
+// KeyRow shows a DSN key with its DSN, its switch and its rate limit.
+function KeyRow(props: { org: string; project: string; k: any; onChange: (k: any) => void; onError: (e: unknown) => void }) {
+  const k = props.k;
+  const [limit, setLimit] = useState(k.rateLimit ? String(k.rateLimit.count) : "");
+  const update = async (body: object) => {
+    try { props.onChange((await api("PUT", `/projects/${props.org}/${props.project}/keys/${k.id}/`, body)).data); } catch (e) { props.onError(e); }
+  };
+  return (
+    <li><strong>{k.name}</strong> {k.isActive ? "" : <span class="muted">(disabled)</span>}
+      <input readOnly value={k.dsn.public} aria-label={`DSN of ${k.name}`} onFocus={(e: any) => e.currentTarget.select()} />
+      <button class="small" onClick={() => navigator.clipboard?.writeText(k.dsn.public)}>Copy</button>
+      <button class="small" onClick={() => update({ isActive: !k.isActive })}>{k.isActive ? "Disable" : "Enable"}</button>
+      <label class="small">Events per minute <input class="small narrow" inputMode="numeric" placeholder="no limit" aria-label={`Rate limit of ${k.name}`}
+        value={limit} onInput={(e: any) => setLimit(e.currentTarget.value)} /></label>
+      <button class="small" onClick={() => update({ rateLimit: limit.trim() ? { window: 60, count: Number(limit) } : { window: 0, count: 0 } })}>Set limit</button>
+    </li>
   );
 }
