@@ -61,8 +61,11 @@ try {
     await shot("7-organization");
     await page.goto(`${base}/app/${org}/${project}/settings`);
     await page.fill("input[aria-label^='Rate limit of']", "100");
-    await page.click("button:has-text('Set limit')");
-    await page.waitForResponse((r) => r.url().includes("/keys/") && r.request().method() === "PUT");
+    // Listen before clicking: the answer can come before a later wait starts.
+    await Promise.all([
+      page.waitForResponse((r) => r.url().includes("/keys/") && r.request().method() === "PUT"),
+      page.click("button:has-text('Set limit')"),
+    ]);
     await shot("8-project-settings");
     await page.close();
   }
