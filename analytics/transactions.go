@@ -2,7 +2,9 @@ package analytics
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -101,34 +103,87 @@ func nonNilF(s []float64) []float64 {
 type TransactionSummary struct {
 	Name        string
 	Count       uint64
-	P50, P95    float64 // milliseconds
-	FailureRate float64
-	SpanCount   uint64
+	TPM         float64 // transactions per minute over the period
+	P50, P75    float64 // milliseconds
+	P95, P99    float64
+	FailureRate float64 // share not ok, cancelled or unknown
+	Apdex       float64 // (satisfied + tolerating/2) / count, for a threshold T
+	UserMisery  uint64  // distinct users who waited more than 4T
 }
 
-// TransactionSummaries returns per-name counts and duration percentiles of a
-// project's transactions since a time, busiest first.
+// SummaryQuery selects and orders transaction summaries.
+type SummaryQuery struct {
+	Since       time.Time
+	ApdexMillis float64 // T; 300 when zero
+	Search      string  // part of the transaction name
+	Sort        string  // count (default), tpm, p50, p75, p95, p99, failure_rate, apdex, user_misery; "-" prefix for ascending
+	Limit       int
+	Offset      int
+}
+
+var summarySorts = map[string]string{
+	"count": "count", "tpm": "count", "p50": "p50", "p75": "p75", "p95": "p95", "p99": "p99",
+	"failure_rate": "failure_rate", "apdex": "apdex", "user_misery": "user_misery",
+}
+
+// TransactionSummaries returns per-name figures of a project's transactions.
 func (s *Store) TransactionSummaries(ctx context.Context, projectID uint64, since time.Time) ([]TransactionSummary, error) {
-	rows, err := s.conn.Query(ctx, `SELECT name, count(), quantilesTDigest(0.5, 0.95)(duration_ms),
-			countIf(status NOT IN ('ok', 'cancelled', 'unknown')) / count()
-		FROM (SELECT name, duration_ms, status FROM transactions WHERE project_id = ? AND start >= ? LIMIT 1 BY event_id)
-		GROUP BY name ORDER BY count() DESC, name`, projectID, since.UTC())
+	return s.SummarizeTransactions(ctx, projectID, SummaryQuery{Since: since, Limit: 1000})
+}
+
+// SummarizeTransactions returns per-name figures of a project's
+// transactions, sorted and paged as q says.
+func (s *Store) SummarizeTransactions(ctx context.Context, projectID uint64, q SummaryQuery) ([]TransactionSummary, error) {
+	t := q.ApdexMillis
+	if t <= 0 {
+		t = 300
+	}
+	sortKey, desc := strings.TrimPrefix(q.Sort, "-"), !strings.HasPrefix(q.Sort, "-")
+	if sortKey == "" {
+		sortKey = "count"
+	}
+	col, ok := summarySorts[sortKey]
+	if !ok {
+		return nil, fmt.Errorf("%w: sort by %q", ErrBadQuery, q.Sort)
+	}
+	order := col + " ASC"
+	if desc {
+		order = col + " DESC"
+	}
+	where, args := "project_id = ? AND start >= ?", []any{t, t, t, t, projectID, q.Since.UTC()}
+	if q.Search != "" {
+		where += " AND positionCaseInsensitive(name, ?) > 0"
+		args = append(args, q.Search)
+	}
+	args = append(args, q.Offset, q.Limit)
+	rows, err := s.conn.Query(ctx, `SELECT name, count() AS count,
+			quantilesTDigest(0.5, 0.75, 0.95, 0.99)(duration_ms) AS qs,
+			toFloat64(qs[1]) AS p50, toFloat64(qs[2]) AS p75, toFloat64(qs[3]) AS p95, toFloat64(qs[4]) AS p99,
+			toFloat64(countIf(status NOT IN ('ok', 'cancelled', 'unknown')) / count()) AS failure_rate,
+			toFloat64((countIf(duration_ms <= ?) + countIf(duration_ms > ? AND duration_ms <= 4 * ?) / 2) / count()) AS apdex,
+			toUInt64(uniqCombinedIf(user_key, duration_ms > 4 * ? AND user_key != '')) AS user_misery
+		FROM (SELECT * FROM transactions WHERE `+where+` LIMIT 1 BY event_id)
+		GROUP BY name ORDER BY `+order+`, name LIMIT ?, ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query transaction summaries: %w", err)
 	}
 	defer rows.Close()
+	minutes := time.Since(q.Since).Minutes()
 	var out []TransactionSummary
 	for rows.Next() {
-		var t TransactionSummary
-		var q []float64
-		if err := rows.Scan(&t.Name, &t.Count, &q, &t.FailureRate); err != nil {
+		var r TransactionSummary
+		var qs []float32
+		if err := rows.Scan(&r.Name, &r.Count, &qs, &r.P50, &r.P75, &r.P95, &r.P99, &r.FailureRate, &r.Apdex, &r.UserMisery); err != nil {
 			return nil, fmt.Errorf("read transaction summaries: %w", err)
 		}
-		t.P50, t.P95 = q[0], q[1]
-		out = append(out, t)
+		r.TPM = float64(r.Count) / max(minutes, 1)
+		out = append(out, r)
 	}
 	return out, rows.Err()
 }
+
+// ErrBadQuery is a query Faultline cannot run as asked.
+var ErrBadQuery = errors.New("bad query")
 
 // SpanCount returns how many distinct spans a project has stored since a time.
 func (s *Store) SpanCount(ctx context.Context, projectID uint64, since time.Time) (uint64, error) {

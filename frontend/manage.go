@@ -112,6 +112,7 @@ type projectJSON struct {
 	Organization   orgJSON  `json:"organization"`
 	AllowedDomains []string `json:"allowedDomains"`
 	ScrubData      bool     `json:"scrubData"`
+	ApdexThreshold int      `json:"apdexThreshold"`
 	DateCreated    string   `json:"dateCreated"`
 }
 
@@ -121,7 +122,7 @@ func newProjectJSON(p metadata.Project) projectJSON {
 		domains = []string{"*"}
 	}
 	return projectJSON{ID: itoa(p.ID), Slug: p.Slug, Name: p.Name, Platform: p.Platform,
-		Organization: orgJSON{ID: itoa(p.OrgID), Slug: p.OrgSlug}, AllowedDomains: domains, ScrubData: p.ScrubData,
+		Organization: orgJSON{ID: itoa(p.OrgID), Slug: p.OrgSlug}, AllowedDomains: domains, ScrubData: p.ScrubData, ApdexThreshold: p.ApdexMillis,
 		DateCreated: isoTime(p.CreatedAt)}
 }
 
@@ -179,6 +180,7 @@ func (a *API) updateProject(c *fiber.Ctx) error {
 		Platform       *string   `json:"platform"`
 		AllowedDomains *[]string `json:"allowedDomains"`
 		ScrubData      *bool     `json:"scrubData"`
+		ApdexThreshold *int      `json:"apdexThreshold"`
 	}
 	if err := c.BodyParser(&body); err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with the settings to change")
@@ -190,7 +192,7 @@ func (a *API) updateProject(c *fiber.Ctx) error {
 		}
 	}
 	p, err = a.db.UpdateProject(c.Context(), p.ID, metadata.ProjectUpdate{Name: body.Name, Platform: body.Platform,
-		AllowedOrigins: body.AllowedDomains, ScrubData: body.ScrubData})
+		AllowedOrigins: body.AllowedDomains, ScrubData: body.ScrubData, ApdexMillis: body.ApdexThreshold})
 	if err != nil {
 		return err
 	}

@@ -135,6 +135,7 @@ type ProjectUpdate struct {
 	Platform       *string
 	AllowedOrigins *[]string
 	ScrubData      *bool
+	ApdexMillis    *int
 }
 
 // UpdateProject changes a project's settings.
@@ -142,9 +143,13 @@ func (db *DB) UpdateProject(ctx context.Context, projectID int64, u ProjectUpdat
 	if u.Name != nil && strings.TrimSpace(*u.Name) == "" {
 		return Project{}, invalid("a project needs a name")
 	}
+	if u.ApdexMillis != nil && (*u.ApdexMillis <= 0 || *u.ApdexMillis > 600000) {
+		return Project{}, invalid("apdexThreshold must be between 1 and 600000 milliseconds")
+	}
 	_, err := db.pool.Exec(ctx, `UPDATE projects SET name = COALESCE($2, name), platform = COALESCE($3, platform),
-		allowed_origins = COALESCE($4, allowed_origins), scrub_data = COALESCE($5, scrub_data) WHERE id = $1`,
-		projectID, u.Name, u.Platform, u.AllowedOrigins, u.ScrubData)
+		allowed_origins = COALESCE($4, allowed_origins), scrub_data = COALESCE($5, scrub_data),
+		apdex_threshold_ms = COALESCE($6, apdex_threshold_ms) WHERE id = $1`,
+		projectID, u.Name, u.Platform, u.AllowedOrigins, u.ScrubData, u.ApdexMillis)
 	if err != nil {
 		return Project{}, fmt.Errorf("update project: %w", err)
 	}

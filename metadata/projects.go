@@ -18,14 +18,15 @@ type Project struct {
 	Platform       string
 	AllowedOrigins []string
 	ScrubData      bool
+	ApdexMillis    int
 	CreatedAt      time.Time
 }
 
-const projectColumns = `p.id, o.id, o.slug, p.slug, p.name, p.platform, p.allowed_origins, p.scrub_data, p.created_at`
+const projectColumns = `p.id, o.id, o.slug, p.slug, p.name, p.platform, p.allowed_origins, p.scrub_data, p.apdex_threshold_ms, p.created_at`
 
 func scanProject(r pgx.Row) (Project, error) {
 	var p Project
-	err := r.Scan(&p.ID, &p.OrgID, &p.OrgSlug, &p.Slug, &p.Name, &p.Platform, &p.AllowedOrigins, &p.ScrubData, &p.CreatedAt)
+	err := r.Scan(&p.ID, &p.OrgID, &p.OrgSlug, &p.Slug, &p.Name, &p.Platform, &p.AllowedOrigins, &p.ScrubData, &p.ApdexMillis, &p.CreatedAt)
 	return p, err
 }
 

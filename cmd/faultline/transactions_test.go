@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,5 +69,70 @@ func TestSentryGoTransactions(t *testing.T) {
 		fmt.Sprintf("/api/0/projects/%s/%s/issues/", proj.Organization, proj.Project), &issues)
 	if len(issues) != 0 {
 		t.Errorf("transactions became issues: %+v", issues)
+	}
+}
+
+func TestTransactionSummariesAPI(t *testing.T) {
+	srv := testServer(t)
+	proj := metadatatest.Project(t, srv.db, testSecret)
+	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
+	base := fmt.Sprintf("/api/0/projects/%s/%s", proj.Organization, proj.Project)
+	if code := api.call("PUT", base+"/", `{"apdexThreshold":100}`, nil); code != http.StatusOK {
+		t.Fatalf("set apdex threshold: %d", code)
+	}
+	start := time.Now().Add(-time.Minute)
+	tx := func(i int, name string, ms int, status, user string) string {
+		id := fmt.Sprintf("%032x", 0xabc000+i)
+		end := start.Add(time.Duration(ms) * time.Millisecond)
+		payload := fmt.Sprintf(`{"type":"transaction","transaction":"%s","start_timestamp":%.3f,"timestamp":%.3f,`+
+			`"contexts":{"trace":{"trace_id":"%s","span_id":"%016x","op":"http.server","status":"%s"}},"user":{"id":"%s"}}`,
+			name, float64(start.UnixMilli())/1000, float64(end.UnixMilli())/1000, id, i, status, user)
+		return `{"event_id":"` + id + `"}` + "\n" + `{"type":"transaction"}` + "\n" + payload
+	}
+	envelopes := []string{
+		tx(1, "GET /fast", 50, "ok", "u1"), tx(2, "GET /fast", 50, "ok", "u1"), tx(3, "GET /fast", 60, "ok", "u2"), tx(4, "GET /fast", 40, "ok", "u3"),
+		tx(5, "GET /slow", 500, "ok", "u1"), tx(6, "GET /slow", 600, "internal_error", "u2"),
+	}
+	for _, e := range envelopes {
+		if resp, body := postEnvelope(t, srv.addr, proj.ProjectID, proj.PublicKey, e, nil); resp.StatusCode != http.StatusOK {
+			t.Fatalf("post: %d %s", resp.StatusCode, body)
+		}
+	}
+	type summary struct {
+		Transaction string
+		Count       int
+		P50, P95    float64
+		FailureRate float64 `json:"failure_rate"`
+		Apdex       float64
+		UserMisery  int `json:"user_misery"`
+	}
+	var got []summary
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		api.get(base+"/transactions/?sort=-p95", &got)
+		if len(got) == 2 && got[0].Count+got[1].Count == 6 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("summaries %+v", got)
+		}
+	}
+	slow, fast := got[0], got[1]
+	if slow.Transaction != "GET /slow" || slow.Apdex != 0 || slow.FailureRate != 0.5 || slow.UserMisery != 2 || slow.P95 < 500 {
+		t.Errorf("slow: %+v", slow)
+	}
+	if fast.Transaction != "GET /fast" || fast.Count != 4 || fast.Apdex != 1 || fast.FailureRate != 0 || fast.UserMisery != 0 || fast.P50 < 40 || fast.P50 > 60 {
+		t.Errorf("fast: %+v", fast)
+	}
+	var searched []summary
+	api.get(base+"/transactions/?query=fast", &searched)
+	if len(searched) != 1 || searched[0].Transaction != "GET /fast" {
+		t.Errorf("query=fast: %+v", searched)
+	}
+	_, link := api.getWithLink(base+"/transactions/?limit=1&sort=count", nil)
+	if !strings.Contains(link, `rel="next"; results="true"`) {
+		t.Errorf("limit=1: Link %s", link)
+	}
+	if code := api.get(base+"/transactions/?sort=size", nil); code != http.StatusBadRequest {
+		t.Errorf("a bad sort: %d, want 400", code)
 	}
 }

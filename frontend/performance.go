@@ -1,0 +1,67 @@
+package frontend
+
+import (
+	"errors"
+	"time"
+
+	"github.com/faultline/faultline/analytics"
+	"github.com/faultline/faultline/frontend/search"
+	"github.com/gofiber/fiber/v2"
+)
+
+type transactionSummaryJSON struct {
+	Transaction string  `json:"transaction"`
+	Count       uint64  `json:"count"`
+	TPM         float64 `json:"tpm"`
+	P50         float64 `json:"p50"`
+	P75         float64 `json:"p75"`
+	P95         float64 `json:"p95"`
+	P99         float64 `json:"p99"`
+	FailureRate float64 `json:"failure_rate"`
+	Apdex       float64 `json:"apdex"`
+	UserMisery  uint64  `json:"user_misery"`
+}
+
+// transactions answers per-name summaries of a project's transactions over
+// statsPeriod (default 24h): count, throughput, duration percentiles,
+// failure rate, Apdex with the project's threshold, user misery.
+func (a *API) transactions(c *fiber.Ctx) error {
+	p, err := a.loadProject(c)
+	if err != nil {
+		return err
+	}
+	pg, err := parsePage(c)
+	if err != nil {
+		return err
+	}
+	period, err := search.ParseDuration(c.Query("statsPeriod", "24h"))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, "statsPeriod: "+err.Error())
+	}
+	rows, err := a.events.SummarizeTransactions(c.Context(), uint64(p.ID), analytics.SummaryQuery{
+		Since: time.Now().Add(-period), ApdexMillis: float64(p.ApdexMillis), Search: c.Query("query"),
+		Sort: sortParam(c.Query("sort", "-count")), Limit: pg.limit + 1, Offset: pg.offset,
+	})
+	if errors.Is(err, analytics.ErrBadQuery) {
+		return fiber.NewError(fiber.StatusBadRequest, "sort: use count, tpm, p50, p75, p95, p99, failure_rate, apdex or user_misery, with - for descending")
+	}
+	if err != nil {
+		return err
+	}
+	rows = trimPage(c, pg, rows)
+	out := make([]transactionSummaryJSON, len(rows))
+	for i, r := range rows {
+		out[i] = transactionSummaryJSON{Transaction: r.Name, Count: r.Count, TPM: r.TPM, P50: r.P50, P75: r.P75, P95: r.P95,
+			P99: r.P99, FailureRate: r.FailureRate, Apdex: r.Apdex, UserMisery: r.UserMisery}
+	}
+	return c.JSON(out)
+}
+
+// sortParam turns Sentry's sort (-p95 = descending) into the store's
+// (p95 = descending, -p95 = ascending).
+func sortParam(s string) string {
+	if len(s) > 0 && s[0] == '-' {
+		return s[1:]
+	}
+	return "-" + s
+}
