@@ -60,3 +60,37 @@ func (s *Store) OutcomeTotals(ctx context.Context, projectID uint64, since time.
 	}
 	return out, rows.Err()
 }
+
+// OutcomePoint is the quantity of one category and outcome in one bucket.
+type OutcomePoint struct {
+	Bucket   time.Time
+	Category string
+	Outcome  string
+	Quantity uint64
+}
+
+// OutcomeSeries sums projects' outcomes per bucket of step since a time.
+func (s *Store) OutcomeSeries(ctx context.Context, projectIDs []uint64, since time.Time, step time.Duration) ([]OutcomePoint, error) {
+	secs := uint32(step / time.Second)
+	if secs < 60 {
+		return nil, fmt.Errorf("%w: intervals shorter than a minute", ErrBadQuery)
+	}
+	rows, err := s.conn.Query(ctx, `SELECT toUInt64(intDiv(toUInt32(timestamp), ?) * ?) AS bucket, category, outcome, sum(quantity)
+		FROM outcomes FINAL WHERE has(?, project_id) AND timestamp >= ?
+		GROUP BY bucket, category, outcome ORDER BY bucket, category, outcome`, secs, secs, projectIDs, since.UTC())
+	if err != nil {
+		return nil, fmt.Errorf("query outcomes: %w", err)
+	}
+	defer rows.Close()
+	var out []OutcomePoint
+	for rows.Next() {
+		var p OutcomePoint
+		var b uint64
+		if err := rows.Scan(&b, &p.Category, &p.Outcome, &p.Quantity); err != nil {
+			return nil, fmt.Errorf("read outcomes: %w", err)
+		}
+		p.Bucket = time.Unix(int64(b), 0).UTC()
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}

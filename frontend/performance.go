@@ -65,3 +65,67 @@ func sortParam(s string) string {
 	}
 	return "-" + s
 }
+
+// usageStats answers Sentry's stats_v2 shape from the ingest outcomes: per
+// category and outcome, a total and a series over statsPeriod (default
+// 24h) in steps of interval (default 1h), for the organization's projects
+// or those named by project=.
+func (a *API) usageStats(c *fiber.Ctx) error {
+	m, err := a.orgAllowing(c, "org:read")
+	if err != nil {
+		return err
+	}
+	projects, err := a.orgProjects(c, m)
+	if err != nil {
+		return err
+	}
+	period, err := search.ParseDuration(c.Query("statsPeriod", "24h"))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, "statsPeriod: "+err.Error())
+	}
+	step, err := search.ParseDuration(c.Query("interval", "1h"))
+	if err != nil || step < time.Minute || period/step > 2000 {
+		return fiber.NewError(fiber.StatusBadRequest, "interval: a period such as 1h or 1d, at least 1m, at most 2000 per statsPeriod")
+	}
+	ids := make([]uint64, len(projects))
+	for i, p := range projects {
+		ids[i] = uint64(p.ID)
+	}
+	now := time.Now().UTC()
+	start := now.Add(-period).Truncate(step)
+	points, err := a.events.OutcomeSeries(c.Context(), ids, start, step)
+	if err != nil {
+		return err
+	}
+	var intervals []string
+	index := map[int64]int{}
+	for t := start; !t.After(now); t = t.Add(step) {
+		index[t.Unix()] = len(intervals)
+		intervals = append(intervals, t.Format(time.RFC3339))
+	}
+	type group struct {
+		By     map[string]string   `json:"by"`
+		Totals map[string]uint64   `json:"totals"`
+		Series map[string][]uint64 `json:"series"`
+	}
+	var groups []*group
+	byKey := map[string]*group{}
+	for _, p := range points {
+		key := p.Category + "/" + p.Outcome
+		g := byKey[key]
+		if g == nil {
+			g = &group{By: map[string]string{"category": p.Category, "outcome": p.Outcome},
+				Totals: map[string]uint64{"sum(quantity)": 0}, Series: map[string][]uint64{"sum(quantity)": make([]uint64, len(intervals))}}
+			byKey[key] = g
+			groups = append(groups, g)
+		}
+		g.Totals["sum(quantity)"] += p.Quantity
+		if i, ok := index[p.Bucket.Unix()]; ok {
+			g.Series["sum(quantity)"][i] += p.Quantity
+		}
+	}
+	if groups == nil {
+		groups = []*group{}
+	}
+	return c.JSON(fiber.Map{"start": start.Format(time.RFC3339), "end": now.Format(time.RFC3339), "intervals": intervals, "groups": groups})
+}

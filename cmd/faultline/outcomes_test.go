@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"testing"
 	"time"
 
@@ -52,5 +53,36 @@ func TestOutcomes(t *testing.T) {
 			t.Fatalf("outcomes %v, want %v", totals, want)
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+
+	// The same, as usage stats through the API.
+	var usage struct {
+		Intervals []string
+		Groups    []struct {
+			By     map[string]string
+			Totals map[string]int
+			Series map[string][]int
+		}
+	}
+	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
+	if code := api.get("/api/0/organizations/"+proj.Organization+"/stats_v2/?statsPeriod=1h&interval=5m", &usage); code != http.StatusOK {
+		t.Fatalf("stats_v2: %d", code)
+	}
+	totals := map[string]int{}
+	for _, g := range usage.Groups {
+		sum := 0
+		for _, n := range g.Series["sum(quantity)"] {
+			sum += n
+		}
+		if sum != g.Totals["sum(quantity)"] {
+			t.Errorf("group %v: series add up to %d, total says %d", g.By, sum, g.Totals["sum(quantity)"])
+		}
+		totals[g.By["category"]+"/"+g.By["outcome"]] = g.Totals["sum(quantity)"]
+	}
+	if totals["error/accepted"] != 2 || totals["error/rate_limited"] != 1 || totals["transaction/client_discard"] != 7 || len(usage.Intervals) < 12 {
+		t.Errorf("usage %v over %d intervals", totals, len(usage.Intervals))
+	}
+	if code := api.get("/api/0/organizations/"+proj.Organization+"/stats_v2/?interval=1s", nil); code != http.StatusBadRequest {
+		t.Errorf("a one-second interval: %d, want 400", code)
 	}
 }
