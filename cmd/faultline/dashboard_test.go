@@ -21,15 +21,30 @@ func TestDashboardInBrowser(t *testing.T) {
 	dir, chromium := browserHarness(t)
 	srv := testServer(t)
 	proj := metadatatest.Project(t, srv.db, testSecret)
-	client, err := sentry.NewClient(sentry.ClientOptions{Dsn: fmt.Sprintf("http://%s@%s/%d", proj.PublicKey, srv.addr, proj.ProjectID)})
+	client, err := sentry.NewClient(sentry.ClientOptions{Dsn: fmt.Sprintf("http://%s@%s/%d", proj.PublicKey, srv.addr, proj.ProjectID),
+		EnableTracing: true, TracesSampleRate: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer client.Close()
-	sentry.NewHub(client, sentry.NewScope()).CaptureException(fmt.Errorf("dashboard test failure"))
+	hub := sentry.NewHub(client, sentry.NewScope())
+	hub.CaptureException(fmt.Errorf("dashboard test failure"))
+	tx := sentry.StartTransaction(sentry.SetHubOnContext(context.Background(), hub), "GET /dashboard-test")
+	time.Sleep(5 * time.Millisecond)
+	tx.Finish()
 	client.Flush(10 * time.Second)
 	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
 	issue := waitForCount(t, api, proj.Organization, proj.Project, 1)[0]
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		var txs []struct{ Transaction string }
+		api.get(fmt.Sprintf("/api/0/projects/%s/%s/transactions/", proj.Organization, proj.Project), &txs)
+		if len(txs) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the transaction was not stored")
+		}
+	}
 	var me struct{ User struct{ Email string } }
 	api.get("/api/0/", &me)
 

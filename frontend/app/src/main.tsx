@@ -10,6 +10,7 @@ import { Settings } from "./pages/settings";
 import { Account } from "./pages/account";
 import { OrgSettings } from "./pages/org";
 import { ResetPassword, AcceptInvite } from "./pages/links";
+import { Performance } from "./pages/performance";
 import "./style.css";
 
 export type Me = { user: { id: string; email: string } };
@@ -46,6 +47,7 @@ function App() {
   else if (parts[1] === "settings") screen = <OrgSettings org={org} />;
   else if (parts[1] === "issues" && parts[2]) screen = <IssueDetail org={org} id={parts[2]} />;
   else if (parts[2] === "settings") screen = <Settings org={org} project={parts[1]} />;
+  else if (parts[2] === "performance") screen = <Performance org={org} project={parts[1]} query={url.searchParams} />;
   else if (parts[2] === "issues") screen = <IssueList org={org} project={parts[1]} query={url.searchParams} />;
   else screen = <Projects org={org} />;
 

@@ -67,6 +67,9 @@ try {
       page.click("button:has-text('Set limit')"),
     ]);
     await shot("8-project-settings");
+    await page.goto(`${base}/app/${org}/${project}/performance`);
+    await page.waitForSelector("td.name:has-text('GET /dashboard-test')", { timeout: 30000 });
+    await shot("9-performance");
     await page.close();
   }
   if (errors.length) throw new Error("page errors: " + errors.join("; "));

@@ -33,7 +33,7 @@ export function Projects(props: { org: string }) {
             <Link href={`/${props.org}/${p.slug}/issues`}><strong>{p.name}</strong></Link>
             <span class="muted">{p.platform || "no platform set"}</span>
             <Sparkline org={props.org} project={p.slug} />
-            <Link href={`/${props.org}/${p.slug}/settings`} class="small">Settings &amp; DSN</Link>
+            <span class="small"><Link href={`/${props.org}/${p.slug}/performance`}>Performance</Link> · <Link href={`/${props.org}/${p.slug}/settings`}>Settings &amp; DSN</Link></span>
           </li>
         ))}
       </ul>
