@@ -2,6 +2,8 @@ package frontend
 
 import (
 	"errors"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/faultline/faultline/analytics"
@@ -128,4 +130,116 @@ func (a *API) usageStats(c *fiber.Ctx) error {
 		groups = []*group{}
 	}
 	return c.JSON(fiber.Map{"start": start.Format(time.RFC3339), "end": now.Format(time.RFC3339), "intervals": intervals, "groups": groups})
+}
+
+// eventsStats answers series of aggregates over time, Sentry's
+// events-stats: yAxis (one or more of count(), count_unique(user),
+// p50()…p99(), failure_rate(), apdex()), statsPeriod and interval, query
+// (environment:, release:, transaction:, tags, free text), project= ids,
+// dataset (transactions or errors; by default transactions when a yAxis
+// needs them), and field + topEvents to split by the top N values.
+func (a *API) eventsStats(c *fiber.Ctx) error {
+	m, err := a.orgAllowing(c, "event:read")
+	if err != nil {
+		return err
+	}
+	projects, err := a.orgProjects(c, m)
+	if err != nil {
+		return err
+	}
+	yAxis := queryList(c, "yAxis")
+	if len(yAxis) == 0 {
+		yAxis = []string{"count()"}
+	}
+	dataset := c.Query("dataset")
+	if dataset == "" {
+		dataset = "errors"
+		for _, y := range yAxis {
+			if y != "count()" && y != "count_unique(user)" {
+				dataset = "transactions"
+			}
+		}
+	}
+	period, err := search.ParseDuration(c.Query("statsPeriod", "24h"))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, "statsPeriod: "+err.Error())
+	}
+	step, err := search.ParseDuration(c.Query("interval", "1h"))
+	if err != nil || period/max(step, time.Second) > 2000 {
+		return fiber.NewError(fiber.StatusBadRequest, "interval: a period such as 5m or 1h, at most 2000 per statsPeriod")
+	}
+	q, err := search.Parse(c.Query("query"), time.Now())
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, "query: "+err.Error())
+	}
+	var filters []analytics.EventTerm
+	for _, group := range [][]search.Term{q.Environments, q.Releases, q.Tags, q.Levels} {
+		for _, t := range group {
+			if t.Negate {
+				return fiber.NewError(fiber.StatusBadRequest, "query: negated filters are not supported in charts yet")
+			}
+			filters = append(filters, analytics.EventTerm{Key: t.Key, Value: t.Value})
+		}
+	}
+	ids := make([]uint64, len(projects))
+	apdex := 0.0
+	for i, p := range projects {
+		ids[i] = uint64(p.ID)
+		if len(projects) == 1 {
+			apdex = float64(p.ApdexMillis)
+		}
+	}
+	topN, _ := strconv.Atoi(c.Query("topEvents"))
+	series, err := a.events.SeriesOf(c.Context(), analytics.SeriesQuery{
+		Dataset: dataset, ProjectIDs: ids, Since: time.Now().Add(-period).Truncate(step), Step: step, YAxis: yAxis,
+		Filters: filters, Text: q.Text, GroupBy: c.Query("field"), TopN: min(max(topN, 0), 10), ApdexMillis: apdex,
+	})
+	if errors.Is(err, analytics.ErrBadQuery) {
+		return fiber.NewError(fiber.StatusBadRequest, strings.TrimPrefix(err.Error(), "bad query: "))
+	}
+	if err != nil {
+		return err
+	}
+	start := time.Now().Add(-period).Truncate(step)
+	shape := func(s analytics.Series) fiber.Map {
+		data := make([][2]any, len(s.Values))
+		for i, v := range s.Values {
+			data[i] = [2]any{start.Add(time.Duration(i) * step).Unix(), []fiber.Map{{"count": v}}}
+		}
+		return fiber.Map{"data": data, "start": start.Unix(), "end": time.Now().Unix()}
+	}
+	// Sentry's shapes: one series bare; several keyed by yAxis; split
+	// series keyed by group (and then yAxis when there are several).
+	if c.Query("field") == "" {
+		if len(series) == 1 {
+			return c.JSON(shape(series[0]))
+		}
+		out := fiber.Map{}
+		for _, s := range series {
+			out[s.YAxis] = shape(s)
+		}
+		return c.JSON(out)
+	}
+	out := fiber.Map{}
+	for _, s := range series {
+		if len(yAxis) == 1 {
+			out[s.Group] = shape(s)
+			continue
+		}
+		g, _ := out[s.Group].(fiber.Map)
+		if g == nil {
+			g = fiber.Map{}
+			out[s.Group] = g
+		}
+		g[s.YAxis] = shape(s)
+	}
+	return c.JSON(out)
+}
+
+func queryList(c *fiber.Ctx, name string) []string {
+	var out []string
+	for _, v := range c.Context().QueryArgs().PeekMulti(name) {
+		out = append(out, string(v))
+	}
+	return out
 }

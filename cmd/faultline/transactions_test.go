@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -134,5 +136,50 @@ func TestTransactionSummariesAPI(t *testing.T) {
 	}
 	if code := api.get(base+"/transactions/?sort=size", nil); code != http.StatusBadRequest {
 		t.Errorf("a bad sort: %d, want 400", code)
+	}
+
+	// The same transactions as series over time.
+	stats := "/api/0/organizations/" + proj.Organization + "/events-stats/?statsPeriod=1h&interval=5m&"
+	type series struct {
+		Data [][2]json.RawMessage
+	}
+	sum := func(s series) (total, peak float64) {
+		for _, point := range s.Data {
+			var v []struct{ Count float64 }
+			_ = json.Unmarshal(point[1], &v)
+			if len(v) == 1 {
+				total += v[0].Count
+				peak = max(peak, v[0].Count)
+			}
+		}
+		return total, peak
+	}
+	var one series
+	if code := api.get(stats+"dataset=transactions&yAxis=count()", &one); code != http.StatusOK {
+		t.Fatalf("events-stats: %d", code)
+	}
+	if total, _ := sum(one); total != 6 || len(one.Data) < 12 {
+		t.Errorf("count() over the hour: %v in %d buckets, want 6", total, len(one.Data))
+	}
+	var several map[string]series
+	api.get(stats+"yAxis=count()&yAxis=p95()", &several)
+	if _, p95 := sum(several["p95()"]); p95 < 500 || len(several) != 2 {
+		t.Errorf("count() and p95(): %v", several)
+	}
+	var top map[string]series
+	api.get(stats+"dataset=transactions&yAxis=count()&field=transaction&topEvents=1", &top)
+	if total, _ := sum(top["GET /fast"]); len(top) != 1 || total != 4 {
+		t.Errorf("top 1 transaction: %v", top)
+	}
+	var failing series
+	api.get(stats+"yAxis=failure_rate()&query="+url.QueryEscape(`transaction:"GET /slow"`), &failing)
+	if _, peak := sum(failing); peak != 0.5 {
+		t.Errorf("failure_rate() of GET /slow peaks at %v, want 0.5", peak)
+	}
+	if code := api.get(stats+"dataset=errors&yAxis=p95()", nil); code != http.StatusBadRequest {
+		t.Errorf("p95() of errors: %d, want 400", code)
+	}
+	if code := api.get(stats+"yAxis=drop_table()", nil); code != http.StatusBadRequest {
+		t.Errorf("an unknown yAxis: %d, want 400", code)
 	}
 }
