@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -194,4 +195,49 @@ func (s *Store) SpanCount(ctx context.Context, projectID uint64, since time.Time
 		return 0, fmt.Errorf("count spans: %w", err)
 	}
 	return n, nil
+}
+
+// Waterfall is one transaction with its spans, oldest first.
+type Waterfall struct {
+	Transaction TransactionRow
+	Spans       []SpanRow
+}
+
+// TransactionWaterfall returns a project's transaction by event id with its
+// spans, or ErrNoEvent.
+func (s *Store) TransactionWaterfall(ctx context.Context, projectID uint64, eventID string) (Waterfall, error) {
+	var w Waterfall
+	var ms uint16
+	var durMS float64
+	err := s.conn.QueryRow(ctx, `SELECT event_id, trace_id, span_id, name, op, status, start, start_ms, duration_ms
+		FROM transactions WHERE project_id = ? AND event_id = ? LIMIT 1`, projectID, eventID).
+		Scan(&w.Transaction.EventID, &w.Transaction.TraceID, &w.Transaction.SpanID, &w.Transaction.Name, &w.Transaction.Op,
+			&w.Transaction.Status, &w.Transaction.Start, &ms, &durMS)
+	if errors.Is(err, sql.ErrNoRows) {
+		return w, ErrNoEvent
+	}
+	if err != nil {
+		return w, fmt.Errorf("query transaction: %w", err)
+	}
+	w.Transaction.Start = w.Transaction.Start.Add(time.Duration(ms) * time.Millisecond).UTC()
+	w.Transaction.Duration = time.Duration(durMS * float64(time.Millisecond))
+	rows, err := s.conn.Query(ctx, `SELECT span_id, parent_span_id, op, description, status, start, start_ms, duration_ms, self_time_ms
+		FROM spans WHERE project_id = ? AND transaction_id = ?
+		ORDER BY start, start_ms, span_id LIMIT 1 BY span_id`, projectID, eventID)
+	if err != nil {
+		return w, fmt.Errorf("query spans: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var sp SpanRow
+		var sms uint16
+		var d, self float64
+		if err := rows.Scan(&sp.SpanID, &sp.ParentSpanID, &sp.Op, &sp.Description, &sp.Status, &sp.Start, &sms, &d, &self); err != nil {
+			return w, fmt.Errorf("read spans: %w", err)
+		}
+		sp.Start = sp.Start.Add(time.Duration(sms) * time.Millisecond).UTC()
+		sp.Duration, sp.SelfTime = time.Duration(d*float64(time.Millisecond)), time.Duration(self*float64(time.Millisecond))
+		w.Spans = append(w.Spans, sp)
+	}
+	return w, rows.Err()
 }

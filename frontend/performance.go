@@ -8,6 +8,7 @@ import (
 
 	"github.com/faultline/faultline/analytics"
 	"github.com/faultline/faultline/frontend/search"
+	"github.com/faultline/faultline/ingest/event"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -242,4 +243,47 @@ func queryList(c *fiber.Ctx, name string) []string {
 		out = append(out, string(v))
 	}
 	return out
+}
+
+type spanJSON struct {
+	SpanID       string  `json:"span_id"`
+	ParentSpanID string  `json:"parent_span_id"`
+	Op           string  `json:"op"`
+	Description  string  `json:"description"`
+	Status       string  `json:"status"`
+	Start        float64 `json:"start_timestamp"` // seconds since the epoch
+	OffsetMS     float64 `json:"offset_ms"`       // from the transaction's start
+	DurationMS   float64 `json:"duration_ms"`
+	SelfTimeMS   float64 `json:"self_time_ms"`
+}
+
+// waterfall answers one transaction with its spans, for a waterfall view.
+func (a *API) waterfall(c *fiber.Ctx) error {
+	p, err := a.loadProject(c)
+	if err != nil {
+		return err
+	}
+	id, ok := event.NormalizeID(c.Params("event_id"))
+	if !ok {
+		return fiber.NewError(fiber.StatusNotFound, "transaction not found")
+	}
+	w, err := a.events.TransactionWaterfall(c.Context(), uint64(p.ID), id)
+	if errors.Is(err, analytics.ErrNoEvent) {
+		return fiber.NewError(fiber.StatusNotFound, "transaction not found")
+	}
+	if err != nil {
+		return err
+	}
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	spans := make([]spanJSON, len(w.Spans))
+	for i, s := range w.Spans {
+		spans[i] = spanJSON{SpanID: s.SpanID, ParentSpanID: s.ParentSpanID, Op: s.Op, Description: s.Description, Status: s.Status,
+			Start: float64(s.Start.UnixMicro()) / 1e6, OffsetMS: ms(s.Start.Sub(w.Transaction.Start)), DurationMS: ms(s.Duration), SelfTimeMS: ms(s.SelfTime)}
+	}
+	t := w.Transaction
+	return c.JSON(fiber.Map{
+		"transaction": fiber.Map{"event_id": t.EventID, "trace_id": t.TraceID, "span_id": t.SpanID, "name": t.Name, "op": t.Op,
+			"status": t.Status, "start_timestamp": float64(t.Start.UnixMicro()) / 1e6, "duration_ms": ms(t.Duration)},
+		"spans": spans,
+	})
 }
