@@ -36,7 +36,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return fmt.Errorf("cannot start: %w", err)
 	}
-	fmt.Fprintf(stdout, "Faultline is running: dashboard at %s/ (API at %s/api/0/)\n", srv.url, srv.url)
+	fmt.Fprintf(stdout, "Faultline is running: dashboard at %s/app/ (API at %s/api/0/)\n", srv.url, srv.url)
 	<-ctx.Done()
 	log.Info("shutting down")
 	return srv.stop()

@@ -26,7 +26,7 @@ url=${FAULTLINE_URL:-http://$FAULTLINE_LISTEN}
 
 cat <<MSG
 
-  Faultline dashboard:  $url/
+  Faultline dashboard:  $url/app/
   Login:                $email / $password
   DSN (project demo):   $(json dsn)
   API token:            $(json token)
