@@ -198,15 +198,31 @@ func (a *API) userCountsAcross(c *fiber.Ctx, issues []metadata.Issue) (map[uint6
 }
 
 func (a *API) orgIssues(c *fiber.Ctx) error {
-	m, err := a.orgAllowing(c, "event:read")
-	if err != nil {
-		return err
-	}
-	projects, err := a.orgProjects(c, m)
+	m, projects, err := a.orgProjectsAllowing(c, "event:read")
 	if err != nil {
 		return err
 	}
 	return a.listIssues(c, m.OrgID, projects)
+}
+
+// orgProjectsAllowing loads the organization in the URL, checks scope and
+// returns its projects, or those named by project=.
+func (a *API) orgProjectsAllowing(c *fiber.Ctx, scope string) (metadata.Membership, []metadata.Project, error) {
+	m, err := a.orgAllowing(c, scope)
+	if err != nil {
+		return m, nil, err
+	}
+	projects, err := a.orgProjects(c, m)
+	return m, projects, err
+}
+
+// periodParam reads statsPeriod (a period such as 24h or 14d), or def.
+func periodParam(c *fiber.Ctx, def string) (time.Duration, error) {
+	d, err := search.ParseDuration(c.Query("statsPeriod", def))
+	if err != nil {
+		return 0, fiber.NewError(fiber.StatusBadRequest, "statsPeriod: "+err.Error())
+	}
+	return d, nil
 }
 
 // orgProjects is the organization's projects, or those named by project=.
@@ -375,11 +391,7 @@ func (a *API) projectIssuesDelete(c *fiber.Ctx) error {
 }
 
 func (a *API) orgIssuesUpdate(c *fiber.Ctx) error {
-	m, err := a.orgAllowing(c, "event:write")
-	if err != nil {
-		return err
-	}
-	projects, err := a.orgProjects(c, m)
+	m, projects, err := a.orgProjectsAllowing(c, "event:write")
 	if err != nil {
 		return err
 	}
@@ -387,11 +399,7 @@ func (a *API) orgIssuesUpdate(c *fiber.Ctx) error {
 }
 
 func (a *API) orgIssuesDelete(c *fiber.Ctx) error {
-	m, err := a.orgAllowing(c, "event:admin")
-	if err != nil {
-		return err
-	}
-	projects, err := a.orgProjects(c, m)
+	m, projects, err := a.orgProjectsAllowing(c, "event:admin")
 	if err != nil {
 		return err
 	}

@@ -37,9 +37,9 @@ func (a *API) transactions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	period, err := search.ParseDuration(c.Query("statsPeriod", "24h"))
+	period, err := periodParam(c, "24h")
 	if err != nil {
-		return fiber.NewError(fiber.StatusBadRequest, "statsPeriod: "+err.Error())
+		return err
 	}
 	rows, err := a.events.SummarizeTransactions(c.Context(), uint64(p.ID), analytics.SummaryQuery{
 		Since: time.Now().Add(-period), ApdexMillis: float64(p.ApdexMillis), Search: c.Query("query"),
@@ -74,17 +74,13 @@ func sortParam(s string) string {
 // 24h) in steps of interval (default 1h), for the organization's projects
 // or those named by project=.
 func (a *API) usageStats(c *fiber.Ctx) error {
-	m, err := a.orgAllowing(c, "org:read")
+	_, projects, err := a.orgProjectsAllowing(c, "org:read")
 	if err != nil {
 		return err
 	}
-	projects, err := a.orgProjects(c, m)
+	period, err := periodParam(c, "24h")
 	if err != nil {
 		return err
-	}
-	period, err := search.ParseDuration(c.Query("statsPeriod", "24h"))
-	if err != nil {
-		return fiber.NewError(fiber.StatusBadRequest, "statsPeriod: "+err.Error())
 	}
 	step, err := search.ParseDuration(c.Query("interval", "1h"))
 	if err != nil || step < time.Minute || period/step > 2000 {
@@ -140,11 +136,7 @@ func (a *API) usageStats(c *fiber.Ctx) error {
 // dataset (transactions or errors; by default transactions when a yAxis
 // needs them), and field + topEvents to split by the top N values.
 func (a *API) eventsStats(c *fiber.Ctx) error {
-	m, err := a.orgAllowing(c, "event:read")
-	if err != nil {
-		return err
-	}
-	projects, err := a.orgProjects(c, m)
+	_, projects, err := a.orgProjectsAllowing(c, "event:read")
 	if err != nil {
 		return err
 	}
@@ -161,9 +153,9 @@ func (a *API) eventsStats(c *fiber.Ctx) error {
 			}
 		}
 	}
-	period, err := search.ParseDuration(c.Query("statsPeriod", "24h"))
+	period, err := periodParam(c, "24h")
 	if err != nil {
-		return fiber.NewError(fiber.StatusBadRequest, "statsPeriod: "+err.Error())
+		return err
 	}
 	step, err := search.ParseDuration(c.Query("interval", "1h"))
 	if err != nil || period/max(step, time.Second) > 2000 {
