@@ -110,6 +110,7 @@ func (a *API) Register(app *fiber.App, checks []Check) {
 	api.Get("/projects/:org/:project/transactions/:event_id/spans/", a.waterfall)
 	api.Get("/organizations/:org/stats_v2/", a.usageStats)
 	api.Get("/organizations/:org/events-stats/", a.eventsStats)
+	api.Get("/organizations/:org/events/", a.discover)
 	api.Get("/issues/:id/comments/", a.comments)
 	api.Post("/issues/:id/comments/", a.addComment)
 	api.Get("/projects/:org/:project/environments/", a.projectValues("environment"))

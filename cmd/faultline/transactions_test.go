@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -181,6 +182,38 @@ func TestTransactionSummariesAPI(t *testing.T) {
 	}
 	if code := api.get(stats+"yAxis=drop_table()", nil); code != http.StatusBadRequest {
 		t.Errorf("an unknown yAxis: %d, want 400", code)
+	}
+
+	// The Discover table over the same transactions.
+	events := "/api/0/organizations/" + proj.Organization + "/events/?statsPeriod=1h&"
+	var table struct {
+		Data []map[string]string
+	}
+	if code := api.get(events+"field=transaction&field=count()&field=p95()&sort=-count()", &table); code != http.StatusOK {
+		t.Fatalf("events table: %d", code)
+	}
+	if len(table.Data) != 2 || table.Data[0]["transaction"] != "GET /fast" || table.Data[0]["count()"] != "4" {
+		t.Errorf("grouped table: %+v", table.Data)
+	}
+	_, link = api.getWithLink(events+"field=transaction&field=transaction.duration&sort=-transaction.duration&per_page=2", &table)
+	if len(table.Data) != 2 || table.Data[0]["transaction.duration"] != "600" || !strings.Contains(link, `rel="next"; results="true"`) {
+		t.Errorf("rows table: %+v, Link %s", table.Data, link)
+	}
+	req, _ := http.NewRequest(http.MethodGet, api.base+events+"field=transaction&field=count()&sort=transaction&format=csv", nil)
+	req.Header.Set("Authorization", "Bearer "+proj.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	csvBody, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || string(csvBody) != "transaction,count()\nGET /fast,4\nGET /slow,2\n" {
+		t.Errorf("CSV: %d %q", resp.StatusCode, csvBody)
+	}
+	for _, bad := range []string{"field=password", "field=transaction&sort=-title", "field=transaction&field=p95()&dataset=errors"} {
+		if code := api.get(events+bad, nil); code != http.StatusBadRequest {
+			t.Errorf("%s: %d, want 400", bad, code)
+		}
 	}
 }
 
