@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/faultline/faultline/analytics"
 	"github.com/faultline/faultline/metadata/metadatatest"
 	"github.com/getsentry/sentry-go"
 )
@@ -33,21 +34,14 @@ func TestSentryGoCheckIns(t *testing.T) {
 	if !client.Flush(10 * time.Second) {
 		t.Fatal("sentry-go could not deliver its check-ins")
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	waitUntil(t, func() (bool, string) {
 		statuses, err := srv.store.MonitorCheckIns(context.Background(), uint64(proj.ProjectID), "nightly-export", time.Now().Add(-time.Hour))
 		if err != nil {
 			t.Fatal(err)
 		}
 		sort.Strings(statuses)
-		if fmt.Sprint(statuses) == "[in_progress ok]" {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("check-ins %v, want in_progress and ok", statuses)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return fmt.Sprint(statuses) == "[in_progress ok]", fmt.Sprintf("check-ins %v, want in_progress and ok", statuses)
+	})
 }
 
 // Session updates (as @sentry/node sends them) and session aggregates (as
@@ -72,22 +66,18 @@ func TestSessionsReleaseHealth(t *testing.T) {
 			t.Fatalf("session envelope: %d %s", resp.StatusCode, body)
 		}
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		health, err := srv.store.ReleaseHealthSince(context.Background(), uint64(proj.ProjectID), now.Add(-time.Hour))
+	var health []analytics.ReleaseHealth
+	waitUntil(t, func() (bool, string) {
+		var err error
+		health, err = srv.store.ReleaseHealthSince(context.Background(), uint64(proj.ProjectID), now.Add(-time.Hour))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(health) == 1 && health[0].Started == 6 && health[0].Crashed == 2 {
-			if h := health[0]; h.Release != "shop@4.0.0" || h.CrashFreeRate() < 0.66 || h.CrashFreeRate() > 0.67 {
-				t.Fatalf("release health %+v, crash-free %.3f", h, h.CrashFreeRate())
-			}
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("release health %+v; want 6 started, 2 crashed for shop@4.0.0", health)
-		}
-		time.Sleep(200 * time.Millisecond)
+		return len(health) == 1 && health[0].Started == 6 && health[0].Crashed == 2,
+			fmt.Sprintf("release health %+v; want 6 started, 2 crashed for shop@4.0.0", health)
+	})
+	if h := health[0]; h.Release != "shop@4.0.0" || h.CrashFreeRate() < 0.66 || h.CrashFreeRate() > 0.67 {
+		t.Fatalf("release health %+v, crash-free %.3f", h, h.CrashFreeRate())
 	}
 }
 
@@ -116,18 +106,11 @@ func TestUserFeedback(t *testing.T) {
 		Comments string  `json:"comments"`
 		Issue    *string `json:"issue"`
 	}
-	deadline := time.Now().Add(30 * time.Second)
 	var all []report
-	for {
+	waitUntil(t, func() (bool, string) {
 		api.get(fmt.Sprintf("/api/0/projects/%s/%s/user-feedback/", proj.Organization, proj.Project), &all)
-		if len(all) == 2 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("project feedback %+v; want two reports", all)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return len(all) == 2, fmt.Sprintf("project feedback %+v; want two reports", all)
+	})
 	var forIssue []report
 	api.get("/api/0/issues/"+issues[0].ID+"/user-reports/", &forIssue)
 	if len(forIssue) != 1 || forIssue[0].Name != "Jane" || forIssue[0].EventID != eventID ||
@@ -162,14 +145,10 @@ func TestSentryGoAttachments(t *testing.T) {
 		MimeType string `json:"mimetype"`
 		Size     int    `json:"size"`
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for len(list) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the attachment was not listed within 30s")
-		}
-		time.Sleep(200 * time.Millisecond)
+	waitUntil(t, func() (bool, string) {
 		api.get(path, &list)
-	}
+		return len(list) > 0, "the attachment is not listed"
+	})
 	if len(list) != 1 || list[0].Name != "app.log" || list[0].MimeType != "text/plain" || list[0].Size != len(logData) {
 		t.Fatalf("attachments %+v", list)
 	}

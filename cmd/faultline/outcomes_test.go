@@ -40,20 +40,13 @@ func TestOutcomes(t *testing.T) {
 		"transaction/client_discard/sample_rate": 7,
 		"error/client_discard/queue_overflow":    2,
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	waitUntil(t, func() (bool, string) {
 		totals, err := srv.store.OutcomeTotals(ctx, uint64(proj.ProjectID), time.Now().Add(-time.Hour))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if fmt.Sprint(totals) == fmt.Sprint(want) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("outcomes %v, want %v", totals, want)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return fmt.Sprint(totals) == fmt.Sprint(want), fmt.Sprintf("outcomes %v, want %v", totals, want)
+	})
 
 	// The same, as usage stats through the API.
 	var usage struct {

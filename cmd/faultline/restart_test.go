@@ -82,6 +82,23 @@ func waitForCount(t *testing.T, api apiClient, org, project string, want int) []
 	}
 }
 
+// waitUntil polls check every 200 ms until it reports done, failing the
+// test after 30 s with check's last description of what it saw.
+func waitUntil(t *testing.T, check func() (done bool, saw string)) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		done, saw := check()
+		if done {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 30 s: %s", saw)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
 func eventsReadable(api apiClient, issues []issueResp) bool {
 	for _, is := range issues {
 		var n int
