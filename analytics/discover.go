@@ -33,17 +33,37 @@ var plainColumns = map[string]map[string]string{
 		"issue.id": "issue_id"},
 }
 
+// PreparedTable is a TableQuery checked and compiled to SQL, ready to run.
+type PreparedTable struct {
+	store     *Store
+	sql       string
+	args      []any
+	columns   int
+	aggregate bool
+}
+
 // Table runs q and calls row for each result row, as strings, in order:
 // rows are streamed, never all held in memory.
 func (s *Store) Table(ctx context.Context, q TableQuery, row func([]string) error) error {
+	t, err := s.PrepareTable(q)
+	if err != nil {
+		return err
+	}
+	return t.Run(ctx, row)
+}
+
+// PrepareTable checks q against the whitelists and compiles it without
+// asking ClickHouse anything, so a request's mistakes show before a
+// response starts.
+func (s *Store) PrepareTable(q TableQuery) (*PreparedTable, error) {
 	table, tsCol, textCol := "transactions", "start", "name"
 	if q.Dataset == "errors" {
 		table, tsCol, textCol = "events", "timestamp", "title"
 	} else if q.Dataset != "transactions" {
-		return fmt.Errorf("%w: dataset %q", ErrBadQuery, q.Dataset)
+		return nil, fmt.Errorf("%w: dataset %q", ErrBadQuery, q.Dataset)
 	}
 	if len(q.Fields) == 0 {
-		return fmt.Errorf("%w: name at least one field", ErrBadQuery)
+		return nil, fmt.Errorf("%w: name at least one field", ErrBadQuery)
 	}
 	apdex := q.ApdexMillis
 	if apdex <= 0 {
@@ -64,10 +84,10 @@ func (s *Store) Table(ctx context.Context, q TableQuery, row func([]string) erro
 		}
 		expr, needsTx, err := yAxisExpr(f, apdex)
 		if err != nil {
-			return fmt.Errorf("%w: field %q", ErrBadQuery, f)
+			return nil, fmt.Errorf("%w: field %q", ErrBadQuery, f)
 		}
 		if needsTx && q.Dataset != "transactions" {
-			return fmt.Errorf("%w: %s needs the transactions dataset", ErrBadQuery, f)
+			return nil, fmt.Errorf("%w: %s needs the transactions dataset", ErrBadQuery, f)
 		}
 		selects = append(selects, "toString("+expr+") AS "+alias)
 		sortExpr[f] = "toFloat64OrZero(" + alias + ")"
@@ -96,7 +116,7 @@ func (s *Store) Table(ctx context.Context, q TableQuery, row func([]string) erro
 	if q.Sort != "" {
 		expr, ok := sortExpr[strings.TrimPrefix(q.Sort, "-")]
 		if !ok {
-			return fmt.Errorf("%w: sort by %q, which is not a field", ErrBadQuery, q.Sort)
+			return nil, fmt.Errorf("%w: sort by %q, which is not a field", ErrBadQuery, q.Sort)
 		}
 		if hasAggregate {
 			// Grouped rows sort by what they show: group columns as text.
@@ -120,12 +140,17 @@ func (s *Store) Table(ctx context.Context, q TableQuery, row func([]string) erro
 		// Plain rows: order by the raw column where the sort names one.
 		sql = strings.Replace(sql, " FROM (SELECT * FROM", ", "+tsCol+" FROM (SELECT * FROM", 1)
 	}
-	rows, err := s.conn.Query(ctx, sql, args...)
+	return &PreparedTable{store: s, sql: sql, args: args, columns: len(selects), aggregate: hasAggregate}, nil
+}
+
+// Run streams the table's rows to row.
+func (t *PreparedTable) Run(ctx context.Context, row func([]string) error) error {
+	rows, err := t.store.conn.Query(ctx, t.sql, t.args...)
 	if err != nil {
 		return fmt.Errorf("query table: %w", err)
 	}
 	defer rows.Close()
-	n := len(selects)
+	n, hasAggregate := t.columns, t.aggregate
 	for rows.Next() {
 		vals := make([]string, n)
 		dest := make([]any, n, n+1)

@@ -356,24 +356,23 @@ func (a *API) discoverCSV(c *fiber.Ctx, tq analytics.TableQuery) error {
 	tq.Limit = maxCSVRows
 	// Check the query before the 200 is sent: a streamed body cannot turn
 	// into an error answer later.
-	if err := a.events.Table(c.Context(), analytics.TableQuery{Dataset: tq.Dataset, ProjectIDs: tq.ProjectIDs, Since: tq.Since,
-		Fields: tq.Fields, Filters: tq.Filters, Text: tq.Text, Sort: tq.Sort, Limit: 0, ApdexMillis: tq.ApdexMillis},
-		func([]string) error { return nil }); errors.Is(err, analytics.ErrBadQuery) {
+	table, err := a.events.PrepareTable(tq)
+	if errors.Is(err, analytics.ErrBadQuery) {
 		return fiber.NewError(fiber.StatusBadRequest, strings.TrimPrefix(err.Error(), "bad query: "))
-	} else if err != nil {
+	}
+	if err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="faultline-events.csv"`)
 	log := a.log
-	events := a.events
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
 		out := csv.NewWriter(w)
 		_ = out.Write(tq.Fields)
 		n := 0
-		err := events.Table(ctx, tq, func(vals []string) error {
+		err := table.Run(ctx, func(vals []string) error {
 			if err := out.Write(vals); err != nil {
 				return err
 			}
