@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -17,6 +18,7 @@ import (
 // EventStore stores a batch's rows; *analytics.Store is one.
 type EventStore interface {
 	Insert(ctx context.Context, rows analytics.Rows) error
+	DropStored(ctx context.Context, rows analytics.Rows) (analytics.Rows, int, error)
 }
 
 // WorkerConfig tunes the consumer.
@@ -41,6 +43,8 @@ type Worker struct {
 
 	system   *actor.ActorSystem
 	projects map[int64]*actor.PID
+	replay   replayWindow
+	skipped  atomic.Int64 // replayed rows found already stored
 
 	// crashAt, when set (by tests), is called after each stage of a batch;
 	// an error stops the worker there, as a crash would.
@@ -75,6 +79,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		return w.log.With("component", "actors")
 	}))
 	w.projects = map[int64]*actor.PID{}
+	w.replay = replayWindow{span: int64(2 * w.cfg.MaxBatch)}
 	defer w.stopActors()
 
 	reader := kafka.NewReader(kafka.ReaderConfig{
@@ -200,7 +205,25 @@ func (w *Worker) process(ctx context.Context, batch []kafka.Message) error {
 	if err := w.crash("grouped"); err != nil {
 		return err
 	}
-	if err := retry(ctx, w.log, "store rows", func() error { return w.events.Insert(ctx, rows) }); err != nil {
+	// A batch that may replay stored records, like a retry after a
+	// partial insert, first drops what ClickHouse already holds.
+	check := w.replay.suspect(batch)
+	err = retry(ctx, w.log, "store rows", func() error {
+		if check {
+			var dropped int
+			var err error
+			if rows, dropped, err = w.events.DropStored(ctx, rows); err != nil {
+				return err
+			}
+			if dropped > 0 {
+				w.skipped.Add(int64(dropped))
+				w.log.Info("replayed rows already in ClickHouse skipped", "rows", dropped)
+			}
+		}
+		check = true
+		return w.events.Insert(ctx, rows)
+	})
+	if err != nil {
 		return err
 	}
 	if len(dead) > 0 {
@@ -221,6 +244,10 @@ func (w *Worker) process(ctx context.Context, batch []kafka.Message) error {
 		"projects", len(byProject), "took", time.Since(start))
 	return nil
 }
+
+// ReplaySkipped counts the replayed rows this worker found already stored
+// and did not insert again.
+func (w *Worker) ReplaySkipped() int64 { return w.skipped.Load() }
 
 func (w *Worker) crash(stage string) error {
 	if w.crashAt == nil {

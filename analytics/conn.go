@@ -47,3 +47,17 @@ func (s *Store) Close() error { return s.conn.Close() }
 
 // Ping checks that ClickHouse answers.
 func (s *Store) Ping(ctx context.Context) error { return s.conn.Ping(ctx) }
+
+// projectSet binds project ids for `project_id IN ?`, which (unlike has())
+// lets ClickHouse skip other projects' parts by the primary key. No
+// projects match nothing: id 0 is never assigned.
+func projectSet(ids []uint64) clickhouse.GroupSet {
+	set := clickhouse.GroupSet{Value: make([]any, 0, max(len(ids), 1))}
+	for _, id := range ids {
+		set.Value = append(set.Value, id)
+	}
+	if len(ids) == 0 {
+		set.Value = append(set.Value, uint64(0))
+	}
+	return set
+}

@@ -70,12 +70,21 @@ func (s *Store) PrepareTable(q TableQuery) (*PreparedTable, error) {
 		apdex = 300
 	}
 	var selects, groups []string
+	var selectArgs []any
 	aliases := map[string]string{}
 	sortExpr := map[string]string{} // what a field sorts by: its raw column, or its aggregate as a number
 	hasAggregate := false
 	for i, f := range q.Fields {
 		alias := fmt.Sprintf("f%d", i)
 		aliases[f] = alias
+		if key, ok := tagField(f); ok {
+			// A tag's value, by key; the key is a bound value too.
+			selects = append(selects, "tags.value[indexOf(tags.key, ?)] AS "+alias)
+			selectArgs = append(selectArgs, key)
+			groups = append(groups, alias)
+			sortExpr[f] = alias
+			continue
+		}
 		if col, ok := plainColumns[q.Dataset][f]; ok {
 			selects = append(selects, "toString("+col+") AS "+alias)
 			groups = append(groups, alias)
@@ -93,8 +102,8 @@ func (s *Store) PrepareTable(q TableQuery) (*PreparedTable, error) {
 		sortExpr[f] = "toFloat64OrZero(" + alias + ")"
 		hasAggregate = true
 	}
-	where := []string{"has(?, project_id)", tsCol + " >= ?"}
-	args := []any{q.ProjectIDs, q.Since.UTC()}
+	where := []string{"project_id IN ?", tsCol + " >= ?"}
+	args := append(selectArgs, projectSet(q.ProjectIDs), q.Since.UTC())
 	for _, f := range q.Filters {
 		if col, ok := filterColumns[q.Dataset][f.Key]; ok {
 			where = append(where, col+" = ?")
@@ -129,8 +138,7 @@ func (s *Store) PrepareTable(q TableQuery) (*PreparedTable, error) {
 			order += " DESC"
 		}
 	}
-	sql := "SELECT " + strings.Join(selects, ", ") + " FROM (SELECT * FROM " + table + " WHERE " + strings.Join(where, " AND ") +
-		" LIMIT 1 BY event_id)"
+	sql := "SELECT " + strings.Join(selects, ", ") + " FROM " + table + " WHERE " + strings.Join(where, " AND ")
 	if hasAggregate && len(groups) > 0 {
 		sql += " GROUP BY " + strings.Join(groups, ", ")
 	}
@@ -138,7 +146,7 @@ func (s *Store) PrepareTable(q TableQuery) (*PreparedTable, error) {
 	args = append(args, q.Offset, q.Limit)
 	if !hasAggregate {
 		// Plain rows: order by the raw column where the sort names one.
-		sql = strings.Replace(sql, " FROM (SELECT * FROM", ", "+tsCol+" FROM (SELECT * FROM", 1)
+		sql = strings.Replace(sql, " FROM "+table+" WHERE", ", "+tsCol+" FROM "+table+" WHERE", 1)
 	}
 	return &PreparedTable{store: s, sql: sql, args: args, columns: len(selects), aggregate: hasAggregate}, nil
 }
@@ -169,4 +177,23 @@ func (t *PreparedTable) Run(ctx context.Context, row func([]string) error) error
 		}
 	}
 	return rows.Err()
+}
+
+// tagField reads a tags[key] field: Discover's way to show or group by a
+// tag. Keys are what Sentry allows: letters, digits and _ . : -.
+func tagField(f string) (string, bool) {
+	key, ok := strings.CutPrefix(f, "tags[")
+	if !ok || !strings.HasSuffix(key, "]") {
+		return "", false
+	}
+	key = strings.TrimSuffix(key, "]")
+	if key == "" || len(key) > 200 {
+		return "", false
+	}
+	for _, r := range key {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_.:-", r)) {
+			return "", false
+		}
+	}
+	return key, true
 }

@@ -310,8 +310,8 @@ func (s *Store) CountSeries(ctx context.Context, projectID, issueID uint64, sinc
 		issueCond = " AND issue_id = ?"
 		args = append(args, issueID)
 	}
-	rows, err := s.conn.Query(ctx, `SELECT toUInt64(intDiv(toUInt32(timestamp), ?) * ?) AS bucket, count() FROM
-		(SELECT timestamp, event_id FROM events WHERE project_id = ? AND timestamp >= ?`+issueCond+` LIMIT 1 BY event_id)
+	rows, err := s.conn.Query(ctx, `SELECT toUInt64(intDiv(toUInt32(timestamp), ?) * ?) AS bucket, count()
+		FROM events WHERE project_id = ? AND timestamp >= ?`+issueCond+`
 		GROUP BY bucket ORDER BY bucket`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("count series: %w", err)

@@ -76,8 +76,8 @@ func (s *Store) OutcomeSeries(ctx context.Context, projectIDs []uint64, since ti
 		return nil, fmt.Errorf("%w: intervals shorter than a minute", ErrBadQuery)
 	}
 	rows, err := s.conn.Query(ctx, `SELECT toUInt64(intDiv(toUInt32(timestamp), ?) * ?) AS bucket, category, outcome, sum(quantity)
-		FROM outcomes FINAL WHERE has(?, project_id) AND timestamp >= ?
-		GROUP BY bucket, category, outcome ORDER BY bucket, category, outcome`, secs, secs, projectIDs, since.UTC())
+		FROM outcomes FINAL WHERE project_id IN ? AND timestamp >= ?
+		GROUP BY bucket, category, outcome ORDER BY bucket, category, outcome`, secs, secs, projectSet(projectIDs), since.UTC())
 	if err != nil {
 		return nil, fmt.Errorf("query outcomes: %w", err)
 	}

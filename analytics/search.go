@@ -36,8 +36,8 @@ func (t EventTerm) sql() (string, []any) {
 // IssuesWithEvents returns the ids of issues that have, since a time, an
 // event meeting every term.
 func (s *Store) IssuesWithEvents(ctx context.Context, projectIDs []uint64, since time.Time, terms []EventTerm) ([]uint64, error) {
-	where := []string{"has(?, project_id)", "timestamp >= ?"}
-	args := []any{projectIDs, since.UTC()}
+	where := []string{"project_id IN ?", "timestamp >= ?"}
+	args := []any{projectSet(projectIDs), since.UTC()}
 	for _, t := range terms {
 		cond, a := t.sql()
 		where = append(where, cond)

@@ -87,8 +87,8 @@ func (s *Store) SeriesOf(ctx context.Context, q SeriesQuery) ([]Series, error) {
 		}
 		exprs = append(exprs, e)
 	}
-	where := []string{"has(?, project_id)", tsCol + " >= ?"}
-	args := []any{q.ProjectIDs, q.Since.UTC()}
+	where := []string{"project_id IN ?", tsCol + " >= ?"}
+	args := []any{projectSet(q.ProjectIDs), q.Since.UTC()}
 	for _, f := range q.Filters {
 		col, ok := filterColumns[q.Dataset][f.Key]
 		if !ok {
@@ -120,7 +120,7 @@ func (s *Store) SeriesOf(ctx context.Context, q SeriesQuery) ([]Series, error) {
 		}
 	}
 	sql := fmt.Sprintf(`SELECT toUInt64(intDiv(toUInt32(%s), %d) * %d) AS bucket, toString(%s) AS grp, %s
-		FROM (SELECT * FROM %s WHERE %s LIMIT 1 BY event_id)
+		FROM %s WHERE %s
 		GROUP BY bucket, grp ORDER BY grp, bucket`,
 		tsCol, secs, secs, group, strings.Join(exprs, ", "), table, strings.Join(where, " AND "))
 	rows, err := s.conn.Query(ctx, sql, args...)

@@ -110,6 +110,7 @@ type TransactionSummary struct {
 	FailureRate float64 // share not ok, cancelled or unknown
 	Apdex       float64 // (satisfied + tolerating/2) / count, for a threshold T
 	UserMisery  uint64  // distinct users who waited more than 4T
+	AvgMS       float64
 }
 
 // SummaryQuery selects and orders transaction summaries.
@@ -117,6 +118,7 @@ type SummaryQuery struct {
 	Since       time.Time
 	ApdexMillis float64 // T; 300 when zero
 	Search      string  // part of the transaction name
+	Name        string  // exactly this transaction name
 	Sort        string  // count (default), tpm, p50, p75, p95, p99, failure_rate, apdex, user_misery; "-" prefix for ascending
 	Limit       int
 	Offset      int
@@ -156,14 +158,18 @@ func (s *Store) SummarizeTransactions(ctx context.Context, projectID uint64, q S
 		where += " AND positionCaseInsensitive(name, ?) > 0"
 		args = append(args, q.Search)
 	}
+	if q.Name != "" {
+		where += " AND name = ?"
+		args = append(args, q.Name)
+	}
 	args = append(args, q.Offset, q.Limit)
 	rows, err := s.conn.Query(ctx, `SELECT name, count() AS count,
 			quantilesTDigest(0.5, 0.75, 0.95, 0.99)(duration_ms) AS qs,
 			toFloat64(qs[1]) AS p50, toFloat64(qs[2]) AS p75, toFloat64(qs[3]) AS p95, toFloat64(qs[4]) AS p99,
 			toFloat64(countIf(status NOT IN ('ok', 'cancelled', 'unknown')) / count()) AS failure_rate,
 			toFloat64((countIf(duration_ms <= ?) + countIf(duration_ms > ? AND duration_ms <= 4 * ?) / 2) / count()) AS apdex,
-			toUInt64(uniqCombinedIf(user_key, duration_ms > 4 * ? AND user_key != '')) AS user_misery
-		FROM (SELECT * FROM transactions WHERE `+where+` LIMIT 1 BY event_id)
+			toUInt64(uniqCombinedIf(user_key, duration_ms > 4 * ? AND user_key != '')) AS user_misery, avg(duration_ms)
+		FROM transactions WHERE `+where+`
 		GROUP BY name ORDER BY `+order+`, name LIMIT ?, ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query transaction summaries: %w", err)
@@ -174,7 +180,7 @@ func (s *Store) SummarizeTransactions(ctx context.Context, projectID uint64, q S
 	for rows.Next() {
 		var r TransactionSummary
 		var qs []float32
-		if err := rows.Scan(&r.Name, &r.Count, &qs, &r.P50, &r.P75, &r.P95, &r.P99, &r.FailureRate, &r.Apdex, &r.UserMisery); err != nil {
+		if err := rows.Scan(&r.Name, &r.Count, &qs, &r.P50, &r.P75, &r.P95, &r.P99, &r.FailureRate, &r.Apdex, &r.UserMisery, &r.AvgMS); err != nil {
 			return nil, fmt.Errorf("read transaction summaries: %w", err)
 		}
 		r.TPM = float64(r.Count) / max(minutes, 1)

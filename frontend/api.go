@@ -107,6 +107,7 @@ func (a *API) Register(app *fiber.App, checks []Check) {
 	api.Get("/issues/:id/stats/", a.issueStats)
 	api.Get("/projects/:org/:project/stats/", a.projectStats)
 	api.Get("/projects/:org/:project/transactions/", a.transactions)
+	api.Get("/projects/:org/:project/transactions/summary/", a.transactionSummary)
 	api.Get("/projects/:org/:project/transactions/:event_id/spans/", a.waterfall)
 	api.Get("/organizations/:org/stats_v2/", a.usageStats)
 	api.Get("/organizations/:org/events-stats/", a.eventsStats)

@@ -225,7 +225,9 @@ func periodParam(c *fiber.Ctx, def string) (time.Duration, error) {
 	return d, nil
 }
 
-// orgProjects is the organization's projects, or those named by project=.
+// orgProjects is the organization's projects, or those named by project=
+// (Sentry's project ids; slugs are accepted too, as the dashboard knows
+// those).
 func (a *API) orgProjects(c *fiber.Ctx, m metadata.Membership) ([]metadata.Project, error) {
 	all, err := a.db.ListProjects(c.Context(), m.OrgID)
 	if err != nil {
@@ -237,12 +239,9 @@ func (a *API) orgProjects(c *fiber.Ctx, m metadata.Membership) ([]metadata.Proje
 	}
 	var out []metadata.Project
 	for _, w := range wanted {
-		id, err := strconv.ParseInt(string(w), 10, 64)
-		if err != nil {
-			return nil, fiber.NewError(fiber.StatusBadRequest, "project= takes project ids")
-		}
+		id, _ := strconv.ParseInt(string(w), 10, 64) // 0, matching no id, for a slug
 		for _, p := range all {
-			if p.ID == id {
+			if p.ID == id || p.Slug == string(w) {
 				out = append(out, p)
 			}
 		}

@@ -29,3 +29,38 @@ export function Chart(props: { stats: [number, number][]; height?: number; spark
   // The box keeps its height while data loads, so nothing below it jumps.
   return <div class={props.sparkline ? "chart spark" : "chart"} style={{ minHeight: height + "px" }} ref={el} aria-label={props.label || "events over time"} />;
 }
+
+export type Line = { label: string; values: number[] };
+
+// LineChart draws several series over the same times, with a legend; unit
+// formats the y axis ("ms" turns long durations into seconds).
+export function LineChart(props: { xs: number[]; lines: Line[]; height?: number; unit?: string; label: string }) {
+  const el = useRef<HTMLDivElement>(null);
+  const height = props.height || 180;
+  useEffect(() => {
+    if (!el.current || !props.xs.length) return;
+    const css = getComputedStyle(document.documentElement);
+    const muted = css.getPropertyValue("--muted").trim() || "#888";
+    const colors = [css.getPropertyValue("--accent").trim() || "#6e40c9", "#d4a72c", "#2da44e", "#cf222e", "#0969da", "#8c959f"];
+    const fmt = (v: number) => props.unit === "ms" ? (v >= 1000 ? (v / 1000).toFixed(1) + " s" : Math.round(v) + " ms")
+      : props.unit === "%" ? (100 * v).toFixed(0) + "%" : String(Math.round(v * 100) / 100);
+    const plot = new uPlot({
+      width: el.current.clientWidth || 300,
+      height,
+      legend: { show: true },
+      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
+      axes: [{ stroke: muted }, { stroke: muted, size: 56, values: (_u, ticks) => ticks.map(fmt) }],
+      series: [{}, ...props.lines.map((l, i) => ({ label: l.label, stroke: colors[i % colors.length], width: 2, points: { show: false }, value: (_u: uPlot, v: number | null) => v == null ? "–" : fmt(v) }))],
+    }, [props.xs, ...props.lines.map((l) => l.values)], el.current);
+    const resize = () => plot.setSize({ width: el.current?.clientWidth || 300, height });
+    window.addEventListener("resize", resize);
+    return () => { window.removeEventListener("resize", resize); plot.destroy(); };
+  }, [props.xs, props.lines]);
+  return <div class="chart" style={{ minHeight: height + "px" }} ref={el} aria-label={props.label} />;
+}
+
+// seriesOf reads one events-stats series ({data: [[t, [{count}]], …]}).
+export function seriesOf(s: any): { xs: number[]; ys: number[] } {
+  const data: [number, { count: number }[]][] = s?.data || [];
+  return { xs: data.map((d) => d[0]), ys: data.map((d) => d[1][0]?.count ?? 0) };
+}
