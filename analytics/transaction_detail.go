@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
 )
 
 // SlowestTransactions returns a transaction name's slowest samples since a
@@ -60,6 +62,44 @@ func (s *Store) SpanOps(ctx context.Context, projectID uint64, transaction strin
 			return nil, fmt.Errorf("read span operations: %w", err)
 		}
 		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// TransactionCounts counts each named transaction per step since a time,
+// for sparklines: counts[name][i] is the bucket starting at since + i·step.
+func (s *Store) TransactionCounts(ctx context.Context, projectID uint64, names []string, since time.Time, step time.Duration) (map[string][]uint64, error) {
+	secs := int64(step / time.Second)
+	if secs < 1 || len(names) == 0 {
+		return map[string][]uint64{}, nil
+	}
+	set := clickhouse.GroupSet{}
+	for _, n := range names {
+		set.Value = append(set.Value, n)
+	}
+	start := since.Unix() / secs * secs
+	n := int((time.Now().Unix()-start)/secs) + 1
+	rows, err := s.conn.Query(ctx, `SELECT name, toInt64(intDiv(toUInt32(start), ?) * ?) AS bucket, count()
+		FROM transactions WHERE project_id = ? AND name IN ? AND start >= ?
+		GROUP BY name, bucket`, secs, secs, projectID, set, time.Unix(start, 0).UTC())
+	if err != nil {
+		return nil, fmt.Errorf("count transactions over time: %w", err)
+	}
+	defer rows.Close()
+	out := map[string][]uint64{}
+	for _, name := range names {
+		out[name] = make([]uint64, n)
+	}
+	for rows.Next() {
+		var name string
+		var bucket int64
+		var count uint64
+		if err := rows.Scan(&name, &bucket, &count); err != nil {
+			return nil, fmt.Errorf("read transaction counts: %w", err)
+		}
+		if i := int((bucket - start) / secs); i >= 0 && i < n && out[name] != nil {
+			out[name][i] = count
+		}
 	}
 	return out, rows.Err()
 }

@@ -23,6 +23,8 @@ type transactionSummaryJSON struct {
 	FailureRate float64 `json:"failure_rate"`
 	Apdex       float64 `json:"apdex"`
 	UserMisery  uint64  `json:"user_misery"`
+	// Counts over the period as [unix seconds, count], in the list only.
+	Sparkline [][2]int64 `json:"sparkline,omitempty"`
 }
 
 // transactions answers per-name summaries of a project's transactions over
@@ -52,10 +54,25 @@ func (a *API) transactions(c *fiber.Ctx) error {
 		return err
 	}
 	rows = trimPage(c, pg, rows)
+	names := make([]string, len(rows))
+	for i, r := range rows {
+		names[i] = r.Name
+	}
+	// A sparkline of 24 points per transaction, from one query for the page.
+	step := max(period/24, time.Minute)
+	since := time.Now().Add(-period).Truncate(step)
+	counts, err := a.events.TransactionCounts(c.Context(), uint64(p.ID), names, since, step)
+	if err != nil {
+		return err
+	}
 	out := make([]transactionSummaryJSON, len(rows))
 	for i, r := range rows {
+		spark := make([][2]int64, len(counts[r.Name]))
+		for j, n := range counts[r.Name] {
+			spark[j] = [2]int64{since.Add(time.Duration(j) * step).Unix(), int64(n)}
+		}
 		out[i] = transactionSummaryJSON{Transaction: r.Name, Count: r.Count, TPM: r.TPM, P50: r.P50, P75: r.P75, P95: r.P95,
-			P99: r.P99, FailureRate: r.FailureRate, Apdex: r.Apdex, UserMisery: r.UserMisery}
+			P99: r.P99, FailureRate: r.FailureRate, Apdex: r.Apdex, UserMisery: r.UserMisery, Sparkline: spark}
 	}
 	return c.JSON(out)
 }

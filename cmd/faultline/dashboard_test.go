@@ -30,7 +30,9 @@ func TestDashboardInBrowser(t *testing.T) {
 	hub := sentry.NewHub(client, sentry.NewScope())
 	hub.CaptureException(fmt.Errorf("dashboard test failure"))
 	tx := sentry.StartTransaction(sentry.SetHubOnContext(context.Background(), hub), "GET /dashboard-test")
+	span := tx.StartChild("db.query", sentry.WithDescription("SELECT 1"))
 	time.Sleep(5 * time.Millisecond)
+	span.Finish()
 	tx.Finish()
 	client.Flush(10 * time.Second)
 	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}

@@ -126,6 +126,20 @@ func TestTransactionSummariesAPI(t *testing.T) {
 	if fast.Transaction != "GET /fast" || fast.Count != 4 || fast.Apdex != 1 || fast.FailureRate != 0 || fast.UserMisery != 0 || fast.P50 < 40 || fast.P50 > 60 {
 		t.Errorf("fast: %+v", fast)
 	}
+	var sparks []struct {
+		Transaction string
+		Sparkline   [][2]int64
+	}
+	api.get(base+"/transactions/?statsPeriod=24h", &sparks)
+	for _, s := range sparks {
+		n := int64(0)
+		for _, point := range s.Sparkline {
+			n += point[1]
+		}
+		if want := map[string]int64{"GET /fast": 4, "GET /slow": 2}[s.Transaction]; n != want || len(s.Sparkline) < 24 {
+			t.Errorf("%s sparkline: %d points summing to %d, want %d", s.Transaction, len(s.Sparkline), n, want)
+		}
+	}
 	var searched []summary
 	api.get(base+"/transactions/?query=fast", &searched)
 	if len(searched) != 1 || searched[0].Transaction != "GET /fast" {
@@ -173,7 +187,7 @@ func TestTransactionSummariesAPI(t *testing.T) {
 		t.Errorf("top 1 transaction: %v", top)
 	}
 	var failing series
-	api.get(stats+"yAxis=failure_rate()&query="+url.QueryEscape(`transaction:"GET /slow"`), &failing)
+	api.get(stats+"yAxis=failure_rate()&project="+proj.Project+"&query="+url.QueryEscape(`transaction:"GET /slow"`), &failing)
 	if _, peak := sum(failing); peak != 0.5 {
 		t.Errorf("failure_rate() of GET /slow peaks at %v, want 0.5", peak)
 	}
@@ -246,14 +260,9 @@ func TestTransactionWaterfall(t *testing.T) {
 		}
 	}
 	path := fmt.Sprintf("/api/0/projects/%s/%s/transactions/%s/spans/", proj.Organization, proj.Project, id)
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		if api.get(path, &w) == http.StatusOK && len(w.Spans) == 2 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("waterfall %+v", w)
-		}
-	}
+	waitUntil(t, func() (bool, string) {
+		return api.get(path, &w) == http.StatusOK && len(w.Spans) == 2, fmt.Sprintf("waterfall %+v", w)
+	})
 	db, cache := w.Spans[0], w.Spans[1]
 	if w.Transaction.Name != "GET /orders" || w.Transaction.DurationMS != 100 ||
 		db.Op != "db.query" || db.Description != "SELECT * FROM orders WHERE id = %s" || db.OffsetMS != 10 || db.DurationMS != 50 || db.SelfTimeMS != 40 ||
@@ -262,5 +271,36 @@ func TestTransactionWaterfall(t *testing.T) {
 	}
 	if code := api.get(fmt.Sprintf("/api/0/projects/%s/%s/transactions/%032d/spans/", proj.Organization, proj.Project, 0), nil); code != http.StatusNotFound {
 		t.Errorf("unknown transaction: %d, want 404", code)
+	}
+
+	// The transaction's summary: figures, its slowest sample, where its time goes.
+	var sum struct {
+		Summary struct{ Count int }
+		Slowest []struct {
+			EventID    string  `json:"event_id"`
+			DurationMS float64 `json:"duration_ms"`
+		}
+		SpanOps []struct {
+			Op        string
+			Count     int
+			SelfShare float64 `json:"self_time_share"`
+		} `json:"spanOps"`
+	}
+	summary := fmt.Sprintf("/api/0/projects/%s/%s/transactions/summary/?transaction=", proj.Organization, proj.Project)
+	if code := api.get(summary+url.QueryEscape("GET /orders"), &sum); code != http.StatusOK {
+		t.Fatalf("summary: %d", code)
+	}
+	if sum.Summary.Count != 1 || len(sum.Slowest) != 1 || sum.Slowest[0].EventID != id || sum.Slowest[0].DurationMS != 100 {
+		t.Errorf("summary %+v", sum)
+	}
+	// db.query keeps 40 of the 100 ms to itself, cache.get 10.
+	if len(sum.SpanOps) != 2 || sum.SpanOps[0].Op != "db.query" || sum.SpanOps[0].SelfShare != 0.4 ||
+		sum.SpanOps[1].Op != "cache.get" || sum.SpanOps[1].SelfShare != 0.1 {
+		t.Errorf("span ops %+v", sum.SpanOps)
+	}
+	for q, want := range map[string]int{"": http.StatusBadRequest, url.QueryEscape("GET /nothing"): http.StatusNotFound} {
+		if code := api.get(summary+q, nil); code != want {
+			t.Errorf("summary of %q: %d, want %d", q, code, want)
+		}
 	}
 }

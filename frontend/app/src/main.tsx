@@ -11,6 +11,9 @@ import { Account } from "./pages/account";
 import { OrgSettings } from "./pages/org";
 import { ResetPassword, AcceptInvite } from "./pages/links";
 import { Performance } from "./pages/performance";
+import { TransactionSummary } from "./pages/transaction";
+import { Waterfall } from "./pages/waterfall";
+import { Discover } from "./pages/discover";
 import "./style.css";
 
 export type Me = { user: { id: string; email: string } };
@@ -47,6 +50,9 @@ function App() {
   else if (parts[1] === "settings") screen = <OrgSettings org={org} />;
   else if (parts[1] === "issues" && parts[2]) screen = <IssueDetail org={org} id={parts[2]} />;
   else if (parts[2] === "settings") screen = <Settings org={org} project={parts[1]} />;
+  else if (parts[1] === "discover") screen = <Discover org={org} query={url.searchParams} />;
+  else if (parts[2] === "performance" && parts[3] === "summary") screen = <TransactionSummary org={org} project={parts[1]} query={url.searchParams} />;
+  else if (parts[2] === "performance" && parts[3] === "trace" && parts[4]) screen = <Waterfall org={org} project={parts[1]} eventId={parts[4]} />;
   else if (parts[2] === "performance") screen = <Performance org={org} project={parts[1]} query={url.searchParams} />;
   else if (parts[2] === "issues") screen = <IssueList org={org} project={parts[1]} query={url.searchParams} />;
   else screen = <Projects org={org} />;
@@ -66,6 +72,7 @@ function App() {
           </select>
         ) : <span class="org">{orgs[0]?.name}</span>}
         <span class="spacer" />
+        {org && <Link href={`/${org}/discover`}>Discover</Link>}
         {org && <Link href={`/${org}/settings`}>Organization</Link>}
         <Link href="/account" class="who">{me.user.email}</Link>
         <button class="link" onClick={logout}>Log out</button>

@@ -70,6 +70,28 @@ try {
     await page.goto(`${base}/app/${org}/${project}/performance`);
     await page.waitForSelector("td.name:has-text('GET /dashboard-test')", { timeout: 30000 });
     await shot("9-performance");
+
+    // The transaction's summary, its slowest sample's waterfall, Discover.
+    await page.click("td.name a:has-text('GET /dashboard-test')");
+    await page.waitForSelector(".figures dd");
+    await page.waitForSelector("td.name:has-text('db.query')");
+    await page.waitForSelector(".transaction .chart canvas");
+    await shot("10-transaction");
+    await page.click("table.samples td.name a");
+    await page.waitForSelector(".span .label:has-text('SELECT')");
+    await shot("11-waterfall");
+    await page.goto(`${base}/app/${org}/discover`);
+    await page.waitForSelector("table.discover-table td.name:has-text('GET /dashboard-test')");
+    await page.click("details.fields summary").catch(() => {});
+    await page.check("label:has-text('p50()') input");
+    await page.waitForSelector("th:has-text('p50()')");
+    await page.waitForSelector(".discover .chart canvas");
+    const csv = await page.evaluate(async () => {
+      const r = await fetch(document.querySelector("a[download]").getAttribute("href"));
+      return r.status + " " + (await r.text());
+    });
+    if (!csv.startsWith("200 transaction,count(),p95(),p50()\nGET /dashboard-test,1,")) throw new Error(`the CSV download reads ${JSON.stringify(csv)}`);
+    await shot("12-discover");
     await page.close();
   }
   if (errors.length) throw new Error("page errors: " + errors.join("; "));

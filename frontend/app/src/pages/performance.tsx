@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, nextCursor } from "../api";
 import { Link, navigate } from "../router";
 import { ErrorNote } from "../main";
+import { Chart } from "../chart";
 
 const columns: [string, string][] = [["count", "Count"], ["tpm", "TPM"], ["p50", "p50"], ["p95", "p95"], ["p99", "p99"],
   ["failure_rate", "Failures"], ["apdex", "Apdex"], ["user_misery", "Misery"]];
@@ -47,7 +48,8 @@ export function Performance(props: { org: string; project: string; query: URLSea
             <th><button class="link" onClick={() => go({ sort: sort === "-" + key ? key : "-" + key, cursor: "" })}>{label}{sort.replace("-", "") === key ? (sort.startsWith("-") ? " ↓" : " ↑") : ""}</button></th>
           ))}</tr></thead>
           <tbody>{rows.map((r) => (
-            <tr><td class="name">{r.transaction}</td><td>{r.count}</td><td>{r.tpm.toFixed(2)}</td><td>{ms(r.p50)}</td><td>{ms(r.p95)}</td><td>{ms(r.p99)}</td>
+            <tr><td class="name"><Link href={`/${props.org}/${props.project}/performance/summary?${new URLSearchParams({ transaction: r.transaction, statsPeriod: period })}`}>{r.transaction}</Link>
+              {r.sparkline ? <Chart sparkline stats={r.sparkline} label={`${r.transaction} over time`} /> : null}</td><td>{r.count}</td><td>{r.tpm.toFixed(2)}</td><td>{ms(r.p50)}</td><td>{ms(r.p95)}</td><td>{ms(r.p99)}</td>
               <td>{(100 * r.failure_rate).toFixed(1)}%</td><td>{r.apdex.toFixed(2)}</td><td>{r.user_misery}</td></tr>
           ))}</tbody>
         </table>
