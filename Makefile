@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := /usr/local/go/bin:$(PATH)
 GO ?= go
 
-.PHONY: all build run test services services-down vet loadgen bench fmt dashboard
+.PHONY: all build run test services services-down vet loadgen bench fmt dashboard bench-analytics
 
 all: build
 
@@ -34,6 +34,9 @@ test:
 # Throughput and latency against a running `make run` (see README).
 loadgen: build
 	bash deploy/local/loadgen.sh
+
+bench-analytics:
+	bash deploy/local/bench-analytics.sh
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./ingest/... ./actors/...
