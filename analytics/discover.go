@@ -104,16 +104,8 @@ func (s *Store) PrepareTable(q TableQuery) (*PreparedTable, error) {
 	}
 	where := []string{"project_id IN ?", tsCol + " >= ?"}
 	args := append(selectArgs, projectSet(q.ProjectIDs), q.Since.UTC())
-	for _, f := range q.Filters {
-		if col, ok := filterColumns[q.Dataset][f.Key]; ok {
-			where = append(where, col+" = ?")
-			args = append(args, f.Value)
-			continue
-		}
-		cond, a := f.sql()
-		where = append(where, cond)
-		args = append(args, a...)
-	}
+	conds, condArgs := filterSQL(q.Dataset, q.Filters)
+	where, args = append(where, conds...), append(args, condArgs...)
 	if q.Text != "" {
 		where = append(where, "positionCaseInsensitive("+textCol+", ?) > 0")
 		args = append(args, q.Text)

@@ -10,8 +10,31 @@ import (
 // EventTerm is a condition on events: a tag (or the environment or release
 // column) having a value, or, with an empty Value, a tag being present.
 type EventTerm struct {
-	Key   string
-	Value string
+	Key    string
+	Value  string
+	Negate bool // in charts and tables: the condition must not hold
+}
+
+// filterSQL compiles terms for a dataset: known fields by their column, the
+// rest as tags, negated terms wrapped in NOT.
+func filterSQL(dataset string, terms []EventTerm) ([]string, []any) {
+	var where []string
+	var args []any
+	for _, t := range terms {
+		cond, a := t.sql()
+		if col, ok := filterColumns[dataset][t.Key]; ok {
+			cond, a = col+" = ?", []any{t.Value}
+			if t.Value == "" {
+				cond, a = col+" != ''", nil
+			}
+		}
+		if t.Negate {
+			cond = "NOT (" + cond + ")"
+		}
+		where = append(where, cond)
+		args = append(args, a...)
+	}
+	return where, args
 }
 
 func (t EventTerm) sql() (string, []any) {

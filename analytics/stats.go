@@ -89,17 +89,8 @@ func (s *Store) SeriesOf(ctx context.Context, q SeriesQuery) ([]Series, error) {
 	}
 	where := []string{"project_id IN ?", tsCol + " >= ?"}
 	args := []any{projectSet(q.ProjectIDs), q.Since.UTC()}
-	for _, f := range q.Filters {
-		col, ok := filterColumns[q.Dataset][f.Key]
-		if !ok {
-			cond, a := f.sql() // a tag
-			where = append(where, cond)
-			args = append(args, a...)
-			continue
-		}
-		where = append(where, col+" = ?")
-		args = append(args, f.Value)
-	}
+	conds, condArgs := filterSQL(q.Dataset, q.Filters)
+	where, args = append(where, conds...), append(args, condArgs...)
 	if q.Text != "" {
 		where = append(where, "positionCaseInsensitive("+textCol+", ?) > 0")
 		args = append(args, q.Text)

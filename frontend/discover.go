@@ -32,14 +32,7 @@ func (a *API) discover(c *fiber.Ctx) error {
 	}
 	tq := analytics.TableQuery{Dataset: c.Query("dataset", "transactions"), Since: time.Now().Add(-period),
 		Fields: queryList(c, "field"), Text: q.Text, Sort: c.Query("sort")}
-	for _, group := range [][]search.Term{q.Environments, q.Releases, q.Tags, q.Levels} {
-		for _, t := range group {
-			if t.Negate {
-				return fiber.NewError(fiber.StatusBadRequest, "query: negated filters are not supported in tables yet")
-			}
-			tq.Filters = append(tq.Filters, analytics.EventTerm{Key: t.Key, Value: t.Value})
-		}
-	}
+	tq.Filters = eventFilters(q)
 	for _, p := range projects {
 		tq.ProjectIDs = append(tq.ProjectIDs, uint64(p.ID))
 		if len(projects) == 1 {

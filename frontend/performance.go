@@ -182,15 +182,7 @@ func (a *API) eventsStats(c *fiber.Ctx) error {
 	if err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, "query: "+err.Error())
 	}
-	var filters []analytics.EventTerm
-	for _, group := range [][]search.Term{q.Environments, q.Releases, q.Tags, q.Levels} {
-		for _, t := range group {
-			if t.Negate {
-				return fiber.NewError(fiber.StatusBadRequest, "query: negated filters are not supported in charts yet")
-			}
-			filters = append(filters, analytics.EventTerm{Key: t.Key, Value: t.Value})
-		}
-	}
+	filters := eventFilters(q)
 	ids := make([]uint64, len(projects))
 	apdex := 0.0
 	for i, p := range projects {
@@ -295,4 +287,16 @@ func (a *API) waterfall(c *fiber.Ctx) error {
 			"status": t.Status, "start_timestamp": float64(t.Start.UnixMicro()) / 1e6, "duration_ms": ms(t.Duration)},
 		"spans": spans,
 	})
+}
+
+// eventFilters turns a search's field terms into ClickHouse conditions for
+// charts and tables; issue-only terms (is:, assigned:) do not apply there.
+func eventFilters(q search.Query) []analytics.EventTerm {
+	var out []analytics.EventTerm
+	for _, group := range [][]search.Term{q.Environments, q.Releases, q.Tags, q.Levels} {
+		for _, t := range group {
+			out = append(out, analytics.EventTerm{Key: t.Key, Value: t.Value, Negate: t.Negate})
+		}
+	}
+	return out
 }

@@ -37,16 +37,11 @@ func TestDashboardInBrowser(t *testing.T) {
 	client.Flush(10 * time.Second)
 	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
 	issue := waitForCount(t, api, proj.Organization, proj.Project, 1)[0]
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+	waitUntil(t, func() (bool, string) {
 		var txs []struct{ Transaction string }
 		api.get(fmt.Sprintf("/api/0/projects/%s/%s/transactions/", proj.Organization, proj.Project), &txs)
-		if len(txs) == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the transaction was not stored")
-		}
-	}
+		return len(txs) == 1, fmt.Sprintf("transactions %+v", txs)
+	})
 	var me struct{ User struct{ Email string } }
 	api.get("/api/0/", &me)
 

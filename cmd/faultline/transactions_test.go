@@ -191,6 +191,11 @@ func TestTransactionSummariesAPI(t *testing.T) {
 	if _, peak := sum(failing); peak != 0.5 {
 		t.Errorf("failure_rate() of GET /slow peaks at %v, want 0.5", peak)
 	}
+	var others series
+	api.get(stats+"dataset=transactions&yAxis=count()&query="+url.QueryEscape(`!transaction:"GET /slow"`), &others)
+	if total, _ := sum(others); total != 4 {
+		t.Errorf("count() without GET /slow: %v, want 4", total)
+	}
 	if code := api.get(stats+"dataset=errors&yAxis=p95()", nil); code != http.StatusBadRequest {
 		t.Errorf("p95() of errors: %d, want 400", code)
 	}
@@ -208,6 +213,10 @@ func TestTransactionSummariesAPI(t *testing.T) {
 	}
 	if len(table.Data) != 2 || table.Data[0]["transaction"] != "GET /fast" || table.Data[0]["count()"] != "4" {
 		t.Errorf("grouped table: %+v", table.Data)
+	}
+	api.get(events+"field=transaction&field=count()&query="+url.QueryEscape("!transaction.status:ok"), &table)
+	if len(table.Data) != 1 || table.Data[0]["transaction"] != "GET /slow" || table.Data[0]["count()"] != "1" {
+		t.Errorf("failed transactions: %+v", table.Data)
 	}
 	_, link = api.getWithLink(events+"field=transaction&field=transaction.duration&sort=-transaction.duration&per_page=2", &table)
 	if len(table.Data) != 2 || table.Data[0]["transaction.duration"] != "600" || !strings.Contains(link, `rel="next"; results="true"`) {
