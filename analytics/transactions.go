@@ -209,19 +209,22 @@ type Waterfall struct {
 	Spans       []SpanRow
 }
 
-// TransactionWaterfall returns a project's transaction by event id with its
-// spans, or ErrNoEvent.
+// TransactionWaterfall returns a project's transaction by event id (or the
+// first transaction of a trace, by trace id) with its spans, or ErrNoEvent.
 func (s *Store) TransactionWaterfall(ctx context.Context, projectID uint64, eventID string) (Waterfall, error) {
 	var w Waterfall
 	var ms uint16
 	var durMS float64
+	// An event id, or else a trace id: the trace's first transaction.
 	err := s.conn.QueryRow(ctx, `SELECT event_id, trace_id, span_id, name, op, status, start, start_ms, duration_ms
-		FROM transactions WHERE project_id = ? AND event_id = ? LIMIT 1`, projectID, eventID).
+		FROM transactions WHERE project_id = ? AND (event_id = ? OR trace_id = ?)
+		ORDER BY event_id = ? DESC, start, start_ms LIMIT 1`, projectID, eventID, eventID, eventID).
 		Scan(&w.Transaction.EventID, &w.Transaction.TraceID, &w.Transaction.SpanID, &w.Transaction.Name, &w.Transaction.Op,
 			&w.Transaction.Status, &w.Transaction.Start, &ms, &durMS)
 	if errors.Is(err, sql.ErrNoRows) {
 		return w, ErrNoEvent
 	}
+	eventID = w.Transaction.EventID
 	if err != nil {
 		return w, fmt.Errorf("query transaction: %w", err)
 	}

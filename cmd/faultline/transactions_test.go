@@ -246,12 +246,12 @@ func TestTransactionWaterfall(t *testing.T) {
 	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
 	start := time.Now().Add(-time.Minute).Truncate(time.Millisecond)
 	at := func(ms int) float64 { return float64(start.Add(time.Duration(ms)*time.Millisecond).UnixMilli()) / 1000 }
-	const id = "feedfacefeedfacefeedfacefeedface"
+	const id, trace = "feedfacefeedfacefeedfacefeedface", "0123456789abcdef0123456789abcdef"
 	payload := fmt.Sprintf(`{"type":"transaction","transaction":"GET /orders","start_timestamp":%.3f,"timestamp":%.3f,`+
 		`"contexts":{"trace":{"trace_id":"%s","span_id":"aaaaaaaaaaaaaaaa","op":"http.server","status":"ok"}},"spans":[`+
 		`{"span_id":"bbbbbbbbbbbbbbbb","parent_span_id":"aaaaaaaaaaaaaaaa","op":"db.query","description":"SELECT * FROM orders WHERE id = 7","start_timestamp":%.3f,"timestamp":%.3f},`+
 		`{"span_id":"cccccccccccccccc","parent_span_id":"bbbbbbbbbbbbbbbb","op":"cache.get","description":"orders:7","start_timestamp":%.3f,"timestamp":%.3f}]}`,
-		at(0), at(100), id, at(10), at(60), at(20), at(30))
+		at(0), at(100), trace, at(10), at(60), at(20), at(30))
 	if resp, body := postEnvelope(t, srv.addr, proj.ProjectID, proj.PublicKey, `{"event_id":"`+id+`"}`+"\n"+`{"type":"transaction"}`+"\n"+payload, nil); resp.StatusCode != http.StatusOK {
 		t.Fatalf("post: %d %s", resp.StatusCode, body)
 	}
@@ -277,6 +277,11 @@ func TestTransactionWaterfall(t *testing.T) {
 		db.Op != "db.query" || db.Description != "SELECT * FROM orders WHERE id = %s" || db.OffsetMS != 10 || db.DurationMS != 50 || db.SelfTimeMS != 40 ||
 		cache.Op != "cache.get" || cache.OffsetMS != 20 || cache.DurationMS != 10 {
 		t.Errorf("waterfall %+v", w)
+	}
+	var byTrace struct{ Transaction struct{ EventID string `json:"event_id"` } }
+	api.get(fmt.Sprintf("/api/0/projects/%s/%s/transactions/%s/spans/", proj.Organization, proj.Project, trace), &byTrace)
+	if byTrace.Transaction.EventID != id {
+		t.Errorf("by trace id: %+v", byTrace)
 	}
 	if code := api.get(fmt.Sprintf("/api/0/projects/%s/%s/transactions/%032d/spans/", proj.Organization, proj.Project, 0), nil); code != http.StatusNotFound {
 		t.Errorf("unknown transaction: %d, want 404", code)
