@@ -3,6 +3,7 @@ package actors
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -20,6 +21,7 @@ type IssueStore interface {
 	RecordEvents(ctx context.Context, projectID int64, events []metadata.GroupedEvent) ([]int64, error)
 	RecordFeedback(ctx context.Context, projectID int64, items []metadata.Feedback) error
 	RecordAttachments(ctx context.Context, projectID int64, items []metadata.Attachment) error
+	RecordCronCheckIn(ctx context.Context, projectID int64, slug string, config *metadata.CronConfig, c metadata.CronCheckIn) (int64, error)
 }
 
 // groupBatch asks a project actor to group its share of a consumer batch.
@@ -41,6 +43,7 @@ type grouped struct {
 	rows        analytics.Rows
 	feedback    []metadata.Feedback   // stored by the actor, in PostgreSQL
 	attachments []metadata.Attachment // likewise
+	checkIns    []cronCheckIn         // likewise, under their cron monitors
 	rejected    []rejected
 	err         error
 }
@@ -93,6 +96,19 @@ func (a *projectActor) group(ctx context.Context, records []queue.Record) *group
 	if err := a.issues.RecordAttachments(ctx, a.projectID, out.attachments); err != nil {
 		out.err = fmt.Errorf("project %d: %w", a.projectID, err)
 		return out
+	}
+	for _, c := range out.checkIns {
+		_, err := a.issues.RecordCronCheckIn(ctx, a.projectID, c.slug, c.config, c.checkIn)
+		if errors.Is(err, metadata.ErrNotFound) {
+			// No such monitor and no monitor_config to create it from: the
+			// check-in stays in ClickHouse's history only.
+			a.log.Debug("check-in for an unknown cron monitor", "slug", c.slug)
+			continue
+		}
+		if err != nil {
+			out.err = fmt.Errorf("project %d: %w", a.projectID, err)
+			return out
+		}
 	}
 	if len(events) == 0 {
 		return out
@@ -189,6 +205,24 @@ func (a *projectActor) other(r queue.Record, out *grouped) (err error) {
 		if err != nil {
 			return err
 		}
+		config, err := event.ParseMonitorConfig(c.MonitorConfig)
+		if err != nil {
+			return err
+		}
+		pending := cronCheckIn{slug: c.MonitorSlug, checkIn: metadata.CronCheckIn{CheckInID: c.CheckInID, Status: c.Status,
+			Started: r.Received, Environment: c.Environment}}
+		if c.CheckInID == "" {
+			pending.checkIn.CheckInID = r.EventID // a lone check-in is its own run
+		}
+		if c.Duration > 0 {
+			ms := float64(c.Duration) / float64(time.Millisecond)
+			pending.checkIn.DurationMS = &ms
+		}
+		if config != nil {
+			pending.config = &metadata.CronConfig{ScheduleType: config.ScheduleType, Schedule: config.Schedule, Timezone: config.Timezone,
+				CheckinMargin: config.CheckinMargin, MaxRuntime: config.MaxRuntime, FailureIssueThreshold: config.FailureThreshold}
+		}
+		out.checkIns = append(out.checkIns, pending)
 		out.rows.CheckIns = append(out.rows.CheckIns, analytics.CheckInRow{
 			ProjectID: pid, RecordID: r.EventID, CheckInID: c.CheckInID, MonitorSlug: c.MonitorSlug, Status: c.Status,
 			Duration: c.Duration, Environment: c.Environment, Release: c.Release, Received: r.Received,
@@ -292,4 +326,11 @@ func eventRow(projectID, issueID int64, e *event.Event, ge metadata.GroupedEvent
 		row.Timestamp = time.Now().UTC()
 	}
 	return row
+}
+
+// cronCheckIn is a check-in bound for its cron monitor in PostgreSQL.
+type cronCheckIn struct {
+	slug    string
+	config  *metadata.CronConfig
+	checkIn metadata.CronCheckIn
 }

@@ -43,6 +43,10 @@ func (s *refusingStore) RecordAttachments(context.Context, int64, []metadata.Att
 	return nil
 }
 
+func (s *refusingStore) RecordCronCheckIn(context.Context, int64, string, *metadata.CronConfig, metadata.CronCheckIn) (int64, error) {
+	return 0, nil
+}
+
 func records(messages ...string) []queue.Record {
 	var out []queue.Record
 	for i, m := range messages {
