@@ -4,9 +4,12 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"strings"
+
+	"github.com/faultline/faultline/actors/monitor"
 )
 
 // config is every setting of faultline; each comes from a FAULTLINE_*
@@ -23,6 +26,9 @@ type config struct {
 	Registration  string
 	SMTPURL       string
 	EmailFrom     string
+	// Monitors may check private networks only when the operator says so.
+	MonitorAllowPrivate  string
+	MonitorAllowNetworks string
 }
 
 type setting struct {
@@ -43,6 +49,8 @@ func (c *config) settings() []setting {
 		{"enable-registration", "FAULTLINE_ENABLE_REGISTRATION", "true", "let anyone create an account (true or false)", &c.Registration},
 		{"smtp-url", "FAULTLINE_SMTP_URL", "", "SMTP server for email, e.g. smtp://user:pass@host:587 (STARTTLS), smtps://...:465, smtp://host:25?tls=none", &c.SMTPURL},
 		{"email-from", "FAULTLINE_EMAIL_FROM", "", "sender address of Faultline's email", &c.EmailFrom},
+		{"monitor-allow-private", "FAULTLINE_MONITOR_ALLOW_PRIVATE", "false", "let uptime monitors check private, loopback and link-local addresses (true or false)", &c.MonitorAllowPrivate},
+		{"monitor-allow-networks", "FAULTLINE_MONITOR_ALLOW_NETWORKS", "", "comma-separated networks (CIDR) uptime monitors may check even though they are private, e.g. 10.20.0.0/16", &c.MonitorAllowNetworks},
 	}
 }
 
@@ -117,4 +125,25 @@ func (c *config) dsn(publicKey string, projectID int64) (string, error) {
 func (c *config) registration() bool {
 	v := strings.ToLower(strings.TrimSpace(c.Registration))
 	return v == "" || v == "true" || v == "1" || v == "yes" || v == "on"
+}
+
+// monitorGuard is where uptime checks may connect.
+func (c *config) monitorGuard() (monitor.Guard, error) {
+	g := monitor.Guard{AllowPrivate: truthy(c.MonitorAllowPrivate)}
+	for _, n := range strings.Split(c.MonitorAllowNetworks, ",") {
+		if n = strings.TrimSpace(n); n == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(n)
+		if err != nil {
+			return g, fmt.Errorf("FAULTLINE_MONITOR_ALLOW_NETWORKS: %q is not a network such as 10.20.0.0/16", n)
+		}
+		g.Allow = append(g.Allow, p)
+	}
+	return g, nil
+}
+
+func truthy(v string) bool {
+	v = strings.ToLower(strings.TrimSpace(v))
+	return v == "true" || v == "1" || v == "yes" || v == "on"
 }

@@ -29,6 +29,8 @@ func testServer(t *testing.T) *server {
 		ClickHouseURL: analyticstest.URL(t),
 		DataDir:       t.TempDir(),
 		SecretKey:     testSecret,
+		// Tests' monitors check servers on 127.0.0.1.
+		MonitorAllowPrivate: "true",
 	})
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/actors"
+	"github.com/faultline/faultline/actors/monitor"
 	"github.com/faultline/faultline/analytics"
 	"github.com/faultline/faultline/frontend"
 	"github.com/faultline/faultline/frontend/mail"
@@ -130,6 +131,13 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 	s.goRun("worker", func() error { return supervise(workerCtx, worker.Run, log.With("role", "worker")) })
 	s.purger = actors.NewPurger(s.db, s.store, time.Minute, log.With("role", "purger"))
 	s.goRun("purger", func() error { return s.purger.Run(workerCtx) })
+	guard, err := cfg.monitorGuard()
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	monitors := monitor.NewRunner(monitor.Config{Guard: guard}, s.db, s.store, nil, log.With("role", "monitors"))
+	s.goRun("monitors", func() error { return supervise(workerCtx, monitors.Run, log.With("role", "monitors")) })
 	outcomeWriter := actors.NewOutcomeWriter(s.brokers, s.store, log.With("role", "outcome-writer"))
 	s.goRun("outcome writer", func() error { return supervise(workerCtx, outcomeWriter.Run, log.With("role", "outcome-writer")) })
 

@@ -278,7 +278,11 @@ func TestTransactionWaterfall(t *testing.T) {
 		cache.Op != "cache.get" || cache.OffsetMS != 20 || cache.DurationMS != 10 {
 		t.Errorf("waterfall %+v", w)
 	}
-	var byTrace struct{ Transaction struct{ EventID string `json:"event_id"` } }
+	var byTrace struct {
+		Transaction struct {
+			EventID string `json:"event_id"`
+		}
+	}
 	api.get(fmt.Sprintf("/api/0/projects/%s/%s/transactions/%s/spans/", proj.Organization, proj.Project, trace), &byTrace)
 	if byTrace.Transaction.EventID != id {
 		t.Errorf("by trace id: %+v", byTrace)
