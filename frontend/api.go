@@ -30,6 +30,9 @@ type Options struct {
 	SecureCookies bool         // the public URL is https
 	Mailer        *mail.Mailer // sends resets and invitations; may be unconfigured
 	SecretKey     string       // seals two-factor secrets
+	// MonitorHostCheck refuses monitor targets the checks would refuse
+	// (private addresses), so a user hears of it when saving the monitor.
+	MonitorHostCheck func(host string) error
 }
 
 // NewAPI returns the /api/0/ handlers; attachments are read from blobs.
@@ -54,6 +57,9 @@ func (a *API) Register(app *fiber.App, checks []Check) {
 	app.Get("/api/0/openapi.json", openAPIDocument)
 	app.Post("/api/0/auth/password-reset/", a.requestPasswordReset)
 	app.Post("/api/0/auth/password-reset/confirm/", a.confirmPasswordReset)
+	// A heartbeat monitor's secret URL, called by users' jobs.
+	app.Post("/api/0/organizations/:org/heartbeat_check/:endpoint_id/", a.heartbeat)
+	app.Get("/api/0/organizations/:org/heartbeat_check/:endpoint_id/", a.heartbeat)
 
 	api := app.Group("/api/0", a.authenticate)
 	api.Get("/", a.root)
@@ -112,6 +118,14 @@ func (a *API) Register(app *fiber.App, checks []Check) {
 	api.Get("/organizations/:org/stats_v2/", a.usageStats)
 	api.Get("/organizations/:org/events-stats/", a.eventsStats)
 	api.Get("/organizations/:org/events/", a.discover)
+	api.Get("/organizations/:org/monitors/", a.listMonitors)
+	api.Post("/organizations/:org/monitors/", a.createMonitor)
+	api.Get("/organizations/:org/monitors/:id/", a.monitor)
+	api.Put("/organizations/:org/monitors/:id/", a.updateMonitor)
+	api.Delete("/organizations/:org/monitors/:id/", a.deleteMonitor)
+	api.Get("/organizations/:org/monitors/:id/checks/", a.monitorChecks)
+	api.Get("/organizations/:org/monitors/:id/stats/", a.monitorStats)
+	api.Get("/organizations/:org/monitors/:id/checkins/", a.cronCheckIns)
 	api.Get("/issues/:id/comments/", a.comments)
 	api.Post("/issues/:id/comments/", a.addComment)
 	api.Get("/projects/:org/:project/environments/", a.projectValues("environment"))

@@ -84,7 +84,7 @@ func (a *monitorActor) schedule(c actor.Context, d time.Duration) {
 		a.timer.Stop()
 	}
 	self, root := c.Self(), c.ActorSystem().Root
-	a.timer = time.AfterFunc(d, func() { root.Send(self, &tick{}) })
+	a.timer = time.AfterFunc(time.Duration(float64(d)/a.deps.scale), func() { root.Send(self, &tick{}) })
 }
 
 // period is the time between checks: the interval for uptime checks and
@@ -115,7 +115,7 @@ func (a *monitorActor) record(r Result) {
 		threshold = 1 // a missed run or heartbeat is already the verdict
 	}
 	before := a.state
-	changes := a.state.Apply(r, threshold, a.m.TLSExpiryDays, time.Now())
+	changes := a.state.Apply(r, threshold, a.m.TLSExpiryDays, a.deps.now())
 	if a.m.Kind != "cron" {
 		a.deps.checks.add(analytics.MonitorCheck{MonitorID: uint64(a.m.ID), OrgID: uint64(a.m.OrgID), Checked: r.At, Up: r.Up,
 			ResponseTime: r.ResponseTime, StatusCode: uint16(r.StatusCode), Reason: r.Reason})

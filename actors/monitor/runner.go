@@ -44,6 +44,11 @@ type Config struct {
 	Sync    time.Duration // how often monitors are re-read and leases renewed; 10 s
 	Guard   Guard
 	RootCAs *x509.CertPool // trusted roots for checks; the system's when nil
+	// Tests make time pass faster: periods between checks are divided by
+	// TimeScale (1 when zero), and Clock (time.Now when nil) is the time
+	// heartbeats and cron runs are judged at.
+	TimeScale float64
+	Clock     func() time.Time
 }
 
 // Runner checks its share of the monitors: every Sync it claims monitors
@@ -71,11 +76,19 @@ func NewRunner(cfg Config, store Store, checks CheckStore, notify func(StateChan
 	if cfg.ID == "" {
 		cfg.ID = defaultRunnerID()
 	}
+	if cfg.TimeScale <= 0 {
+		cfg.TimeScale = 1
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
 	return &Runner{cfg: cfg, store: store, checks: &checkWriter{store: checks, log: log}, notify: notify, log: log.With("component", "monitors")}
 }
 
 // deps is what every monitor actor shares.
 type deps struct {
+	scale   float64
+	now     func() time.Time
 	checker *Checker
 	store   Store
 	checks  *checkWriter
@@ -86,7 +99,7 @@ type deps struct {
 // Run checks monitors until ctx ends, then gives its leases back.
 func (r *Runner) Run(ctx context.Context) error {
 	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return r.log }))
-	d := &deps{checker: &Checker{Guard: r.cfg.Guard, RootCAs: r.cfg.RootCAs}, store: r.store, checks: r.checks, notify: r.notify, log: r.log}
+	d := &deps{scale: r.cfg.TimeScale, now: r.cfg.Clock, checker: &Checker{Guard: r.cfg.Guard, RootCAs: r.cfg.RootCAs}, store: r.store, checks: r.checks, notify: r.notify, log: r.log}
 	running := map[int64]*held{}
 	flushDone := make(chan struct{})
 	go func() { r.checks.run(ctx); close(flushDone) }()
@@ -165,7 +178,7 @@ func (d *deps) run(ctx context.Context, m metadata.Monitor) (Result, bool) {
 		if err != nil {
 			return Result{}, false
 		}
-		now := time.Now()
+		now := d.now()
 		window := m.Interval + m.Timeout
 		switch {
 		case last != nil && now.Sub(*last) <= window:
@@ -177,7 +190,7 @@ func (d *deps) run(ctx context.Context, m metadata.Monitor) (Result, bool) {
 		}
 		return Result{}, false
 	case "cron":
-		now := time.Now()
+		now := d.now()
 		checkIns, err := d.store.CronCheckIns(ctx, m.ID, now.Add(-35*24*time.Hour), 5)
 		if err != nil {
 			return Result{}, false

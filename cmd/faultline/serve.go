@@ -152,7 +152,8 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 	})
 	s.app.Use(frontend.SecurityHeaders(public.Scheme == "https"))
 	ingest.NewHandler(keyLookup{s.db}, s.producer, blobs, s.outcomes, ingest.DefaultLimits, log.With("role", "ingest")).Register(s.app)
-	apiOpts := frontend.Options{PublicURL: s.url, Registration: cfg.registration(), SecureCookies: public.Scheme == "https", Mailer: mailer, SecretKey: cfg.SecretKey}
+	apiOpts := frontend.Options{PublicURL: s.url, Registration: cfg.registration(), SecureCookies: public.Scheme == "https", Mailer: mailer, SecretKey: cfg.SecretKey,
+		MonitorHostCheck: guard.CheckHost}
 	frontend.NewAPI(s.db, s.store, blobs, apiOpts, log.With("role", "api")).Register(s.app, []frontend.Check{
 		{Name: "postgres", Ping: s.db.Ping},
 		{Name: "clickhouse", Ping: s.store.Ping},

@@ -3,9 +3,14 @@
 package metadatatest
 
 import (
+	"errors"
+	"net/url"
+
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"io"
 	"log/slog"
 	"os"
@@ -70,4 +75,37 @@ func Project(t testing.TB, db *metadata.DB, secret string) metadata.BootstrapRes
 		t.Fatalf("bootstrap test project: %v", err)
 	}
 	return res
+}
+
+// OpenDatabase returns a migrated store on a database of its own, created
+// beside the test database when missing: for tests of process-wide work
+// (such as monitor leases) that other packages' tests, running at the same
+// time, must not share.
+func OpenDatabase(t testing.TB, name string) *metadata.DB {
+	t.Helper()
+	ctx := context.Background()
+	u, err := url.Parse(URL(t))
+	if err != nil {
+		t.Fatalf("test database URL: %v", err)
+	}
+	conn, err := pgx.Connect(ctx, u.String())
+	if err != nil {
+		t.Fatalf("connect to the test database: %v", err)
+	}
+	_, err = conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
+	conn.Close(ctx)
+	var pgErr *pgconn.PgError
+	if err != nil && !(errors.As(err, &pgErr) && pgErr.Code == "42P04") { // 42P04: exists already
+		t.Fatalf("create database %s: %v", name, err)
+	}
+	u.Path = "/" + name
+	db, err := metadata.Open(ctx, u.String(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatalf("open database %s: %v", name, err)
+	}
+	t.Cleanup(db.Close)
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatalf("migrate database %s: %v", name, err)
+	}
+	return db
 }
