@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -60,4 +61,17 @@ func projectSet(ids []uint64) clickhouse.GroupSet {
 		set.Value = append(set.Value, uint64(0))
 	}
 	return set
+}
+
+// CreateDatabase creates a database, if missing, on the server url points at.
+func CreateDatabase(ctx context.Context, url, name string) error {
+	s, err := Open(ctx, url, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := s.conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS `"+strings.ReplaceAll(name, "`", "")+"`"); err != nil {
+		return fmt.Errorf("create database %s: %w", name, err)
+	}
+	return nil
 }

@@ -163,7 +163,9 @@ func (in monitorInput) toMonitor(m *metadata.Monitor, projectOf func(int64) bool
 	if m.FailureThreshold < 1 || m.FailureThreshold > 100 {
 		return fmt.Errorf("failureThreshold: consecutive failures before down, from 1 to 100")
 	}
-	m.TLSExpiryDays = in.TLSExpiryDays
+	if in.TLSExpiryDays != nil {
+		m.TLSExpiryDays = in.TLSExpiryDays
+	}
 	for _, d := range m.TLSExpiryDays {
 		if d < 0 || d > 365 {
 			return fmt.Errorf("tlsExpiryDays: days between 0 and 365")

@@ -84,10 +84,11 @@ func (db *DB) RecordCronCheckIn(ctx context.Context, projectID int64, slug strin
 	return monitorID, nil
 }
 
-// CronCheckIns lists a cron monitor's runs started since a time, newest first.
+// CronCheckIns lists a cron monitor's runs started since a time, the most
+// recently reported (finished, or else started) first.
 func (db *DB) CronCheckIns(ctx context.Context, monitorID int64, since time.Time, limit int) ([]CronCheckIn, error) {
 	rows, err := db.pool.Query(ctx, `SELECT id, monitor_id, check_in_id, status, started_at, finished_at, duration_ms, environment
-		FROM cron_checkins WHERE monitor_id = $1 AND started_at >= $2 ORDER BY started_at DESC, id DESC LIMIT $3`, monitorID, since, limit)
+		FROM cron_checkins WHERE monitor_id = $1 AND started_at >= $2 ORDER BY coalesce(finished_at, started_at) DESC, id DESC LIMIT $3`, monitorID, since, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list check-ins: %w", err)
 	}

@@ -112,6 +112,12 @@ func (db *DB) CreateMonitor(ctx context.Context, m Monitor) (Monitor, error) {
 // UpdateMonitor saves a monitor's settings (not its state) and clears its
 // state when what it checks changed.
 func (db *DB) UpdateMonitor(ctx context.Context, m Monitor) (Monitor, error) {
+	if m.Headers == nil {
+		m.Headers = map[string]string{}
+	}
+	if m.TLSExpiryDays == nil {
+		m.TLSExpiryDays = []int32{30, 14, 7, 3, 1}
+	}
 	row := db.pool.QueryRow(ctx, `UPDATE monitors SET project_id = $3, kind = $4, name = $5, url = $6, method = $7, body = $8,
 			headers = $9, expected_status_min = $10, expected_status_max = $11, keyword = $12, keyword_absent = $13,
 			follow_redirects = $14, interval_seconds = $15, timeout_seconds = $16, failure_threshold = $17, tls_expiry_days = $18,

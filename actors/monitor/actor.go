@@ -87,12 +87,16 @@ func (a *monitorActor) schedule(c actor.Context, d time.Duration) {
 	a.timer = time.AfterFunc(time.Duration(float64(d)/a.deps.scale), func() { root.Send(self, &tick{}) })
 }
 
-// period is the time between checks: the interval for uptime checks and
-// heartbeats (a heartbeat is judged once per interval), 30 s for cron
-// monitors, whose runs are judged against their schedule.
+// period is the time between checks: the interval for uptime checks; 30 s
+// for cron monitors, whose runs are judged against their schedule; at most
+// a minute for heartbeats, so a stopped or resumed job shows within a
+// minute of its deadline.
 func (a *monitorActor) period() time.Duration {
-	if a.m.Kind == "cron" {
+	switch a.m.Kind {
+	case "cron":
 		return 30 * time.Second
+	case "heartbeat":
+		return min(max(a.m.Interval, time.Second), time.Minute)
 	}
 	return max(a.m.Interval, time.Second)
 }
@@ -101,9 +105,6 @@ func (a *monitorActor) period() time.Duration {
 // not check them all at once.
 func (a *monitorActor) firstDelay() time.Duration {
 	p := a.period()
-	if a.m.Kind == "heartbeat" {
-		return p + a.m.Timeout // the first heartbeat may take a whole interval
-	}
 	return time.Duration(uint64(a.m.ID)*2654435761%uint64(p/time.Millisecond)) * time.Millisecond
 }
 

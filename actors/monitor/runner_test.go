@@ -33,7 +33,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	db := metadatatest.OpenDatabase(t, "faultline_test_monitors")
 	e := &env{t: t, db: db, org: metadatatest.Project(t, db, "monitor-test-secret")}
-	store := analyticstest.Open(t)
+	store := analyticstest.OpenDatabase(t, "faultline_test_monitors")
 	r := NewRunner(Config{ID: metadatatest.Slug("runner"), Sync: 100 * time.Millisecond, Lease: 5 * time.Second,
 		Guard: Guard{AllowPrivate: true}, TimeScale: 30, Clock: e.now}, db, store, e.notify,
 		slog.New(slog.NewTextHandler(io.Discard, nil)))

@@ -29,6 +29,8 @@ type config struct {
 	// Monitors may check private networks only when the operator says so.
 	MonitorAllowPrivate  string
 	MonitorAllowNetworks string
+
+	monitorTimeScale float64 // tests: monitors check this many times as often
 }
 
 type setting struct {

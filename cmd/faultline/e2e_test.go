@@ -31,6 +31,7 @@ func testServer(t *testing.T) *server {
 		SecretKey:     testSecret,
 		// Tests' monitors check servers on 127.0.0.1.
 		MonitorAllowPrivate: "true",
+		monitorTimeScale:    60,
 	})
 }
 

@@ -136,7 +136,8 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 		cancel()
 		return nil, err
 	}
-	monitors := monitor.NewRunner(monitor.Config{Guard: guard}, s.db, s.store, nil, log.With("role", "monitors"))
+	monitors := monitor.NewRunner(monitor.Config{Guard: guard, TimeScale: cfg.monitorTimeScale,
+		Sync: time.Duration(float64(10*time.Second) / max(cfg.monitorTimeScale, 1))}, s.db, s.store, nil, log.With("role", "monitors"))
 	s.goRun("monitors", func() error { return supervise(workerCtx, monitors.Run, log.With("role", "monitors")) })
 	outcomeWriter := actors.NewOutcomeWriter(s.brokers, s.store, log.With("role", "outcome-writer"))
 	s.goRun("outcome writer", func() error { return supervise(workerCtx, outcomeWriter.Run, log.With("role", "outcome-writer")) })

@@ -1,0 +1,230 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/faultline/faultline/metadata/metadatatest"
+	"github.com/getsentry/sentry-go"
+)
+
+type monitorResp struct {
+	ID                string
+	MonitorType       string
+	Name              string
+	URL               string
+	ExpectedStatus    any
+	Interval          int
+	Project           *int64
+	IsUp              *bool
+	LastChange        *time.Time
+	HeartbeatEndpoint *string
+	Slug              string
+	Schedule          struct{ Type, Value string }
+	Checks            []struct {
+		IsUp         bool
+		Reason       *string
+		ResponseTime *int64
+	}
+	Strip        []struct{ Checks, Down int }
+	StateChanges []struct{ Kind, Reason string }
+}
+
+// An uptime monitor in GlitchTip's shape: created, checked by the runner,
+// listed with its status strip, changed and deleted; bad input answered 400.
+func TestUptimeMonitorAPI(t *testing.T) {
+	srv := testServer(t)
+	proj := metadatatest.Project(t, srv.db, testSecret)
+	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
+	var failing atomic.Bool
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if failing.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		fmt.Fprint(w, "welcome")
+	}))
+	defer site.Close()
+	base := "/api/0/organizations/" + proj.Organization + "/monitors/"
+
+	var created monitorResp
+	body := fmt.Sprintf(`{"monitorType":"GET","name":"Shop","url":%q,"expectedStatus":200,"expectedBody":"welcome","interval":"60","timeout":5,"project":%d}`,
+		site.URL, proj.ProjectID)
+	if code := api.call("POST", base, body, &created); code != http.StatusCreated {
+		t.Fatalf("create: %d", code)
+	}
+	if created.ID == "" || created.MonitorType != "GET" || created.Interval != 60 || created.IsUp != nil || created.Project == nil ||
+		*created.Project != proj.ProjectID || fmt.Sprint(created.ExpectedStatus) != "200" {
+		t.Errorf("created %+v", created)
+	}
+	var m monitorResp
+	waitUntil(t, func() (bool, string) {
+		api.get(base+created.ID+"/", &m)
+		return m.IsUp != nil && *m.IsUp && len(m.Checks) > 0, fmt.Sprintf("monitor %+v", m)
+	})
+	if c := m.Checks[0]; !c.IsUp || c.ResponseTime == nil || len(m.StateChanges) != 1 || m.StateChanges[0].Kind != "up" {
+		t.Errorf("after the first check: %+v", m)
+	}
+	failing.Store(true)
+	waitUntil(t, func() (bool, string) {
+		api.get(base+created.ID+"/", &m)
+		return m.IsUp != nil && !*m.IsUp, fmt.Sprintf("monitor still up: %+v", m.StateChanges)
+	})
+	if !strings.Contains(m.StateChanges[0].Reason, "status 503, expected 200") {
+		t.Errorf("down reason: %+v", m.StateChanges)
+	}
+	// Checks reach ClickHouse in batches, a second apart.
+	waitUntil(t, func() (bool, string) {
+		var list []monitorResp
+		api.get(base, &list)
+		down := 0
+		for _, m := range list {
+			for _, b := range m.Strip {
+				down += b.Down
+			}
+		}
+		return len(list) == 1 && list[0].Name == "Shop" && len(list[0].Strip) >= 24 && down >= 2,
+			fmt.Sprintf("list %+v, want its strip to show the 2 failed checks", list)
+	})
+	var stats struct {
+		Checks        int
+		UptimePercent float64
+	}
+	api.get(base+created.ID+"/stats/?statsPeriod=1h&interval=5m", &stats)
+	if stats.Checks < 3 || stats.UptimePercent <= 0 || stats.UptimePercent > 100*float64(stats.Checks-2)/float64(stats.Checks) {
+		t.Errorf("stats %+v", stats)
+	}
+
+	for _, bad := range []struct{ body, want string }{
+		{`{"monitorType":"FTP","name":"x","url":"ftp://x"}`, "monitorType"},
+		{`{"monitorType":"GET","name":"x","url":"ftp://x"}`, "url"},
+		{`{"monitorType":"GET","name":"x","url":"https://example.com","interval":10}`, "interval"},
+		{`{"monitorType":"GET","name":"x","url":"https://example.com","expectedStatus":"abc"}`, "expectedStatus"},
+		{`{"monitorType":"TCP Port","name":"x","url":"db.example.com"}`, "host:port"},
+		{`{"monitorType":"GET","name":"","url":"https://example.com"}`, "name"},
+		{`{"monitorType":"GET","name":"x","url":"https://example.com","project":999999999}`, "project"},
+	} {
+		if code, detail := api.callDetail("POST", base, bad.body); code != http.StatusBadRequest || !strings.Contains(detail, bad.want) {
+			t.Errorf("%s: %d %q, want 400 about %s", bad.body, code, detail, bad.want)
+		}
+	}
+	var renamed monitorResp
+	if code := api.call("PUT", base+created.ID+"/", strings.Replace(body, `"Shop"`, `"Shop front"`, 1), &renamed); code != http.StatusOK || renamed.Name != "Shop front" {
+		t.Errorf("update: %d %+v", code, renamed)
+	}
+	if code := api.call("DELETE", base+created.ID+"/", "", nil); code != http.StatusNoContent {
+		t.Errorf("delete: %d", code)
+	}
+	if code := api.get(base+created.ID+"/", nil); code != http.StatusNotFound {
+		t.Errorf("after delete: %d", code)
+	}
+}
+
+// A heartbeat monitor's secret URL needs no account.
+func TestHeartbeatEndpoint(t *testing.T) {
+	srv := testServer(t)
+	proj := metadatatest.Project(t, srv.db, testSecret)
+	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
+	var m monitorResp
+	if code := api.call("POST", "/api/0/organizations/"+proj.Organization+"/monitors/", `{"monitorType":"Heartbeat","name":"backup","interval":3600}`, &m); code != http.StatusCreated {
+		t.Fatalf("create: %d", code)
+	}
+	if m.HeartbeatEndpoint == nil || !strings.Contains(*m.HeartbeatEndpoint, "/heartbeat_check/") {
+		t.Fatalf("heartbeat endpoint: %+v", m)
+	}
+	resp, err := http.Post(*m.HeartbeatEndpoint, "text/plain", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Errorf("heartbeat: %d", resp.StatusCode)
+	}
+	waitUntil(t, func() (bool, string) {
+		api.get("/api/0/organizations/"+proj.Organization+"/monitors/"+m.ID+"/", &m)
+		return m.IsUp != nil && *m.IsUp, fmt.Sprintf("heartbeat monitor %+v", m)
+	})
+	resp, err = http.Post(strings.Replace(*m.HeartbeatEndpoint, "heartbeat_check/", "heartbeat_check/0", 1), "text/plain", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("unknown heartbeat endpoint: %d", resp.StatusCode)
+	}
+}
+
+// sentry-go's check-ins create a cron monitor from their monitor_config,
+// record each run, and a failed run turns the monitor down.
+func TestSentryGoCronMonitor(t *testing.T) {
+	srv := testServer(t)
+	proj := metadatatest.Project(t, srv.db, testSecret)
+	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
+	client, err := sentry.NewClient(sentry.ClientOptions{Dsn: fmt.Sprintf("http://%s@%s/%d", proj.PublicKey, srv.addr, proj.ProjectID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	hub := sentry.NewHub(client, sentry.NewScope())
+	config := &sentry.MonitorConfig{Schedule: sentry.CrontabSchedule("*/5 * * * *"), CheckInMargin: 2, MaxRuntime: 10, Timezone: "Europe/Vienna"}
+	id := hub.CaptureCheckIn(&sentry.CheckIn{MonitorSlug: "invoices", Status: sentry.CheckInStatusInProgress}, config)
+	hub.CaptureCheckIn(&sentry.CheckIn{ID: *id, MonitorSlug: "invoices", Status: sentry.CheckInStatusOK, Duration: 3 * time.Second}, config)
+	client.Flush(10 * time.Second)
+	base := "/api/0/organizations/" + proj.Organization + "/monitors/invoices/"
+	type run struct {
+		CheckInID string
+		Status    string
+		Duration  *float64
+	}
+	var runs []run
+	waitUntil(t, func() (bool, string) {
+		api.get(base+"checkins/", &runs)
+		return len(runs) == 1 && runs[0].Status == "ok", fmt.Sprintf("runs %+v", runs)
+	})
+	if runs[0].Duration == nil || *runs[0].Duration != 3000 {
+		t.Errorf("run %+v, want 3000 ms", runs[0])
+	}
+	var m monitorResp
+	waitUntil(t, func() (bool, string) {
+		api.get(base, &m)
+		return m.IsUp != nil && *m.IsUp, fmt.Sprintf("cron monitor %+v", m)
+	})
+	if m.MonitorType != "Cron" || m.Slug != "invoices" || m.Schedule.Type != "crontab" || m.Schedule.Value != "*/5 * * * *" {
+		t.Errorf("cron monitor %+v", m)
+	}
+	hub.CaptureCheckIn(&sentry.CheckIn{MonitorSlug: "invoices", Status: sentry.CheckInStatusError, Duration: time.Second}, config)
+	client.Flush(10 * time.Second)
+	waitUntil(t, func() (bool, string) {
+		api.get(base, &m)
+		return m.IsUp != nil && !*m.IsUp, fmt.Sprintf("cron monitor still up: %+v", m.StateChanges)
+	})
+	if !strings.Contains(m.StateChanges[0].Reason, "reported an error") {
+		t.Errorf("down reason: %+v", m.StateChanges)
+	}
+	var list []monitorResp
+	api.get("/api/0/organizations/"+proj.Organization+"/monitors/", &list)
+	if len(list) != 1 || list[0].Name != "invoices" {
+		t.Errorf("list %+v", list)
+	}
+}
+
+// callDetail makes a request and returns its status and error detail.
+func (c apiClient) callDetail(method, path, body string) (int, string) {
+	c.t.Helper()
+	req, _ := http.NewRequest(method, c.base+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var e struct{ Detail string }
+	_ = json.NewDecoder(resp.Body).Decode(&e)
+	return resp.StatusCode, e.Detail
+}
