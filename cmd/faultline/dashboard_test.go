@@ -34,6 +34,9 @@ func TestDashboardInBrowser(t *testing.T) {
 	time.Sleep(5 * time.Millisecond)
 	span.Finish()
 	tx.Finish()
+	checkIn := hub.CaptureCheckIn(&sentry.CheckIn{MonitorSlug: "dashboard-cron", Status: sentry.CheckInStatusInProgress},
+		&sentry.MonitorConfig{Schedule: sentry.CrontabSchedule("0 * * * *")})
+	hub.CaptureCheckIn(&sentry.CheckIn{ID: *checkIn, MonitorSlug: "dashboard-cron", Status: sentry.CheckInStatusOK, Duration: 2 * time.Second}, nil)
 	client.Flush(10 * time.Second)
 	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
 	issue := waitForCount(t, api, proj.Organization, proj.Project, 1)[0]

@@ -30,7 +30,7 @@ export function Chart(props: { stats: [number, number][]; height?: number; spark
   return <div class={props.sparkline ? "chart spark" : "chart"} style={{ minHeight: height + "px" }} ref={el} aria-label={props.label || "events over time"} />;
 }
 
-export type Line = { label: string; values: number[] };
+export type Line = { label: string; values: (number | null)[] };
 
 // LineChart draws several series over the same times, with a legend; unit
 // formats the y axis ("ms" turns long durations into seconds).

@@ -14,6 +14,8 @@ import { Performance } from "./pages/performance";
 import { TransactionSummary } from "./pages/transaction";
 import { Waterfall } from "./pages/waterfall";
 import { Discover } from "./pages/discover";
+import { Monitors } from "./pages/monitors";
+import { MonitorDetail } from "./pages/monitor";
 import "./style.css";
 
 export type Me = { user: { id: string; email: string } };
@@ -50,6 +52,8 @@ function App() {
   else if (parts[1] === "settings") screen = <OrgSettings org={org} />;
   else if (parts[1] === "issues" && parts[2]) screen = <IssueDetail org={org} id={parts[2]} />;
   else if (parts[2] === "settings") screen = <Settings org={org} project={parts[1]} />;
+  else if (parts[1] === "monitors" && parts[2]) screen = <MonitorDetail org={org} id={parts[2]} />;
+  else if (parts[1] === "monitors") screen = <Monitors org={org} />;
   else if (parts[1] === "discover") screen = <Discover org={org} query={url.searchParams} />;
   else if (parts[2] === "performance" && parts[3] === "summary") screen = <TransactionSummary org={org} project={parts[1]} query={url.searchParams} />;
   else if (parts[2] === "performance" && parts[3] === "trace" && parts[4]) screen = <Waterfall org={org} project={parts[1]} eventId={parts[4]} />;
@@ -72,6 +76,7 @@ function App() {
           </select>
         ) : <span class="org">{orgs[0]?.name}</span>}
         <span class="spacer" />
+        {org && <Link href={`/${org}/monitors`}>Monitors</Link>}
         {org && <Link href={`/${org}/discover`}>Discover</Link>}
         {org && <Link href={`/${org}/settings`}>Organization</Link>}
         <Link href="/account" class="who">{me.user.email}</Link>

@@ -92,6 +92,24 @@ try {
     });
     if (!csv.startsWith("200 transaction,count(),p95(),p50()\nGET /dashboard-test,1,")) throw new Error(`the CSV download reads ${JSON.stringify(csv)}`);
     await shot("12-discover");
+
+    // Monitors: create an uptime monitor of this very server through the
+    // form, see it come up; see the cron monitor's run on its timeline.
+    await page.goto(`${base}/app/${org}/monitors`);
+    await page.waitForSelector("ul.monitor-list, .empty");
+    await page.click("button:has-text('New monitor')");
+    await page.fill(".monitor-form label:has-text('Name') input", "Faultline health");
+    await page.fill(".monitor-form label:has-text('URL') input", `${base}/_health/`);
+    await page.click("button:has-text('Create monitor')");
+    await page.waitForSelector("h1:has-text('Faultline health') .state.up", { timeout: 30000 });
+    await page.waitForSelector(".incidents li.change.up");
+    await shot("13-monitor");
+    await page.goto(`${base}/app/${org}/monitors`);
+    await page.waitForSelector("ul.monitor-list .strip");
+    await shot("14-monitors");
+    await page.click("a.title:has-text('dashboard-cron')");
+    await page.waitForSelector(".timeline .run.ok");
+    await shot("15-cron");
     await page.close();
   }
   if (errors.length) throw new Error("page errors: " + errors.join("; "));
