@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/analytics"
+	"github.com/faultline/faultline/ingest/event"
+	"github.com/robfig/cron/v3"
 	"github.com/faultline/faultline/metadata"
 )
 
@@ -261,4 +263,43 @@ func nilIfEmpty(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+// cronInput applies a cron monitor's changes: name, paused, and the
+// schedule as a monitor_config has it (schedule {type, value, unit},
+// timezone, checkinMargin and maxRuntime in minutes).
+func cronInput(body []byte, m *metadata.Monitor) error {
+	var in struct {
+		Name          *string         `json:"name"`
+		Paused        *bool           `json:"paused"`
+		Schedule      json.RawMessage `json:"schedule"`
+		Timezone      string          `json:"timezone"`
+		CheckinMargin *float64        `json:"checkinMargin"`
+		MaxRuntime    *float64        `json:"maxRuntime"`
+	}
+	if err := json.Unmarshal(body, &in); err != nil {
+		return fmt.Errorf("send a JSON body with name, paused or schedule")
+	}
+	if in.Name != nil && strings.TrimSpace(*in.Name) != "" {
+		m.Name = strings.TrimSpace(*in.Name)
+	}
+	if in.Paused != nil {
+		m.Paused = *in.Paused
+	}
+	if len(in.Schedule) > 0 && string(in.Schedule) != "null" {
+		raw, _ := json.Marshal(map[string]any{"schedule": in.Schedule, "timezone": in.Timezone,
+			"checkin_margin": in.CheckinMargin, "max_runtime": in.MaxRuntime})
+		cfg, err := event.ParseMonitorConfig(raw)
+		if err != nil {
+			return fmt.Errorf("schedule: %s", strings.TrimPrefix(err.Error(), "monitor_config "))
+		}
+		if cfg.ScheduleType == "crontab" {
+			if _, err := cron.ParseStandard(cfg.Schedule); err != nil {
+				return fmt.Errorf("schedule: the crontab %q is not valid: %v", cfg.Schedule, err)
+			}
+		}
+		m.ScheduleType, m.Schedule, m.Timezone = cfg.ScheduleType, cfg.Schedule, cfg.Timezone
+		m.CheckinMargin, m.MaxRuntime = cfg.CheckinMargin, cfg.MaxRuntime
+	}
+	return nil
 }

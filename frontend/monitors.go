@@ -158,26 +158,16 @@ func (a *API) createMonitor(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(a.monitorJSON(c.Params("org"), created, []analytics.MonitorCheck{}, nil, nil))
 }
 
-// updateMonitor replaces an uptime monitor's settings (a cron monitor's
-// schedule comes from its SDK; only its name and pause can change here).
+// updateMonitor replaces an uptime monitor's settings, or changes a cron
+// monitor's name, pause and schedule (which its SDK may also send).
 func (a *API) updateMonitor(c *fiber.Ctx) error {
 	m, mon, err := a.loadMonitor(c, "project:write")
 	if err != nil {
 		return err
 	}
 	if mon.Kind == "cron" {
-		var in struct {
-			Name   *string `json:"name"`
-			Paused *bool   `json:"paused"`
-		}
-		if err := json.Unmarshal(c.Body(), &in); err != nil {
-			return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with name or paused")
-		}
-		if in.Name != nil && *in.Name != "" {
-			mon.Name = *in.Name
-		}
-		if in.Paused != nil {
-			mon.Paused = *in.Paused
+		if err := cronInput(c.Body(), &mon); err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, err.Error())
 		}
 	} else if err := a.monitorInput(c, m.OrgID, &mon); err != nil {
 		return err

@@ -65,6 +65,12 @@ func (h *Handler) Register(r fiber.Router) {
 	r.Post("/api/:project_id/store/", h.store)
 	r.Post("/api/:project_id/security", h.security)
 	r.Post("/api/:project_id/security/", h.security)
+	for _, p := range []string{"/api/:project_id/cron/:slug/:key", "/api/:project_id/cron/:slug"} {
+		r.Get(p, h.cronCheckIn)
+		r.Get(p+"/", h.cronCheckIn)
+		r.Post(p, h.cronCheckIn)
+		r.Post(p+"/", h.cronCheckIn)
+	}
 	for _, p := range []string{"/api/:project_id/minidump", "/api/:project_id/unreal/:key"} {
 		r.Post(p, unsupported)
 		r.Post(p+"/", unsupported)

@@ -2,7 +2,6 @@ package metadata
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -35,8 +34,10 @@ type CronCheckIn struct {
 
 // RecordCronCheckIn files a check-in under its project's monitor with
 // slug, creating the monitor (or updating its schedule) from config when
-// given. Without a config, an unknown slug is refused with ErrNotFound, as
-// Sentry does. Replays are harmless: a run's row is keyed by check-in id.
+// given. Without a config, an unknown slug gets a monitor without a
+// schedule (its runs are recorded and judged; missed runs need a schedule,
+// set through the API or a later monitor_config). Replays are harmless: a
+// run's row is keyed by check-in id.
 func (db *DB) RecordCronCheckIn(ctx context.Context, projectID int64, slug string, config *CronConfig, c CronCheckIn) (int64, error) {
 	var monitorID int64
 	if config != nil {
@@ -52,10 +53,10 @@ func (db *DB) RecordCronCheckIn(ctx context.Context, projectID int64, slug strin
 			return 0, fmt.Errorf("upsert cron monitor %q: %w", slug, err)
 		}
 	} else {
-		err := db.pool.QueryRow(ctx, `SELECT id FROM monitors WHERE project_id = $1 AND slug = $2`, projectID, slug).Scan(&monitorID)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return 0, ErrNotFound
-		}
+		err := db.pool.QueryRow(ctx, `INSERT INTO monitors (organization_id, project_id, kind, name, slug, failure_threshold, interval_seconds)
+			VALUES ((SELECT organization_id FROM projects WHERE id = $1), $1, 'cron', $2, $2, 1, 60)
+			ON CONFLICT (project_id, slug) WHERE slug IS NOT NULL DO UPDATE SET slug = EXCLUDED.slug
+			RETURNING id`, projectID, slug).Scan(&monitorID)
 		if err != nil {
 			return 0, fmt.Errorf("find cron monitor %q: %w", slug, err)
 		}

@@ -228,3 +228,90 @@ func (c apiClient) callDetail(method, path, body string) (int, string) {
 	_ = json.NewDecoder(resp.Body).Decode(&e)
 	return resp.StatusCode, e.Detail
 }
+
+// Jobs without an SDK check in with plain HTTP requests, as Sentry's cron
+// URL takes them; the monitor appears on the first one and its schedule can
+// be set later.
+func TestCronHTTPCheckIns(t *testing.T) {
+	srv := testServer(t)
+	proj := metadatatest.Project(t, srv.db, testSecret)
+	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
+	get := func(path string) (int, string) {
+		resp, err := http.Get("http://" + srv.addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var e struct{ Detail string }
+		_ = json.NewDecoder(resp.Body).Decode(&e)
+		return resp.StatusCode, e.Detail
+	}
+	url := fmt.Sprintf("/api/%d/cron/backup/%s/", proj.ProjectID, proj.PublicKey)
+	const run = "5a1e07c1b4a84f3c9c7f4d2e8a6b1c30"
+	for _, q := range []string{"?status=in_progress&check_in_id=" + run, "?status=ok&check_in_id=" + run + "&duration=2.5"} {
+		if code, detail := get(url + q); code != http.StatusAccepted {
+			t.Fatalf("check-in %s: %d %s", q, code, detail)
+		}
+	}
+	for q, want := range map[string]int{"?status=finished": http.StatusBadRequest, "?duration=soon": http.StatusBadRequest} {
+		if code, _ := get(url + q); code != want {
+			t.Errorf("check-in %s: %d, want %d", q, code, want)
+		}
+	}
+	if code, _ := get(fmt.Sprintf("/api/%d/cron/backup/%032d/?status=ok", proj.ProjectID, 0)); code != http.StatusUnauthorized {
+		t.Errorf("unknown key: %d, want 401", code)
+	}
+	base := "/api/0/organizations/" + proj.Organization + "/monitors/backup/"
+	type run_ struct {
+		CheckInID string
+		Status    string
+		Duration  *float64
+	}
+	var runs []run_
+	waitUntil(t, func() (bool, string) {
+		api.get(base+"checkins/", &runs)
+		return len(runs) == 1 && runs[0].Status == "ok", fmt.Sprintf("runs %+v", runs)
+	})
+	if runs[0].Duration == nil || *runs[0].Duration != 2500 {
+		t.Errorf("run %+v, want 2500 ms", runs[0])
+	}
+	// Sentry's older form names the project by the key alone.
+	if code, detail := get(fmt.Sprintf("/api/0/cron/backup/%s/?status=error", proj.PublicKey)); code != http.StatusAccepted {
+		t.Fatalf("/api/0/cron/ check-in: %d %s", code, detail)
+	}
+	var m monitorResp
+	waitUntil(t, func() (bool, string) {
+		api.get(base, &m)
+		return m.IsUp != nil && !*m.IsUp, fmt.Sprintf("monitor %+v", m)
+	})
+	if m.Schedule.Type != "" {
+		t.Errorf("a schedule appeared from nowhere: %+v", m.Schedule)
+	}
+	if code, detail := api.callDetail("PUT", base, `{"schedule":{"type":"crontab","value":"0 3 * * *"},"timezone":"Europe/Vienna","checkinMargin":10}`); code != http.StatusOK {
+		t.Fatalf("set schedule: %d %s", code, detail)
+	}
+	api.get(base, &m)
+	if m.Schedule.Type != "crontab" || m.Schedule.Value != "0 3 * * *" {
+		t.Errorf("schedule %+v", m.Schedule)
+	}
+	for _, bad := range []string{`{"schedule":{"type":"crontab","value":"at noon"}}`, `{"schedule":{"type":"interval","value":0,"unit":"hour"}}`,
+		`{"schedule":{"type":"crontab","value":"0 3 * * *"},"timezone":"Mars/Olympus"}`} {
+		if code, _ := api.callDetail("PUT", base, bad); code != http.StatusBadRequest {
+			t.Errorf("%s: %d, want 400", bad, code)
+		}
+	}
+	// A POST with a monitor_config changes the schedule as an SDK would.
+	req, _ := http.NewRequest(http.MethodPost, "http://"+srv.addr+url, strings.NewReader(`{"status":"ok","monitor_config":{"schedule":{"type":"interval","value":2,"unit":"hour"}}}`))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("POST check-in: %d", resp.StatusCode)
+	}
+	waitUntil(t, func() (bool, string) {
+		api.get(base, &m)
+		return m.Schedule.Type == "interval" && m.Schedule.Value == "2 hour", fmt.Sprintf("schedule %+v", m.Schedule)
+	})
+}
