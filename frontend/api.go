@@ -21,6 +21,8 @@ type API struct {
 	opts   Options
 	logins *throttle
 	log    *slog.Logger
+
+	statusCache pageCache
 }
 
 // Options are the API's settings.
@@ -60,6 +62,11 @@ func (a *API) Register(app *fiber.App, checks []Check) {
 	// A heartbeat monitor's secret URL, called by users' jobs.
 	app.Post("/api/0/organizations/:org/heartbeat_check/:endpoint_id/", a.heartbeat)
 	app.Get("/api/0/organizations/:org/heartbeat_check/:endpoint_id/", a.heartbeat)
+	// Public status pages: their JSON, and a short URL for the page itself.
+	app.Get("/api/0/status-pages/:org/:slug/", a.publicStatusPage)
+	app.Get("/status/:org/:slug", func(c *fiber.Ctx) error {
+		return c.Redirect("/app/status/"+c.Params("org")+"/"+c.Params("slug"), fiber.StatusFound)
+	})
 
 	api := app.Group("/api/0", a.authenticate)
 	api.Get("/", a.root)
@@ -126,6 +133,10 @@ func (a *API) Register(app *fiber.App, checks []Check) {
 	api.Get("/organizations/:org/monitors/:id/checks/", a.monitorChecks)
 	api.Get("/organizations/:org/monitors/:id/stats/", a.monitorStats)
 	api.Get("/organizations/:org/monitors/:id/checkins/", a.cronCheckIns)
+	api.Get("/organizations/:org/status-pages/", a.listStatusPages)
+	api.Post("/organizations/:org/status-pages/", a.saveStatusPage)
+	api.Put("/organizations/:org/status-pages/:slug/", a.saveStatusPage)
+	api.Delete("/organizations/:org/status-pages/:slug/", a.deleteStatusPage)
 	api.Get("/issues/:id/comments/", a.comments)
 	api.Post("/issues/:id/comments/", a.addComment)
 	api.Get("/projects/:org/:project/environments/", a.projectValues("environment"))

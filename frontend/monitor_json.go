@@ -10,8 +10,8 @@ import (
 
 	"github.com/faultline/faultline/analytics"
 	"github.com/faultline/faultline/ingest/event"
-	"github.com/robfig/cron/v3"
 	"github.com/faultline/faultline/metadata"
+	"github.com/robfig/cron/v3"
 )
 
 // GlitchTip's monitor types, and how Faultline checks each.

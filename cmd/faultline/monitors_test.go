@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -314,4 +315,99 @@ func TestCronHTTPCheckIns(t *testing.T) {
 		api.get(base, &m)
 		return m.Schedule.Type == "interval" && m.Schedule.Value == "2 hour", fmt.Sprintf("schedule %+v", m.Schedule)
 	})
+}
+
+// A public status page shows chosen monitors' states to anyone, never
+// their URLs, and only the organization's own monitors.
+func TestStatusPages(t *testing.T) {
+	srv := testServer(t)
+	proj := metadatatest.Project(t, srv.db, testSecret)
+	other := metadatatest.Project(t, srv.db, testSecret)
+	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
+	otherAPI := apiClient{t: t, base: "http://" + srv.addr, token: other.Token}
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }))
+	defer site.Close()
+	create := func(api apiClient, org, body string) string {
+		var m monitorResp
+		if code := api.call("POST", "/api/0/organizations/"+org+"/monitors/", body, &m); code != http.StatusCreated {
+			t.Fatalf("create monitor: %d", code)
+		}
+		return m.ID
+	}
+	up := create(api, proj.Organization, fmt.Sprintf(`{"monitorType":"GET","name":"Website","url":%q,"interval":60}`, site.URL+"/secret-path"))
+	down := create(api, proj.Organization, `{"monitorType":"TCP Port","name":"Database","url":"127.0.0.1:1","interval":60,"failureThreshold":1}`)
+	foreign := create(otherAPI, other.Organization, `{"monitorType":"TCP Port","name":"Not yours","url":"127.0.0.1:1","interval":60}`)
+	pages := "/api/0/organizations/" + proj.Organization + "/status-pages/"
+	var page struct {
+		Slug     string
+		URL      string
+		Monitors []int64
+	}
+	if code := api.call("POST", pages, `{"name":"Acme status","slug":"acme","monitors":[`+up+`,`+down+`,`+foreign+`]}`, &page); code != http.StatusCreated {
+		t.Fatalf("create status page: %d", code)
+	}
+	if len(page.Monitors) != 2 || page.URL != "/status/"+proj.Organization+"/acme/" {
+		t.Errorf("status page %+v, want the two own monitors", page)
+	}
+	if code, detail := api.callDetail("POST", pages, `{"name":"Dup","slug":"acme"}`); code != http.StatusBadRequest || !strings.Contains(detail, "taken") {
+		t.Errorf("duplicate slug: %d %q", code, detail)
+	}
+	if code, _ := api.callDetail("POST", pages, `{"name":"Bad","slug":"Not A Slug"}`); code != http.StatusBadRequest {
+		t.Errorf("bad slug: %d", code)
+	}
+	public := "http://" + srv.addr + "/api/0/status-pages/" + proj.Organization + "/acme/"
+	type publicPage struct {
+		Name     string
+		Status   string
+		Monitors []struct {
+			Name, State string
+			Days        []struct{ Checks, Down int }
+		}
+	}
+	// Both monitors get their first verdict before anyone looks (the public
+	// answer is cached for 30 s).
+	waitUntil(t, func() (bool, string) {
+		var list []monitorResp
+		api.get("/api/0/organizations/"+proj.Organization+"/monitors/", &list)
+		known := 0
+		for _, m := range list {
+			if m.IsUp != nil {
+				known++
+			}
+		}
+		return known == 2, fmt.Sprintf("monitors %+v", list)
+	})
+	var body []byte
+	var got publicPage
+	waitUntil(t, func() (bool, string) {
+		resp, err := http.Get(public) // no credentials
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Cache-Control") != "public, max-age=30" {
+			t.Fatalf("public page: %d %s %q", resp.StatusCode, body, resp.Header.Get("Cache-Control"))
+		}
+		_ = json.Unmarshal(body, &got)
+		return got.Status == "degraded" && len(got.Monitors) == 2 && got.Monitors[0].State == "up" && got.Monitors[1].State == "down",
+			fmt.Sprintf("public page %s", body)
+	})
+	if got.Name != "Acme status" || len(got.Monitors[0].Days) < 90 || strings.Contains(string(body), "secret-path") || strings.Contains(string(body), "127.0.0.1") {
+		t.Errorf("public page %s", body)
+	}
+	if code := api.call("PUT", pages+"acme/", `{"name":"Acme status","isPublic":false,"monitors":[`+up+`]}`, nil); code != http.StatusOK {
+		t.Fatalf("hide: %d", code)
+	}
+	resp, err := http.Get(public)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("hidden page: %d, want 404 (the cache must not keep it)", resp.StatusCode)
+	}
+	if code := api.call("DELETE", pages+"acme/", "", nil); code != http.StatusNoContent {
+		t.Errorf("delete: %d", code)
+	}
 }

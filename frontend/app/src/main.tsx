@@ -16,6 +16,7 @@ import { Waterfall } from "./pages/waterfall";
 import { Discover } from "./pages/discover";
 import { Monitors } from "./pages/monitors";
 import { MonitorDetail } from "./pages/monitor";
+import { PublicStatus } from "./pages/status";
 import "./style.css";
 
 export type Me = { user: { id: string; email: string } };
@@ -26,13 +27,18 @@ function App() {
   const [orgs, setOrgs] = useState<any[]>([]);
   const path = url.pathname.startsWith(base) ? url.pathname.slice(base.length) || "/" : "/";
 
+  const publicPage = path.startsWith("/status/");
   useEffect(() => {
-    api<Me>("GET", "/").then((r) => setMe(r.data)).catch(() => setMe(null));
-  }, []);
+    if (!publicPage) api<Me>("GET", "/").then((r) => setMe(r.data)).catch(() => setMe(null));
+  }, [publicPage]);
   useEffect(() => {
     if (me) api<any[]>("GET", "/organizations/").then((r) => setOrgs(r.data)).catch(() => setOrgs([]));
   }, [me]);
 
+  if (publicPage) {
+    const [, , org, slug] = path.split("/");
+    return <PublicStatus org={org} slug={slug} />;
+  }
   if (me === undefined) return <p class="boot">Loading…</p>;
   if (path.startsWith("/reset-password/")) return <ResetPassword token={path.split("/")[2]} />;
   if (me === null || path === "/login") {

@@ -110,6 +110,24 @@ try {
     await page.click("a.title:has-text('dashboard-cron')");
     await page.waitForSelector(".timeline .run.ok");
     await shot("15-cron");
+
+    // A status page with the health monitor, seen by someone without an account.
+    await page.goto(`${base}/app/${org}/monitors`);
+    await page.click("button:has-text('New status page')");
+    await page.fill(".status-editor label:has-text('Name') input", "Faultline status");
+    await page.fill(".status-editor label:has-text('Address') input", "public");
+    await page.check(".status-editor label:has-text('Faultline health') input");
+    await page.click("button:has-text('Save status page')");
+    await page.waitForSelector(".status-pages li:has-text('Faultline status')");
+    await shot("16-status-pages");
+    const visitor = await browser.newPage({ viewport });
+    visitor.on("pageerror", (e) => errors.push(String(e)));
+    await visitor.goto(`${base}/status/${org}/public`);
+    await visitor.waitForSelector(".overall.operational");
+    await visitor.waitForSelector(".status-monitors li:has-text('Faultline health') .state.up");
+    if (await visitor.locator("text=dashboard-cron").count()) throw new Error("the status page shows a monitor it was not given");
+    await visitor.screenshot({ path: `${shots}/${viewport.name}-17-public-status.png`, fullPage: true });
+    await visitor.close();
     await page.close();
   }
   if (errors.length) throw new Error("page errors: " + errors.join("; "));

@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api } from "../api";
 import { Link, navigate } from "../router";
 import { ErrorNote } from "../main";
+import { StatusPages } from "./status";
 
 export const types = ["GET", "POST", "HEAD", "Ping", "TCP Port", "SSL", "Heartbeat"];
 
@@ -56,6 +57,7 @@ export function Monitors(props: { org: string }) {
           );
         })}</ul>
       )}
+      {monitors && <StatusPages org={props.org} monitors={monitors} />}
     </section>
   );
 }
