@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/faultline/faultline/actors/monitor"
 )
@@ -30,7 +31,8 @@ type config struct {
 	MonitorAllowPrivate  string
 	MonitorAllowNetworks string
 
-	monitorTimeScale float64 // tests: monitors check this many times as often
+	monitorTimeScale float64          // tests: monitors check this many times as often
+	monitorClock     func() time.Time // tests: the time heartbeats and cron runs are judged at
 }
 
 type setting struct {

@@ -23,7 +23,12 @@ const testSecret = "e2e-test-secret-key"
 // test databases and an embedded Kafka broker of its own.
 func testServer(t *testing.T) *server {
 	t.Helper()
-	return testServerWith(t, config{
+	return testServerWith(t, testConfig(t))
+}
+
+// testConfig is testServer's configuration, to change before starting one.
+func testConfig(t *testing.T) config {
+	return config{
 		Listen:        "127.0.0.1:0",
 		DatabaseURL:   metadatatest.URL(t),
 		ClickHouseURL: analyticstest.URL(t),
@@ -32,7 +37,7 @@ func testServer(t *testing.T) *server {
 		// Tests' monitors check servers on 127.0.0.1.
 		MonitorAllowPrivate: "true",
 		monitorTimeScale:    60,
-	})
+	}
 }
 
 func testServerWith(t *testing.T, cfg config) *server {

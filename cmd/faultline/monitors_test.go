@@ -411,3 +411,46 @@ func TestStatusPages(t *testing.T) {
 		t.Errorf("delete: %d", code)
 	}
 }
+
+// Runs reported by sentry-go that take too long, and runs that never come,
+// turn the cron monitor down; a run on time turns it up again. The server's
+// monitor clock is moved forward instead of waiting for the schedule.
+func TestSentryGoCronRunsTooLongAndMissed(t *testing.T) {
+	var offset atomic.Int64
+	cfg := testConfig(t)
+	cfg.monitorClock = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+	srv := testServerWith(t, cfg)
+	proj := metadatatest.Project(t, srv.db, testSecret)
+	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
+	client, err := sentry.NewClient(sentry.ClientOptions{Dsn: fmt.Sprintf("http://%s@%s/%d", proj.PublicKey, srv.addr, proj.ProjectID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	hub := sentry.NewHub(client, sentry.NewScope())
+	config := &sentry.MonitorConfig{Schedule: sentry.IntervalSchedule(10, sentry.MonitorScheduleUnitMinute), CheckInMargin: 1, MaxRuntime: 5}
+	base := "/api/0/organizations/" + proj.Organization + "/monitors/reindex/"
+	var m monitorResp
+	waitFor := func(up bool, reason string) {
+		t.Helper()
+		waitUntil(t, func() (bool, string) {
+			api.get(base, &m)
+			return m.IsUp != nil && *m.IsUp == up && (len(m.StateChanges) == 0 || strings.Contains(m.StateChanges[0].Reason, reason)),
+				fmt.Sprintf("want up=%v (%q): %+v", up, reason, m.StateChanges)
+		})
+	}
+
+	run := hub.CaptureCheckIn(&sentry.CheckIn{MonitorSlug: "reindex", Status: sentry.CheckInStatusInProgress}, config)
+	client.Flush(10 * time.Second)
+	waitFor(true, "first check")
+	offset.Store(int64(6 * time.Minute)) // still in progress past its 5-minute maximum
+	waitFor(false, "timed out")
+
+	offset.Store(0) // the run finishes after all, on time
+	hub.CaptureCheckIn(&sentry.CheckIn{ID: *run, MonitorSlug: "reindex", Status: sentry.CheckInStatusOK, Duration: 4 * time.Minute}, config)
+	client.Flush(10 * time.Second)
+	waitFor(true, "succeeded again")
+
+	offset.Store(int64(12 * time.Minute)) // the next run, due 10 minutes after, never checks in
+	waitFor(false, "missed")
+}

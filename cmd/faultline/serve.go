@@ -136,7 +136,7 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 		cancel()
 		return nil, err
 	}
-	monitors := monitor.NewRunner(monitor.Config{Guard: guard, TimeScale: cfg.monitorTimeScale,
+	monitors := monitor.NewRunner(monitor.Config{Guard: guard, TimeScale: cfg.monitorTimeScale, Clock: cfg.monitorClock,
 		Sync: time.Duration(float64(10*time.Second) / max(cfg.monitorTimeScale, 1))}, s.db, s.store, nil, log.With("role", "monitors"))
 	s.goRun("monitors", func() error { return supervise(workerCtx, monitors.Run, log.With("role", "monitors")) })
 	outcomeWriter := actors.NewOutcomeWriter(s.brokers, s.store, log.With("role", "outcome-writer"))

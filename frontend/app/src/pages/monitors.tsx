@@ -69,6 +69,7 @@ export function MonitorForm(props: { org: string; monitor?: any; onSaved: (m: an
     monitorType: m?.monitorType || "GET", name: m?.name || "", url: m?.url || "", interval: String(m?.interval || 60),
     timeout: String(m?.timeout || 10), expectedStatus: m ? String(m.expectedStatus) : "200-299", expectedBody: m?.expectedBody || "",
     failureThreshold: String(m?.failureThreshold || 2), project: m?.project ? String(m.project) : "",
+    expectedBodyAbsent: !!m?.expectedBodyAbsent, followRedirects: m ? !!m.followRedirects : true,
   });
   const [projects, setProjects] = useState<any[]>([]);
   const [error, setError] = useState<unknown>(null);
@@ -95,6 +96,8 @@ export function MonitorForm(props: { org: string; monitor?: any; onSaved: (m: an
       <label>{f.monitorType === "Heartbeat" ? "Grace (seconds)" : "Timeout (seconds)"} <input type="number" min="1" max="60" value={f.timeout} onInput={set("timeout")} /></label>
       {http && <label>Expected status <input value={f.expectedStatus} onInput={set("expectedStatus")} placeholder="200 or 200-299" /></label>}
       {http && <label>Keyword in the response <input value={f.expectedBody} onInput={set("expectedBody")} /></label>}
+      {http && <label class="check"><input type="checkbox" checked={f.expectedBodyAbsent} onChange={(e: any) => setF({ ...f, expectedBodyAbsent: e.currentTarget.checked })} /> The keyword must not appear</label>}
+      {http && <label class="check"><input type="checkbox" checked={f.followRedirects} onChange={(e: any) => setF({ ...f, followRedirects: e.currentTarget.checked })} /> Follow redirects</label>}
       <label>Down after failures <input type="number" min="1" max="100" value={f.failureThreshold} onInput={set("failureThreshold")} /></label>
       <label>Project <select value={f.project} onChange={set("project")}><option value="">None</option>{projects.map((p) => <option value={p.id}>{p.slug}</option>)}</select></label>
       <div><button type="submit">{m ? "Save" : "Create monitor"}</button></div>
