@@ -23,11 +23,16 @@ import (
 // countingChecks counts the checks stored, and stores them.
 type countingChecks struct {
 	CheckStore
-	n atomic.Int64
+	n, up atomic.Int64
 }
 
 func (c *countingChecks) InsertMonitorChecks(ctx context.Context, checks []analytics.MonitorCheck) error {
 	c.n.Add(int64(len(checks)))
+	for _, ch := range checks {
+		if ch.Up {
+			c.up.Add(1)
+		}
+	}
 	return c.CheckStore.InsertMonitorChecks(ctx, checks)
 }
 
@@ -79,9 +84,11 @@ func BenchmarkMonitorCapacity(b *testing.B) {
 	runtime.GC()
 	runtime.ReadMemStats(&during)
 	goroutines := runtime.NumGoroutine()
-	start := checks.n.Load()
+	start, startUp := checks.n.Load(), checks.up.Load()
 	time.Sleep(window * 2 / 3)
-	got := float64(checks.n.Load()-start) / (window * 2 / 3).Seconds()
+	done_ := checks.n.Load() - start
+	got := float64(done_) / (window * 2 / 3).Seconds()
+	upShare := float64(checks.up.Load()-startUp) / float64(max(done_, 1))
 	cancel()
 	<-done
 	b.StopTimer()
@@ -91,4 +98,5 @@ func BenchmarkMonitorCapacity(b *testing.B) {
 	b.ReportMetric(due, "due/s")
 	b.ReportMetric(float64(during.HeapInuse-before.HeapInuse)/float64(n), "heap-B/monitor")
 	b.ReportMetric(float64(goroutines), "goroutines")
+	b.ReportMetric(100*upShare, "%up")
 }
