@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strings"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/faultline/faultline/actors/alert"
 	"github.com/faultline/faultline/analytics"
 	"github.com/faultline/faultline/ingest/event"
 	"github.com/faultline/faultline/ingest/queue"
@@ -18,7 +20,7 @@ import (
 
 // IssueStore groups events into issues; *metadata.DB is one.
 type IssueStore interface {
-	RecordEvents(ctx context.Context, projectID int64, events []metadata.GroupedEvent) ([]int64, error)
+	RecordEventsDetailed(ctx context.Context, projectID int64, events []metadata.GroupedEvent) (metadata.Recorded, error)
 	RecordFeedback(ctx context.Context, projectID int64, items []metadata.Feedback) error
 	RecordAttachments(ctx context.Context, projectID int64, items []metadata.Attachment) error
 	RecordCronCheckIn(ctx context.Context, projectID int64, slug string, config *metadata.CronConfig, c metadata.CronCheckIn) (int64, error)
@@ -54,6 +56,7 @@ type grouped struct {
 type projectActor struct {
 	projectID int64
 	issues    IssueStore
+	alerts    *alert.Evaluator // nil: no alerting
 	log       *slog.Logger
 }
 
@@ -113,16 +116,23 @@ func (a *projectActor) group(ctx context.Context, records []queue.Record) *group
 	if len(events) == 0 {
 		return out
 	}
-	issueIDs, err := a.issues.RecordEvents(ctx, a.projectID, events)
+	rec, err := a.issues.RecordEventsDetailed(ctx, a.projectID, events)
 	if metadata.IsPermanent(err) {
 		// Some event in the batch is refused by PostgreSQL itself. Find it by
 		// recording the events one at a time, so that it alone is rejected.
 		a.log.Warn("batch refused by PostgreSQL; recording its events one by one", "err", err)
-		issueIDs, err = a.recordEach(ctx, events, indexes, out)
+		rec, err = a.recordEach(ctx, events, indexes, out)
 	}
 	if err != nil {
 		out.err = fmt.Errorf("project %d: %w", a.projectID, err)
 		return out
+	}
+	issueIDs := rec.IssueIDs
+	if a.alerts != nil {
+		// Only events counted for the first time: a replayed batch alerts no one twice.
+		if err := a.alerts.Observe(ctx, alertFacts(parsed, events, rec)); err != nil {
+			a.log.Warn("alert evaluation failed", "err", err)
+		}
 	}
 	for i, e := range parsed {
 		if issueIDs[i] != 0 {
@@ -134,20 +144,47 @@ func (a *projectActor) group(ctx context.Context, records []queue.Record) *group
 
 // recordEach records events one at a time, rejecting those PostgreSQL
 // refuses; their issue id stays 0. A transient error stops it.
-func (a *projectActor) recordEach(ctx context.Context, events []metadata.GroupedEvent, indexes []int, out *grouped) ([]int64, error) {
-	ids := make([]int64, len(events))
+func (a *projectActor) recordEach(ctx context.Context, events []metadata.GroupedEvent, indexes []int, out *grouped) (metadata.Recorded, error) {
+	all := metadata.Recorded{IssueIDs: make([]int64, len(events)), Created: map[int64]bool{}, Regressed: map[int64]bool{}, Fresh: map[string]bool{}}
 	for i := range events {
-		one, err := a.issues.RecordEvents(ctx, a.projectID, events[i:i+1])
+		one, err := a.issues.RecordEventsDetailed(ctx, a.projectID, events[i:i+1])
 		switch {
 		case metadata.IsPermanent(err):
 			out.rejected = append(out.rejected, rejected{index: indexes[i], reason: fmt.Errorf("PostgreSQL refused the event: %w", err)})
 		case err != nil:
-			return nil, err
+			return all, err
 		default:
-			ids[i] = one[0]
+			all.IssueIDs[i] = one.IssueIDs[0]
+			maps.Copy(all.Created, one.Created)
+			maps.Copy(all.Regressed, one.Regressed)
+			maps.Copy(all.Fresh, one.Fresh)
 		}
 	}
-	return ids, nil
+	return all, nil
+}
+
+// alertFacts describes the batch's freshly counted events for the alert
+// rules; an issue counts as new (or regressed) on its first event only.
+func alertFacts(parsed []*event.Event, grouped []metadata.GroupedEvent, rec metadata.Recorded) []alert.EventFacts {
+	var facts []alert.EventFacts
+	announced := map[int64]bool{}
+	for i, e := range parsed {
+		issue := rec.IssueIDs[i]
+		if issue == 0 || !rec.Fresh[grouped[i].EventID] {
+			continue
+		}
+		f := alert.EventFacts{IssueID: issue, Title: grouped[i].Title, Culprit: grouped[i].Culprit, Level: e.Level,
+			Environment: e.Environment, Release: e.Release, UserKey: e.User.Key(), Tags: map[string]string{}}
+		for _, t := range e.Tags {
+			f.Tags[t.Key] = t.Value
+		}
+		if !announced[issue] {
+			f.NewIssue, f.Regressed = rec.Created[issue], rec.Regressed[issue]
+			announced[issue] = true
+		}
+		facts = append(facts, f)
+	}
+	return facts
 }
 
 // other turns a record of any type but event into rows. None of them

@@ -22,6 +22,11 @@ type refusingStore struct {
 	calls int
 }
 
+func (s *refusingStore) RecordEventsDetailed(ctx context.Context, pid int64, events []metadata.GroupedEvent) (metadata.Recorded, error) {
+	ids, err := s.RecordEvents(ctx, pid, events)
+	return metadata.Recorded{IssueIDs: ids}, err
+}
+
 func (s *refusingStore) RecordEvents(_ context.Context, _ int64, events []metadata.GroupedEvent) ([]int64, error) {
 	s.calls++
 	if s.down {

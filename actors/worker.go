@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/faultline/faultline/actors/alert"
 	"github.com/faultline/faultline/analytics"
 	"github.com/faultline/faultline/ingest/queue"
 	"github.com/segmentio/kafka-go"
@@ -27,6 +28,7 @@ type WorkerConfig struct {
 	GroupID  string        // consumer group; default "workers"
 	MaxBatch int           // records per batch; default 2000
 	MaxWait  time.Duration // how long a batch may wait to fill; default 200ms
+	Alerts   *alert.Engine // evaluates alert rules as events are grouped; nil for none
 }
 
 // Worker consumes the events topic in a consumer group, hands each project's
@@ -262,7 +264,11 @@ func (w *Worker) project(id int64) *actor.PID {
 		return pid
 	}
 	props := actor.PropsFromProducer(func() actor.Actor {
-		return &projectActor{projectID: id, issues: w.issues, log: w.log.With("project", id)}
+		a := &projectActor{projectID: id, issues: w.issues, log: w.log.With("project", id)}
+		if w.cfg.Alerts != nil {
+			a.alerts = w.cfg.Alerts.NewEvaluator(id)
+		}
+		return a
 	})
 	pid, err := w.system.Root.SpawnNamed(props, "project-"+strconv.FormatInt(id, 10))
 	if err != nil {

@@ -335,3 +335,31 @@ func (s *Store) CountSeries(ctx context.Context, projectID, issueID uint64, sinc
 	}
 	return out, nil
 }
+
+// IssueMinutes counts an issue's events per minute since a time, by when
+// they were received, with the users of each minute: what an alert
+// window needs to start from after a restart.
+func (s *Store) IssueMinutes(ctx context.Context, projectID, issueID uint64, since time.Time) (map[int64]uint64, map[string]int64, error) {
+	rows, err := s.conn.Query(ctx, `SELECT toInt64(toStartOfMinute(received)) AS m, count(), groupUniqArray(1000)(user_key)
+		FROM events WHERE project_id = ? AND issue_id = ? AND received >= ? GROUP BY m`, projectID, issueID, since.UTC())
+	if err != nil {
+		return nil, nil, fmt.Errorf("query issue minutes: %w", err)
+	}
+	defer rows.Close()
+	counts, users := map[int64]uint64{}, map[string]int64{}
+	for rows.Next() {
+		var m int64
+		var n uint64
+		var keys []string
+		if err := rows.Scan(&m, &n, &keys); err != nil {
+			return nil, nil, fmt.Errorf("read issue minutes: %w", err)
+		}
+		counts[m] = n
+		for _, k := range keys {
+			if k != "" && users[k] < m {
+				users[k] = m
+			}
+		}
+	}
+	return counts, users, rows.Err()
+}

@@ -47,9 +47,27 @@ type Issue struct {
 // event that was not counted before, so replaying a batch after a crash
 // changes nothing. It returns the issue id of every event, in order.
 func (db *DB) RecordEvents(ctx context.Context, projectID int64, events []GroupedEvent) ([]int64, error) {
+	r, err := db.RecordEventsDetailed(ctx, projectID, events)
+	return r.IssueIDs, err
+}
+
+// Recorded is what recording a batch did: each event's issue, the issues
+// it created or reopened, and the events counted for the first time (a
+// replay counts none, creates none and reopens none).
+type Recorded struct {
+	IssueIDs  []int64
+	Created   map[int64]bool
+	Regressed map[int64]bool
+	Fresh     map[string]bool
+}
+
+// RecordEventsDetailed is RecordEvents, telling what it did.
+func (db *DB) RecordEventsDetailed(ctx context.Context, projectID int64, events []GroupedEvent) (Recorded, error) {
 	issueIDs := make([]int64, len(events))
+	var rec Recorded
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
-		byFingerprint, err := ensureIssues(ctx, tx, projectID, events)
+		rec = Recorded{Created: map[int64]bool{}, Regressed: map[int64]bool{}, Fresh: map[string]bool{}}
+		byFingerprint, err := ensureIssues(ctx, tx, projectID, events, rec.Created)
 		if err != nil {
 			return err
 		}
@@ -70,17 +88,21 @@ func (db *DB) RecordEvents(ctx context.Context, projectID int64, events []Groupe
 		if err != nil {
 			return fmt.Errorf("record processed events: %w", err)
 		}
-		return countEvents(ctx, tx, events, issueIDs, fresh)
+		for _, id := range fresh {
+			rec.Fresh[id] = true
+		}
+		return countEvents(ctx, tx, events, issueIDs, fresh, rec.Regressed)
 	})
 	if err != nil {
-		return nil, err
+		return Recorded{}, err
 	}
-	return issueIDs, nil
+	rec.IssueIDs = issueIDs
+	return rec, nil
 }
 
 // ensureIssues returns the issue id of every fingerprint in events, creating
 // the missing issues from the first event that carries their fingerprint.
-func ensureIssues(ctx context.Context, tx pgx.Tx, projectID int64, events []GroupedEvent) (map[string]int64, error) {
+func ensureIssues(ctx context.Context, tx pgx.Tx, projectID int64, events []GroupedEvent, created map[int64]bool) (map[string]int64, error) {
 	var fingerprints []string
 	first := map[string]GroupedEvent{}
 	for _, e := range events {
@@ -114,6 +136,7 @@ func ensureIssues(ctx context.Context, tx pgx.Tx, projectID int64, events []Grou
 		e := first[fp]
 		meta, _ := json.Marshal(e.Metadata)
 		var id int64
+		var inserted bool // not a row another worker created meanwhile
 		// Incrementing the project's counter also locks its row, so two workers
 		// creating the same issue at once are serialised here.
 		err := tx.QueryRow(ctx, `
@@ -121,18 +144,21 @@ func ensureIssues(ctx context.Context, tx pgx.Tx, projectID int64, events []Grou
 			INSERT INTO issues (project_id, short_id, fingerprint, title, culprit, level, type, metadata, first_seen, last_seen)
 			SELECT $1, c.issue_counter, $2, $3, $4, $5, $6, $7, $8, $8 FROM c
 			ON CONFLICT (project_id, fingerprint) DO UPDATE SET fingerprint = EXCLUDED.fingerprint
-			RETURNING COALESCE(merged_into, id)`, projectID, fp, e.Title, e.Culprit, e.Level, e.Type, meta, e.Timestamp).Scan(&id)
+			RETURNING COALESCE(merged_into, id), xmax = 0`, projectID, fp, e.Title, e.Culprit, e.Level, e.Type, meta, e.Timestamp).Scan(&id, &inserted)
 		if err != nil {
 			return nil, fmt.Errorf("create issue: %w", notFound(err))
 		}
 		ids[fp] = id
+		if inserted {
+			created[id] = true
+		}
 	}
 	return ids, nil
 }
 
 // countEvents adds the fresh events to their issues' counters and seen times
 // and takes title, culprit and level from each issue's newest fresh event.
-func countEvents(ctx context.Context, tx pgx.Tx, events []GroupedEvent, issueIDs []int64, fresh []string) error {
+func countEvents(ctx context.Context, tx pgx.Tx, events []GroupedEvent, issueIDs []int64, fresh []string, regressedOut map[int64]bool) error {
 	if len(fresh) == 0 {
 		return nil
 	}
@@ -208,6 +234,7 @@ func countEvents(ctx context.Context, tx pgx.Tx, events []GroupedEvent, issueIDs
 		}
 		if isNew {
 			regressed = append(regressed, id)
+			regressedOut[id] = true
 		}
 	}
 	if err := rows.Err(); err != nil {
