@@ -340,7 +340,7 @@ func (s *Store) CountSeries(ctx context.Context, projectID, issueID uint64, sinc
 // they were received, with the users of each minute: what an alert
 // window needs to start from after a restart.
 func (s *Store) IssueMinutes(ctx context.Context, projectID, issueID uint64, since time.Time) (map[int64]uint64, map[string]int64, error) {
-	rows, err := s.conn.Query(ctx, `SELECT toInt64(toStartOfMinute(received)) AS m, count(), groupUniqArray(1000)(user_key)
+	rows, err := s.conn.Query(ctx, `SELECT toInt64(toStartOfMinute(received)) AS m, count(), groupUniqArray(user_key)
 		FROM events WHERE project_id = ? AND issue_id = ? AND received >= ? GROUP BY m`, projectID, issueID, since.UTC())
 	if err != nil {
 		return nil, nil, fmt.Errorf("query issue minutes: %w", err)

@@ -43,7 +43,7 @@ func (db *DB) FireAlert(ctx context.Context, rule AlertRule, a Alert) (int64, er
 		err = tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM alerts WHERE rule_id = $1 AND issue_id IS NOT DISTINCT FROM $2
 			AND monitor_id IS NOT DISTINCT FROM $3 AND trigger = ANY($5) AND fired_at > now() - make_interval(mins => $4))`,
 			rule.ID, a.IssueID, a.MonitorID, interval, sameFamily(a.Trigger)).Scan(&recent)
-		if err != nil || recent {
+		if err != nil || (recent && a.Trigger != "test") {
 			return err
 		}
 		err = tx.QueryRow(ctx, `INSERT INTO alerts (rule_id, project_id, issue_id, monitor_id, trigger, title, body, link)
@@ -53,14 +53,14 @@ func (db *DB) FireAlert(ctx context.Context, rule AlertRule, a Alert) (int64, er
 			return err
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO alert_deliveries (alert_id, recipient_id, kind, target, secret)
-			SELECT $1, r.id, r.kind, r.url, r.secret FROM alert_recipients r WHERE r.rule_id = $2 AND (r.kind <> 'email' OR r.url <> '')
+			SELECT $1::bigint, r.id, r.kind, r.url, r.secret FROM alert_recipients r WHERE r.rule_id = $2::bigint AND (r.kind <> 'email' OR r.url <> '')
 			UNION ALL
-			SELECT $1, r.id, 'email', u.email, '' FROM alert_recipients r
-				JOIN projects p ON p.id = $3
+			SELECT $1::bigint, r.id, 'email', u.email, '' FROM alert_recipients r
+				JOIN projects p ON p.id = $3::bigint
 				JOIN organization_members m ON m.organization_id = p.organization_id
 				JOIN users u ON u.id = m.user_id
 				LEFT JOIN notification_settings s ON s.user_id = u.id
-			WHERE r.rule_id = $2 AND r.kind = 'email' AND r.url = '' AND coalesce(s.alert_emails, true)`, id, rule.ID, a.ProjectID)
+			WHERE r.rule_id = $2::bigint AND r.kind = 'email' AND r.url = '' AND coalesce(s.alert_emails, true)`, id, rule.ID, a.ProjectID)
 		return err
 	})
 	if err != nil {
@@ -77,7 +77,7 @@ func sameFamily(trigger string) []string {
 	case "monitor_down", "monitor_up", "tls_expiry":
 		return []string{trigger}
 	}
-	return []string{"new_issue", "regression", "frequency", "users", "slow_transaction", "test"}
+	return []string{"new_issue", "regression", "frequency", "users", "slow_transaction"}
 }
 
 // Delivery is one notification to send.

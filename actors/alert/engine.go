@@ -39,7 +39,11 @@ type Engine struct {
 
 	mu    sync.Mutex
 	rules map[int64]cachedRules
+	fired func() // called after an alert is recorded, e.g. Dispatcher.Nudge
 }
+
+// OnFired sets what to call after an alert is recorded.
+func (e *Engine) OnFired(f func()) { e.fired = f }
 
 type cachedRules struct {
 	rules   []metadata.AlertRule
@@ -129,6 +133,9 @@ func (e *Engine) fire(ctx context.Context, r metadata.AlertRule, a metadata.Aler
 	}
 	if id != 0 {
 		e.log.Info("alert fired", "rule", r.ID, "alert", id, "trigger", a.Trigger, "title", a.Title)
+		if e.fired != nil {
+			e.fired()
+		}
 	}
 	return true
 }

@@ -33,6 +33,7 @@ type config struct {
 
 	monitorTimeScale float64          // tests: monitors check this many times as often
 	monitorClock     func() time.Time // tests: the time heartbeats and cron runs are judged at
+	alertBackoff     []time.Duration  // tests: a shorter retry schedule for notifications
 }
 
 type setting struct {

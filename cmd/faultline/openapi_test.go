@@ -124,12 +124,20 @@ func TestTenantIsolationSweep(t *testing.T) {
 		t.Fatalf("victim status page: %d", code)
 	}
 
+	var rule struct{ ID string }
+	if code := victimAPI.call("POST", fmt.Sprintf("/api/0/projects/%s/%s/alerts/", victim.Organization, victim.Project),
+		`{"name":"Victim alert","triggers":["new_issue"],"alertRecipients":[{"recipientType":"email","url":"victim@example.com"}]}`, &rule); code != http.StatusCreated {
+		t.Fatalf("victim alert: %d", code)
+	}
+
 	fill := func(path string) string {
 		path = strings.NewReplacer("{org}", victim.Organization, "{project}", victim.Project, "{key_id}", keys[0].ID,
 			"{event_id}", eventID, "{team}", "victim-team", "{slug}", "victim-status", "{member_id}", fmt.Sprint(victim.UserID)).Replace(path)
 		switch {
 		case strings.Contains(path, "/attachments/{id}/"):
 			return strings.Replace(path, "{id}", attachments[0].ID, 1)
+		case strings.Contains(path, "/alerts/{id}/"):
+			return strings.Replace(path, "{id}", rule.ID, 1)
 		case strings.Contains(path, "/monitors/{id}/"):
 			return strings.Replace(path, "{id}", monitor.ID, 1)
 		case strings.HasPrefix(path, "/api/0/api-tokens/"):

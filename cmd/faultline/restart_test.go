@@ -16,7 +16,13 @@ import (
 	"github.com/faultline/faultline/metadata/metadatatest"
 )
 
-func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+// quietLog discards the servers' logs; FAULTLINE_TEST_LOG=1 shows them.
+func quietLog() *slog.Logger {
+	if os.Getenv("FAULTLINE_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
 
 // postEnvelope posts an envelope to a project with its key in the query
 // string, as browser and Node SDKs send it, and returns the response with

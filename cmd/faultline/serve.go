@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/actors"
+	"github.com/faultline/faultline/actors/alert"
 	"github.com/faultline/faultline/actors/monitor"
 	"github.com/faultline/faultline/analytics"
 	"github.com/faultline/faultline/frontend"
@@ -127,18 +128,29 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 	s.cancelWorker = cancel
 	s.outcomes = queue.NewOutcomeCounter(s.producer, 10*time.Second, log.With("role", "outcomes"))
 	s.goRun("outcome counter", func() error { return s.outcomes.Run(workerCtx) })
-	worker := actors.NewWorker(actors.WorkerConfig{Brokers: s.brokers}, s.db, s.store, s.producer, s.outcomes, log.With("role", "worker"))
-	s.goRun("worker", func() error { return supervise(workerCtx, worker.Run, log.With("role", "worker")) })
-	s.purger = actors.NewPurger(s.db, s.store, time.Minute, log.With("role", "purger"))
-	s.goRun("purger", func() error { return s.purger.Run(workerCtx) })
 	guard, err := cfg.monitorGuard()
 	if err != nil {
 		cancel()
 		return nil, err
 	}
+	alerts := alert.NewEngine(s.db, s.store, s.url, log.With("role", "alerts"))
+	var alertMail alert.Mailer
+	if mailer.Configured() {
+		alertMail = alertMailer{mailer}
+	}
+	dispatcher := alert.NewDispatcher(s.db, guard, alertMail, log.With("role", "alerts"))
+	if cfg.alertBackoff != nil {
+		dispatcher.WithBackoff(cfg.alertBackoff)
+	}
+	alerts.OnFired(dispatcher.Nudge)
+	worker := actors.NewWorker(actors.WorkerConfig{Brokers: s.brokers, Alerts: alerts}, s.db, s.store, s.producer, s.outcomes, log.With("role", "worker"))
+	s.goRun("worker", func() error { return supervise(workerCtx, worker.Run, log.With("role", "worker")) })
+	s.purger = actors.NewPurger(s.db, s.store, time.Minute, log.With("role", "purger"))
+	s.goRun("purger", func() error { return s.purger.Run(workerCtx) })
 	monitors := monitor.NewRunner(monitor.Config{Guard: guard, TimeScale: cfg.monitorTimeScale, Clock: cfg.monitorClock,
-		Sync: time.Duration(float64(10*time.Second) / max(cfg.monitorTimeScale, 1))}, s.db, s.store, nil, log.With("role", "monitors"))
+		Sync: time.Duration(float64(10*time.Second) / max(cfg.monitorTimeScale, 1))}, s.db, s.store, alerts.MonitorChanged, log.With("role", "monitors"))
 	s.goRun("monitors", func() error { return supervise(workerCtx, monitors.Run, log.With("role", "monitors")) })
+	s.goRun("alert dispatcher", func() error { return supervise(workerCtx, dispatcher.Run, log.With("role", "alerts")) })
 	outcomeWriter := actors.NewOutcomeWriter(s.brokers, s.store, log.With("role", "outcome-writer"))
 	s.goRun("outcome writer", func() error { return supervise(workerCtx, outcomeWriter.Run, log.With("role", "outcome-writer")) })
 
@@ -238,4 +250,11 @@ func (k keyLookup) LookupKey(ctx context.Context, publicKey string) (ingest.Key,
 	return ingest.Key{ProjectID: key.ProjectID, Active: key.Active, RateLimit: key.RateLimit, RateWindow: key.RateWindow,
 		AllowedOrigins: key.AllowedOrigins, OrgID: key.OrgID, OrgRateLimit: key.OrgRateLimit, OrgRateWindow: key.OrgRateWindow,
 		KeepSensitiveData: !key.ScrubData}, err
+}
+
+// alertMailer sends alert email through Faultline's SMTP mailer.
+type alertMailer struct{ m *mail.Mailer }
+
+func (a alertMailer) Send(ctx context.Context, to, subject, text, html string) error {
+	return a.m.Send(ctx, mail.Message{To: to, Subject: subject, Text: text, HTML: html})
 }

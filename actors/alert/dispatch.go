@@ -1,0 +1,147 @@
+package alert
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/faultline/faultline/actors/monitor"
+	"github.com/faultline/faultline/metadata"
+)
+
+// DeliveryStore is the outbox of notifications; *metadata.DB is one.
+type DeliveryStore interface {
+	ClaimDeliveries(ctx context.Context, limit int, lease time.Duration) ([]metadata.Delivery, error)
+	FinishDelivery(ctx context.Context, id int64, sendErr error, retryAt time.Time) error
+}
+
+// Backoff is how long a failed delivery waits before each retry; after the
+// last it has failed for good.
+var Backoff = []time.Duration{30 * time.Second, 2 * time.Minute, 10 * time.Minute, 30 * time.Minute, 2 * time.Hour}
+
+// DigestAt is how many notifications for one recipient, due at once, are
+// sent as a single digest instead.
+const DigestAt = 5
+
+// Dispatcher works through the outbox: it claims due deliveries, sends
+// them (as a digest when many are due for one recipient), records each
+// outcome and schedules retries. Any number of dispatchers may run: claims
+// are leases taken with SKIP LOCKED.
+type Dispatcher struct {
+	store   DeliveryStore
+	send    map[string]sender
+	backoff []time.Duration
+	poll    time.Duration
+	wake    chan struct{}
+	log     *slog.Logger
+}
+
+// NewDispatcher returns a dispatcher whose webhooks go through guard and
+// whose email goes through mailer (nil: email deliveries fail, saying why).
+func NewDispatcher(store DeliveryStore, guard monitor.Guard, mailer Mailer, log *slog.Logger) *Dispatcher {
+	return &Dispatcher{store: store, send: senders(webhookClient(guard), mailer), backoff: Backoff, poll: time.Second, wake: make(chan struct{}, 1),
+		log: log.With("component", "alert-dispatch")}
+}
+
+// WithBackoff replaces the retry schedule (tests shorten it).
+func (d *Dispatcher) WithBackoff(b []time.Duration) *Dispatcher {
+	d.backoff = b
+	return d
+}
+
+// Run dispatches until ctx ends.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	t := time.NewTicker(d.poll)
+	defer t.Stop()
+	for {
+		for d.dispatchOnce(ctx) {
+			// a full claim: there may be more due right away
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		case <-d.wake:
+		}
+	}
+}
+
+// Nudge makes the dispatcher look for due deliveries now rather than at
+// its next poll: an alert fired in this process goes out at once.
+func (d *Dispatcher) Nudge() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+const claimSize = 100
+
+// dispatchOnce sends one claim's worth and reports whether it was full.
+func (d *Dispatcher) dispatchOnce(ctx context.Context) bool {
+	due, err := d.store.ClaimDeliveries(ctx, claimSize, 2*time.Minute)
+	if err != nil {
+		if ctx.Err() == nil {
+			d.log.Warn("claiming deliveries failed", "err", err)
+		}
+		return false
+	}
+	type recipient struct{ kind, target, secret string }
+	groups := map[recipient][]metadata.Delivery{}
+	var order []recipient
+	for _, del := range due {
+		r := recipient{del.Kind, del.Target, del.Secret}
+		if _, ok := groups[r]; !ok {
+			order = append(order, r)
+		}
+		groups[r] = append(groups[r], del)
+	}
+	for _, r := range order {
+		batch := groups[r]
+		if len(batch) < DigestAt {
+			for _, del := range batch {
+				d.deliver(ctx, r.kind, r.target, r.secret, []metadata.Delivery{del})
+			}
+			continue
+		}
+		d.deliver(ctx, r.kind, r.target, r.secret, batch)
+	}
+	return len(due) == claimSize
+}
+
+// deliver sends one message for the deliveries and records the outcome on
+// each of them.
+func (d *Dispatcher) deliver(ctx context.Context, kind, target, secret string, batch []metadata.Delivery) {
+	alerts := make([]metadata.Alert, len(batch))
+	for i, del := range batch {
+		alerts[i] = del.Alert
+	}
+	send, ok := d.send[kind]
+	var err error
+	if !ok {
+		err = errUnknownKind(kind)
+	} else {
+		sendCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err = send(sendCtx, target, secret, messageOf(alerts))
+		cancel()
+	}
+	for _, del := range batch {
+		var retryAt time.Time
+		if err != nil && del.Attempts < len(d.backoff) {
+			retryAt = time.Now().Add(d.backoff[del.Attempts])
+		}
+		if ferr := d.store.FinishDelivery(ctx, del.ID, err, retryAt); ferr != nil {
+			d.log.Warn("recording a delivery failed", "delivery", del.ID, "err", ferr)
+		}
+	}
+	if err != nil {
+		d.log.Warn("notification not delivered", "kind", kind, "alerts", len(batch), "err", err)
+	} else {
+		d.log.Info("notification delivered", "kind", kind, "alerts", len(batch))
+	}
+}
+
+type errUnknownKind string
+
+func (e errUnknownKind) Error() string { return "no sender for recipients of kind " + string(e) }
+

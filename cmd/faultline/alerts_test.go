@@ -1,0 +1,255 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/faultline/faultline/actors/alert"
+	"github.com/faultline/faultline/frontend/mail/mailtest"
+	"github.com/faultline/faultline/metadata/metadatatest"
+	"github.com/getsentry/sentry-go"
+)
+
+// hook is a local webhook receiver that records what it is sent.
+type hook struct {
+	*httptest.Server
+	mu       sync.Mutex
+	received []hookCall
+	fail     atomic.Int32 // answer 500 to this many more calls
+}
+
+type hookCall struct {
+	At     time.Time
+	Body   []byte
+	Header http.Header
+}
+
+func newHook(t *testing.T) *hook {
+	h := &hook{}
+	h.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if h.fail.Load() > 0 {
+			h.fail.Add(-1)
+			http.Error(w, "receiver is down", http.StatusInternalServerError)
+			return
+		}
+		h.mu.Lock()
+		h.received = append(h.received, hookCall{At: time.Now(), Body: body, Header: r.Header.Clone()})
+		h.mu.Unlock()
+	}))
+	t.Cleanup(h.Close)
+	return h
+}
+
+func (h *hook) calls() []hookCall {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]hookCall(nil), h.received...)
+}
+
+type alertResp struct {
+	ID              string
+	AlertRecipients []struct{ RecipientType, URL, Secret string }
+}
+
+// A real sentry-go error opens an issue; the new-issue rule's email reaches
+// the organization's members through a real SMTP server and its webhook
+// arrives signed.
+func TestNewIssueAlertEmailAndWebhook(t *testing.T) {
+	smtp := mailtest.StartTestServer(t)
+	cfg := testConfig(t)
+	cfg.SMTPURL, cfg.EmailFrom = "smtp://"+smtp.Addr+"?tls=none", "faultline@example.com"
+	srv := testServerWith(t, cfg)
+	proj := metadatatest.Project(t, srv.db, testSecret)
+	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
+	h := newHook(t)
+	var rule alertResp
+	body := fmt.Sprintf(`{"name":"New problems","timespanMinutes":1,"quantity":1,"triggers":["new_issue"],
+		"alertRecipients":[{"recipientType":"email","url":""},{"recipientType":"webhook","url":%q}]}`, h.URL)
+	if code := api.call("POST", fmt.Sprintf("/api/0/projects/%s/%s/alerts/", proj.Organization, proj.Project), body, &rule); code != http.StatusCreated {
+		t.Fatalf("create alert: %d", code)
+	}
+	secret := rule.AlertRecipients[1].Secret
+	if len(secret) < 32 {
+		t.Fatalf("webhook secret %q", secret)
+	}
+
+	client, err := sentry.NewClient(sentry.ClientOptions{Dsn: fmt.Sprintf("http://%s@%s/%d", proj.PublicKey, srv.addr, proj.ProjectID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	sent := time.Now()
+	sentry.NewHub(client, sentry.NewScope()).CaptureException(fmt.Errorf("payment gateway refused the card"))
+	client.Flush(10 * time.Second)
+
+	var me struct{ User struct{ Email string } }
+	api.get("/api/0/", &me)
+	msg, ok := smtp.Wait(me.User.Email, 30*time.Second)
+	if !ok {
+		t.Fatal("no alert email arrived")
+	}
+	if text := msg.Text(); !strings.Contains(text, "New issue: ") || !strings.Contains(text, "payment gateway refused the card") ||
+		!strings.Contains(text, "/app/"+proj.Organization+"/issues/") {
+		t.Errorf("alert email:\n%s", text)
+	}
+	waitUntil(t, func() (bool, string) { return len(h.calls()) == 1, fmt.Sprintf("%d webhook calls", len(h.calls())) })
+	call := h.calls()[0]
+	t.Logf("event to webhook: %s", call.At.Sub(sent).Round(time.Millisecond))
+	if got, want := call.Header.Get("X-Faultline-Signature"), alert.Sign(secret, call.Header.Get("X-Faultline-Timestamp"), call.Body); got != want {
+		t.Errorf("signature %q, want %q", got, want)
+	}
+	var payload struct {
+		Title  string
+		Alerts []struct{ Trigger string }
+	}
+	if err := json.Unmarshal(call.Body, &payload); err != nil || len(payload.Alerts) != 1 || payload.Alerts[0].Trigger != "new_issue" {
+		t.Errorf("webhook body %s", call.Body)
+	}
+	// A second event of the same issue is not a new issue.
+	sentry.NewHub(client, sentry.NewScope()).CaptureException(fmt.Errorf("payment gateway refused the card"))
+	client.Flush(10 * time.Second)
+	waitForCount(t, api, proj.Organization, proj.Project, 1)
+	time.Sleep(2 * time.Second)
+	if n := len(h.calls()); n != 1 {
+		t.Errorf("%d webhook calls after a second event of the same issue, want 1", n)
+	}
+	var history []struct {
+		Trigger    string
+		Deliveries []struct{ RecipientType, Status string }
+	}
+	api.get(fmt.Sprintf("/api/0/projects/%s/%s/alerts/history/", proj.Organization, proj.Project), &history)
+	if len(history) != 1 || len(history[0].Deliveries) != 2 || history[0].Deliveries[0].Status != "sent" || history[0].Deliveries[1].Status != "sent" {
+		t.Errorf("history %+v", history)
+	}
+}
+
+// A burst of 40 events trips a "5 in a minute" rule once, not eight times.
+func TestFrequencyAlertFiresOncePerInterval(t *testing.T) {
+	srv := testServer(t)
+	proj := metadatatest.Project(t, srv.db, testSecret)
+	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
+	h := newHook(t)
+	body := fmt.Sprintf(`{"name":"Spikes","timespanMinutes":1,"quantity":5,"intervalMinutes":60,
+		"alertRecipients":[{"recipientType":"webhook","url":%q}]}`, h.URL)
+	if code := api.call("POST", fmt.Sprintf("/api/0/projects/%s/%s/alerts/", proj.Organization, proj.Project), body, nil); code != http.StatusCreated {
+		t.Fatalf("create alert: %d", code)
+	}
+	for i := range 40 {
+		event := fmt.Sprintf(`{"message":"queue is full","level":"error","user":{"id":"u%d"}}`, i%3)
+		if resp, b := postEnvelope(t, srv.addr, proj.ProjectID, proj.PublicKey, "{}\n{\"type\":\"event\"}\n"+event, nil); resp.StatusCode != http.StatusOK {
+			t.Fatalf("event %d: %d %s", i, resp.StatusCode, b)
+		}
+	}
+	waitUntil(t, func() (bool, string) {
+		var issues []issueResp
+		api.get(fmt.Sprintf("/api/0/projects/%s/%s/issues/", proj.Organization, proj.Project), &issues)
+		return len(issues) == 1 && issues[0].Count == "40", fmt.Sprintf("issues %+v", issues)
+	})
+	waitUntil(t, func() (bool, string) { return len(h.calls()) >= 1, "no frequency alert" })
+	time.Sleep(2 * time.Second) // any duplicate would be dispatched by now
+	calls := h.calls()
+	if len(calls) != 1 {
+		t.Fatalf("%d webhook calls, want 1", len(calls))
+	}
+	if !strings.Contains(string(calls[0].Body), `"trigger":"frequency"`) || !strings.Contains(string(calls[0].Body), "queue is full") {
+		t.Errorf("webhook body %s", calls[0].Body)
+	}
+}
+
+// A monitor that goes down and comes back sends one down and one up
+// notification.
+func TestMonitorDownAndUpAlerts(t *testing.T) {
+	srv := testServer(t)
+	proj := metadatatest.Project(t, srv.db, testSecret)
+	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
+	h := newHook(t)
+	var failing atomic.Bool
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if failing.Load() {
+			w.WriteHeader(http.StatusBadGateway)
+		}
+	}))
+	defer site.Close()
+	body := fmt.Sprintf(`{"name":"Uptime","uptime":true,"alertRecipients":[{"recipientType":"webhook","url":%q}]}`, h.URL)
+	if code := api.call("POST", fmt.Sprintf("/api/0/projects/%s/%s/alerts/", proj.Organization, proj.Project), body, nil); code != http.StatusCreated {
+		t.Fatalf("create alert: %d", code)
+	}
+	var m monitorResp
+	if code := api.call("POST", "/api/0/organizations/"+proj.Organization+"/monitors/",
+		fmt.Sprintf(`{"monitorType":"GET","name":"Checkout","url":%q,"interval":60,"project":%d}`, site.URL, proj.ProjectID), &m); code != http.StatusCreated {
+		t.Fatalf("create monitor: %d", code)
+	}
+	mon := "/api/0/organizations/" + proj.Organization + "/monitors/" + m.ID + "/"
+	waitUntil(t, func() (bool, string) { api.get(mon, &m); return m.IsUp != nil && *m.IsUp, "monitor not up yet" })
+	failing.Store(true)
+	waitUntil(t, func() (bool, string) { return len(h.calls()) == 1, fmt.Sprintf("%d calls, waiting for the down alert", len(h.calls())) })
+	failing.Store(false)
+	waitUntil(t, func() (bool, string) { return len(h.calls()) == 2, fmt.Sprintf("%d calls, waiting for the up alert", len(h.calls())) })
+	time.Sleep(3 * time.Second) // several more checks: no more notifications
+	calls := h.calls()
+	if len(calls) != 2 || !strings.Contains(string(calls[0].Body), `"trigger":"monitor_down"`) ||
+		!strings.Contains(string(calls[0].Body), "Checkout is down") || !strings.Contains(string(calls[1].Body), `"trigger":"monitor_up"`) {
+		for _, c := range calls {
+			t.Logf("call: %s", c.Body)
+		}
+		t.Fatalf("%d calls, want one down and one up", len(calls))
+	}
+}
+
+// A webhook that fails is retried with back-off and its outcome recorded;
+// one that never answers well ends failed, with the reason.
+func TestFailingWebhookIsRetriedAndRecorded(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.alertBackoff = []time.Duration{100 * time.Millisecond, 100 * time.Millisecond, 100 * time.Millisecond}
+	srv := testServerWith(t, cfg)
+	proj := metadatatest.Project(t, srv.db, testSecret)
+	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
+	flaky, broken := newHook(t), newHook(t)
+	flaky.fail.Store(2)
+	broken.fail.Store(1000)
+	alerts := fmt.Sprintf("/api/0/projects/%s/%s/alerts/", proj.Organization, proj.Project)
+	var rule alertResp
+	body := fmt.Sprintf(`{"name":"Ops","triggers":["new_issue"],"alertRecipients":[{"recipientType":"webhook","url":%q},{"recipientType":"slack","url":%q}]}`,
+		flaky.URL, broken.URL)
+	if code := api.call("POST", alerts, body, &rule); code != http.StatusCreated {
+		t.Fatalf("create alert: %d", code)
+	}
+	if code := api.call("POST", alerts+rule.ID+"/test/", "", nil); code != http.StatusAccepted {
+		t.Fatalf("test notification: %d", code)
+	}
+	type delivery struct {
+		RecipientType, Status, LastError string
+		Attempts                         int
+	}
+	var history []struct {
+		Trigger    string
+		Deliveries []delivery
+	}
+	waitUntil(t, func() (bool, string) {
+		api.get(alerts+"history/", &history)
+		return len(history) == 1 && len(history[0].Deliveries) == 2 && history[0].Deliveries[0].Status == "sent" &&
+			history[0].Deliveries[1].Status == "failed", fmt.Sprintf("history %+v", history)
+	})
+	ok, bad := history[0].Deliveries[0], history[0].Deliveries[1]
+	if ok.Attempts != 3 || history[0].Trigger != "test" || len(flaky.calls()) != 1 {
+		t.Errorf("flaky webhook: %+v, %d calls received", ok, len(flaky.calls()))
+	}
+	if bad.Attempts != 4 || !strings.Contains(bad.LastError, "answered 500") {
+		t.Errorf("broken Slack endpoint: %+v", bad)
+	}
+	for _, bad := range []string{`{"alertRecipients":[{"recipientType":"pager","url":"x"}]}`, `{"triggers":["sometimes"]}`,
+		`{"alertRecipients":[{"recipientType":"email","url":"not an address"}]}`, `{"timespanMinutes":0}`} {
+		if code, detail := api.callDetail("POST", alerts, bad); code != http.StatusBadRequest || detail == "" {
+			t.Errorf("%s: %d %q", bad, code, detail)
+		}
+	}
+}

@@ -1,0 +1,291 @@
+package frontend
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/mail"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/faultline/faultline/metadata"
+	"github.com/gofiber/fiber/v2"
+)
+
+var alertTriggers = map[string]bool{"new_issue": true, "regression": true, "frequency": true, "users": true,
+	"monitor_down": true, "monitor_up": true, "tls_expiry": true, "slow_transaction": true}
+
+// alertRuleInput is GlitchTip's alert body ({name, timespanMinutes,
+// quantity, uptime, alertRecipients}) with Faultline's triggers and filters.
+type alertRuleInput struct {
+	Name            string   `json:"name"`
+	TimespanMinutes *int     `json:"timespanMinutes"`
+	Quantity        *int     `json:"quantity"`
+	Uptime          bool     `json:"uptime"`
+	Triggers        []string `json:"triggers"`
+	UsersQuantity   int      `json:"usersQuantity"`
+	Transaction     string   `json:"transaction"`
+	P95Threshold    float64  `json:"p95Threshold"`
+	Filters         struct {
+		Level       string            `json:"level"`
+		Environment string            `json:"environment"`
+		Release     string            `json:"release"`
+		Tags        map[string]string `json:"tags"`
+	} `json:"filters"`
+	IntervalMinutes *int  `json:"intervalMinutes"`
+	Enabled         *bool `json:"enabled"`
+	Recipients      []struct {
+		RecipientType string `json:"recipientType"`
+		URL           string `json:"url"`
+		Secret        string `json:"secret"`
+	} `json:"alertRecipients"`
+}
+
+func (in alertRuleInput) rule(r *metadata.AlertRule, checkHost func(string) error) error {
+	r.Name = strings.TrimSpace(in.Name)
+	if r.Name == "" {
+		r.Name = "Alert"
+	}
+	r.TimespanMin, r.Quantity, r.IntervalMin = 1, 1, 60
+	if in.TimespanMinutes != nil {
+		r.TimespanMin = *in.TimespanMinutes
+	}
+	if in.Quantity != nil {
+		r.Quantity = *in.Quantity
+	}
+	if in.IntervalMinutes != nil {
+		r.IntervalMin = *in.IntervalMinutes
+	}
+	if r.TimespanMin < 1 || r.TimespanMin > 1440 {
+		return fmt.Errorf("timespanMinutes: from 1 to 1440")
+	}
+	if r.Quantity < 1 {
+		return fmt.Errorf("quantity: at least 1")
+	}
+	if r.IntervalMin < 0 || r.IntervalMin > 10080 {
+		return fmt.Errorf("intervalMinutes: from 0 to 10080 (a week)")
+	}
+	r.Triggers = in.Triggers
+	if len(r.Triggers) == 0 { // GlitchTip's rule: quantity events in timespanMinutes, or monitors with uptime
+		r.Triggers = []string{"frequency"}
+		if in.Uptime {
+			r.Triggers = []string{"monitor_down", "monitor_up"}
+		}
+	} else if in.Uptime && !slicesContains(r.Triggers, "monitor_down") {
+		r.Triggers = append(r.Triggers, "monitor_down", "monitor_up")
+	}
+	for _, t := range r.Triggers {
+		if !alertTriggers[t] {
+			return fmt.Errorf("triggers: %q is not one of new_issue, regression, frequency, users, monitor_down, monitor_up, tls_expiry, slow_transaction", t)
+		}
+	}
+	r.UsersQuantity = max(in.UsersQuantity, 1)
+	r.Transaction, r.P95MS = in.Transaction, in.P95Threshold
+	if slicesContains(r.Triggers, "slow_transaction") && (r.Transaction == "" || r.P95MS <= 0) {
+		return fmt.Errorf("slow_transaction needs transaction (a name) and p95Threshold (milliseconds)")
+	}
+	r.Level, r.Environment, r.Release, r.Tags = in.Filters.Level, in.Filters.Environment, in.Filters.Release, in.Filters.Tags
+	r.Enabled = in.Enabled == nil || *in.Enabled
+	r.Recipients = nil
+	for i, rc := range in.Recipients {
+		rc.URL = strings.TrimSpace(rc.URL)
+		switch rc.RecipientType {
+		case "email":
+			if rc.URL != "" {
+				if _, err := mail.ParseAddress(rc.URL); err != nil {
+					return fmt.Errorf("alertRecipients[%d].url: an email address, or empty for the organization's members", i)
+				}
+			}
+		case "webhook", "slack", "discord", "teams":
+			u, err := url.Parse(rc.URL)
+			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				return fmt.Errorf("alertRecipients[%d].url: an http(s) URL", i)
+			}
+			if err := checkHost(u.Hostname()); err != nil {
+				return fmt.Errorf("alertRecipients[%d].url: %v", i, err)
+			}
+			if rc.RecipientType == "webhook" && rc.Secret == "" {
+				b := make([]byte, 24)
+				_, _ = rand.Read(b)
+				rc.Secret = hex.EncodeToString(b)
+			}
+		default:
+			return fmt.Errorf("alertRecipients[%d].recipientType: email, webhook, slack, discord or teams", i)
+		}
+		r.Recipients = append(r.Recipients, metadata.AlertRecipient{Kind: rc.RecipientType, URL: rc.URL, Secret: rc.Secret})
+	}
+	return nil
+}
+
+func slicesContains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func alertRuleJSON(r metadata.AlertRule) fiber.Map {
+	recipients := make([]fiber.Map, len(r.Recipients))
+	for i, rc := range r.Recipients {
+		m := fiber.Map{"id": itoa(rc.ID), "recipientType": rc.Kind, "url": rc.URL}
+		if rc.Kind == "webhook" {
+			m["secret"] = rc.Secret
+		}
+		recipients[i] = m
+	}
+	return fiber.Map{"id": itoa(r.ID), "name": r.Name, "timespanMinutes": r.TimespanMin, "quantity": r.Quantity,
+		"uptime": r.Has("monitor_down") || r.Has("monitor_up"), "alertRecipients": recipients, "triggers": r.Triggers,
+		"usersQuantity": r.UsersQuantity, "transaction": r.Transaction, "p95Threshold": r.P95MS,
+		"filters":         fiber.Map{"level": r.Level, "environment": r.Environment, "release": r.Release, "tags": r.Tags},
+		"intervalMinutes": r.IntervalMin, "enabled": r.Enabled, "created": r.CreatedAt}
+}
+
+func (a *API) listAlertRules(c *fiber.Ctx) error {
+	p, err := a.projectAllowing(c, "project:read")
+	if err != nil {
+		return err
+	}
+	rules, err := a.db.AlertRules(c.Context(), p.ID)
+	if err != nil {
+		return err
+	}
+	out := make([]fiber.Map, len(rules))
+	for i, r := range rules {
+		out[i] = alertRuleJSON(r)
+	}
+	return c.JSON(out)
+}
+
+// saveAlertRule creates (POST) or replaces (PUT …/{id}/) a rule.
+func (a *API) saveAlertRule(c *fiber.Ctx) error {
+	p, err := a.projectAllowing(c, "project:write")
+	if err != nil {
+		return err
+	}
+	var in alertRuleInput
+	if err := json.Unmarshal(c.Body(), &in); err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with name, timespanMinutes, quantity, uptime and alertRecipients")
+	}
+	r := metadata.AlertRule{ProjectID: p.ID}
+	status := fiber.StatusCreated
+	if raw := c.Params("id"); raw != "" {
+		if r.ID, err = strconv.ParseInt(raw, 10, 64); err != nil {
+			return fiber.NewError(fiber.StatusNotFound, "alert not found")
+		}
+		status = fiber.StatusOK
+	}
+	checkHost := a.opts.MonitorHostCheck
+	if checkHost == nil {
+		checkHost = func(string) error { return nil }
+	}
+	if err := in.rule(&r, checkHost); err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	saved, err := a.db.SaveAlertRule(c.Context(), r)
+	if errors.Is(err, metadata.ErrNotFound) {
+		return fiber.NewError(fiber.StatusNotFound, "alert not found")
+	}
+	if err != nil {
+		return err
+	}
+	return c.Status(status).JSON(alertRuleJSON(saved))
+}
+
+func (a *API) deleteAlertRule(c *fiber.Ctx) error {
+	p, err := a.projectAllowing(c, "project:write")
+	if err != nil {
+		return err
+	}
+	id, _ := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err := a.db.DeleteAlertRule(c.Context(), p.ID, id); errors.Is(err, metadata.ErrNotFound) {
+		return fiber.NewError(fiber.StatusNotFound, "alert not found")
+	} else if err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// testAlert queues a test notification to every recipient of a rule.
+func (a *API) testAlert(c *fiber.Ctx) error {
+	p, err := a.projectAllowing(c, "project:write")
+	if err != nil {
+		return err
+	}
+	id, _ := strconv.ParseInt(c.Params("id"), 10, 64)
+	rules, err := a.db.AlertRules(c.Context(), p.ID)
+	if err != nil {
+		return err
+	}
+	for _, r := range rules {
+		if r.ID != id {
+			continue
+		}
+		org := c.Params("org")
+		alertID, err := a.db.FireAlert(c.Context(), r, metadata.Alert{ProjectID: p.ID, Trigger: "test",
+			Title: "Test notification from " + r.Name, Body: "If you can read this, the alert " + r.Name + " of " + p.Slug + " reaches you.",
+			Link: fmt.Sprintf("%s/app/%s/%s/alerts", a.opts.PublicURL, org, p.Slug)})
+		if err != nil {
+			return err
+		}
+		if alertID == 0 {
+			return fiber.NewError(fiber.StatusConflict, "the alert is turned off; turn it on to test it")
+		}
+		return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"alert": itoa(alertID)})
+	}
+	return fiber.NewError(fiber.StatusNotFound, "alert not found")
+}
+
+// alertHistory lists a project's fired alerts with each delivery's outcome.
+func (a *API) alertHistory(c *fiber.Ctx) error {
+	p, err := a.projectAllowing(c, "project:read")
+	if err != nil {
+		return err
+	}
+	pg, err := parsePage(c)
+	if err != nil {
+		return err
+	}
+	records, err := a.db.AlertHistory(c.Context(), p.ID, pg.limit+1, pg.offset)
+	if err != nil {
+		return err
+	}
+	records = trimPage(c, pg, records)
+	out := make([]fiber.Map, len(records))
+	for i, r := range records {
+		deliveries := make([]fiber.Map, len(r.Deliveries))
+		for j, d := range r.Deliveries {
+			deliveries[j] = fiber.Map{"recipientType": d.Kind, "target": d.Target, "status": d.Status, "attempts": d.Attempts,
+				"lastError": d.LastError, "sentAt": d.SentAt}
+		}
+		out[i] = fiber.Map{"id": itoa(r.ID), "alert": itoa(r.RuleID), "alertName": r.RuleName, "trigger": r.Trigger, "title": r.Title,
+			"text": r.Body, "url": r.Link, "issue": r.IssueID, "monitor": r.MonitorID, "firedAt": r.FiredAt, "deliveries": deliveries}
+	}
+	return c.JSON(out)
+}
+
+// notificationSettings reads (GET) or sets (PUT {alertEmails}) whether the
+// user takes alert email sent to the organization's members.
+func (a *API) notificationSettings(c *fiber.Ctx) error {
+	u := principal(c)
+	if c.Method() == fiber.MethodPut {
+		var in struct {
+			AlertEmails *bool `json:"alertEmails"`
+		}
+		if err := json.Unmarshal(c.Body(), &in); err != nil || in.AlertEmails == nil {
+			return fiber.NewError(fiber.StatusBadRequest, `send {"alertEmails": true or false}`)
+		}
+		if err := a.db.SetAlertEmails(c.Context(), u.UserID, *in.AlertEmails); err != nil {
+			return err
+		}
+	}
+	on, err := a.db.AlertEmails(c.Context(), u.UserID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"alertEmails": on})
+}
