@@ -144,4 +144,3 @@ func (d *Dispatcher) deliver(ctx context.Context, kind, target, secret string, b
 type errUnknownKind string
 
 func (e errUnknownKind) Error() string { return "no sender for recipients of kind " + string(e) }
-

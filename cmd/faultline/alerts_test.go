@@ -191,9 +191,13 @@ func TestMonitorDownAndUpAlerts(t *testing.T) {
 	mon := "/api/0/organizations/" + proj.Organization + "/monitors/" + m.ID + "/"
 	waitUntil(t, func() (bool, string) { api.get(mon, &m); return m.IsUp != nil && *m.IsUp, "monitor not up yet" })
 	failing.Store(true)
-	waitUntil(t, func() (bool, string) { return len(h.calls()) == 1, fmt.Sprintf("%d calls, waiting for the down alert", len(h.calls())) })
+	waitUntil(t, func() (bool, string) {
+		return len(h.calls()) == 1, fmt.Sprintf("%d calls, waiting for the down alert", len(h.calls()))
+	})
 	failing.Store(false)
-	waitUntil(t, func() (bool, string) { return len(h.calls()) == 2, fmt.Sprintf("%d calls, waiting for the up alert", len(h.calls())) })
+	waitUntil(t, func() (bool, string) {
+		return len(h.calls()) == 2, fmt.Sprintf("%d calls, waiting for the up alert", len(h.calls()))
+	})
 	time.Sleep(3 * time.Second) // several more checks: no more notifications
 	calls := h.calls()
 	if len(calls) != 2 || !strings.Contains(string(calls[0].Body), `"trigger":"monitor_down"`) ||
