@@ -172,3 +172,18 @@ func (db *DB) ProjectSlugs(ctx context.Context, projectID int64) (org, project s
 	}
 	return org, project, nil
 }
+
+// SlowTransactionRules lists the enabled rules, of every project, that
+// watch a transaction's p95.
+func (db *DB) SlowTransactionRules(ctx context.Context) ([]AlertRule, error) {
+	rows, err := db.pool.Query(ctx, `SELECT `+alertRuleColumns+` FROM alert_rules
+		WHERE enabled AND 'slow_transaction' = ANY(triggers) ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list slow-transaction rules: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (AlertRule, error) { return scanAlertRule(r) })
+	if err != nil {
+		return nil, fmt.Errorf("list slow-transaction rules: %w", err)
+	}
+	return out, nil
+}

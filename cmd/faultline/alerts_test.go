@@ -257,3 +257,34 @@ func TestFailingWebhookIsRetriedAndRecorded(t *testing.T) {
 		}
 	}
 }
+
+// A transaction whose p95 rises above a rule's threshold alerts once.
+func TestSlowTransactionAlert(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.slowCheckEvery = 200 * time.Millisecond
+	srv := testServerWith(t, cfg)
+	proj := metadatatest.Project(t, srv.db, testSecret)
+	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
+	h := newHook(t)
+	body := fmt.Sprintf(`{"name":"Checkout speed","triggers":["slow_transaction"],"transaction":"POST /checkout","p95Threshold":300,
+		"timespanMinutes":5,"alertRecipients":[{"recipientType":"webhook","url":%q}]}`, h.URL)
+	if code := api.call("POST", fmt.Sprintf("/api/0/projects/%s/%s/alerts/", proj.Organization, proj.Project), body, nil); code != http.StatusCreated {
+		t.Fatalf("create alert: %d", code)
+	}
+	start := time.Now().Add(-10 * time.Second)
+	for i, ms := range []int{120, 900, 950} {
+		id := fmt.Sprintf("%032x", 0x5105+i)
+		payload := fmt.Sprintf(`{"type":"transaction","transaction":"POST /checkout","start_timestamp":%.3f,"timestamp":%.3f,`+
+			`"contexts":{"trace":{"trace_id":"%s","span_id":"%016x","op":"http.server","status":"ok"}}}`,
+			float64(start.UnixMilli())/1000, float64(start.Add(time.Duration(ms)*time.Millisecond).UnixMilli())/1000, id, i+1)
+		if resp, b := postEnvelope(t, srv.addr, proj.ProjectID, proj.PublicKey, `{"event_id":"`+id+`"}`+"\n"+`{"type":"transaction"}`+"\n"+payload, nil); resp.StatusCode != http.StatusOK {
+			t.Fatalf("transaction: %d %s", resp.StatusCode, b)
+		}
+	}
+	waitUntil(t, func() (bool, string) { return len(h.calls()) == 1, fmt.Sprintf("%d calls", len(h.calls())) })
+	time.Sleep(time.Second) // five more checks: still one alert
+	calls := h.calls()
+	if len(calls) != 1 || !strings.Contains(string(calls[0].Body), `"trigger":"slow_transaction"`) || !strings.Contains(string(calls[0].Body), "POST /checkout is slow") {
+		t.Fatalf("%d calls: %s", len(calls), calls[0].Body)
+	}
+}

@@ -34,6 +34,14 @@ type config struct {
 	monitorTimeScale float64          // tests: monitors check this many times as often
 	monitorClock     func() time.Time // tests: the time heartbeats and cron runs are judged at
 	alertBackoff     []time.Duration  // tests: a shorter retry schedule for notifications
+	slowCheckEvery   time.Duration    // tests: how often transactions' p95 is checked (a minute)
+}
+
+func (c *config) slowEvery() time.Duration {
+	if c.slowCheckEvery > 0 {
+		return c.slowCheckEvery
+	}
+	return time.Minute
 }
 
 type setting struct {

@@ -143,6 +143,7 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 		dispatcher.WithBackoff(cfg.alertBackoff)
 	}
 	alerts.OnFired(dispatcher.Nudge)
+	s.goRun("slow transactions", func() error { return alerts.WatchTransactions(workerCtx, s.db, s.store, cfg.slowEvery()) })
 	worker := actors.NewWorker(actors.WorkerConfig{Brokers: s.brokers, Alerts: alerts}, s.db, s.store, s.producer, s.outcomes, log.With("role", "worker"))
 	s.goRun("worker", func() error { return supervise(workerCtx, worker.Run, log.With("role", "worker")) })
 	s.purger = actors.NewPurger(s.db, s.store, time.Minute, log.With("role", "purger"))

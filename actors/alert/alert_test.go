@@ -1,0 +1,126 @@
+package alert
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/faultline/faultline/actors/monitor"
+	"github.com/faultline/faultline/analytics"
+	"github.com/faultline/faultline/analytics/analyticstest"
+	"github.com/faultline/faultline/metadata"
+	"github.com/faultline/faultline/metadata/metadatatest"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// Six alerts due at once for one webhook go out as one digest.
+func TestManyDueAlertsMakeOneDigest(t *testing.T) {
+	db := metadatatest.Open(t)
+	proj := metadatatest.Project(t, db, "alert-test-secret")
+	ctx := context.Background()
+	var mu sync.Mutex
+	var bodies [][]byte
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies = append(bodies, b)
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	rule, err := db.SaveAlertRule(ctx, metadata.AlertRule{ProjectID: proj.ProjectID, Name: "digest", Triggers: []string{"new_issue"},
+		TimespanMin: 1, Quantity: 1, UsersQuantity: 1, IntervalMin: 60, Enabled: true,
+		Recipients: []metadata.AlertRecipient{{Kind: "webhook", URL: srv.URL, Secret: "s3cret"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 6 {
+		issue := int64(1_000_000 + i)
+		if id, err := db.FireAlert(ctx, rule, metadata.Alert{ProjectID: proj.ProjectID, IssueID: &issue, Trigger: "new_issue",
+			Title: "New issue", Body: "b", Link: "l"}); err != nil || id == 0 {
+			t.Fatalf("fire %d: %d %v", i, id, err)
+		}
+	}
+	d := NewDispatcher(db, monitor.Guard{AllowPrivate: true}, nil, quiet)
+	for d.dispatchOnce(ctx) {
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(bodies) != 1 {
+		t.Fatalf("%d webhook calls, want one digest", len(bodies))
+	}
+	var digest struct {
+		Title  string
+		Alerts []json.RawMessage
+	}
+	if err := json.Unmarshal(bodies[0], &digest); err != nil || len(digest.Alerts) != 6 || digest.Title != "6 alerts" {
+		t.Errorf("digest %s", bodies[0])
+	}
+}
+
+// A frequency window survives a restart: what the evaluator saw before is
+// read back from ClickHouse by the next one.
+func TestFrequencyWindowRebuiltFromClickHouse(t *testing.T) {
+	db := metadatatest.Open(t)
+	store := analyticstest.Open(t)
+	proj := metadatatest.Project(t, db, "alert-test-secret")
+	ctx := context.Background()
+	_, err := db.SaveAlertRule(ctx, metadata.AlertRule{ProjectID: proj.ProjectID, Name: "five a minute", Triggers: []string{"frequency"},
+		TimespanMin: 5, Quantity: 5, UsersQuantity: 1, IntervalMin: 60, Enabled: true,
+		Recipients: []metadata.AlertRecipient{{Kind: "webhook", URL: "https://example.com/hook", Secret: "x"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := db.RecordEvents(ctx, proj.ProjectID, []metadata.GroupedEvent{{EventID: "0000000000000000000000000000a001",
+		Fingerprint: "fp", Title: "Boom", Level: "error", Timestamp: time.Now()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	issue := ids[0]
+	facts := func(n int) []EventFacts {
+		out := make([]EventFacts, n)
+		for i := range out {
+			out[i] = EventFacts{IssueID: issue, Title: "Boom", Level: "error"}
+		}
+		return out
+	}
+	// Before the restart: three events seen (and stored in ClickHouse).
+	before := NewEngine(db, store, "http://faultline.test", quiet).NewEvaluator(proj.ProjectID)
+	if err := before.Observe(ctx, facts(3)); err != nil {
+		t.Fatal(err)
+	}
+	var rows []analytics.EventRow
+	for i := range 3 {
+		rows = append(rows, analytics.EventRow{ProjectID: uint64(proj.ProjectID), IssueID: uint64(issue),
+			EventID: fmt.Sprintf("%032x", 0xb000+i), Timestamp: time.Now(), Received: time.Now(), Level: "error", Title: "Boom",
+			Payload: []byte("{}")})
+	}
+	if err := store.InsertEvents(ctx, rows); err != nil {
+		t.Fatal(err)
+	}
+	history := func() int {
+		h, err := db.AlertHistory(ctx, proj.ProjectID, 10, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(h)
+	}
+	if n := history(); n != 0 {
+		t.Fatalf("%d alerts after 3 events, want none", n)
+	}
+	// After it: two more make five within the window.
+	after := NewEngine(db, store, "http://faultline.test", quiet).NewEvaluator(proj.ProjectID)
+	if err := after.Observe(ctx, facts(2)); err != nil {
+		t.Fatal(err)
+	}
+	if n := history(); n != 1 {
+		t.Fatalf("%d alerts after 3 + 2 events across a restart, want 1", n)
+	}
+}
