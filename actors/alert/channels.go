@@ -140,7 +140,7 @@ func senders(client *http.Client, mailer Mailer) map[string]sender {
 		},
 		"email": func(ctx context.Context, target, _ string, m message) error {
 			if mailer == nil {
-				return fmt.Errorf("email is not configured on this server (FAULTLINE_SMTP_URL)")
+				return permanent{fmt.Errorf("email is not configured on this server (FAULTLINE_SMTP_URL)")}
 			}
 			text := m.Body
 			if m.Link != "" {
@@ -162,3 +162,8 @@ func truncate(s string, n int) string {
 	}
 	return s[:n-1] + "…"
 }
+
+// permanent is a delivery error no retry can mend.
+type permanent struct{ error }
+
+func (p permanent) Unwrap() error { return p.error }

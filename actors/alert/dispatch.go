@@ -2,6 +2,7 @@ package alert
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -119,7 +120,7 @@ func (d *Dispatcher) deliver(ctx context.Context, kind, target, secret string, b
 	send, ok := d.send[kind]
 	var err error
 	if !ok {
-		err = errUnknownKind(kind)
+		err = permanent{errUnknownKind(kind)}
 	} else {
 		sendCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		err = send(sendCtx, target, secret, messageOf(alerts))
@@ -127,7 +128,8 @@ func (d *Dispatcher) deliver(ctx context.Context, kind, target, secret string, b
 	}
 	for _, del := range batch {
 		var retryAt time.Time
-		if err != nil && del.Attempts < len(d.backoff) {
+		var final permanent
+		if err != nil && del.Attempts < len(d.backoff) && !errors.As(err, &final) {
 			retryAt = time.Now().Add(d.backoff[del.Attempts])
 		}
 		if ferr := d.store.FinishDelivery(ctx, del.ID, err, retryAt); ferr != nil {

@@ -17,6 +17,7 @@ import { Discover } from "./pages/discover";
 import { Monitors } from "./pages/monitors";
 import { MonitorDetail } from "./pages/monitor";
 import { PublicStatus } from "./pages/status";
+import { Alerts } from "./pages/alerts";
 import "./style.css";
 
 export type Me = { user: { id: string; email: string } };
@@ -57,6 +58,7 @@ function App() {
   else if (!org) screen = <Empty />;
   else if (parts[1] === "settings") screen = <OrgSettings org={org} />;
   else if (parts[1] === "issues" && parts[2]) screen = <IssueDetail org={org} id={parts[2]} />;
+  else if (parts[2] === "alerts") screen = <Alerts org={org} project={parts[1]} />;
   else if (parts[2] === "settings") screen = <Settings org={org} project={parts[1]} />;
   else if (parts[1] === "monitors" && parts[2]) screen = <MonitorDetail org={org} id={parts[2]} />;
   else if (parts[1] === "monitors") screen = <Monitors org={org} />;

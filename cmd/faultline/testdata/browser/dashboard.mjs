@@ -128,6 +128,20 @@ try {
     if (await visitor.locator("text=dashboard-cron").count()) throw new Error("the status page shows a monitor it was not given");
     await visitor.screenshot({ path: `${shots}/${viewport.name}-17-public-status.png`, fullPage: true });
     await visitor.close();
+
+    // An alert rule made in the form, a test notification, and its outcome
+    // in the history (this server has no SMTP: the email fails, saying why).
+    await page.goto(`${base}/app/${org}/${project}/alerts`);
+    await page.click("button:has-text('New alert')");
+    await page.fill(".alert-form label:has-text('Name') input", "Browser alert");
+    await page.click("button:has-text('Save alert')");
+    await page.waitForSelector(".rules li:has-text('Browser alert')");
+    await page.click(".rules li:has-text('Browser alert') button:has-text('Send test')");
+    await page.waitForSelector("table.history .delivery:has-text('email')", { timeout: 20000 });
+    await page.waitForSelector("table.history .delivery:has-text('not configured')", { timeout: 20000 });
+    await shot("18-alerts");
+    await page.goto(`${base}/app/account`);
+    await page.waitForSelector(".notifications input[type=checkbox]");
     await page.close();
   }
   if (errors.length) throw new Error("page errors: " + errors.join("; "));

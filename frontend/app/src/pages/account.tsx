@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api } from "../api";
 import { ErrorNote } from "../main";
+import { NotificationSettings } from "./alerts";
 
 const scopes = ["org:read", "org:write", "org:admin", "project:read", "project:write", "project:admin",
   "event:read", "event:write", "event:admin", "member:read", "member:write"];
@@ -28,6 +29,8 @@ export function Account() {
       <h1>Your account</h1>
       {error ? <ErrorNote error={error} /> : null}
       {done && <p class="ok" role="status">{done}</p>}
+
+      <NotificationSettings />
 
       <h2>API tokens</h2>
       <p class="muted">For sentry-cli, scripts and Terraform. A token is shown once.</p>
