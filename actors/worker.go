@@ -123,6 +123,8 @@ func (w *Worker) Run(ctx context.Context) error {
 			}
 			return fmt.Errorf("commit offsets: %w", err)
 		}
+		st := reader.Stats()
+		consumerLag.WithLabelValues(st.Topic, st.Partition).Set(float64(st.Lag))
 	}
 }
 
@@ -219,6 +221,7 @@ func (w *Worker) process(ctx context.Context, batch []kafka.Message) error {
 			}
 			if dropped > 0 {
 				w.skipped.Add(int64(dropped))
+				replaySkipped.Add(float64(dropped))
 				w.log.Info("replayed rows already in ClickHouse skipped", "rows", dropped)
 			}
 		}
@@ -229,6 +232,7 @@ func (w *Worker) process(ctx context.Context, batch []kafka.Message) error {
 		return err
 	}
 	if len(dead) > 0 {
+		deadLetters.Add(float64(len(dead)))
 		for _, d := range dead {
 			w.log.Warn("event sent to the dead-letter topic", "reason", headerValue(d, "error"), "source", headerValue(d, "source"))
 		}
@@ -242,6 +246,8 @@ func (w *Worker) process(ctx context.Context, batch []kafka.Message) error {
 	for pid, n := range rejectedBy {
 		w.outcomes.Add(pid, "error", "invalid", "processing_error", n)
 	}
+	batchRecords.Observe(float64(len(batch)))
+	batchSeconds.Observe(time.Since(start).Seconds())
 	w.log.Debug("batch processed", "records", len(batch), "events", len(rows.Events), "transactions", len(rows.Transactions), "dead", len(dead),
 		"projects", len(byProject), "took", time.Since(start))
 	return nil
@@ -269,13 +275,14 @@ func (w *Worker) project(id int64) *actor.PID {
 			a.alerts = w.cfg.Alerts.NewEvaluator(id)
 		}
 		return a
-	})
+	}, actor.WithMailbox(actor.Unbounded(mailboxMeter{})))
 	pid, err := w.system.Root.SpawnNamed(props, "project-"+strconv.FormatInt(id, 10))
 	if err != nil {
 		// Only a name clash can fail here, and the map rules that out.
 		panic(fmt.Sprintf("spawn project actor %d: %v", id, err))
 	}
 	w.projects[id] = pid
+	projectActors.Inc()
 	return pid
 }
 
@@ -283,6 +290,7 @@ func (w *Worker) project(id int64) *actor.PID {
 func (w *Worker) stopActors() {
 	for _, pid := range w.projects {
 		_ = w.system.Root.PoisonFuture(pid).Wait()
+		projectActors.Dec()
 	}
 	w.system.Shutdown()
 }
@@ -304,6 +312,7 @@ func retry(ctx context.Context, log *slog.Logger, what string, fn func() error) 
 		if err == nil {
 			return nil
 		}
+		storeRetries.WithLabelValues(what).Inc()
 		log.Warn("retrying", "what", what, "attempt", attempt, "err", err, "in", delay)
 		select {
 		case <-ctx.Done():

@@ -46,11 +46,9 @@ func NewAPI(db *metadata.DB, events *analytics.Store, blobs blob.Store, opts Opt
 	return &API{db: db, events: events, blobs: blobs, opts: opts, logins: newThrottle(5, 15*time.Minute, 100_000), log: log}
 }
 
-// Register mounts the API, the health endpoints and the dashboard page.
-func (a *API) Register(app *fiber.App, checks []Check) {
-	app.Get("/.well-known/healthz", healthz(checks))
-	app.Get("/_health/", healthz(checks))
-	app.Get("/_health", healthz(checks))
+// Register mounts the API and the dashboard (RegisterOps mounts health,
+// readiness and metrics).
+func (a *API) Register(app *fiber.App) {
 	registerDashboard(app)
 
 	// Routes that need no account come before the authenticating group.

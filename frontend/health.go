@@ -2,6 +2,8 @@ package frontend
 
 import (
 	"context"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -30,4 +32,23 @@ func healthz(checks []Check) fiber.Handler {
 		}
 		return c.JSON(fiber.Map{"status": "ok"})
 	}
+}
+
+// RegisterOps mounts what operators and orchestrators ask every process:
+// liveness with its dependencies (/.well-known/healthz, /_health/),
+// readiness (/.well-known/ready: 503 until ready() says the process has
+// started its roles, and while a dependency does not answer), and
+// Prometheus metrics (/metrics).
+func RegisterOps(app *fiber.App, checks []Check, ready func() bool) {
+	app.Get("/.well-known/healthz", healthz(checks))
+	app.Get("/_health/", healthz(checks))
+	app.Get("/_health", healthz(checks))
+	live := healthz(checks)
+	app.Get("/.well-known/ready", func(c *fiber.Ctx) error {
+		if !ready() {
+			return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "starting"})
+		}
+		return live(c)
+	})
+	app.Get("/metrics", adaptor.HTTPHandler(promhttp.Handler()))
 }

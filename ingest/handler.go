@@ -59,17 +59,19 @@ func (h *Handler) Register(r fiber.Router) {
 		r.Options(p, h.preflight)
 		r.Options(p+"/", h.preflight)
 	}
-	r.Post("/api/:project_id/envelope", h.envelope)
-	r.Post("/api/:project_id/envelope/", h.envelope)
-	r.Post("/api/:project_id/store", h.store)
-	r.Post("/api/:project_id/store/", h.store)
-	r.Post("/api/:project_id/security", h.security)
-	r.Post("/api/:project_id/security/", h.security)
+	envelope, store, security, cron := metered("envelope", h.envelope), metered("store", h.store), metered("security", h.security),
+		metered("cron", h.cronCheckIn)
+	r.Post("/api/:project_id/envelope", envelope)
+	r.Post("/api/:project_id/envelope/", envelope)
+	r.Post("/api/:project_id/store", store)
+	r.Post("/api/:project_id/store/", store)
+	r.Post("/api/:project_id/security", security)
+	r.Post("/api/:project_id/security/", security)
 	for _, p := range []string{"/api/:project_id/cron/:slug/:key", "/api/:project_id/cron/:slug"} {
-		r.Get(p, h.cronCheckIn)
-		r.Get(p+"/", h.cronCheckIn)
-		r.Post(p, h.cronCheckIn)
-		r.Post(p+"/", h.cronCheckIn)
+		r.Get(p, cron)
+		r.Get(p+"/", cron)
+		r.Post(p, cron)
+		r.Post(p+"/", cron)
 	}
 	for _, p := range []string{"/api/:project_id/minidump", "/api/:project_id/unreal/:key"} {
 		r.Post(p, unsupported)
@@ -430,6 +432,7 @@ func (h *Handler) produce(ctx context.Context, records []queue.Record) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, h.limits.ProduceTimeout)
 	defer cancel()
+	defer observeProduce(time.Now())
 	if err := h.producer.WriteMessages(ctx, msgs...); err != nil {
 		h.log.Error("produce to Kafka failed", "err", err, "items", len(msgs))
 		return unavailable("the event queue is unavailable; retry later")

@@ -136,6 +136,11 @@ func (d *Dispatcher) deliver(ctx context.Context, kind, target, secret string, b
 			d.log.Warn("recording a delivery failed", "delivery", del.ID, "err", ferr)
 		}
 	}
+	outcome := "sent"
+	if err != nil {
+		outcome = "failed"
+	}
+	notifications.WithLabelValues(kind, outcome).Inc()
 	if err != nil {
 		d.log.Warn("notification not delivered", "kind", kind, "alerts", len(batch), "err", err)
 	} else {

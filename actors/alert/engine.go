@@ -132,6 +132,7 @@ func (e *Engine) fire(ctx context.Context, r metadata.AlertRule, a metadata.Aler
 		return false
 	}
 	if id != 0 {
+		alertsFired.WithLabelValues(a.Trigger).Inc()
 		e.log.Info("alert fired", "rule", r.ID, "alert", id, "trigger", a.Trigger, "title", a.Title)
 		if e.fired != nil {
 			e.fired()

@@ -115,6 +115,11 @@ func (a *monitorActor) record(r Result) {
 	if a.m.Kind == "cron" || a.m.Kind == "heartbeat" {
 		threshold = 1 // a missed run or heartbeat is already the verdict
 	}
+	result := "up"
+	if !r.Up {
+		result = "down"
+	}
+	checksDone.WithLabelValues(a.m.Kind, result).Inc()
 	before := a.state
 	changes := a.state.Apply(r, threshold, a.m.TLSExpiryDays, a.deps.now())
 	if a.m.Kind != "cron" {
@@ -143,6 +148,7 @@ func (a *monitorActor) record(r Result) {
 			return // deleted meanwhile; the runner stops this actor
 		}
 		if change != nil {
+			stateChanges.WithLabelValues(change.Kind).Inc()
 			a.log.Info("monitor state changed", "kind", change.Kind, "reason", change.Reason)
 			if a.deps.notify != nil {
 				a.deps.notify(StateChange{Monitor: a.m, Change: *change})

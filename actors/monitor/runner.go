@@ -167,6 +167,7 @@ func (r *Runner) sync(ctx context.Context, system *actor.ActorSystem, d *deps, r
 			delete(running, id)
 		}
 	}
+	monitorsHeld.Set(float64(len(running)))
 	return nil
 }
 

@@ -31,6 +31,7 @@ type config struct {
 	MonitorAllowPrivate  string
 	MonitorAllowNetworks string
 
+	roles            []string         // which roles this process runs; all when empty
 	monitorTimeScale float64          // tests: monitors check this many times as often
 	monitorClock     func() time.Time // tests: the time heartbeats and cron runs are judged at
 	alertBackoff     []time.Duration  // tests: a shorter retry schedule for notifications

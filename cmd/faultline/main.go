@@ -16,7 +16,11 @@ import (
 const usage = `faultline: Sentry-compatible error tracking
 
 Usage:
-  faultline serve      run ingest, workers and the API in one process
+  faultline serve      run every role (ingest, worker, web, scheduler) in one process
+  faultline ingest     run only the Sentry ingest endpoints (needs FAULTLINE_KAFKA_BROKERS)
+  faultline worker     run only the Kafka consumers: grouping, storage, alert evaluation
+  faultline web        run only the /api/0/ API and the dashboard
+  faultline scheduler  run only monitors, alert delivery, slow-transaction checks, retention
   faultline migrate    apply PostgreSQL and ClickHouse schema migrations
   faultline bootstrap  create a user, organization, project, DSN key and API token
                        (--email E --password P --org SLUG --project SLUG)
@@ -38,8 +42,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	var err error
 	switch args[0] {
-	case "serve":
-		err = serveCommand(ctx, args[1:], stdout, stderr)
+	case "serve", roleIngest, roleWorker, roleWeb, roleScheduler:
+		err = roleCommand(ctx, args[0], args[1:], stdout, stderr)
 	case "migrate":
 		err = migrateCommand(ctx, args[1:], stderr)
 	case "bootstrap":

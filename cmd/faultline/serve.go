@@ -10,6 +10,7 @@ import (
 	"net"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/faultline/faultline/actors"
@@ -25,30 +26,51 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// Roles a process can play; serve plays them all.
+const (
+	roleIngest    = "ingest"    // the Sentry ingest endpoints, producing to Kafka
+	roleWorker    = "worker"    // the Kafka consumers: grouping, storage, alert evaluation
+	roleWeb       = "web"       // the /api/0/ API and the dashboard
+	roleScheduler = "scheduler" // monitors, alert delivery, slow transactions, retention
+)
+
+var allRoles = []string{roleIngest, roleWorker, roleWeb, roleScheduler}
+
+// roleCommand runs `faultline serve` (every role) or one role's command.
+func roleCommand(ctx context.Context, name string, args []string, stdout, stderr io.Writer) error {
 	var cfg config
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	cfg.roles = allRoles
+	if name != "serve" {
+		cfg.roles = []string{name}
 	}
 	log := newLogger(stderr, cfg.LogLevel)
 	srv, err := startServer(ctx, cfg, log)
 	if err != nil {
 		return fmt.Errorf("cannot start: %w", err)
 	}
-	fmt.Fprintf(stdout, "Faultline is running: dashboard at %s/app/ (API at %s/api/0/)\n", srv.url, srv.url)
+	switch {
+	case srv.has(roleWeb):
+		fmt.Fprintf(stdout, "Faultline is running: dashboard at %s/app/ (API at %s/api/0/)\n", srv.url, srv.url)
+	default:
+		fmt.Fprintf(stdout, "Faultline %s is running; health, readiness and metrics at http://%s/\n", name, srv.addr)
+	}
 	<-ctx.Done()
 	log.Info("shutting down")
 	return srv.stop()
 }
 
-// server is every role of Faultline running in one process.
+// server is the roles of Faultline one process runs.
 type server struct {
-	url  string
-	addr string
-	log  *slog.Logger
+	url   string
+	addr  string
+	log   *slog.Logger
+	roles []string
 
 	db       *metadata.DB
 	store    *analytics.Store
@@ -60,6 +82,7 @@ type server struct {
 	app      *fiber.App
 
 	cancelWorker context.CancelFunc
+	ready        atomic.Bool
 	wg           sync.WaitGroup
 	mu           sync.Mutex
 	errs         []error
@@ -80,7 +103,10 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 	if err != nil {
 		return nil, fmt.Errorf("email: %w", err)
 	}
-	s := &server{url: public.String(), log: log}
+	if len(cfg.roles) == 0 {
+		cfg.roles = allRoles
+	}
+	s := &server{url: public.String(), log: log, roles: cfg.roles}
 	defer func() {
 		if err != nil {
 			s.closeDeps()
@@ -93,16 +119,22 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 		return nil, err
 	}
 	s.brokers = cfg.brokers()
-	if len(s.brokers) == 0 {
+	needsKafka := s.has(roleIngest) || s.has(roleWorker)
+	if len(s.brokers) == 0 && needsKafka {
+		if len(s.roles) != len(allRoles) {
+			return nil, errors.New("kafka: the embedded broker runs only with `faultline serve`; set FAULTLINE_KAFKA_BROKERS for separate roles")
+		}
 		if s.broker, err = queue.StartEmbedded(cfg.DataDir, 0, log); err != nil {
 			return nil, fmt.Errorf("kafka: %w", err)
 		}
 		s.brokers = []string{s.broker.Addr()}
 	}
-	if err := queue.EnsureTopics(ctx, s.brokers); err != nil {
-		return nil, fmt.Errorf("kafka: %w", err)
+	if needsKafka {
+		if err := queue.EnsureTopics(ctx, s.brokers); err != nil {
+			return nil, fmt.Errorf("kafka: %w", err)
+		}
+		s.producer = queue.NewWriter(s.brokers)
 	}
-	s.producer = queue.NewWriter(s.brokers)
 
 	blobs, err := blob.NewDir(filepath.Join(cfg.DataDir, "attachments"))
 	if err != nil {
@@ -126,8 +158,10 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 	// last request has been answered (see stop).
 	workerCtx, cancel := context.WithCancel(context.Background())
 	s.cancelWorker = cancel
-	s.outcomes = queue.NewOutcomeCounter(s.producer, 10*time.Second, log.With("role", "outcomes"))
-	s.goRun("outcome counter", func() error { return s.outcomes.Run(workerCtx) })
+	if needsKafka { // ingest counts what it takes; workers count what they reject
+		s.outcomes = queue.NewOutcomeCounter(s.producer, 10*time.Second, log.With("role", "outcomes"))
+		s.goRun("outcome counter", func() error { return s.outcomes.Run(workerCtx) })
+	}
 	guard, err := cfg.monitorGuard()
 	if err != nil {
 		cancel()
@@ -143,17 +177,21 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 		dispatcher.WithBackoff(cfg.alertBackoff)
 	}
 	alerts.OnFired(dispatcher.Nudge)
-	s.goRun("slow transactions", func() error { return alerts.WatchTransactions(workerCtx, s.db, s.store, cfg.slowEvery()) })
-	worker := actors.NewWorker(actors.WorkerConfig{Brokers: s.brokers, Alerts: alerts}, s.db, s.store, s.producer, s.outcomes, log.With("role", "worker"))
-	s.goRun("worker", func() error { return supervise(workerCtx, worker.Run, log.With("role", "worker")) })
-	s.purger = actors.NewPurger(s.db, s.store, time.Minute, log.With("role", "purger"))
-	s.goRun("purger", func() error { return s.purger.Run(workerCtx) })
-	monitors := monitor.NewRunner(monitor.Config{Guard: guard, TimeScale: cfg.monitorTimeScale, Clock: cfg.monitorClock,
-		Sync: time.Duration(float64(10*time.Second) / max(cfg.monitorTimeScale, 1))}, s.db, s.store, alerts.MonitorChanged, log.With("role", "monitors"))
-	s.goRun("monitors", func() error { return supervise(workerCtx, monitors.Run, log.With("role", "monitors")) })
-	s.goRun("alert dispatcher", func() error { return supervise(workerCtx, dispatcher.Run, log.With("role", "alerts")) })
-	outcomeWriter := actors.NewOutcomeWriter(s.brokers, s.store, log.With("role", "outcome-writer"))
-	s.goRun("outcome writer", func() error { return supervise(workerCtx, outcomeWriter.Run, log.With("role", "outcome-writer")) })
+	if s.has(roleWorker) {
+		worker := actors.NewWorker(actors.WorkerConfig{Brokers: s.brokers, Alerts: alerts}, s.db, s.store, s.producer, s.outcomes, log.With("role", "worker"))
+		s.goRun("worker", func() error { return supervise(workerCtx, worker.Run, log.With("role", "worker")) })
+		outcomeWriter := actors.NewOutcomeWriter(s.brokers, s.store, log.With("role", "outcome-writer"))
+		s.goRun("outcome writer", func() error { return supervise(workerCtx, outcomeWriter.Run, log.With("role", "outcome-writer")) })
+	}
+	if s.has(roleScheduler) {
+		s.goRun("slow transactions", func() error { return alerts.WatchTransactions(workerCtx, s.db, s.store, cfg.slowEvery()) })
+		s.purger = actors.NewPurger(s.db, s.store, time.Minute, log.With("role", "purger"))
+		s.goRun("purger", func() error { return s.purger.Run(workerCtx) })
+		monitors := monitor.NewRunner(monitor.Config{Guard: guard, TimeScale: cfg.monitorTimeScale, Clock: cfg.monitorClock,
+			Sync: time.Duration(float64(10*time.Second) / max(cfg.monitorTimeScale, 1))}, s.db, s.store, alerts.MonitorChanged, log.With("role", "monitors"))
+		s.goRun("monitors", func() error { return supervise(workerCtx, monitors.Run, log.With("role", "monitors")) })
+		s.goRun("alert dispatcher", func() error { return supervise(workerCtx, dispatcher.Run, log.With("role", "alerts")) })
+	}
 
 	s.app = fiber.New(fiber.Config{
 		Immutable:             true,
@@ -165,16 +203,22 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 		ErrorHandler:          frontend.ErrorHandler(log),
 	})
 	s.app.Use(frontend.SecurityHeaders(public.Scheme == "https"))
-	ingest.NewHandler(keyLookup{s.db}, s.producer, blobs, s.outcomes, ingest.DefaultLimits, log.With("role", "ingest")).Register(s.app)
-	apiOpts := frontend.Options{PublicURL: s.url, Registration: cfg.registration(), SecureCookies: public.Scheme == "https", Mailer: mailer, SecretKey: cfg.SecretKey,
-		MonitorHostCheck: guard.CheckHost}
-	frontend.NewAPI(s.db, s.store, blobs, apiOpts, log.With("role", "api")).Register(s.app, []frontend.Check{
-		{Name: "postgres", Ping: s.db.Ping},
-		{Name: "clickhouse", Ping: s.store.Ping},
-		{Name: "kafka", Ping: func(ctx context.Context) error { return queue.Ping(ctx, s.brokers) }},
-	})
+	checks := []frontend.Check{{Name: "postgres", Ping: s.db.Ping}, {Name: "clickhouse", Ping: s.store.Ping}}
+	if needsKafka {
+		checks = append(checks, frontend.Check{Name: "kafka", Ping: func(ctx context.Context) error { return queue.Ping(ctx, s.brokers) }})
+	}
+	frontend.RegisterOps(s.app, checks, s.ready.Load)
+	if s.has(roleIngest) {
+		ingest.NewHandler(keyLookup{s.db}, s.producer, blobs, s.outcomes, ingest.DefaultLimits, log.With("role", "ingest")).Register(s.app)
+	}
+	if s.has(roleWeb) {
+		apiOpts := frontend.Options{PublicURL: s.url, Registration: cfg.registration(), SecureCookies: public.Scheme == "https", Mailer: mailer,
+			SecretKey: cfg.SecretKey, MonitorHostCheck: guard.CheckHost}
+		frontend.NewAPI(s.db, s.store, blobs, apiOpts, log.With("role", "api")).Register(s.app)
+	}
 	s.goRun("http", func() error { return s.app.Listener(ln) })
-	log.Info("faultline started", "listen", s.addr, "url", s.url, "kafka", s.brokers, "embedded_kafka", s.broker != nil)
+	s.ready.Store(true)
+	log.Info("faultline started", "roles", s.roles, "listen", s.addr, "url", s.url, "kafka", s.brokers, "embedded_kafka", s.broker != nil)
 	return s, nil
 }
 
@@ -258,4 +302,14 @@ type alertMailer struct{ m *mail.Mailer }
 
 func (a alertMailer) Send(ctx context.Context, to, subject, text, html string) error {
 	return a.m.Send(ctx, mail.Message{To: to, Subject: subject, Text: text, HTML: html})
+}
+
+// has reports whether the process runs role.
+func (s *server) has(role string) bool {
+	for _, r := range s.roles {
+		if r == role {
+			return true
+		}
+	}
+	return false
 }

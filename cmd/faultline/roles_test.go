@@ -1,0 +1,81 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/faultline/faultline/ingest/queue"
+	"github.com/faultline/faultline/metadata/metadatatest"
+)
+
+// Each role runs as its own process (here, its own server in the test)
+// against one broker and the same databases: ingest takes an event, a
+// worker groups it, web shows it, and none serves another's routes.
+func TestSeparateRoles(t *testing.T) {
+	broker, err := queue.StartEmbedded(t.TempDir(), 0, quietLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(broker.Close)
+	start := func(role string) *server {
+		cfg := testConfig(t)
+		cfg.KafkaBrokers, cfg.roles = broker.Addr(), []string{role}
+		return testServerWith(t, cfg)
+	}
+	ingestSrv, _, webSrv, _ := start(roleIngest), start(roleWorker), start(roleWeb), start(roleScheduler)
+	proj := metadatatest.Project(t, webSrv.db, testSecret)
+	postEvent(t, ingestSrv.addr, proj.ProjectID, proj.PublicKey, "handled by separate roles")
+	web := apiClient{t: t, base: "http://" + webSrv.addr, token: proj.Token}
+	issues := waitForCount(t, web, proj.Organization, proj.Project, 1)
+	if issues[0].Title != "handled by separate roles" {
+		t.Errorf("issue %+v", issues[0])
+	}
+	if code := (apiClient{t: t, base: "http://" + ingestSrv.addr, token: proj.Token}).get("/api/0/", nil); code != http.StatusNotFound {
+		t.Errorf("the ingest process serves the API: %d", code)
+	}
+	if resp, _ := postEnvelope(t, webSrv.addr, proj.ProjectID, proj.PublicKey, "{}\n{\"type\":\"event\"}\n{}", nil); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("the web process takes events: %d", resp.StatusCode)
+	}
+	cfg := testConfig(t)
+	cfg.roles = []string{roleWorker}
+	if _, err := startServer(t.Context(), cfg, quietLog()); err == nil || !strings.Contains(err.Error(), "FAULTLINE_KAFKA_BROKERS") {
+		t.Errorf("a worker without brokers: %v", err)
+	}
+}
+
+// Every process answers readiness and Prometheus metrics.
+func TestReadinessAndMetrics(t *testing.T) {
+	srv := testServer(t)
+	proj := metadatatest.Project(t, srv.db, testSecret)
+	get := func(path string) (int, string) {
+		resp, err := http.Get("http://" + srv.addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get("/.well-known/ready"); code != http.StatusOK {
+		t.Fatalf("ready: %d %s", code, body)
+	}
+	postEvent(t, srv.addr, proj.ProjectID, proj.PublicKey, "counted in the metrics")
+	waitForCount(t, apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}, proj.Organization, proj.Project, 1)
+	code, body := get("/metrics")
+	if code != http.StatusOK {
+		t.Fatalf("metrics: %d", code)
+	}
+	for _, want := range []string{`faultline_ingest_requests_total{endpoint="envelope",status="200"}`, "faultline_ingest_produce_seconds_count",
+		"faultline_worker_batch_records_count", "faultline_worker_batch_seconds_bucket", "faultline_project_actor_mailbox_messages",
+		"faultline_consumer_lag{", "faultline_project_actors", "go_goroutines"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if t.Failed() {
+		t.Log(fmt.Sprintf("%.2000s", body))
+	}
+}

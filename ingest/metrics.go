@@ -1,0 +1,41 @@
+package ingest
+
+import (
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+)
+
+// Ingest's Prometheus metrics (served at /metrics).
+var (
+	requests = promauto.NewCounterVec(prometheus.CounterOpts{Name: "faultline_ingest_requests_total",
+		Help: "Ingest requests by endpoint and answered status."}, []string{"endpoint", "status"})
+	requestBytes = promauto.NewCounterVec(prometheus.CounterOpts{Name: "faultline_ingest_bytes_total",
+		Help: "Request body bytes received, as sent (compressed or not), by endpoint."}, []string{"endpoint"})
+	produceSeconds = promauto.NewHistogram(prometheus.HistogramOpts{Name: "faultline_ingest_produce_seconds",
+		Help: "Time for Kafka to acknowledge a request's records.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)})
+)
+
+// metered counts a handler's requests by the status it answers.
+func metered(endpoint string, h fiber.Handler) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		requestBytes.WithLabelValues(endpoint).Add(float64(len(c.BodyRaw())))
+		err := h(c)
+		status := c.Response().StatusCode()
+		var fe *fiber.Error
+		switch {
+		case errors.As(err, &fe):
+			status = fe.Code
+		case err != nil:
+			status = fiber.StatusInternalServerError
+		}
+		requests.WithLabelValues(endpoint, strconv.Itoa(status)).Inc()
+		return err
+	}
+}
+
+func observeProduce(start time.Time) { produceSeconds.Observe(time.Since(start).Seconds()) }
