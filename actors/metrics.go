@@ -32,3 +32,10 @@ func (mailboxMeter) MailboxStarted()     {}
 func (mailboxMeter) MessagePosted(any)   { mailboxDepth.Inc() }
 func (mailboxMeter) MessageReceived(any) { mailboxDepth.Dec() }
 func (mailboxMeter) MailboxEmpty()       {}
+
+var (
+	retentionPasses = promauto.NewCounter(prometheus.CounterOpts{Name: "faultline_retention_passes_total",
+		Help: "Completed retention passes."})
+	retentionDropped = promauto.NewCounter(prometheus.CounterOpts{Name: "faultline_retention_partitions_dropped_total",
+		Help: "ClickHouse day partitions dropped for being older than the retention."})
+)

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,6 +31,7 @@ type config struct {
 	// Monitors may check private networks only when the operator says so.
 	MonitorAllowPrivate  string
 	MonitorAllowNetworks string
+	MaxEventLifeDays     string
 
 	roles            []string         // which roles this process runs; all when empty
 	monitorTimeScale float64          // tests: monitors check this many times as often
@@ -63,6 +65,7 @@ func (c *config) settings() []setting {
 		{"enable-registration", "FAULTLINE_ENABLE_REGISTRATION", "true", "let anyone create an account (true or false)", &c.Registration},
 		{"smtp-url", "FAULTLINE_SMTP_URL", "", "SMTP server for email, e.g. smtp://user:pass@host:587 (STARTTLS), smtps://...:465, smtp://host:25?tls=none", &c.SMTPURL},
 		{"email-from", "FAULTLINE_EMAIL_FROM", "", "sender address of Faultline's email", &c.EmailFrom},
+		{"max-event-life-days", "FAULTLINE_MAX_EVENT_LIFE_DAYS", "90", "days events, transactions, check results and outcomes are kept (organizations may keep fewer)", &c.MaxEventLifeDays},
 		{"monitor-allow-private", "FAULTLINE_MONITOR_ALLOW_PRIVATE", "false", "let uptime monitors check private, loopback and link-local addresses (true or false)", &c.MonitorAllowPrivate},
 		{"monitor-allow-networks", "FAULTLINE_MONITOR_ALLOW_NETWORKS", "", "comma-separated networks (CIDR) uptime monitors may check even though they are private, e.g. 10.20.0.0/16", &c.MonitorAllowNetworks},
 	}
@@ -160,4 +163,16 @@ func (c *config) monitorGuard() (monitor.Guard, error) {
 func truthy(v string) bool {
 	v = strings.ToLower(strings.TrimSpace(v))
 	return v == "true" || v == "1" || v == "yes" || v == "on"
+}
+
+// retentionDays reads FAULTLINE_MAX_EVENT_LIFE_DAYS.
+func (c *config) retentionDays() (int, error) {
+	d, err := strconv.Atoi(strings.TrimSpace(c.MaxEventLifeDays))
+	if c.MaxEventLifeDays == "" {
+		return 90, nil
+	}
+	if err != nil || d < 1 {
+		return 0, fmt.Errorf("FAULTLINE_MAX_EVENT_LIFE_DAYS: %q is not a number of days", c.MaxEventLifeDays)
+	}
+	return d, nil
 }

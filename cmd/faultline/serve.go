@@ -167,6 +167,11 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 		cancel()
 		return nil, err
 	}
+	days, err := cfg.retentionDays()
+	if err != nil {
+		cancel()
+		return nil, err
+	}
 	alerts := alert.NewEngine(s.db, s.store, s.url, log.With("role", "alerts"))
 	var alertMail alert.Mailer
 	if mailer.Configured() {
@@ -191,6 +196,8 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 			Sync: time.Duration(float64(10*time.Second) / max(cfg.monitorTimeScale, 1))}, s.db, s.store, alerts.MonitorChanged, log.With("role", "monitors"))
 		s.goRun("monitors", func() error { return supervise(workerCtx, monitors.Run, log.With("role", "monitors")) })
 		s.goRun("alert dispatcher", func() error { return supervise(workerCtx, dispatcher.Run, log.With("role", "alerts")) })
+		retention := actors.NewRetention(s.db, s.store, days, time.Hour, log.With("role", "retention"))
+		s.goRun("retention", func() error { return retention.Run(workerCtx) })
 	}
 
 	s.app = fiber.New(fiber.Config{

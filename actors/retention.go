@@ -1,0 +1,93 @@
+package actors
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/faultline/faultline/metadata"
+)
+
+// RetentionStore is PostgreSQL's side of retention; *metadata.DB is one.
+type RetentionStore interface {
+	ShorterRetention(ctx context.Context, maxDays int) ([]metadata.OrgRetention, error)
+	ExpireBefore(ctx context.Context, projectIDs []int64, cutoff time.Time) (metadata.Expired, error)
+}
+
+// RetentionAnalytics is ClickHouse's side; *analytics.Store is one.
+type RetentionAnalytics interface {
+	DropPartitionsBefore(ctx context.Context, cutoff time.Time) (int, error)
+	DeleteProjectsBefore(ctx context.Context, projectIDs []uint64, cutoff time.Time) error
+}
+
+// Retention keeps storage bounded: events, transactions, spans, sessions,
+// check-ins, outcomes and monitor checks older than MaxDays are dropped
+// from ClickHouse by whole day partitions; issues no longer seen, the
+// replay guard, cron runs, monitor history and alerts from PostgreSQL;
+// organizations with a shorter retention lose their older rows too. Each
+// pass is idempotent, so any number of schedulers may run it.
+type Retention struct {
+	pg      RetentionStore
+	ch      RetentionAnalytics
+	maxDays int
+	every   time.Duration
+	log     *slog.Logger
+}
+
+// NewRetention returns the retention job; Run starts it.
+func NewRetention(pg RetentionStore, ch RetentionAnalytics, maxDays int, every time.Duration, log *slog.Logger) *Retention {
+	return &Retention{pg: pg, ch: ch, maxDays: maxDays, every: every, log: log.With("component", "retention")}
+}
+
+// Run passes once now and then every period until ctx ends.
+func (r *Retention) Run(ctx context.Context) error {
+	t := time.NewTicker(r.every)
+	defer t.Stop()
+	for {
+		if err := r.Pass(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			r.log.Warn("retention pass failed; it runs again later", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// Pass removes what is older than the retention at now.
+func (r *Retention) Pass(ctx context.Context, now time.Time) error {
+	cutoff := now.AddDate(0, 0, -r.maxDays)
+	dropped, err := r.ch.DropPartitionsBefore(ctx, cutoff)
+	if err != nil {
+		return err
+	}
+	expired, err := r.pg.ExpireBefore(ctx, nil, cutoff)
+	if err != nil {
+		return err
+	}
+	orgs, err := r.pg.ShorterRetention(ctx, r.maxDays)
+	if err != nil {
+		return err
+	}
+	for _, o := range orgs {
+		orgCutoff := now.AddDate(0, 0, -o.Days)
+		ids := make([]uint64, len(o.ProjectIDs))
+		for i, id := range o.ProjectIDs {
+			ids[i] = uint64(id)
+		}
+		if err := r.ch.DeleteProjectsBefore(ctx, ids, orgCutoff); err != nil {
+			return err
+		}
+		more, err := r.pg.ExpireBefore(ctx, o.ProjectIDs, orgCutoff)
+		if err != nil {
+			return err
+		}
+		expired.Issues += more.Issues
+	}
+	retentionPasses.Inc()
+	retentionDropped.Add(float64(dropped))
+	r.log.Info("retention pass", "max_days", r.maxDays, "partitions_dropped", dropped, "issues_expired", expired.Issues,
+		"orgs_with_shorter_retention", len(orgs))
+	return nil
+}

@@ -1,0 +1,79 @@
+package actors
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/faultline/faultline/analytics"
+	"github.com/faultline/faultline/analytics/analyticstest"
+	"github.com/faultline/faultline/metadata"
+	"github.com/faultline/faultline/metadata/metadatatest"
+)
+
+func TestRetentionDropsWhatIsOld(t *testing.T) {
+	db := metadatatest.Open(t)
+	store := analyticstest.Open(t)
+	proj := metadatatest.Project(t, db, "retention-secret")
+	ctx := context.Background()
+	now := time.Now()
+	ages := []time.Duration{200 * 24 * time.Hour, 10 * 24 * time.Hour, time.Hour}
+	var rows []analytics.EventRow
+	for i, age := range ages {
+		ids, err := db.RecordEvents(ctx, proj.ProjectID, []metadata.GroupedEvent{{EventID: fmt.Sprintf("%032x", 0xe1d0+i),
+			Fingerprint: fmt.Sprint("age-", i), Title: fmt.Sprint("issue ", i), Level: "error", Timestamp: now.Add(-age)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, analytics.EventRow{ProjectID: uint64(proj.ProjectID), IssueID: uint64(ids[0]), EventID: fmt.Sprintf("%032x", 0xe1d0+i),
+			Timestamp: now.Add(-age), Received: now.Add(-age), Level: "error", Title: "t", Payload: []byte("{}")})
+	}
+	if err := store.InsertEvents(ctx, rows); err != nil {
+		t.Fatal(err)
+	}
+	counts := func() (events uint64, issues int) {
+		events, _, err := store.EventCounts(ctx, uint64(proj.ProjectID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		list, err := db.ListIssues(ctx, proj.ProjectID, 10, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return events, len(list)
+	}
+	r := NewRetention(db, store, 90, time.Hour, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err := r.Pass(ctx, now); err != nil {
+		t.Fatal(err)
+	}
+	if e, i := counts(); e != 2 || i != 2 {
+		t.Fatalf("after a 90-day pass: %d events, %d issues; want 2 and 2", e, i)
+	}
+	if err := r.Pass(ctx, now); err != nil { // idempotent
+		t.Fatal(err)
+	}
+	if e, i := counts(); e != 2 || i != 2 {
+		t.Fatalf("after a second pass: %d events, %d issues", e, i)
+	}
+	// The organization keeps 5 days only.
+	if err := db.SetRetention(ctx, proj.OrganizationID, 5); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Pass(ctx, now); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for { // ClickHouse applies the delete as a background mutation
+		e, i := counts()
+		if e == 1 && i == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("with 5-day retention: %d events, %d issues; want 1 and 1", e, i)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}

@@ -1,0 +1,71 @@
+package analytics
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+)
+
+// dated are the tables partitioned by time (outcomes by month, the rest by
+// day), with the column that dates a row.
+var dated = map[string]string{"events": "timestamp", "transactions": "start", "spans": "start", "sessions": "started",
+	"check_ins": "received", "outcomes": "timestamp", "monitor_checks": "checked"}
+
+// DropPartitionsBefore drops every day partition older than cutoff's day
+// from the dated tables — cheap, whole files, no rewrite — and returns how
+// many it dropped. Running it twice drops nothing more.
+func (s *Store) DropPartitionsBefore(ctx context.Context, cutoff time.Time) (int, error) {
+	day, month := cutoff.UTC().Format("20060102"), cutoff.UTC().Format("200601")
+	tables := make([]any, 0, len(dated))
+	for t := range dated {
+		if t != "outcomes" {
+			tables = append(tables, t)
+		}
+	}
+	// outcomes is partitioned by month: a month goes once all of it is old.
+	rows, err := s.conn.Query(ctx, `SELECT DISTINCT table, partition FROM system.parts
+		WHERE database = currentDatabase() AND active AND ((table IN ? AND partition < ?) OR (table = 'outcomes' AND partition < ?))`,
+		clickhouse.GroupSet{Value: tables}, day, month)
+	if err != nil {
+		return 0, fmt.Errorf("list old partitions: %w", err)
+	}
+	type part struct{ table, partition string }
+	var parts []part
+	for rows.Next() {
+		var p part
+		if err := rows.Scan(&p.table, &p.partition); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("list old partitions: %w", err)
+		}
+		parts = append(parts, p)
+	}
+	rows.Close()
+	for i, p := range parts {
+		// Partition names are toYYYYMMDD numbers read from system.parts, never user input.
+		if err := s.conn.Exec(ctx, "ALTER TABLE "+p.table+" DROP PARTITION "+p.partition); err != nil {
+			return i, fmt.Errorf("drop partition %s of %s: %w", p.partition, p.table, err)
+		}
+	}
+	return len(parts), nil
+}
+
+// DeleteProjectsBefore removes projects' rows older than cutoff, for
+// organizations that keep less than the server's maximum. It is a
+// ClickHouse mutation, rewriting parts in the background.
+func (s *Store) DeleteProjectsBefore(ctx context.Context, projectIDs []uint64, cutoff time.Time) error {
+	if len(projectIDs) == 0 {
+		return nil
+	}
+	for table, col := range dated {
+		if table == "monitor_checks" {
+			continue // keyed by monitor, not project; the server-wide limit applies
+		}
+		if err := s.conn.Exec(ctx, "ALTER TABLE "+table+" DELETE WHERE project_id IN ? AND "+col+" < ?",
+			projectSet(projectIDs), cutoff.UTC()); err != nil {
+			return fmt.Errorf("expire %s: %w", table, err)
+		}
+	}
+	return nil
+}
