@@ -24,6 +24,8 @@ Usage:
   faultline migrate    apply PostgreSQL and ClickHouse schema migrations
   faultline bootstrap  create a user, organization, project, DSN key and API token
                        (--email E --password P --org SLUG --project SLUG)
+  faultline provision  create or update organizations, teams, projects, members, users,
+                       API tokens and alerts from a YAML/JSON file (--file F)
 
 Run "faultline <command> -h" for a command's flags. Every flag can also be set
 by its FAULTLINE_* environment variable.
@@ -48,6 +50,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = migrateCommand(ctx, args[1:], stderr)
 	case "bootstrap":
 		err = bootstrapCommand(ctx, args[1:], stdout, stderr)
+	case "provision":
+		err = provisionCommand(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

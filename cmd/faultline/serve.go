@@ -118,6 +118,13 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 	if err := migrate(ctx, s.db, s.store, log); err != nil {
 		return nil, err
 	}
+	if cfg.ProvisionFile != "" && s.has(roleWeb) {
+		report, err := provision(ctx, s.db, cfg.ProvisionFile)
+		if err != nil {
+			return nil, err
+		}
+		log.Info("provisioned", "file", cfg.ProvisionFile, "report", report)
+	}
 	s.brokers = cfg.brokers()
 	needsKafka := s.has(roleIngest) || s.has(roleWorker)
 	if len(s.brokers) == 0 && needsKafka {

@@ -1,0 +1,214 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/faultline/faultline/metadata"
+	"go.yaml.in/yaml/v3"
+)
+
+// provisionFile is the file `faultline provision` reads (YAML, or JSON,
+// which is YAML too). Every secret can be given inline, or — as a secret
+// store mounts them — by the name of an environment variable (…Env) or the
+// path of a file (…File).
+type provisionFile struct {
+	Users []struct {
+		Email  string `yaml:"email"`
+		secret `yaml:",inline"`
+	} `yaml:"users"`
+	Organizations []struct {
+		Slug          string `yaml:"slug"`
+		Name          string `yaml:"name"`
+		RetentionDays int    `yaml:"retentionDays"`
+		Teams         []struct {
+			Slug string `yaml:"slug"`
+			Name string `yaml:"name"`
+		} `yaml:"teams"`
+		Projects []struct {
+			Slug     string   `yaml:"slug"`
+			Name     string   `yaml:"name"`
+			Platform string   `yaml:"platform"`
+			Teams    []string `yaml:"teams"`
+			Alerts   []struct {
+				Name            string   `yaml:"name"`
+				Triggers        []string `yaml:"triggers"`
+				TimespanMinutes int      `yaml:"timespanMinutes"`
+				Quantity        int      `yaml:"quantity"`
+				IntervalMinutes *int     `yaml:"intervalMinutes"`
+				Recipients      []struct {
+					Type   string `yaml:"type"`
+					URL    string `yaml:"url"`
+					secret `yaml:",inline"`
+				} `yaml:"recipients"`
+			} `yaml:"alerts"`
+		} `yaml:"projects"`
+		Members []struct {
+			Email string   `yaml:"email"`
+			Role  string   `yaml:"role"`
+			Teams []string `yaml:"teams"`
+		} `yaml:"members"`
+	} `yaml:"organizations"`
+	Tokens []struct {
+		User      string   `yaml:"user"`
+		Name      string   `yaml:"name"`
+		Scopes    []string `yaml:"scopes"`
+		Value     string   `yaml:"value"`
+		ValueEnv  string   `yaml:"valueEnv"`
+		ValueFile string   `yaml:"valueFile"`
+	} `yaml:"tokens"`
+}
+
+// secret is a password or signing secret given inline, by environment
+// variable or by file.
+type secret struct {
+	Password     string `yaml:"password"`
+	PasswordEnv  string `yaml:"passwordEnv"`
+	PasswordFile string `yaml:"passwordFile"`
+	Secret       string `yaml:"secret"`
+	SecretEnv    string `yaml:"secretEnv"`
+	SecretFile   string `yaml:"secretFile"`
+}
+
+// resolve reads a secret from its inline value, variable or file.
+func resolve(what, inline, env, file string) (string, error) {
+	switch {
+	case env != "":
+		v, ok := os.LookupEnv(env)
+		if !ok || v == "" {
+			return "", fmt.Errorf("%s: the environment variable %s is not set", what, env)
+		}
+		return v, nil
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", what, err)
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
+	return inline, nil
+}
+
+// loadProvisionPlan reads a provisioning file into a plan, resolving its
+// secrets.
+func loadProvisionPlan(path string) (metadata.ProvisionPlan, error) {
+	var plan metadata.ProvisionPlan
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return plan, err
+	}
+	var f provisionFile
+	dec := yaml.NewDecoder(strings.NewReader(string(raw)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+		return plan, fmt.Errorf("%s: %w", path, err)
+	}
+	for _, u := range f.Users {
+		pw, err := resolve("user "+u.Email+" password", u.Password, u.PasswordEnv, u.PasswordFile)
+		if err != nil {
+			return plan, err
+		}
+		plan.Users = append(plan.Users, metadata.ProvisionUser{Email: u.Email, Password: pw})
+	}
+	for _, o := range f.Organizations {
+		org := metadata.ProvisionOrg{Slug: o.Slug, Name: o.Name, RetentionDays: o.RetentionDays}
+		for _, t := range o.Teams {
+			org.Teams = append(org.Teams, metadata.ProvisionTeam{Slug: t.Slug, Name: t.Name})
+		}
+		for _, p := range o.Projects {
+			proj := metadata.ProvisionProject{Slug: p.Slug, Name: p.Name, Platform: p.Platform, Teams: p.Teams}
+			for _, a := range p.Alerts {
+				rule := metadata.AlertRule{Name: a.Name, Triggers: a.Triggers, TimespanMin: max(a.TimespanMinutes, 1),
+					Quantity: max(a.Quantity, 1), UsersQuantity: 1, IntervalMin: 60, Enabled: true}
+				if a.IntervalMinutes != nil {
+					rule.IntervalMin = *a.IntervalMinutes
+				}
+				for _, r := range a.Recipients {
+					s, err := resolve("alert "+a.Name+" secret", r.Secret, r.SecretEnv, r.SecretFile)
+					if err != nil {
+						return plan, err
+					}
+					rule.Recipients = append(rule.Recipients, metadata.AlertRecipient{Kind: r.Type, URL: r.URL, Secret: s})
+				}
+				proj.Alerts = append(proj.Alerts, rule)
+			}
+			org.Projects = append(org.Projects, proj)
+		}
+		for _, m := range o.Members {
+			org.Members = append(org.Members, metadata.ProvisionMember{Email: m.Email, Role: m.Role, Teams: m.Teams})
+		}
+		plan.Organizations = append(plan.Organizations, org)
+	}
+	for _, t := range f.Tokens {
+		v, err := resolve("token "+t.Name, t.Value, t.ValueEnv, t.ValueFile)
+		if err != nil {
+			return plan, err
+		}
+		plan.Tokens = append(plan.Tokens, metadata.ProvisionToken{User: t.User, Name: t.Name, Scopes: t.Scopes, Value: v})
+	}
+	return plan, nil
+}
+
+func provisionCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg config
+	var path string
+	fs := flag.NewFlagSet("provision", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg.register(fs, "database-url", "clickhouse-url", "log-level")
+	fs.StringVar(&path, "file", os.Getenv("FAULTLINE_PROVISION_FILE"), "the provisioning file, YAML or JSON (FAULTLINE_PROVISION_FILE)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if path == "" {
+		return errors.New("--file: name the provisioning file")
+	}
+	log := newLogger(stderr, cfg.LogLevel)
+	db, store, err := openStores(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	defer store.Close()
+	if err := migrate(ctx, db, store, log); err != nil {
+		return err
+	}
+	report, err := provision(ctx, db, path)
+	if err != nil {
+		return err
+	}
+	printReport(stdout, report)
+	return nil
+}
+
+func provision(ctx context.Context, db *metadata.DB, path string) (metadata.ProvisionReport, error) {
+	plan, err := loadProvisionPlan(path)
+	if err != nil {
+		return nil, fmt.Errorf("provisioning file: %w", err)
+	}
+	report, err := db.Provision(ctx, plan)
+	if err != nil {
+		return nil, fmt.Errorf("provision: %w", err)
+	}
+	return report, nil
+}
+
+// printReport lists what was created and updated, never a secret.
+func printReport(w io.Writer, r metadata.ProvisionReport) {
+	keys := make([]string, 0, len(r))
+	for k := range r {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(w, "%s: %d\n", k, r[k])
+	}
+	if len(keys) == 0 {
+		fmt.Fprintln(w, "nothing to provision")
+	}
+}
