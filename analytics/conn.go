@@ -14,8 +14,28 @@ import (
 
 // Store is Faultline's ClickHouse connection.
 type Store struct {
-	conn driver.Conn
-	log  *slog.Logger
+	conn    driver.Conn
+	log     *slog.Logger
+	cluster string // FAULTLINE_CLICKHOUSE_CLUSTER; "" for a single node
+}
+
+// UseCluster makes migrations create replicated, distributed tables on the
+// named cluster, and retention drop partitions on every node.
+func (s *Store) UseCluster(name string) error {
+	if name != "" && !clusterName.MatchString(name) {
+		return fmt.Errorf("FAULTLINE_CLICKHOUSE_CLUSTER %q: letters, digits and _ only", name)
+	}
+	s.cluster = name
+	return nil
+}
+
+// localTable is where a table's parts are: the table itself on a single
+// node, its _local table on every node of a cluster.
+func (s *Store) localTable(table string) string {
+	if s.cluster == "" {
+		return table
+	}
+	return table + "_local ON CLUSTER " + s.cluster
 }
 
 // Open connects to ClickHouse at a URL such as clickhouse://host:9000/db and

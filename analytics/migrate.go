@@ -100,8 +100,16 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 			continue
 		}
 		for _, stmt := range m.statements {
-			if err := s.conn.Exec(ctx, stmt); err != nil {
-				return n, fmt.Errorf("migration %s: %w", m.name, err)
+			stmts := []string{stmt}
+			if s.cluster != "" {
+				if stmts, err = ClusterDDL(stmt, s.cluster); err != nil {
+					return n, err
+				}
+			}
+			for _, st := range stmts {
+				if err := s.conn.Exec(ctx, st); err != nil {
+					return n, fmt.Errorf("migration %s: %w", m.name, err)
+				}
 			}
 		}
 		if err := s.recordMigration(ctx, m); err != nil {

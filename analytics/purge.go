@@ -12,7 +12,7 @@ var projectTables = []string{"events", "transactions", "spans", "sessions", "che
 // in the background (a mutation), so rows disappear shortly after.
 func (s *Store) PurgeProject(ctx context.Context, projectID uint64) error {
 	for _, table := range projectTables {
-		if err := s.conn.Exec(ctx, `ALTER TABLE `+table+` DELETE WHERE project_id = ?`, projectID); err != nil {
+		if err := s.conn.Exec(ctx, `ALTER TABLE `+s.localTable(table)+` DELETE WHERE project_id = ?`, projectID); err != nil {
 			return fmt.Errorf("purge project %d from %s: %w", projectID, table, err)
 		}
 	}
@@ -36,7 +36,7 @@ func (s *Store) MoveEvents(ctx context.Context, projectID uint64, from []uint64,
 
 // DropEvents deletes (in the background) a project's events of some issues.
 func (s *Store) DropEvents(ctx context.Context, projectID uint64, issues []uint64) error {
-	if err := s.conn.Exec(ctx, `ALTER TABLE events DELETE WHERE project_id = ? AND has(?, issue_id)`, projectID, issues); err != nil {
+	if err := s.conn.Exec(ctx, `ALTER TABLE `+s.localTable("events")+` DELETE WHERE project_id = ? AND has(?, issue_id)`, projectID, issues); err != nil {
 		return fmt.Errorf("drop events: %w", err)
 	}
 	return nil

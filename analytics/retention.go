@@ -3,6 +3,7 @@ package analytics
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -18,15 +19,15 @@ var dated = map[string]string{"events": "timestamp", "transactions": "start", "s
 // many it dropped. Running it twice drops nothing more.
 func (s *Store) DropPartitionsBefore(ctx context.Context, cutoff time.Time) (int, error) {
 	day, month := cutoff.UTC().Format("20060102"), cutoff.UTC().Format("200601")
-	tables := make([]any, 0, len(dated))
+	tables := make([]any, 0, 2*len(dated))
 	for t := range dated {
 		if t != "outcomes" {
-			tables = append(tables, t)
+			tables = append(tables, t, t+"_local")
 		}
 	}
 	// outcomes is partitioned by month: a month goes once all of it is old.
 	rows, err := s.conn.Query(ctx, `SELECT DISTINCT table, partition FROM system.parts
-		WHERE database = currentDatabase() AND active AND ((table IN ? AND partition < ?) OR (table = 'outcomes' AND partition < ?))`,
+		WHERE database = currentDatabase() AND active AND ((table IN ? AND partition < ?) OR (table IN ('outcomes', 'outcomes_local') AND partition < ?))`,
 		clickhouse.GroupSet{Value: tables}, day, month)
 	if err != nil {
 		return 0, fmt.Errorf("list old partitions: %w", err)
@@ -44,7 +45,7 @@ func (s *Store) DropPartitionsBefore(ctx context.Context, cutoff time.Time) (int
 	rows.Close()
 	for i, p := range parts {
 		// Partition names are toYYYYMMDD numbers read from system.parts, never user input.
-		if err := s.conn.Exec(ctx, "ALTER TABLE "+p.table+" DROP PARTITION "+p.partition); err != nil {
+		if err := s.conn.Exec(ctx, "ALTER TABLE "+s.localTable(strings.TrimSuffix(p.table, "_local"))+" DROP PARTITION "+p.partition); err != nil {
 			return i, fmt.Errorf("drop partition %s of %s: %w", p.partition, p.table, err)
 		}
 	}
@@ -62,7 +63,7 @@ func (s *Store) DeleteProjectsBefore(ctx context.Context, projectIDs []uint64, c
 		if table == "monitor_checks" {
 			continue // keyed by monitor, not project; the server-wide limit applies
 		}
-		if err := s.conn.Exec(ctx, "ALTER TABLE "+table+" DELETE WHERE project_id IN ? AND "+col+" < ?",
+		if err := s.conn.Exec(ctx, "ALTER TABLE "+s.localTable(table)+" DELETE WHERE project_id IN ? AND "+col+" < ?",
 			projectSet(projectIDs), cutoff.UTC()); err != nil {
 			return fmt.Errorf("expire %s: %w", table, err)
 		}

@@ -13,13 +13,25 @@ import (
 	"github.com/faultline/faultline/metadata"
 )
 
-func migrateCommand(ctx context.Context, args []string, stderr io.Writer) error {
+func migrateCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg config
+	var printDDL bool
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cfg.register(fs, "database-url", "clickhouse-url", "log-level")
+	cfg.register(fs, "database-url", "clickhouse-url", "clickhouse-cluster", "log-level")
+	fs.BoolVar(&printDDL, "print-clickhouse-ddl", false, "print the ClickHouse schema (for FAULTLINE_CLICKHOUSE_CLUSTER when set) and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if printDDL {
+		ddl, err := analytics.SchemaDDL(cfg.ClickHouseCluster)
+		if err != nil {
+			return err
+		}
+		for _, stmt := range ddl {
+			fmt.Fprintf(stdout, "%s;\n\n", stmt)
+		}
+		return nil
 	}
 	log := newLogger(stderr, cfg.LogLevel)
 	db, store, err := openStores(ctx, cfg, log)
@@ -41,6 +53,11 @@ func openStores(ctx context.Context, cfg config, log *slog.Logger) (*metadata.DB
 	if err != nil {
 		db.Close()
 		return nil, nil, fmt.Errorf("clickhouse: %w", err)
+	}
+	if err := store.UseCluster(cfg.ClickHouseCluster); err != nil {
+		db.Close()
+		store.Close()
+		return nil, nil, err
 	}
 	return db, store, nil
 }

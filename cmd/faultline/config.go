@@ -17,17 +17,18 @@ import (
 // config is every setting of faultline; each comes from a FAULTLINE_*
 // environment variable and can be overridden by the flag of the same name.
 type config struct {
-	Listen        string
-	URL           string
-	DatabaseURL   string
-	ClickHouseURL string
-	KafkaBrokers  string
-	DataDir       string
-	SecretKey     string
-	LogLevel      string
-	Registration  string
-	SMTPURL       string
-	EmailFrom     string
+	Listen            string
+	URL               string
+	DatabaseURL       string
+	ClickHouseURL     string
+	ClickHouseCluster string
+	KafkaBrokers      string
+	DataDir           string
+	SecretKey         string
+	LogLevel          string
+	Registration      string
+	SMTPURL           string
+	EmailFrom         string
 	// Monitors may check private networks only when the operator says so.
 	MonitorAllowPrivate  string
 	MonitorAllowNetworks string
@@ -59,6 +60,7 @@ func (c *config) settings() []setting {
 		{"url", "FAULTLINE_URL", "", "public base URL, used in DSNs (default: http://<listen>)", &c.URL},
 		{"database-url", "FAULTLINE_DATABASE_URL", "", "PostgreSQL URL, e.g. postgres://user@host:5432/faultline", &c.DatabaseURL},
 		{"clickhouse-url", "FAULTLINE_CLICKHOUSE_URL", "", "ClickHouse native URL, e.g. clickhouse://host:9000/faultline", &c.ClickHouseURL},
+		{"clickhouse-cluster", "FAULTLINE_CLICKHOUSE_CLUSTER", "", "ClickHouse cluster name: tables become replicated and distributed ON CLUSTER (empty: one node)", &c.ClickHouseCluster},
 		{"kafka-brokers", "FAULTLINE_KAFKA_BROKERS", "", "comma-separated Kafka brokers; empty runs the embedded broker", &c.KafkaBrokers},
 		{"data-dir", "FAULTLINE_DATA_DIR", ".data", "directory for the embedded broker's log", &c.DataDir},
 		{"secret-key", "FAULTLINE_SECRET_KEY", "", "secret for tokens derived by the server; keep it stable and private", &c.SecretKey},

@@ -47,7 +47,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "serve", roleIngest, roleWorker, roleWeb, roleScheduler:
 		err = roleCommand(ctx, args[0], args[1:], stdout, stderr)
 	case "migrate":
-		err = migrateCommand(ctx, args[1:], stderr)
+		err = migrateCommand(ctx, args[1:], stdout, stderr)
 	case "bootstrap":
 		err = bootstrapCommand(ctx, args[1:], stdout, stderr)
 	case "provision":
