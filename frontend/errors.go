@@ -24,7 +24,7 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 		case errors.Is(err, metadata.ErrNotFound):
 			fe = fiber.NewError(fiber.StatusNotFound, "not found")
 		default:
-			log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
+			log.Error("request failed", "method", c.Method(), "path", c.Path(), "request_id", c.GetRespHeader(fiber.HeaderXRequestID), "err", err)
 			fe = fiber.NewError(fiber.StatusInternalServerError, "internal server error")
 		}
 		retryable := fe.Code == fiber.StatusServiceUnavailable || fe.Code == fiber.StatusTooManyRequests

@@ -187,3 +187,14 @@ func (db *DB) SlowTransactionRules(ctx context.Context) ([]AlertRule, error) {
 	}
 	return out, nil
 }
+
+// ProjectID finds a project by its organization's slug and its own.
+func (db *DB) ProjectID(ctx context.Context, orgSlug, projectSlug string) (int64, error) {
+	var id int64
+	err := db.pool.QueryRow(ctx, `SELECT p.id FROM projects p JOIN organizations o ON o.id = p.organization_id
+		WHERE o.slug = $1 AND p.slug = $2`, orgSlug, projectSlug).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("project %s/%s: %w", orgSlug, projectSlug, notFound(err))
+	}
+	return id, nil
+}

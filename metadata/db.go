@@ -50,6 +50,9 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*DB, error) {
 	if cfg.MaxConns < 8 {
 		cfg.MaxConns = 8
 	}
+	if log != nil {
+		cfg.ConnConfig.Tracer = slowLog{log: log}
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect: %w", err)

@@ -34,6 +34,7 @@ type config struct {
 	MonitorAllowNetworks string
 	MaxEventLifeDays     string
 	ProvisionFile        string
+	SelfMonitor          string
 
 	roles            []string         // which roles this process runs; all when empty
 	monitorTimeScale float64          // tests: monitors check this many times as often
@@ -69,6 +70,7 @@ func (c *config) settings() []setting {
 		{"smtp-url", "FAULTLINE_SMTP_URL", "", "SMTP server for email, e.g. smtp://user:pass@host:587 (STARTTLS), smtps://...:465, smtp://host:25?tls=none", &c.SMTPURL},
 		{"email-from", "FAULTLINE_EMAIL_FROM", "", "sender address of Faultline's email", &c.EmailFrom},
 		{"provision-file", "FAULTLINE_PROVISION_FILE", "", "apply this provisioning file (see faultline provision) at start", &c.ProvisionFile},
+		{"self-monitor", "FAULTLINE_SELF_MONITOR", "", "org/project whose cron monitor faultline-scheduler the schedulers check in to every minute", &c.SelfMonitor},
 		{"max-event-life-days", "FAULTLINE_MAX_EVENT_LIFE_DAYS", "90", "days events, transactions, check results and outcomes are kept (organizations may keep fewer)", &c.MaxEventLifeDays},
 		{"monitor-allow-private", "FAULTLINE_MONITOR_ALLOW_PRIVATE", "false", "let uptime monitors check private, loopback and link-local addresses (true or false)", &c.MonitorAllowPrivate},
 		{"monitor-allow-networks", "FAULTLINE_MONITOR_ALLOW_NETWORKS", "", "comma-separated networks (CIDR) uptime monitors may check even though they are private, e.g. 10.20.0.0/16", &c.MonitorAllowNetworks},

@@ -46,10 +46,14 @@ func TestSeparateRoles(t *testing.T) {
 	}
 }
 
-// Every process answers readiness and Prometheus metrics.
+// Every process answers readiness, request ids and Prometheus metrics; a
+// scheduler checks in to its own cron monitor.
 func TestReadinessAndMetrics(t *testing.T) {
-	srv := testServer(t)
-	proj := metadatatest.Project(t, srv.db, testSecret)
+	db := metadatatest.Open(t)
+	proj := metadatatest.Project(t, db, testSecret)
+	cfg := testConfig(t)
+	cfg.SelfMonitor = proj.Organization + "/" + proj.Project
+	srv := testServerWith(t, cfg)
 	get := func(path string) (int, string) {
 		resp, err := http.Get("http://" + srv.addr + path)
 		if err != nil {
@@ -62,6 +66,20 @@ func TestReadinessAndMetrics(t *testing.T) {
 	if code, body := get("/.well-known/ready"); code != http.StatusOK {
 		t.Fatalf("ready: %d %s", code, body)
 	}
+	resp, err := http.Get("http://" + srv.addr + "/api/0/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("X-Request-Id") == "" {
+		t.Error("no X-Request-Id on an answer")
+	}
+	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
+	var self monitorResp
+	waitUntil(t, func() (bool, string) {
+		api.get("/api/0/organizations/"+proj.Organization+"/monitors/faultline-scheduler/", &self)
+		return self.IsUp != nil && *self.IsUp, fmt.Sprintf("self monitor %+v", self)
+	})
 	postEvent(t, srv.addr, proj.ProjectID, proj.PublicKey, "counted in the metrics")
 	waitForCount(t, apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}, proj.Organization, proj.Project, 1)
 	code, body := get("/metrics")
@@ -70,7 +88,7 @@ func TestReadinessAndMetrics(t *testing.T) {
 	}
 	for _, want := range []string{`faultline_ingest_requests_total{endpoint="envelope",status="200"}`, "faultline_ingest_produce_seconds_count",
 		"faultline_worker_batch_records_count", "faultline_worker_batch_seconds_bucket", "faultline_project_actor_mailbox_messages",
-		"faultline_consumer_lag{", "faultline_project_actors", "go_goroutines"} {
+		"faultline_consumer_lag{", "faultline_project_actors", "faultline_postgres_errors_total", "faultline_monitors_held", "go_goroutines"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %s", want)
 		}

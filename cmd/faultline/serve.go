@@ -24,6 +24,7 @@ import (
 	"github.com/faultline/faultline/ingest/queue"
 	"github.com/faultline/faultline/metadata"
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/requestid"
 )
 
 // Roles a process can play; serve plays them all.
@@ -205,6 +206,11 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 		s.goRun("alert dispatcher", func() error { return supervise(workerCtx, dispatcher.Run, log.With("role", "alerts")) })
 		retention := actors.NewRetention(s.db, s.store, days, time.Hour, log.With("role", "retention"))
 		s.goRun("retention", func() error { return retention.Run(workerCtx) })
+		if cfg.SelfMonitor != "" {
+			s.goRun("self-monitor", func() error {
+				return selfMonitor(workerCtx, s.db, cfg.SelfMonitor, time.Minute, log.With("role", "self-monitor"))
+			})
+		}
 	}
 
 	s.app = fiber.New(fiber.Config{
@@ -216,6 +222,7 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 		DisableStartupMessage: true,
 		ErrorHandler:          frontend.ErrorHandler(log),
 	})
+	s.app.Use(requestid.New()) // X-Request-Id on every answer, and in the error log
 	s.app.Use(frontend.SecurityHeaders(public.Scheme == "https"))
 	checks := []frontend.Check{{Name: "postgres", Ping: s.db.Ping}, {Name: "clickhouse", Ping: s.store.Ping}}
 	if needsKafka {
