@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"time"
 
 	"github.com/faultline/faultline/analytics"
 	"github.com/faultline/faultline/metadata"
@@ -118,4 +120,27 @@ func bootstrapCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 		"project":      res.Project,
 		"project_id":   res.ProjectID,
 	})
+}
+
+// probeCommand fetches a URL and fails unless it answers 2xx: container
+// health checks use it, as Faultline's image has no shell or curl.
+func probeCommand(ctx context.Context, args []string) error {
+	if len(args) != 1 {
+		return errors.New("usage: faultline probe URL")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, args[0], nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fmt.Errorf("%s answered %d", args[0], resp.StatusCode)
+	}
+	return nil
 }

@@ -24,6 +24,7 @@ Usage:
   faultline migrate    apply PostgreSQL and ClickHouse schema migrations
   faultline bootstrap  create a user, organization, project, DSN key and API token
                        (--email E --password P --org SLUG --project SLUG)
+  faultline probe URL  exit 0 if URL answers 2xx (a health check for images without curl)
   faultline provision  create or update organizations, teams, projects, members, users,
                        API tokens and alerts from a YAML/JSON file (--file F)
 
@@ -52,6 +53,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = bootstrapCommand(ctx, args[1:], stdout, stderr)
 	case "provision":
 		err = provisionCommand(ctx, args[1:], stdout, stderr)
+	case "probe":
+		err = probeCommand(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
