@@ -94,3 +94,41 @@ func (s *Store) OutcomeSeries(ctx context.Context, projectIDs []uint64, since ti
 	}
 	return out, rows.Err()
 }
+
+// Usage is an organization's accepted items per category: this month, this
+// hour, and the average hour of the week before.
+type Usage struct {
+	Month   map[string]uint64
+	Hour    map[string]uint64
+	HourAvg map[string]float64
+}
+
+// OrgUsage sums the accepted outcomes of an organization's projects.
+func (s *Store) OrgUsage(ctx context.Context, projectIDs []uint64, now time.Time) (Usage, error) {
+	u := Usage{Month: map[string]uint64{}, Hour: map[string]uint64{}, HourAvg: map[string]float64{}}
+	now = now.UTC()
+	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	hour := now.Truncate(time.Hour)
+	week := hour.Add(-7 * 24 * time.Hour)
+	from := month
+	if week.Before(from) {
+		from = week
+	}
+	rows, err := s.conn.Query(ctx, `SELECT category, sumIf(quantity, timestamp >= ?), sumIf(quantity, timestamp >= ?),
+			sumIf(quantity, timestamp >= ? AND timestamp < ?)
+		FROM outcomes FINAL WHERE project_id IN ? AND outcome = 'accepted' AND timestamp >= ? GROUP BY category`,
+		month, hour, week, hour, projectSet(projectIDs), from)
+	if err != nil {
+		return u, fmt.Errorf("query usage: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c string
+		var m, h, w uint64
+		if err := rows.Scan(&c, &m, &h, &w); err != nil {
+			return u, fmt.Errorf("read usage: %w", err)
+		}
+		u.Month[c], u.Hour[c], u.HourAvg[c] = m, h, float64(w)/(7*24)
+	}
+	return u, rows.Err()
+}

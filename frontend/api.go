@@ -139,6 +139,8 @@ func (a *API) Register(app *fiber.App) {
 	api.Post("/projects/:org/:project/alerts/:id/test/", a.testAlert)
 	api.Get("/users/me/notifications/", a.notificationSettings)
 	api.Put("/users/me/notifications/", a.notificationSettings)
+	api.Get("/organizations/:org/quotas/", a.quotas)
+	api.Put("/organizations/:org/quotas/", a.quotas)
 	api.Get("/organizations/:org/status-pages/", a.listStatusPages)
 	api.Post("/organizations/:org/status-pages/", a.saveStatusPage)
 	api.Put("/organizations/:org/status-pages/:slug/", a.saveStatusPage)

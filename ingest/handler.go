@@ -41,6 +41,7 @@ type Handler struct {
 	rates    *limiter
 	producer Producer
 	limits   Limits
+	quotas   *quotaCache // nil: no monthly quotas
 	log      *slog.Logger
 }
 
@@ -364,6 +365,15 @@ func (h *Handler) admit(c *fiber.Ctx, publicKey string, k Key, category string, 
 		if ok, wait := h.rates.take(fmt.Sprintf("org:%d", k.OrgID), k.OrgRateLimit, k.OrgRateWindow, n, now); !ok {
 			return h.rateLimited(c, k, category, "org_quota", wait, n,
 				fmt.Sprintf("organization rate limit of %d events per %s reached", k.OrgRateLimit, k.OrgRateWindow))
+		}
+	}
+	if h.quotas != nil {
+		ok, reason, wait, msg, err := h.quotas.take(c.Context(), k.OrgID, category, n, now)
+		if err != nil {
+			h.log.Warn("quota lookup failed; admitting", "org", k.OrgID, "err", err)
+		}
+		if !ok {
+			return h.overQuota(c, k, category, reason, wait, n, msg)
 		}
 	}
 	return nil

@@ -41,6 +41,14 @@ type config struct {
 	monitorClock     func() time.Time // tests: the time heartbeats and cron runs are judged at
 	alertBackoff     []time.Duration  // tests: a shorter retry schedule for notifications
 	slowCheckEvery   time.Duration    // tests: how often transactions' p95 is checked (a minute)
+	outcomeFlush     time.Duration    // tests: how often outcome counts go to Kafka (10 s)
+}
+
+func (c *config) outcomeFlushEvery() time.Duration {
+	if c.outcomeFlush > 0 {
+		return c.outcomeFlush
+	}
+	return 10 * time.Second
 }
 
 func (c *config) slowEvery() time.Duration {

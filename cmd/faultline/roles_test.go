@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/faultline/faultline/ingest/queue"
 	"github.com/faultline/faultline/metadata/metadatatest"
@@ -95,5 +96,57 @@ func TestReadinessAndMetrics(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Log(fmt.Sprintf("%.2000s", body))
+	}
+}
+
+// An organization's monthly quota refuses items past it with 429 and
+// counts them as rate limited in the usage stats.
+func TestMonthlyQuota(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.outcomeFlush = 200 * time.Millisecond
+	srv := testServerWith(t, cfg)
+	proj := metadatatest.Project(t, srv.db, testSecret)
+	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
+	quotas := "/api/0/organizations/" + proj.Organization + "/quotas/"
+	if code, detail := api.callDetail("PUT", quotas, `{"quotas":{"error":3},"spikeProtection":true}`); code != http.StatusOK {
+		t.Fatalf("set quotas: %d %s", code, detail)
+	}
+	if code, _ := api.callDetail("PUT", quotas, `{"quotas":{"errors":3}}`); code != http.StatusBadRequest {
+		t.Errorf("an unknown category: %d", code)
+	}
+	for i := range 5 {
+		resp, body := postEnvelope(t, srv.addr, proj.ProjectID, proj.PublicKey, "{}\n{\"type\":\"event\"}\n{\"message\":\"quota test\"}", nil)
+		switch {
+		case i < 3 && resp.StatusCode != http.StatusOK:
+			t.Fatalf("event %d: %d %s", i+1, resp.StatusCode, body)
+		case i >= 3 && (resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(resp.Header.Get("X-Sentry-Rate-Limits"), ":error:organization:usage_exceeded") ||
+			resp.Header.Get("Retry-After") == ""):
+			t.Fatalf("event %d past the quota: %d %q %s", i+1, resp.StatusCode, resp.Header.Get("X-Sentry-Rate-Limits"), body)
+		}
+	}
+	waitUntil(t, func() (bool, string) {
+		var stats struct {
+			Groups []struct {
+				By     map[string]string
+				Totals map[string]int
+			}
+		}
+		api.get("/api/0/organizations/"+proj.Organization+"/stats_v2/?statsPeriod=1h&interval=5m", &stats)
+		got := map[string]int{}
+		for _, g := range stats.Groups {
+			if g.By["category"] == "error" {
+				got[g.By["outcome"]] = g.Totals["sum(quantity)"]
+			}
+		}
+		return got["accepted"] == 3 && got["rate_limited"] == 2, fmt.Sprintf("usage %v", got)
+	})
+	var q struct {
+		Quotas          map[string]int
+		SpikeProtection bool
+		UsedThisMonth   map[string]int
+	}
+	api.get(quotas, &q)
+	if q.Quotas["error"] != 3 || !q.SpikeProtection || q.UsedThisMonth["error"] != 3 {
+		t.Errorf("quotas %+v", q)
 	}
 }

@@ -167,7 +167,7 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 	workerCtx, cancel := context.WithCancel(context.Background())
 	s.cancelWorker = cancel
 	if needsKafka { // ingest counts what it takes; workers count what they reject
-		s.outcomes = queue.NewOutcomeCounter(s.producer, 10*time.Second, log.With("role", "outcomes"))
+		s.outcomes = queue.NewOutcomeCounter(s.producer, cfg.outcomeFlushEvery(), log.With("role", "outcomes"))
 		s.goRun("outcome counter", func() error { return s.outcomes.Run(workerCtx) })
 	}
 	guard, err := cfg.monitorGuard()
@@ -230,7 +230,8 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 	}
 	frontend.RegisterOps(s.app, checks, s.ready.Load)
 	if s.has(roleIngest) {
-		ingest.NewHandler(keyLookup{s.db}, s.producer, blobs, s.outcomes, ingest.DefaultLimits, log.With("role", "ingest")).Register(s.app)
+		ingest.NewHandler(keyLookup{s.db}, s.producer, blobs, s.outcomes, ingest.DefaultLimits, log.With("role", "ingest")).
+			WithQuotas(quotaSource{s.db, s.store}).Register(s.app)
 	}
 	if s.has(roleWeb) {
 		apiOpts := frontend.Options{PublicURL: s.url, Registration: cfg.registration(), SecureCookies: public.Scheme == "https", Mailer: mailer,
@@ -333,4 +334,32 @@ func (s *server) has(role string) bool {
 		}
 	}
 	return false
+}
+
+// quotaSource gives ingest an organization's monthly limits (PostgreSQL)
+// and usage (ClickHouse's outcomes).
+type quotaSource struct {
+	db    *metadata.DB
+	store *analytics.Store
+}
+
+func (q quotaSource) Quota(ctx context.Context, orgID int64) (ingest.Quota, error) {
+	limits, err := q.db.OrgQuotas(ctx, orgID)
+	if err != nil {
+		return ingest.Quota{}, err
+	}
+	out := ingest.Quota{Monthly: limits.Monthly, SpikeProtection: limits.SpikeProtection}
+	if len(limits.Monthly) == 0 && !limits.SpikeProtection {
+		return out, nil // nothing to count against
+	}
+	ids := make([]uint64, len(limits.ProjectIDs))
+	for i, id := range limits.ProjectIDs {
+		ids[i] = uint64(id)
+	}
+	usage, err := q.store.OrgUsage(ctx, ids, time.Now())
+	if err != nil {
+		return out, err
+	}
+	out.Month, out.Hour, out.HourAvg = usage.Month, usage.Hour, usage.HourAvg
+	return out, nil
 }

@@ -1,0 +1,54 @@
+package frontend
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+var quotaCategories = map[string]bool{"error": true, "transaction": true, "span": true, "attachment": true, "session": true,
+	"security": true, "monitor": true, "user_report_v2": true}
+
+// quotas answers (GET) or replaces (PUT) an organization's monthly quotas
+// per category and its spike protection, with this month's usage.
+func (a *API) quotas(c *fiber.Ctx) error {
+	scope := "org:read"
+	if c.Method() == fiber.MethodPut {
+		scope = "org:write"
+	}
+	m, err := a.orgAllowing(c, scope)
+	if err != nil {
+		return err
+	}
+	if c.Method() == fiber.MethodPut {
+		var in struct {
+			Quotas          map[string]int64 `json:"quotas"`
+			SpikeProtection bool             `json:"spikeProtection"`
+		}
+		if err := json.Unmarshal(c.Body(), &in); err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, `send {"quotas": {"error": 1000000, …}, "spikeProtection": true}`)
+		}
+		for cat := range in.Quotas {
+			if !quotaCategories[cat] {
+				return fiber.NewError(fiber.StatusBadRequest, "quotas: "+cat+" is not one of error, transaction, span, attachment, session, security, monitor, user_report_v2")
+			}
+		}
+		if err := a.db.SetOrgQuotas(c.Context(), m.OrgID, in.Quotas, in.SpikeProtection); err != nil {
+			return err
+		}
+	}
+	q, err := a.db.OrgQuotas(c.Context(), m.OrgID)
+	if err != nil {
+		return err
+	}
+	ids := make([]uint64, len(q.ProjectIDs))
+	for i, id := range q.ProjectIDs {
+		ids[i] = uint64(id)
+	}
+	usage, err := a.events.OrgUsage(c.Context(), ids, time.Now())
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"quotas": q.Monthly, "spikeProtection": q.SpikeProtection, "usedThisMonth": usage.Month})
+}

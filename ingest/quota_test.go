@@ -1,0 +1,46 @@
+package ingest
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+type fixedQuota Quota
+
+func (f fixedQuota) Quota(context.Context, int64) (Quota, error) { return Quota(f), nil }
+
+func TestQuotaCache(t *testing.T) {
+	now := time.Date(2026, 11, 22, 10, 30, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name     string
+		q        Quota
+		category string
+		n        int
+		reason   string // "" when admitted
+		wait     time.Duration
+	}{
+		{"no quota", Quota{}, "error", 1_000_000, "", 0},
+		{"under the month's quota", Quota{Monthly: map[string]int64{"error": 100}, Month: map[string]uint64{"error": 90}}, "error", 10, "", 0},
+		{"over the month's quota", Quota{Monthly: map[string]int64{"error": 100}, Month: map[string]uint64{"error": 90}}, "error", 11, "usage_exceeded",
+			time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC).Sub(now)},
+		{"another category is free", Quota{Monthly: map[string]int64{"error": 100}, Month: map[string]uint64{"error": 100}}, "transaction", 5, "", 0},
+		{"a zero quota refuses all", Quota{Monthly: map[string]int64{"attachment": 0}}, "attachment", 1, "usage_exceeded", 0},
+		{"a usual hour", Quota{SpikeProtection: true, Hour: map[string]uint64{"error": 1500}, HourAvg: map[string]float64{"error": 200}}, "error", 10, "", 0},
+		{"a spike", Quota{SpikeProtection: true, Hour: map[string]uint64{"error": 1995}, HourAvg: map[string]float64{"error": 200}}, "error", 10, "spike_protection", 30 * time.Minute},
+		{"the floor spares small projects", Quota{SpikeProtection: true, Hour: map[string]uint64{"error": 900}, HourAvg: map[string]float64{"error": 1}}, "error", 50, "", 0},
+	} {
+		qc := &quotaCache{src: fixedQuota(tc.q), entries: map[int64]*quotaEntry{}}
+		ok, reason, wait, msg, err := qc.take(context.Background(), 1, tc.category, tc.n, now)
+		if err != nil || ok != (tc.reason == "") || reason != tc.reason || (tc.wait != 0 && wait != tc.wait) {
+			t.Errorf("%s: ok %v reason %q wait %v (%s) err %v", tc.name, ok, reason, wait, msg, err)
+		}
+	}
+	// What this process accepted counts before ClickHouse knows of it.
+	qc := &quotaCache{src: fixedQuota(Quota{Monthly: map[string]int64{"error": 3}}), entries: map[int64]*quotaEntry{}}
+	for i, want := range []bool{true, true, true, false} {
+		if ok, _, _, _, _ := qc.take(context.Background(), 1, "error", 1, now); ok != want {
+			t.Errorf("item %d: admitted %v, want %v", i+1, ok, want)
+		}
+	}
+}
