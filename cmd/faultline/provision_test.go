@@ -19,7 +19,7 @@ import (
 func TestProvisionFile(t *testing.T) {
 	t.Setenv("FAULTLINE_DATABASE_URL", metadatatest.URL(t))
 	t.Setenv("FAULTLINE_CLICKHOUSE_URL", analyticstest.URL(t))
-	const token = "flt_provisioned_token_0123456789abcdef0123456789"
+	token := "flt_provisioned_" + metadatatest.Slug("token") + "_0123456789abcdef0123456789"
 	const password = "service-password-42"
 	t.Setenv("CI_TOKEN", token)
 	dir := t.TempDir()
