@@ -30,6 +30,7 @@ type IssueStore interface {
 type groupBatch struct {
 	ctx     context.Context
 	records []queue.Record
+	reset   bool // the project's partition was (re)assigned: forget in-memory state
 }
 
 // rejected is a record that can never be processed, bound for the
@@ -62,6 +63,9 @@ type projectActor struct {
 
 func (a *projectActor) Receive(c actor.Context) {
 	if msg, ok := c.Message().(*groupBatch); ok {
+		if msg.reset && a.alerts != nil {
+			a.alerts.Reset()
+		}
 		c.Respond(a.group(msg.ctx, msg.records))
 	}
 }

@@ -15,20 +15,23 @@ type replayWindow struct {
 }
 
 // suspect records batch's offsets and reports whether any of its records
-// lies in a suspect range.
-func (w *replayWindow) suspect(batch []kafka.Message) bool {
+// lies in a suspect range, and which partitions this worker (re)started
+// with this batch: their projects' in-memory state may be stale.
+func (w *replayWindow) suspect(batch []kafka.Message) (bool, map[int]bool) {
 	if w.next == nil {
 		w.next, w.end = map[int]int64{}, map[int]int64{}
 	}
 	any := false
+	restarted := map[int]bool{}
 	for _, m := range batch {
 		if next, ok := w.next[m.Partition]; !ok || m.Offset != next {
 			w.end[m.Partition] = m.Offset + w.span
+			restarted[m.Partition] = true
 		}
 		w.next[m.Partition] = m.Offset + 1
 		if m.Offset < w.end[m.Partition] {
 			any = true
 		}
 	}
-	return any
+	return any, restarted
 }

@@ -30,8 +30,11 @@ func TestReplayWindow(t *testing.T) {
 		{"partition 0 still within the rewind's span", append(msgs(0, 14, 15), msgs(1, 3)...), true},
 		{"both past their spans", append(msgs(0, 16), msgs(1, 4)...), false},
 	}
+	if _, restarted := (&replayWindow{span: 4}).suspect(append(msgs(0, 5, 6), msgs(3, 9)...)); !restarted[0] || !restarted[3] || len(restarted) != 2 {
+		t.Errorf("restarted partitions %v, want 0 and 3", restarted)
+	}
 	for _, s := range steps {
-		if got := w.suspect(s.batch); got != s.want {
+		if got, _ := w.suspect(s.batch); got != s.want {
 			t.Errorf("%s: suspect = %v, want %v", s.name, got, s.want)
 		}
 	}

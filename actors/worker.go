@@ -156,6 +156,11 @@ func fetchBatch(ctx context.Context, r *kafka.Reader, maxBatch int, maxWait time
 // after a crash, neither duplicates events nor double-counts issues.
 func (w *Worker) process(ctx context.Context, batch []kafka.Message) error {
 	start := time.Now()
+	// Partitions this worker (re)started with this batch (start-up, a
+	// rebalance): their projects' actors drop what they keep in memory,
+	// which another worker may have moved on from meanwhile.
+	check, restarted := w.replay.suspect(batch)
+	reset := map[int64]bool{}
 	byProject := map[int64][]queue.Record{}
 	sources := map[int64][]kafka.Message{}
 	var dead []kafka.Message
@@ -167,6 +172,9 @@ func (w *Worker) process(ctx context.Context, batch []kafka.Message) error {
 		}
 		byProject[r.ProjectID] = append(byProject[r.ProjectID], r)
 		sources[r.ProjectID] = append(sources[r.ProjectID], m)
+		if restarted[m.Partition] {
+			reset[r.ProjectID] = true
+		}
 	}
 
 	var rows analytics.Rows
@@ -176,7 +184,7 @@ func (w *Worker) process(ctx context.Context, batch []kafka.Message) error {
 		rows = analytics.Rows{}
 		futures := map[int64]*actor.Future{}
 		for pid, records := range byProject {
-			futures[pid] = w.system.Root.RequestFuture(w.project(pid), &groupBatch{ctx: ctx, records: records}, time.Minute)
+			futures[pid] = w.system.Root.RequestFuture(w.project(pid), &groupBatch{ctx: ctx, records: records, reset: reset[pid]}, time.Minute)
 		}
 		var errs []error
 		var deadNow []kafka.Message
@@ -211,7 +219,6 @@ func (w *Worker) process(ctx context.Context, batch []kafka.Message) error {
 	}
 	// A batch that may replay stored records, like a retry after a
 	// partial insert, first drops what ClickHouse already holds.
-	check := w.replay.suspect(batch)
 	err = retry(ctx, w.log, "store rows", func() error {
 		if check {
 			var dropped int

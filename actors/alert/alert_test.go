@@ -124,3 +124,49 @@ func TestFrequencyWindowRebuiltFromClickHouse(t *testing.T) {
 		t.Fatalf("%d alerts after 3 + 2 events across a restart, want 1", n)
 	}
 }
+
+// After its partition moved away and back, a project's evaluator reads the
+// window again: events another worker counted meanwhile are not lost.
+func TestResetRereadsTheWindow(t *testing.T) {
+	db := metadatatest.Open(t)
+	store := analyticstest.Open(t)
+	proj := metadatatest.Project(t, db, "alert-test-secret")
+	ctx := context.Background()
+	if _, err := db.SaveAlertRule(ctx, metadata.AlertRule{ProjectID: proj.ProjectID, Name: "five", Triggers: []string{"frequency"},
+		TimespanMin: 5, Quantity: 5, UsersQuantity: 1, IntervalMin: 60, Enabled: true,
+		Recipients: []metadata.AlertRecipient{{Kind: "webhook", URL: "https://example.com/hook", Secret: "x"}}}); err != nil {
+		t.Fatal(err)
+	}
+	ids, err := db.RecordEvents(ctx, proj.ProjectID, []metadata.GroupedEvent{{EventID: "0000000000000000000000000000c001",
+		Fingerprint: "fp", Title: "Boom", Level: "error", Timestamp: time.Now()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	issue := ids[0]
+	store4 := func(from int) {
+		var rows []analytics.EventRow
+		for i := from; i < from+2; i++ {
+			rows = append(rows, analytics.EventRow{ProjectID: uint64(proj.ProjectID), IssueID: uint64(issue), EventID: fmt.Sprintf("%032x", 0xc100+i),
+				Timestamp: time.Now(), Received: time.Now(), Level: "error", Title: "Boom", Payload: []byte("{}")})
+		}
+		if err := store.InsertEvents(ctx, rows); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ev := NewEngine(db, store, "http://faultline.test", quiet).NewEvaluator(proj.ProjectID)
+	fact := []EventFacts{{IssueID: issue, Title: "Boom", Level: "error"}}
+	for range 2 {
+		if err := ev.Observe(ctx, fact); err != nil {
+			t.Fatal(err)
+		}
+	}
+	store4(0) // the two it saw, now stored
+	store4(2) // and two another worker handled while it did not own the partition
+	ev.Reset()
+	if err := ev.Observe(ctx, fact); err != nil { // 4 in ClickHouse + 1
+		t.Fatal(err)
+	}
+	if h, err := db.AlertHistory(ctx, proj.ProjectID, 10, 0); err != nil || len(h) != 1 {
+		t.Fatalf("%d alerts after 5 events across a partition move, want 1 (%v)", len(h), err)
+	}
+}

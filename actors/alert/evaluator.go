@@ -46,6 +46,14 @@ func (e *Engine) NewEvaluator(projectID int64) *Evaluator {
 	return &Evaluator{engine: e, projectID: projectID, windows: map[windowKey]*window{}, fired: map[windowKey]time.Time{}}
 }
 
+// Reset forgets the windows and the record of recent firings, so they are
+// read back from ClickHouse and PostgreSQL: the project's partition moved
+// and another worker may have counted events meanwhile.
+func (ev *Evaluator) Reset() {
+	ev.windows = map[windowKey]*window{}
+	ev.fired = map[windowKey]time.Time{}
+}
+
 // Observe evaluates the project's rules on a batch's fresh events. An error
 // reading the rules is returned (the batch is retried); a failure to record
 // an alert is logged and skipped.
