@@ -47,6 +47,7 @@ type Worker struct {
 	projects map[int64]*actor.PID
 	replay   replayWindow
 	skipped  atomic.Int64 // replayed rows found already stored
+	assigned atomic.Bool  // the group gave this worker partitions, and it fetches
 
 	// crashAt, when set (by tests), is called after each stage of a batch;
 	// an error stops the worker there, as a crash would.
@@ -102,6 +103,26 @@ func (w *Worker) Run(ctx context.Context) error {
 		HeartbeatInterval: time.Second,
 	})
 	defer reader.Close()
+	// The reader fetches only from partitions the group assigned it: its
+	// first fetch means it is ready. Its stats also give the lag.
+	statsCtx, stopStats := context.WithCancel(ctx)
+	defer stopStats()
+	go func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-statsCtx.Done():
+				return
+			case <-t.C:
+			}
+			st := reader.Stats()
+			if st.Fetches > 0 || st.Messages > 0 {
+				w.assigned.Store(true)
+			}
+			consumerLag.WithLabelValues(st.Topic, st.Partition).Set(float64(st.Lag))
+		}
+	}()
 	w.log.Info("worker consuming", "topic", queue.EventsTopic, "group", w.cfg.GroupID)
 	for {
 		batch, err := fetchBatch(ctx, reader, w.cfg.MaxBatch, w.cfg.MaxWait)
@@ -123,8 +144,6 @@ func (w *Worker) Run(ctx context.Context) error {
 			}
 			return fmt.Errorf("commit offsets: %w", err)
 		}
-		st := reader.Stats()
-		consumerLag.WithLabelValues(st.Topic, st.Partition).Set(float64(st.Lag))
 	}
 }
 
@@ -259,6 +278,10 @@ func (w *Worker) process(ctx context.Context, batch []kafka.Message) error {
 		"projects", len(byProject), "took", time.Since(start))
 	return nil
 }
+
+// Ready reports whether the worker has partitions assigned and fetches
+// from them; a worker the group left without partitions is not ready.
+func (w *Worker) Ready() bool { return w.assigned.Load() }
 
 // ReplaySkipped counts the replayed rows this worker found already stored
 // and did not insert again.

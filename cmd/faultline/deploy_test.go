@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -71,9 +72,10 @@ func TestComposeFileMatchesTheBinary(t *testing.T) {
 
 func TestProbeCommand(t *testing.T) {
 	srv := testServer(t)
-	if code := run(context.Background(), []string{"probe", "http://" + srv.addr + "/.well-known/ready"}, &bytes.Buffer{}, &bytes.Buffer{}); code != 0 {
-		t.Errorf("probe of a ready server: exit %d", code)
-	}
+	waitUntil(t, func() (bool, string) {
+		code := run(context.Background(), []string{"probe", "http://" + srv.addr + "/.well-known/ready"}, &bytes.Buffer{}, &bytes.Buffer{})
+		return code == 0, fmt.Sprintf("probe of the server: exit %d", code)
+	})
 	var errs bytes.Buffer
 	if code := run(context.Background(), []string{"probe", "http://" + srv.addr + "/nothing-here"}, &bytes.Buffer{}, &errs); code != 1 ||
 		!strings.Contains(errs.String(), "answered 404") {

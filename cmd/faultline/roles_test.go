@@ -64,9 +64,11 @@ func TestReadinessAndMetrics(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
 	}
-	if code, body := get("/.well-known/ready"); code != http.StatusOK {
-		t.Fatalf("ready: %d %s", code, body)
-	}
+	// Ready once the worker has its partitions (a second or so after start).
+	waitUntil(t, func() (bool, string) {
+		code, body := get("/.well-known/ready")
+		return code == http.StatusOK, fmt.Sprintf("ready: %d %s", code, body)
+	})
 	resp, err := http.Get("http://" + srv.addr + "/api/0/")
 	if err != nil {
 		t.Fatal(err)

@@ -80,6 +80,7 @@ type server struct {
 	producer *queue.Writer
 	outcomes *queue.OutcomeCounter
 	purger   *actors.Purger
+	worker   *actors.Worker // nil unless the process runs the worker role
 	app      *fiber.App
 
 	cancelWorker context.CancelFunc
@@ -192,6 +193,7 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 	alerts.OnFired(dispatcher.Nudge)
 	if s.has(roleWorker) {
 		worker := actors.NewWorker(actors.WorkerConfig{Brokers: s.brokers, Alerts: alerts}, s.db, s.store, s.producer, s.outcomes, log.With("role", "worker"))
+		s.worker = worker
 		s.goRun("worker", func() error { return supervise(workerCtx, worker.Run, log.With("role", "worker")) })
 		outcomeWriter := actors.NewOutcomeWriter(s.brokers, s.store, log.With("role", "outcome-writer"))
 		s.goRun("outcome writer", func() error { return supervise(workerCtx, outcomeWriter.Run, log.With("role", "outcome-writer")) })
@@ -228,7 +230,7 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 	if needsKafka {
 		checks = append(checks, frontend.Check{Name: "kafka", Ping: func(ctx context.Context) error { return queue.Ping(ctx, s.brokers) }})
 	}
-	frontend.RegisterOps(s.app, checks, s.ready.Load)
+	frontend.RegisterOps(s.app, checks, s.isReady)
 	if s.has(roleIngest) {
 		ingest.NewHandler(keyLookup{s.db}, s.producer, blobs, s.outcomes, ingest.DefaultLimits, log.With("role", "ingest")).
 			WithQuotas(quotaSource{s.db, s.store}).Register(s.app)
@@ -362,4 +364,10 @@ func (q quotaSource) Quota(ctx context.Context, orgID int64) (ingest.Quota, erro
 	}
 	out.Month, out.Hour, out.HourAvg = usage.Month, usage.Hour, usage.HourAvg
 	return out, nil
+}
+
+// isReady is the readiness the orchestrator sees: every role started and,
+// for a worker, partitions assigned (migrations ran before anything listened).
+func (s *server) isReady() bool {
+	return s.ready.Load() && (s.worker == nil || s.worker.Ready())
 }
