@@ -50,7 +50,7 @@ type sender func(ctx context.Context, target, secret string, m message) error
 // webhookClient posts to users' endpoints through the monitors' SSRF guard.
 func webhookClient(g monitor.Guard) *http.Client {
 	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DialContext: g.Dialer(10 * time.Second).DialContext,
-		Proxy: nil, TLSHandshakeTimeout: 10 * time.Second, MaxIdleConnsPerHost: 2},
+		Proxy: nil, TLSHandshakeTimeout: 10 * time.Second, MaxIdleConnsPerHost: 2, IdleConnTimeout: 90 * time.Second},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/faultline/faultline/actors/monitor"
@@ -30,6 +31,7 @@ const DigestAt = 5
 // are leases taken with SKIP LOCKED.
 type Dispatcher struct {
 	store   DeliveryStore
+	client  *http.Client
 	send    map[string]sender
 	backoff []time.Duration
 	poll    time.Duration
@@ -40,7 +42,8 @@ type Dispatcher struct {
 // NewDispatcher returns a dispatcher whose webhooks go through guard and
 // whose email goes through mailer (nil: email deliveries fail, saying why).
 func NewDispatcher(store DeliveryStore, guard monitor.Guard, mailer Mailer, log *slog.Logger) *Dispatcher {
-	return &Dispatcher{store: store, send: senders(webhookClient(guard), mailer), backoff: Backoff, poll: time.Second, wake: make(chan struct{}, 1),
+	client := webhookClient(guard)
+	return &Dispatcher{store: store, client: client, send: senders(client, mailer), backoff: Backoff, poll: time.Second, wake: make(chan struct{}, 1),
 		log: log.With("component", "alert-dispatch")}
 }
 
@@ -54,6 +57,7 @@ func (d *Dispatcher) WithBackoff(b []time.Duration) *Dispatcher {
 func (d *Dispatcher) Run(ctx context.Context) error {
 	t := time.NewTicker(d.poll)
 	defer t.Stop()
+	defer d.client.CloseIdleConnections()
 	for {
 		for d.dispatchOnce(ctx) {
 			// a full claim: there may be more due right away

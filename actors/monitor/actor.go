@@ -51,7 +51,9 @@ func (a *monitorActor) Receive(c actor.Context) {
 		ctx, cancel := context.WithCancel(context.Background())
 		a.cancel = cancel
 		m, self, root := a.m, c.Self(), c.ActorSystem().Root
+		a.deps.inFlight.Add(1)
 		go func() {
+			defer a.deps.inFlight.Done()
 			r, known := a.deps.run(ctx, m)
 			root.Send(self, &checkDone{result: r, known: known})
 		}()

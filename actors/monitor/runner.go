@@ -87,13 +87,14 @@ func NewRunner(cfg Config, store Store, checks CheckStore, notify func(StateChan
 
 // deps is what every monitor actor shares.
 type deps struct {
-	scale   float64
-	now     func() time.Time
-	checker *Checker
-	store   Store
-	checks  *checkWriter
-	notify  func(StateChange)
-	log     *slog.Logger
+	inFlight sync.WaitGroup // checks in flight, waited for at shutdown
+	scale    float64
+	now      func() time.Time
+	checker  *Checker
+	store    Store
+	checks   *checkWriter
+	notify   func(StateChange)
+	log      *slog.Logger
 }
 
 // Run checks monitors until ctx ends, then gives its leases back.
@@ -108,6 +109,7 @@ func (r *Runner) Run(ctx context.Context) error {
 			_ = system.Root.StopFuture(h.pid).Wait()
 		}
 		system.Shutdown()
+		d.inFlight.Wait() // stopped actors cancelled their checks; let them end
 		<-flushDone
 		releaseCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

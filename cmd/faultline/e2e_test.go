@@ -42,11 +42,13 @@ func testConfig(t *testing.T) config {
 
 func testServerWith(t *testing.T, cfg config) *server {
 	t.Helper()
+	started := time.Now()
 	srv, err := startServer(context.Background(), cfg, quietLog())
 	if err != nil {
 		t.Fatalf("start server: %v", err)
 	}
 	t.Cleanup(func() {
+		metadatatest.ForgetMonitorsSince(t, started)
 		if err := srv.stop(); err != nil {
 			t.Errorf("stop server: %v", err)
 		}

@@ -5,6 +5,7 @@ package metadatatest
 import (
 	"errors"
 	"net/url"
+	"time"
 
 	"context"
 	"crypto/rand"
@@ -108,4 +109,20 @@ func OpenDatabase(t testing.TB, name string) *metadata.DB {
 		t.Fatalf("migrate database %s: %v", name, err)
 	}
 	return db
+}
+
+// ForgetMonitorsSince deletes the monitors created since a time, so a test
+// server's monitors stop being checked by the servers of later tests.
+func ForgetMonitorsSince(t testing.TB, since time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, URL(t))
+	if err != nil {
+		t.Errorf("forget monitors: %v", err)
+		return
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `DELETE FROM monitors WHERE created_at >= $1`, since); err != nil {
+		t.Errorf("forget monitors: %v", err)
+	}
 }
