@@ -10,17 +10,20 @@ import { Settings } from "./pages/settings";
 import { Account } from "./pages/account";
 import { OrgSettings } from "./pages/org";
 import { ResetPassword, AcceptInvite } from "./pages/links";
-import { Performance } from "./pages/performance";
-import { TransactionSummary } from "./pages/transaction";
-import { Waterfall } from "./pages/waterfall";
-import { Discover } from "./pages/discover";
-import { Monitors } from "./pages/monitors";
-import { MonitorDetail } from "./pages/monitor";
-import { PublicStatus } from "./pages/status";
-import { Alerts } from "./pages/alerts";
+import { lazy } from "./lazy";
 import "./style.css";
 
 export type Me = { user: { id: string; email: string } };
+
+// Screens most visits never open load on first use.
+const Performance = lazy(() => import("./pages/performance").then((m) => m.Performance));
+const TransactionSummary = lazy(() => import("./pages/transaction").then((m) => m.TransactionSummary));
+const Waterfall = lazy(() => import("./pages/waterfall").then((m) => m.Waterfall));
+const Discover = lazy(() => import("./pages/discover").then((m) => m.Discover));
+const Monitors = lazy(() => import("./pages/monitors").then((m) => m.Monitors));
+const MonitorDetail = lazy(() => import("./pages/monitor").then((m) => m.MonitorDetail));
+const PublicStatus = lazy(() => import("./pages/status").then((m) => m.PublicStatus));
+const Alerts = lazy(() => import("./pages/alerts").then((m) => m.Alerts));
 
 function App() {
   const url = useLocation();

@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api } from "../api";
 import { ErrorNote } from "../main";
-import { NotificationSettings } from "./alerts";
+import { NotificationSettings } from "./notifications";
 
 const scopes = ["org:read", "org:write", "org:admin", "project:read", "project:write", "project:admin",
   "event:read", "event:write", "event:admin", "member:read", "member:write"];
