@@ -3,7 +3,6 @@ package analytics_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/url"
 	"os"
@@ -128,14 +127,9 @@ func openBenchStore(b *testing.B) *analytics.Store {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	admin, err := analytics.Open(ctx, u.String(), slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
+	if err := analytics.CreateDatabase(ctx, u.String(), "faultline_bench"); err != nil {
 		b.Fatal(err)
 	}
-	if err := admin.Exec(ctx, "CREATE DATABASE IF NOT EXISTS faultline_bench"); err != nil {
-		b.Fatal(err)
-	}
-	_ = admin.Close()
 	u.Path = "/faultline_bench"
 	s, err := analytics.Open(ctx, u.String(), slog.New(slog.NewTextHandler(os.Stderr, nil)))
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/mail"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -74,7 +75,7 @@ func (in alertRuleInput) rule(r *metadata.AlertRule, checkHost func(string) erro
 		if in.Uptime {
 			r.Triggers = []string{"monitor_down", "monitor_up"}
 		}
-	} else if in.Uptime && !slicesContains(r.Triggers, "monitor_down") {
+	} else if in.Uptime && !slices.Contains(r.Triggers, "monitor_down") {
 		r.Triggers = append(r.Triggers, "monitor_down", "monitor_up")
 	}
 	for _, t := range r.Triggers {
@@ -84,7 +85,7 @@ func (in alertRuleInput) rule(r *metadata.AlertRule, checkHost func(string) erro
 	}
 	r.UsersQuantity = max(in.UsersQuantity, 1)
 	r.Transaction, r.P95MS = in.Transaction, in.P95Threshold
-	if slicesContains(r.Triggers, "slow_transaction") && (r.Transaction == "" || r.P95MS <= 0) {
+	if slices.Contains(r.Triggers, "slow_transaction") && (r.Transaction == "" || r.P95MS <= 0) {
 		return fmt.Errorf("slow_transaction needs transaction (a name) and p95Threshold (milliseconds)")
 	}
 	r.Level, r.Environment, r.Release, r.Tags = in.Filters.Level, in.Filters.Environment, in.Filters.Release, in.Filters.Tags
@@ -118,15 +119,6 @@ func (in alertRuleInput) rule(r *metadata.AlertRule, checkHost func(string) erro
 		r.Recipients = append(r.Recipients, metadata.AlertRecipient{Kind: rc.RecipientType, URL: rc.URL, Secret: rc.Secret})
 	}
 	return nil
-}
-
-func slicesContains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func alertRuleJSON(r metadata.AlertRule) fiber.Map {
@@ -179,11 +171,7 @@ func (a *API) saveAlertRule(c *fiber.Ctx) error {
 		}
 		status = fiber.StatusOK
 	}
-	checkHost := a.opts.MonitorHostCheck
-	if checkHost == nil {
-		checkHost = func(string) error { return nil }
-	}
-	if err := in.rule(&r, checkHost); err != nil {
+	if err := in.rule(&r, a.checkHost); err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, err.Error())
 	}
 	saved, err := a.db.SaveAlertRule(c.Context(), r)

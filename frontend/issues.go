@@ -225,6 +225,16 @@ func periodParam(c *fiber.Ctx, def string) (time.Duration, error) {
 	return d, nil
 }
 
+// stepParam reads interval (default 1h) for a period: at least a minute,
+// at most 2000 buckets.
+func stepParam(c *fiber.Ctx, period time.Duration) (time.Duration, error) {
+	step, err := search.ParseDuration(c.Query("interval", "1h"))
+	if err != nil || step < time.Minute || period/step > 2000 {
+		return 0, fiber.NewError(fiber.StatusBadRequest, "interval: a period such as 5m or 1h, at least 1m, at most 2000 per statsPeriod")
+	}
+	return step, nil
+}
+
 // orgProjects is the organization's projects, or those named by project=
 // (Sentry's project ids; slugs are accepted too, as the dashboard knows
 // those).

@@ -220,7 +220,7 @@ func (a *API) monitorJSON(org string, m metadata.Monitor, checks []analytics.Mon
 		expected = fmt.Sprintf("%d-%d", m.StatusMin, m.StatusMax)
 	}
 	out := map[string]any{
-		"id": strconv.FormatInt(m.ID, 10), "monitorType": monitorType(m), "kind": m.Kind, "name": m.Name, "url": m.URL,
+		"id": itoa(m.ID), "monitorType": monitorType(m), "kind": m.Kind, "name": m.Name, "url": m.URL,
 		"expectedStatus": expected, "expectedBody": m.Keyword, "expectedBodyAbsent": m.KeywordAbsent, "body": m.Body,
 		"headers": m.Headers, "followRedirects": m.FollowRedirects, "interval": int(m.Interval / time.Second),
 		"timeout": int(m.Timeout / time.Second), "failureThreshold": m.FailureThreshold, "tlsExpiryDays": m.TLSExpiryDays,

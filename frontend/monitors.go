@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/analytics"
-	"github.com/faultline/faultline/frontend/search"
 	"github.com/faultline/faultline/metadata"
 	"github.com/gofiber/fiber/v2"
 )
@@ -101,7 +100,7 @@ func (a *API) monitor(c *fiber.Ctx) error {
 	}
 	incidents := make([]fiber.Map, len(changes))
 	for i, ch := range changes {
-		incidents[i] = fiber.Map{"id": strconv.FormatInt(ch.ID, 10), "kind": ch.Kind, "reason": ch.Reason, "at": ch.At}
+		incidents[i] = fiber.Map{"id": itoa(ch.ID), "kind": ch.Kind, "reason": ch.Reason, "at": ch.At}
 	}
 	out["stateChanges"] = incidents
 	return c.JSON(out)
@@ -131,11 +130,7 @@ func (a *API) monitorInput(c *fiber.Ctx, orgID int64, mon *metadata.Monitor) err
 		}
 		return false
 	}
-	checkHost := a.opts.MonitorHostCheck
-	if checkHost == nil {
-		checkHost = func(string) error { return nil }
-	}
-	if err := in.toMonitor(mon, inOrg, checkHost); err != nil {
+	if err := in.toMonitor(mon, inOrg, a.checkHost); err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, err.Error())
 	}
 	return nil
@@ -272,7 +267,7 @@ func (a *API) cronCheckIns(c *fiber.Ctx) error {
 	}
 	out := make([]fiber.Map, len(runs))
 	for i, r := range runs {
-		out[i] = fiber.Map{"id": strconv.FormatInt(r.ID, 10), "checkInId": r.CheckInID, "status": r.Status, "dateCreated": r.Started,
+		out[i] = fiber.Map{"id": itoa(r.ID), "checkInId": r.CheckInID, "status": r.Status, "dateCreated": r.Started,
 			"dateFinished": r.Finished, "duration": r.DurationMS, "environment": r.Environment}
 	}
 	return c.JSON(out)
@@ -291,12 +286,11 @@ func (a *API) heartbeat(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"ok": true})
 }
 
-// stepParam reads interval (default 1h) for a period: at least a minute,
-// at most 2000 buckets.
-func stepParam(c *fiber.Ctx, period time.Duration) (time.Duration, error) {
-	step, err := search.ParseDuration(c.Query("interval", "1h"))
-	if err != nil || step < time.Minute || period/step > 2000 {
-		return 0, fiber.NewError(fiber.StatusBadRequest, "interval: a period such as 5m or 1h, at least 1m, at most 2000 per statsPeriod")
+// checkHost refuses monitor and webhook targets the outbound checks would
+// refuse, so a user hears of it when saving.
+func (a *API) checkHost(host string) error {
+	if a.opts.MonitorHostCheck == nil {
+		return nil
 	}
-	return step, nil
+	return a.opts.MonitorHostCheck(host)
 }

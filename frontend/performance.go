@@ -99,9 +99,9 @@ func (a *API) usageStats(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	step, err := search.ParseDuration(c.Query("interval", "1h"))
-	if err != nil || step < time.Minute || period/step > 2000 {
-		return fiber.NewError(fiber.StatusBadRequest, "interval: a period such as 1h or 1d, at least 1m, at most 2000 per statsPeriod")
+	step, err := stepParam(c, period)
+	if err != nil {
+		return err
 	}
 	ids := make([]uint64, len(projects))
 	for i, p := range projects {

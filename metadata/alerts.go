@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -39,14 +40,7 @@ type AlertRecipient struct {
 }
 
 // Has reports whether the rule fires on trigger.
-func (r AlertRule) Has(trigger string) bool {
-	for _, t := range r.Triggers {
-		if t == trigger {
-			return true
-		}
-	}
-	return false
-}
+func (r AlertRule) Has(trigger string) bool { return slices.Contains(r.Triggers, trigger) }
 
 const alertRuleColumns = `id, project_id, name, triggers, timespan_minutes, quantity, users_quantity, transaction, p95_ms,
 	filter_level, filter_environment, filter_release, filter_tags, interval_minutes, enabled, created_at`

@@ -35,14 +35,12 @@ func migrateCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 		}
 		return nil
 	}
-	log := newLogger(stderr, cfg.LogLevel)
-	db, store, err := openStores(ctx, cfg, log)
+	db, store, err := openMigrated(ctx, cfg, newLogger(stderr, cfg.LogLevel))
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	defer store.Close()
-	return migrate(ctx, db, store, log)
+	db.Close()
+	return store.Close()
 }
 
 // openStores connects to PostgreSQL and ClickHouse, naming whichever failed.
@@ -57,6 +55,21 @@ func openStores(ctx context.Context, cfg config, log *slog.Logger) (*metadata.DB
 		return nil, nil, fmt.Errorf("clickhouse: %w", err)
 	}
 	if err := store.UseCluster(cfg.ClickHouseCluster); err != nil {
+		db.Close()
+		store.Close()
+		return nil, nil, err
+	}
+	return db, store, nil
+}
+
+// openMigrated is openStores with the schemas brought up to date; the
+// caller closes both stores.
+func openMigrated(ctx context.Context, cfg config, log *slog.Logger) (*metadata.DB, *analytics.Store, error) {
+	db, store, err := openStores(ctx, cfg, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := migrate(ctx, db, store, log); err != nil {
 		db.Close()
 		store.Close()
 		return nil, nil, err
@@ -95,15 +108,12 @@ func bootstrapCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 	}
 	req.SecretKey = cfg.SecretKey
 	log := newLogger(stderr, cfg.LogLevel)
-	db, store, err := openStores(ctx, cfg, log)
+	db, store, err := openMigrated(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	defer store.Close()
-	if err := migrate(ctx, db, store, log); err != nil {
-		return err
-	}
 	res, err := db.Bootstrap(ctx, req)
 	if err != nil {
 		return err

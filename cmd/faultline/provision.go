@@ -169,15 +169,12 @@ func provisionCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 		return errors.New("--file: name the provisioning file")
 	}
 	log := newLogger(stderr, cfg.LogLevel)
-	db, store, err := openStores(ctx, cfg, log)
+	db, store, err := openMigrated(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	defer store.Close()
-	if err := migrate(ctx, db, store, log); err != nil {
-		return err
-	}
 	report, err := provision(ctx, db, path)
 	if err != nil {
 		return err

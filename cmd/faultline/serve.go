@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -114,10 +115,7 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 			s.closeDeps()
 		}
 	}()
-	if s.db, s.store, err = openStores(ctx, cfg, log); err != nil {
-		return nil, err
-	}
-	if err := migrate(ctx, s.db, s.store, log); err != nil {
+	if s.db, s.store, err = openMigrated(ctx, cfg, log); err != nil {
 		return nil, err
 	}
 	if cfg.ProvisionFile != "" && s.has(roleWeb) {
@@ -329,14 +327,7 @@ func (a alertMailer) Send(ctx context.Context, to, subject, text, html string) e
 }
 
 // has reports whether the process runs role.
-func (s *server) has(role string) bool {
-	for _, r := range s.roles {
-		if r == role {
-			return true
-		}
-	}
-	return false
-}
+func (s *server) has(role string) bool { return slices.Contains(s.roles, role) }
 
 // quotaSource gives ingest an organization's monthly limits (PostgreSQL)
 // and usage (ClickHouse's outcomes).
