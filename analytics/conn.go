@@ -73,12 +73,18 @@ func (s *Store) Ping(ctx context.Context) error { return s.conn.Ping(ctx) }
 // lets ClickHouse skip other projects' parts by the primary key. No
 // projects match nothing: id 0 is never assigned.
 func projectSet(ids []uint64) clickhouse.GroupSet {
-	set := clickhouse.GroupSet{Value: make([]any, 0, max(len(ids), 1))}
-	for _, id := range ids {
-		set.Value = append(set.Value, id)
-	}
 	if len(ids) == 0 {
-		set.Value = append(set.Value, uint64(0))
+		return setOf([]uint64{0})
+	}
+	return setOf(ids)
+}
+
+// setOf binds values for `IN ?` as a parenthesised list (a slice alone
+// binds as an array, which IN does not take on ClickHouse 18.16).
+func setOf[T any](values []T) clickhouse.GroupSet {
+	set := clickhouse.GroupSet{Value: make([]any, len(values))}
+	for i, v := range values {
+		set.Value[i] = v
 	}
 	return set
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"time"
-
-	"github.com/ClickHouse/clickhouse-go/v2"
 )
 
 // DropStored removes from r the events, transactions and spans that
@@ -52,12 +50,12 @@ func (s *Store) DropStored(ctx context.Context, r Rows) (Rows, int, error) {
 // projects and time range so ClickHouse reads only the parts they could be in.
 func storedIDs[R any](ctx context.Context, s *Store, table, idCol, tsCol string, rows []R, key func(R) (uint64, string, time.Time)) (map[string]bool, error) {
 	projects := map[uint64]bool{}
-	ids := clickhouse.GroupSet{}
+	var ids []string
 	var first, last time.Time
 	for i, row := range rows {
 		p, id, ts := key(row)
 		projects[p] = true
-		ids.Value = append(ids.Value, id)
+		ids = append(ids, id)
 		if i == 0 || ts.Before(first) {
 			first = ts
 		}
@@ -71,7 +69,7 @@ func storedIDs[R any](ctx context.Context, s *Store, table, idCol, tsCol string,
 	}
 	q := fmt.Sprintf(`SELECT DISTINCT toString(%s) FROM %s WHERE project_id IN ? AND %s >= ? AND %s <= ? AND %s IN ?`,
 		idCol, table, tsCol, tsCol, idCol)
-	res, err := s.conn.Query(ctx, q, projectSet(pids), first.UTC().Truncate(time.Second), last.UTC().Add(time.Second), ids)
+	res, err := s.conn.Query(ctx, q, projectSet(pids), first.UTC().Truncate(time.Second), last.UTC().Add(time.Second), setOf(ids))
 	if err != nil {
 		return nil, fmt.Errorf("look up stored %s: %w", table, err)
 	}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"time"
-
-	"github.com/ClickHouse/clickhouse-go/v2"
 )
 
 // MonitorCheck is one uptime check's result.
@@ -82,10 +80,7 @@ type UptimeStats struct {
 
 // MonitorUptime sums monitors' checks since a time.
 func (s *Store) MonitorUptime(ctx context.Context, monitorIDs []uint64, since time.Time) (map[uint64]UptimeStats, error) {
-	ids := clickhouse.GroupSet{}
-	for _, id := range monitorIDs {
-		ids.Value = append(ids.Value, id)
-	}
+	ids := setOf(monitorIDs)
 	out := map[uint64]UptimeStats{}
 	if len(monitorIDs) == 0 {
 		return out, nil
@@ -131,10 +126,7 @@ func (s *Store) MonitorStrips(ctx context.Context, monitorIDs []uint64, since ti
 	if len(monitorIDs) == 0 || secs < 1 {
 		return out, nil
 	}
-	ids := clickhouse.GroupSet{}
-	for _, id := range monitorIDs {
-		ids.Value = append(ids.Value, id)
-	}
+	ids := setOf(monitorIDs)
 	start := since.Unix() / secs * secs
 	n := int((time.Now().Unix()-start)/secs) + 1
 	rows, err := s.conn.Query(ctx, `SELECT monitor_id, toInt64(intDiv(toUInt32(checked), ?) * ?) AS bucket, count(), countIf(is_up = 0),

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/ClickHouse/clickhouse-go/v2"
 )
 
 // dated are the tables partitioned by time (outcomes by month, the rest by
@@ -19,7 +17,7 @@ var dated = map[string]string{"events": "timestamp", "transactions": "start", "s
 // many it dropped. Running it twice drops nothing more.
 func (s *Store) DropPartitionsBefore(ctx context.Context, cutoff time.Time) (int, error) {
 	day, month := cutoff.UTC().Format("20060102"), cutoff.UTC().Format("200601")
-	tables := make([]any, 0, 2*len(dated))
+	tables := make([]string, 0, 2*len(dated))
 	for t := range dated {
 		if t != "outcomes" {
 			tables = append(tables, t, t+"_local")
@@ -28,7 +26,7 @@ func (s *Store) DropPartitionsBefore(ctx context.Context, cutoff time.Time) (int
 	// outcomes is partitioned by month: a month goes once all of it is old.
 	rows, err := s.conn.Query(ctx, `SELECT DISTINCT table, partition FROM system.parts
 		WHERE database = currentDatabase() AND active AND ((table IN ? AND partition < ?) OR (table IN ('outcomes', 'outcomes_local') AND partition < ?))`,
-		clickhouse.GroupSet{Value: tables}, day, month)
+		setOf(tables), day, month)
 	if err != nil {
 		return 0, fmt.Errorf("list old partitions: %w", err)
 	}

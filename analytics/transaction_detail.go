@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"time"
-
-	"github.com/ClickHouse/clickhouse-go/v2"
 )
 
 // SlowestTransactions returns a transaction name's slowest samples since a
@@ -73,10 +71,7 @@ func (s *Store) TransactionCounts(ctx context.Context, projectID uint64, names [
 	if secs < 1 || len(names) == 0 {
 		return map[string][]uint64{}, nil
 	}
-	set := clickhouse.GroupSet{}
-	for _, n := range names {
-		set.Value = append(set.Value, n)
-	}
+	set := setOf(names)
 	start := since.Unix() / secs * secs
 	n := int((time.Now().Unix()-start)/secs) + 1
 	rows, err := s.conn.Query(ctx, `SELECT name, toInt64(intDiv(toUInt32(start), ?) * ?) AS bucket, count()

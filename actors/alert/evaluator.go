@@ -71,7 +71,7 @@ func (ev *Evaluator) Observe(ctx context.Context, facts []EventFacts) error {
 	now := ev.engine.now()
 	minute := now.Unix() / 60 * 60
 	for _, r := range c.rules {
-		counted := map[int64]bool{}
+		counted := map[int64]EventFacts{} // each counted issue's latest event
 		for _, f := range facts {
 			if !matches(r, f) {
 				continue
@@ -100,19 +100,13 @@ func (ev *Evaluator) Observe(ctx context.Context, facts []EventFacts) error {
 			if f.UserKey != "" {
 				w.users[f.UserKey] = minute
 			}
-			counted[f.IssueID] = true
+			counted[f.IssueID] = f
 		}
 		// Thresholds are judged once per issue per batch, on the whole window.
-		for issue := range counted {
+		for issue, f := range counted {
 			w := ev.windows[windowKey{r.ID, issue}]
 			since := minute - int64(r.TimespanMin-1)*60
 			events, users := w.total(since)
-			var f EventFacts
-			for _, x := range facts {
-				if x.IssueID == issue {
-					f = x
-				}
-			}
 			alert := metadata.Alert{ProjectID: ev.projectID, IssueID: &issue,
 				Link: fmt.Sprintf("%s/app/%s/issues/%d", ev.engine.baseURL, c.org, issue)}
 			switch {

@@ -41,7 +41,7 @@ type StateChange struct {
 type Config struct {
 	ID      string        // this process's runner id; host and pid when empty
 	Lease   time.Duration // how long a claim lasts without renewal; 30 s
-	Sync    time.Duration // how often monitors are re-read and leases renewed; 10 s
+	Sync    time.Duration // how often monitors are re-read and leases renewed; 10 s (÷ TimeScale)
 	Guard   Guard
 	RootCAs *x509.CertPool // trusted roots for checks; the system's when nil
 	// Tests make time pass faster: periods between checks are divided by
@@ -70,14 +70,14 @@ func NewRunner(cfg Config, store Store, checks CheckStore, notify func(StateChan
 	if cfg.Lease <= 0 {
 		cfg.Lease = 30 * time.Second
 	}
-	if cfg.Sync <= 0 {
-		cfg.Sync = 10 * time.Second
-	}
 	if cfg.ID == "" {
 		cfg.ID = defaultRunnerID()
 	}
 	if cfg.TimeScale <= 0 {
 		cfg.TimeScale = 1
+	}
+	if cfg.Sync <= 0 {
+		cfg.Sync = time.Duration(float64(10*time.Second) / cfg.TimeScale)
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now

@@ -200,8 +200,7 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 		s.goRun("slow transactions", func() error { return alerts.WatchTransactions(workerCtx, s.db, s.store, cfg.slowEvery()) })
 		s.purger = actors.NewPurger(s.db, s.store, time.Minute, log.With("role", "purger"))
 		s.goRun("purger", func() error { return s.purger.Run(workerCtx) })
-		monitors := monitor.NewRunner(monitor.Config{Guard: guard, TimeScale: cfg.monitorTimeScale, Clock: cfg.monitorClock,
-			Sync: time.Duration(float64(10*time.Second) / max(cfg.monitorTimeScale, 1))}, s.db, s.store, alerts.MonitorChanged, log.With("role", "monitors"))
+		monitors := monitor.NewRunner(monitor.Config{Guard: guard, TimeScale: cfg.monitorTimeScale, Clock: cfg.monitorClock}, s.db, s.store, alerts.MonitorChanged, log.With("role", "monitors"))
 		s.goRun("monitors", func() error { return supervise(workerCtx, monitors.Run, log.With("role", "monitors")) })
 		s.goRun("alert dispatcher", func() error { return supervise(workerCtx, dispatcher.Run, log.With("role", "alerts")) })
 		retention := actors.NewRetention(s.db, s.store, days, time.Hour, log.With("role", "retention"))
