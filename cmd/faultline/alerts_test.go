@@ -15,7 +15,6 @@ import (
 	"github.com/faultline/faultline/actors/alert"
 	"github.com/faultline/faultline/frontend/mail/mailtest"
 	"github.com/faultline/faultline/metadata/metadatatest"
-	"github.com/getsentry/sentry-go"
 )
 
 // hook is a local webhook receiver that records what it is sent.
@@ -87,13 +86,9 @@ func TestNewIssueAlertEmailAndWebhook(t *testing.T) {
 		t.Fatalf("webhook secret %q", secret)
 	}
 
-	client, err := sentry.NewClient(sentry.ClientOptions{Dsn: fmt.Sprintf("http://%s@%s/%d", proj.PublicKey, srv.addr, proj.ProjectID)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
+	client, hub := sentryHub(t, srv, proj)
 	sent := time.Now()
-	sentry.NewHub(client, sentry.NewScope()).CaptureException(fmt.Errorf("payment gateway refused the card"))
+	hub.CaptureException(fmt.Errorf("payment gateway refused the card"))
 	client.Flush(10 * time.Second)
 
 	var me struct{ User struct{ Email string } }
@@ -120,7 +115,7 @@ func TestNewIssueAlertEmailAndWebhook(t *testing.T) {
 		t.Errorf("webhook body %s", call.Body)
 	}
 	// A second event of the same issue is not a new issue.
-	sentry.NewHub(client, sentry.NewScope()).CaptureException(fmt.Errorf("payment gateway refused the card"))
+	hub.CaptureException(fmt.Errorf("payment gateway refused the card"))
 	client.Flush(10 * time.Second)
 	waitForCount(t, api, proj.Organization, proj.Project, 1)
 	time.Sleep(2 * time.Second)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/faultline/faultline/metadata"
 	"github.com/faultline/faultline/metadata/metadatatest"
 	"github.com/getsentry/sentry-go"
 )
@@ -166,29 +167,14 @@ func TestSentryGoCronMonitor(t *testing.T) {
 	srv := testServer(t)
 	proj := metadatatest.Project(t, srv.db, testSecret)
 	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
-	client, err := sentry.NewClient(sentry.ClientOptions{Dsn: fmt.Sprintf("http://%s@%s/%d", proj.PublicKey, srv.addr, proj.ProjectID)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
-	hub := sentry.NewHub(client, sentry.NewScope())
+	client, hub := sentryHub(t, srv, proj)
 	config := &sentry.MonitorConfig{Schedule: sentry.CrontabSchedule("*/5 * * * *"), CheckInMargin: 2, MaxRuntime: 10, Timezone: "Europe/Vienna"}
 	id := hub.CaptureCheckIn(&sentry.CheckIn{MonitorSlug: "invoices", Status: sentry.CheckInStatusInProgress}, config)
 	hub.CaptureCheckIn(&sentry.CheckIn{ID: *id, MonitorSlug: "invoices", Status: sentry.CheckInStatusOK, Duration: 3 * time.Second}, config)
 	client.Flush(10 * time.Second)
 	base := "/api/0/organizations/" + proj.Organization + "/monitors/invoices/"
-	type run struct {
-		CheckInID string
-		Status    string
-		Duration  *float64
-	}
-	var runs []run
-	waitUntil(t, func() (bool, string) {
-		api.get(base+"checkins/", &runs)
-		return len(runs) == 1 && runs[0].Status == "ok", fmt.Sprintf("runs %+v", runs)
-	})
-	if runs[0].Duration == nil || *runs[0].Duration != 3000 {
-		t.Errorf("run %+v, want 3000 ms", runs[0])
+	if run := waitForOneOKRun(t, api, base); run.Duration == nil || *run.Duration != 3000 {
+		t.Errorf("run %+v, want 3000 ms", run)
 	}
 	var m monitorResp
 	waitUntil(t, func() (bool, string) {
@@ -263,18 +249,8 @@ func TestCronHTTPCheckIns(t *testing.T) {
 		t.Errorf("unknown key: %d, want 401", code)
 	}
 	base := "/api/0/organizations/" + proj.Organization + "/monitors/backup/"
-	type run_ struct {
-		CheckInID string
-		Status    string
-		Duration  *float64
-	}
-	var runs []run_
-	waitUntil(t, func() (bool, string) {
-		api.get(base+"checkins/", &runs)
-		return len(runs) == 1 && runs[0].Status == "ok", fmt.Sprintf("runs %+v", runs)
-	})
-	if runs[0].Duration == nil || *runs[0].Duration != 2500 {
-		t.Errorf("run %+v, want 2500 ms", runs[0])
+	if run := waitForOneOKRun(t, api, base); run.Duration == nil || *run.Duration != 2500 {
+		t.Errorf("run %+v, want 2500 ms", run)
 	}
 	// Sentry's older form names the project by the key alone.
 	if code, detail := get(fmt.Sprintf("/api/0/cron/backup/%s/?status=error", proj.PublicKey)); code != http.StatusAccepted {
@@ -422,12 +398,7 @@ func TestSentryGoCronRunsTooLongAndMissed(t *testing.T) {
 	srv := testServerWith(t, cfg)
 	proj := metadatatest.Project(t, srv.db, testSecret)
 	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
-	client, err := sentry.NewClient(sentry.ClientOptions{Dsn: fmt.Sprintf("http://%s@%s/%d", proj.PublicKey, srv.addr, proj.ProjectID)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
-	hub := sentry.NewHub(client, sentry.NewScope())
+	client, hub := sentryHub(t, srv, proj)
 	config := &sentry.MonitorConfig{Schedule: sentry.IntervalSchedule(10, sentry.MonitorScheduleUnitMinute), CheckInMargin: 1, MaxRuntime: 5}
 	base := "/api/0/organizations/" + proj.Organization + "/monitors/reindex/"
 	var m monitorResp
@@ -453,4 +424,34 @@ func TestSentryGoCronRunsTooLongAndMissed(t *testing.T) {
 
 	offset.Store(int64(12 * time.Minute)) // the next run, due 10 minutes after, never checks in
 	waitFor(false, "missed")
+}
+
+type cronRun struct {
+	CheckInID string
+	Status    string
+	Duration  *float64
+}
+
+// waitForOneOKRun waits until the cron monitor at base lists exactly one
+// run, finished ok, and returns it.
+func waitForOneOKRun(t *testing.T, api apiClient, base string) cronRun {
+	t.Helper()
+	var runs []cronRun
+	waitUntil(t, func() (bool, string) {
+		api.get(base+"checkins/", &runs)
+		return len(runs) == 1 && runs[0].Status == "ok", fmt.Sprintf("runs %+v", runs)
+	})
+	return runs[0]
+}
+
+// sentryHub is an unmodified sentry-go client for a test project, closed
+// when the test ends.
+func sentryHub(t *testing.T, srv *server, proj metadata.BootstrapResult) (*sentry.Client, *sentry.Hub) {
+	t.Helper()
+	client, err := sentry.NewClient(sentry.ClientOptions{Dsn: fmt.Sprintf("http://%s@%s/%d", proj.PublicKey, srv.addr, proj.ProjectID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(client.Close)
+	return client, sentry.NewHub(client, sentry.NewScope())
 }
