@@ -33,12 +33,7 @@ func (a *API) discover(c *fiber.Ctx) error {
 	tq := analytics.TableQuery{Dataset: c.Query("dataset", "transactions"), Since: time.Now().Add(-period),
 		Fields: queryList(c, "field"), Text: q.Text, Sort: c.Query("sort")}
 	tq.Filters = eventFilters(q)
-	for _, p := range projects {
-		tq.ProjectIDs = append(tq.ProjectIDs, uint64(p.ID))
-		if len(projects) == 1 {
-			tq.ApdexMillis = float64(p.ApdexMillis)
-		}
-	}
+	tq.ProjectIDs, tq.ApdexMillis = projectScope(projects)
 	if c.Query("format") == "csv" {
 		return a.discoverCSV(c, tq)
 	}

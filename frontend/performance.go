@@ -9,6 +9,7 @@ import (
 	"github.com/faultline/faultline/analytics"
 	"github.com/faultline/faultline/frontend/search"
 	"github.com/faultline/faultline/ingest/event"
+	"github.com/faultline/faultline/metadata"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -103,10 +104,7 @@ func (a *API) usageStats(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ids := make([]uint64, len(projects))
-	for i, p := range projects {
-		ids[i] = uint64(p.ID)
-	}
+	ids, _ := projectScope(projects)
 	now := time.Now().UTC()
 	start := now.Add(-period).Truncate(step)
 	points, err := a.events.OutcomeSeries(c.Context(), ids, start, step)
@@ -183,14 +181,7 @@ func (a *API) eventsStats(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusBadRequest, "query: "+err.Error())
 	}
 	filters := eventFilters(q)
-	ids := make([]uint64, len(projects))
-	apdex := 0.0
-	for i, p := range projects {
-		ids[i] = uint64(p.ID)
-		if len(projects) == 1 {
-			apdex = float64(p.ApdexMillis)
-		}
-	}
+	ids, apdex := projectScope(projects)
 	topN, _ := strconv.Atoi(c.Query("topEvents"))
 	series, err := a.events.SeriesOf(c.Context(), analytics.SeriesQuery{
 		Dataset: dataset, ProjectIDs: ids, Since: time.Now().Add(-period).Truncate(step), Step: step, YAxis: yAxis,
@@ -299,4 +290,18 @@ func eventFilters(q search.Query) []analytics.EventTerm {
 		}
 	}
 	return out
+}
+
+// projectScope is what analytics queries need of the projects a request
+// covers: their ids, and the Apdex threshold when there is one project (0,
+// the default, across several).
+func projectScope(projects []metadata.Project) (ids []uint64, apdexMillis float64) {
+	ids = make([]uint64, len(projects))
+	for i, p := range projects {
+		ids[i] = uint64(p.ID)
+	}
+	if len(projects) == 1 {
+		apdexMillis = float64(projects[0].ApdexMillis)
+	}
+	return ids, apdexMillis
 }
