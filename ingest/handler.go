@@ -50,7 +50,7 @@ type Handler struct {
 // counted in outcomes, which may be nil.
 // Attachments' bytes go to blobs before their records go to Kafka.
 func NewHandler(keys KeyLookup, producer Producer, blobs blob.Store, outcomes *queue.OutcomeCounter, limits Limits, log *slog.Logger) *Handler {
-	return &Handler{keys: newKeyCache(keys, 30*time.Second, 100_000), rates: newLimiter(100_000),
+	return &Handler{keys: newKeyCache(keys, 30*time.Second, defaultKeyMaxStale, 100_000, log), rates: newLimiter(100_000),
 		producer: producer, blobs: blobs, outcomes: outcomes, limits: limits, log: log}
 }
 

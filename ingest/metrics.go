@@ -18,6 +18,8 @@ var (
 		Help: "Request body bytes received, as sent (compressed or not), by endpoint."}, []string{"endpoint"})
 	produceSeconds = promauto.NewHistogram(prometheus.HistogramOpts{Name: "faultline_ingest_produce_seconds",
 		Help: "Time for Kafka to acknowledge a request's records.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)})
+	staleKeys = promauto.NewCounter(prometheus.CounterOpts{Name: "faultline_ingest_stale_keys_total",
+		Help: "Requests checked against an expired cached DSN key because the key lookup (PostgreSQL) failed."})
 )
 
 // metered counts a handler's requests by the status it answers.
