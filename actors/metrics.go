@@ -18,7 +18,17 @@ var (
 	deadLetters = promauto.NewCounter(prometheus.CounterOpts{Name: "faultline_worker_dead_letters_total",
 		Help: "Records sent to the dead-letter topic."})
 	consumerLag = promauto.NewGaugeVec(prometheus.GaugeOpts{Name: "faultline_consumer_lag",
-		Help: "Messages behind the newest offset, per topic and partition, as the consumer last saw it."}, []string{"topic", "partition"})
+		Help: "Records of the events topic not yet committed by the workers' group, per partition (broker end offset minus committed offset, measured even while consumers are stalled)."}, []string{"topic", "partition"})
+	oldestUnprocessed = promauto.NewGauge(prometheus.GaugeOpts{Name: "faultline_oldest_unprocessed_event_seconds",
+		Help: "Age of the oldest record of the events topic the workers' group has not committed (0 when none is waiting)."})
+	workerBytesHeld = promauto.NewGauge(prometheus.GaugeOpts{Name: "faultline_worker_payload_bytes_held",
+		Help: "Payload bytes of fetched batches the worker holds, bounded by its in-flight budget."})
+	batchSplits = promauto.NewCounter(prometheus.CounterOpts{Name: "faultline_worker_batch_splits_total",
+		Help: "Batches split in halves because the project actors could not finish them in time."})
+	fetchErrors = promauto.NewCounter(prometheus.CounterOpts{Name: "faultline_worker_fetch_errors_total",
+		Help: "Failed fetches from Kafka (retried)."})
+	sinkInserts = promauto.NewHistogram(prometheus.HistogramOpts{Name: "faultline_worker_insert_batches",
+		Help: "Partition batches joined into one ClickHouse insert.", Buckets: prometheus.LinearBuckets(1, 2, 9)})
 	mailboxDepth = promauto.NewGauge(prometheus.GaugeOpts{Name: "faultline_project_actor_mailbox_messages",
 		Help: "Messages waiting in project actors' mailboxes, summed over the process's actors."})
 	projectActors = promauto.NewGauge(prometheus.GaugeOpts{Name: "faultline_project_actors",

@@ -71,3 +71,26 @@ func (o *OutcomeWriter) Run(ctx context.Context) error {
 		}
 	}
 }
+
+// fetchBatch blocks for the first message, then gathers up to maxBatch for
+// at most maxWait.
+func fetchBatch(ctx context.Context, r *kafka.Reader, maxBatch int, maxWait time.Duration) ([]kafka.Message, error) {
+	first, err := r.FetchMessage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	batch := []kafka.Message{first}
+	fillCtx, cancel := context.WithTimeout(ctx, maxWait)
+	defer cancel()
+	for len(batch) < maxBatch {
+		m, err := r.FetchMessage(fillCtx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			break // the batch's time is up
+		}
+		batch = append(batch, m)
+	}
+	return batch, nil
+}

@@ -77,6 +77,12 @@ func (a *projectActor) group(ctx context.Context, records []queue.Record) *group
 	var payloads [][]byte
 	var indexes []int // of each parsed event in records
 	for i, r := range records {
+		// The worker gives up on the batch when ctx ends (it then splits
+		// it): stop between records rather than work on for nobody.
+		if err := context.Cause(ctx); err != nil {
+			out.err = fmt.Errorf("project %d: %w", a.projectID, err)
+			return out
+		}
 		if r.ItemType != "event" && r.ItemType != "security" {
 			if err := a.other(r, out); err != nil {
 				out.rejected = append(out.rejected, rejected{index: i, reason: err})

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -103,7 +104,7 @@ func TestWorkersScaleOutAndIn(t *testing.T) {
 		w.cancel()
 	}
 	for i, w := range workers[1:] {
-		if err := <-w.done; err != nil && !(i == 1 && err == errCrash) {
+		if err := <-w.done; err != nil && !(i == 1 && errors.Is(err, errCrash)) {
 			t.Errorf("worker %d: %v", i+2, err)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -22,19 +23,35 @@ type EventStore interface {
 	DropStored(ctx context.Context, rows analytics.Rows) (analytics.Rows, int, error)
 }
 
-// WorkerConfig tunes the consumer.
+// WorkerConfig tunes the consumer. The defaults keep a worker's payload in
+// hand under MaxBytesInFlight (256 MiB): parsed, an event takes a few
+// times its JSON size, so plan about 1 GiB of memory per worker.
 type WorkerConfig struct {
-	Brokers  []string
-	GroupID  string        // consumer group; default "workers"
-	MaxBatch int           // records per batch; default 2000
-	MaxWait  time.Duration // how long a batch may wait to fill; default 200ms
-	Alerts   *alert.Engine // evaluates alert rules as events are grouped; nil for none
+	Brokers []string
+	GroupID string        // consumer group; default "workers"
+	MaxWait time.Duration // how long a batch may wait to fill; default 200ms
+	// A batch is one partition's records, bounded by count and bytes:
+	// 2,000 events of 500 KB would otherwise be a gigabyte.
+	MaxBatch      int   // records per batch; default 2000
+	MaxBatchBytes int64 // payload bytes per batch; default 16 MiB
+	// MaxBytesInFlight bounds the payload held over every partition the
+	// worker consumes; default 256 MiB.
+	MaxBytesInFlight int64
+	// CallTimeout is how long the project actors may work on a batch, plus
+	// 2 s per MiB of it, before the batch is split; default 60 s.
+	CallTimeout time.Duration
+	Alerts      *alert.Engine // evaluates alert rules as events are grouped; nil for none
 }
 
-// Worker consumes the events topic in a consumer group, hands each project's
-// records to that project's actor, stores the rows in one ClickHouse insert
-// per batch and commits the batch's offsets only after PostgreSQL and
-// ClickHouse both hold it.
+// fetchBytes is the most one fetch asks the broker for.
+const fetchBytes = 4 << 20
+
+// Worker consumes the events topic in a consumer group. Each partition it
+// is assigned is consumed by a loop of its own (see partition), which hands
+// each project's records to that project's actor, stores the rows (through
+// a sink that joins partitions' rows into one ClickHouse insert) and
+// commits the partition's offset only after PostgreSQL and ClickHouse both
+// hold the batch.
 type Worker struct {
 	cfg        WorkerConfig
 	issues     IssueStore
@@ -44,14 +61,19 @@ type Worker struct {
 	log        *slog.Logger
 
 	system   *actor.ActorSystem
+	mu       sync.Mutex // guards projects: partitions spawn actors concurrently
 	projects map[int64]*actor.PID
-	replay   replayWindow
+	client   *kafka.Client
+	budget   *byteBudget
+	sink     *rowSink
 	skipped  atomic.Int64 // replayed rows found already stored
-	assigned atomic.Bool  // the group gave this worker partitions, and it fetches
+	assigned atomic.Bool  // the group gave this worker partitions, and it fetched
 
 	// crashAt, when set (by tests), is called after each stage of a batch;
 	// an error stops the worker there, as a crash would.
 	crashAt func(stage string) error
+	// onBatch, when set (by tests), sees every batch before it is processed.
+	onBatch func(batch []kafka.Message)
 }
 
 // Producer writes to Kafka; *kafka.Writer is one.
@@ -69,117 +91,185 @@ func NewWorker(cfg WorkerConfig, issues IssueStore, events EventStore, deadLette
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = 2000
 	}
+	if cfg.MaxBatchBytes <= 0 {
+		cfg.MaxBatchBytes = 16 << 20
+	}
+	if cfg.MaxBytesInFlight <= 0 {
+		cfg.MaxBytesInFlight = 256 << 20
+	}
 	if cfg.MaxWait <= 0 {
 		cfg.MaxWait = 200 * time.Millisecond
+	}
+	if cfg.CallTimeout <= 0 {
+		cfg.CallTimeout = time.Minute
 	}
 	return &Worker{cfg: cfg, issues: issues, events: events, deadLetter: deadLetter, outcomes: outcomes, log: log}
 }
 
-// Run consumes until ctx is cancelled or a batch cannot be committed. The
-// project actors live as long as Run.
+// Run consumes until ctx is cancelled or a partition fails in a way a
+// restart must mend (a commit refused outside a rebalance, a simulated
+// crash). The project actors live as long as Run.
 func (w *Worker) Run(ctx context.Context) error {
+	parent := ctx
+	ctx, fail := context.WithCancelCause(ctx)
+	defer fail(nil)
 	w.system = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 		return w.log.With("component", "actors")
 	}))
 	w.projects = map[int64]*actor.PID{}
-	w.replay = replayWindow{span: int64(2 * w.cfg.MaxBatch)}
+	w.assigned.Store(false)
 	defer w.stopActors()
+	transport := &kafka.Transport{DialTimeout: 5 * time.Second, IdleTimeout: 30 * time.Second}
+	defer transport.CloseIdleConnections()
+	w.client = &kafka.Client{Addr: kafka.TCP(w.cfg.Brokers...), Transport: transport, Timeout: 30 * time.Second}
+	w.budget = newByteBudget(w.cfg.MaxBytesInFlight)
+	w.sink = newRowSink(w.events, 50*time.Millisecond, 2*time.Minute, w.log)
+	var helpers sync.WaitGroup
+	defer helpers.Wait()
+	helperCtx, stopHelpers := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopHelpers()
+	helpers.Go(func() { w.sink.run(helperCtx) })
+	helpers.Go(func() { newLagMonitor(w.client, w.cfg.GroupID, w.log).run(ctx) })
 
-	reader := kafka.NewReader(kafka.ReaderConfig{
-		Brokers:        w.cfg.Brokers,
-		GroupID:        w.cfg.GroupID,
-		Topic:          queue.EventsTopic,
-		MinBytes:       1,
-		MaxBytes:       16 << 20,
-		MaxWait:        100 * time.Millisecond,
-		StartOffset:    kafka.FirstOffset,
-		CommitInterval: 0, // commit synchronously, once per processed batch
-		QueueCapacity:  w.cfg.MaxBatch,
+	group, err := kafka.NewConsumerGroup(kafka.ConsumerGroupConfig{
+		ID: w.cfg.GroupID, Brokers: w.cfg.Brokers, Topics: []string{queue.EventsTopic}, StartOffset: kafka.FirstOffset,
 		// A member that vanished (a crash, a broker restart) is noticed
 		// within SessionTimeout; kafka-go's 30 s default left partitions
 		// unconsumed for half a minute.
-		SessionTimeout:    10 * time.Second,
-		RebalanceTimeout:  10 * time.Second,
-		HeartbeatInterval: time.Second,
+		SessionTimeout: 10 * time.Second, RebalanceTimeout: 10 * time.Second, HeartbeatInterval: time.Second,
+		Timeout: 10 * time.Second,
 	})
-	defer reader.Close()
-	// The reader fetches only from partitions the group assigned it: its
-	// first fetch means it is ready. Its stats also give the lag.
-	statsCtx, stopStats := context.WithCancel(ctx)
-	defer stopStats()
-	go func() {
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-statsCtx.Done():
-				return
-			case <-t.C:
-			}
-			st := reader.Stats()
-			if st.Fetches > 0 || st.Messages > 0 {
-				w.assigned.Store(true)
-			}
-			consumerLag.WithLabelValues(st.Topic, st.Partition).Set(float64(st.Lag))
-		}
-	}()
+	if err != nil {
+		return fmt.Errorf("join consumer group %s: %w", w.cfg.GroupID, err)
+	}
+	defer group.Close()
 	w.log.Info("worker consuming", "topic", queue.EventsTopic, "group", w.cfg.GroupID)
 	for {
-		batch, err := fetchBatch(ctx, reader, w.cfg.MaxBatch, w.cfg.MaxWait)
+		gen, err := group.Next(ctx)
 		if err != nil {
-			if ctx.Err() != nil {
+			if parent.Err() != nil {
 				return nil
 			}
-			return fmt.Errorf("fetch from Kafka: %w", err)
-		}
-		if err := w.process(ctx, batch); err != nil {
 			if ctx.Err() != nil {
-				return nil
+				return context.Cause(ctx)
 			}
-			return err
-		}
-		if err := reader.CommitMessages(ctx, batch...); err != nil {
-			if ctx.Err() != nil {
-				return nil
+			if errors.Is(err, kafka.ErrGroupClosed) {
+				return fmt.Errorf("consumer group %s: %w", w.cfg.GroupID, err)
 			}
-			return fmt.Errorf("commit offsets: %w", err)
+			// The group retries joining by itself (after a back-off when
+			// the error was not a rebalance); it only reports the error.
+			w.log.Warn("joining the consumer group failed; retrying", "group", w.cfg.GroupID, "err", err)
+			continue
 		}
+		w.startGeneration(ctx, fail, gen)
 	}
 }
 
-// fetchBatch blocks for the first message, then gathers up to maxBatch for
-// at most maxWait.
-func fetchBatch(ctx context.Context, r *kafka.Reader, maxBatch int, maxWait time.Duration) ([]kafka.Message, error) {
-	first, err := r.FetchMessage(ctx)
-	if err != nil {
-		return nil, err
-	}
-	batch := []kafka.Message{first}
-	fillCtx, cancel := context.WithTimeout(ctx, maxWait)
-	defer cancel()
-	for len(batch) < maxBatch {
-		m, err := r.FetchMessage(fillCtx)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
+// startGeneration starts a loop for each partition the group assigned this
+// worker. The loops end with the generation (a rebalance) or with ctx; a
+// loop's failure stops the whole worker through fail.
+func (w *Worker) startGeneration(ctx context.Context, fail context.CancelCauseFunc, gen *kafka.Generation) {
+	assigned := gen.Assignments[queue.EventsTopic]
+	w.assigned.Store(false)
+	w.log.Info("partitions assigned", "generation", gen.ID, "partitions", len(assigned))
+	var commitMu sync.Mutex // one commit at a time on the generation's connection
+	for _, a := range assigned {
+		p := &partition{w: w, id: a.ID, next: a.Offset}
+		p.commit = func(ctx context.Context, offset int64) error {
+			if err := w.crash("commit"); err != nil {
+				return err
 			}
-			break // the batch's time is up
+			commitMu.Lock()
+			defer commitMu.Unlock()
+			return gen.CommitOffsets(map[string]map[int]int64{queue.EventsTopic: {p.id: offset}})
 		}
-		batch = append(batch, m)
+		gen.Start(func(genCtx context.Context) {
+			loopCtx, stop := context.WithCancel(ctx)
+			defer stop()
+			unlink := context.AfterFunc(genCtx, stop)
+			defer unlink()
+			if p.next < 0 {
+				p.next = w.earliest(loopCtx, p.id)
+			}
+			if err := p.run(loopCtx); err != nil {
+				if genCtx.Err() != nil && ctx.Err() == nil && !errors.Is(err, errCrashStage) {
+					// The generation ended under the loop (a rebalance):
+					// its batch is replayed by the partition's next owner.
+					w.log.Info("partition released during a rebalance", "partition", p.id, "err", err)
+					return
+				}
+				fail(fmt.Errorf("partition %d: %w", p.id, err))
+			}
+		})
 	}
-	return batch, nil
+}
+
+// errCrashStage marks errors from crashAt, which always stop the worker.
+var errCrashStage = errors.New("stopped at a stage")
+
+// earliest is the first offset the broker holds for a partition without a
+// committed offset.
+func (w *Worker) earliest(ctx context.Context, partitionID int) int64 {
+	res, err := w.client.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{
+		queue.EventsTopic: {kafka.FirstOffsetOf(partitionID)}}})
+	if err == nil {
+		for _, po := range res.Topics[queue.EventsTopic] {
+			if po.Partition == partitionID && po.Error == nil {
+				return po.FirstOffset
+			}
+		}
+	}
+	return 0 // out of range if retention moved on: fetch rewinds it
+}
+
+// callTimeout is how long the project actors may take for batch.
+func (w *Worker) callTimeout(batch []kafka.Message) time.Duration {
+	var n int
+	for _, m := range batch {
+		n += len(m.Value)
+	}
+	return w.cfg.CallTimeout + time.Duration(n>>20)*2*time.Second
+}
+
+// storesAnswer reports whether PostgreSQL and ClickHouse answer a ping:
+// a record is blamed for being slow only when they do.
+func (w *Worker) storesAnswer(ctx context.Context) bool {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	for _, s := range []any{w.issues, w.events} {
+		if p, ok := s.(interface{ Ping(context.Context) error }); ok && p.Ping(ctx) != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// deadLetterSlow sends a record that cannot be processed in time to the
+// dead-letter topic and counts it as invalid.
+func (w *Worker) deadLetterSlow(ctx context.Context, m kafka.Message, reason error) error {
+	w.log.Error("record dead-lettered: too slow to process", "partition", m.Partition, "offset", m.Offset, "reason", reason)
+	if err := retry(ctx, w.log, "write dead letters", func() error { return w.deadLetter.WriteMessages(ctx, queue.DeadLetter(m, reason)) }); err != nil {
+		return err
+	}
+	deadLetters.Inc()
+	if r, err := queue.Decode(m); err == nil {
+		w.outcomes.Add(r.ProjectID, "error", "invalid", "processing_timeout", 1)
+	}
+	return nil
 }
 
 // process groups and stores one batch, retrying transient failures until it
 // succeeds or ctx ends. Every step is idempotent, so a retry, like a replay
-// after a crash, neither duplicates events nor double-counts issues.
-func (w *Worker) process(ctx context.Context, batch []kafka.Message) error {
+// after a crash, neither duplicates events nor double-counts issues. check
+// says the batch may hold records already stored (a replay); reset that its
+// partition was (re)assigned, so its projects' actors drop what they keep
+// in memory, which another worker may have moved on from meanwhile. It
+// returns errSlowBatch when the actors ran out of time: the caller splits.
+func (w *Worker) process(ctx context.Context, batch []kafka.Message, check, reset bool) error {
 	start := time.Now()
-	// Partitions this worker (re)started with this batch (start-up, a
-	// rebalance): their projects' actors drop what they keep in memory,
-	// which another worker may have moved on from meanwhile.
-	check, restarted := w.replay.suspect(batch)
-	reset := map[int64]bool{}
+	if w.onBatch != nil {
+		w.onBatch(batch)
+	}
 	byProject := map[int64][]queue.Record{}
 	sources := map[int64][]kafka.Message{}
 	var dead []kafka.Message
@@ -191,19 +281,22 @@ func (w *Worker) process(ctx context.Context, batch []kafka.Message) error {
 		}
 		byProject[r.ProjectID] = append(byProject[r.ProjectID], r)
 		sources[r.ProjectID] = append(sources[r.ProjectID], m)
-		if restarted[m.Partition] {
-			reset[r.ProjectID] = true
-		}
 	}
 
 	var rows analytics.Rows
 	var rejectedBy map[int64]int
+	timeout := w.callTimeout(batch)
 	err := retry(ctx, w.log, "group events", func() error {
 		rejectedBy = map[int64]int{}
 		rows = analytics.Rows{}
+		// The actors stop working on the batch when callCtx ends, so the
+		// future (given a little longer) never gives up on work still
+		// running: a retry never queues behind an unfinished call.
+		callCtx, cancel := context.WithTimeoutCause(ctx, timeout, errSlowBatch)
+		defer cancel()
 		futures := map[int64]*actor.Future{}
 		for pid, records := range byProject {
-			futures[pid] = w.system.Root.RequestFuture(w.project(pid), &groupBatch{ctx: ctx, records: records, reset: reset[pid]}, time.Minute)
+			futures[pid] = w.system.Root.RequestFuture(w.project(pid), &groupBatch{ctx: callCtx, records: records, reset: reset}, timeout+30*time.Second)
 		}
 		var errs []error
 		var deadNow []kafka.Message
@@ -223,6 +316,9 @@ func (w *Worker) process(ctx context.Context, batch []kafka.Message) error {
 				deadNow = append(deadNow, queue.DeadLetter(sources[pid][rj.index], rj.reason))
 				rejectedBy[pid]++
 			}
+		}
+		if ctx.Err() == nil && (errors.Is(context.Cause(callCtx), errSlowBatch) || errors.Is(errors.Join(errs...), actor.ErrTimeout)) {
+			return errSlowBatch
 		}
 		if len(errs) > 0 {
 			return errors.Join(errs...)
@@ -252,7 +348,7 @@ func (w *Worker) process(ctx context.Context, batch []kafka.Message) error {
 			}
 		}
 		check = true
-		return w.events.Insert(ctx, rows)
+		return w.sink.insert(ctx, rows)
 	})
 	if err != nil {
 		return err
@@ -274,8 +370,8 @@ func (w *Worker) process(ctx context.Context, batch []kafka.Message) error {
 	}
 	batchRecords.Observe(float64(len(batch)))
 	batchSeconds.Observe(time.Since(start).Seconds())
-	w.log.Debug("batch processed", "records", len(batch), "events", len(rows.Events), "transactions", len(rows.Transactions), "dead", len(dead),
-		"projects", len(byProject), "took", time.Since(start))
+	w.log.Debug("batch processed", "partition", batch[0].Partition, "records", len(batch), "events", len(rows.Events),
+		"transactions", len(rows.Transactions), "dead", len(dead), "projects", len(byProject), "took", time.Since(start))
 	return nil
 }
 
@@ -291,11 +387,16 @@ func (w *Worker) crash(stage string) error {
 	if w.crashAt == nil {
 		return nil
 	}
-	return w.crashAt(stage)
+	if err := w.crashAt(stage); err != nil {
+		return fmt.Errorf("%w %s: %w", errCrashStage, stage, err)
+	}
+	return nil
 }
 
 // project returns the project's actor, spawning it on first use.
 func (w *Worker) project(id int64) *actor.PID {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if pid, ok := w.projects[id]; ok {
 		return pid
 	}
@@ -318,6 +419,8 @@ func (w *Worker) project(id int64) *actor.PID {
 
 // stopActors lets every project actor finish what it holds, then stops it.
 func (w *Worker) stopActors() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	for _, pid := range w.projects {
 		_ = w.system.Root.PoisonFuture(pid).Wait()
 		projectActors.Dec()
@@ -339,8 +442,8 @@ func retry(ctx context.Context, log *slog.Logger, what string, fn func() error) 
 	delay := 100 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		err := fn()
-		if err == nil {
-			return nil
+		if err == nil || errors.Is(err, errSlowBatch) || errors.Is(err, errCrashStage) {
+			return err // a slow batch is split by the caller, not retried as it is
 		}
 		storeRetries.WithLabelValues(what).Inc()
 		log.Warn("retrying", "what", what, "attempt", attempt, "err", err, "in", delay)

@@ -23,6 +23,11 @@ func (r *Rows) Add(other Rows) {
 	r.CheckIns = append(r.CheckIns, other.CheckIns...)
 }
 
+// Len is how many rows there are, of every kind.
+func (r Rows) Len() int {
+	return len(r.Events) + len(r.Transactions) + len(r.Spans) + len(r.Sessions) + len(r.CheckIns)
+}
+
 // Insert writes every kind of row with one INSERT per table. Each table
 // deduplicates replays, so retrying after a partial failure is harmless.
 func (s *Store) Insert(ctx context.Context, r Rows) error {
