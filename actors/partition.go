@@ -1,0 +1,223 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/faultline/faultline/ingest/queue"
+	"github.com/segmentio/kafka-go"
+)
+
+// errSlowBatch is the cause of a project actor call that ran out of the
+// time its batch's size allows; the batch is then split.
+var errSlowBatch = errors.New("project actors did not finish the batch in time")
+
+// slowStrikes is how many times a lone record may run out of time, with
+// the stores answering, before it is dead-lettered.
+const slowStrikes = 3
+
+// partition consumes one assigned partition of the events topic: it fetches
+// a batch bounded by count and bytes, has the project actors group it,
+// stores it and commits it, then fetches the next. Partitions run in
+// parallel, so a slow project holds up only its own partition.
+type partition struct {
+	w      *Worker
+	id     int
+	next   int64 // the offset to fetch next
+	commit func(ctx context.Context, offset int64) error
+
+	started   bool  // a batch of this partition was handled since it was assigned
+	replayEnd int64 // records before this offset may be stored already
+	strikes   int   // times the lone record at next ran out of time
+}
+
+// run consumes until ctx ends (the generation or the worker stops) or a
+// batch cannot be committed.
+func (p *partition) run(ctx context.Context) error {
+	for {
+		batch, held, err := p.fill(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		if len(batch) == 0 {
+			continue
+		}
+		p.w.assigned.Store(true)
+		err = p.handle(ctx, batch)
+		p.w.budget.release(held)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+// fill fetches the next batch: it waits for the first records, then
+// gathers more for at most MaxWait, up to MaxBatch records and
+// MaxBatchBytes of payload, within the worker's byte budget. held is what
+// the batch holds of that budget.
+func (p *partition) fill(ctx context.Context) (batch []kafka.Message, held int64, err error) {
+	cfg := p.w.cfg
+	var deadline time.Time
+	for len(batch) < cfg.MaxBatch && held < cfg.MaxBatchBytes {
+		want := min(int64(fetchBytes), cfg.MaxBatchBytes-held)
+		wait := cfg.MaxWait
+		if len(batch) == 0 {
+			if err := p.w.budget.acquire(ctx, want); err != nil {
+				return nil, 0, err
+			}
+		} else {
+			if wait = time.Until(deadline); wait <= 0 || !p.w.budget.tryAcquire(want) {
+				break
+			}
+		}
+		got, n, err := p.fetch(ctx, want, wait, cfg.MaxBatch-len(batch))
+		p.w.budget.adjust(want, n)
+		if err != nil {
+			p.w.budget.release(held + n)
+			return nil, 0, err
+		}
+		batch, held = append(batch, got...), held+n
+		if len(batch) == 0 {
+			continue // nothing new within MaxWait: wait again
+		}
+		if deadline.IsZero() {
+			deadline = time.Now().Add(cfg.MaxWait)
+		}
+		if len(got) == 0 {
+			break
+		}
+	}
+	return batch, held, nil
+}
+
+// fetch reads up to max records from p.next, asking the broker for at most
+// maxBytes and waiting up to wait for the first. It keeps records only up to
+// maxBytes (plus the record that crosses it): the broker may answer with a
+// whole record batch of the producer's, larger than asked. n is the payload
+// bytes kept.
+func (p *partition) fetch(ctx context.Context, maxBytes int64, wait time.Duration, max int) (msgs []kafka.Message, n int64, err error) {
+	res, err := p.w.client.Fetch(ctx, &kafka.FetchRequest{Topic: queue.EventsTopic, Partition: p.id, Offset: p.next,
+		MinBytes: 1, MaxBytes: maxBytes, MaxWait: wait})
+	if err == nil {
+		err = res.Error
+	}
+	if errors.Is(err, kafka.OffsetOutOfRange) {
+		return nil, 0, p.rewind(ctx)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, 0, ctx.Err()
+		}
+		fetchErrors.Inc()
+		p.w.log.Warn("fetch from Kafka failed; retrying", "partition", p.id, "err", err)
+		select {
+		case <-ctx.Done():
+			return nil, 0, ctx.Err()
+		case <-time.After(time.Second):
+		}
+		return nil, 0, nil
+	}
+	for len(msgs) < max && n < maxBytes {
+		rec, err := res.Records.ReadRecord()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return msgs, n, fmt.Errorf("read records of partition %d: %w", p.id, err)
+		}
+		if rec.Offset < p.next {
+			continue // a record batch may start before the offset asked for
+		}
+		m := kafka.Message{Topic: queue.EventsTopic, Partition: p.id, Offset: rec.Offset, Time: rec.Time, Headers: rec.Headers}
+		if m.Key, err = readBytes(rec.Key); err == nil {
+			m.Value, err = readBytes(rec.Value)
+		}
+		if err != nil {
+			return msgs, n, fmt.Errorf("read record %d of partition %d: %w", rec.Offset, p.id, err)
+		}
+		msgs = append(msgs, m)
+		n += int64(len(m.Key) + len(m.Value))
+		p.next = rec.Offset + 1
+	}
+	return msgs, n, nil
+}
+
+// rewind moves a partition whose offset is out of the broker's range (its
+// records were deleted by retention, or the broker lost its log) to the
+// earliest record the broker still holds.
+func (p *partition) rewind(ctx context.Context) error {
+	res, err := p.w.client.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{
+		queue.EventsTopic: {kafka.FirstOffsetOf(p.id)}}})
+	if err != nil {
+		return fmt.Errorf("list offsets of partition %d: %w", p.id, err)
+	}
+	for _, po := range res.Topics[queue.EventsTopic] {
+		if po.Partition == p.id && po.Error == nil {
+			p.w.log.Error("committed offset out of the broker's range; continuing from the earliest record it holds",
+				"partition", p.id, "offset", p.next, "earliest", po.FirstOffset)
+			p.next = po.FirstOffset
+			return nil
+		}
+	}
+	return fmt.Errorf("partition %d: no earliest offset in the broker's answer", p.id)
+}
+
+func readBytes(b kafka.Bytes) ([]byte, error) {
+	if b == nil {
+		return nil, nil
+	}
+	buf := make([]byte, b.Len())
+	_, err := io.ReadFull(b, buf)
+	return buf, err
+}
+
+// handle processes and commits batch. A batch the project actors cannot
+// finish in time is split in halves, each handled and committed on its
+// own, until the slow record is alone; that record is dead-lettered after
+// it ran out of time slowStrikes times while the stores answered.
+func (p *partition) handle(ctx context.Context, batch []kafka.Message) error {
+	for {
+		reset := !p.started
+		if reset {
+			p.started = true
+			p.replayEnd = batch[0].Offset + int64(2*p.w.cfg.MaxBatch)
+		}
+		err := p.w.process(ctx, batch, batch[0].Offset < p.replayEnd, reset)
+		switch {
+		case err == nil:
+			p.strikes = 0
+			return p.commit(ctx, batch[len(batch)-1].Offset+1)
+		case !errors.Is(err, errSlowBatch):
+			return err
+		case len(batch) > 1:
+			batchSplits.Inc()
+			half := len(batch) / 2
+			p.w.log.Warn("batch too slow for its size; splitting it", "partition", p.id, "records", len(batch),
+				"first_offset", batch[0].Offset)
+			if err := p.handle(ctx, batch[:half]); err != nil {
+				return err
+			}
+			return p.handle(ctx, batch[half:])
+		}
+		p.strikes++
+		if p.strikes >= slowStrikes && p.w.storesAnswer(ctx) {
+			m := batch[0]
+			reason := fmt.Errorf("processing this record alone took longer than %s, %d times", p.w.callTimeout(batch), p.strikes)
+			if err := p.w.deadLetterSlow(ctx, m, reason); err != nil {
+				return err
+			}
+			p.strikes = 0
+			return p.commit(ctx, m.Offset+1)
+		}
+		p.w.log.Warn("a record alone ran out of time; trying it again", "partition", p.id, "offset", batch[0].Offset, "strikes", p.strikes)
+	}
+}
