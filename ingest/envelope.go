@@ -73,3 +73,36 @@ func cutLine(b []byte) (line, rest []byte) {
 	}
 	return b, nil
 }
+
+// jsonKind is the first byte of a valid JSON document after its leading
+// whitespace: '{' for an object, '[' an array, '"' a string, 't' or 'f' a
+// boolean, 'n' null, else a number. It is 0 for an empty document.
+func jsonKind(payload []byte) byte {
+	for _, b := range payload {
+		switch b {
+		case ' ', '\t', '\r', '\n':
+			continue
+		}
+		return b
+	}
+	return 0
+}
+
+// kindName names a jsonKind for messages: "an array", "null", ...
+func kindName(kind byte) string {
+	switch kind {
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	case 0:
+		return "nothing"
+	}
+	return "a number"
+}

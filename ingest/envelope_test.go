@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -123,4 +124,33 @@ func TestDSNKey(t *testing.T) {
 			t.Errorf("dsnKey(%q) = %q, %q; want %q, %q", tc.dsn, k, p, tc.key, tc.project)
 		}
 	}
+}
+
+// jsonKind names what encoding/json makes of any valid document.
+func FuzzJSONKind(f *testing.F) {
+	for _, s := range []string{`{}`, ` [1]`, "\n\"s\"", `-1e3`, `null`, `true`, "\t false ", `0`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		var v any
+		if json.Unmarshal(doc, &v) != nil {
+			return
+		}
+		want := "a number"
+		switch v.(type) {
+		case map[string]any:
+			want = "an object"
+		case []any:
+			want = "an array"
+		case string:
+			want = "a string"
+		case bool:
+			want = "a boolean"
+		case nil:
+			want = "null"
+		}
+		if got := kindName(jsonKind(doc)); got != want {
+			t.Fatalf("kindName(jsonKind(%q)) = %s, want %s", doc, got, want)
+		}
+	})
 }

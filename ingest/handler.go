@@ -142,9 +142,10 @@ func (h *Handler) envelope(c *fiber.Ctx) error {
 			}
 			continue
 		case "span", "session", "sessions", "check_in", "user_report", "feedback":
-			// Small items that the workers store as they are; each gets an
-			// id of its own so that a replay is recognised.
-			if int64(len(it.payload)) > h.limits.MaxEventBytes || !json.Valid(it.payload) {
+			// Small items that the workers read as JSON objects and store
+			// as they are; each gets an id of its own so that a replay is
+			// recognised.
+			if int64(len(it.payload)) > h.limits.MaxEventBytes || !json.Valid(it.payload) || jsonKind(it.payload) != '{' {
 				h.outcomes.Add(projectID, itemCategory(it.Type), "invalid", "invalid_item", 1)
 				continue // a bad session or check-in does not cost the envelope's event
 			}
@@ -166,6 +167,10 @@ func (h *Handler) envelope(c *fiber.Ctx) error {
 		}
 		if !json.Valid(it.payload) {
 			return h.invalid(projectID, category, "invalid_json", fiber.StatusBadRequest, fmt.Sprintf("item %d (%s): payload is not valid JSON", i+1, it.Type))
+		}
+		if kind := jsonKind(it.payload); kind != '{' {
+			return h.invalid(projectID, category, "invalid_json", fiber.StatusBadRequest,
+				fmt.Sprintf("item %d (%s): payload must be a JSON object, got %s", i+1, it.Type, kindName(kind)))
 		}
 		if eventID, err = resolveEventID(header.EventID); err != nil {
 			return h.invalid(projectID, category, "invalid_event_id", fiber.StatusBadRequest, err.Error())
@@ -248,21 +253,26 @@ func (h *Handler) store(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusRequestEntityTooLarge,
 			fmt.Sprintf("event is %d bytes; the limit is %d", len(body), h.limits.MaxEventBytes))
 	}
-	var head struct {
-		EventID json.RawMessage `json:"event_id"`
-	}
-	if err := json.Unmarshal(body, &head); err != nil {
-		return fiber.NewError(fiber.StatusBadRequest, "event is not a valid JSON object")
-	}
 	key := requestKey(c)
 	k, err := h.authorize(c, key, pathProject)
 	if err != nil {
 		return err
 	}
+	projectID := k.ProjectID
+	if !json.Valid(body) {
+		return h.invalid(projectID, "error", "invalid_json", fiber.StatusBadRequest, "event is not valid JSON")
+	}
+	if kind := jsonKind(body); kind != '{' {
+		return h.invalid(projectID, "error", "invalid_json", fiber.StatusBadRequest,
+			fmt.Sprintf("event must be a JSON object, got %s", kindName(kind)))
+	}
+	var head struct {
+		EventID json.RawMessage `json:"event_id"`
+	}
+	_ = json.Unmarshal(body, &head) // cannot fail: a valid object, event_id kept raw
 	if err := h.admit(c, key, k, "error", 1); err != nil {
 		return err
 	}
-	projectID := k.ProjectID
 	var rawID string
 	_ = json.Unmarshal(head.EventID, &rawID)
 	eventID, err := resolveEventID(rawID)

@@ -1,0 +1,213 @@
+package ingest
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/faultline/faultline/ingest/blob"
+	"github.com/faultline/faultline/ingest/queue"
+	"github.com/gofiber/fiber/v2"
+	"github.com/segmentio/kafka-go"
+)
+
+// testKey is the DSN key of project 1 in the tests' handlers.
+const testKey = "publickey"
+
+type fixedKeys map[string]Key
+
+func (f fixedKeys) LookupKey(_ context.Context, publicKey string) (Key, error) {
+	k, ok := f[publicKey]
+	if !ok {
+		return Key{}, ErrUnknownKey
+	}
+	return k, nil
+}
+
+// recorder is a Producer that keeps what it was given.
+type recorder struct {
+	mu   sync.Mutex
+	msgs []kafka.Message
+}
+
+func (r *recorder) WriteMessages(_ context.Context, msgs ...kafka.Message) error {
+	r.mu.Lock()
+	r.msgs = append(r.msgs, msgs...)
+	r.mu.Unlock()
+	return nil
+}
+
+// itemTypes are the item types of the records produced so far.
+func (r *recorder) itemTypes(t *testing.T) []string {
+	t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var types []string
+	for _, m := range r.msgs {
+		rec, err := queue.Decode(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		types = append(types, rec.ItemType)
+	}
+	return types
+}
+
+// testIngest is a Handler for project 1 (key testKey) on a fiber app, with
+// the outcomes it counted.
+type testIngest struct {
+	app      *fiber.App
+	outcomes *queue.OutcomeCounter
+	flushed  recorder
+}
+
+func newTestIngest(t *testing.T, producer Producer) *testIngest {
+	t.Helper()
+	blobs, err := blob.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ti := &testIngest{app: fiber.New(fiber.Config{Immutable: true, DisableStartupMessage: true})}
+	log := slog.New(slog.DiscardHandler)
+	ti.outcomes = queue.NewOutcomeCounter(&ti.flushed, time.Hour, log)
+	keys := fixedKeys{testKey: {ProjectID: 1, Active: true}}
+	NewHandler(keys, producer, blobs, ti.outcomes, DefaultLimits, log).Register(ti.app)
+	return ti
+}
+
+// post sends body to path with the test key and returns the status and the
+// answer's body.
+func (ti *testIngest) post(t *testing.T, path, body string) (int, string) {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+	req.Header.Set("X-Sentry-Auth", "Sentry sentry_version=7, sentry_key="+testKey)
+	resp, err := ti.app.Test(req, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// counted returns the outcomes counted so far, as "category/outcome/reason"
+// with their quantities.
+func (ti *testIngest) counted(t *testing.T) map[string]uint64 {
+	t.Helper()
+	if err := ti.outcomes.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ti.flushed.mu.Lock()
+	defer ti.flushed.mu.Unlock()
+	out := map[string]uint64{}
+	for _, m := range ti.flushed.msgs {
+		b, err := queue.DecodeOutcomes(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range b.Rows {
+			out[r.Category+"/"+r.Outcome+"/"+r.Reason] += r.Quantity
+		}
+	}
+	ti.flushed.msgs = nil
+	return out
+}
+
+// Events and transactions must be JSON objects: other JSON is refused with
+// a 400 that says so, counted as invalid, and never produced.
+func TestEventMustBeObject(t *testing.T) {
+	envelope := func(itemType, payload string) string {
+		return `{"event_id":"9ec79c33ec9942ab8353589fcb2e04dc"}` + "\n" + `{"type":"` + itemType + `"}` + "\n" + payload + "\n"
+	}
+	for _, tc := range []struct {
+		name     string
+		path     string
+		body     string
+		category string
+		status   int
+		msg      string // the whole answer when status is 400
+	}{
+		{"envelope array", "/api/1/envelope/", envelope("event", `[1,2]`), "error", 400, "item 1 (event): payload must be a JSON object, got an array"},
+		{"envelope string", "/api/1/envelope/", envelope("event", `"s"`), "error", 400, "item 1 (event): payload must be a JSON object, got a string"},
+		{"envelope number", "/api/1/envelope/", envelope("event", `123`), "error", 400, "item 1 (event): payload must be a JSON object, got a number"},
+		{"envelope negative number", "/api/1/envelope/", envelope("event", `-1.5`), "error", 400, "item 1 (event): payload must be a JSON object, got a number"},
+		{"envelope null", "/api/1/envelope/", envelope("event", `null`), "error", 400, "item 1 (event): payload must be a JSON object, got null"},
+		{"envelope boolean", "/api/1/envelope/", envelope("event", `true`), "error", 400, "item 1 (event): payload must be a JSON object, got a boolean"},
+		{"envelope transaction array after whitespace", "/api/1/envelope/", envelope("transaction", " \t[ ]"), "transaction", 400,
+			"item 1 (transaction): payload must be a JSON object, got an array"},
+		{"envelope second item", "/api/1/envelope/",
+			`{}` + "\n" + `{"type":"client_report"}` + "\n{}\n" + `{"type":"event","length":5}` + "\nfalse\n", "error", 400,
+			"item 2 (event): payload must be a JSON object, got a boolean"},
+		{"envelope object", "/api/1/envelope/", envelope("event", ` {"message":"ok"}`), "error", 200, ""},
+		{"store array", "/api/1/store/", `[1,2]`, "error", 400, "event must be a JSON object, got an array"},
+		{"store string", "/api/1/store/", `"s"`, "error", 400, "event must be a JSON object, got a string"},
+		{"store number", "/api/1/store/", `123`, "error", 400, "event must be a JSON object, got a number"},
+		{"store null", "/api/1/store/", `null`, "error", 400, "event must be a JSON object, got null"},
+		{"store boolean", "/api/1/store/", "\n true", "error", 400, "event must be a JSON object, got a boolean"},
+		{"store invalid JSON", "/api/1/store/", `{"message":`, "error", 400, "event is not valid JSON"},
+		{"store object", "/api/1/store/", `{"message":"ok"}`, "error", 200, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var produced recorder
+			ti := newTestIngest(t, &produced)
+			status, body := ti.post(t, tc.path, tc.body)
+			if status != tc.status || (tc.status == 400 && body != tc.msg) {
+				t.Fatalf("answered %d %q, want %d %q", status, body, tc.status, tc.msg)
+			}
+			counted := ti.counted(t)
+			if tc.status == 200 {
+				if types := produced.itemTypes(t); len(types) != 1 || counted[tc.category+"/accepted/"] != 1 {
+					t.Fatalf("produced %v, counted %v; want one event accepted", types, counted)
+				}
+				return
+			}
+			if types := produced.itemTypes(t); len(types) != 0 {
+				t.Errorf("produced %v for a refused request", types)
+			}
+			if n := counted[tc.category+"/invalid/invalid_json"]; n != 1 {
+				t.Errorf("counted %v, want one %s invalid_json", counted, tc.category)
+			}
+		})
+	}
+}
+
+// Small items (sessions, spans, check-ins, feedback) that are JSON but not
+// objects are skipped and counted as invalid; the envelope's event is kept.
+func TestSmallItemsMustBeObjects(t *testing.T) {
+	var produced recorder
+	ti := newTestIngest(t, &produced)
+	items := []struct{ typ, payload string }{
+		{"event", `{"message":"kept"}`},
+		{"session", `[{"sid":"a"}]`},
+		{"sessions", `{"attrs":{"release":"r@1"},"aggregates":[]}`},
+		{"span", `"s"`},
+		{"check_in", `null`},
+		{"user_report", `42`},
+		{"feedback", `true`},
+		{"sessions", `[]`},
+		{"check_in", `{"monitor_slug":"m","status":"ok"}`},
+	}
+	body := `{}` + "\n"
+	for _, it := range items {
+		body += `{"type":"` + it.typ + `"}` + "\n" + it.payload + "\n"
+	}
+	if status, answer := ti.post(t, "/api/1/envelope/", body); status != 200 {
+		t.Fatalf("answered %d %q", status, answer)
+	}
+	if got, want := strings.Join(produced.itemTypes(t), ","), "event,sessions,check_in"; got != want {
+		t.Errorf("produced %s, want %s", got, want)
+	}
+	counted := ti.counted(t)
+	for k, want := range map[string]uint64{"session/invalid/invalid_item": 2, "span/invalid/invalid_item": 1,
+		"monitor/invalid/invalid_item": 1, "user_report_v2/invalid/invalid_item": 2} {
+		if counted[k] != want {
+			t.Errorf("counted %d %s, want %d (all: %v)", counted[k], k, want, counted)
+		}
+	}
+}
