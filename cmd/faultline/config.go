@@ -35,6 +35,13 @@ type config struct {
 	MaxEventLifeDays     string
 	ProvisionFile        string
 	SelfMonitor          string
+	// Bounds of the workers and of the embedded broker.
+	WorkerMaxBatch      string
+	WorkerMaxBatchBytes string
+	WorkerMaxInFlight   string
+	BrokerRetention     string
+	BrokerMaxBytes      string
+	BrokerMinFree       string
 
 	roles            []string         // which roles this process runs; all when empty
 	monitorTimeScale float64          // tests: monitors check this many times as often
@@ -80,6 +87,12 @@ func (c *config) settings() []setting {
 		{"provision-file", "FAULTLINE_PROVISION_FILE", "", "apply this provisioning file (see faultline provision) at start", &c.ProvisionFile},
 		{"self-monitor", "FAULTLINE_SELF_MONITOR", "", "org/project whose cron monitor faultline-scheduler the schedulers check in to every minute", &c.SelfMonitor},
 		{"max-event-life-days", "FAULTLINE_MAX_EVENT_LIFE_DAYS", "90", "days events, transactions, check results and outcomes are kept (organizations may keep fewer)", &c.MaxEventLifeDays},
+		{"worker-max-batch", "FAULTLINE_WORKER_MAX_BATCH", "2000", "records a worker takes from one partition at a time", &c.WorkerMaxBatch},
+		{"worker-max-batch-bytes", "FAULTLINE_WORKER_MAX_BATCH_BYTES", "16MiB", "payload bytes a worker takes from one partition at a time", &c.WorkerMaxBatchBytes},
+		{"worker-max-in-flight", "FAULTLINE_WORKER_MAX_IN_FLIGHT", "256MiB", "payload bytes a worker holds over all its partitions (plan about 4x this in memory)", &c.WorkerMaxInFlight},
+		{"broker-retention", "FAULTLINE_BROKER_RETENTION", "24h", "embedded broker: how long records stay after the workers committed them (unconsumed records are never deleted)", &c.BrokerRetention},
+		{"broker-max-bytes", "FAULTLINE_BROKER_MAX_BYTES", "10GiB", "embedded broker: past this size, consumed records are deleted whatever their age", &c.BrokerMaxBytes},
+		{"broker-min-free", "FAULTLINE_BROKER_MIN_FREE", "", "embedded broker: free disk space below which ingest answers 503 (default 1GiB or 5% of the disk, whichever is smaller)", &c.BrokerMinFree},
 		{"monitor-allow-private", "FAULTLINE_MONITOR_ALLOW_PRIVATE", "false", "let uptime monitors check private, loopback and link-local addresses (true or false)", &c.MonitorAllowPrivate},
 		{"monitor-allow-networks", "FAULTLINE_MONITOR_ALLOW_NETWORKS", "", "comma-separated networks (CIDR) uptime monitors may check even though they are private, e.g. 10.20.0.0/16", &c.MonitorAllowNetworks},
 	}
@@ -189,4 +202,70 @@ func (c *config) retentionDays() (int, error) {
 		return 0, fmt.Errorf("FAULTLINE_MAX_EVENT_LIFE_DAYS: %q is not a number of days", c.MaxEventLifeDays)
 	}
 	return d, nil
+}
+
+// bounds are the worker's and the embedded broker's limits, parsed.
+type bounds struct {
+	workerMaxBatch                   int
+	workerBatchBytes, workerInFlight int64
+	brokerRetention                  time.Duration
+	brokerMaxBytes, brokerMinFree    int64
+}
+
+// parseBounds reads the worker and broker settings, naming the one that is
+// wrong. Empty settings take their defaults.
+func (c *config) parseBounds() (bounds, error) {
+	var b bounds
+	var err error
+	if c.WorkerMaxBatch != "" {
+		if b.workerMaxBatch, err = strconv.Atoi(strings.TrimSpace(c.WorkerMaxBatch)); err != nil || b.workerMaxBatch < 1 || b.workerMaxBatch > 100_000 {
+			return b, fmt.Errorf("FAULTLINE_WORKER_MAX_BATCH: %q is not a number of records from 1 to 100000", c.WorkerMaxBatch)
+		}
+	}
+	for _, s := range []struct {
+		env, v string
+		dst    *int64
+	}{
+		{"FAULTLINE_WORKER_MAX_BATCH_BYTES", c.WorkerMaxBatchBytes, &b.workerBatchBytes},
+		{"FAULTLINE_WORKER_MAX_IN_FLIGHT", c.WorkerMaxInFlight, &b.workerInFlight},
+		{"FAULTLINE_BROKER_MAX_BYTES", c.BrokerMaxBytes, &b.brokerMaxBytes},
+		{"FAULTLINE_BROKER_MIN_FREE", c.BrokerMinFree, &b.brokerMinFree},
+	} {
+		if s.v == "" {
+			continue
+		}
+		if *s.dst, err = parseBytes(s.v); err != nil {
+			return b, fmt.Errorf("%s: %w", s.env, err)
+		}
+	}
+	if c.BrokerRetention != "" {
+		if b.brokerRetention, err = time.ParseDuration(strings.TrimSpace(c.BrokerRetention)); err != nil || b.brokerRetention <= 0 {
+			return b, fmt.Errorf("FAULTLINE_BROKER_RETENTION: %q is not a duration such as 24h or 90m", c.BrokerRetention)
+		}
+	}
+	if b.workerBatchBytes > 0 && b.workerInFlight > 0 && b.workerBatchBytes > b.workerInFlight {
+		return b, fmt.Errorf("FAULTLINE_WORKER_MAX_BATCH_BYTES (%s) is larger than FAULTLINE_WORKER_MAX_IN_FLIGHT (%s)", c.WorkerMaxBatchBytes, c.WorkerMaxInFlight)
+	}
+	return b, nil
+}
+
+// parseBytes reads a size such as 512KiB, 16MiB, 10GiB, 1GB or 1048576.
+func parseBytes(v string) (int64, error) {
+	s := strings.TrimSpace(v)
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"B", 1}}
+	mult := int64(1)
+	for _, u := range units {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 1 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("%q is not a size such as 16MiB, 10GiB or 1048576", v)
+	}
+	return n * mult, nil
 }
