@@ -16,7 +16,8 @@ import (
 type Store struct {
 	conn    driver.Conn
 	log     *slog.Logger
-	cluster string // FAULTLINE_CLICKHOUSE_CLUSTER; "" for a single node
+	cluster string   // FAULTLINE_CLICKHOUSE_CLUSTER; "" for a single node
+	addr    []string // for error messages
 }
 
 // UseCluster makes migrations create replicated, distributed tables on the
@@ -41,6 +42,23 @@ func (s *Store) localTable(table string) string {
 // Open connects to ClickHouse at a URL such as clickhouse://host:9000/db and
 // checks that it answers.
 func Open(ctx context.Context, url string, log *slog.Logger) (*Store, error) {
+	s, err := OpenLazy(url, log)
+	if err != nil {
+		return nil, err
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := s.conn.Ping(pingCtx); err != nil {
+		s.conn.Close()
+		return nil, fmt.Errorf("connect to %v: %w", s.addr, err)
+	}
+	return s, nil
+}
+
+// OpenLazy is Open without the first ping: for processes that can start
+// and serve while ClickHouse is away (ingest, the dashboard); queries fail
+// until it answers.
+func OpenLazy(url string, log *slog.Logger) (*Store, error) {
 	if url == "" {
 		return nil, errors.New("no ClickHouse URL set (FAULTLINE_CLICKHOUSE_URL)")
 	}
@@ -54,13 +72,7 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect: %w", err)
 	}
-	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := conn.Ping(pingCtx); err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("connect to %v: %w", opts.Addr, err)
-	}
-	return &Store{conn: conn, log: log}, nil
+	return &Store{conn: conn, log: log, addr: opts.Addr}, nil
 }
 
 // Close closes the connection pool.

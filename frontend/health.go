@@ -35,11 +35,15 @@ func healthz(checks []Check) fiber.Handler {
 }
 
 // RegisterOps mounts what operators and orchestrators ask every process:
-// liveness with its dependencies (/.well-known/healthz, /_health/),
+// liveness (/.well-known/live), health of the dependencies its roles need
+// (/.well-known/healthz, /_health/),
 // readiness (/.well-known/ready: 503 until ready() says the process has
 // started its roles, and while a dependency does not answer), and
 // Prometheus metrics (/metrics).
 func RegisterOps(app *fiber.App, checks []Check, ready func() bool) {
+	// Liveness for orchestrators: the process serves requests. It asks no
+	// dependency, so an outage of a store does not get every pod restarted.
+	app.Get("/.well-known/live", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	app.Get("/.well-known/healthz", healthz(checks))
 	app.Get("/_health/", healthz(checks))
 	app.Get("/_health", healthz(checks))

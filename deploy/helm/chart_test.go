@@ -141,7 +141,7 @@ func TestChartRendersValidManifests(t *testing.T) {
 	}
 	for name, d := range deployments {
 		c := d.Spec.Template.Spec.Containers[0]
-		if c.LivenessProbe == nil || c.LivenessProbe.HTTPGet.Path != "/.well-known/healthz" || c.ReadinessProbe == nil ||
+		if c.LivenessProbe == nil || c.LivenessProbe.HTTPGet.Path != "/.well-known/live" || c.ReadinessProbe == nil ||
 			c.ReadinessProbe.HTTPGet.Path != "/.well-known/ready" {
 			t.Errorf("%s: probes %+v %+v", name, c.LivenessProbe, c.ReadinessProbe)
 		}
