@@ -30,7 +30,7 @@ func (h *Handler) cronCheckIn(c *fiber.Ctx) error {
 		if pathProject, err = projectParam(c); err != nil {
 			return err
 		}
-	} else if k, err := h.keys.get(c.Context(), key); err == nil && !k.unknown {
+	} else if k, err := h.keys.get(c.UserContext(), key); err == nil && !k.unknown {
 		pathProject = k.ProjectID
 	}
 	k, err := h.authorize(c, key, pathProject)
@@ -82,7 +82,7 @@ func (h *Handler) cronCheckIn(c *fiber.Ctx) error {
 		return err
 	}
 	rec := queue.Record{ProjectID: k.ProjectID, EventID: id, ItemType: "check_in", Received: time.Now().UTC(), Payload: payload}
-	if err := h.produce(c.Context(), []queue.Record{rec}); err != nil {
+	if err := h.produce(c.UserContext(), []queue.Record{rec}); err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"id": id, "monitor": fmt.Sprint(checkIn["monitor_slug"])})

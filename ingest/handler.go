@@ -60,8 +60,8 @@ func (h *Handler) Register(r fiber.Router) {
 		r.Options(p, h.preflight)
 		r.Options(p+"/", h.preflight)
 	}
-	envelope, store, security, cron := metered("envelope", h.envelope), metered("store", h.store), metered("security", h.security),
-		metered("cron", h.cronCheckIn)
+	envelope, store, security, cron := metered("envelope", h.detached(h.envelope)), metered("store", h.detached(h.store)),
+		metered("security", h.detached(h.security)), metered("cron", h.detached(h.cronCheckIn))
 	r.Post("/api/:project_id/envelope", envelope)
 	r.Post("/api/:project_id/envelope/", envelope)
 	r.Post("/api/:project_id/store", store)
@@ -77,6 +77,27 @@ func (h *Handler) Register(r fiber.Router) {
 	for _, p := range []string{"/api/:project_id/minidump", "/api/:project_id/unreal/:key"} {
 		r.Post(p, unsupported)
 		r.Post(p+"/", unsupported)
+	}
+}
+
+// requestContext is the context of a request's work: key and quota
+// lookups, blob writes, produce. fasthttp's c.Context() is the server's and
+// is cancelled the moment a graceful shutdown begins, which would answer 503
+// to requests in flight whose items the broker may already hold. This one
+// keeps the values of c.UserContext() but not its cancellation, and ends
+// after ProduceTimeout.
+func (h *Handler) requestContext(c *fiber.Ctx) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(c.UserContext()), h.limits.ProduceTimeout)
+}
+
+// detached runs next with c.UserContext() set to the requestContext, which
+// ends when next returns; handlers use c.UserContext(), never c.Context().
+func (h *Handler) detached(next fiber.Handler) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		ctx, cancel := h.requestContext(c)
+		defer cancel()
+		c.SetUserContext(ctx)
+		return next(c)
 	}
 }
 
@@ -133,7 +154,7 @@ func (h *Handler) envelope(c *fiber.Ctx) error {
 			h.clientReport(projectID, it.payload)
 			continue
 		case "attachment":
-			rec, err := h.attachment(c.Context(), projectID, header.EventID, it, received)
+			rec, err := h.attachment(c.UserContext(), projectID, header.EventID, it, received)
 			if err != nil {
 				return err
 			}
@@ -181,7 +202,7 @@ func (h *Handler) envelope(c *fiber.Ctx) error {
 	if err := h.admit(c, key, k, category, len(records)); err != nil {
 		return err
 	}
-	if err := h.produce(c.Context(), append(records, extras...)); err != nil {
+	if err := h.produce(c.UserContext(), append(records, extras...)); err != nil {
 		return err
 	}
 	if eventID == "" {
@@ -281,7 +302,7 @@ func (h *Handler) store(c *fiber.Ctx) error {
 	}
 	rec := queue.Record{ProjectID: projectID, EventID: eventID, ItemType: "event", Received: time.Now().UTC(),
 		ClientIP: c.IP(), KeepSensitiveData: k.KeepSensitiveData, Payload: body}
-	if err := h.produce(c.Context(), []queue.Record{rec}); err != nil {
+	if err := h.produce(c.UserContext(), []queue.Record{rec}); err != nil {
 		return err
 	}
 	return c.JSON(fiber.Map{"id": eventID})
@@ -333,7 +354,7 @@ func requestKey(c *fiber.Ctx) string {
 }
 
 func (h *Handler) authorize(c *fiber.Ctx, key string, pathProject int64) (Key, error) {
-	ctx := c.Context()
+	ctx := c.UserContext()
 	if key == "" {
 		return Key{}, fiber.NewError(fiber.StatusUnauthorized,
 			"missing DSN key: send it in X-Sentry-Auth, the sentry_key query parameter or the envelope header's dsn")
@@ -378,7 +399,7 @@ func (h *Handler) admit(c *fiber.Ctx, publicKey string, k Key, category string, 
 		}
 	}
 	if h.quotas != nil {
-		ok, reason, wait, msg, err := h.quotas.take(c.Context(), k.OrgID, category, n, now)
+		ok, reason, wait, msg, err := h.quotas.take(c.UserContext(), k.OrgID, category, n, now)
 		if err != nil {
 			h.log.Warn("quota lookup failed; admitting", "org", k.OrgID, "err", err)
 		}

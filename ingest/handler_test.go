@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -209,5 +210,89 @@ func TestSmallItemsMustBeObjects(t *testing.T) {
 		if counted[k] != want {
 			t.Errorf("counted %d %s, want %d (all: %v)", counted[k], k, want, counted)
 		}
+	}
+}
+
+// blockingProducer holds a write until released, and fails it if its
+// context ends first.
+type blockingProducer struct {
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (p *blockingProducer) WriteMessages(ctx context.Context, _ ...kafka.Message) error {
+	close(p.entered)
+	select {
+	case <-p.release:
+		return ctx.Err()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// A graceful stop lets a request whose event is being produced finish:
+// its work does not run on the server's context, which shutdown cancels.
+func TestShutdownFinishesInFlightRequests(t *testing.T) {
+	producer := &blockingProducer{entered: make(chan struct{}), release: make(chan struct{})}
+	ti := newTestIngest(t, producer)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- ti.app.Listener(ln) }()
+
+	type answer struct {
+		status int
+		body   string
+		err    error
+	}
+	answered := make(chan answer, 1)
+	go func() {
+		body := `{"event_id":"9ec79c33ec9942ab8353589fcb2e04dc"}` + "\n" + `{"type":"event"}` + "\n" + `{"message":"in flight"}` + "\n"
+		req, _ := http.NewRequest(http.MethodPost, "http://"+ln.Addr().String()+"/api/1/envelope/", strings.NewReader(body))
+		req.Header.Set("X-Sentry-Auth", "Sentry sentry_version=7, sentry_key="+testKey)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			answered <- answer{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		answered <- answer{resp.StatusCode, string(b), err}
+	}()
+
+	select {
+	case <-producer.entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the request never reached the producer")
+	}
+	stopped := make(chan error, 1)
+	go func() { stopped <- ti.app.ShutdownWithTimeout(10 * time.Second) }()
+	// Shutdown has begun once the listener refuses connections; it closes
+	// the server's context right after.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		conn, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second)
+		if err != nil {
+			break
+		}
+		conn.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("the listener still accepts connections after shutdown began")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond)
+	close(producer.release)
+
+	a := <-answered
+	if a.err != nil || a.status != http.StatusOK || a.body != `{"id":"9ec79c33ec9942ab8353589fcb2e04dc"}` {
+		t.Errorf("in-flight request answered %d %q (%v), want 200 with its id", a.status, a.body, a.err)
+	}
+	if err := <-stopped; err != nil {
+		t.Errorf("shutdown: %v", err)
+	}
+	if err := <-served; err != nil {
+		t.Errorf("serve: %v", err)
 	}
 }

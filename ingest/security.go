@@ -129,7 +129,7 @@ func (h *Handler) security(c *fiber.Ctx) error {
 		records = append(records, queue.Record{ProjectID: projectID, EventID: id, ItemType: "security",
 			Received: received, ClientIP: c.IP(), Payload: payload})
 	}
-	if err := h.produce(c.Context(), records); err != nil {
+	if err := h.produce(c.UserContext(), records); err != nil {
 		return err
 	}
 	if len(records) == 1 {
