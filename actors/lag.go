@@ -31,13 +31,13 @@ func (m *lagMonitor) run(ctx context.Context) {
 	t := time.NewTicker(m.every)
 	defer t.Stop()
 	for {
+		if err := m.measure(ctx); err != nil && ctx.Err() == nil {
+			m.log.Debug("consumer lag not measured", "err", err)
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-		}
-		if err := m.measure(ctx); err != nil && ctx.Err() == nil {
-			m.log.Debug("consumer lag not measured", "err", err)
 		}
 	}
 }

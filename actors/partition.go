@@ -48,7 +48,6 @@ func (p *partition) run(ctx context.Context) error {
 		if len(batch) == 0 {
 			continue
 		}
-		p.w.assigned.Store(true)
 		err = p.handle(ctx, batch)
 		p.w.budget.release(held)
 		if err != nil {
@@ -112,6 +111,9 @@ func (p *partition) fetch(ctx context.Context, maxBytes int64, wait time.Duratio
 	}
 	if errors.Is(err, kafka.OffsetOutOfRange) {
 		return nil, 0, p.rewind(ctx)
+	}
+	if err == nil {
+		p.w.assigned.Store(true) // the broker serves this worker its partition
 	}
 	if err != nil {
 		if ctx.Err() != nil {

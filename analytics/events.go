@@ -153,6 +153,27 @@ func (s *Store) EventCounts(ctx context.Context, projectID uint64) (events, rows
 	return events, rows, nil
 }
 
+// StoredEventIDs returns how many rows each of a project's stored events
+// has (more than one: a replay not yet merged), for checks that every
+// accepted event arrived exactly once.
+func (s *Store) StoredEventIDs(ctx context.Context, projectID uint64) (map[string]int, error) {
+	rows, err := s.conn.Query(ctx, `SELECT event_id, toUInt64(count()) FROM events WHERE project_id = ? GROUP BY event_id`, projectID)
+	if err != nil {
+		return nil, fmt.Errorf("list event ids: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var id string
+		var n uint64
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, fmt.Errorf("list event ids: %w", err)
+		}
+		out[id] = int(n)
+	}
+	return out, rows.Err()
+}
+
 // ValidEventID reports whether id is 32 lowercase hex digits.
 func ValidEventID(id string) bool {
 	return len(id) == 32 && strings.Trim(id, "0123456789abcdef") == ""

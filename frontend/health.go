@@ -15,9 +15,10 @@ type Check struct {
 	Ping func(ctx context.Context) error
 }
 
-// healthz answers 200 {"status":"ok"} only when every dependency answers,
-// and 503 naming each that did not.
-func healthz(checks []Check) fiber.Handler {
+// healthz answers 200 {"status":"ok"} only when every dependency answers
+// and ready (nil: always) says the process is ready, and 503 naming each
+// dependency that did not answer.
+func healthz(checks []Check, ready func() bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		ctx, cancel := context.WithTimeout(c.Context(), 3*time.Second)
 		defer cancel()
@@ -29,6 +30,9 @@ func healthz(checks []Check) fiber.Handler {
 		}
 		if len(failed) > 0 {
 			return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "failed": failed})
+		}
+		if ready != nil && !ready() {
+			return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "starting"})
 		}
 		return c.JSON(fiber.Map{"status": "ok"})
 	}
@@ -44,15 +48,9 @@ func RegisterOps(app *fiber.App, checks []Check, ready func() bool) {
 	// Liveness for orchestrators: the process serves requests. It asks no
 	// dependency, so an outage of a store does not get every pod restarted.
 	app.Get("/.well-known/live", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
-	app.Get("/.well-known/healthz", healthz(checks))
-	app.Get("/_health/", healthz(checks))
-	app.Get("/_health", healthz(checks))
-	live := healthz(checks)
-	app.Get("/.well-known/ready", func(c *fiber.Ctx) error {
-		if !ready() {
-			return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "starting"})
-		}
-		return live(c)
-	})
+	app.Get("/.well-known/healthz", healthz(checks, nil))
+	app.Get("/_health/", healthz(checks, nil))
+	app.Get("/_health", healthz(checks, nil))
+	app.Get("/.well-known/ready", healthz(checks, ready))
 	app.Get("/metrics", adaptor.HTTPHandler(promhttp.Handler()))
 }

@@ -42,7 +42,17 @@ type Handler struct {
 	producer Producer
 	limits   Limits
 	quotas   *quotaCache // nil: no monthly quotas
+	writable func() error // nil: the queue can always take writes
 	log      *slog.Logger
+}
+
+// WithWritable makes every ingest request first ask writable whether the
+// queue can take writes (the embedded broker checks its disk): when it
+// cannot, the request is answered 503 with Retry-After before anything of
+// it is read or written.
+func (h *Handler) WithWritable(writable func() error) *Handler {
+	h.writable = writable
+	return h
 }
 
 // NewHandler returns ingest's HTTP handler.
@@ -94,6 +104,15 @@ func (h *Handler) requestContext(c *fiber.Ctx) (context.Context, context.CancelF
 // ends when next returns; handlers use c.UserContext(), never c.Context().
 func (h *Handler) detached(next fiber.Handler) fiber.Handler {
 	return func(c *fiber.Ctx) error {
+		if h.writable != nil {
+			if err := h.writable(); err != nil {
+				refusedFull.Inc()
+				h.log.Warn("request refused: the event queue cannot take writes", "err", err)
+				allowOrigin(c)
+				c.Set(fiber.HeaderRetryAfter, "30")
+				return unavailable("the event queue's disk is full; retry later")
+			}
+		}
 		ctx, cancel := h.requestContext(c)
 		defer cancel()
 		c.SetUserContext(ctx)

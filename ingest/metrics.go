@@ -20,6 +20,8 @@ var (
 		Help: "Time for Kafka to acknowledge a request's records.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)})
 	staleKeys = promauto.NewCounter(prometheus.CounterOpts{Name: "faultline_ingest_stale_keys_total",
 		Help: "Requests checked against an expired cached DSN key because the key lookup (PostgreSQL) failed."})
+	refusedFull = promauto.NewCounter(prometheus.CounterOpts{Name: "faultline_ingest_refused_queue_full_total",
+		Help: "Requests answered 503 because the event queue could not take writes (the embedded broker's disk is full)."})
 )
 
 // metered counts a handler's requests by the status it answers.

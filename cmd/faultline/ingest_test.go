@@ -78,7 +78,7 @@ func TestIngestAnswers(t *testing.T) {
 		{"broken gzip", "POST", envPath, map[string]string{"X-Sentry-Auth": auth(proj.PublicKey)["X-Sentry-Auth"], "Content-Encoding": "gzip"}, "nope", 400, "gzip"},
 		{"event over 1 MiB", "POST", envPath, auth(proj.PublicKey), "{}\n{\"type\":\"event\"}\n" + huge, 413, "limit"},
 		{"gzip bomb", "POST", envPath, map[string]string{"X-Sentry-Auth": auth(proj.PublicKey)["X-Sentry-Auth"], "Content-Encoding": "gzip"}, gzipped(strings.Repeat("\n", 64<<20)), 413, "decompressed"},
-		{"store not JSON", "POST", storePath, auth(proj.PublicKey), "nope", 400, "not a valid JSON"},
+		{"store not JSON", "POST", storePath, auth(proj.PublicKey), "nope", 400, "not valid JSON"},
 		{"minidump", "POST", fmt.Sprintf("/api/%d/minidump/?sentry_key=%s", proj.ProjectID, proj.PublicKey), nil, "MDMP", 400, "not supported"},
 		{"unreal", "POST", fmt.Sprintf("/api/%d/unreal/%s/", proj.ProjectID, proj.PublicKey), nil, "crash", 400, "not supported"},
 		{"unknown item types are skipped", "POST", envPath, auth(proj.PublicKey), `{"event_id":"` + eventID + `"}` + "\n" + `{"type":"future_thing"}` + "\n" + `{"x":1}` + "\n" + `{"type":"event"}` + "\n" + event, 200, eventID},

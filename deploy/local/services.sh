@@ -6,6 +6,9 @@
 #   deploy/local/services.sh down    stop both (data is kept under .data/)
 #   deploy/local/services.sh env     print the FAULTLINE_* settings only
 #   deploy/local/services.sh status  say which instance is running
+#   deploy/local/services.sh pg-down|pg-up|ch-down|ch-up
+#                                    stop or start one of them (the chaos tests'
+#                                    store outages)
 #
 # Everything lives under $FAULTLINE_SERVICES_DIR (default: <repo>/.data/services) and
 # listens on 127.0.0.1 only, on ports that do not clash with system instances:
@@ -198,10 +201,14 @@ up)
 	print_env
 	;;
 down) ch_down; pg_down ;;
+pg-down) pg_down ;;
+pg-up) ensure_user; pg_up ;;
+ch-down) ch_down ;;
+ch-up) ensure_user; ch_up ;;
 env) print_env "${2:-faultline}" ;;
 status)
 	if pg_bin >/dev/null && [ -f "$pg_dir/data/PG_VERSION" ] && pg_running; then echo "postgres: running on $pg_port"; else echo "postgres: stopped"; fi
 	if ch_pid >/dev/null; then echo "clickhouse: running on $ch_port"; else echo "clickhouse: stopped"; fi
 	;;
-*) die "usage: $0 up|down|env [db]|status" ;;
+*) die "usage: $0 up|down|env [db]|status|pg-down|pg-up|ch-down|ch-up" ;;
 esac
