@@ -32,7 +32,7 @@ func newPipeline(t *testing.T) *pipeline {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	p := &pipeline{db: metadatatest.Open(t), store: analyticstest.Open(t), log: log}
-	broker, err := queue.StartEmbedded(t.TempDir(), 0, log)
+	broker, err := queue.StartEmbedded(queue.EmbeddedConfig{DataDir: t.TempDir()}, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -161,7 +161,7 @@ func TestRestartKeepsAcceptedEvents(t *testing.T) {
 // comes back.
 func TestExternalBrokerAndHealth(t *testing.T) {
 	brokerDir := t.TempDir()
-	broker, err := queue.StartEmbedded(brokerDir, 0, quietLog())
+	broker, err := queue.StartEmbedded(queue.EmbeddedConfig{DataDir: brokerDir}, quietLog())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +197,7 @@ func TestExternalBrokerAndHealth(t *testing.T) {
 	_, port, _ := strings.Cut(broker.Addr(), ":")
 	var p int
 	fmt.Sscan(port, &p)
-	broker, err = queue.StartEmbedded(brokerDir, p, quietLog())
+	broker, err = queue.StartEmbedded(queue.EmbeddedConfig{DataDir: brokerDir, Port: p}, quietLog())
 	if err != nil {
 		t.Fatalf("restart broker on port %d: %v", p, err)
 	}

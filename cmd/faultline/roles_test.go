@@ -16,7 +16,7 @@ import (
 // against one broker and the same databases: ingest takes an event, a
 // worker groups it, web shows it, and none serves another's routes.
 func TestSeparateRoles(t *testing.T) {
-	broker, err := queue.StartEmbedded(t.TempDir(), 0, quietLog())
+	broker, err := queue.StartEmbedded(queue.EmbeddedConfig{DataDir: t.TempDir()}, quietLog())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -131,7 +131,7 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 		if len(s.roles) != len(allRoles) {
 			return nil, errors.New("kafka: the embedded broker runs only with `faultline serve`; set FAULTLINE_KAFKA_BROKERS for separate roles")
 		}
-		if s.broker, err = queue.StartEmbedded(cfg.DataDir, 0, log); err != nil {
+		if s.broker, err = queue.StartEmbedded(queue.EmbeddedConfig{DataDir: cfg.DataDir}, log); err != nil {
 			return nil, fmt.Errorf("kafka: %w", err)
 		}
 		s.brokers = []string{s.broker.Addr()}

@@ -3,4 +3,8 @@
 // the embedded Kafka-protocol broker that runs in-process when no external
 // brokers are configured. Everything talks to Kafka through kafka-go, so the
 // embedded and the external broker take the same code path.
+//
+// The embedded broker frees its own log (reclaim.go: only records the
+// consumer groups committed past, by age and by size; dead letters by age and
+// size) and watches its disk (diskguard.go: Writable, for ingest and health).
 package queue

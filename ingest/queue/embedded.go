@@ -1,29 +1,129 @@
 package queue
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
 
+	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
 )
 
+// EmbeddedConfig configures the embedded broker. A zero (or negative) field
+// takes the default named in its comment; the setting named in parentheses
+// is the environment variable meant to set it.
+type EmbeddedConfig struct {
+	// DataDir holds the broker's log, under DataDir/kafka.
+	DataDir string
+	// Port is the TCP port on 127.0.0.1; 0 picks a free one.
+	Port int
+
+	// Retention is how long records of the events and outcomes topics
+	// stay, by their timestamp, once their consumer group committed past
+	// them (default 24h; FAULTLINE_BROKER_RETENTION). Records a group has
+	// not committed past are never deleted, whatever their age or size.
+	Retention time.Duration
+	// MaxBytes caps the records the events and outcomes topics hold
+	// (default 10 GiB; FAULTLINE_BROKER_MAX_BYTES). Past it, consumed
+	// records are deleted whatever their age, oldest first; unconsumed
+	// ones stay, so the log exceeds the cap while consumers lag. Records
+	// go by whole batches and files by whole segments (8 MiB), so the
+	// files can hold up to a segment per partition more than the cap.
+	MaxBytes int64
+	// DeadLetterRetention is how long dead letters stay (default 30 days).
+	// Nothing consumes that topic, so age and DeadLetterMaxBytes are all
+	// that ever free it.
+	DeadLetterRetention time.Duration
+	// DeadLetterMaxBytes caps the dead-letter topic (default 1 GiB);
+	// past it the oldest dead letters go.
+	DeadLetterMaxBytes int64
+	// MinFreeBytes is the free space the broker's file system must keep
+	// (default: 1 GiB or 5 % of the file system, whichever is smaller, so
+	// that a small volume is not refused outright;
+	// FAULTLINE_BROKER_MIN_FREE). Below it Writable fails, and the
+	// reclaimer deletes consumed records whatever their age, oldest
+	// first, until the space is back.
+	MinFreeBytes int64
+	// ReclaimEvery is how often the reclaimer runs (default 30s); it also
+	// runs once at start.
+	ReclaimEvery time.Duration
+
+	// For tests: kfake's log.segment.bytes (default 8 MiB: a partition
+	// frees space a segment at a time, and keeps its last one, so 21
+	// partitions hold up to 168 MiB that no reclaim frees), the disk
+	// check period (default 1s) and the free-space source (default
+	// statfs).
+	segmentBytes int64
+	checkEvery   time.Duration
+	statfs       func(dir string) (free, size uint64, err error)
+}
+
+func (c EmbeddedConfig) withDefaults() EmbeddedConfig {
+	def := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	defBytes := func(v *int64, d int64) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&c.Retention, 24*time.Hour)
+	def(&c.DeadLetterRetention, 30*24*time.Hour)
+	def(&c.ReclaimEvery, 30*time.Second)
+	def(&c.checkEvery, time.Second)
+	defBytes(&c.MaxBytes, 10<<30)
+	defBytes(&c.DeadLetterMaxBytes, 1<<30)
+	defBytes(&c.segmentBytes, 8<<20)
+	if c.statfs == nil {
+		c.statfs = statfs
+	}
+	return c
+}
+
 // Embedded is an in-process, single-node Kafka-protocol broker that keeps
 // its log under a data directory and syncs every write, so records that
-// ingest acknowledged survive a restart.
+// ingest acknowledged survive a restart. It owns two goroutines, both
+// started by StartEmbedded and stopped by Close: the disk guard (behind
+// Writable) and the reclaimer (retention).
 type Embedded struct {
 	cluster *kfake.Cluster
 	addr    string
+	dir     string
+	cfg     EmbeddedConfig
+	log     *slog.Logger
+
+	// offsets answers ListOffsets-by-timestamp requests for the
+	// reclaimer, over its own connections.
+	offsets   *kafka.Client
+	transport *kafka.Transport
+
+	disk      atomic.Pointer[diskState]
+	reclaimMu sync.Mutex // one reclaim at a time
+
+	stop context.CancelFunc
+	wg   sync.WaitGroup
 }
 
-// StartEmbedded starts the broker on 127.0.0.1:port (0 picks a free port)
-// with its log under dataDir/kafka.
-func StartEmbedded(dataDir string, port int, log *slog.Logger) (*Embedded, error) {
-	dir := filepath.Join(dataDir, "kafka")
+// StartEmbedded starts the broker on 127.0.0.1:cfg.Port with its log under
+// cfg.DataDir/kafka. It starts on a full disk as long as the directory
+// held a broker before (Writable then says why ingest must wait); a new
+// directory needs a few hundred KiB to initialize.
+func StartEmbedded(cfg EmbeddedConfig, log *slog.Logger) (*Embedded, error) {
+	cfg = cfg.withDefaults()
+	dir := filepath.Join(cfg.DataDir, "kafka")
 	cluster, err := kfake.NewCluster(
 		kfake.NumBrokers(1),
-		kfake.Ports(port),
+		kfake.Ports(cfg.Port),
 		kfake.ListenFn(func(network, address string) (net.Listener, error) {
 			_, p, err := net.SplitHostPort(address)
 			if err != nil {
@@ -31,23 +131,99 @@ func StartEmbedded(dataDir string, port int, log *slog.Logger) (*Embedded, error
 			}
 			return net.Listen(network, net.JoinHostPort("127.0.0.1", p))
 		}),
+		kfake.WithLogger(kfakeLog{log}),
 		kfake.DataDir(dir),
 		kfake.SyncWrites(),
+		// Options override the broker configs saved in the data
+		// directory, and topics created earlier have no segment size of
+		// their own, so this applies to them too: their active segment
+		// rolls at the next write.
+		kfake.BrokerConfigs(map[string]string{"log.segment.bytes": strconv.FormatInt(cfg.segmentBytes, 10)}),
 		kfake.DefaultNumPartitions(Partitions),
 		kfake.SeedTopics(Partitions, EventsTopic),
 		kfake.SeedTopics(1, DeadLetterTopic),
 		kfake.SeedTopics(4, OutcomesTopic),
 	)
 	if err != nil {
+		if errors.Is(err, syscall.ENOSPC) {
+			free, _, _ := cfg.statfs(cfg.DataDir)
+			return nil, fmt.Errorf("%w: %s free under %s, too little to initialize a new broker directory: free some space and start again: %w",
+				ErrBrokerDisk, iec(free), cfg.DataDir, err)
+		}
 		return nil, fmt.Errorf("start embedded Kafka broker in %s: %w", dir, err)
 	}
-	addrs := cluster.ListenAddrs()
-	log.Info("embedded Kafka broker started", "addr", addrs[0], "dir", dir)
-	return &Embedded{cluster: cluster, addr: addrs[0]}, nil
+	if err := ensureSeedTopics(cluster); err != nil {
+		cluster.Close()
+		return nil, fmt.Errorf("start embedded Kafka broker in %s: %w", dir, err)
+	}
+	addr := cluster.ListenAddrs()[0]
+	transport := &kafka.Transport{DialTimeout: 5 * time.Second, IdleTimeout: time.Minute}
+	e := &Embedded{
+		cluster: cluster, addr: addr, dir: dir, cfg: cfg, log: log,
+		offsets:   &kafka.Client{Addr: kafka.TCP(addr), Timeout: 10 * time.Second, Transport: transport},
+		transport: transport,
+	}
+	e.checkDisk()
+	ctx, stop := context.WithCancel(context.Background())
+	e.stop = stop
+	e.wg.Add(2)
+	go func() { defer e.wg.Done(); e.every(ctx, cfg.checkEvery, func(context.Context) { e.checkDisk() }) }()
+	go func() { defer e.wg.Done(); e.every(ctx, cfg.ReclaimEvery, e.reclaimRun) }()
+	log.Info("embedded Kafka broker started", "addr", addr, "dir", dir,
+		"retention", cfg.Retention, "max_bytes", cfg.MaxBytes, "min_free", iec(e.disk.Load().min))
+	return e, nil
+}
+
+// ensureSeedTopics creates the topics kfake's SeedTopics would have. kfake
+// seeds only a directory without saved state, and a first start that ran
+// out of space can leave saved state without its topics.
+func ensureSeedTopics(c *kfake.Cluster) error {
+	for topic, n := range map[string]int32{EventsTopic: Partitions, DeadLetterTopic: 1, OutcomesTopic: 4} {
+		if c.TopicInfo(topic) != nil {
+			continue
+		}
+		if err := c.CreateTopic(topic, n, nil); err != nil {
+			return fmt.Errorf("create topic %s: %w", topic, err)
+		}
+	}
+	return nil
+}
+
+// kfakeLog passes kfake's warnings and errors (failed writes of its log
+// and state files among them) to the process log.
+type kfakeLog struct{ log *slog.Logger }
+
+func (l kfakeLog) Logf(level kfake.LogLevel, format string, args ...any) {
+	switch level {
+	case kfake.LogLevelError:
+		l.log.Error("embedded broker: " + fmt.Sprintf(format, args...))
+	case kfake.LogLevelWarn:
+		l.log.Warn("embedded broker: " + fmt.Sprintf(format, args...))
+	}
+}
+
+// every runs fn now and then every d until ctx ends.
+func (e *Embedded) every(ctx context.Context, d time.Duration, fn func(context.Context)) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		fn(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Addr is the broker's host:port.
 func (e *Embedded) Addr() string { return e.addr }
 
-// Close stops the broker, flushing its log.
-func (e *Embedded) Close() { e.cluster.Close() }
+// Close stops the disk guard and the reclaimer (cancelling their context
+// and waiting for them), then the broker, flushing its log.
+func (e *Embedded) Close() {
+	e.stop()
+	e.wg.Wait()
+	e.cluster.Close()
+	e.transport.CloseIdleConnections()
+}
