@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := /usr/local/go/bin:$(PATH)
 GO ?= go
 
-.PHONY: all build run test services services-down vet loadgen bench fmt dashboard bench-analytics
+.PHONY: all build run test chaos services services-down vet loadgen bench fmt dashboard bench-analytics
 
 all: build
 
@@ -30,6 +30,11 @@ vet:
 # turns the integration tests' "services not configured" skip into a failure.
 test:
 	bash deploy/local/test.sh
+
+# Fault injection (kill -9, SIGTERM, store outages, a large-event backlog)
+# with exact counts; it stops and starts the test databases (see README).
+chaos:
+	bash deploy/local/chaos.sh
 
 # Throughput and latency against a running `make run` (see README).
 loadgen: build

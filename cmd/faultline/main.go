@@ -25,6 +25,8 @@ Usage:
   faultline bootstrap  create a user, organization, project, DSN key and API token
                        (--email E --password P --org SLUG --project SLUG)
   faultline probe URL  exit 0 if URL answers 2xx (a health check for images without curl)
+  faultline broker     run the embedded Kafka-protocol broker alone, for trying separate
+                       roles on one machine (development and tests; not for production)
   faultline provision  create or update organizations, teams, projects, members, users,
                        API tokens and alerts from a YAML/JSON file (--file F)
 
@@ -55,6 +57,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = provisionCommand(ctx, args[1:], stdout, stderr)
 	case "probe":
 		err = probeCommand(ctx, args[1:])
+	case "broker":
+		err = brokerCommand(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -115,7 +115,11 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 			s.closeDeps()
 		}
 	}()
-	if s.db, s.store, err = openMigrated(ctx, cfg, log); err != nil {
+	limits, err := cfg.parseBounds()
+	if err != nil {
+		return nil, err
+	}
+	if s.db, s.store, err = openForRoles(ctx, cfg, s.roles, log); err != nil {
 		return nil, err
 	}
 	if cfg.ProvisionFile != "" && s.has(roleWeb) {
@@ -131,7 +135,8 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 		if len(s.roles) != len(allRoles) {
 			return nil, errors.New("kafka: the embedded broker runs only with `faultline serve`; set FAULTLINE_KAFKA_BROKERS for separate roles")
 		}
-		if s.broker, err = queue.StartEmbedded(queue.EmbeddedConfig{DataDir: cfg.DataDir}, log); err != nil {
+		if s.broker, err = queue.StartEmbedded(queue.EmbeddedConfig{DataDir: cfg.DataDir, Retention: limits.brokerRetention,
+			MaxBytes: limits.brokerMaxBytes, MinFreeBytes: limits.brokerMinFree}, log); err != nil {
 			return nil, fmt.Errorf("kafka: %w", err)
 		}
 		s.brokers = []string{s.broker.Addr()}
@@ -190,7 +195,8 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 	}
 	alerts.OnFired(dispatcher.Nudge)
 	if s.has(roleWorker) {
-		worker := actors.NewWorker(actors.WorkerConfig{Brokers: s.brokers, Alerts: alerts}, s.db, s.store, s.producer, s.outcomes, log.With("role", "worker"))
+		worker := actors.NewWorker(actors.WorkerConfig{Brokers: s.brokers, Alerts: alerts, MaxBatch: limits.workerMaxBatch,
+			MaxBatchBytes: limits.workerBatchBytes, MaxBytesInFlight: limits.workerInFlight}, s.db, s.store, s.producer, s.outcomes, log.With("role", "worker"))
 		s.worker = worker
 		s.goRun("worker", func() error { return supervise(workerCtx, worker.Run, log.With("role", "worker")) })
 		outcomeWriter := actors.NewOutcomeWriter(s.brokers, s.store, log.With("role", "outcome-writer"))
@@ -223,14 +229,14 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 	})
 	s.app.Use(requestid.New()) // X-Request-Id on every answer, and in the error log
 	s.app.Use(frontend.SecurityHeaders(public.Scheme == "https"))
-	checks := []frontend.Check{{Name: "postgres", Ping: s.db.Ping}, {Name: "clickhouse", Ping: s.store.Ping}}
-	if needsKafka {
-		checks = append(checks, frontend.Check{Name: "kafka", Ping: func(ctx context.Context) error { return queue.Ping(ctx, s.brokers) }})
-	}
-	frontend.RegisterOps(s.app, checks, s.isReady)
+	frontend.RegisterOps(s.app, s.checks(), s.isReady)
 	if s.has(roleIngest) {
-		ingest.NewHandler(keyLookup{s.db}, s.producer, blobs, s.outcomes, ingest.DefaultLimits, log.With("role", "ingest")).
-			WithQuotas(quotaSource{s.db, s.store}).Register(s.app)
+		h := ingest.NewHandler(keyLookup{s.db}, s.producer, blobs, s.outcomes, ingest.DefaultLimits, log.With("role", "ingest")).
+			WithQuotas(quotaSource{s.db, s.store})
+		if s.broker != nil {
+			h.WithWritable(s.broker.Writable)
+		}
+		h.Register(s.app)
 	}
 	if s.has(roleWeb) {
 		apiOpts := frontend.Options{PublicURL: s.url, Registration: cfg.registration(), SecureCookies: public.Scheme == "https", Mailer: mailer,
@@ -360,4 +366,34 @@ func (q quotaSource) Quota(ctx context.Context, orgID int64) (ingest.Quota, erro
 // for a worker, partitions assigned (migrations ran before anything listened).
 func (s *server) isReady() bool {
 	return s.ready.Load() && (s.worker == nil || s.worker.Ready())
+}
+
+// checks are the dependencies this process's roles cannot work without:
+// ingest needs the broker and (embedded) its disk, workers the broker and
+// both stores, web and scheduler PostgreSQL. Web pages that read
+// ClickHouse answer 503 on their own while it is away.
+func (s *server) checks() []frontend.Check {
+	var checks []frontend.Check
+	add := func(name string, ping func(context.Context) error) {
+		if !slices.ContainsFunc(checks, func(c frontend.Check) bool { return c.Name == name }) {
+			checks = append(checks, frontend.Check{Name: name, Ping: ping})
+		}
+	}
+	kafkaPing := func(ctx context.Context) error { return queue.Ping(ctx, s.brokers) }
+	for _, role := range s.roles {
+		switch role {
+		case roleIngest:
+			add("kafka", kafkaPing)
+			if s.broker != nil {
+				add("broker_disk", func(context.Context) error { return s.broker.Writable() })
+			}
+		case roleWorker:
+			add("kafka", kafkaPing)
+			add("postgres", s.db.Ping)
+			add("clickhouse", s.store.Ping)
+		case roleWeb, roleScheduler:
+			add("postgres", s.db.Ping)
+		}
+	}
+	return checks
 }

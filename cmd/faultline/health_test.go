@@ -1,0 +1,88 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/faultline/faultline/ingest/queue"
+	"github.com/faultline/faultline/metadata/metadatatest"
+)
+
+// unreachableClickHouse is a ClickHouse URL nothing listens on.
+const unreachableClickHouse = "clickhouse://127.0.0.1:1/faultline"
+
+func getStatus(t *testing.T, addr, path string) (int, map[string]any) {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&body)
+	return resp.StatusCode, body
+}
+
+// Roles start without the stores they do not need: ingest and web without
+// ClickHouse (ingest then takes events, web serves what PostgreSQL holds),
+// and their readiness ignores it; a worker, which stores every event in
+// ClickHouse, refuses to start without it and says so.
+func TestRolesStartWithoutClickHouse(t *testing.T) {
+	broker, err := queue.StartEmbedded(queue.EmbeddedConfig{DataDir: t.TempDir()}, quietLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(broker.Close)
+	start := func(role string) *server {
+		cfg := testConfig(t)
+		cfg.KafkaBrokers, cfg.roles, cfg.ClickHouseURL = broker.Addr(), []string{role}, unreachableClickHouse
+		return testServerWith(t, cfg)
+	}
+	ingestSrv, webSrv := start(roleIngest), start(roleWeb)
+	for _, srv := range []*server{ingestSrv, webSrv} {
+		if code, body := getStatus(t, srv.addr, "/.well-known/ready"); code != http.StatusOK {
+			t.Errorf("%v without ClickHouse: ready answered %d %v", srv.roles, code, body)
+		}
+		if code, _ := getStatus(t, srv.addr, "/.well-known/live"); code != http.StatusOK {
+			t.Errorf("%v: live answered %d", srv.roles, code)
+		}
+	}
+	proj := metadatatest.Project(t, webSrv.db, testSecret)
+	postEvent(t, ingestSrv.addr, proj.ProjectID, proj.PublicKey, "accepted while ClickHouse is away")
+	web := apiClient{t: t, base: "http://" + webSrv.addr, token: proj.Token}
+	if code := web.get("/api/0/organizations/"+proj.Organization+"/", nil); code != http.StatusOK {
+		t.Errorf("web without ClickHouse: organization answered %d", code)
+	}
+
+	cfg := testConfig(t)
+	cfg.KafkaBrokers, cfg.roles, cfg.ClickHouseURL = broker.Addr(), []string{roleWorker}, unreachableClickHouse
+	if _, err := startServer(t.Context(), cfg, quietLog()); err == nil || !strings.Contains(err.Error(), "clickhouse") {
+		t.Errorf("a worker without ClickHouse started or did not name it: %v", err)
+	}
+}
+
+// With less free disk than the embedded broker's minimum, ingest answers
+// 503 with the reason and Retry-After, and health and readiness name the
+// disk; liveness stays ok.
+func TestFullBrokerDiskRefusesEvents(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.BrokerMinFree = "1000000TiB" // more than any disk has
+	srv := testServerWith(t, cfg)
+	proj := metadatatest.Project(t, srv.db, testSecret)
+	resp, body := postEnvelope(t, srv.addr, proj.ProjectID, proj.PublicKey, "{}\n{\"type\":\"event\"}\n{\"message\":\"disk full\"}", nil)
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || !strings.Contains(body, "disk") {
+		t.Errorf("event on a full broker disk: %d (Retry-After %q) %s", resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	}
+	for _, path := range []string{"/.well-known/healthz", "/.well-known/ready"} {
+		code, got := getStatus(t, srv.addr, path)
+		failed, _ := got["failed"].(map[string]any)
+		if code != http.StatusServiceUnavailable || failed["broker_disk"] == nil {
+			t.Errorf("%s with a full broker disk: %d %v", path, code, got)
+		}
+	}
+	if code, _ := getStatus(t, srv.addr, "/.well-known/live"); code != http.StatusOK {
+		t.Errorf("live with a full broker disk: %d", code)
+	}
+}
