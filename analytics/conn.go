@@ -72,7 +72,7 @@ func OpenLazy(url string, log *slog.Logger) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect: %w", err)
 	}
-	return &Store{conn: conn, log: log, addr: opts.Addr}, nil
+	return &Store{conn: guardedConn{conn}, log: log, addr: opts.Addr}, nil
 }
 
 // Close closes the connection pool.

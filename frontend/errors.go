@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strconv"
 
+	"github.com/faultline/faultline/analytics"
 	"github.com/faultline/faultline/metadata"
 	"github.com/gofiber/fiber/v2"
 )
@@ -23,6 +24,10 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 			fe = fiber.NewError(fiber.StatusBadRequest, invalid.Error())
 		case errors.Is(err, metadata.ErrNotFound):
 			fe = fiber.NewError(fiber.StatusNotFound, "not found")
+		case errors.Is(err, analytics.ErrUnavailable):
+			log.Warn("request needs ClickHouse, which is not answering", "method", c.Method(), "path", c.Path(), "err", err)
+			fe = fiber.NewError(fiber.StatusServiceUnavailable,
+				"the event store (ClickHouse) is not answering: events, charts and search are unavailable for now, issues and settings still work; retry shortly")
 		default:
 			log.Error("request failed", "method", c.Method(), "path", c.Path(), "request_id", c.GetRespHeader(fiber.HeaderXRequestID), "err", err)
 			fe = fiber.NewError(fiber.StatusInternalServerError, "internal server error")

@@ -55,6 +55,18 @@ func TestRolesStartWithoutClickHouse(t *testing.T) {
 	if code := web.get("/api/0/organizations/"+proj.Organization+"/", nil); code != http.StatusOK {
 		t.Errorf("web without ClickHouse: organization answered %d", code)
 	}
+	req, _ := http.NewRequest(http.MethodGet, "http://"+webSrv.addr+"/api/0/organizations/"+proj.Organization+"/events-stats/?statsPeriod=1h&interval=5m", nil)
+	req.Header.Set("Authorization", "Bearer "+proj.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var detail struct{ Detail string }
+	_ = json.NewDecoder(resp.Body).Decode(&detail)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(detail.Detail, "ClickHouse") {
+		t.Errorf("web without ClickHouse: events-stats answered %d %q, want 503 naming ClickHouse", resp.StatusCode, detail.Detail)
+	}
 
 	cfg := testConfig(t)
 	cfg.KafkaBrokers, cfg.roles, cfg.ClickHouseURL = broker.Addr(), []string{roleWorker}, unreachableClickHouse
