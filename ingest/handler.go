@@ -41,7 +41,7 @@ type Handler struct {
 	rates    *limiter
 	producer Producer
 	limits   Limits
-	quotas   *quotaCache // nil: no monthly quotas
+	quotas   *quotaCache  // nil: no monthly quotas
 	writable func() error // nil: the queue can always take writes
 	log      *slog.Logger
 }
