@@ -92,7 +92,7 @@ func (p *pipeline) produce(t *testing.T, projectID int64, n int, id func(i int) 
 	}
 }
 
-func (p *pipeline) counted(t *testing.T, projectID int64) int64 {
+func (p *pipeline) counted(t testing.TB, projectID int64) int64 {
 	t.Helper()
 	issues, err := p.db.ListIssues(context.Background(), projectID, 100, 0)
 	if err != nil {

@@ -28,7 +28,7 @@ type pipeline struct {
 	log     *slog.Logger
 }
 
-func newPipeline(t *testing.T) *pipeline {
+func newPipeline(t testing.TB) *pipeline {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	p := &pipeline{db: metadatatest.Open(t), store: analyticstest.Open(t), log: log}
