@@ -200,6 +200,16 @@ func (p *partition) handle(ctx context.Context, batch []kafka.Message) error {
 			return p.commit(ctx, batch[len(batch)-1].Offset+1)
 		case !errors.Is(err, errSlowBatch):
 			return err
+		case !p.w.storesAnswer(ctx):
+			// A store that hangs rather than refuses makes every batch
+			// slow: that is an outage to wait out, not a record to blame.
+			p.w.log.Warn("a store does not answer; retrying the batch whole", "partition", p.id, "records", len(batch))
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(5 * time.Second):
+			}
+			continue
 		case len(batch) > 1:
 			batchSplits.Inc()
 			half := len(batch) / 2
@@ -211,7 +221,7 @@ func (p *partition) handle(ctx context.Context, batch []kafka.Message) error {
 			return p.handle(ctx, batch[half:])
 		}
 		p.strikes++
-		if p.strikes >= slowStrikes && p.w.storesAnswer(ctx) {
+		if p.strikes >= slowStrikes {
 			m := batch[0]
 			reason := fmt.Errorf("processing this record alone took longer than %s, %d times", p.w.callTimeout(batch), p.strikes)
 			if err := p.w.deadLetterSlow(ctx, m, reason); err != nil {

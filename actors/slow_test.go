@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -347,5 +348,63 @@ func TestLagGrowsWhileConsumerStalls(t *testing.T) {
 				lag, n, testutil.ToFloat64(oldestUnprocessed))
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// hungIssues is a PostgreSQL that hangs (calls never return, pings fail)
+// while hung is set: an outage, not a slow record.
+type hungIssues struct {
+	*metadata.DB
+	hung atomic.Bool
+}
+
+func (h *hungIssues) RecordEventsDetailed(ctx context.Context, projectID int64, events []metadata.GroupedEvent) (metadata.Recorded, error) {
+	if h.hung.Load() {
+		<-ctx.Done()
+		return metadata.Recorded{}, context.Cause(ctx)
+	}
+	return h.DB.RecordEventsDetailed(ctx, projectID, events)
+}
+
+func (h *hungIssues) Ping(ctx context.Context) error {
+	if h.hung.Load() {
+		return fmt.Errorf("postgres: timeout (hung)")
+	}
+	return h.DB.Ping(ctx)
+}
+
+// TestHungStoreBlamesNoRecord: while PostgreSQL hangs, batches run out of
+// time again and again; none is dead-lettered, and all are stored once it
+// answers again.
+func TestHungStoreBlamesNoRecord(t *testing.T) {
+	p := newPipeline(t)
+	pr := metadatatest.Project(t, p.db, "hung-secret")
+	const n = 20
+	p.produce(t, pr.ProjectID, n, func(i int) string { return fmt.Sprintf("%032x", 0x4a4a00+i) }, func(i int) []byte { return errorPayload(i%3, i) })
+	issues := &hungIssues{DB: p.db}
+	issues.hung.Store(true)
+	dead := &recordingProducer{Producer: p.writer}
+	w := NewWorker(WorkerConfig{Brokers: p.brokers, MaxWait: 20 * time.Millisecond, CallTimeout: 100 * time.Millisecond},
+		issues, p.store, dead, nil, p.log)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("worker: %v", err)
+		}
+	}()
+	time.Sleep(2 * time.Second) // twenty call timeouts' worth
+	issues.hung.Store(false)
+	deadline := time.Now().Add(60 * time.Second)
+	for p.counted(t, pr.ProjectID) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d counted 60 s after PostgreSQL came back", p.counted(t, pr.ProjectID), n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if letters, _ := dead.written(); len(letters) > 0 {
+		t.Errorf("%d records dead-lettered during a PostgreSQL outage", len(letters))
 	}
 }
