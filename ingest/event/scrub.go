@@ -3,7 +3,6 @@ package event
 import (
 	"bytes"
 	"encoding/json"
-	"net/url"
 	"regexp"
 	"strings"
 )
@@ -18,27 +17,131 @@ var sensitiveKeys = []string{
 	"session", "csrf", "xsrf", "credentials", "privatekey", "creditcard", "cardnumber",
 }
 
-func sensitive(key string) bool {
-	k := strings.ToLower(strings.NewReplacer("-", "", "_", "").Replace(key))
-	for _, s := range sensitiveKeys {
-		if strings.Contains(k, s) {
+// headerWords widen sensitiveKeys for header names: custom schemes such as
+// X-Custom-Auth or X-Client-Key carry credentials under names that would be
+// too broad for any key ("author", "cache_key").
+var headerWords = []string{"auth", "key"}
+
+// paramNames are query parameters that carry credentials under names too
+// short or too common to match as substrings.
+var paramNames = []string{"auth", "key", "sig", "signature"}
+
+// foldKey lowercases key and drops '-' and '_' into buf.
+func foldKey(buf []byte, key string) []byte {
+	for i := 0; i < len(key); i++ {
+		switch c := key[i]; {
+		case c == '-' || c == '_':
+		case 'A' <= c && c <= 'Z':
+			buf = append(buf, c+'a'-'A')
+		default:
+			buf = append(buf, c)
+		}
+	}
+	return buf
+}
+
+func containsAny(folded []byte, subs []string) bool {
+	for _, s := range subs {
+		if bytes.Contains(folded, []byte(s)) {
 			return true
 		}
 	}
 	return false
 }
 
-// cardNumber finds 13 to 19 digits, optionally grouped by spaces or dashes;
-// a Luhn check tells card numbers from other long numbers.
-var cardNumber = regexp.MustCompile(`\b\d(?:[ -]?\d){12,18}\b`)
+func sensitive(key string) bool {
+	var buf [64]byte
+	return containsAny(foldKey(buf[:0], key), sensitiveKeys)
+}
 
-// inlinePassword finds passwords written into values, as in connection
-// strings ("Server=db;Password=x") and URLs' query strings.
-var inlinePassword = regexp.MustCompile(`(?i)\b(password|passwd|pwd)=[^;&\s"']+`)
+// sensitiveHeader reports a header name holding auth, key, token, secret,
+// session, cookie or password.
+func sensitiveHeader(name string) bool {
+	var buf [64]byte
+	k := foldKey(buf[:0], name)
+	return containsAny(k, sensitiveKeys) || containsAny(k, headerWords)
+}
 
-func scrubCards(s string) string {
-	if strings.Contains(s, "=") {
-		s = inlinePassword.ReplaceAllString(s, "$1="+Filtered)
+// sensitiveParam reports a query parameter name that carries credentials.
+func sensitiveParam(name string) bool {
+	var buf [64]byte
+	k := foldKey(buf[:0], name)
+	if containsAny(k, sensitiveKeys) || bytes.HasSuffix(k, []byte("signature")) {
+		return true
+	}
+	for _, p := range paramNames {
+		if string(k) == p {
+			return true
+		}
+	}
+	return false
+}
+
+// Patterns for credentials written into text. Each runs only on strings
+// that pass its cheap pre-check in scrubString.
+var (
+	// cardNumber finds 13 to 19 digits, optionally grouped by spaces or
+	// dashes; a Luhn check tells card numbers from other long numbers.
+	cardNumber = regexp.MustCompile(`\b\d(?:[ -]?\d){12,18}\b`)
+
+	// inlinePassword finds passwords written into values, as in connection
+	// strings ("Server=db;Password=x").
+	inlinePassword = regexp.MustCompile(`(?i)\b(password|passwd|pwd)=[^;&\s"']+`)
+
+	// urlPassword finds the password of a URL's user information
+	// (postgres://admin:pw@host/db); the user and host stay. The password
+	// runs to the last '@' before the path, so one holding '@' goes whole.
+	urlPassword = regexp.MustCompile(`(?i)\b([a-z][a-z0-9+.-]*://[^\s:/?#@"'<>]*):[^\s/?#"'<>]+@`)
+
+	// authHeader finds an Authorization header written out, with or
+	// without quotes (a logged header map): the scheme stays.
+	authHeader = regexp.MustCompile(`(?i)\b(?:proxy-)?authorization["']?\s*[:=]\s*["']?((?:bearer|basic|digest|negotiate|ntlm|token|apikey)\s+)?([^\s"',;{}\[\]]+)`)
+
+	// schemeToken finds "Bearer <token>" or "Basic <credentials>" without
+	// the header name; looksLikeToken tells them from prose.
+	schemeToken = regexp.MustCompile(`(?i)\b(?:bearer|basic)\s+([A-Za-z0-9._~+/-]+=*)`)
+
+	// awsSecret finds the value next to an AWS secret access key's name,
+	// as in credentials files, environment dumps and STS answers.
+	awsSecret = regexp.MustCompile(`(?i)secret[_-]?access[_-]?key["']?\s*[:=]\s*["']?([^\s"',;&}]+)`)
+
+	// awsKeyID finds AWS access key ids (long-term AKIA, temporary ASIA).
+	awsKeyID = regexp.MustCompile(`\b(?:AKIA|ASIA)[0-9A-Z]{16}\b`)
+
+	// privateKey finds a PEM private key's body; the armor lines stay. A
+	// block cut short by trimming is filtered to the end of the text.
+	privateKey = regexp.MustCompile(`-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----((?s:.*?))(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)`)
+)
+
+// scrubString filters credentials and card numbers in free text: messages,
+// exception values, log lines and any string value of the event.
+func scrubString(s string) string {
+	if strings.Contains(s, "PRIVATE KEY-----") {
+		s = filterGroup(privateKey, s, nil)
+	}
+	if hasUserInfo(s) {
+		s = urlPassword.ReplaceAllString(s, "${1}:"+Filtered+"@")
+	}
+	if hasFold(s, "authorization") {
+		s = filterGroup(authHeader, s, func(s string, m []int) bool {
+			// Without a scheme, "authorization: denied" is prose.
+			return m[2] >= 0 || looksLikeToken(s[m[4]:m[5]])
+		})
+	}
+	if hasFold(s, "bearer") || hasFold(s, "basic") {
+		s = filterGroup(schemeToken, s, func(s string, m []int) bool { return looksLikeToken(s[m[2]:m[3]]) })
+	}
+	if strings.IndexByte(s, '=') >= 0 {
+		s = scrubParams(s)
+		if hasFold(s, "pass") || hasFold(s, "pwd") {
+			s = inlinePassword.ReplaceAllString(s, "$1="+Filtered)
+		}
+	}
+	if hasFold(s, "access") {
+		s = filterGroup(awsSecret, s, nil)
+	}
+	if strings.Contains(s, "AKIA") || strings.Contains(s, "ASIA") {
+		s = awsKeyID.ReplaceAllLiteralString(s, Filtered)
 	}
 	if !mayHoldCard(s) {
 		return s
@@ -49,6 +152,118 @@ func scrubCards(s string) string {
 		}
 		return m
 	})
+}
+
+// filterGroup replaces the last submatch of each match of re with
+// Filtered, for the matches filter accepts (all when filter is nil); m
+// holds a match's submatch indexes as FindAllStringSubmatchIndex gives them.
+func filterGroup(re *regexp.Regexp, s string, filter func(s string, m []int) bool) string {
+	var b strings.Builder
+	last := 0
+	for _, m := range re.FindAllStringSubmatchIndex(s, -1) {
+		start, end := m[len(m)-2], m[len(m)-1]
+		if start == end || filter != nil && !filter(s, m) {
+			continue
+		}
+		b.WriteString(s[last:start])
+		b.WriteString(Filtered)
+		last = end
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// scrubParams filters the values of credential parameters (see
+// sensitiveParam) in query strings: name=value pairs at the start of s or
+// after '?', '&' or ';', as in URLs and query strings given as text.
+func scrubParams(s string) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); i++ {
+		name := i
+		for i < len(s) && !endsName(s[i]) {
+			i++
+		}
+		if i > name && i < len(s) && s[i] == '=' {
+			eq := i
+			for i++; i < len(s) && !endsValue(s[i]); i++ {
+			}
+			if i > eq+1 && sensitiveParam(s[name:eq]) {
+				b.WriteString(s[last : eq+1])
+				b.WriteString(Filtered)
+				last = i
+			}
+		}
+		for i < len(s) && s[i] != '?' && s[i] != '&' && s[i] != ';' {
+			i++
+		}
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+func endsValue(c byte) bool {
+	switch c {
+	case '&', ';', '#', ' ', '\t', '\n', '\r', '"', '\'', '<', '>':
+		return true
+	}
+	return false
+}
+
+func endsName(c byte) bool { return c == '=' || c == '?' || endsValue(c) }
+
+// hasUserInfo reports a URL with user information: "://" followed by '@'
+// before the path.
+func hasUserInfo[T string | []byte](s T) bool {
+	for i := 0; i+3 <= len(s); i++ {
+		if s[i] != ':' || s[i+1] != '/' || s[i+2] != '/' {
+			continue
+		}
+		for i += 3; i < len(s); i++ {
+			if c := s[i]; c == '@' {
+				return true
+			} else if c == '/' || c == '"' || c == ' ' || c == '\n' {
+				break
+			}
+		}
+	}
+	return false
+}
+
+// looksLikeToken tells a credential from a word: 8 characters or more with
+// a digit, a symbol or a capital letter past the first.
+func looksLikeToken(t string) bool {
+	if len(t) < 8 {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		if c >= '0' && c <= '9' || i > 0 && c >= 'A' && c <= 'Z' || strings.IndexByte("._~+/-=", c) >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// hasFold reports whether s holds sub, ASCII letters compared without case;
+// sub is lowercase letters.
+func hasFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		j := 0
+		for j < len(sub) && s[i+j]|0x20 == sub[j] {
+			j++
+		}
+		if j == len(sub) {
+			return true
+		}
+	}
+	return false
 }
 
 // mayHoldCard is a cheap pre-check: 13 or more digits in the text.
@@ -64,11 +279,17 @@ func mayHoldCard[T string | []byte](s T) bool {
 	return false
 }
 
-// mayHoldSensitive is a cheap pre-check of raw JSON: a sensitive key or a
-// card number could be in it. Most contexts and frame variables hold
-// neither, and skipping their decode and re-encode halves the parse cost.
+// rawTriggers are what scrubString and the header and query rules look
+// for, in raw JSON folded as foldKey folds keys.
+var rawTriggers = []string{"querystring", "headers", "auth", "bearer", "basic", "private key", "key=", "sig=", "signature", "pwd="}
+
+// mayHoldSensitive is a cheap pre-check of raw JSON: a sensitive key, a
+// credential in text or a card number could be in it. Most contexts and
+// frame variables hold none, and skipping their decode and re-encode halves
+// the parse cost.
 func mayHoldSensitive(raw []byte) bool {
-	if mayHoldCard(raw) {
+	if mayHoldCard(raw) || bytes.Contains(raw, []byte("AKIA")) || bytes.Contains(raw, []byte("ASIA")) ||
+		hasUserInfo(raw) || bytes.Contains(raw, []byte(`:\/\/`)) && bytes.IndexByte(raw, '@') >= 0 {
 		return true
 	}
 	folded := make([]byte, 0, len(raw))
@@ -81,12 +302,7 @@ func mayHoldSensitive(raw []byte) bool {
 			folded = append(folded, c)
 		}
 	}
-	for _, k := range sensitiveKeys {
-		if bytes.Contains(folded, []byte(k)) {
-			return true
-		}
-	}
-	return bytes.Contains(folded, []byte("querystring"))
+	return containsAny(folded, sensitiveKeys) || containsAny(folded, rawTriggers)
 }
 
 func luhn(s string) bool {
@@ -110,20 +326,23 @@ func luhn(s string) bool {
 
 // Scrub removes sensitive data before the event is stored: values of
 // sensitive keys in the request (headers, cookies, query string, body), extra,
-// contexts, breadcrumb data and frame variables, and credit card numbers in
-// any of them and in messages and exception values.
+// contexts, breadcrumb data and frame variables; and, in any string of them
+// and in the message, transaction, exception values, breadcrumb messages and
+// tags, passwords in URLs, credentials in query parameters, Authorization
+// values, AWS keys, PEM private keys and credit card numbers.
 func Scrub(e *Event) {
 	e.Request = scrubRaw(e.Request)
 	e.Extra = scrubRaw(e.Extra)
 	e.Contexts = scrubRaw(e.Contexts)
-	e.Message = scrubCards(e.Message)
+	e.Message = scrubString(e.Message)
+	e.Transaction = scrubString(e.Transaction)
 	for i := range e.Breadcrumbs {
 		e.Breadcrumbs[i].Data = scrubRaw(e.Breadcrumbs[i].Data)
-		e.Breadcrumbs[i].Message = scrubCards(e.Breadcrumbs[i].Message)
+		e.Breadcrumbs[i].Message = scrubString(e.Breadcrumbs[i].Message)
 	}
 	for i := range e.Exceptions {
 		ex := &e.Exceptions[i]
-		ex.Value = scrubCards(ex.Value)
+		ex.Value = scrubString(ex.Value)
 		if ex.Stacktrace != nil {
 			for j := range ex.Stacktrace.Frames {
 				ex.Stacktrace.Frames[j].Vars = scrubRaw(ex.Stacktrace.Frames[j].Vars)
@@ -134,7 +353,7 @@ func Scrub(e *Event) {
 		if sensitive(t.Key) {
 			e.Tags[i].Value = Filtered
 		} else {
-			e.Tags[i].Value = scrubCards(t.Value)
+			e.Tags[i].Value = scrubString(t.Value)
 		}
 	}
 }
@@ -160,11 +379,14 @@ func scrubValue(v any) any {
 	switch v := v.(type) {
 	case map[string]any:
 		for k, item := range v {
-			if sensitive(k) {
+			switch {
+			case sensitive(k):
 				v[k] = Filtered
-			} else if k == "query_string" {
-				v[k] = scrubQuery(item)
-			} else {
+			case k == "query_string":
+				v[k] = scrubFields(item, sensitiveParam)
+			case k == "headers":
+				v[k] = scrubFields(item, sensitiveHeader)
+			default:
 				v[k] = scrubValue(item)
 			}
 		}
@@ -182,30 +404,36 @@ func scrubValue(v any) any {
 		}
 		return v
 	case string:
-		return scrubCards(v)
+		return scrubString(v)
 	}
 	return v
 }
 
-// scrubQuery filters sensitive parameters of a query string given as text.
-func scrubQuery(v any) any {
-	s, ok := v.(string)
-	if !ok {
-		return scrubValue(v)
-	}
-	values, err := url.ParseQuery(s)
-	if err != nil {
-		return scrubCards(s)
-	}
-	changed := false
-	for k := range values {
-		if sensitive(k) {
-			values[k] = []string{Filtered}
-			changed = true
+// scrubFields scrubs headers or a query string: an object by name, a list
+// of [name, value] pairs, or text (where scrubString's query rule applies).
+// Values whose name isSensitive reports are filtered.
+func scrubFields(v any, isSensitive func(string) bool) any {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, item := range v {
+			if isSensitive(k) {
+				v[k] = Filtered
+			} else {
+				v[k] = scrubValue(item)
+			}
 		}
+		return v
+	case []any:
+		for i, item := range v {
+			if p, ok := item.([]any); ok && len(p) == 2 {
+				if k, ok := p[0].(string); ok && isSensitive(k) {
+					p[1] = Filtered
+					continue
+				}
+			}
+			v[i] = scrubValue(item)
+		}
+		return v
 	}
-	if !changed {
-		return scrubCards(s)
-	}
-	return values.Encode()
+	return scrubValue(v)
 }
