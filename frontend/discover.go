@@ -3,7 +3,6 @@ package frontend
 import (
 	"bufio"
 	"context"
-	"encoding/csv"
 	"errors"
 	"strings"
 	"time"
@@ -87,7 +86,7 @@ func (a *API) discoverCSV(c *fiber.Ctx, tq analytics.TableQuery) error {
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		out := csv.NewWriter(w)
+		out := newCSVWriter(w)
 		_ = out.Write(tq.Fields)
 		n := 0
 		err := table.Run(ctx, func(vals []string) error {
