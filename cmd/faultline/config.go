@@ -42,6 +42,8 @@ type config struct {
 	BrokerRetention     string
 	BrokerMaxBytes      string
 	BrokerMinFree       string
+	// Health answers show dependencies' error texts only when asked to.
+	HealthDetails string
 
 	roles            []string         // which roles this process runs; all when empty
 	monitorTimeScale float64          // tests: monitors check this many times as often
@@ -93,6 +95,7 @@ func (c *config) settings() []setting {
 		{"broker-retention", "FAULTLINE_BROKER_RETENTION", "24h", "embedded broker: how long records stay after the workers committed them (unconsumed records are never deleted)", &c.BrokerRetention},
 		{"broker-max-bytes", "FAULTLINE_BROKER_MAX_BYTES", "10GiB", "embedded broker: past this size, consumed records are deleted whatever their age", &c.BrokerMaxBytes},
 		{"broker-min-free", "FAULTLINE_BROKER_MIN_FREE", "", "embedded broker: free disk space below which ingest answers 503 (default 1GiB or 5% of the disk, whichever is smaller)", &c.BrokerMinFree},
+		{"health-details", "FAULTLINE_HEALTH_DETAILS", "false", "health and readiness answers show each failed dependency's error text, which names hosts and paths (true or false; the log always has it)", &c.HealthDetails},
 		{"monitor-allow-private", "FAULTLINE_MONITOR_ALLOW_PRIVATE", "false", "let uptime monitors check private, loopback and link-local addresses (true or false)", &c.MonitorAllowPrivate},
 		{"monitor-allow-networks", "FAULTLINE_MONITOR_ALLOW_NETWORKS", "", "comma-separated networks (CIDR) uptime monitors may check even though they are private, e.g. 10.20.0.0/16", &c.MonitorAllowNetworks},
 	}

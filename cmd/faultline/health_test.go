@@ -77,7 +77,7 @@ func TestRolesStartWithoutClickHouse(t *testing.T) {
 
 // With less free disk than the embedded broker's minimum, ingest answers
 // 503 with the reason and Retry-After, and health and readiness name the
-// disk; liveness stays ok.
+// disk with a short reason, not the error's paths; liveness stays ok.
 func TestFullBrokerDiskRefusesEvents(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.BrokerMinFree = "1000000TiB" // more than any disk has
@@ -90,11 +90,27 @@ func TestFullBrokerDiskRefusesEvents(t *testing.T) {
 	for _, path := range []string{"/.well-known/healthz", "/.well-known/ready"} {
 		code, got := getStatus(t, srv.addr, path)
 		failed, _ := got["failed"].(map[string]any)
-		if code != http.StatusServiceUnavailable || failed["broker_disk"] == nil {
+		if code != http.StatusServiceUnavailable || failed["broker_disk"] != "free space below the minimum" {
 			t.Errorf("%s with a full broker disk: %d %v", path, code, got)
+		}
+		if raw, _ := json.Marshal(got); strings.Contains(string(raw), cfg.DataDir) {
+			t.Errorf("%s names the data directory: %s", path, raw)
 		}
 	}
 	if code, _ := getStatus(t, srv.addr, "/.well-known/live"); code != http.StatusOK {
 		t.Errorf("live with a full broker disk: %d", code)
+	}
+}
+
+// FAULTLINE_HEALTH_DETAILS=true shows operators the failed dependency's
+// error text in health answers.
+func TestHealthDetails(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.BrokerMinFree, cfg.HealthDetails = "1000000TiB", "true"
+	srv := testServerWith(t, cfg)
+	code, got := getStatus(t, srv.addr, "/.well-known/healthz")
+	failed, _ := got["failed"].(map[string]any)
+	if text, _ := failed["broker_disk"].(string); code != http.StatusServiceUnavailable || !strings.Contains(text, cfg.DataDir) {
+		t.Errorf("healthz with details: %d %v, want the error naming %s", code, got, cfg.DataDir)
 	}
 }

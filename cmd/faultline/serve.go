@@ -229,7 +229,7 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 	})
 	s.app.Use(requestid.New()) // X-Request-Id on every answer, and in the error log
 	s.app.Use(frontend.SecurityHeaders(public.Scheme == "https"))
-	frontend.RegisterOps(s.app, s.checks(), s.isReady)
+	frontend.RegisterOps(s.app, s.checks(), s.isReady, frontend.OpsOptions{Details: truthy(cfg.HealthDetails)}, log.With("role", "health"))
 	if s.has(roleIngest) {
 		h := ingest.NewHandler(keyLookup{s.db}, s.producer, blobs, s.outcomes, ingest.DefaultLimits, log.With("role", "ingest")).
 			WithQuotas(quotaSource{s.db, s.store})
@@ -374,25 +374,27 @@ func (s *server) isReady() bool {
 // ClickHouse answer 503 on their own while it is away.
 func (s *server) checks() []frontend.Check {
 	var checks []frontend.Check
-	add := func(name string, ping func(context.Context) error) {
-		if !slices.ContainsFunc(checks, func(c frontend.Check) bool { return c.Name == name }) {
-			checks = append(checks, frontend.Check{Name: name, Ping: ping})
+	add := func(c frontend.Check) {
+		if !slices.ContainsFunc(checks, func(have frontend.Check) bool { return have.Name == c.Name }) {
+			checks = append(checks, c)
 		}
 	}
-	kafkaPing := func(ctx context.Context) error { return queue.Ping(ctx, s.brokers) }
+	kafka := frontend.Check{Name: "kafka", Ping: func(ctx context.Context) error { return queue.Ping(ctx, s.brokers) }}
 	for _, role := range s.roles {
 		switch role {
 		case roleIngest:
-			add("kafka", kafkaPing)
+			add(kafka)
 			if s.broker != nil {
-				add("broker_disk", func(context.Context) error { return s.broker.Writable() })
+				// Readiness shows why ingest refuses ("free space below
+				// the minimum"), without the paths the error names.
+				add(frontend.Check{Name: "broker_disk", Ping: func(context.Context) error { return s.broker.Writable() }, Reason: queue.DiskReason})
 			}
 		case roleWorker:
-			add("kafka", kafkaPing)
-			add("postgres", s.db.Ping)
-			add("clickhouse", s.store.Ping)
+			add(kafka)
+			add(frontend.Check{Name: "postgres", Ping: s.db.Ping})
+			add(frontend.Check{Name: "clickhouse", Ping: s.store.Ping})
 		case roleWeb, roleScheduler:
-			add("postgres", s.db.Ping)
+			add(frontend.Check{Name: "postgres", Ping: s.db.Ping})
 		}
 	}
 	return checks

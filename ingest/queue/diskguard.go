@@ -29,6 +29,27 @@ import (
 // ErrBrokerDisk is what Writable's errors wrap.
 var ErrBrokerDisk = errors.New("broker disk")
 
+// diskError is a Writable failure: its text names the directory and the
+// system's error, its reason says what is wrong in a few words.
+type diskError struct {
+	reason string
+	err    error
+}
+
+func (e *diskError) Error() string { return e.err.Error() }
+func (e *diskError) Unwrap() error { return e.err }
+
+// DiskReason says in a few words, without the paths Writable's errors name,
+// why err refuses records ("free space below the minimum"), for health
+// answers that anyone may read; "" for an error Writable did not return.
+func DiskReason(err error) string {
+	var d *diskError
+	if errors.As(err, &d) {
+		return d.reason
+	}
+	return ""
+}
+
 // probeName is the file the guard writes, fsyncs and removes in the
 // broker's directory. kfake ignores files it does not know there.
 const probeName = "write-probe"
@@ -64,16 +85,16 @@ func (e *Embedded) checkDisk() {
 	switch {
 	case errors.Is(err, errors.ErrUnsupported):
 	case err != nil:
-		st.err = fmt.Errorf("%w: cannot read the free space under %s: %w", ErrBrokerDisk, e.dir, err)
+		st.err = &diskError{"free space unreadable", fmt.Errorf("%w: cannot read the free space under %s: %w", ErrBrokerDisk, e.dir, err)}
 	default:
 		st.free, st.size, st.min = free, size, e.minFree(size)
 		if free < st.min {
-			st.err = fmt.Errorf("%w: %s free under %s, below the %s minimum (FAULTLINE_BROKER_MIN_FREE)",
-				ErrBrokerDisk, iec(free), e.dir, iec(st.min))
+			st.err = &diskError{"free space below the minimum", fmt.Errorf("%w: %s free under %s, below the %s minimum (FAULTLINE_BROKER_MIN_FREE)",
+				ErrBrokerDisk, iec(free), e.dir, iec(st.min))}
 		}
 	}
 	if err := probe(e.dir); err != nil && st.err == nil {
-		st.err = fmt.Errorf("%w: cannot write and fsync a file under %s: %w", ErrBrokerDisk, e.dir, err)
+		st.err = &diskError{"write and fsync failed", fmt.Errorf("%w: cannot write and fsync a file under %s: %w", ErrBrokerDisk, e.dir, err)}
 	}
 
 	diskFree.Set(float64(st.free))

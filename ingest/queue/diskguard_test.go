@@ -41,6 +41,9 @@ func TestWritableFollowsFreeSpace(t *testing.T) {
 	if err.Error() != want || !errors.Is(err, ErrBrokerDisk) {
 		t.Fatalf("Writable() = %q, want %q wrapping ErrBrokerDisk", err, want)
 	}
+	if r := DiskReason(err); r != "free space below the minimum" {
+		t.Errorf("DiskReason = %q", r)
+	}
 
 	free.Store(1<<30 + 1)
 	waitWritable(t, e, "nil once space is back", func(err error) bool { return err == nil })
@@ -61,6 +64,9 @@ func TestWritableFailsWhileProbeFails(t *testing.T) {
 	err := waitWritable(t, e, "a probe error", func(err error) bool { return err != nil })
 	if !strings.Contains(err.Error(), "broker disk: cannot write and fsync a file under "+e.dir) {
 		t.Fatalf("Writable() = %q; want it to name the failed probe", err)
+	}
+	if r := DiskReason(err); r != "write and fsync failed" {
+		t.Errorf("DiskReason = %q", r)
 	}
 	if err := os.Remove(path); err != nil {
 		t.Fatal(err)
