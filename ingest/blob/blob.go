@@ -21,6 +21,9 @@ var ErrNotFound = errors.New("blob not found")
 type Store interface {
 	Put(ctx context.Context, key string, data []byte) error
 	Open(ctx context.Context, key string) (io.ReadCloser, error)
+	// Delete removes the blob under key; a key that holds nothing is not
+	// an error.
+	Delete(ctx context.Context, key string) error
 }
 
 // Dir is a Store in a directory. Writes are atomic (a temporary file renamed
@@ -86,4 +89,17 @@ func (d *Dir) Open(_ context.Context, key string) (io.ReadCloser, error) {
 		return nil, ErrNotFound
 	}
 	return f, err
+}
+
+// Delete removes the blob under key. Its directory stays: a Put for the
+// same event may be creating a file in it.
+func (d *Dir) Delete(_ context.Context, key string) error {
+	p, err := d.path(key)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("delete blob: %w", err)
+	}
+	return nil
 }

@@ -32,5 +32,16 @@ func TestDir(t *testing.T) {
 		if err := d.Put(ctx, bad, nil); err == nil {
 			t.Errorf("key %q accepted", bad)
 		}
+		if err := d.Delete(ctx, bad); err == nil {
+			t.Errorf("delete of key %q accepted", bad)
+		}
+	}
+	for range 2 { // deleting what is gone is no error
+		if err := d.Delete(ctx, "1/abc/log.txt"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := d.Open(ctx, "1/abc/log.txt"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("deleted blob: %v", err)
 	}
 }
