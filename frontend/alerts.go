@@ -174,6 +174,20 @@ func (a *API) saveAlertRule(c *fiber.Ctx) error {
 	if err := in.rule(&r, a.checkHost); err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, err.Error())
 	}
+	for i, rc := range r.Recipients {
+		if rc.Kind != "email" || rc.URL == "" {
+			continue
+		}
+		addr, _ := mail.ParseAddress(rc.URL) // rule checked it parses
+		member, err := a.db.IsMemberEmail(c.Context(), p.ID, addr.Address)
+		if err != nil {
+			return err
+		}
+		if !member {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("alertRecipients[%d].url: %s is not a member of this organization; "+
+				"alert email goes only to members' account addresses (an empty url mails every member)", i, addr.Address))
+		}
+	}
 	saved, err := a.db.SaveAlertRule(c.Context(), r)
 	if errors.Is(err, metadata.ErrNotFound) {
 		return fiber.NewError(fiber.StatusNotFound, "alert not found")

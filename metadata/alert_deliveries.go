@@ -69,6 +69,22 @@ func (db *DB) FireAlert(ctx context.Context, rule AlertRule, a Alert) (int64, er
 	return id, nil
 }
 
+// IsMemberEmail reports whether address, compared without case, is the
+// account address of a member of the organization that owns projectID:
+// alert email goes to no one else, or anyone who can create an account
+// could have the server mail whomever they like.
+func (db *DB) IsMemberEmail(ctx context.Context, projectID int64, address string) (bool, error) {
+	var ok bool
+	err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM projects p
+		JOIN organization_members m ON m.organization_id = p.organization_id
+		JOIN users u ON u.id = m.user_id
+		WHERE p.id = $1 AND lower(u.email) = lower($2))`, projectID, address).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("check an alert email recipient: %w", err)
+	}
+	return ok, nil
+}
+
 // sameFamily is the triggers that share an interval: a monitor's down and
 // up notifications are throttled separately, so a recovery is never
 // swallowed by the outage's notification.

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -168,5 +169,57 @@ func TestResetRereadsTheWindow(t *testing.T) {
 	}
 	if h, err := db.AlertHistory(ctx, proj.ProjectID, 10, 0); err != nil || len(h) != 1 {
 		t.Fatalf("%d alerts after 5 events across a partition move, want 1 (%v)", len(h), err)
+	}
+}
+
+// mailbox is a Mailer that keeps who was sent what.
+type mailbox struct {
+	mu sync.Mutex
+	to []string
+}
+
+func (m *mailbox) Send(_ context.Context, to, _, _, _ string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.to = append(m.to, to)
+	return nil
+}
+
+// Alert email goes only to the organization's members, even for a rule
+// saved with another address (before the API refused them, or by hand).
+func TestAlertEmailSkipsOutsiders(t *testing.T) {
+	db := metadatatest.Open(t)
+	proj := metadatatest.Project(t, db, "alert-test-secret")
+	ctx := context.Background()
+	members, err := db.ListMembers(ctx, proj.OrganizationID)
+	if err != nil || len(members) != 1 {
+		t.Fatalf("members: %+v %v", members, err)
+	}
+	member := members[0].Email
+	rule, err := db.SaveAlertRule(ctx, metadata.AlertRule{ProjectID: proj.ProjectID, Name: "mail", Triggers: []string{"new_issue"},
+		TimespanMin: 1, Quantity: 1, UsersQuantity: 1, IntervalMin: 60, Enabled: true,
+		Recipients: []metadata.AlertRecipient{{Kind: "email", URL: "victim@elsewhere.example"}, {Kind: "email", URL: strings.ToUpper(member)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.FireAlert(ctx, rule, metadata.Alert{ProjectID: proj.ProjectID, Trigger: "test", Title: "t", Body: "b", Link: "l"}); err != nil {
+		t.Fatal(err)
+	}
+	mail := &mailbox{}
+	d := NewDispatcher(db, monitor.Guard{AllowPrivate: true}, mail, quiet)
+	for d.dispatchOnce(ctx) {
+	}
+	if len(mail.to) != 1 || !strings.EqualFold(mail.to[0], member) {
+		t.Errorf("alert email went to %q, want only the member %s", mail.to, member)
+	}
+	history, err := db.AlertHistory(ctx, proj.ProjectID, 10, 0)
+	if err != nil || len(history) != 1 {
+		t.Fatalf("history: %+v %v", history, err)
+	}
+	for _, del := range history[0].Deliveries {
+		outsider := del.Target == "victim@elsewhere.example"
+		if outsider && (del.Status != "failed" || !strings.Contains(del.LastError, "not a member")) || !outsider && del.Status != "sent" {
+			t.Errorf("delivery to %s: %s %q", del.Target, del.Status, del.LastError)
+		}
 	}
 }

@@ -3,8 +3,11 @@ package alert
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"net/mail"
+	"strings"
 	"time"
 
 	"github.com/faultline/faultline/actors/monitor"
@@ -15,6 +18,9 @@ import (
 type DeliveryStore interface {
 	ClaimDeliveries(ctx context.Context, limit int, lease time.Duration) ([]metadata.Delivery, error)
 	FinishDelivery(ctx context.Context, id int64, sendErr error, retryAt time.Time) error
+	// IsMemberEmail reports whether address belongs to a member of the
+	// organization that owns projectID.
+	IsMemberEmail(ctx context.Context, projectID int64, address string) (bool, error)
 }
 
 // Backoff is how long a failed delivery waits before each retry; after the
@@ -94,7 +100,11 @@ func (d *Dispatcher) dispatchOnce(ctx context.Context) bool {
 	type recipient struct{ kind, target, secret string }
 	groups := map[recipient][]metadata.Delivery{}
 	var order []recipient
+	members := map[memberKey]bool{}
 	for _, del := range due {
+		if del.Kind == "email" && !d.toMember(ctx, del, members) {
+			continue
+		}
 		r := recipient{del.Kind, del.Target, del.Secret}
 		if _, ok := groups[r]; !ok {
 			order = append(order, r)
@@ -112,6 +122,41 @@ func (d *Dispatcher) dispatchOnce(ctx context.Context) bool {
 		d.deliver(ctx, r.kind, r.target, r.secret, batch)
 	}
 	return len(due) == claimSize
+}
+
+type memberKey struct {
+	project int64
+	address string
+}
+
+// toMember reports whether an email delivery goes to a member of the
+// organization of its alert's project, asking the store once per project
+// and address in known. A delivery to anyone else fails for good, saying
+// why; one the store cannot check now is left for its lease to run out.
+func (d *Dispatcher) toMember(ctx context.Context, del metadata.Delivery, known map[memberKey]bool) bool {
+	addr, err := mail.ParseAddress(del.Target)
+	if err != nil {
+		addr = &mail.Address{Address: del.Target}
+	}
+	k := memberKey{del.Alert.ProjectID, strings.ToLower(addr.Address)}
+	ok, seen := known[k]
+	if !seen {
+		if ok, err = d.store.IsMemberEmail(ctx, k.project, k.address); err != nil {
+			d.log.Warn("checking an alert email recipient failed", "delivery", del.ID, "err", err)
+			return false
+		}
+		known[k] = ok
+	}
+	if ok {
+		return true
+	}
+	refused := permanent{fmt.Errorf("%s is not a member of the organization: alert email goes only to members", addr.Address)}
+	if err := d.store.FinishDelivery(ctx, del.ID, refused, time.Time{}); err != nil {
+		d.log.Warn("recording a delivery failed", "delivery", del.ID, "err", err)
+	}
+	notifications.WithLabelValues("email", "refused").Inc()
+	d.log.Warn("alert email not sent to an address outside the organization", "delivery", del.ID, "rule", del.Alert.RuleID)
+	return false
 }
 
 // deliver sends one message for the deliveries and records the outcome on

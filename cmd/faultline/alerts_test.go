@@ -117,7 +117,7 @@ func TestNewIssueAlertEmailAndWebhook(t *testing.T) {
 	// A second event of the same issue is not a new issue.
 	hub.CaptureException(fmt.Errorf("payment gateway refused the card"))
 	client.Flush(10 * time.Second)
-	waitForCount(t, api, proj.Organization, proj.Project, 1)
+	waitForCount(t, api, proj.Organization, proj.Project, 2) // both events, one issue
 	time.Sleep(2 * time.Second)
 	if n := len(h.calls()); n != 1 {
 		t.Errorf("%d webhook calls after a second event of the same issue, want 1", n)
@@ -286,5 +286,25 @@ func TestSlowTransactionAlert(t *testing.T) {
 	calls := h.calls()
 	if len(calls) != 1 || !strings.Contains(string(calls[0].Body), `"trigger":"slow_transaction"`) || !strings.Contains(string(calls[0].Body), "POST /checkout is slow") {
 		t.Fatalf("%d calls: %s", len(calls), calls[0].Body)
+	}
+}
+
+// Alert email goes only to the organization's members: a rule naming any
+// other address is refused, so an account cannot make the server mail
+// whomever it likes.
+func TestAlertEmailOnlyToMembers(t *testing.T) {
+	srv := testServer(t)
+	proj := metadatatest.Project(t, srv.db, testSecret)
+	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
+	alerts := fmt.Sprintf("/api/0/projects/%s/%s/alerts/", proj.Organization, proj.Project)
+	rule := `{"name":"Mail","triggers":["new_issue"],"alertRecipients":[{"recipientType":"email","url":%q}]}`
+	code, detail := api.callDetail("POST", alerts, fmt.Sprintf(rule, "victim@elsewhere.example"))
+	if code != http.StatusBadRequest || !strings.Contains(detail, "victim@elsewhere.example") {
+		t.Errorf("a rule mailing an outsider: %d %q, want 400 naming the address", code, detail)
+	}
+	var me struct{ User struct{ Email string } }
+	api.get("/api/0/", &me)
+	if code := api.call("POST", alerts, fmt.Sprintf(rule, "Me <"+strings.ToUpper(me.User.Email)+">"), nil); code != http.StatusCreated {
+		t.Errorf("a rule mailing a member: %d, want 201", code)
 	}
 }
