@@ -35,6 +35,10 @@ type Options struct {
 	// MonitorHostCheck refuses monitor targets the checks would refuse
 	// (private addresses), so a user hears of it when saving the monitor.
 	MonitorHostCheck func(host string) error
+	// MaxEventLife is how long events are kept (FAULTLINE_MAX_EVENT_LIFE_DAYS):
+	// statsPeriod, start and end reach no further back. DefaultMaxEventLife
+	// when zero.
+	MaxEventLife time.Duration
 }
 
 // NewAPI returns the /api/0/ handlers; attachments are read from blobs.
@@ -50,6 +54,7 @@ func NewAPI(db *metadata.DB, events *analytics.Store, blobs blob.Store, opts Opt
 // readiness and metrics).
 func (a *API) Register(app *fiber.App) {
 	registerDashboard(app)
+	app.Use("/api/0/", checkQuery)
 
 	// Routes that need no account come before the authenticating group.
 	app.Post("/api/0/auth/login/", a.login)

@@ -21,7 +21,7 @@ func (a *API) discover(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	period, err := periodParam(c, "14d")
+	period, err := a.periodParam(c, "14d")
 	if err != nil {
 		return err
 	}
@@ -39,9 +39,6 @@ func (a *API) discover(c *fiber.Ctx) error {
 	pg, err := parsePage(c)
 	if err != nil {
 		return err
-	}
-	if n := c.QueryInt("per_page"); n > 0 {
-		pg.limit = min(n, maxPageSize)
 	}
 	tq.Limit, tq.Offset = pg.limit+1, pg.offset
 	var rows []fiber.Map

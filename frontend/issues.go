@@ -32,10 +32,10 @@ func (a *API) issueFilter(c *fiber.Ctx, orgID int64, projectIDs []int64, pg page
 	f.FirstSeen = [2]time.Time{q.FirstSeen.After, q.FirstSeen.Before}
 	f.LastSeen = [2]time.Time{q.LastSeen.After, q.LastSeen.Before}
 	since := now.Add(-searchWindow)
-	if p := c.Query("statsPeriod"); p != "" {
-		d, err := search.ParseDuration(p)
+	if c.Query("statsPeriod") != "" {
+		d, err := a.periodParam(c, "")
 		if err != nil {
-			return f, fiber.NewError(fiber.StatusBadRequest, "statsPeriod: "+err.Error())
+			return f, err
 		}
 		since = now.Add(-d)
 		if f.LastSeen[0].IsZero() || f.LastSeen[0].Before(since) {
@@ -46,11 +46,11 @@ func (a *API) issueFilter(c *fiber.Ctx, orgID int64, projectIDs []int64, pg page
 		name string
 		dst  *time.Time
 	}{{"start", &f.LastSeen[0]}, {"end", &f.LastSeen[1]}} {
-		if v := c.Query(bound.name); v != "" {
-			t, err := time.Parse(time.RFC3339, v)
-			if err != nil {
-				return f, fiber.NewError(fiber.StatusBadRequest, bound.name+": use an RFC 3339 time such as 2026-11-01T00:00:00Z")
-			}
+		t, ok, err := a.timeParam(c, bound.name, now)
+		if err != nil {
+			return f, err
+		}
+		if ok {
 			*bound.dst = t
 			if bound.name == "start" {
 				since = t
@@ -214,25 +214,6 @@ func (a *API) orgProjectsAllowing(c *fiber.Ctx, scope string) (metadata.Membersh
 	}
 	projects, err := a.orgProjects(c, m)
 	return m, projects, err
-}
-
-// periodParam reads statsPeriod (a period such as 24h or 14d), or def.
-func periodParam(c *fiber.Ctx, def string) (time.Duration, error) {
-	d, err := search.ParseDuration(c.Query("statsPeriod", def))
-	if err != nil {
-		return 0, fiber.NewError(fiber.StatusBadRequest, "statsPeriod: "+err.Error())
-	}
-	return d, nil
-}
-
-// stepParam reads interval (default 1h) for a period: at least a minute,
-// at most 2000 buckets.
-func stepParam(c *fiber.Ctx, period time.Duration) (time.Duration, error) {
-	step, err := search.ParseDuration(c.Query("interval", "1h"))
-	if err != nil || step < time.Minute || period/step > 2000 {
-		return 0, fiber.NewError(fiber.StatusBadRequest, "interval: a period such as 5m or 1h, at least 1m, at most 2000 per statsPeriod")
-	}
-	return step, nil
 }
 
 // orgProjects is the organization's projects, or those named by project=

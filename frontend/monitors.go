@@ -217,7 +217,7 @@ func (a *API) monitorStats(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	period, err := periodParam(c, "24h")
+	period, err := a.periodParam(c, "24h")
 	if err != nil {
 		return err
 	}
@@ -253,7 +253,7 @@ func (a *API) cronCheckIns(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	period, err := periodParam(c, "14d")
+	period, err := a.periodParam(c, "14d")
 	if err != nil {
 		return err
 	}

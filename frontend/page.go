@@ -2,7 +2,6 @@ package frontend
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -19,25 +18,21 @@ const (
 	maxPageSize     = 100
 )
 
+// parsePage reads limit and per_page (1 to maxPageSize, larger cut to it)
+// and cursor (offsets up to maxCursorOffset).
 func parsePage(c *fiber.Ctx) (page, error) {
 	p := page{limit: defaultPageSize}
 	for _, name := range []string{"limit", "per_page"} {
-		if v := c.Query(name); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 {
-				return p, fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("%s must be a positive number", name))
-			}
-			p.limit = min(n, maxPageSize)
+		n, err := countParam(c, name, p.limit, 1, maxPageSize)
+		if err != nil {
+			return p, err
 		}
+		p.limit = n
 	}
 	if cur := c.Query("cursor"); cur != "" {
-		parts := strings.Split(cur, ":")
-		off := -1
-		if len(parts) == 3 {
-			off, _ = strconv.Atoi(parts[1])
-		}
-		if off < 0 {
-			return p, fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("cursor %q is not a cursor this API gave out", cur))
+		off, err := parseCursor(cur)
+		if err != nil {
+			return p, badParam("cursor", err)
 		}
 		p.offset = off
 	}

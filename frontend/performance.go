@@ -2,7 +2,6 @@ package frontend
 
 import (
 	"errors"
-	"strconv"
 	"strings"
 	"time"
 
@@ -40,7 +39,7 @@ func (a *API) transactions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	period, err := periodParam(c, "24h")
+	period, err := a.periodParam(c, "24h")
 	if err != nil {
 		return err
 	}
@@ -96,7 +95,7 @@ func (a *API) usageStats(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	period, err := periodParam(c, "24h")
+	period, err := a.periodParam(c, "24h")
 	if err != nil {
 		return err
 	}
@@ -168,13 +167,13 @@ func (a *API) eventsStats(c *fiber.Ctx) error {
 			}
 		}
 	}
-	period, err := periodParam(c, "24h")
+	period, err := a.periodParam(c, "24h")
 	if err != nil {
 		return err
 	}
-	step, err := search.ParseDuration(c.Query("interval", "1h"))
-	if err != nil || period/max(step, time.Second) > 2000 {
-		return fiber.NewError(fiber.StatusBadRequest, "interval: a period such as 5m or 1h, at most 2000 per statsPeriod")
+	step, err := stepParam(c, period)
+	if err != nil {
+		return err
 	}
 	q, err := search.Parse(c.Query("query"), time.Now())
 	if err != nil {
@@ -182,10 +181,13 @@ func (a *API) eventsStats(c *fiber.Ctx) error {
 	}
 	filters := eventFilters(q)
 	ids, apdex := projectScope(projects)
-	topN, _ := strconv.Atoi(c.Query("topEvents"))
+	topN, err := countParam(c, "topEvents", 0, 0, 10)
+	if err != nil {
+		return err
+	}
 	series, err := a.events.SeriesOf(c.Context(), analytics.SeriesQuery{
 		Dataset: dataset, ProjectIDs: ids, Since: time.Now().Add(-period).Truncate(step), Step: step, YAxis: yAxis,
-		Filters: filters, Text: q.Text, GroupBy: c.Query("field"), TopN: min(max(topN, 0), 10), ApdexMillis: apdex,
+		Filters: filters, Text: q.Text, GroupBy: c.Query("field"), TopN: topN, ApdexMillis: apdex,
 	})
 	if errors.Is(err, analytics.ErrBadQuery) {
 		return fiber.NewError(fiber.StatusBadRequest, strings.TrimPrefix(err.Error(), "bad query: "))

@@ -43,7 +43,7 @@ func (a *API) transactionSummary(c *fiber.Ctx) error {
 	if strings.TrimSpace(name) == "" {
 		return fiber.NewError(fiber.StatusBadRequest, "transaction: name the transaction, e.g. ?transaction=GET%20/users")
 	}
-	period, err := periodParam(c, "24h")
+	period, err := a.periodParam(c, "24h")
 	if err != nil {
 		return err
 	}

@@ -195,14 +195,15 @@ func truthy(v string) bool {
 	return v == "true" || v == "1" || v == "yes" || v == "on"
 }
 
-// retentionDays reads FAULTLINE_MAX_EVENT_LIFE_DAYS.
+// retentionDays reads FAULTLINE_MAX_EVENT_LIFE_DAYS: 1 to 36500 (a
+// hundred years, far inside what a time.Duration holds).
 func (c *config) retentionDays() (int, error) {
 	d, err := strconv.Atoi(strings.TrimSpace(c.MaxEventLifeDays))
 	if c.MaxEventLifeDays == "" {
 		return 90, nil
 	}
-	if err != nil || d < 1 {
-		return 0, fmt.Errorf("FAULTLINE_MAX_EVENT_LIFE_DAYS: %q is not a number of days", c.MaxEventLifeDays)
+	if err != nil || d < 1 || d > 36500 {
+		return 0, fmt.Errorf("FAULTLINE_MAX_EVENT_LIFE_DAYS: %q is not a number of days from 1 to 36500", c.MaxEventLifeDays)
 	}
 	return d, nil
 }

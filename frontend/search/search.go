@@ -8,7 +8,9 @@
 package search
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -146,18 +148,27 @@ func parseTime(v string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("%q is not a date (2006-01-02), a time (RFC 3339) or a relative time (-24h, +7d)", v)
 }
 
-// ParseDuration reads Sentry's periods: 30s, 15m, 24h, 7d, 2w.
+// ErrPeriodTooLong is a period longer than a time.Duration holds (about
+// 292 years): well formed, but past any bound a caller may apply.
+var ErrPeriodTooLong = errors.New("period too long")
+
+// periodUnits are the units of Sentry's periods.
+var periodUnits = map[byte]time.Duration{'s': time.Second, 'm': time.Minute, 'h': time.Hour, 'd': 24 * time.Hour, 'w': 7 * 24 * time.Hour}
+
+// ParseDuration reads Sentry's periods: 30s, 15m, 24h, 7d, 2w; digits
+// only, so never negative. A period too long for a time.Duration is an
+// error wrapping ErrPeriodTooLong rather than a value that wrapped around.
 func ParseDuration(v string) (time.Duration, error) {
 	if len(v) < 2 {
 		return 0, fmt.Errorf("%q is not a period such as 24h or 14d", v)
 	}
-	n, err := strconv.Atoi(v[:len(v)-1])
-	if err != nil || n < 0 {
+	digits, unit := v[:len(v)-1], periodUnits[v[len(v)-1]]
+	if unit == 0 || strings.TrimLeft(digits, "0123456789") != "" {
 		return 0, fmt.Errorf("%q is not a period such as 24h or 14d", v)
 	}
-	unit := map[byte]time.Duration{'s': time.Second, 'm': time.Minute, 'h': time.Hour, 'd': 24 * time.Hour, 'w': 7 * 24 * time.Hour}[v[len(v)-1]]
-	if unit == 0 {
-		return 0, fmt.Errorf("%q is not a period such as 24h or 14d", v)
+	n, err := strconv.ParseUint(digits, 10, 64)
+	if err != nil || n > uint64(math.MaxInt64/unit) {
+		return 0, fmt.Errorf("%q: %w", v, ErrPeriodTooLong)
 	}
 	return time.Duration(n) * unit, nil
 }

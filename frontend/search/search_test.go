@@ -1,6 +1,7 @@
 package search
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -55,5 +56,63 @@ func FuzzParse(f *testing.F) {
 	f.Add(`is:unresolved !level:error browser:"Mobile Safari" lastSeen:-24h text`)
 	f.Fuzz(func(t *testing.T, q string) {
 		_, _ = Parse(q, now)
+	})
+}
+
+func TestParseDuration(t *testing.T) {
+	day := 24 * time.Hour
+	for _, tc := range []struct {
+		in      string
+		want    time.Duration
+		tooLong bool // an error wrapping ErrPeriodTooLong
+		bad     bool // any other error
+	}{
+		{in: "30s", want: 30 * time.Second},
+		{in: "30m", want: 30 * time.Minute},
+		{in: "24h", want: 24 * time.Hour},
+		{in: "14d", want: 14 * day},
+		{in: "1w", want: 7 * day},
+		{in: "0d", want: 0},
+		{in: "106751d", want: 106751 * day},
+		{in: "106752d", tooLong: true}, // past int64 nanoseconds: once wrapped negative
+		{in: "9999999999999d", tooLong: true},
+		{in: "99999999999999999999d", tooLong: true}, // past uint64
+		{in: "9223372036854775807s", tooLong: true},
+		{in: "-1d", bad: true},
+		{in: "+1d", bad: true},
+		{in: " 1d", bad: true},
+		{in: "1.5h", bad: true},
+		{in: "1e3s", bad: true},
+		{in: "1y", bad: true},
+		{in: "d", bad: true},
+		{in: "", bad: true},
+		{in: "1\x00d", bad: true},
+		{in: "abc", bad: true},
+		{in: "NaNd", bad: true},
+	} {
+		got, err := ParseDuration(tc.in)
+		switch {
+		case tc.tooLong:
+			if !errors.Is(err, ErrPeriodTooLong) {
+				t.Errorf("ParseDuration(%q) = %v, %v; want ErrPeriodTooLong", tc.in, got, err)
+			}
+		case tc.bad:
+			if err == nil || errors.Is(err, ErrPeriodTooLong) {
+				t.Errorf("ParseDuration(%q) = %v, %v; want an error saying it is not a period", tc.in, got, err)
+			}
+		case err != nil || got != tc.want:
+			t.Errorf("ParseDuration(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
+		}
+	}
+}
+
+func FuzzParseDuration(f *testing.F) {
+	for _, s := range []string{"24h", "106752d", "-1d", "99999999999999999999w"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		if d, err := ParseDuration(v); err == nil && d < 0 {
+			t.Fatalf("ParseDuration(%q) = %v: negative", v, d)
+		}
 	})
 }
