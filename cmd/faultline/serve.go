@@ -228,6 +228,7 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 		ErrorHandler:          frontend.ErrorHandler(log),
 	})
 	s.app.Use(requestid.New()) // X-Request-Id on every answer, and in the error log
+	s.app.Use(frontend.Recover(log))
 	s.app.Use(frontend.SecurityHeaders(public.Scheme == "https"))
 	frontend.RegisterOps(s.app, s.checks(), s.isReady, frontend.OpsOptions{Details: truthy(cfg.HealthDetails)}, log.With("role", "health"))
 	if s.has(roleIngest) {
