@@ -33,6 +33,8 @@ var (
 		Help: "Messages waiting in project actors' mailboxes, summed over the process's actors."})
 	projectActors = promauto.NewGauge(prometheus.GaugeOpts{Name: "faultline_project_actors",
 		Help: "Project actors alive in this process."})
+	workerPanics = promauto.NewCounterVec(prometheus.CounterOpts{Name: "faultline_worker_panics_total",
+		Help: "Panics recovered in the worker, by where (project_actor, partition, insert_sink, lag_monitor)."}, []string{"where"})
 )
 
 // mailboxMeter counts messages in and out of actors' mailboxes.

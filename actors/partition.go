@@ -15,6 +15,10 @@ import (
 // time its batch's size allows; the batch is then split.
 var errSlowBatch = errors.New("project actors did not finish the batch in time")
 
+// errPanicked marks a project actor's answer for a batch whose grouping
+// panicked; the batch is split like a slow one until the record is alone.
+var errPanicked = errors.New("grouping panicked")
+
 // slowStrikes is how many times a lone record may run out of time, with
 // the stores answering, before it is dead-lettered.
 const slowStrikes = 3
@@ -198,9 +202,9 @@ func (p *partition) handle(ctx context.Context, batch []kafka.Message) error {
 		case err == nil:
 			p.strikes = 0
 			return p.commit(ctx, batch[len(batch)-1].Offset+1)
-		case !errors.Is(err, errSlowBatch):
+		case !errors.Is(err, errSlowBatch) && !errors.Is(err, errPanicked):
 			return err
-		case !p.w.storesAnswer(ctx):
+		case errors.Is(err, errSlowBatch) && !p.w.storesAnswer(ctx):
 			// A store that hangs rather than refuses makes every batch
 			// slow: that is an outage to wait out, not a record to blame.
 			p.w.log.Warn("a store does not answer; retrying the batch whole", "partition", p.id, "records", len(batch))
@@ -213,8 +217,8 @@ func (p *partition) handle(ctx context.Context, batch []kafka.Message) error {
 		case len(batch) > 1:
 			batchSplits.Inc()
 			half := len(batch) / 2
-			p.w.log.Warn("batch too slow for its size; splitting it", "partition", p.id, "records", len(batch),
-				"first_offset", batch[0].Offset)
+			p.w.log.Warn("batch too slow for its size, or its grouping panicked; splitting it", "partition", p.id, "records", len(batch),
+				"first_offset", batch[0].Offset, "err", err)
 			if err := p.handle(ctx, batch[:half]); err != nil {
 				return err
 			}
@@ -223,13 +227,17 @@ func (p *partition) handle(ctx context.Context, batch []kafka.Message) error {
 		p.strikes++
 		if p.strikes >= slowStrikes {
 			m := batch[0]
-			reason := fmt.Errorf("processing this record alone took longer than %s, %d times", p.w.callTimeout(batch), p.strikes)
-			if err := p.w.deadLetterSlow(ctx, m, reason); err != nil {
+			reason, outcome := fmt.Errorf("processing this record alone took longer than %s, %d times", p.w.callTimeout(batch), p.strikes), "processing_timeout"
+			if errors.Is(err, errPanicked) {
+				reason, outcome = fmt.Errorf("processing this record alone panicked %d times: %w", p.strikes, err), "processing_error"
+			}
+			if err := p.w.deadLetterSlow(ctx, m, reason, outcome); err != nil {
 				return err
 			}
 			p.strikes = 0
 			return p.commit(ctx, m.Offset+1)
 		}
-		p.w.log.Warn("a record alone ran out of time; trying it again", "partition", p.id, "offset", batch[0].Offset, "strikes", p.strikes)
+		p.w.log.Warn("a record alone ran out of time or panicked; trying it again", "partition", p.id, "offset", batch[0].Offset,
+			"strikes", p.strikes, "err", err)
 	}
 }

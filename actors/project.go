@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -63,11 +64,44 @@ type projectActor struct {
 
 func (a *projectActor) Receive(c actor.Context) {
 	if msg, ok := c.Message().(*groupBatch); ok {
+		c.Respond(a.groupRecovered(msg))
+	}
+}
+
+// groupRecovered is group with a panic (a bug some record runs into,
+// beyond the parsers, which recover per record) turned into an answer
+// wrapping errPanicked: the worker then splits the batch until the record
+// is alone and dead-letters it. Left to protoactor, the panic would
+// restart the actor without an answer, the worker would wait out its call
+// timeout, and past ten restarts in ten seconds the actor would stop for
+// good, stalling its project.
+func (a *projectActor) groupRecovered(msg *groupBatch) *grouped {
+	var out *grouped
+	err := recovered(a.log, "project_actor", func() error {
 		if msg.reset && a.alerts != nil {
 			a.alerts.Reset()
 		}
-		c.Respond(a.group(msg.ctx, msg.records))
+		out = a.group(msg.ctx, msg.records)
+		return nil
+	})
+	if err != nil {
+		return &grouped{err: fmt.Errorf("project %d: %w", a.projectID, err)}
 	}
+	return out
+}
+
+// recovered runs fn and turns a panic in it into an error wrapping
+// errPanicked, logged with its stack and counted in
+// faultline_worker_panics_total by where.
+func recovered(log *slog.Logger, where string, fn func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			workerPanics.WithLabelValues(where).Inc()
+			log.Error("panic recovered", "where", where, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			err = fmt.Errorf("%s: %w: %v", where, errPanicked, p)
+		}
+	}()
+	return fn()
 }
 
 func (a *projectActor) group(ctx context.Context, records []queue.Record) *grouped {

@@ -128,8 +128,18 @@ func (w *Worker) Run(ctx context.Context) error {
 	defer helpers.Wait()
 	helperCtx, stopHelpers := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopHelpers()
-	helpers.Go(func() { w.sink.run(helperCtx) })
-	helpers.Go(func() { newLagMonitor(w.client, w.cfg.GroupID, w.log).run(ctx) })
+	// A panic in a helper or a partition loop stops the worker with an
+	// error, which supervise answers with a restart.
+	helpers.Go(func() {
+		if err := recovered(w.log, "insert_sink", func() error { w.sink.run(helperCtx); return nil }); err != nil {
+			fail(err)
+		}
+	})
+	helpers.Go(func() {
+		if err := recovered(w.log, "lag_monitor", func() error { newLagMonitor(w.client, w.cfg.GroupID, w.log).run(ctx); return nil }); err != nil {
+			fail(err)
+		}
+	})
 
 	group, err := kafka.NewConsumerGroup(kafka.ConsumerGroupConfig{
 		ID: w.cfg.GroupID, Brokers: w.cfg.Brokers, Topics: []string{queue.EventsTopic}, StartOffset: kafka.FirstOffset,
@@ -191,7 +201,7 @@ func (w *Worker) startGeneration(ctx context.Context, fail context.CancelCauseFu
 			if p.next < 0 {
 				p.next = w.earliest(loopCtx, p.id)
 			}
-			if err := p.run(loopCtx); err != nil {
+			if err := recovered(w.log, "partition", func() error { return p.run(loopCtx) }); err != nil {
 				if genCtx.Err() != nil && ctx.Err() == nil && !errors.Is(err, errCrashStage) {
 					// The generation ended under the loop (a rebalance):
 					// its batch is replayed by the partition's next owner.
@@ -244,16 +254,17 @@ func (w *Worker) storesAnswer(ctx context.Context) bool {
 	return true
 }
 
-// deadLetterSlow sends a record that cannot be processed in time to the
-// dead-letter topic and counts it as invalid.
-func (w *Worker) deadLetterSlow(ctx context.Context, m kafka.Message, reason error) error {
-	w.log.Error("record dead-lettered: too slow to process", "partition", m.Partition, "offset", m.Offset, "reason", reason)
+// deadLetterSlow sends a record that cannot be processed in time (or
+// without a panic) to the dead-letter topic and counts it as invalid with
+// the given reason.
+func (w *Worker) deadLetterSlow(ctx context.Context, m kafka.Message, reason error, outcome string) error {
+	w.log.Error("record dead-lettered: it cannot be processed", "partition", m.Partition, "offset", m.Offset, "reason", reason)
 	if err := retry(ctx, w.log, "write dead letters", func() error { return w.deadLetter.WriteMessages(ctx, queue.DeadLetter(m, reason)) }); err != nil {
 		return err
 	}
 	deadLetters.Inc()
 	if r, err := queue.Decode(m); err == nil {
-		w.outcomes.Add(r.ProjectID, "error", "invalid", "processing_timeout", 1)
+		w.outcomes.Add(r.ProjectID, "error", "invalid", outcome, 1)
 	}
 	return nil
 }
@@ -442,8 +453,8 @@ func retry(ctx context.Context, log *slog.Logger, what string, fn func() error) 
 	delay := 100 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		err := fn()
-		if err == nil || errors.Is(err, errSlowBatch) || errors.Is(err, errCrashStage) {
-			return err // a slow batch is split by the caller, not retried as it is
+		if err == nil || errors.Is(err, errSlowBatch) || errors.Is(err, errPanicked) || errors.Is(err, errCrashStage) {
+			return err // a slow or panicking batch is split by the caller, not retried as it is
 		}
 		storeRetries.WithLabelValues(what).Inc()
 		log.Warn("retrying", "what", what, "attempt", attempt, "err", err, "in", delay)
