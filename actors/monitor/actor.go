@@ -2,7 +2,9 @@ package monitor
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -39,6 +41,19 @@ func newMonitorActor(m metadata.Monitor, d *deps) *monitorActor {
 }
 
 func (a *monitorActor) Receive(c actor.Context) {
+	defer func() {
+		if p := recover(); p != nil {
+			// Left to protoactor, the actor would be restarted with the
+			// settings it was spawned with, its old timer still ticking,
+			// and stopped for good past ten restarts in ten seconds.
+			monitorPanics.WithLabelValues("actor").Inc()
+			a.log.Error("monitor actor panicked; checking on", "message", fmt.Sprintf("%T", c.Message()), "panic", fmt.Sprint(p),
+				"stack", string(debug.Stack()))
+			if _, stopping := c.Message().(*actor.Stopping); !stopping {
+				a.schedule(c, a.period())
+			}
+		}
+	}()
 	switch msg := c.Message().(type) {
 	case *actor.Started:
 		a.schedule(c, a.firstDelay())
@@ -54,7 +69,7 @@ func (a *monitorActor) Receive(c actor.Context) {
 		a.deps.inFlight.Add(1)
 		go func() {
 			defer a.deps.inFlight.Done()
-			r, known := a.deps.run(ctx, m)
+			r, known := a.deps.runRecovered(ctx, m)
 			root.Send(self, &checkDone{result: r, known: known})
 		}()
 	case *checkDone:

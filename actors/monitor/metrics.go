@@ -13,4 +13,6 @@ var (
 		Help: "Monitors this process holds the lease of and checks."})
 	stateChanges = promauto.NewCounterVec(prometheus.CounterOpts{Name: "faultline_monitor_state_changes_total",
 		Help: "Monitor state changes, by kind (down, up, tls_expiry)."}, []string{"kind"})
+	monitorPanics = promauto.NewCounterVec(prometheus.CounterOpts{Name: "faultline_monitor_panics_total",
+		Help: "Panics recovered in the monitor runner, by where (actor, check, check_writer)."}, []string{"where"})
 )

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"time"
@@ -173,6 +174,22 @@ func (r *Runner) sync(ctx context.Context, system *actor.ActorSystem, d *deps, r
 	return nil
 }
 
+// runRecovered is run with a panic (a bug some monitor's settings lead a
+// check or a schedule into) turned into no verdict, logged and counted,
+// instead of the end of the process: the check runs on a goroutine of its
+// own, out of the actor's mailbox.
+func (d *deps) runRecovered(ctx context.Context, m metadata.Monitor) (r Result, known bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			monitorPanics.WithLabelValues("check").Inc()
+			d.log.Error("monitor check panicked; no verdict this time", "monitor", m.ID, "kind", m.Kind, "panic", fmt.Sprint(p),
+				"stack", string(debug.Stack()))
+			r, known = Result{}, false
+		}
+	}()
+	return d.run(ctx, m)
+}
+
 // run checks one monitor once, by its kind.
 func (d *deps) run(ctx context.Context, m metadata.Monitor) (Result, bool) {
 	switch m.Kind {
@@ -240,6 +257,8 @@ func (w *checkWriter) run(ctx context.Context) {
 	}
 }
 
+// flush stores the pending checks. A panic while storing them drops the
+// batch (logged and counted): the next flush starts afresh.
 func (w *checkWriter) flush(ctx context.Context) {
 	w.mu.Lock()
 	batch := w.pending
@@ -248,6 +267,13 @@ func (w *checkWriter) flush(ctx context.Context) {
 	if len(batch) == 0 {
 		return
 	}
+	defer func() {
+		if p := recover(); p != nil {
+			monitorPanics.WithLabelValues("check_writer").Inc()
+			w.log.Error("storing monitor checks panicked; dropping them", "checks", len(batch), "panic", fmt.Sprint(p),
+				"stack", string(debug.Stack()))
+		}
+	}()
 	if err := w.store.InsertMonitorChecks(ctx, batch); err != nil {
 		if errors.Is(err, context.Canceled) {
 			return

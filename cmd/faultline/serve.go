@@ -198,19 +198,27 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 		worker := actors.NewWorker(actors.WorkerConfig{Brokers: s.brokers, Alerts: alerts, MaxBatch: limits.workerMaxBatch,
 			MaxBatchBytes: limits.workerBatchBytes, MaxBytesInFlight: limits.workerInFlight}, s.db, s.store, s.producer, s.outcomes, log.With("role", "worker"))
 		s.worker = worker
-		s.goRun("worker", func() error { return supervise(workerCtx, worker.Run, log.With("role", "worker")) })
+		s.goRun("worker", func() error { return supervise(workerCtx, "worker", worker.Run, log.With("role", "worker")) })
 		outcomeWriter := actors.NewOutcomeWriter(s.brokers, s.store, log.With("role", "outcome-writer"))
-		s.goRun("outcome writer", func() error { return supervise(workerCtx, outcomeWriter.Run, log.With("role", "outcome-writer")) })
+		s.goRun("outcome writer", func() error {
+			return supervise(workerCtx, "outcome writer", outcomeWriter.Run, log.With("role", "outcome-writer"))
+		})
 	}
 	if s.has(roleScheduler) {
-		s.goRun("slow transactions", func() error { return alerts.WatchTransactions(workerCtx, s.db, s.store, cfg.slowEvery()) })
+		s.goRun("slow transactions", func() error {
+			return supervise(workerCtx, "slow transactions", func(ctx context.Context) error {
+				return alerts.WatchTransactions(ctx, s.db, s.store, cfg.slowEvery())
+			}, log.With("role", "alerts"))
+		})
 		s.purger = actors.NewPurger(s.db, s.store, time.Minute, log.With("role", "purger"))
-		s.goRun("purger", func() error { return s.purger.Run(workerCtx) })
+		s.goRun("purger", func() error { return supervise(workerCtx, "purger", s.purger.Run, log.With("role", "purger")) })
 		monitors := monitor.NewRunner(monitor.Config{Guard: guard, TimeScale: cfg.monitorTimeScale, Clock: cfg.monitorClock}, s.db, s.store, alerts.MonitorChanged, log.With("role", "monitors"))
-		s.goRun("monitors", func() error { return supervise(workerCtx, monitors.Run, log.With("role", "monitors")) })
-		s.goRun("alert dispatcher", func() error { return supervise(workerCtx, dispatcher.Run, log.With("role", "alerts")) })
+		s.goRun("monitors", func() error { return supervise(workerCtx, "monitors", monitors.Run, log.With("role", "monitors")) })
+		s.goRun("alert dispatcher", func() error {
+			return supervise(workerCtx, "alert dispatcher", dispatcher.Run, log.With("role", "alerts"))
+		})
 		retention := actors.NewRetention(s.db, s.store, days, time.Hour, log.With("role", "retention"))
-		s.goRun("retention", func() error { return retention.Run(workerCtx) })
+		s.goRun("retention", func() error { return supervise(workerCtx, "retention", retention.Run, log.With("role", "retention")) })
 		if cfg.SelfMonitor != "" {
 			s.goRun("self-monitor", func() error {
 				return selfMonitor(workerCtx, s.db, cfg.SelfMonitor, time.Minute, log.With("role", "self-monitor"))
@@ -250,17 +258,18 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 	return s, nil
 }
 
-// supervise restarts a consumer after a failure (a lost group membership, a
-// broker that went away), backing off up to 30 s, until ctx ends. Its
-// uncommitted batch is replayed on restart, which is harmless.
-func supervise(ctx context.Context, run func(context.Context) error, log *slog.Logger) error {
+// supervise restarts a loop after a failure or a panic (a lost group
+// membership, a broker that went away, a bug), backing off up to 30 s,
+// until ctx ends. A consumer's uncommitted batch is replayed on restart,
+// which is harmless; the scheduler's periodic loops simply run again.
+func supervise(ctx context.Context, name string, run func(context.Context) error, log *slog.Logger) error {
 	delay := time.Second
 	for {
-		err := run(ctx)
+		err := recovered(name, log, func() error { return run(ctx) })
 		if ctx.Err() != nil {
 			return nil
 		}
-		log.Error("consumer stopped; restarting", "err", err, "in", delay)
+		log.Error("loop stopped; restarting", "loop", name, "err", err, "in", delay)
 		select {
 		case <-ctx.Done():
 			return nil
@@ -270,11 +279,14 @@ func supervise(ctx context.Context, run func(context.Context) error, log *slog.L
 	}
 }
 
+// goRun runs a role's loop on a goroutine of its own; stop waits for it.
+// A panic in it is recovered, logged and counted like an error, and the
+// other roles go on.
 func (s *server) goRun(name string, fn func() error) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		if err := fn(); err != nil {
+		if err := recovered(name, s.log, fn); err != nil {
 			s.log.Error("role stopped", "role", name, "err", err)
 			s.mu.Lock()
 			s.errs = append(s.errs, fmt.Errorf("%s: %w", name, err))
