@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -34,8 +35,9 @@ func invalid(format string, args ...any) error {
 
 // DB is Faultline's PostgreSQL store.
 type DB struct {
-	pool *pgxpool.Pool
-	log  *slog.Logger
+	pool   *pgxpool.Pool
+	log    *slog.Logger
+	hashes atomic.Pointer[hashLimit] // bounds password hashing; see passwords.go
 }
 
 // Open connects to PostgreSQL and checks that it answers.

@@ -193,11 +193,16 @@ func (db *DB) CreatePasswordReset(ctx context.Context, email string) (token, acc
 	return token, accountEmail, true, nil
 }
 
-// ResetPassword sets a new password with a reset token, once, and ends all
-// of the user's sessions.
+// ResetPassword sets a new password with a reset token, once. It ends all
+// of the user's sessions and revokes the user's API tokens, and counts as
+// proof that the user reads the account's email.
 func (db *DB) ResetPassword(ctx context.Context, token, password string) error {
 	if len(password) < 8 {
 		return invalid("the new password must be at least 8 characters")
+	}
+	hash, err := db.hashPassword(ctx, password)
+	if err != nil {
+		return err
 	}
 	return db.inTx(ctx, func(tx pgx.Tx) error {
 		var userID int64
@@ -209,10 +214,10 @@ func (db *DB) ResetPassword(ctx context.Context, token, password string) error {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, userID, HashPassword(password)); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2, email_verified_at = coalesce(email_verified_at, now())
+			WHERE id = $1`, userID, hash); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `DELETE FROM user_sessions WHERE user_id = $1`, userID)
-		return err
+		return endAccess(ctx, tx, userID, "")
 	})
 }

@@ -23,41 +23,66 @@ var ErrEmailTaken = &InvalidError{msg: "an account with this email already exist
 // SessionTTL is how long a dashboard session lives without being used.
 const SessionTTL = 14 * 24 * time.Hour
 
-// dummyHash is checked against when the email is unknown, so that a login
-// takes as long for an unknown email as for a wrong password.
-var dummyHash = HashPassword("faultline-timing-equalizer")
-
-// CheckLogin returns the user whose email and password these are.
+// CheckLogin returns the user whose email and password these are. An
+// unknown email costs a hash check too, so that it takes as long as a wrong
+// password. It returns ErrBusy when password checks are saturated.
 func (db *DB) CheckLogin(ctx context.Context, email, password string) (int64, error) {
 	var id int64
 	var hash string
 	err := db.pool.QueryRow(ctx, `SELECT id, password_hash FROM users WHERE lower(email) = lower($1)`,
 		strings.TrimSpace(email)).Scan(&id, &hash)
 	if errors.Is(err, pgx.ErrNoRows) {
-		CheckPassword(dummyHash, password)
+		if _, err := db.checkPassword(ctx, dummyHash, password); err != nil {
+			return 0, err
+		}
 		return 0, ErrBadCredentials
 	}
 	if err != nil {
 		return 0, fmt.Errorf("check login: %w", err)
 	}
-	if !CheckPassword(hash, password) {
+	ok, err := db.checkPassword(ctx, hash, password)
+	if err != nil {
+		return 0, err
+	}
+	if !ok {
 		return 0, ErrBadCredentials
+	}
+	if outdated(hash) {
+		db.rehash(ctx, id, hash, password)
 	}
 	return id, nil
 }
 
-// Register creates a user.
+// rehash replaces a hash made with older parameters, best effort: a
+// failure leaves the old hash, which still verifies.
+func (db *DB) rehash(ctx context.Context, userID int64, old, password string) {
+	hash, err := db.hashPassword(ctx, password)
+	if err == nil {
+		_, err = db.pool.Exec(ctx, `UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2`, userID, old, hash)
+	}
+	if err != nil {
+		db.log.Warn("could not rehash a password with the current parameters", "user", userID, "err", err)
+	}
+}
+
+// Register creates a user. The password is hashed before the email is
+// tried, so registering a taken email (ErrEmailTaken) takes as long as
+// registering a new one.
 func (db *DB) Register(ctx context.Context, email, password string) (int64, error) {
 	email = strings.TrimSpace(email)
-	if !strings.Contains(email, "@") || len(email) > 254 {
+	if !ValidEmail(email) {
 		return 0, invalid("email %q is not an email address", email)
 	}
 	if len(password) < 8 {
 		return 0, invalid("password must be at least 8 characters")
 	}
+	hash, err := db.hashPassword(ctx, password)
+	if err != nil {
+		return 0, err
+	}
 	var id int64
-	err := db.pool.QueryRow(ctx, `INSERT INTO users (email, password_hash) VALUES ($1, $2) RETURNING id`,
-		email, HashPassword(password)).Scan(&id)
+	err = db.pool.QueryRow(ctx, `INSERT INTO users (email, password_hash) VALUES ($1, $2) RETURNING id`,
+		email, hash).Scan(&id)
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
 		return 0, ErrEmailTaken
@@ -68,8 +93,15 @@ func (db *DB) Register(ctx context.Context, email, password string) (int64, erro
 	return id, nil
 }
 
-// ChangePassword sets a new password after checking the current one, and
-// ends every other session of the user.
+// ValidEmail reports whether s looks like an email address Faultline can
+// send to: one line, an @, at most 254 bytes.
+func ValidEmail(s string) bool {
+	return strings.Contains(s, "@") && len(s) <= 254 && !strings.ContainsAny(s, "\r\n\x00")
+}
+
+// ChangePassword sets a new password after checking the current one. It
+// ends every other session of the user and revokes the user's API tokens:
+// whoever knew the old password may have made them.
 func (db *DB) ChangePassword(ctx context.Context, userID int64, current, next, keepSession string) error {
 	if len(next) < 8 {
 		return invalid("the new password must be at least 8 characters")
@@ -78,16 +110,35 @@ func (db *DB) ChangePassword(ctx context.Context, userID int64, current, next, k
 	if err := db.pool.QueryRow(ctx, `SELECT password_hash FROM users WHERE id = $1`, userID).Scan(&hash); err != nil {
 		return fmt.Errorf("change password: %w", notFound(err))
 	}
-	if !CheckPassword(hash, current) {
+	ok, err := db.checkPassword(ctx, hash, current)
+	if err != nil {
+		return err
+	}
+	if !ok {
 		return ErrBadCredentials
 	}
+	newHash, err := db.hashPassword(ctx, next)
+	if err != nil {
+		return err
+	}
 	return db.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, userID, HashPassword(next)); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, userID, newHash); err != nil {
 			return fmt.Errorf("change password: %w", err)
 		}
-		_, err := tx.Exec(ctx, `DELETE FROM user_sessions WHERE user_id = $1 AND id_hash <> $2`, userID, HashToken(keepSession))
-		return err
+		return endAccess(ctx, tx, userID, keepSession)
 	})
+}
+
+// endAccess ends the user's sessions but keepSession ("" for none) and
+// revokes the user's API tokens, after the password changed.
+func endAccess(ctx context.Context, tx pgx.Tx, userID int64, keepSession string) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM user_sessions WHERE user_id = $1 AND id_hash <> $2`, userID, HashToken(keepSession)); err != nil {
+		return fmt.Errorf("end sessions: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM api_tokens WHERE user_id = $1`, userID); err != nil {
+		return fmt.Errorf("revoke API tokens: %w", err)
+	}
+	return nil
 }
 
 // Session is a signed-in dashboard user.
@@ -120,10 +171,10 @@ func (db *DB) CreateSession(ctx context.Context, userID int64, userAgent, ip str
 func (db *DB) LookupSession(ctx context.Context, id string) (Session, error) {
 	s := Session{ID: id}
 	var lastSeen time.Time
-	err := db.pool.QueryRow(ctx, `SELECT s.user_id, u.email, s.csrf_token, s.last_seen_at
+	err := db.pool.QueryRow(ctx, `SELECT s.user_id, u.email, u.email_verified_at IS NOT NULL, s.csrf_token, s.last_seen_at
 		FROM user_sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.id_hash = $1 AND s.expires_at > now()`, HashToken(id)).
-		Scan(&s.Principal.UserID, &s.Principal.Email, &s.CSRFToken, &lastSeen)
+		Scan(&s.Principal.UserID, &s.Principal.Email, &s.Principal.EmailVerified, &s.CSRFToken, &lastSeen)
 	if err != nil {
 		return s, fmt.Errorf("look up session: %w", notFound(err))
 	}

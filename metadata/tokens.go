@@ -17,6 +17,10 @@ type Principal struct {
 	Scopes []string
 	// Session is true for a dashboard session (cookie), false for a token.
 	Session bool
+	// EmailVerified is true once the user has shown they read Email (a
+	// confirmation link, a password reset, or an administrator made the
+	// account).
+	EmailVerified bool
 }
 
 // HasScope reports whether the principal was granted scope.
@@ -29,9 +33,9 @@ func (db *DB) Authenticate(ctx context.Context, token string) (Principal, error)
 	var id int64
 	var lastUsed *time.Time
 	err := db.pool.QueryRow(ctx, `
-		SELECT t.id, t.user_id, u.email, t.scopes, t.last_used_at
+		SELECT t.id, t.user_id, u.email, u.email_verified_at IS NOT NULL, t.scopes, t.last_used_at
 		FROM api_tokens t JOIN users u ON u.id = t.user_id
-		WHERE t.token_hash = $1`, HashToken(token)).Scan(&id, &p.UserID, &p.Email, &p.Scopes, &lastUsed)
+		WHERE t.token_hash = $1`, HashToken(token)).Scan(&id, &p.UserID, &p.Email, &p.EmailVerified, &p.Scopes, &lastUsed)
 	if err != nil {
 		return p, fmt.Errorf("look up API token: %w", notFound(err))
 	}

@@ -106,5 +106,5 @@ func (db *DB) UserPassword(ctx context.Context, userID int64, password string) (
 	if err := db.pool.QueryRow(ctx, `SELECT password_hash FROM users WHERE id = $1`, userID).Scan(&hash); err != nil {
 		return false, fmt.Errorf("check password: %w", notFound(err))
 	}
-	return CheckPassword(hash, password), nil
+	return db.checkPassword(ctx, hash, password)
 }

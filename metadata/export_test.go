@@ -1,0 +1,29 @@
+package metadata
+
+import "context"
+
+// Hooks for metadata_test.
+
+func (db *DB) PasswordHash(ctx context.Context, userID int64) (string, error) {
+	var hash string
+	err := db.pool.QueryRow(ctx, `SELECT password_hash FROM users WHERE id = $1`, userID).Scan(&hash)
+	return hash, err
+}
+
+func (db *DB) SetPasswordHash(ctx context.Context, userID int64, hash string) error {
+	_, err := db.pool.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, userID, hash)
+	return err
+}
+
+// AcquireHashSlot takes one of the hashing slots, as a running hash does.
+func (db *DB) AcquireHashSlot(ctx context.Context) (release func(), err error) {
+	l := db.hashLimit()
+	if err := l.acquire(ctx); err != nil {
+		return nil, err
+	}
+	return l.release, nil
+}
+
+const DummyHash = dummyHash
+
+var Outdated = outdated
