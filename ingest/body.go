@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/andybalholm/brotli"
+	"github.com/gofiber/fiber/v2"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -21,17 +22,29 @@ var errTooLarge = errors.New("body too large")
 // decode undoes Content-Encoding, reading at most limit bytes of output, so
 // a decompression bomb costs only the time to inflate limit bytes.
 func decode(raw []byte, encoding string, limit int64) ([]byte, error) {
+	out, more, err := inflate(raw, encoding, limit, limit)
+	if err == nil && more {
+		return nil, errTooLarge
+	}
+	return out, err
+}
+
+// inflate undoes Content-Encoding and returns at most the first n bytes of
+// the content, reporting whether more follows; it stops reading there, so
+// a prefix of a bomb costs what n bytes cost. limit bounds the memory a
+// decoder may take for its window (zstd's is declared by the frame).
+func inflate(raw []byte, encoding string, n, limit int64) (out []byte, more bool, err error) {
 	var r io.Reader
 	switch enc := strings.ToLower(strings.TrimSpace(encoding)); enc {
 	case "", "identity":
-		if int64(len(raw)) > limit {
-			return nil, errTooLarge
+		if int64(len(raw)) > n {
+			return raw[:n], true, nil
 		}
-		return raw, nil
+		return raw, false, nil
 	case "gzip", "x-gzip":
 		zr, err := gzip.NewReader(bytes.NewReader(raw))
 		if err != nil {
-			return nil, fmt.Errorf("body is not valid gzip: %w", err)
+			return nil, false, fmt.Errorf("body is not valid gzip: %w", err)
 		}
 		r = zr
 	case "deflate":
@@ -49,22 +62,60 @@ func decode(raw []byte, encoding string, limit int64) ([]byte, error) {
 		zr, err := zstd.NewReader(bytes.NewReader(raw), zstd.WithDecoderConcurrency(1),
 			zstd.WithDecoderMaxWindow(uint64(max(limit, 1<<20))), zstd.WithDecoderMaxMemory(uint64(limit+1)))
 		if err != nil {
-			return nil, fmt.Errorf("body is not valid zstd: %w", err)
+			return nil, false, fmt.Errorf("body is not valid zstd: %w", err)
 		}
 		defer zr.Close()
 		r = zr
 	default:
-		return nil, fmt.Errorf("unsupported Content-Encoding %q (use gzip, deflate, br or zstd)", encoding)
+		return nil, false, fmt.Errorf("unsupported Content-Encoding %q (use gzip, deflate, br or zstd)", encoding)
 	}
-	out, err := io.ReadAll(io.LimitReader(r, limit+1))
+	out, err = io.ReadAll(io.LimitReader(r, n+1))
 	if errors.Is(err, zstd.ErrDecoderSizeExceeded) || errors.Is(err, zstd.ErrWindowSizeExceeded) {
-		return nil, errTooLarge
+		return nil, false, errTooLarge
 	}
 	if err != nil {
-		return nil, fmt.Errorf("body could not be decompressed: %w", err)
+		return nil, false, fmt.Errorf("body could not be decompressed: %w", err)
 	}
-	if int64(len(out)) > limit {
-		return nil, errTooLarge
+	if int64(len(out)) > n {
+		return out[:n], true, nil
 	}
-	return out, nil
+	return out, false, nil
+}
+
+// body reads the request body and undoes its Content-Encoding under the
+// envelope limit (413 past it). fiber's own Body() would inflate without a
+// limit.
+func (h *Handler) body(c *fiber.Ctx) ([]byte, error) {
+	body, more, err := h.decompress(c, h.limits.MaxEnvelopeBytes)
+	if err == nil && more {
+		err = errTooLarge
+	}
+	if errors.Is(err, errTooLarge) {
+		return nil, fiber.NewError(fiber.StatusRequestEntityTooLarge,
+			fmt.Sprintf("body is larger than %d bytes once decompressed", h.limits.MaxEnvelopeBytes))
+	}
+	return body, err
+}
+
+// decompress returns the first n bytes of the request body with its
+// Content-Encoding undone, and whether more follows. Compressed bodies are
+// inflated only within a turn of the decoding gate: a request that gets no
+// turn within DecodeWait is answered 503 with Retry-After.
+func (h *Handler) decompress(c *fiber.Ctx, n int64) ([]byte, bool, error) {
+	raw, encoding := c.BodyRaw(), c.Get(fiber.HeaderContentEncoding)
+	switch strings.ToLower(strings.TrimSpace(encoding)) {
+	case "", "identity":
+		return inflate(raw, encoding, n, h.limits.MaxEnvelopeBytes)
+	}
+	if !h.decoding.enter(c.UserContext()) {
+		limitHits.WithLabelValues("decode_busy").Inc()
+		c.Set(fiber.HeaderRetryAfter, "1")
+		return nil, false, unavailable("too many requests are being decompressed at once; retry in 1 s")
+	}
+	defer h.decoding.leave()
+	out, more, err := h.inflate(raw, encoding, n, h.limits.MaxEnvelopeBytes)
+	if err != nil && !errors.Is(err, errTooLarge) {
+		return nil, false, fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	return out, more, err
 }

@@ -74,7 +74,7 @@ func (h *Handler) cronCheckIn(c *fiber.Ctx) error {
 	if _, err := event.ParseMonitorConfig(parsed.MonitorConfig); err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, err.Error())
 	}
-	if err := h.admit(c, key, k, "monitor", 1); err != nil {
+	if _, err := h.admit(c, key, k, usage{"monitor": {1, 1}}); err != nil {
 		return err
 	}
 	id, err := resolveEventID("")
@@ -82,7 +82,7 @@ func (h *Handler) cronCheckIn(c *fiber.Ctx) error {
 		return err
 	}
 	rec := queue.Record{ProjectID: k.ProjectID, EventID: id, ItemType: "check_in", Received: time.Now().UTC(), Payload: payload}
-	if err := h.produce(c.UserContext(), []queue.Record{rec}); err != nil {
+	if err := h.produce(c.UserContext(), []outgoing{counted(rec)}); err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"id": id, "monitor": fmt.Sprint(checkIn["monitor_slug"])})

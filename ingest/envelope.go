@@ -24,10 +24,16 @@ type item struct {
 	payload        []byte
 }
 
-// parseEnvelope splits an envelope into its header and items. Items carry a
-// byte length or end at the next newline (or the end of the body, with or
-// without a final newline), as the different SDKs send them.
-func parseEnvelope(body []byte) (envelopeHeader, []item, error) {
+// errTooManyItems is returned by parseEnvelope for an envelope of more
+// items than it may hold.
+var errTooManyItems = errors.New("too many items")
+
+// parseEnvelope splits an envelope into its header and at most maxItems
+// items; past that it stops with errTooManyItems, so a body of a million
+// tiny items costs no more than maxItems of them. Items carry a byte length
+// or end at the next newline (or the end of the body, with or without a
+// final newline), as the different SDKs send them.
+func parseEnvelope(body []byte, maxItems int) (envelopeHeader, []item, error) {
 	var h envelopeHeader
 	line, rest := cutLine(body)
 	if len(bytes.TrimSpace(line)) == 0 {
@@ -41,6 +47,9 @@ func parseEnvelope(body []byte) (envelopeHeader, []item, error) {
 		line, rest = cutLine(rest)
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue // blank lines between items, or a trailing newline
+		}
+		if len(items) == maxItems {
+			return h, nil, errTooManyItems
 		}
 		var it item
 		if err := json.Unmarshal(line, &it); err != nil {

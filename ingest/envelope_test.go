@@ -48,10 +48,13 @@ func TestParseEnvelope(t *testing.T) {
 		{name: "item without type", body: "{}\n{\"length\":2}\n{}\n", wantErr: "has no type"},
 		{name: "length past the end", body: "{}\n{\"type\":\"event\",\"length\":99}\n{}\n", wantErr: "runs past the end"},
 		{name: "negative length", body: "{}\n{\"type\":\"event\",\"length\":-1}\n{}\n", wantErr: "runs past the end"},
+		{name: "more items than the limit", body: "{}\n" + strings.Repeat("{\"type\":\"a\"}\n\n", 11), wantErr: "too many items"},
+		{name: "as many items as the limit", body: "{}\n" + strings.Repeat("{\"type\":\"a\"}\n\n", 10),
+			wantTypes: strings.Fields(strings.Repeat("a ", 10)), wantBody: make([]string, 10)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			h, items, err := parseEnvelope([]byte(tc.body))
+			h, items, err := parseEnvelope([]byte(tc.body), 10)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
@@ -81,7 +84,7 @@ func FuzzParseEnvelope(f *testing.F) {
 	f.Add([]byte("{}\n{\"type\":\"event\"}\n{\"a\":1}"))
 	f.Add([]byte("{}\n{\"type\":\"event\",\"length\":99999999999}\n"))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		_, items, err := parseEnvelope(body)
+		_, items, err := parseEnvelope(body, DefaultLimits.MaxEnvelopeItems)
 		if err != nil {
 			return
 		}

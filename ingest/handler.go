@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
+	"slices"
 	"strconv"
 	"time"
 
@@ -23,15 +25,33 @@ type Producer interface {
 	WriteMessages(ctx context.Context, msgs ...kafka.Message) error
 }
 
-// Limits bound what one request may cost. The defaults follow Relay's.
+// Limits bound what one request may cost. The byte limits follow Relay's
+// (max_event_size); the envelope is smaller than Relay's 200 MiB.
 type Limits struct {
 	MaxEnvelopeBytes int64 // decompressed envelope or store body
 	MaxEventBytes    int64 // one event item
-	ProduceTimeout   time.Duration
+	// MaxEnvelopeItems bounds the items of one envelope: 256 by default,
+	// the sum of Relay's per-envelope counts (max_attachment_count 30,
+	// max_session_count 100, max_client_reports_count 100,
+	// max_standalone_span_count 25) and one event, so no envelope Relay
+	// takes is refused. Zero means the default.
+	MaxEnvelopeItems int
+	// MaxDecoding bounds the requests decompressing a body at once; zero
+	// means 2 × GOMAXPROCS. DecodeWait is how long a request waits for its
+	// turn before it is answered 503 with Retry-After; zero means 1 s.
+	MaxDecoding    int
+	DecodeWait     time.Duration
+	ProduceTimeout time.Duration
 }
 
 // DefaultLimits are the limits used when none are given.
-var DefaultLimits = Limits{MaxEnvelopeBytes: 20 << 20, MaxEventBytes: 1 << 20, ProduceTimeout: 10 * time.Second}
+var DefaultLimits = Limits{MaxEnvelopeBytes: 20 << 20, MaxEventBytes: 1 << 20, MaxEnvelopeItems: 256,
+	DecodeWait: time.Second, ProduceTimeout: 10 * time.Second}
+
+// envelopeHeaderMax is as much of a body as is decompressed to read the
+// envelope header's dsn, when the request names no key elsewhere: the key
+// is checked before the rest is inflated.
+const envelopeHeaderMax = 64 << 10
 
 // Handler serves the ingest endpoints.
 type Handler struct {
@@ -43,6 +63,8 @@ type Handler struct {
 	limits   Limits
 	quotas   *quotaCache  // nil: no monthly quotas
 	writable func() error // nil: the queue can always take writes
+	decoding *gate
+	inflate  func(raw []byte, encoding string, n, limit int64) ([]byte, bool, error) // the package's inflate; tests watch it
 	log      *slog.Logger
 }
 
@@ -58,10 +80,21 @@ func (h *Handler) WithWritable(writable func() error) *Handler {
 // NewHandler returns ingest's HTTP handler.
 // Outcomes (accepted, rate-limited, invalid, discarded by the client) are
 // counted in outcomes, which may be nil.
-// Attachments' bytes go to blobs before their records go to Kafka.
+// Attachments' bytes go to blobs once admitted, before their records go to
+// Kafka, and are deleted again when the records cannot be produced.
 func NewHandler(keys KeyLookup, producer Producer, blobs blob.Store, outcomes *queue.OutcomeCounter, limits Limits, log *slog.Logger) *Handler {
+	if limits.MaxEnvelopeItems <= 0 {
+		limits.MaxEnvelopeItems = DefaultLimits.MaxEnvelopeItems
+	}
+	if limits.MaxDecoding <= 0 {
+		limits.MaxDecoding = 2 * runtime.GOMAXPROCS(0)
+	}
+	if limits.DecodeWait <= 0 {
+		limits.DecodeWait = DefaultLimits.DecodeWait
+	}
 	return &Handler{keys: newKeyCache(keys, 30*time.Second, defaultKeyMaxStale, 100_000, log), rates: newLimiter(100_000),
-		producer: producer, blobs: blobs, outcomes: outcomes, limits: limits, log: log}
+		producer: producer, blobs: blobs, outcomes: outcomes, limits: limits, log: log,
+		decoding: newGate(limits.MaxDecoding, limits.DecodeWait), inflate: inflate}
 }
 
 // Register mounts the ingest routes, with and without the trailing slash.
@@ -143,26 +176,38 @@ func allowOrigin(c *fiber.Ctx) {
 }
 
 func (h *Handler) envelope(c *fiber.Ctx) error {
-	pathProject, body, err := h.read(c)
+	allowOrigin(c)
+	pathProject, err := projectParam(c)
 	if err != nil {
 		return err
 	}
-	header, items, err := parseEnvelope(body)
-	if err != nil {
-		return fiber.NewError(fiber.StatusBadRequest, err.Error())
-	}
 	key := requestKey(c)
 	if key == "" {
-		key, _ = dsnKey(header.DSN)
+		if key, err = h.envelopeKey(c); err != nil {
+			return err
+		}
 	}
 	k, err := h.authorize(c, key, pathProject)
 	if err != nil {
 		return err
 	}
+	body, err := h.body(c)
+	if err != nil {
+		return err
+	}
+	header, items, err := parseEnvelope(body, h.limits.MaxEnvelopeItems)
+	switch {
+	case errors.Is(err, errTooManyItems):
+		limitHits.WithLabelValues("too_many_items").Inc()
+		return fiber.NewError(fiber.StatusRequestEntityTooLarge,
+			fmt.Sprintf("envelope holds more than %d items, the most one may hold; send the rest in another envelope", h.limits.MaxEnvelopeItems))
+	case err != nil:
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
 	projectID := k.ProjectID
 	received := time.Now().UTC()
 	sentAt, _ := time.Parse(time.RFC3339Nano, header.SentAt) // zero when absent or unreadable
-	var records, extras []queue.Record
+	var out []outgoing
 	eventID, category := "", "error"
 	for i, it := range items {
 		switch it.Type {
@@ -173,12 +218,8 @@ func (h *Handler) envelope(c *fiber.Ctx) error {
 			h.clientReport(projectID, it.payload)
 			continue
 		case "attachment":
-			rec, err := h.attachment(c.UserContext(), projectID, header.EventID, it, received)
-			if err != nil {
-				return err
-			}
-			if rec != nil {
-				extras = append(extras, *rec)
+			if o := h.attachment(projectID, header.EventID, it, received); o != nil {
+				out = append(out, *o)
 			}
 			continue
 		case "span", "session", "sessions", "check_in", "user_report", "feedback":
@@ -190,12 +231,11 @@ func (h *Handler) envelope(c *fiber.Ctx) error {
 				continue // a bad session or check-in does not cost the envelope's event
 			}
 			id, _ := resolveEventID("")
-			extras = append(extras, queue.Record{ProjectID: projectID, EventID: id, ItemType: it.Type,
-				Received: received, SentAt: sentAt, ClientIP: c.IP(), Payload: it.payload})
+			out = append(out, counted(queue.Record{ProjectID: projectID, EventID: id, ItemType: it.Type,
+				Received: received, SentAt: sentAt, ClientIP: c.IP(), Payload: it.payload}))
 			continue
 		default:
-			// Other item types (sessions, attachments, check-ins, ...) are
-			// accepted and not stored yet; unknown types are skipped.
+			// Unknown item types are skipped.
 			continue
 		}
 		if eventID != "" {
@@ -215,13 +255,30 @@ func (h *Handler) envelope(c *fiber.Ctx) error {
 		if eventID, err = resolveEventID(header.EventID); err != nil {
 			return h.invalid(projectID, category, "invalid_event_id", fiber.StatusBadRequest, err.Error())
 		}
-		records = append(records, queue.Record{ProjectID: projectID, EventID: eventID, ItemType: it.Type,
-			Received: received, SentAt: sentAt, ClientIP: c.IP(), KeepSensitiveData: k.KeepSensitiveData, Payload: it.payload})
+		// The event goes ahead of the items that refer to it, as produced
+		// records are read in order.
+		out = slices.Insert(out, 0, counted(queue.Record{ProjectID: projectID, EventID: eventID, ItemType: it.Type,
+			Received: received, SentAt: sentAt, ClientIP: c.IP(), KeepSensitiveData: k.KeepSensitiveData, Payload: it.payload}))
 	}
-	if err := h.admit(c, key, k, category, len(records)); err != nil {
+	u := usage{}
+	for _, o := range out {
+		u.add(o.category, o.quantity)
+	}
+	refused, err := h.admit(c, key, k, u)
+	if err != nil {
 		return err
 	}
-	if err := h.produce(c.UserContext(), append(records, extras...)); err != nil {
+	if len(refused) > 0 {
+		out = slices.DeleteFunc(out, func(o outgoing) bool { _, no := refused[o.category]; return no })
+		if _, no := refused[category]; no {
+			eventID = ""
+		}
+	}
+	if err := h.putBlobs(c.UserContext(), out); err != nil {
+		return err
+	}
+	if err := h.produce(c.UserContext(), out); err != nil {
+		h.deleteBlobs(c.UserContext(), out)
 		return err
 	}
 	if eventID == "" {
@@ -230,14 +287,30 @@ func (h *Handler) envelope(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"id": eventID})
 }
 
-// attachment stores an attachment's bytes and returns the record that
-// indexes them, or nil when the attachment cannot be kept (no event id): it
-// is then counted as invalid, and the rest of the envelope goes on.
-func (h *Handler) attachment(ctx context.Context, projectID int64, rawEventID string, it item, received time.Time) (*queue.Record, error) {
+// outgoing is a record on its way to Kafka, with the data category and
+// quantity it counts for in limits, quotas and outcomes, and for an
+// attachment the bytes stored under blobKey before it is produced.
+type outgoing struct {
+	rec      queue.Record
+	category string
+	quantity int // items; bytes for attachments
+	blobKey  string
+	blob     []byte
+}
+
+// counted is a record that counts as one item of its type's category.
+func counted(rec queue.Record) outgoing {
+	return outgoing{rec: rec, category: itemCategory(rec.ItemType), quantity: 1}
+}
+
+// attachment returns the record that indexes an attachment's bytes, to be
+// stored once admitted, or nil when the attachment cannot be kept (no event
+// id): it is then counted as invalid, and the rest of the envelope goes on.
+func (h *Handler) attachment(projectID int64, rawEventID string, it item, received time.Time) *outgoing {
 	eventID, ok := event.NormalizeID(rawEventID)
 	if !ok {
-		h.outcomes.Add(projectID, "attachment", "invalid", "no_event_id", 1)
-		return nil, nil
+		h.outcomes.Add(projectID, "attachment", "invalid", "no_event_id", len(it.payload))
+		return nil
 	}
 	recordID, _ := resolveEventID("")
 	meta := queue.Attachment{EventID: eventID, BlobKey: fmt.Sprintf("%d/%s/%s", projectID, eventID, recordID),
@@ -251,12 +324,46 @@ func (h *Handler) attachment(ctx context.Context, projectID int64, rawEventID st
 	if meta.AttachmentType == "" {
 		meta.AttachmentType = "event.attachment"
 	}
-	if err := h.blobs.Put(ctx, meta.BlobKey, it.payload); err != nil {
-		h.log.Error("attachment not stored", "err", err)
-		return nil, unavailable("attachments cannot be stored right now; retry later")
-	}
 	payload, _ := json.Marshal(meta)
-	return &queue.Record{ProjectID: projectID, EventID: recordID, ItemType: "attachment", Received: received, Payload: payload}, nil
+	return &outgoing{rec: queue.Record{ProjectID: projectID, EventID: recordID, ItemType: "attachment", Received: received, Payload: payload},
+		category: "attachment", quantity: len(it.payload), blobKey: meta.BlobKey, blob: it.payload}
+}
+
+// putBlobs stores the attachments' bytes; when one cannot be stored, those
+// already written are deleted.
+func (h *Handler) putBlobs(ctx context.Context, out []outgoing) error {
+	for i, o := range out {
+		if o.blobKey == "" {
+			continue
+		}
+		if err := h.blobs.Put(ctx, o.blobKey, o.blob); err != nil {
+			h.log.Error("attachment not stored", "err", err)
+			h.deleteBlobs(ctx, out[:i])
+			return unavailable("attachments cannot be stored right now; retry later")
+		}
+	}
+	return nil
+}
+
+// deleteBlobs removes attachments' bytes whose records were not produced.
+// A produce that failed may still have reached the broker (a timeout after
+// the write); the worker then finds no file, and the dashboard says the
+// attachment is no longer stored, which is better than files no record
+// points to. It runs on a context of its own: the request's may be spent.
+func (h *Handler) deleteBlobs(ctx context.Context, out []outgoing) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	for _, o := range out {
+		if o.blobKey == "" {
+			continue
+		}
+		if err := h.blobs.Delete(ctx, o.blobKey); err != nil {
+			blobDeletes.WithLabelValues("failed").Inc()
+			h.log.Error("attachment of a record not produced could not be deleted", "key", o.blobKey, "err", err)
+			continue
+		}
+		blobDeletes.WithLabelValues("ok").Inc()
+	}
 }
 
 // invalid counts a refused item as an outcome and answers with status.
@@ -285,18 +392,17 @@ func (h *Handler) clientReport(projectID int64, payload []byte) {
 
 // store takes the legacy single-event endpoint's body: one event as JSON.
 func (h *Handler) store(c *fiber.Ctx) error {
-	pathProject, body, err := h.read(c)
+	key, k, err := h.authorized(c)
+	if err != nil {
+		return err
+	}
+	body, err := h.body(c)
 	if err != nil {
 		return err
 	}
 	if int64(len(body)) > h.limits.MaxEventBytes {
 		return fiber.NewError(fiber.StatusRequestEntityTooLarge,
 			fmt.Sprintf("event is %d bytes; the limit is %d", len(body), h.limits.MaxEventBytes))
-	}
-	key := requestKey(c)
-	k, err := h.authorize(c, key, pathProject)
-	if err != nil {
-		return err
 	}
 	projectID := k.ProjectID
 	if !json.Valid(body) {
@@ -310,7 +416,7 @@ func (h *Handler) store(c *fiber.Ctx) error {
 		EventID json.RawMessage `json:"event_id"`
 	}
 	_ = json.Unmarshal(body, &head) // cannot fail: a valid object, event_id kept raw
-	if err := h.admit(c, key, k, "error", 1); err != nil {
+	if _, err := h.admit(c, key, k, usage{"error": {1, 1}}); err != nil {
 		return err
 	}
 	var rawID string
@@ -321,21 +427,10 @@ func (h *Handler) store(c *fiber.Ctx) error {
 	}
 	rec := queue.Record{ProjectID: projectID, EventID: eventID, ItemType: "event", Received: time.Now().UTC(),
 		ClientIP: c.IP(), KeepSensitiveData: k.KeepSensitiveData, Payload: body}
-	if err := h.produce(c.UserContext(), []queue.Record{rec}); err != nil {
+	if err := h.produce(c.UserContext(), []outgoing{counted(rec)}); err != nil {
 		return err
 	}
 	return c.JSON(fiber.Map{"id": eventID})
-}
-
-// read does what both endpoints do first: CORS headers, the project id in
-// the path, and the decoded body.
-func (h *Handler) read(c *fiber.Ctx) (projectID int64, body []byte, err error) {
-	allowOrigin(c)
-	if projectID, err = projectParam(c); err != nil {
-		return 0, nil, err
-	}
-	body, err = h.body(c)
-	return projectID, body, err
 }
 
 func projectParam(c *fiber.Ctx) (int64, error) {
@@ -344,103 +439,6 @@ func projectParam(c *fiber.Ctx) (int64, error) {
 		return 0, fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("project id %q in the URL is not a number", c.Params("project_id")))
 	}
 	return id, nil
-}
-
-// body reads the raw request body and undoes its Content-Encoding under the
-// envelope limit. fiber's own Body() would inflate without a limit.
-func (h *Handler) body(c *fiber.Ctx) ([]byte, error) {
-	body, err := decode(c.BodyRaw(), c.Get(fiber.HeaderContentEncoding), h.limits.MaxEnvelopeBytes)
-	switch {
-	case errors.Is(err, errTooLarge):
-		return nil, fiber.NewError(fiber.StatusRequestEntityTooLarge,
-			fmt.Sprintf("body is larger than %d bytes once decompressed", h.limits.MaxEnvelopeBytes))
-	case err != nil:
-		return nil, fiber.NewError(fiber.StatusBadRequest, err.Error())
-	}
-	return body, nil
-}
-
-// requestKey finds the DSN key in X-Sentry-Auth, Authorization or the
-// sentry_key query parameter.
-func requestKey(c *fiber.Ctx) string {
-	if k := authKey(c.Get("X-Sentry-Auth")); k != "" {
-		return k
-	}
-	if k := authKey(c.Get(fiber.HeaderAuthorization)); k != "" {
-		return k
-	}
-	return c.Query("sentry_key")
-}
-
-func (h *Handler) authorize(c *fiber.Ctx, key string, pathProject int64) (Key, error) {
-	ctx := c.UserContext()
-	if key == "" {
-		return Key{}, fiber.NewError(fiber.StatusUnauthorized,
-			"missing DSN key: send it in X-Sentry-Auth, the sentry_key query parameter or the envelope header's dsn")
-	}
-	k, err := h.keys.get(ctx, key)
-	if err != nil {
-		h.log.Error("DSN key lookup failed", "err", err)
-		return Key{}, unavailable("DSN keys cannot be checked right now")
-	}
-	switch {
-	case k.unknown:
-		return Key{}, fiber.NewError(fiber.StatusUnauthorized, "unknown DSN key")
-	case !k.Active:
-		return Key{}, fiber.NewError(fiber.StatusForbidden, "DSN key is disabled")
-	case k.ProjectID != pathProject:
-		return Key{}, fiber.NewError(fiber.StatusForbidden,
-			fmt.Sprintf("DSN key does not belong to project %d", pathProject))
-	}
-	if err := checkOrigin(c, k.Key); err != nil {
-		return Key{}, err
-	}
-	return k.Key, nil
-}
-
-// admit applies the key's and then the organization's rate limit to n
-// events. Limits are counted per ingest process.
-func (h *Handler) admit(c *fiber.Ctx, publicKey string, k Key, category string, n int) error {
-	if n == 0 {
-		return nil
-	}
-	now := time.Now()
-	if k.RateWindow > 0 {
-		if ok, wait := h.rates.take("key:"+publicKey, k.RateLimit, k.RateWindow, n, now); !ok {
-			return h.rateLimited(c, k, category, "key_quota", wait, n,
-				fmt.Sprintf("DSN key rate limit of %d events per %s reached", k.RateLimit, k.RateWindow))
-		}
-	}
-	if k.OrgRateWindow > 0 {
-		if ok, wait := h.rates.take(fmt.Sprintf("org:%d", k.OrgID), k.OrgRateLimit, k.OrgRateWindow, n, now); !ok {
-			return h.rateLimited(c, k, category, "org_quota", wait, n,
-				fmt.Sprintf("organization rate limit of %d events per %s reached", k.OrgRateLimit, k.OrgRateWindow))
-		}
-	}
-	if h.quotas != nil {
-		ok, reason, wait, msg, err := h.quotas.take(c.UserContext(), k.OrgID, category, n, now)
-		if err != nil {
-			h.log.Warn("quota lookup failed; admitting", "org", k.OrgID, "err", err)
-		}
-		if !ok {
-			return h.overQuota(c, k, category, reason, wait, n, msg)
-		}
-	}
-	return nil
-}
-
-// rateLimited answers 429 with Retry-After and X-Sentry-Rate-Limits, which
-// every Sentry SDK honours, and counts the items as rate limited.
-func (h *Handler) rateLimited(c *fiber.Ctx, k Key, category, reason string, wait time.Duration, n int, msg string) error {
-	h.outcomes.Add(k.ProjectID, category, "rate_limited", reason, n)
-	secs := int((wait + time.Second - 1) / time.Second)
-	scope := "key"
-	if reason == "org_quota" {
-		scope = "organization"
-	}
-	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
-	c.Set("X-Sentry-Rate-Limits", fmt.Sprintf("%d:error;default;security;transaction:%s:%s", secs, scope, reason))
-	return fiber.NewError(fiber.StatusTooManyRequests, fmt.Sprintf("%s; retry in %d s", msg, secs))
 }
 
 // resolveEventID normalizes the client's event id, or makes one up when the
@@ -482,13 +480,13 @@ func itemCategory(itemType string) string {
 
 // produce writes the records and returns once the broker acknowledged them;
 // then they count as accepted.
-func (h *Handler) produce(ctx context.Context, records []queue.Record) error {
-	if len(records) == 0 {
+func (h *Handler) produce(ctx context.Context, out []outgoing) error {
+	if len(out) == 0 {
 		return nil
 	}
-	msgs := make([]kafka.Message, len(records))
-	for i, r := range records {
-		msgs[i] = r.Message()
+	msgs := make([]kafka.Message, len(out))
+	for i, o := range out {
+		msgs[i] = o.rec.Message()
 	}
 	ctx, cancel := context.WithTimeout(ctx, h.limits.ProduceTimeout)
 	defer cancel()
@@ -497,8 +495,8 @@ func (h *Handler) produce(ctx context.Context, records []queue.Record) error {
 		h.log.Error("produce to Kafka failed", "err", err, "items", len(msgs))
 		return unavailable("the event queue is unavailable; retry later")
 	}
-	for _, r := range records {
-		h.outcomes.Add(r.ProjectID, itemCategory(r.ItemType), "accepted", "", 1)
+	for _, o := range out {
+		h.outcomes.Add(o.rec.ProjectID, o.category, "accepted", "", o.quantity)
 	}
 	return nil
 }

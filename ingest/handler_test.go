@@ -64,21 +64,31 @@ func (r *recorder) itemTypes(t *testing.T) []string {
 // the outcomes it counted.
 type testIngest struct {
 	app      *fiber.App
+	h        *Handler
+	blobDir  string // where attachments' bytes go
 	outcomes *queue.OutcomeCounter
 	flushed  recorder
 }
 
 func newTestIngest(t *testing.T, producer Producer) *testIngest {
 	t.Helper()
-	blobs, err := blob.NewDir(t.TempDir())
+	return newTestIngestWith(t, producer, Key{ProjectID: 1, Active: true}, DefaultLimits)
+}
+
+// newTestIngestWith is newTestIngest with testKey standing for key, under
+// limits.
+func newTestIngestWith(t *testing.T, producer Producer, key Key, limits Limits) *testIngest {
+	t.Helper()
+	ti := &testIngest{app: fiber.New(fiber.Config{Immutable: true, DisableStartupMessage: true, BodyLimit: int(limits.MaxEnvelopeBytes) + 1<<20}),
+		blobDir: t.TempDir()}
+	blobs, err := blob.NewDir(ti.blobDir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ti := &testIngest{app: fiber.New(fiber.Config{Immutable: true, DisableStartupMessage: true})}
 	log := slog.New(slog.DiscardHandler)
 	ti.outcomes = queue.NewOutcomeCounter(&ti.flushed, time.Hour, log)
-	keys := fixedKeys{testKey: {ProjectID: 1, Active: true}}
-	NewHandler(keys, producer, blobs, ti.outcomes, DefaultLimits, log).Register(ti.app)
+	ti.h = NewHandler(fixedKeys{testKey: key}, producer, blobs, ti.outcomes, limits, log)
+	ti.h.Register(ti.app)
 	return ti
 }
 

@@ -20,6 +20,11 @@ var (
 		Help: "Time for Kafka to acknowledge a request's records.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)})
 	staleKeys = promauto.NewCounter(prometheus.CounterOpts{Name: "faultline_ingest_stale_keys_total",
 		Help: "Requests checked against an expired cached DSN key because the key lookup (PostgreSQL) failed."})
+	limitHits = promauto.NewCounterVec(prometheus.CounterOpts{Name: "faultline_ingest_limit_hits_total",
+		Help: "Requests refused by one of ingest's own bounds: decode_busy (too many bodies being decompressed at once), too_many_items (an envelope past the item limit)."},
+		[]string{"limit"})
+	blobDeletes = promauto.NewCounterVec(prometheus.CounterOpts{Name: "faultline_ingest_blob_deletes_total",
+		Help: "Attachment blobs deleted because their records could not be produced, by result (ok, failed)."}, []string{"result"})
 	refusedFull = promauto.NewCounter(prometheus.CounterOpts{Name: "faultline_ingest_refused_queue_full_total",
 		Help: "Requests answered 503 because the event queue could not take writes (the embedded broker's disk is full)."})
 )

@@ -3,11 +3,8 @@ package ingest
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"sync"
 	"time"
-
-	"github.com/gofiber/fiber/v2"
 )
 
 // Quota is an organization's monthly limits per category and what it used.
@@ -53,16 +50,18 @@ func (h *Handler) WithQuotas(src QuotaSource) *Handler {
 	return h
 }
 
-// take admits n items of category for an organization, or says why not
-// and for how long.
-func (qc *quotaCache) take(ctx context.Context, orgID int64, category string, n int, now time.Time) (ok bool, reason string, wait time.Duration, msg string, err error) {
+// take admits the categories of u whose quantities fit the organization's
+// quotas and counts them as used; it returns the refused categories with
+// why, and undo, which gives back what it counted (when a rate limit then
+// refuses the request). A category is all or nothing.
+func (qc *quotaCache) take(ctx context.Context, orgID int64, u usage, now time.Time) (refused map[string]refusal, undo func(), err error) {
 	qc.mu.Lock()
 	e := qc.entries[orgID]
 	qc.mu.Unlock()
 	if e == nil || now.Sub(e.fetched) > 30*time.Second {
 		q, err := qc.src.Quota(ctx, orgID)
 		if err != nil {
-			return true, "", 0, "", err // quotas are not worth refusing events over
+			return nil, func() {}, err // quotas are not worth refusing events over
 		}
 		e = &quotaEntry{q: q, fetched: now, local: map[string]int64{}}
 		qc.mu.Lock()
@@ -74,28 +73,52 @@ func (qc *quotaCache) take(ctx context.Context, orgID int64, category string, n 
 	}
 	qc.mu.Lock()
 	defer qc.mu.Unlock()
+	refused = map[string]refusal{}
+	for category, a := range u {
+		if r, ok := e.check(category, int64(a.quantity), now); !ok {
+			refused[category] = r
+		}
+	}
+	taken := usage{}
+	for category, a := range u {
+		if _, no := refused[category]; !no {
+			e.local[category] += int64(a.quantity)
+			taken[category] = a
+		}
+	}
+	return refused, func() {
+		qc.mu.Lock()
+		defer qc.mu.Unlock()
+		for category, a := range taken {
+			e.local[category] = max(0, e.local[category]-int64(a.quantity))
+		}
+	}, nil
+}
+
+// check says whether n more of category fit the quota, and if not why.
+// The caller holds the cache's lock.
+func (e *quotaEntry) check(category string, n int64, now time.Time) (refusal, bool) {
 	local := e.local[category]
-	if limit, set := e.q.Monthly[category]; set && int64(e.q.Month[category])+local+int64(n) > limit {
+	if limit, set := e.q.Monthly[category]; set && int64(e.q.Month[category])+local+n > limit {
 		next := time.Date(now.Year(), now.Month()+1, 1, 0, 0, 0, 0, time.UTC)
-		return false, "usage_exceeded", next.Sub(now), fmt.Sprintf("the organization's monthly quota of %d %s items is used up", limit, category), nil
+		return refusal{category: category, scope: "organization", reason: "usage_exceeded", wait: next.Sub(now),
+			msg: fmt.Sprintf("the organization's monthly quota of %d %s is used up", limit, quantityName(category))}, false
 	}
 	if e.q.SpikeProtection {
 		ceiling := max(float64(SpikeFloor), SpikeFactor*e.q.HourAvg[category])
-		if float64(int64(e.q.Hour[category])+local+int64(n)) > ceiling {
-			return false, "spike_protection", now.Truncate(time.Hour).Add(time.Hour).Sub(now),
-				fmt.Sprintf("spike protection: more than %.0f %s items this hour, %d times the usual", ceiling, category, SpikeFactor), nil
+		if float64(int64(e.q.Hour[category])+local+n) > ceiling {
+			return refusal{category: category, scope: "organization", reason: "spike_protection", wait: now.Truncate(time.Hour).Add(time.Hour).Sub(now),
+				msg: fmt.Sprintf("spike protection: more than %.0f %s this hour, %d times the usual", ceiling, quantityName(category), SpikeFactor)}, false
 		}
 	}
-	e.local[category] += int64(n)
-	return true, "", 0, "", nil
+	return refusal{}, true
 }
 
-// overQuota answers a refused request: 429 with Retry-After and the
-// category's X-Sentry-Rate-Limits, and the items counted as rate limited.
-func (h *Handler) overQuota(c *fiber.Ctx, k Key, category, reason string, wait time.Duration, n int, msg string) error {
-	h.outcomes.Add(k.ProjectID, category, "rate_limited", reason, n)
-	secs := int((wait + time.Second - 1) / time.Second)
-	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
-	c.Set("X-Sentry-Rate-Limits", fmt.Sprintf("%d:%s:organization:%s", secs, category, reason))
-	return fiber.NewError(fiber.StatusTooManyRequests, fmt.Sprintf("%s; retry in %d s", msg, secs))
+// quantityName names what a category's quantities count, for messages:
+// "error items", "attachment bytes".
+func quantityName(category string) string {
+	if category == "attachment" {
+		return "attachment bytes"
+	}
+	return category + " items"
 }

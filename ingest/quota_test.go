@@ -31,16 +31,35 @@ func TestQuotaCache(t *testing.T) {
 		{"the floor spares small projects", Quota{SpikeProtection: true, Hour: map[string]uint64{"error": 900}, HourAvg: map[string]float64{"error": 1}}, "error", 50, "", 0},
 	} {
 		qc := &quotaCache{src: fixedQuota(tc.q), entries: map[int64]*quotaEntry{}}
-		ok, reason, wait, msg, err := qc.take(context.Background(), 1, tc.category, tc.n, now)
-		if err != nil || ok != (tc.reason == "") || reason != tc.reason || (tc.wait != 0 && wait != tc.wait) {
-			t.Errorf("%s: ok %v reason %q wait %v (%s) err %v", tc.name, ok, reason, wait, msg, err)
+		refused, _, err := qc.take(context.Background(), 1, usage{tc.category: {1, tc.n}}, now)
+		r, no := refused[tc.category]
+		if err != nil || no != (tc.reason != "") || r.reason != tc.reason || (tc.wait != 0 && r.wait != tc.wait) {
+			t.Errorf("%s: refused %v (%+v) err %v", tc.name, no, r, err)
 		}
 	}
 	// What this process accepted counts before ClickHouse knows of it.
 	qc := &quotaCache{src: fixedQuota(Quota{Monthly: map[string]int64{"error": 3}}), entries: map[int64]*quotaEntry{}}
 	for i, want := range []bool{true, true, true, false} {
-		if ok, _, _, _, _ := qc.take(context.Background(), 1, "error", 1, now); ok != want {
-			t.Errorf("item %d: admitted %v, want %v", i+1, ok, want)
+		if refused, _, _ := qc.take(context.Background(), 1, usage{"error": {1, 1}}, now); (len(refused) == 0) != want {
+			t.Errorf("item %d: admitted %v, want %v", i+1, len(refused) == 0, want)
 		}
+	}
+}
+
+// Categories are admitted or refused each on its own, attachments by their
+// bytes, and undo gives back what a take counted.
+func TestQuotaCacheCategories(t *testing.T) {
+	now := time.Date(2026, 11, 22, 10, 30, 0, 0, time.UTC)
+	qc := &quotaCache{src: fixedQuota(Quota{Monthly: map[string]int64{"error": 1, "attachment": 1000}}), entries: map[int64]*quotaEntry{}}
+	refused, undo, err := qc.take(context.Background(), 1, usage{"error": {1, 1}, "attachment": {1, 1001}, "session": {5, 5}}, now)
+	if err != nil || len(refused) != 1 || refused["attachment"].reason != "usage_exceeded" {
+		t.Fatalf("refused %v, err %v; want the attachment's 1001 bytes alone refused", refused, err)
+	}
+	if refused, _, _ := qc.take(context.Background(), 1, usage{"error": {1, 1}}, now); len(refused) != 1 {
+		t.Fatalf("a second error was admitted past a quota of 1")
+	}
+	undo()
+	if refused, _, _ := qc.take(context.Background(), 1, usage{"error": {1, 1}, "attachment": {2, 1000}}, now); len(refused) != 0 {
+		t.Fatalf("after undo, refused %v", refused)
 	}
 }

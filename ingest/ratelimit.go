@@ -24,7 +24,7 @@ func newLimiter(max int) *limiter {
 	return &limiter{windows: map[string]*window{}, max: max}
 }
 
-// take admits n events for key under limit per period, or reports how long
+// take admits n items for key under limit per period, or reports how long
 // until the window that refused them ends.
 func (l *limiter) take(key string, limit int, per time.Duration, n int, now time.Time) (bool, time.Duration) {
 	start := now.Truncate(per)
@@ -43,6 +43,16 @@ func (l *limiter) take(key string, limit int, per time.Duration, n int, now time
 	}
 	w.count += n
 	return true, 0
+}
+
+// give returns n items taken for key in the current window, when a later
+// limit refused the request they were taken for.
+func (l *limiter) give(key string, per time.Duration, n int, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if w := l.windows[key]; w != nil && w.per == per && w.start.Equal(now.Truncate(per)) {
+		w.count = max(0, w.count-n)
+	}
 }
 
 func (l *limiter) dropStale(now time.Time) {

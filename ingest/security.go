@@ -94,7 +94,11 @@ func blockedHost(uri string) string {
 // and blocked host. Expect-CT and HPKP reports are accepted and dropped, as
 // browsers no longer send them.
 func (h *Handler) security(c *fiber.Ctx) error {
-	pathProject, body, err := h.read(c)
+	key, k, err := h.authorized(c)
+	if err != nil {
+		return err
+	}
+	body, err := h.body(c)
 	if err != nil {
 		return err
 	}
@@ -106,34 +110,31 @@ func (h *Handler) security(c *fiber.Ctx) error {
 	if err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, err.Error())
 	}
-	key := requestKey(c)
-	k, err := h.authorize(c, key, pathProject)
-	if err != nil {
-		return err
-	}
-	if err := h.admit(c, key, k, "security", len(reports)); err != nil {
-		return err
+	if len(reports) > 0 {
+		if _, err := h.admit(c, key, k, usage{"security": {len(reports), len(reports)}}); err != nil {
+			return err
+		}
 	}
 	projectID := k.ProjectID
 	if userAgent == "" {
 		userAgent = c.Get(fiber.HeaderUserAgent)
 	}
 	received := time.Now().UTC()
-	records := make([]queue.Record, 0, len(reports))
+	out := make([]outgoing, 0, len(reports))
 	for _, r := range reports {
 		id, _ := resolveEventID("")
 		payload, err := cspEvent(r, userAgent, c.Query("sentry_environment"), c.Query("sentry_release"))
 		if err != nil {
 			return err
 		}
-		records = append(records, queue.Record{ProjectID: projectID, EventID: id, ItemType: "security",
-			Received: received, ClientIP: c.IP(), Payload: payload})
+		out = append(out, counted(queue.Record{ProjectID: projectID, EventID: id, ItemType: "security",
+			Received: received, ClientIP: c.IP(), Payload: payload}))
 	}
-	if err := h.produce(c.UserContext(), records); err != nil {
+	if err := h.produce(c.UserContext(), out); err != nil {
 		return err
 	}
-	if len(records) == 1 {
-		return c.JSON(fiber.Map{"id": records[0].EventID})
+	if len(out) == 1 {
+		return c.JSON(fiber.Map{"id": out[0].rec.EventID})
 	}
 	return c.JSON(fiber.Map{})
 }
