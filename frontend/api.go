@@ -19,8 +19,11 @@ type API struct {
 	events *analytics.Store
 	blobs  blob.Store
 	opts   Options
-	logins *throttle
-	log    *slog.Logger
+	logins *throttle // password attempts per account and per client
+	// Account emails per address and per client.
+	mailsTo, mailsFrom *throttle
+	mail               *accountMail
+	log                *slog.Logger
 
 	statusCache pageCache
 }
@@ -43,11 +46,15 @@ type Options struct {
 
 // NewAPI returns the /api/0/ handlers; attachments are read from blobs.
 func NewAPI(db *metadata.DB, events *analytics.Store, blobs blob.Store, opts Options, log *slog.Logger) *API {
-	// Five failed logins per account or address in 15 minutes, then a wait.
 	if opts.Mailer == nil {
 		opts.Mailer = &mail.Mailer{}
 	}
-	return &API{db: db, events: events, blobs: blobs, opts: opts, logins: newThrottle(5, 15*time.Minute, 100_000), log: log}
+	return &API{db: db, events: events, blobs: blobs, opts: opts, log: log,
+		// Five failed password attempts per account or client in 15 minutes, then a wait.
+		logins: newThrottle(5, 15*time.Minute, 100_000),
+		// Three account emails per address, ten per client, an hour.
+		mailsTo: newThrottle(3, time.Hour, 100_000), mailsFrom: newThrottle(10, time.Hour, 100_000),
+		mail: newAccountMail(opts.Mailer, log)}
 }
 
 // Register mounts the API and the dashboard (RegisterOps mounts health,
@@ -56,12 +63,14 @@ func (a *API) Register(app *fiber.App) {
 	registerDashboard(app)
 	app.Use("/api/0/", checkQuery)
 
-	// Routes that need no account come before the authenticating group.
-	app.Post("/api/0/auth/login/", a.login)
-	app.Post("/api/0/auth/register/", a.register)
+	// Routes that need no account come before the authenticating group;
+	// those that take credentials take same-site JSON only (login CSRF).
+	app.Post("/api/0/auth/login/", a.sameSiteJSON, a.login)
+	app.Post("/api/0/auth/register/", a.sameSiteJSON, a.register)
 	app.Get("/api/0/openapi.json", openAPIDocument)
-	app.Post("/api/0/auth/password-reset/", a.requestPasswordReset)
-	app.Post("/api/0/auth/password-reset/confirm/", a.confirmPasswordReset)
+	app.Post("/api/0/auth/password-reset/", a.sameSiteJSON, a.requestPasswordReset)
+	app.Post("/api/0/auth/password-reset/confirm/", a.sameSiteJSON, a.confirmPasswordReset)
+	app.Post("/api/0/auth/verify-email/", a.sameSiteJSON, a.verifyEmail)
 	// A heartbeat monitor's secret URL, called by users' jobs.
 	app.Post("/api/0/organizations/:org/heartbeat_check/:endpoint_id/", a.heartbeat)
 	app.Get("/api/0/organizations/:org/heartbeat_check/:endpoint_id/", a.heartbeat)
@@ -75,6 +84,7 @@ func (a *API) Register(app *fiber.App) {
 	api.Get("/", a.root)
 	api.Post("/auth/logout/", a.logout)
 	api.Put("/users/me/password/", a.changePassword)
+	api.Post("/users/me/verify-email/", a.sendVerification)
 	api.Post("/users/me/2fa/", a.startTwoFactor)
 	api.Post("/users/me/2fa/confirm/", a.confirmTwoFactor)
 	api.Delete("/users/me/2fa/", a.disableTwoFactor)
@@ -143,7 +153,12 @@ func (a *API) Register(app *fiber.App) {
 	api.Delete("/projects/:org/:project/alerts/:id/", a.deleteAlertRule)
 	api.Post("/projects/:org/:project/alerts/:id/test/", a.testAlert)
 	api.Get("/users/me/notifications/", a.notificationSettings)
-	api.Put("/users/me/notifications/", a.notificationSettings)
+	api.Put("/users/me/notifications/", func(c *fiber.Ctx) error {
+		if err := sessionOnly(c); err != nil {
+			return err
+		}
+		return c.Next()
+	}, a.notificationSettings)
 	api.Get("/organizations/:org/quotas/", a.quotas)
 	api.Put("/organizations/:org/quotas/", a.quotas)
 	api.Get("/organizations/:org/status-pages/", a.listStatusPages)
@@ -182,7 +197,7 @@ func (a *API) root(c *fiber.Ctx) error {
 	p := principal(c)
 	return c.JSON(fiber.Map{
 		"version": "0",
-		"user":    fiber.Map{"id": itoa(p.UserID), "email": p.Email},
+		"user":    fiber.Map{"id": itoa(p.UserID), "email": p.Email, "emailVerified": p.EmailVerified},
 		"auth":    fiber.Map{"scopes": p.Scopes},
 	})
 }

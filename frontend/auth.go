@@ -1,13 +1,18 @@
 package frontend
 
 import (
+	"encoding/json"
 	"errors"
+	"mime"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/faultline/faultline/metadata"
 	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 )
 
 const (
@@ -78,51 +83,118 @@ type credentials struct {
 	OTP      string `json:"otp"` // the second factor, when the account has one
 }
 
+// sameSiteJSON guards the routes that act without a session (login,
+// registration, password reset, email confirmation) against login CSRF:
+// another site's page could otherwise post a form, or fetch cross-site, and
+// sign the browser into an account of the attacker's choosing. They take
+// application/json only (which a page of another origin cannot send without
+// a CORS preflight, which Faultline never grants), and refuse requests a
+// browser marks as cross-site (Sec-Fetch-Site) or sends from another origin.
+func (a *API) sameSiteJSON(c *fiber.Ctx) error {
+	if c.Get("Sec-Fetch-Site") == "cross-site" {
+		return refuse("cross_site", fiber.StatusForbidden, "cross-site requests cannot log in or change accounts")
+	}
+	if origin := c.Get(fiber.HeaderOrigin); origin != "" && !a.sameOrigin(c, origin) {
+		return refuse("cross_site", fiber.StatusForbidden, "requests from another origin cannot log in or change accounts")
+	}
+	if mt, _, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType)); err != nil || mt != fiber.MIMEApplicationJSON {
+		return refuse("not_json", fiber.StatusForbidden, "send a JSON body, with Content-Type: application/json")
+	}
+	if enc := c.Get(fiber.HeaderContentEncoding); enc != "" && !strings.EqualFold(enc, "identity") {
+		return fiber.NewError(fiber.StatusUnsupportedMediaType, "send the body uncompressed")
+	}
+	return c.Next()
+}
+
+// sameOrigin reports whether an Origin header names this server: the
+// public URL's origin, or the host the request was sent to.
+func (a *API) sameOrigin(c *fiber.Ctx, origin string) bool {
+	o, err := url.Parse(origin)
+	if err != nil || o.Host == "" || (o.Scheme != "http" && o.Scheme != "https") {
+		return false // "null" included: sandboxed and privacy-sensitive contexts
+	}
+	if pub, err := url.Parse(a.opts.PublicURL); err == nil && pub.Host != "" &&
+		strings.EqualFold(pub.Scheme, o.Scheme) && strings.EqualFold(pub.Host, o.Host) {
+		return true
+	}
+	return strings.EqualFold(o.Host, string(c.Request().Host())) && o.Scheme == c.Protocol()
+}
+
+// decodeJSON reads a credential route's JSON body (sameSiteJSON has
+// checked its type and encoding) into v.
+func decodeJSON(c *fiber.Ctx, v any) error {
+	return json.Unmarshal(c.BodyRaw(), v)
+}
+
+// tooMany answers 429 with Retry-After, counted under reason.
+func tooMany(c *fiber.Ctx, reason string, wait time.Duration, msg string) error {
+	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait/time.Second)+1))
+	return refuse(reason, fiber.StatusTooManyRequests, msg)
+}
+
+var authRefusals = promauto.NewCounterVec(prometheus.CounterOpts{Name: "faultline_auth_refused_total",
+	Help: "Login, registration, password and account email requests refused, by reason."}, []string{"reason"})
+
+func refuse(reason string, status int, msg string) error {
+	authRefusals.WithLabelValues(reason).Inc()
+	return fiber.NewError(status, msg)
+}
+
+func accountKey(email string) string { return "account:" + strings.ToLower(strings.TrimSpace(email)) }
+
+// beginPasswordCheck counts a password attempt for the account and the
+// client before the password is hashed, or answers 429.
+func (a *API) beginPasswordCheck(c *fiber.Ctx, email string) (*attempt, error) {
+	at, wait, ok := a.logins.begin(time.Now(), accountKey(email), "ip:"+c.IP())
+	if !ok {
+		return nil, tooMany(c, "login_throttled", wait, "too many failed attempts; try again later")
+	}
+	return at, nil
+}
+
 // login checks credentials and starts a new session. It answers the same
 // way, and takes as long, for an unknown email as for a wrong password, and
-// refuses more than a few failures per account or address in a row.
+// refuses more than a few failures per account or address in a row; each
+// attempt is counted before its password is checked.
 func (a *API) login(c *fiber.Ctx) error {
 	var cred credentials
-	if err := c.BodyParser(&cred); err != nil || cred.Email == "" || cred.Password == "" {
+	if err := decodeJSON(c, &cred); err != nil || cred.Email == "" || cred.Password == "" {
 		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with email and password")
 	}
-	now := time.Now()
-	account, ip := "account:"+strings.ToLower(strings.TrimSpace(cred.Email)), "ip:"+c.IP()
-	for _, key := range []string{account, ip} {
-		if blocked, wait := a.logins.blocked(key, now); blocked {
-			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait/time.Second)+1))
-			return fiber.NewError(fiber.StatusTooManyRequests, "too many failed logins; try again later")
-		}
+	at, err := a.beginPasswordCheck(c, cred.Email)
+	if err != nil {
+		return err
 	}
 	userID, err := a.db.CheckLogin(c.Context(), cred.Email, cred.Password)
 	if errors.Is(err, metadata.ErrBadCredentials) {
-		a.logins.fail(account, now)
-		a.logins.fail(ip, now)
 		return fiber.NewError(fiber.StatusUnauthorized, err.Error())
 	}
 	if err != nil {
+		at.cancel() // not a guess: the password was not checked
 		return err
 	}
 	twoFactor, err := a.db.TwoFactorEnabled(c.Context(), userID)
 	if err != nil {
+		at.cancel()
 		return err
 	}
 	if twoFactor {
 		if cred.OTP == "" {
+			at.cancel()
 			return c.Status(fiber.StatusUnauthorized).JSON(fiber.Map{
 				"detail": "two-factor code required: send it (or a recovery code) as otp", "twoFactorRequired": true})
 		}
 		ok, err := a.secondFactor(c, userID, cred.OTP)
 		if err != nil {
+			at.cancel()
 			return err
 		}
 		if !ok {
-			a.logins.fail(account, now)
-			a.logins.fail(ip, now)
 			return fiber.NewError(fiber.StatusUnauthorized, "the two-factor code is wrong or was used already")
 		}
 	}
-	a.logins.reset(account)
+	at.cancel()
+	a.logins.reset(accountKey(cred.Email))
 	// A new session id on every login: a session id planted before login
 	// (session fixation) is never promoted.
 	if old := c.Cookies(sessionCookie); old != "" {
@@ -137,23 +209,65 @@ func (a *API) login(c *fiber.Ctx) error {
 }
 
 func (a *API) logout(c *fiber.Ctx) error {
-	if id, ok := c.Locals(sessionKey).(string); ok {
-		if err := a.db.DeleteSession(c.Context(), id); err != nil {
-			return err
-		}
+	id, ok := c.Locals(sessionKey).(string)
+	if !ok {
+		return fiber.NewError(fiber.StatusForbidden, "an API token has no session to end; revoke it from a logged-in session")
+	}
+	if err := a.db.DeleteSession(c.Context(), id); err != nil {
+		return err
 	}
 	a.clearSessionCookies(c)
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
+// registeredDetail is registration's answer when the server sends email,
+// the same whether the address was new or had an account.
+const registeredDetail = "check your email: we sent a link to confirm your address (if the address has an account already, the email says so)"
+
+// register creates an account.
+//
+// When the server sends email, it answers 202 the same way, in about the
+// same time, whether or not the address has an account: a new account is
+// made and sent a confirmation link, an existing one's owner is told that
+// someone tried to register their address. The new user then logs in.
+//
+// Without email there is no other way to tell anyone that an address has
+// an account already, so it answers at once: 201 with a session for a new
+// account, 409 for a taken address. Hiding the 409 there would leave a
+// person who forgot their account with a registration that silently did
+// nothing; the 409 does tell whether an address has an account, at the
+// price of a (bounded) password hash per try.
 func (a *API) register(c *fiber.Ctx) error {
 	if !a.opts.Registration {
 		return fiber.NewError(fiber.StatusForbidden, "registration is disabled on this server; ask an administrator for an invitation")
 	}
 	var cred credentials
-	if err := c.BodyParser(&cred); err != nil {
+	if err := decodeJSON(c, &cred); err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with email and password")
 	}
+	if !a.opts.Mailer.Configured() {
+		return a.registerWithoutEmail(c, cred)
+	}
+	if !metadata.ValidEmail(strings.TrimSpace(cred.Email)) {
+		return fiber.NewError(fiber.StatusBadRequest, "email "+strconv.Quote(cred.Email)+" is not an email address")
+	}
+	if err := a.allowMail(c, cred.Email); err != nil {
+		return err
+	}
+	userID, err := a.db.Register(c.Context(), cred.Email, cred.Password)
+	switch {
+	case errors.Is(err, metadata.ErrEmailTaken):
+		err = a.mail.enqueue(a.takenNotice(strings.TrimSpace(cred.Email)))
+	case err == nil:
+		err = a.mail.enqueue(a.confirmation(userID))
+	}
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"detail": registeredDetail})
+}
+
+func (a *API) registerWithoutEmail(c *fiber.Ctx, cred credentials) error {
 	userID, err := a.db.Register(c.Context(), cred.Email, cred.Password)
 	if errors.Is(err, metadata.ErrEmailTaken) {
 		return fiber.NewError(fiber.StatusConflict, err.Error())
@@ -169,7 +283,13 @@ func (a *API) register(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"user": fiber.Map{"id": itoa(userID), "email": cred.Email}, "csrfToken": s.CSRFToken})
 }
 
+// changePassword sets a new password from a logged-in session (never with
+// an API token), throttled like login. The user's other sessions end and
+// their API tokens are revoked.
 func (a *API) changePassword(c *fiber.Ctx) error {
+	if err := sessionOnly(c); err != nil {
+		return err
+	}
 	var body struct {
 		Current string `json:"current"`
 		New     string `json:"password"`
@@ -177,14 +297,21 @@ func (a *API) changePassword(c *fiber.Ctx) error {
 	if err := c.BodyParser(&body); err != nil || body.Current == "" || body.New == "" {
 		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with current and password")
 	}
-	keep, _ := c.Locals(sessionKey).(string)
-	err := a.db.ChangePassword(c.Context(), principal(c).UserID, body.Current, body.New, keep)
-	if errors.Is(err, metadata.ErrBadCredentials) {
-		return fiber.NewError(fiber.StatusBadRequest, "the current password is wrong")
-	}
+	p := principal(c)
+	at, err := a.beginPasswordCheck(c, p.Email)
 	if err != nil {
 		return err
 	}
+	keep, _ := c.Locals(sessionKey).(string)
+	err = a.db.ChangePassword(c.Context(), p.UserID, body.Current, body.New, keep)
+	if errors.Is(err, metadata.ErrBadCredentials) {
+		return fiber.NewError(fiber.StatusBadRequest, "the current password is wrong")
+	}
+	at.cancel()
+	if err != nil {
+		return err
+	}
+	a.logins.reset(accountKey(p.Email))
 	return c.SendStatus(fiber.StatusNoContent)
 }
 

@@ -24,6 +24,9 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 			fe = fiber.NewError(fiber.StatusBadRequest, invalid.Error())
 		case errors.Is(err, metadata.ErrNotFound):
 			fe = fiber.NewError(fiber.StatusNotFound, "not found")
+		case errors.Is(err, metadata.ErrBusy):
+			c.Set(fiber.HeaderRetryAfter, "1")
+			fe = fiber.NewError(fiber.StatusServiceUnavailable, err.Error())
 		case errors.Is(err, analytics.ErrUnavailable):
 			log.Warn("request needs ClickHouse, which is not answering", "method", c.Method(), "path", c.Path(), "err", err)
 			fe = fiber.NewError(fiber.StatusServiceUnavailable,

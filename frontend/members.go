@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html"
 	"strconv"
+	"strings"
 
 	"github.com/faultline/faultline/frontend/mail"
 	"github.com/faultline/faultline/metadata"
@@ -74,7 +75,7 @@ func (a *API) invite(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	link := a.opts.PublicURL + "/accept-invite/" + token
+	link := a.appLink("accept-invite/" + token)
 	if a.opts.Mailer.Configured() {
 		err := a.opts.Mailer.Send(c.Context(), mail.Message{
 			To:      body.Email,
@@ -148,7 +149,17 @@ func (a *API) changeMember(c *fiber.Ctx, remove bool) error {
 func (a *API) updateMember(c *fiber.Ctx) error { return a.changeMember(c, false) }
 func (a *API) removeMember(c *fiber.Ctx) error { return a.changeMember(c, true) }
 
+// acceptInvite makes the logged-in user a member, from a session only.
+// When the server sends email, the user's address must be confirmed first:
+// an invitation goes to an address, and only its owner may take it.
 func (a *API) acceptInvite(c *fiber.Ctx) error {
+	if err := sessionOnly(c); err != nil {
+		return err
+	}
+	if a.opts.Mailer.Configured() && !principal(c).EmailVerified {
+		return fiber.NewError(fiber.StatusForbidden,
+			"confirm your email address first: open the link we emailed you, or send a new one from your account page")
+	}
 	slug, err := a.db.AcceptInvitation(c.Context(), c.Params("token"), principal(c).UserID)
 	if err != nil {
 		return err
@@ -156,8 +167,14 @@ func (a *API) acceptInvite(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"organization": slug})
 }
 
-// requestPasswordReset emails a reset link. It answers the same whether or
-// not the account exists, so it cannot be used to find accounts.
+// resetDetail is the answer to every accepted reset request.
+const resetDetail = "if an account has this email, a reset link is on its way"
+
+// requestPasswordReset emails a reset link. It answers at once and the same
+// way whether or not the account exists: finding the account and sending
+// the email happen in the background, so neither the answer nor its timing
+// can be used to find accounts. Requests are limited per address and per
+// client.
 func (a *API) requestPasswordReset(c *fiber.Ctx) error {
 	if !a.opts.Mailer.Configured() {
 		return unavailableError(mail.ErrNotConfigured.Error() + "; ask an administrator to reset your password")
@@ -165,39 +182,65 @@ func (a *API) requestPasswordReset(c *fiber.Ctx) error {
 	var body struct {
 		Email string `json:"email"`
 	}
-	if err := c.BodyParser(&body); err != nil || body.Email == "" {
+	if err := decodeJSON(c, &body); err != nil || strings.TrimSpace(body.Email) == "" {
 		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with email")
 	}
-	token, email, found, err := a.db.CreatePasswordReset(c.Context(), body.Email)
-	if err != nil {
+	if err := a.allowMail(c, body.Email); err != nil {
 		return err
 	}
-	if found {
-		link := a.opts.PublicURL + "/reset-password/" + token
-		err := a.opts.Mailer.Send(c.Context(), mail.Message{
-			To:      email,
-			Subject: "Reset your Faultline password",
-			Text:    "Someone asked to reset the password of your Faultline account.\n\nReset it: " + link + "\n\nThe link works for an hour. If it was not you, ignore this email.\n",
-			HTML: `<p>Someone asked to reset the password of your Faultline account.</p><p><a href="` + html.EscapeString(link) +
-				`">Reset your password</a></p><p>The link works for an hour. If it was not you, ignore this email.</p>`,
-		})
-		if err != nil {
-			a.log.Error("password reset email not sent", "err", err)
-		}
+	if err := a.mail.enqueue(a.passwordReset(body.Email)); err != nil {
+		return err
 	}
-	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"detail": "if an account has this email, a reset link is on its way"})
+	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"detail": resetDetail})
 }
 
+// confirmPasswordReset sets the new password; the account's sessions end
+// and its API tokens are revoked.
 func (a *API) confirmPasswordReset(c *fiber.Ctx) error {
 	var body struct {
 		Token    string `json:"token"`
 		Password string `json:"password"`
 	}
-	if err := c.BodyParser(&body); err != nil || body.Token == "" {
+	if err := decodeJSON(c, &body); err != nil || body.Token == "" {
 		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with token and password")
 	}
 	if err := a.db.ResetPassword(c.Context(), body.Token, body.Password); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// verifyEmail confirms an address with the token of a confirmation link.
+func (a *API) verifyEmail(c *fiber.Ctx) error {
+	var body struct {
+		Token string `json:"token"`
+	}
+	if err := decodeJSON(c, &body); err != nil || body.Token == "" {
+		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with token")
+	}
+	if err := a.db.VerifyEmail(c.Context(), body.Token); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// sendVerification emails the logged-in user a new confirmation link.
+func (a *API) sendVerification(c *fiber.Ctx) error {
+	if err := sessionOnly(c); err != nil {
+		return err
+	}
+	p := principal(c)
+	if p.EmailVerified {
+		return metadata.ErrAlreadyVerified
+	}
+	if !a.opts.Mailer.Configured() {
+		return unavailableError(mail.ErrNotConfigured.Error() + "; addresses cannot be confirmed")
+	}
+	if err := a.allowMail(c, p.Email); err != nil {
+		return err
+	}
+	if err := a.mail.enqueue(a.confirmation(p.UserID)); err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"detail": "a confirmation link is on its way to " + p.Email})
 }

@@ -91,12 +91,16 @@ func (a *API) deleteTeam(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
-// teamMember adds or removes an organization member to a team. Anyone may
-// join or leave a team themselves; others need member:write.
+// teamMember adds or removes an organization member to a team. Any member
+// may join or leave a team themselves; others need a role with member:write.
+// A token needs the member:write scope either way: it changes memberships.
 func (a *API) teamMember(in bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		m, err := a.orgAllowing(c, "org:read")
 		if err != nil {
+			return err
+		}
+		if err := requireScope(c, "member:write"); err != nil {
 			return err
 		}
 		userID, err := strconv.ParseInt(c.Params("member_id"), 10, 64)

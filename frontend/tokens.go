@@ -8,11 +8,13 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// Tokens are managed from a dashboard session only, so a token can never
-// list or mint tokens, least of all ones with more scopes than itself.
+// sessionOnly refuses API tokens. The account itself (its password, second
+// factor, tokens, notification settings, memberships it accepts) is managed
+// from a dashboard session only, so a token can never mint tokens, least of
+// all ones with more scopes than itself, nor take over its account.
 func sessionOnly(c *fiber.Ctx) error {
 	if !principal(c).Session {
-		return fiber.NewError(fiber.StatusForbidden, "API tokens are managed from a logged-in session, not with a token")
+		return fiber.NewError(fiber.StatusForbidden, "this is done from a logged-in session, not with an API token")
 	}
 	return nil
 }

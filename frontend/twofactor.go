@@ -135,13 +135,21 @@ func (a *API) disableTwoFactor(c *fiber.Ctx) error {
 		Password string `json:"password"`
 	}
 	_ = c.BodyParser(&body)
+	// A password check, so throttled like login.
+	at, err := a.beginPasswordCheck(c, principal(c).Email)
+	if err != nil {
+		return err
+	}
 	ok, err := a.db.UserPassword(c.Context(), principal(c).UserID, body.Password)
 	if err != nil {
+		at.cancel()
 		return err
 	}
 	if !ok {
 		return fiber.NewError(fiber.StatusBadRequest, "send your current password to turn two-factor login off")
 	}
+	at.cancel()
+	a.logins.reset(accountKey(principal(c).Email))
 	if err := a.db.DisableTOTP(c.Context(), principal(c).UserID); err != nil {
 		return err
 	}

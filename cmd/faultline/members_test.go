@@ -28,16 +28,13 @@ var linkToken = regexp.MustCompile(`/(?:reset-password|accept-invite)/([A-Za-z0-
 func TestPasswordResetByEmail(t *testing.T) {
 	srv, smtp := mailServer(t)
 	email := metadatatest.Slug("ann") + "@example.com"
-	b := newBrowser(t, srv)
-	if resp, _ := b.do("POST", "/api/0/auth/register/", `{"email":"`+email+`","password":"first password"}`, nil); resp.StatusCode != http.StatusCreated {
-		t.Fatal("register failed")
-	}
+	b := signUp(t, srv, smtp, email, "first password")
 	_, known := b.do("POST", "/api/0/auth/password-reset/", `{"email":"`+email+`"}`, nil)
 	resp, unknown := b.do("POST", "/api/0/auth/password-reset/", `{"email":"nobody-`+email+`"}`, nil)
 	if resp.StatusCode != http.StatusAccepted || known != unknown {
 		t.Errorf("reset answers differ or are not 202: %d %s / %s", resp.StatusCode, known, unknown)
 	}
-	msg, ok := smtp.Wait(email, 10*time.Second)
+	msg, ok := smtp.WaitFor(email, "/reset-password/", 10*time.Second)
 	if !ok {
 		t.Fatal("no reset email arrived")
 	}
@@ -83,13 +80,11 @@ func TestMembersAndInvitations(t *testing.T) {
 	token := linkToken.FindStringSubmatch(invite.InviteLink)[1]
 
 	// Someone else cannot use Bob's invitation.
-	eve := newBrowser(t, srv)
-	eve.do("POST", "/api/0/auth/register/", `{"email":"`+metadatatest.Slug("eve")+`@example.com","password":"eve password"}`, nil)
+	eve := signUp(t, srv, smtp, metadatatest.Slug("eve")+"@example.com", "eve password")
 	if resp, body := eve.do("POST", "/api/0/accept-invite/"+token+"/", "", eve.csrf()); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "another email") {
 		t.Errorf("accepting another's invitation: %d %s", resp.StatusCode, body)
 	}
-	bob := newBrowser(t, srv)
-	bob.do("POST", "/api/0/auth/register/", `{"email":"`+bobEmail+`","password":"bob password"}`, nil)
+	bob := signUp(t, srv, smtp, bobEmail, "bob password")
 	if resp, body := bob.do("POST", "/api/0/accept-invite/"+token+"/", "", bob.csrf()); resp.StatusCode != http.StatusOK {
 		t.Fatalf("accept: %d %s", resp.StatusCode, body)
 	}

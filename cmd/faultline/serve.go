@@ -250,7 +250,9 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 	if s.has(roleWeb) {
 		apiOpts := frontend.Options{PublicURL: s.url, Registration: cfg.registration(), SecureCookies: public.Scheme == "https", Mailer: mailer,
 			SecretKey: cfg.SecretKey, MonitorHostCheck: guard.CheckHost, MaxEventLife: time.Duration(days) * 24 * time.Hour}
-		frontend.NewAPI(s.db, s.store, blobs, apiOpts, log.With("role", "api")).Register(s.app)
+		api := frontend.NewAPI(s.db, s.store, blobs, apiOpts, log.With("role", "api"))
+		api.Register(s.app)
+		s.goRun("account mail", func() error { return api.Run(workerCtx) })
 	}
 	s.goRun("http", func() error { return s.app.Listener(ln) })
 	s.ready.Store(true)

@@ -60,12 +60,18 @@ func StartTestServer(t testing.TB) *TestServer {
 
 // Wait returns the first message sent to rcpt, waiting up to timeout.
 func (ts *TestServer) Wait(rcpt string, timeout time.Duration) (Received, bool) {
+	return ts.WaitFor(rcpt, "", timeout)
+}
+
+// WaitFor returns the first message sent to rcpt whose text holds substr,
+// waiting up to timeout.
+func (ts *TestServer) WaitFor(rcpt, substr string, timeout time.Duration) (Received, bool) {
 	deadline := time.After(timeout)
 	for {
 		ts.mu.Lock()
 		for _, m := range ts.messages {
 			for _, to := range m.To {
-				if to == rcpt {
+				if to == rcpt && strings.Contains(m.Text(), substr) {
 					ts.mu.Unlock()
 					return m, true
 				}
