@@ -9,11 +9,11 @@ import { IssueDetail } from "./pages/issue";
 import { Settings } from "./pages/settings";
 import { Account } from "./pages/account";
 import { OrgSettings } from "./pages/org";
-import { ResetPassword, AcceptInvite } from "./pages/links";
+import { ResetPassword, AcceptInvite, VerifyEmail } from "./pages/links";
 import { lazy } from "./lazy";
 import "./style.css";
 
-export type Me = { user: { id: string; email: string } };
+export type Me = { user: { id: string; email: string; emailVerified?: boolean } };
 
 // Screens most visits never open load on first use.
 const Performance = lazy(() => import("./pages/performance").then((m) => m.Performance));
@@ -45,6 +45,7 @@ function App() {
   }
   if (me === undefined) return <p class="boot">Loading…</p>;
   if (path.startsWith("/reset-password/")) return <ResetPassword token={path.split("/")[2]} />;
+  if (path.startsWith("/verify-email/")) return <VerifyEmail token={path.split("/")[2]} loggedIn={!!me} />;
   if (me === null || path === "/login") {
     // After logging in, stay on the page that was asked for (an invitation,
     // a deep link); the login page itself leads to the start.

@@ -17,8 +17,12 @@ export function Account() {
   const [pw, setPW] = useState({ current: "", next: "" });
   const [done, setDone] = useState("");
   const [error, setError] = useState<unknown>(null);
+  const [verified, setVerified] = useState(true);
   const load = () => api<any[]>("GET", "/api-tokens/").then((r) => setTokens(r.data)).catch(setError);
-  useEffect(() => { load(); }, []);
+  useEffect(() => {
+    load();
+    api("GET", "/").then((r) => setVerified(r.data.user.emailVerified !== false)).catch(setError);
+  }, []);
   const run = (f: () => Promise<unknown>) => async (e?: Event) => {
     e?.preventDefault();
     setError(null);
@@ -29,6 +33,11 @@ export function Account() {
       <h1>Your account</h1>
       {error ? <ErrorNote error={error} /> : null}
       {done && <p class="ok" role="status">{done}</p>}
+
+      {!verified && (
+        <p>Your email address is not confirmed yet; invitations to organizations need a confirmed address.{" "}
+          <button class="small" onClick={run(async () => { const r = await api("POST", "/users/me/verify-email/"); setDone(r.data.detail); })}>Email me a confirmation link</button></p>
+      )}
 
       <NotificationSettings />
 
@@ -68,9 +77,10 @@ export function Account() {
       )}
 
       <h2>Password</h2>
+      <p class="muted">Changing your password (or resetting it by email) logs you out everywhere else and revokes all your API tokens; create new tokens afterwards.</p>
       <form class="password" onSubmit={run(async () => {
         await api("PUT", "/users/me/password/", { current: pw.current, password: pw.next });
-        setPW({ current: "", next: "" }); setDone("Password changed. Your other sessions have ended.");
+        setPW({ current: "", next: "" }); setDone("Password changed. Your other sessions have ended and your API tokens are revoked."); load();
       })}>
         <input type="password" aria-label="Current password" placeholder="Current password" autocomplete="current-password" required value={pw.current} onInput={(e: any) => setPW({ ...pw, current: e.currentTarget.value })} />
         <input type="password" aria-label="New password" placeholder="New password (8+ characters)" autocomplete="new-password" minLength={8} required value={pw.next} onInput={(e: any) => setPW({ ...pw, next: e.currentTarget.value })} />

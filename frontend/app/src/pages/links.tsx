@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { api } from "../api";
 import { navigate } from "../router";
 import { ErrorNote } from "../main";
@@ -39,6 +39,23 @@ export function AcceptInvite(props: { token: string }) {
       <p>You were invited to an organization on Faultline.</p>
       {error ? <ErrorNote error={error} /> : null}
       <button onClick={accept}>Accept the invitation</button>
+    </section>
+  );
+}
+
+// VerifyEmail is where a confirmation email's link lands.
+export function VerifyEmail(props: { token: string; loggedIn: boolean }) {
+  const [done, setDone] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    api("POST", "/auth/verify-email/", { token: props.token }).then(() => setDone(true)).catch(setError);
+  }, [props.token]);
+  return (
+    <section class="login">
+      <h1>Confirm your address</h1>
+      {error ? <ErrorNote error={error} /> : done ? (
+        <p class="ok">Your email address is confirmed. <a href={props.loggedIn ? "/app/" : "/app/login"}>{props.loggedIn ? "Continue" : "Log in"}</a>.</p>
+      ) : <p>Confirming…</p>}
     </section>
   );
 }

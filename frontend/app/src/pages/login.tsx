@@ -24,8 +24,14 @@ export function Login(props: { onLogin: (me: Me) => void }) {
         setSent(r.data.detail);
         return;
       }
-      if (mode === "register") await api("POST", "/auth/register/", { email, password });
-      else await api("POST", "/auth/login/", needOTP ? { email, password, otp } : { email, password });
+      if (mode === "register") {
+        const r = await api("POST", "/auth/register/", { email, password });
+        if (!r.data?.user) {
+          // The server sends email: the account is confirmed by a link, then used after logging in.
+          setMode("login"); setPassword(""); setSent(r.data.detail);
+          return;
+        }
+      } else await api("POST", "/auth/login/", needOTP ? { email, password, otp } : { email, password });
       const me = await api<Me>("GET", "/");
       props.onLogin(me.data);
     } catch (err) {
