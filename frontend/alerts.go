@@ -16,6 +16,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
+// maxAlertQuantity bounds quantity and usersQuantity (PostgreSQL integers).
+const maxAlertQuantity = 1_000_000_000
+
 var alertTriggers = map[string]bool{"new_issue": true, "regression": true, "frequency": true, "users": true,
 	"monitor_down": true, "monitor_up": true, "tls_expiry": true, "slow_transaction": true}
 
@@ -63,8 +66,11 @@ func (in alertRuleInput) rule(r *metadata.AlertRule, checkHost func(string) erro
 	if r.TimespanMin < 1 || r.TimespanMin > 1440 {
 		return fmt.Errorf("timespanMinutes: from 1 to 1440")
 	}
-	if r.Quantity < 1 {
-		return fmt.Errorf("quantity: at least 1")
+	if r.Quantity < 1 || r.Quantity > maxAlertQuantity {
+		return fmt.Errorf("quantity: from 1 to %d", maxAlertQuantity)
+	}
+	if in.UsersQuantity > maxAlertQuantity {
+		return fmt.Errorf("usersQuantity: at most %d", maxAlertQuantity)
 	}
 	if r.IntervalMin < 0 || r.IntervalMin > 10080 {
 		return fmt.Errorf("intervalMinutes: from 0 to 10080 (a week)")

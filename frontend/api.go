@@ -61,7 +61,7 @@ func NewAPI(db *metadata.DB, events *analytics.Store, blobs blob.Store, opts Opt
 // readiness and metrics).
 func (a *API) Register(app *fiber.App) {
 	registerDashboard(app)
-	app.Use("/api/0/", checkQuery)
+	app.Use("/api/0/", checkInput)
 
 	// Routes that need no account come before the authenticating group;
 	// those that take credentials take same-site JSON only (login CSRF).

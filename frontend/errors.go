@@ -24,6 +24,12 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 			fe = fiber.NewError(fiber.StatusBadRequest, invalid.Error())
 		case errors.Is(err, metadata.ErrNotFound):
 			fe = fiber.NewError(fiber.StatusNotFound, "not found")
+		case metadata.IsRefusedValue(err):
+			// A value no handler bounded reached PostgreSQL: the request's
+			// fault, but worth bounding where it is read.
+			log.Warn("PostgreSQL refused a value of the request", "method", c.Method(), "path", c.Path(),
+				"request_id", c.GetRespHeader(fiber.HeaderXRequestID), "err", err)
+			fe = fiber.NewError(fiber.StatusBadRequest, "a value in this request is out of range, too long or malformed; check the numbers and text you sent")
 		case errors.Is(err, metadata.ErrBusy):
 			c.Set(fiber.HeaderRetryAfter, "1")
 			fe = fiber.NewError(fiber.StatusServiceUnavailable, err.Error())

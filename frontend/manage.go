@@ -279,6 +279,12 @@ func (a *API) createKey(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(a.newKeyJSON(k))
 }
 
+// Bounds of a DSN key's rate limit (PostgreSQL integers).
+const (
+	maxRateLimitCount  = 1_000_000_000
+	maxRateLimitWindow = 365 * 24 * 60 * 60
+)
+
 func keyParam(c *fiber.Ctx) (int64, error) {
 	id, err := strconv.ParseInt(c.Params("key_id"), 10, 64)
 	if err != nil {
@@ -308,6 +314,12 @@ func (a *API) updateKey(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with the settings to change")
 	}
 	u := metadata.KeyUpdate{Label: body.Name, Active: body.IsActive}
+	if r := body.RateLimit; r != nil && (r.Count < 0 || r.Count > maxRateLimitCount) {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("rateLimit.count: events per window, from 0 to %d", maxRateLimitCount))
+	}
+	if r := body.RateLimit; r != nil && (r.Window < 0 || r.Window > maxRateLimitWindow) {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("rateLimit.window: seconds, from 0 (no limit) to %d (a year)", maxRateLimitWindow))
+	}
 	if body.RateLimit != nil {
 		window := time.Duration(body.RateLimit.Window) * time.Second
 		u.RateLimit, u.RateWindow = &body.RateLimit.Count, &window

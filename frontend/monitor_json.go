@@ -60,13 +60,15 @@ type monitorInput struct {
 }
 
 // seconds reads a duration given as seconds (number or string) or as
-// "HH:MM:SS"; def when absent.
+// "HH:MM:SS"; def when absent. It never overflows: anything longer than
+// maxSeconds (NaN, infinities and huge numbers too) is an error.
 func seconds(raw json.RawMessage, def int) (int, error) {
 	s := strings.Trim(strings.TrimSpace(string(raw)), `"`)
 	if s == "" || s == "null" {
 		return def, nil
 	}
-	if n, err := strconv.ParseFloat(s, 64); err == nil {
+	inRange := func(f float64) bool { return f >= -maxSeconds && f <= maxSeconds } // false for NaN
+	if n, err := strconv.ParseFloat(s, 64); err == nil && inRange(n) {
 		return int(n), nil
 	}
 	parts := strings.Split(s, ":")
@@ -74,12 +76,15 @@ func seconds(raw json.RawMessage, def int) (int, error) {
 		h, e1 := strconv.Atoi(parts[0])
 		m, e2 := strconv.Atoi(parts[1])
 		sec, e3 := strconv.ParseFloat(parts[2], 64)
-		if e1 == nil && e2 == nil && e3 == nil {
+		if e1 == nil && e2 == nil && e3 == nil && inRange(float64(h)*3600+float64(m)*60+sec) {
 			return h*3600 + m*60 + int(sec), nil
 		}
 	}
 	return 0, fmt.Errorf("%q is not a number of seconds or HH:MM:SS", s)
 }
+
+// maxSeconds bounds what seconds reads: far past any interval or timeout.
+const maxSeconds = 1e9
 
 // statusRange reads expectedStatus: 200, "200", "200-299", or null for any 2xx.
 func statusRangeOf(raw json.RawMessage) (int, int, error) {

@@ -1,13 +1,11 @@
 package frontend
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/faultline/faultline/frontend/search"
 	"github.com/gofiber/fiber/v2"
@@ -199,38 +197,4 @@ func countParam(c *fiber.Ctx, name string, def, lo, hi int) (int, error) {
 		return 0, badParam(name, err)
 	}
 	return n, nil
-}
-
-// checkQuery answers 400 when a query parameter's name or value holds a
-// NUL byte or is not UTF-8, naming the parameter: PostgreSQL refuses both
-// in text, and no parameter of this API needs either.
-func checkQuery(c *fiber.Ctx) error {
-	var bad error
-	c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) {
-		switch {
-		case bad != nil:
-		case bytes.IndexByte(k, 0) >= 0 || bytes.IndexByte(v, 0) >= 0:
-			bad = fiber.NewError(fiber.StatusBadRequest, "query parameter "+paramName(k)+" contains a NUL byte")
-		case !utf8.Valid(k) || !utf8.Valid(v):
-			bad = fiber.NewError(fiber.StatusBadRequest, "query parameter "+paramName(k)+" is not valid UTF-8")
-		}
-	})
-	if bad == nil && bytes.Contains(bytes.ToLower(c.Request().URI().QueryString()), []byte("%00")) {
-		bad = fiber.NewError(fiber.StatusBadRequest, "the query string contains a NUL byte")
-	}
-	if bad != nil {
-		return bad
-	}
-	return c.Next()
-}
-
-// paramName is a parameter's name as an answer may carry it: quoted when
-// it holds anything but printable ASCII.
-func paramName(k []byte) string {
-	for _, b := range k {
-		if b < 0x20 || b > 0x7e {
-			return strconv.QuoteToASCII(string(k))
-		}
-	}
-	return string(k)
 }

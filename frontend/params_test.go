@@ -238,7 +238,7 @@ func TestParseCount(t *testing.T) {
 func paramsApp() *fiber.App {
 	app := fiber.New(fiber.Config{ErrorHandler: ErrorHandler(discardLog())})
 	a := &API{opts: Options{MaxEventLife: 90 * day}}
-	app.Use("/api/0/", checkQuery)
+	app.Use("/api/0/", checkInput)
 	app.Get("/api/0/period/", func(c *fiber.Ctx) error {
 		period, err := a.periodParam(c, "24h")
 		if err != nil {

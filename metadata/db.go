@@ -113,6 +113,18 @@ func notFound(err error) error {
 	return err
 }
 
+// IsRefusedValue reports whether err is PostgreSQL refusing a value a
+// request carried: a data exception (a number out of range, text it cannot
+// store) or a program limit (a value too large to index). The request is
+// at fault, not the server, and retrying it is useless.
+func IsRefusedValue(err error) bool {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || len(pgErr.Code) < 2 {
+		return false
+	}
+	return pgErr.Code[:2] == "22" || pgErr.Code[:2] == "54"
+}
+
 // IsPermanent reports whether err is PostgreSQL refusing the data itself
 // (a data exception, an integrity violation or a size limit), which no retry
 // will cure, as opposed to the database being unreachable or busy.

@@ -44,6 +44,11 @@ func (db *DB) OrgQuotas(ctx context.Context, orgID int64) (Quotas, error) {
 // out has none) and spike protection.
 func (db *DB) SetOrgQuotas(ctx context.Context, orgID int64, monthly map[string]int64, spike bool) error {
 	return db.inTx(ctx, func(tx pgx.Tx) error {
+		// One change at a time per organization: two at once would both
+		// delete, then collide inserting the same categories.
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE`, orgID); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM org_quotas WHERE organization_id = $1`, orgID); err != nil {
 			return err
 		}
