@@ -17,7 +17,8 @@ import (
 
 type openAPIDoc struct {
 	Paths map[string]map[string]struct {
-		Security []map[string][]string `json:"security"`
+		Security   []map[string][]string `json:"security"`
+		Parameters []struct{ Name, In string }
 	} `json:"paths"`
 }
 
