@@ -59,9 +59,10 @@ func TestHostileParameters(t *testing.T) {
 	if code := api.call("POST", org+"/monitors/", `{"monitorType":"Heartbeat","name":"nightly","interval":3600}`, &mon); code != http.StatusCreated {
 		t.Fatalf("create monitor: %d", code)
 	}
-	// A clamped series starts within the retention window (and a bucket)
-	// and has at most 2000 points.
-	earliest := time.Now().Add(-90*24*time.Hour - 2*time.Hour).Unix()
+	// A clamped series starts within the retention window (and the one
+	// bucket, at most a day, its start is truncated to) and has at most
+	// 2000 points.
+	earliest := time.Now().Add(-91 * 24 * time.Hour).Unix()
 	eventsSeries := func(b []byte) error {
 		var s struct {
 			Data  []json.RawMessage
