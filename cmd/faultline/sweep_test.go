@@ -60,9 +60,9 @@ func TestHostileParameters(t *testing.T) {
 		t.Fatalf("create monitor: %d", code)
 	}
 	// A clamped series starts within the retention window (and the one
-	// bucket, at most a day, its start is truncated to) and has at most
+	// buckets, at most a day each, its start may be aligned to) and has at most
 	// 2000 points.
-	earliest := time.Now().Add(-91 * 24 * time.Hour).Unix()
+	earliest := time.Now().Add(-92 * 24 * time.Hour).Unix()
 	eventsSeries := func(b []byte) error {
 		var s struct {
 			Data  []json.RawMessage
