@@ -124,6 +124,7 @@ ch_config() {
     <listen_host>127.0.0.1</listen_host>
     <http_port>$ch_http_port</http_port>
     <tcp_port>$ch_port</tcp_port>
+    <listen_reuse_port>1</listen_reuse_port>
     <max_connections>1024</max_connections>
     <keep_alive_timeout>3</keep_alive_timeout>
     <max_concurrent_queries>100</max_concurrent_queries>
@@ -161,21 +162,32 @@ XML
 ch_query() { clickhouse-client --host 127.0.0.1 --port "$ch_port" --query "$1"; }
 
 ch_up() {
-	if ! ch_pid >/dev/null; then
-		port_busy "$ch_port" && die "port $ch_port is taken by another process (another Faultline checkout's ClickHouse?); stop it or set FAULTLINE_CH_PORT"
-		ch_config
-		log "starting ClickHouse on 127.0.0.1:$ch_port"
-		as_user clickhouse-server --config-file="$ch_dir/config.xml" --pid-file="$ch_dir/server.pid" --daemon ||
-			die "ClickHouse did not start; see $ch_dir/log/error.log"
-	fi
-	local i
-	for i in $(seq 1 120); do
-		ch_query "SELECT 1" >/dev/null 2>&1 && break
-		[ "$i" = 120 ] && die "ClickHouse did not answer on port $ch_port within 60 s; see $ch_dir/log/error.log"
-		sleep 0.5
+	local attempt i
+	# Connections ClickHouse closed when it stopped keep its port in TIME_WAIT
+	# for up to a minute, during which a restart cannot listen: keep trying.
+	for attempt in $(seq 1 30); do
+		if ! ch_pid >/dev/null; then
+			port_busy "$ch_port" && die "port $ch_port is taken by another process (another Faultline checkout's ClickHouse?); stop it or set FAULTLINE_CH_PORT"
+			ch_config
+			log "starting ClickHouse on 127.0.0.1:$ch_port"
+			as_user clickhouse-server --config-file="$ch_dir/config.xml" --pid-file="$ch_dir/server.pid" --daemon ||
+				die "ClickHouse did not start; see $ch_dir/log/error.log"
+		fi
+		for i in $(seq 1 120); do
+			if ch_query "SELECT 1" >/dev/null 2>&1; then
+				ch_query "CREATE DATABASE IF NOT EXISTS faultline" >/dev/null
+				ch_query "CREATE DATABASE IF NOT EXISTS faultline_test" >/dev/null
+				return 0
+			fi
+			# A daemon that exited at once (its port still held by an instance
+			# that was just stopped) is started again.
+			if [ "$i" -gt 4 ] && ! ch_pid >/dev/null; then break; fi
+			sleep 0.5
+		done
+		[ "$attempt" = 30 ] && die "ClickHouse did not answer on port $ch_port; see $ch_dir/log/error.log"
+		log "ClickHouse exited while starting; trying again"
+		sleep 2
 	done
-	ch_query "CREATE DATABASE IF NOT EXISTS faultline" >/dev/null
-	ch_query "CREATE DATABASE IF NOT EXISTS faultline_test" >/dev/null
 }
 
 ch_down() {
@@ -184,6 +196,8 @@ ch_down() {
 	kill "$pid"
 	for i in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || { log "ClickHouse stopped"; return 0; }; sleep 0.5; done
 	kill -9 "$pid" 2>/dev/null || true
+	for i in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+	log "ClickHouse killed"
 }
 
 print_env() {
