@@ -114,3 +114,26 @@ func TestHealthDetails(t *testing.T) {
 		t.Errorf("healthz with details: %d %v, want the error naming %s", code, got, cfg.DataDir)
 	}
 }
+
+// A wrong setting is reported before any store is opened: here the
+// database cannot be reached, and the error must still name the setting.
+func TestSettingsCheckedBeforeStores(t *testing.T) {
+	for _, tc := range []struct {
+		name, want string
+		set        func(*config)
+	}{
+		{"monitor networks", "FAULTLINE_MONITOR_ALLOW_NETWORKS", func(c *config) { c.MonitorAllowNetworks = "10.0.0.0/99" }},
+		{"retention days", "FAULTLINE_MAX_EVENT_LIFE_DAYS", func(c *config) { c.MaxEventLifeDays = "forever" }},
+		{"worker batch bytes", "FAULTLINE_WORKER_MAX_BATCH_BYTES", func(c *config) { c.WorkerMaxBatchBytes = "lots" }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := config{Listen: "127.0.0.1:0", SecretKey: testSecret, DataDir: t.TempDir(),
+				DatabaseURL: "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=1", ClickHouseURL: unreachableClickHouse}
+			tc.set(&cfg)
+			_, err := startServer(t.Context(), cfg, quietLog())
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("start: %v; want an error naming %s", err, tc.want)
+			}
+		})
+	}
+}

@@ -115,7 +115,17 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 			s.closeDeps()
 		}
 	}()
+	// Every setting is checked before anything is opened or started, so a
+	// mistake is reported without touching the stores or leaking a listener.
 	limits, err := cfg.parseBounds()
+	if err != nil {
+		return nil, err
+	}
+	guard, err := cfg.monitorGuard()
+	if err != nil {
+		return nil, err
+	}
+	days, err := cfg.retentionDays()
 	if err != nil {
 		return nil, err
 	}
@@ -161,6 +171,7 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 	if cfg.URL == "" {
 		cfg.Listen = s.addr // a :0 listen address resolves to the real port
 		if public, err = cfg.publicURL(); err != nil {
+			ln.Close()
 			return nil, err
 		}
 		s.url = public.String()
@@ -173,16 +184,6 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 	if needsKafka { // ingest counts what it takes; workers count what they reject
 		s.outcomes = queue.NewOutcomeCounter(s.producer, cfg.outcomeFlushEvery(), log.With("role", "outcomes"))
 		s.goRun("outcome counter", func() error { return s.outcomes.Run(workerCtx) })
-	}
-	guard, err := cfg.monitorGuard()
-	if err != nil {
-		cancel()
-		return nil, err
-	}
-	days, err := cfg.retentionDays()
-	if err != nil {
-		cancel()
-		return nil, err
 	}
 	alerts := alert.NewEngine(s.db, s.store, s.url, log.With("role", "alerts"))
 	var alertMail alert.Mailer
