@@ -53,8 +53,8 @@ func (db *DB) Bootstrap(ctx context.Context, req BootstrapRequest) (BootstrapRes
 	if !strings.Contains(req.Email, "@") {
 		return BootstrapResult{}, fmt.Errorf("email %q is not an email address", req.Email)
 	}
-	if len(req.Password) < 8 {
-		return BootstrapResult{}, errors.New("password must be at least 8 characters")
+	if err := checkPassword("password", req.Password); err != nil {
+		return BootstrapResult{}, err
 	}
 	if req.SecretKey == "" {
 		return BootstrapResult{}, errors.New("no secret key set (FAULTLINE_SECRET_KEY)")

@@ -197,8 +197,8 @@ func (db *DB) CreatePasswordReset(ctx context.Context, email string) (token, acc
 // of the user's sessions and revokes the user's API tokens, and counts as
 // proof that the user reads the account's email.
 func (db *DB) ResetPassword(ctx context.Context, token, password string) error {
-	if len(password) < 8 {
-		return invalid("the new password must be at least 8 characters")
+	if err := checkPassword("the new password", password); err != nil {
+		return err
 	}
 	hash, err := db.hashPassword(ctx, password)
 	if err != nil {

@@ -179,3 +179,15 @@ func (db *DB) checkPassword(ctx context.Context, hash, password string) (bool, e
 	defer l.release()
 	return CheckPassword(hash, password), nil
 }
+
+// MinPasswordLength is the fewest characters a password may have.
+const MinPasswordLength = 8
+
+// checkPassword refuses a password too short to keep, as an InvalidError;
+// what names the password in the message ("the new password").
+func checkPassword(what, password string) error {
+	if len(password) < MinPasswordLength {
+		return invalid("%s must be at least %d characters", what, MinPasswordLength)
+	}
+	return nil
+}

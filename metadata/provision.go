@@ -81,15 +81,15 @@ func (db *DB) Provision(ctx context.Context, p ProvisionPlan) (ProvisionReport, 
 				if pw == "" {
 					pw = randomHex(32) // a service account that logs in with tokens only
 				}
-				if len(pw) < 8 {
-					return invalid("user %s: a password needs at least 8 characters", u.Email)
+				if err := checkPassword("user "+u.Email+": the password", pw); err != nil {
+					return err
 				}
 				err = tx.QueryRow(ctx, `INSERT INTO users (email, password_hash, email_verified_at) VALUES ($1, $2, now()) RETURNING id`,
 					u.Email, HashPassword(pw)).Scan(&id)
 				report["users created"]++
 			case err == nil && u.Password != "":
-				if len(u.Password) < 8 {
-					return invalid("user %s: a password needs at least 8 characters", u.Email)
+				if err := checkPassword("user "+u.Email+": the password", u.Password); err != nil {
+					return err
 				}
 				_, err = tx.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, id, HashPassword(u.Password))
 				report["passwords set"]++

@@ -73,8 +73,8 @@ func (db *DB) Register(ctx context.Context, email, password string) (int64, erro
 	if !ValidEmail(email) {
 		return 0, invalid("email %q is not an email address", email)
 	}
-	if len(password) < 8 {
-		return 0, invalid("password must be at least 8 characters")
+	if err := checkPassword("password", password); err != nil {
+		return 0, err
 	}
 	hash, err := db.hashPassword(ctx, password)
 	if err != nil {
@@ -103,8 +103,8 @@ func ValidEmail(s string) bool {
 // ends every other session of the user and revokes the user's API tokens:
 // whoever knew the old password may have made them.
 func (db *DB) ChangePassword(ctx context.Context, userID int64, current, next, keepSession string) error {
-	if len(next) < 8 {
-		return invalid("the new password must be at least 8 characters")
+	if err := checkPassword("the new password", next); err != nil {
+		return err
 	}
 	var hash string
 	if err := db.pool.QueryRow(ctx, `SELECT password_hash FROM users WHERE id = $1`, userID).Scan(&hash); err != nil {
