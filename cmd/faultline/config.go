@@ -170,8 +170,7 @@ func (c *config) dsn(publicKey string, projectID int64) (string, error) {
 
 // registration reports whether sign-up is open.
 func (c *config) registration() bool {
-	v := strings.ToLower(strings.TrimSpace(c.Registration))
-	return v == "" || v == "true" || v == "1" || v == "yes" || v == "on"
+	return strings.TrimSpace(c.Registration) == "" || truthy(c.Registration)
 }
 
 // monitorGuard is where uptime checks may connect.

@@ -39,3 +39,17 @@ func TestParseBounds(t *testing.T) {
 		})
 	}
 }
+
+func TestBooleanSettings(t *testing.T) {
+	for v, want := range map[string]bool{"": true, "true": true, "TRUE": true, " yes ": true, "on": true, "1": true,
+		"false": false, "0": false, "no": false, "off": false, "nope": false} {
+		if got := (&config{Registration: v}).registration(); got != want {
+			t.Errorf("FAULTLINE_ENABLE_REGISTRATION=%q: %v, want %v", v, got, want)
+		}
+	}
+	for v, want := range map[string]bool{"": false, "true": true, "On": true, "false": false} {
+		if got := truthy(v); got != want {
+			t.Errorf("truthy(%q) = %v, want %v", v, got, want)
+		}
+	}
+}
