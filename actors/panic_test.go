@@ -54,15 +54,7 @@ func TestPanickingRecordIsIsolated(t *testing.T) {
 	w := NewWorker(WorkerConfig{Brokers: p.brokers, MaxBatch: 200, MaxWait: 50 * time.Millisecond, CallTimeout: 5 * time.Second},
 		panickingIssues{DB: p.db, poison: poison}, p.store, dead, nil, p.log)
 	panicsBefore := testutil.ToFloat64(workerPanics.WithLabelValues("project_actor"))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- w.Run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("worker: %v", err)
-		}
-	}()
+	startWorker(t, w)
 
 	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		letters, _ := dead.written()

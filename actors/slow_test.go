@@ -59,6 +59,25 @@ func (r *recordingProducer) written() ([]kafka.Message, time.Time) {
 	return append([]kafka.Message(nil), r.msgs...), r.at
 }
 
+// startWorker runs w until the test ends or stop is called, and fails the
+// test if Run returns an error.
+func startWorker(t testing.TB, w *Worker) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("worker: %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
 // partitionOf is the events-topic partition a project's records go to.
 func partitionOf(projectID int64) int {
 	msg := queue.Record{ProjectID: projectID}.Message()
@@ -132,15 +151,7 @@ func TestSlowRecordIsIsolatedAndOthersFlow(t *testing.T) {
 	w := NewWorker(WorkerConfig{Brokers: p.brokers, MaxBatch: 200, MaxWait: 50 * time.Millisecond, CallTimeout: 300 * time.Millisecond},
 		issues, p.store, dead, nil, p.log)
 	splitsBefore := testutil.ToFloat64(batchSplits)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- w.Run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("worker: %v", err)
-		}
-	}()
+	startWorker(t, w)
 
 	var otherDone time.Time
 	deadline := time.Now().Add(60 * time.Second)
@@ -386,15 +397,7 @@ func TestHungStoreBlamesNoRecord(t *testing.T) {
 	dead := &recordingProducer{Producer: p.writer}
 	w := NewWorker(WorkerConfig{Brokers: p.brokers, MaxWait: 20 * time.Millisecond, CallTimeout: 100 * time.Millisecond},
 		issues, p.store, dead, nil, p.log)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- w.Run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("worker: %v", err)
-		}
-	}()
+	startWorker(t, w)
 	time.Sleep(2 * time.Second) // twenty call timeouts' worth
 	issues.hung.Store(false)
 	deadline := time.Now().Add(60 * time.Second)
