@@ -27,7 +27,7 @@ var headerWords = []string{"auth", "key"}
 var paramNames = []string{"auth", "key", "sig", "signature"}
 
 // foldKey lowercases key and drops '-' and '_' into buf.
-func foldKey(buf []byte, key string) []byte {
+func foldKey[T string | []byte](buf []byte, key T) []byte {
 	for i := 0; i < len(key); i++ {
 		switch c := key[i]; {
 		case c == '-' || c == '_':
@@ -292,16 +292,7 @@ func mayHoldSensitive(raw []byte) bool {
 		hasUserInfo(raw) || bytes.Contains(raw, []byte(`:\/\/`)) && bytes.IndexByte(raw, '@') >= 0 {
 		return true
 	}
-	folded := make([]byte, 0, len(raw))
-	for _, c := range raw {
-		switch {
-		case c == '-' || c == '_':
-		case c >= 'A' && c <= 'Z':
-			folded = append(folded, c+'a'-'A')
-		default:
-			folded = append(folded, c)
-		}
-	}
+	folded := foldKey(make([]byte, 0, len(raw)), raw)
 	return containsAny(folded, sensitiveKeys) || containsAny(folded, rawTriggers)
 }
 
