@@ -479,7 +479,8 @@ func itemCategory(itemType string) string {
 }
 
 // produce writes the records and returns once the broker acknowledged them;
-// then they count as accepted.
+// then they count as accepted. ctx is the requestContext, which already ends
+// after ProduceTimeout.
 func (h *Handler) produce(ctx context.Context, out []outgoing) error {
 	if len(out) == 0 {
 		return nil
@@ -488,8 +489,6 @@ func (h *Handler) produce(ctx context.Context, out []outgoing) error {
 	for i, o := range out {
 		msgs[i] = o.rec.Message()
 	}
-	ctx, cancel := context.WithTimeout(ctx, h.limits.ProduceTimeout)
-	defer cancel()
 	defer observeProduce(time.Now())
 	if err := h.producer.WriteMessages(ctx, msgs...); err != nil {
 		h.log.Error("produce to Kafka failed", "err", err, "items", len(msgs))
