@@ -24,14 +24,6 @@ func (u usage) add(category string, quantity int) {
 	u[category] = amount{a.items + 1, a.quantity + quantity}
 }
 
-func (u usage) items() int {
-	n := 0
-	for _, a := range u {
-		n += a.items
-	}
-	return n
-}
-
 // refusal is why a category's items are not admitted: what
 // X-Sentry-Rate-Limits says of it and the outcome's reason.
 type refusal struct {
@@ -88,16 +80,15 @@ func (h *Handler) admit(c *fiber.Ctx, publicKey string, k Key, u usage) (map[str
 			h.log.Warn("quota lookup failed; admitting", "org", k.OrgID, "err", err)
 		}
 	}
-	admitted := usage{}
+	n := 0 // items of the categories the quotas admit
 	for category, a := range u {
 		if _, no := refused[category]; !no {
-			admitted[category] = a
+			n += a.items
 		}
 	}
-	if len(admitted) == 0 {
+	if n == 0 {
 		return nil, h.refuse(c, k, u, refused, refusal{})
 	}
-	n := admitted.items()
 	if k.RateWindow > 0 {
 		if ok, wait := h.rates.take("key:"+publicKey, k.RateLimit, k.RateWindow, n, now); !ok {
 			undoQuota()
