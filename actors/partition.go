@@ -161,20 +161,14 @@ func (p *partition) fetch(ctx context.Context, maxBytes int64, wait time.Duratio
 // records were deleted by retention, or the broker lost its log) to the
 // earliest record the broker still holds.
 func (p *partition) rewind(ctx context.Context) error {
-	res, err := p.w.client.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{
-		queue.EventsTopic: {kafka.FirstOffsetOf(p.id)}}})
+	first, err := p.w.firstOffset(ctx, p.id)
 	if err != nil {
-		return fmt.Errorf("list offsets of partition %d: %w", p.id, err)
+		return err
 	}
-	for _, po := range res.Topics[queue.EventsTopic] {
-		if po.Partition == p.id && po.Error == nil {
-			p.w.log.Error("committed offset out of the broker's range; continuing from the earliest record it holds",
-				"partition", p.id, "offset", p.next, "earliest", po.FirstOffset)
-			p.next = po.FirstOffset
-			return nil
-		}
-	}
-	return fmt.Errorf("partition %d: no earliest offset in the broker's answer", p.id)
+	p.w.log.Error("committed offset out of the broker's range; continuing from the earliest record it holds",
+		"partition", p.id, "offset", p.next, "earliest", first)
+	p.next = first
+	return nil
 }
 
 func readBytes(b kafka.Bytes) ([]byte, error) {

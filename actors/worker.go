@@ -198,8 +198,10 @@ func (w *Worker) startGeneration(ctx context.Context, fail context.CancelCauseFu
 			defer stop()
 			unlink := context.AfterFunc(genCtx, stop)
 			defer unlink()
-			if p.next < 0 {
-				p.next = w.earliest(loopCtx, p.id)
+			if p.next < 0 { // nothing committed yet
+				// On failure, 0 is out of range if retention moved on, and
+				// the first fetch rewinds it.
+				p.next, _ = w.firstOffset(loopCtx, p.id)
 			}
 			if err := recovered(w.log, "partition", func() error { return p.run(loopCtx) }); err != nil {
 				if genCtx.Err() != nil && ctx.Err() == nil && !errors.Is(err, errCrashStage) {
@@ -217,19 +219,20 @@ func (w *Worker) startGeneration(ctx context.Context, fail context.CancelCauseFu
 // errCrashStage marks errors from crashAt, which always stop the worker.
 var errCrashStage = errors.New("stopped at a stage")
 
-// earliest is the first offset the broker holds for a partition without a
-// committed offset.
-func (w *Worker) earliest(ctx context.Context, partitionID int) int64 {
+// firstOffset is the earliest offset the broker holds for a partition of
+// the events topic.
+func (w *Worker) firstOffset(ctx context.Context, partitionID int) (int64, error) {
 	res, err := w.client.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{
 		queue.EventsTopic: {kafka.FirstOffsetOf(partitionID)}}})
-	if err == nil {
-		for _, po := range res.Topics[queue.EventsTopic] {
-			if po.Partition == partitionID && po.Error == nil {
-				return po.FirstOffset
-			}
+	if err != nil {
+		return 0, fmt.Errorf("list offsets of partition %d: %w", partitionID, err)
+	}
+	for _, po := range res.Topics[queue.EventsTopic] {
+		if po.Partition == partitionID && po.Error == nil {
+			return po.FirstOffset, nil
 		}
 	}
-	return 0 // out of range if retention moved on: fetch rewinds it
+	return 0, fmt.Errorf("partition %d: no earliest offset in the broker's answer", partitionID)
 }
 
 // callTimeout is how long the project actors may take for batch.
