@@ -84,49 +84,36 @@ func services(t *testing.T, args ...string) {
 
 // TestClickHouseOutage: ClickHouse stops for 30 s under load. Ingest keeps
 // answering 200 (it does not need ClickHouse) and the backlog is stored
-// once ClickHouse is back.
-func TestClickHouseOutage(t *testing.T) {
-	chaos(t)
-	p, proj := chaosProject(t)
-	l := startLoad(p.addr, proj.ProjectID, proj.PublicKey, 8, 0, smallEvent)
-	time.Sleep(2 * time.Second)
-	down := time.Now()
-	services(t, "ch-down")
-	t.Cleanup(func() { services(t, "ch-up") })
-	time.Sleep(30 * time.Second)
-	services(t, "ch-up") // may take a while: the stopped server's port lingers in TIME_WAIT
-	outage := time.Since(down)
-	time.Sleep(2 * time.Second)
-	got := l.finish()
-	if n := len(got[refused]) + len(got[noAnswer]); n > 0 {
-		t.Errorf("%d events refused while ClickHouse was down (answers %v)", n, l.codes)
-	}
-	took := verify(t, proj.db, analyticstest.Open(t), proj.ProjectID, got, 120*time.Second)
-	t.Logf("ClickHouse outage of %s: %d accepted, none refused; stores caught up %s after ClickHouse returned; peak RSS %d MiB",
-		outage.Round(time.Second), len(got[accepted]), took.Round(time.Millisecond), p.peakRSS())
-}
+// once ClickHouse is back. Its restart may take longer: the stopped
+// server's port lingers in TIME_WAIT.
+func TestClickHouseOutage(t *testing.T) { storeOutage(t, "ClickHouse", "ch") }
 
 // TestPostgresOutage: PostgreSQL stops for 30 s under load. Ingest keeps
 // accepting with the DSN keys it knows, and the workers catch up after.
-func TestPostgresOutage(t *testing.T) {
+func TestPostgresOutage(t *testing.T) { storeOutage(t, "PostgreSQL", "pg") }
+
+// storeOutage stops a store (services.sh <short>-down) for 30 s under load,
+// starts it again, and requires that no event was refused meanwhile and
+// that every accepted one is stored once.
+func storeOutage(t *testing.T, name, short string) {
 	chaos(t)
 	p, proj := chaosProject(t)
 	l := startLoad(p.addr, proj.ProjectID, proj.PublicKey, 8, 0, smallEvent)
 	time.Sleep(2 * time.Second)
 	down := time.Now()
-	services(t, "pg-down")
-	t.Cleanup(func() { services(t, "pg-up") })
+	services(t, short+"-down")
+	t.Cleanup(func() { services(t, short+"-up") })
 	time.Sleep(30 * time.Second)
-	services(t, "pg-up")
+	services(t, short+"-up")
 	outage := time.Since(down)
 	time.Sleep(2 * time.Second)
 	got := l.finish()
 	if n := len(got[refused]) + len(got[noAnswer]); n > 0 {
-		t.Errorf("%d events refused while PostgreSQL was down (answers %v)", n, l.codes)
+		t.Errorf("%d events refused while %s was down (answers %v)", n, name, l.codes)
 	}
 	took := verify(t, proj.db, analyticstest.Open(t), proj.ProjectID, got, 120*time.Second)
-	t.Logf("PostgreSQL outage of %s: %d accepted, none refused; stores caught up %s after PostgreSQL returned; peak RSS %d MiB",
-		outage.Round(time.Second), len(got[accepted]), took.Round(time.Millisecond), p.peakRSS())
+	t.Logf("%s outage of %s: %d accepted, none refused; stores caught up %s after %s returned; peak RSS %d MiB",
+		name, outage.Round(time.Second), len(got[accepted]), took.Round(time.Millisecond), name, p.peakRSS())
 }
 
 // largeEvent is a ~330 KB error event whose extra holds 11,000 keys.

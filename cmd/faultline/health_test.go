@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/faultline/faultline/ingest/queue"
 	"github.com/faultline/faultline/metadata/metadatatest"
 )
 
@@ -30,16 +29,7 @@ func getStatus(t *testing.T, addr, path string) (int, map[string]any) {
 // and their readiness ignores it; a worker, which stores every event in
 // ClickHouse, refuses to start without it and says so.
 func TestRolesStartWithoutClickHouse(t *testing.T) {
-	broker, err := queue.StartEmbedded(queue.EmbeddedConfig{DataDir: t.TempDir()}, quietLog())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(broker.Close)
-	start := func(role string) *server {
-		cfg := testConfig(t)
-		cfg.KafkaBrokers, cfg.roles, cfg.ClickHouseURL = broker.Addr(), []string{role}, unreachableClickHouse
-		return testServerWith(t, cfg)
-	}
+	start, brokers := separateRoles(t, func(cfg *config) { cfg.ClickHouseURL = unreachableClickHouse })
 	ingestSrv, webSrv := start(roleIngest), start(roleWeb)
 	for _, srv := range []*server{ingestSrv, webSrv} {
 		if code, body := getStatus(t, srv.addr, "/.well-known/ready"); code != http.StatusOK {
@@ -69,7 +59,7 @@ func TestRolesStartWithoutClickHouse(t *testing.T) {
 	}
 
 	cfg := testConfig(t)
-	cfg.KafkaBrokers, cfg.roles, cfg.ClickHouseURL = broker.Addr(), []string{roleWorker}, unreachableClickHouse
+	cfg.KafkaBrokers, cfg.roles, cfg.ClickHouseURL = brokers, []string{roleWorker}, unreachableClickHouse
 	if _, err := startServer(t.Context(), cfg, quietLog()); err == nil || !strings.Contains(err.Error(), "clickhouse") {
 		t.Errorf("a worker without ClickHouse started or did not name it: %v", err)
 	}

@@ -12,20 +12,31 @@ import (
 	"github.com/faultline/faultline/metadata/metadatatest"
 )
 
-// Each role runs as its own process (here, its own server in the test)
-// against one broker and the same databases: ingest takes an event, a
-// worker groups it, web shows it, and none serves another's routes.
-func TestSeparateRoles(t *testing.T) {
+// separateRoles starts an embedded broker for the test and returns its
+// address and a function that starts one role against it, with edit (if
+// any) applied to the role's configuration.
+func separateRoles(t *testing.T, edit func(*config)) (start func(role string) *server, brokers string) {
+	t.Helper()
 	broker, err := queue.StartEmbedded(queue.EmbeddedConfig{DataDir: t.TempDir()}, quietLog())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(broker.Close)
-	start := func(role string) *server {
+	return func(role string) *server {
 		cfg := testConfig(t)
 		cfg.KafkaBrokers, cfg.roles = broker.Addr(), []string{role}
+		if edit != nil {
+			edit(&cfg)
+		}
 		return testServerWith(t, cfg)
-	}
+	}, broker.Addr()
+}
+
+// Each role runs as its own process (here, its own server in the test)
+// against one broker and the same databases: ingest takes an event, a
+// worker groups it, web shows it, and none serves another's routes.
+func TestSeparateRoles(t *testing.T) {
+	start, _ := separateRoles(t, nil)
 	ingestSrv, _, webSrv, _ := start(roleIngest), start(roleWorker), start(roleWeb), start(roleScheduler)
 	proj := metadatatest.Project(t, webSrv.db, testSecret)
 	postEvent(t, ingestSrv.addr, proj.ProjectID, proj.PublicKey, "handled by separate roles")
