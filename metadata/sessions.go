@@ -106,11 +106,7 @@ func (db *DB) ChangePassword(ctx context.Context, userID int64, current, next, k
 	if err := checkPassword("the new password", next); err != nil {
 		return err
 	}
-	var hash string
-	if err := db.pool.QueryRow(ctx, `SELECT password_hash FROM users WHERE id = $1`, userID).Scan(&hash); err != nil {
-		return fmt.Errorf("change password: %w", notFound(err))
-	}
-	ok, err := db.checkPassword(ctx, hash, current)
+	ok, err := db.UserPassword(ctx, userID, current)
 	if err != nil {
 		return err
 	}
