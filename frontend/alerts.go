@@ -277,10 +277,14 @@ func (a *API) alertHistory(c *fiber.Ctx) error {
 }
 
 // notificationSettings reads (GET) or sets (PUT {alertEmails}) whether the
-// user takes alert email sent to the organization's members.
+// user takes alert email sent to the organization's members; setting it
+// takes a logged-in session, not an API token.
 func (a *API) notificationSettings(c *fiber.Ctx) error {
 	u := principal(c)
 	if c.Method() == fiber.MethodPut {
+		if err := sessionOnly(c); err != nil {
+			return err
+		}
 		var in struct {
 			AlertEmails *bool `json:"alertEmails"`
 		}

@@ -153,12 +153,7 @@ func (a *API) Register(app *fiber.App) {
 	api.Delete("/projects/:org/:project/alerts/:id/", a.deleteAlertRule)
 	api.Post("/projects/:org/:project/alerts/:id/test/", a.testAlert)
 	api.Get("/users/me/notifications/", a.notificationSettings)
-	api.Put("/users/me/notifications/", func(c *fiber.Ctx) error {
-		if err := sessionOnly(c); err != nil {
-			return err
-		}
-		return c.Next()
-	}, a.notificationSettings)
+	api.Put("/users/me/notifications/", a.notificationSettings)
 	api.Get("/organizations/:org/quotas/", a.quotas)
 	api.Put("/organizations/:org/quotas/", a.quotas)
 	api.Get("/organizations/:org/status-pages/", a.listStatusPages)
