@@ -62,11 +62,7 @@ func (a *attempt) cancel() {
 				break
 			}
 		}
-		if len(list) == 0 {
-			delete(a.t.attempts, key)
-		} else {
-			a.t.attempts[key] = list
-		}
+		a.t.set(key, list)
 	}
 }
 
@@ -103,10 +99,15 @@ func (t *throttle) prune(key string, now time.Time) []time.Time {
 		i++
 	}
 	list = list[i:]
+	t.set(key, list)
+	return list
+}
+
+// set stores key's attempts, or forgets the key when there are none.
+func (t *throttle) set(key string, list []time.Time) {
 	if len(list) == 0 {
 		delete(t.attempts, key)
 	} else {
 		t.attempts[key] = list
 	}
-	return list
 }
