@@ -72,6 +72,26 @@ func (c apiClient) get(path string, out any) int {
 // getWithLink is get that also returns the Link header.
 func (c apiClient) getWithLink(path string, out any) (int, string) {
 	c.t.Helper()
+	code, header, body := c.getResponse(path)
+	if out != nil && code == http.StatusOK {
+		if err := json.Unmarshal(body, out); err != nil {
+			c.t.Fatalf("GET %s: %v in %s", path, err, body)
+		}
+	}
+	return code, header.Get("Link")
+}
+
+// getRaw fetches path with the token and returns the status and the body.
+func (c apiClient) getRaw(path string) (int, []byte) {
+	c.t.Helper()
+	code, _, body := c.getResponse(path)
+	return code, body
+}
+
+// getResponse fetches path (with the token, if any) and returns the status,
+// the headers and the body.
+func (c apiClient) getResponse(path string) (int, http.Header, []byte) {
+	c.t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, c.base+path, nil)
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
@@ -82,12 +102,7 @@ func (c apiClient) getWithLink(path string, out any) (int, string) {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	if out != nil && resp.StatusCode == http.StatusOK {
-		if err := json.Unmarshal(body, out); err != nil {
-			c.t.Fatalf("GET %s: %v in %s", path, err, body)
-		}
-	}
-	return resp.StatusCode, resp.Header.Get("Link")
+	return resp.StatusCode, resp.Header, body
 }
 
 type issueResp struct {

@@ -17,20 +17,6 @@ import (
 	"github.com/faultline/faultline/metadata/metadatatest"
 )
 
-// getRaw fetches path with the token and returns the status and the body.
-func (c apiClient) getRaw(path string) (int, []byte) {
-	c.t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, c.base+path, nil)
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		c.t.Fatalf("GET %s: %v", path, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
-}
-
 // requireLive fails the test unless the server still answers its liveness
 // probe.
 func requireLive(t *testing.T, srv *server) {
