@@ -213,8 +213,9 @@ func TestMonitorDownAndUpAlerts(t *testing.T) {
 // one that never answers well ends failed, with the reason.
 func TestFailingWebhookIsRetriedAndRecorded(t *testing.T) {
 	cfg := testConfig(t)
-	cfg.alertBackoff = []time.Duration{100 * time.Millisecond, 100 * time.Millisecond, 100 * time.Millisecond}
-	srv := testServerWith(t, cfg)
+	tm := testTiming()
+	tm.alertBackoff = []time.Duration{100 * time.Millisecond, 100 * time.Millisecond, 100 * time.Millisecond}
+	srv := testServerTimed(t, cfg, tm)
 	proj := metadatatest.Project(t, srv.db, testSecret)
 	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
 	flaky, broken := newHook(t), newHook(t)
@@ -261,8 +262,9 @@ func TestFailingWebhookIsRetriedAndRecorded(t *testing.T) {
 // A transaction whose p95 rises above a rule's threshold alerts once.
 func TestSlowTransactionAlert(t *testing.T) {
 	cfg := testConfig(t)
-	cfg.slowCheckEvery = 200 * time.Millisecond
-	srv := testServerWith(t, cfg)
+	tm := testTiming()
+	tm.slowCheckEvery = 200 * time.Millisecond
+	srv := testServerTimed(t, cfg, tm)
 	proj := metadatatest.Project(t, srv.db, testSecret)
 	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
 	h := newHook(t)
