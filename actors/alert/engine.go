@@ -37,13 +37,11 @@ type Engine struct {
 	log     *slog.Logger
 	now     func() time.Time
 
+	fired func() // called after an alert is recorded; may be nil
+
 	mu    sync.Mutex
 	rules map[int64]cachedRules
-	fired func() // called after an alert is recorded, e.g. Dispatcher.Nudge
 }
-
-// OnFired sets what to call after an alert is recorded.
-func (e *Engine) OnFired(f func()) { e.fired = f }
 
 type cachedRules struct {
 	rules   []metadata.AlertRule
@@ -52,10 +50,18 @@ type cachedRules struct {
 	loaded  time.Time
 }
 
-// NewEngine returns an engine; baseURL is Faultline's public URL.
-func NewEngine(store Store, history History, baseURL string, log *slog.Logger) *Engine {
-	return &Engine{store: store, history: history, baseURL: baseURL, log: log.With("component", "alerts"), now: time.Now,
-		rules: map[int64]cachedRules{}}
+// EngineConfig is what an Engine is built with besides its stores.
+type EngineConfig struct {
+	BaseURL string // Faultline's public URL, for links in notifications
+	// OnFired, which may be nil, is called after an alert is recorded:
+	// Dispatcher.Nudge sends it at once rather than at the next poll.
+	OnFired func()
+}
+
+// NewEngine returns an engine.
+func NewEngine(store Store, history History, cfg EngineConfig, log *slog.Logger) *Engine {
+	return &Engine{store: store, history: history, baseURL: cfg.BaseURL, fired: cfg.OnFired, log: log.With("component", "alerts"),
+		now: time.Now, rules: map[int64]cachedRules{}}
 }
 
 // rulesFor returns a project's enabled rules, cached for 30 s.

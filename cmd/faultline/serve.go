@@ -178,16 +178,13 @@ func startServerTimed(ctx context.Context, cfg config, log *slog.Logger, t timin
 		s.outcomes = queue.NewOutcomeCounter(s.producer, t.outcomeFlush, log.With("role", "outcomes"))
 		s.goRun("outcome counter", func() error { return s.outcomes.Run(workerCtx) })
 	}
-	alerts := alert.NewEngine(s.db, s.store, s.url, log.With("role", "alerts"))
 	var alertMail alert.Mailer
 	if set.mailer.Configured() {
 		alertMail = alertMailer{set.mailer}
 	}
-	dispatcher := alert.NewDispatcher(s.db, set.guard, alertMail, log.With("role", "alerts"))
-	if t.alertBackoff != nil {
-		dispatcher.WithBackoff(t.alertBackoff)
-	}
-	alerts.OnFired(dispatcher.Nudge)
+	dispatcher := alert.NewDispatcher(s.db, alert.DispatcherConfig{Guard: set.guard, Mailer: alertMail, Backoff: t.alertBackoff},
+		log.With("role", "alerts"))
+	alerts := alert.NewEngine(s.db, s.store, alert.EngineConfig{BaseURL: s.url, OnFired: dispatcher.Nudge}, log.With("role", "alerts"))
 	if s.has(roleWorker) {
 		wcfg := set.worker
 		wcfg.Brokers, wcfg.Alerts = s.brokers, alerts
@@ -235,12 +232,11 @@ func startServerTimed(ctx context.Context, cfg config, log *slog.Logger, t timin
 	s.app.Use(frontend.SecurityHeaders(public.Scheme == "https"))
 	frontend.RegisterOps(s.app, s.checks(), s.isReady, frontend.OpsOptions{Details: set.healthDetails}, log.With("role", "health"))
 	if s.has(roleIngest) {
-		h := ingest.NewHandler(keyLookup{s.db}, s.producer, blobs, s.outcomes, ingest.DefaultLimits, log.With("role", "ingest")).
-			WithQuotas(quotaSource{s.db, s.store})
+		hcfg := ingest.HandlerConfig{Limits: ingest.DefaultLimits, Quotas: quotaSource{s.db, s.store}}
 		if s.broker != nil {
-			h.WithWritable(s.broker.Writable)
+			hcfg.Writable = s.broker.Writable
 		}
-		h.Register(s.app)
+		ingest.NewHandler(keyLookup{s.db}, s.producer, blobs, s.outcomes, hcfg, log.With("role", "ingest")).Register(s.app)
 	}
 	if s.has(roleWeb) {
 		apiOpts := frontend.Options{PublicURL: s.url, Registration: set.registration, SecureCookies: public.Scheme == "https", Mailer: set.mailer,
