@@ -182,7 +182,7 @@ func startServerTimed(ctx context.Context, cfg config, log *slog.Logger, t timin
 	if set.mailer.Configured() {
 		alertMail = alertMailer{set.mailer}
 	}
-	dispatcher := alert.NewDispatcher(s.db, alert.DispatcherConfig{Guard: set.guard, Mailer: alertMail, Backoff: t.alertBackoff},
+	dispatcher := alert.NewDispatcher(s.db, alert.DispatcherConfig{Guard: set.guard, Mailer: alertMail},
 		log.With("role", "alerts"))
 	alerts := alert.NewEngine(s.db, s.store, alert.EngineConfig{BaseURL: s.url, OnFired: dispatcher.Nudge}, log.With("role", "alerts"))
 	if s.has(roleWorker) {
