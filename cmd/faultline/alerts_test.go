@@ -114,22 +114,44 @@ func TestNewIssueAlertEmailAndWebhook(t *testing.T) {
 	if err := json.Unmarshal(call.Body, &payload); err != nil || len(payload.Alerts) != 1 || payload.Alerts[0].Trigger != "new_issue" {
 		t.Errorf("webhook body %s", call.Body)
 	}
-	// A second event of the same issue is not a new issue.
+	// A second event of the same issue is not a new issue. Alert rules are
+	// evaluated before an event is stored, so once both events are counted
+	// the history holds every alert they fired.
 	hub.CaptureException(fmt.Errorf("payment gateway refused the card"))
 	client.Flush(10 * time.Second)
 	waitForCount(t, api, proj.Organization, proj.Project, 2) // both events, one issue
-	time.Sleep(2 * time.Second)
+	history := waitForAlertsSent(t, api, proj.Organization, proj.Project)
+	if len(history) != 1 || len(history[0].Deliveries) != 2 {
+		t.Errorf("history after a second event of the same issue: %+v, want the one alert", history)
+	}
 	if n := len(h.calls()); n != 1 {
 		t.Errorf("%d webhook calls after a second event of the same issue, want 1", n)
 	}
-	var history []struct {
-		Trigger    string
-		Deliveries []struct{ RecipientType, Status string }
-	}
-	api.get(fmt.Sprintf("/api/0/projects/%s/%s/alerts/history/", proj.Organization, proj.Project), &history)
-	if len(history) != 1 || len(history[0].Deliveries) != 2 || history[0].Deliveries[0].Status != "sent" || history[0].Deliveries[1].Status != "sent" {
-		t.Errorf("history %+v", history)
-	}
+}
+
+type firedAlert struct {
+	Trigger    string
+	Deliveries []struct{ RecipientType, Status string }
+}
+
+// waitForAlertsSent waits until every delivery of every alert the project
+// fired so far was sent, and returns the alerts: a sent delivery is never
+// sent again, so a webhook's calls can then be counted.
+func waitForAlertsSent(t *testing.T, api apiClient, org, project string) []firedAlert {
+	t.Helper()
+	var history []firedAlert
+	waitUntil(t, func() (bool, string) {
+		api.get(fmt.Sprintf("/api/0/projects/%s/%s/alerts/history/", org, project), &history)
+		for _, a := range history {
+			for _, d := range a.Deliveries {
+				if d.Status != "sent" {
+					return false, fmt.Sprintf("history %+v", history)
+				}
+			}
+		}
+		return len(history) > 0, "no alert fired"
+	})
+	return history
 }
 
 // A burst of 40 events trips a "5 in a minute" rule once, not eight times.
@@ -154,8 +176,11 @@ func TestFrequencyAlertFiresOncePerInterval(t *testing.T) {
 		api.get(fmt.Sprintf("/api/0/projects/%s/%s/issues/", proj.Organization, proj.Project), &issues)
 		return len(issues) == 1 && issues[0].Count == "40", fmt.Sprintf("issues %+v", issues)
 	})
-	waitUntil(t, func() (bool, string) { return len(h.calls()) >= 1, "no frequency alert" })
-	time.Sleep(2 * time.Second) // any duplicate would be dispatched by now
+	// All 40 events were evaluated before they were counted: the history
+	// holds every alert they fired.
+	if history := waitForAlertsSent(t, api, proj.Organization, proj.Project); len(history) != 1 {
+		t.Fatalf("%d alerts fired: %+v, want 1", len(history), history)
+	}
 	calls := h.calls()
 	if len(calls) != 1 {
 		t.Fatalf("%d webhook calls, want 1", len(calls))
@@ -198,7 +223,20 @@ func TestMonitorDownAndUpAlerts(t *testing.T) {
 	waitUntil(t, func() (bool, string) {
 		return len(h.calls()) == 2, fmt.Sprintf("%d calls, waiting for the up alert", len(h.calls()))
 	})
-	time.Sleep(3 * time.Second) // several more checks: no more notifications
+	// Three more checks, all up: a check's state change is announced
+	// before the next check starts, so none of them changed anything.
+	waitUntil(t, func() (bool, string) {
+		var checks []struct{ IsUp bool }
+		api.get(mon+"checks/", &checks) // newest first
+		upSince := 0
+		for upSince < len(checks) && checks[upSince].IsUp {
+			upSince++
+		}
+		return upSince >= 3 && upSince < len(checks), fmt.Sprintf("%d up checks since it came back", upSince)
+	})
+	if history := waitForAlertsSent(t, api, proj.Organization, proj.Project); len(history) != 2 {
+		t.Fatalf("%d alerts fired: %+v, want a down and an up", len(history), history)
+	}
 	calls := h.calls()
 	if len(calls) != 2 || !strings.Contains(string(calls[0].Body), `"trigger":"monitor_down"`) ||
 		!strings.Contains(string(calls[0].Body), "Checkout is down") || !strings.Contains(string(calls[1].Body), `"trigger":"monitor_up"`) {
