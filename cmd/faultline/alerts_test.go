@@ -14,6 +14,7 @@ import (
 
 	"github.com/faultline/faultline/actors/alert"
 	"github.com/faultline/faultline/frontend/mail/mailtest"
+	"github.com/faultline/faultline/metadata"
 	"github.com/faultline/faultline/metadata/metadatatest"
 )
 
@@ -310,26 +311,39 @@ func TestSlowTransactionAlert(t *testing.T) {
 	tm := testTiming()
 	tm.slowCheckEvery = 200 * time.Millisecond
 	srv := testServerTimed(t, cfg, tm)
-	proj := metadatatest.Project(t, srv.db, testSecret)
-	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
-	h := newHook(t)
-	body := fmt.Sprintf(`{"name":"Checkout speed","triggers":["slow_transaction"],"transaction":"POST /checkout","p95Threshold":300,
-		"timespanMinutes":5,"alertRecipients":[{"recipientType":"webhook","url":%q}]}`, h.URL)
-	if code := api.call("POST", fmt.Sprintf("/api/0/projects/%s/%s/alerts/", proj.Organization, proj.Project), body, nil); code != http.StatusCreated {
-		t.Fatalf("create alert: %d", code)
-	}
-	start := time.Now().Add(-10 * time.Second)
-	for i, ms := range []int{120, 900, 950} {
-		id := fmt.Sprintf("%032x", 0x5105+i)
-		payload := fmt.Sprintf(`{"type":"transaction","transaction":"POST /checkout","start_timestamp":%.3f,"timestamp":%.3f,`+
-			`"contexts":{"trace":{"trace_id":"%s","span_id":"%016x","op":"http.server","status":"ok"}}}`,
-			float64(start.UnixMilli())/1000, float64(start.Add(time.Duration(ms)*time.Millisecond).UnixMilli())/1000, id, i+1)
-		if resp, b := postEnvelope(t, srv.addr, proj.ProjectID, proj.PublicKey, `{"event_id":"`+id+`"}`+"\n"+`{"type":"transaction"}`+"\n"+payload, nil); resp.StatusCode != http.StatusOK {
-			t.Fatalf("transaction: %d %s", resp.StatusCode, b)
+	// slowCheckout gives a project a rule on POST /checkout's p95 and three
+	// transactions whose p95 is above it.
+	slowCheckout := func(proj metadata.BootstrapResult, hook string, firstID int) apiClient {
+		api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
+		body := fmt.Sprintf(`{"name":"Checkout speed","triggers":["slow_transaction"],"transaction":"POST /checkout","p95Threshold":300,
+		"timespanMinutes":5,"alertRecipients":[{"recipientType":"webhook","url":%q}]}`, hook)
+		if code := api.call("POST", fmt.Sprintf("/api/0/projects/%s/%s/alerts/", proj.Organization, proj.Project), body, nil); code != http.StatusCreated {
+			t.Fatalf("create alert: %d", code)
 		}
+		start := time.Now().Add(-10 * time.Second)
+		for i, ms := range []int{120, 900, 950} {
+			id := fmt.Sprintf("%032x", firstID+i)
+			payload := fmt.Sprintf(`{"type":"transaction","transaction":"POST /checkout","start_timestamp":%.3f,"timestamp":%.3f,`+
+				`"contexts":{"trace":{"trace_id":"%s","span_id":"%016x","op":"http.server","status":"ok"}}}`,
+				float64(start.UnixMilli())/1000, float64(start.Add(time.Duration(ms)*time.Millisecond).UnixMilli())/1000, id, i+1)
+			if resp, b := postEnvelope(t, srv.addr, proj.ProjectID, proj.PublicKey, `{"event_id":"`+id+`"}`+"\n"+`{"type":"transaction"}`+"\n"+payload, nil); resp.StatusCode != http.StatusOK {
+				t.Fatalf("transaction: %d %s", resp.StatusCode, b)
+			}
+		}
+		return api
 	}
+	proj, h := metadatatest.Project(t, srv.db, testSecret), newHook(t)
+	api := slowCheckout(proj, h.URL, 0x5105)
 	waitUntil(t, func() (bool, string) { return len(h.calls()) == 1, fmt.Sprintf("%d calls", len(h.calls())) })
-	time.Sleep(time.Second) // five more checks: still one alert
+	// Rules are checked in the order they were made, each pass all of
+	// them: once a rule made after the first alert has fired, the first
+	// rule was checked again after its alert, and did not fire twice.
+	later, laterHook := metadatatest.Project(t, srv.db, testSecret), newHook(t)
+	slowCheckout(later, laterHook.URL, 0x5205)
+	waitUntil(t, func() (bool, string) { return len(laterHook.calls()) == 1, "the later rule has not fired" })
+	if history := waitForAlertsSent(t, api, proj.Organization, proj.Project); len(history) != 1 {
+		t.Fatalf("%d alerts fired: %+v, want 1", len(history), history)
+	}
 	calls := h.calls()
 	if len(calls) != 1 || !strings.Contains(string(calls[0].Body), `"trigger":"slow_transaction"`) || !strings.Contains(string(calls[0].Body), "POST /checkout is slow") {
 		t.Fatalf("%d calls: %s", len(calls), calls[0].Body)
