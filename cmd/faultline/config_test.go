@@ -105,3 +105,24 @@ func TestBooleanSettings(t *testing.T) {
 		}
 	}
 }
+
+// `faultline serve` with wrong settings names every one of them on one
+// line, before it connects to anything (no store is reachable here).
+func TestServeReportsEveryWrongSetting(t *testing.T) {
+	var stdout, stderr strings.Builder
+	code := run(t.Context(), []string{"serve", "--log-level", "loud", "--max-event-life-days", "0", "--health-details", "maybe",
+		"--database-url", "postgres://nobody@127.0.0.1:1/none?connect_timeout=1"}, &stdout, &stderr)
+	out := stderr.String()
+	if code != 1 || strings.Count(strings.TrimSpace(out), "\n") != 0 {
+		t.Fatalf("exit %d, stderr %q; want 1 and one line", code, out)
+	}
+	for _, want := range []string{"cannot start: settings:", "FAULTLINE_LOG_LEVEL", "FAULTLINE_MAX_EVENT_LIFE_DAYS", "FAULTLINE_HEALTH_DETAILS",
+		"FAULTLINE_SECRET_KEY"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stderr %q does not name %s", out, want)
+		}
+	}
+	if strings.Contains(out, "postgres") {
+		t.Errorf("stderr %q: the database was tried before the settings were checked", out)
+	}
+}

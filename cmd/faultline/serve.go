@@ -51,7 +51,7 @@ func roleCommand(ctx context.Context, name string, args []string, stdout, stderr
 	if name != "serve" {
 		cfg.roles = []string{name}
 	}
-	set, err := cfg.parse()
+	set, err := cfg.parseForServe()
 	if err != nil {
 		return fmt.Errorf("cannot start: settings: %w", err)
 	}
@@ -106,10 +106,7 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (*server, er
 // startServerTimed is startServer with the periods of the scheduler's
 // loops set by t; production runs with the zero timing (their defaults).
 func startServerTimed(ctx context.Context, cfg config, log *slog.Logger, t timing) (_ *server, err error) {
-	set, err := cfg.parse()
-	if set.secretKey == "" {
-		err = errors.Join(errors.New("FAULTLINE_SECRET_KEY is not set (use a long random string and keep it stable)"), err)
-	}
+	set, err := cfg.parseForServe()
 	if err != nil {
 		return nil, fmt.Errorf("settings: %w", err)
 	}

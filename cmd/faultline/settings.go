@@ -114,8 +114,41 @@ func (c config) parse() (settings, error) {
 	s.broker.MinFreeBytes, err = parseSize("FAULTLINE_BROKER_MIN_FREE", c.BrokerMinFree, 0) // 0: the broker's default, which depends on the disk
 	add(err)
 	add(s.broker.Validate())
-	return s, errors.Join(errs...)
+	if len(errs) > 0 {
+		return s, settingErrors(errs)
+	}
+	return s, nil
 }
+
+// parseForServe is parse for the server roles, which also need the secret
+// key.
+func (c config) parseForServe() (settings, error) {
+	s, err := c.parse()
+	var errs settingErrors
+	if err != nil {
+		errs = err.(settingErrors)
+	}
+	if s.secretKey == "" {
+		errs = append(settingErrors{errors.New("FAULTLINE_SECRET_KEY is not set (use a long random string and keep it stable)")}, errs...)
+	}
+	if len(errs) > 0 {
+		return s, errs
+	}
+	return s, nil
+}
+
+// settingErrors are every wrong setting, reported on one line.
+type settingErrors []error
+
+func (e settingErrors) Error() string {
+	msgs := make([]string, len(e))
+	for i, err := range e {
+		msgs[i] = err.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func (e settingErrors) Unwrap() []error { return e }
 
 func orDefault(v, def string) string {
 	if v = strings.TrimSpace(v); v == "" {
