@@ -1,7 +1,7 @@
 package actors
 
 import (
-	"github.com/faultline/faultline/metrics"
+	"github.com/faultline/faultline/ingest/promreg"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -29,39 +29,39 @@ type workerMetrics struct {
 // newWorkerMetrics registers the metrics on reg; a nil reg registers them
 // nowhere.
 func newWorkerMetrics(reg prometheus.Registerer) *workerMetrics {
-	reg = metrics.Or(reg)
+	reg = promreg.Or(reg)
 	return &workerMetrics{
-		batchRecords: metrics.Register(reg, prometheus.NewHistogram(prometheus.HistogramOpts{Name: "faultline_worker_batch_records",
+		batchRecords: promreg.Register(reg, prometheus.NewHistogram(prometheus.HistogramOpts{Name: "faultline_worker_batch_records",
 			Help: "Records per consumed batch.", Buckets: prometheus.ExponentialBuckets(1, 4, 7)})),
-		batchSeconds: metrics.Register(reg, prometheus.NewHistogram(prometheus.HistogramOpts{Name: "faultline_worker_batch_seconds",
+		batchSeconds: promreg.Register(reg, prometheus.NewHistogram(prometheus.HistogramOpts{Name: "faultline_worker_batch_seconds",
 			Help: "Time to group and store one batch (PostgreSQL and ClickHouse), before its commit.", Buckets: prometheus.DefBuckets})),
-		replaySkipped: metrics.Register(reg, prometheus.NewCounter(prometheus.CounterOpts{Name: "faultline_worker_replayed_rows_skipped_total",
+		replaySkipped: promreg.Register(reg, prometheus.NewCounter(prometheus.CounterOpts{Name: "faultline_worker_replayed_rows_skipped_total",
 			Help: "Replayed rows found already in ClickHouse and not inserted again."})),
-		storeRetries: metrics.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "faultline_worker_store_errors_total",
+		storeRetries: promreg.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "faultline_worker_store_errors_total",
 			Help: "Failed attempts to store a batch, by step (retried)."}, []string{"step"})),
-		deadLetters: metrics.Register(reg, prometheus.NewCounter(prometheus.CounterOpts{Name: "faultline_worker_dead_letters_total",
+		deadLetters: promreg.Register(reg, prometheus.NewCounter(prometheus.CounterOpts{Name: "faultline_worker_dead_letters_total",
 			Help: "Records sent to the dead-letter topic."})),
-		consumerLag: metrics.Register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "faultline_consumer_lag",
+		consumerLag: promreg.Register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "faultline_consumer_lag",
 			Help: "Records of the events topic not yet committed by the workers' group, per partition (broker end offset minus committed offset, measured even while consumers are stalled)."}, []string{"topic", "partition"})),
-		oldestUnprocessed: metrics.Register(reg, prometheus.NewGauge(prometheus.GaugeOpts{Name: "faultline_oldest_unprocessed_event_seconds",
+		oldestUnprocessed: promreg.Register(reg, prometheus.NewGauge(prometheus.GaugeOpts{Name: "faultline_oldest_unprocessed_event_seconds",
 			Help: "Age of the oldest record of the events topic the workers' group has not committed (0 when none is waiting)."})),
-		workerBytesHeld: metrics.Register(reg, prometheus.NewGauge(prometheus.GaugeOpts{Name: "faultline_worker_payload_bytes_held",
+		workerBytesHeld: promreg.Register(reg, prometheus.NewGauge(prometheus.GaugeOpts{Name: "faultline_worker_payload_bytes_held",
 			Help: "Payload bytes of fetched batches the worker holds, bounded by its in-flight budget."})),
-		batchSplits: metrics.Register(reg, prometheus.NewCounter(prometheus.CounterOpts{Name: "faultline_worker_batch_splits_total",
+		batchSplits: promreg.Register(reg, prometheus.NewCounter(prometheus.CounterOpts{Name: "faultline_worker_batch_splits_total",
 			Help: "Batches split in halves because the project actors could not finish them in time."})),
-		fetchErrors: metrics.Register(reg, prometheus.NewCounter(prometheus.CounterOpts{Name: "faultline_worker_fetch_errors_total",
+		fetchErrors: promreg.Register(reg, prometheus.NewCounter(prometheus.CounterOpts{Name: "faultline_worker_fetch_errors_total",
 			Help: "Failed fetches from Kafka (retried)."})),
-		sinkInserts: metrics.Register(reg, prometheus.NewHistogram(prometheus.HistogramOpts{Name: "faultline_worker_insert_batches",
+		sinkInserts: promreg.Register(reg, prometheus.NewHistogram(prometheus.HistogramOpts{Name: "faultline_worker_insert_batches",
 			Help: "Partition batches joined into one ClickHouse insert.", Buckets: prometheus.LinearBuckets(1, 2, 9)})),
-		mailboxDepth: metrics.Register(reg, prometheus.NewGauge(prometheus.GaugeOpts{Name: "faultline_project_actor_mailbox_messages",
+		mailboxDepth: promreg.Register(reg, prometheus.NewGauge(prometheus.GaugeOpts{Name: "faultline_project_actor_mailbox_messages",
 			Help: "Messages waiting in project actors' mailboxes, summed over the process's actors."})),
-		projectActors: metrics.Register(reg, prometheus.NewGauge(prometheus.GaugeOpts{Name: "faultline_project_actors",
+		projectActors: promreg.Register(reg, prometheus.NewGauge(prometheus.GaugeOpts{Name: "faultline_project_actors",
 			Help: "Project actors alive in this process."})),
-		workerPanics: metrics.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "faultline_worker_panics_total",
+		workerPanics: promreg.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "faultline_worker_panics_total",
 			Help: "Panics recovered in the worker, by where (project_actor, partition, insert_sink, lag_monitor)."}, []string{"where"})),
-		retentionPasses: metrics.Register(reg, prometheus.NewCounter(prometheus.CounterOpts{Name: "faultline_retention_passes_total",
+		retentionPasses: promreg.Register(reg, prometheus.NewCounter(prometheus.CounterOpts{Name: "faultline_retention_passes_total",
 			Help: "Completed retention passes."})),
-		retentionDropped: metrics.Register(reg, prometheus.NewCounter(prometheus.CounterOpts{Name: "faultline_retention_partitions_dropped_total",
+		retentionDropped: promreg.Register(reg, prometheus.NewCounter(prometheus.CounterOpts{Name: "faultline_retention_partitions_dropped_total",
 			Help: "ClickHouse day partitions dropped for being older than the retention."})),
 	}
 }

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/frontend/mail"
-	"github.com/faultline/faultline/metrics"
+	"github.com/faultline/faultline/ingest/promreg"
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -41,7 +41,7 @@ const (
 // newAccountMails registers the count of account emails on reg (served at
 // /metrics).
 func newAccountMails(reg prometheus.Registerer) *prometheus.CounterVec {
-	return metrics.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "faultline_account_mail_total",
+	return promreg.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "faultline_account_mail_total",
 		Help: "Account emails (resets, confirmations) by result: sent, failed, or dropped because the queue was full."}, []string{"result"}))
 }
 

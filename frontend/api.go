@@ -9,8 +9,8 @@ import (
 	"github.com/faultline/faultline/analytics"
 	"github.com/faultline/faultline/frontend/mail"
 	"github.com/faultline/faultline/ingest/blob"
+	"github.com/faultline/faultline/ingest/promreg"
 	"github.com/faultline/faultline/metadata"
-	"github.com/faultline/faultline/metrics"
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -54,7 +54,7 @@ func NewAPI(db *metadata.DB, events *analytics.Store, blobs blob.Store, opts Opt
 	if opts.Mailer == nil {
 		opts.Mailer = &mail.Mailer{}
 	}
-	reg := metrics.Or(opts.Registerer)
+	reg := promreg.Or(opts.Registerer)
 	return &API{db: db, events: events, blobs: blobs, opts: opts, refusals: newAuthRefusals(reg), log: log,
 		// Five failed password attempts per account or client in 15 minutes, then a wait.
 		logins: newThrottle(5, 15*time.Minute, 100_000),

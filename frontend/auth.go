@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/faultline/faultline/ingest/promreg"
 	"github.com/faultline/faultline/metadata"
-	"github.com/faultline/faultline/metrics"
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -135,7 +135,7 @@ func (a *API) tooMany(c *fiber.Ctx, reason string, wait time.Duration, msg strin
 // newAuthRefusals registers the count of refused account requests on reg
 // (served at /metrics).
 func newAuthRefusals(reg prometheus.Registerer) *prometheus.CounterVec {
-	return metrics.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "faultline_auth_refused_total",
+	return promreg.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "faultline_auth_refused_total",
 		Help: "Login, registration, password and account email requests refused, by reason."}, []string{"reason"}))
 }
 

@@ -5,7 +5,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 
-	"github.com/faultline/faultline/metrics"
+	"github.com/faultline/faultline/ingest/promreg"
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -13,7 +13,7 @@ import (
 // newHTTPPanics registers on reg the count of requests whose handler
 // panicked (served at /metrics); a nil reg registers it nowhere.
 func newHTTPPanics(reg prometheus.Registerer) prometheus.Counter {
-	return metrics.Register(metrics.Or(reg), prometheus.NewCounter(prometheus.CounterOpts{Name: "faultline_http_panics_total",
+	return promreg.Register(promreg.Or(reg), prometheus.NewCounter(prometheus.CounterOpts{Name: "faultline_http_panics_total",
 		Help: "Requests whose handler panicked; each was answered 500 and the process kept serving."}))
 }
 

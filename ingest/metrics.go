@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/faultline/faultline/metrics"
+	"github.com/faultline/faultline/ingest/promreg"
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -24,22 +24,22 @@ type ingestMetrics struct {
 // newIngestMetrics registers ingest's metrics on reg; a nil reg registers
 // them nowhere.
 func newIngestMetrics(reg prometheus.Registerer) *ingestMetrics {
-	reg = metrics.Or(reg)
+	reg = promreg.Or(reg)
 	return &ingestMetrics{
-		requests: metrics.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "faultline_ingest_requests_total",
+		requests: promreg.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "faultline_ingest_requests_total",
 			Help: "Ingest requests by endpoint and answered status."}, []string{"endpoint", "status"})),
-		requestBytes: metrics.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "faultline_ingest_bytes_total",
+		requestBytes: promreg.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "faultline_ingest_bytes_total",
 			Help: "Request body bytes received, as sent (compressed or not), by endpoint."}, []string{"endpoint"})),
-		produceSeconds: metrics.Register(reg, prometheus.NewHistogram(prometheus.HistogramOpts{Name: "faultline_ingest_produce_seconds",
+		produceSeconds: promreg.Register(reg, prometheus.NewHistogram(prometheus.HistogramOpts{Name: "faultline_ingest_produce_seconds",
 			Help: "Time for Kafka to acknowledge a request's records.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)})),
-		staleKeys: metrics.Register(reg, prometheus.NewCounter(prometheus.CounterOpts{Name: "faultline_ingest_stale_keys_total",
+		staleKeys: promreg.Register(reg, prometheus.NewCounter(prometheus.CounterOpts{Name: "faultline_ingest_stale_keys_total",
 			Help: "Requests checked against an expired cached DSN key because the key lookup (PostgreSQL) failed."})),
-		limitHits: metrics.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "faultline_ingest_limit_hits_total",
+		limitHits: promreg.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "faultline_ingest_limit_hits_total",
 			Help: "Requests refused by one of ingest's own bounds: decode_busy (too many bodies being decompressed at once), too_many_items (an envelope past the item limit)."},
 			[]string{"limit"})),
-		blobDeletes: metrics.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "faultline_ingest_blob_deletes_total",
+		blobDeletes: promreg.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "faultline_ingest_blob_deletes_total",
 			Help: "Attachment blobs deleted because their records could not be produced, by result (ok, failed)."}, []string{"result"})),
-		refusedFull: metrics.Register(reg, prometheus.NewCounter(prometheus.CounterOpts{Name: "faultline_ingest_refused_queue_full_total",
+		refusedFull: promreg.Register(reg, prometheus.NewCounter(prometheus.CounterOpts{Name: "faultline_ingest_refused_queue_full_total",
 			Help: "Requests answered 503 because the event queue could not take writes (the embedded broker's disk is full)."})),
 	}
 }

@@ -6,9 +6,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/faultline/faultline/metrics"
 	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 )
 
 // SlowQuery is how long a PostgreSQL query may take before it is logged.
@@ -24,12 +24,14 @@ type dbMetrics struct {
 // newDBMetrics registers the store's metrics on reg; a nil reg registers
 // them nowhere.
 func newDBMetrics(reg prometheus.Registerer) *dbMetrics {
-	reg = metrics.Or(reg)
+	// metadata sits beside ingest in the layers, so it cannot use promreg;
+	// promauto.With(nil) registers nowhere, and Open runs once per server.
+	f := promauto.With(reg)
 	return &dbMetrics{
-		queryErrors: metrics.Register(reg, prometheus.NewCounter(prometheus.CounterOpts{Name: "faultline_postgres_errors_total",
-			Help: "PostgreSQL queries that failed (other than finding no row)."})),
-		passwordHashesShed: metrics.Register(reg, prometheus.NewCounter(prometheus.CounterOpts{Name: "faultline_password_hashes_shed_total",
-			Help: "Password checks and hashes refused because every hashing slot stayed busy (answered 503)."})),
+		queryErrors: f.NewCounter(prometheus.CounterOpts{Name: "faultline_postgres_errors_total",
+			Help: "PostgreSQL queries that failed (other than finding no row)."}),
+		passwordHashesShed: f.NewCounter(prometheus.CounterOpts{Name: "faultline_password_hashes_shed_total",
+			Help: "Password checks and hashes refused because every hashing slot stayed busy (answered 503)."}),
 	}
 }
 

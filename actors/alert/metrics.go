@@ -1,7 +1,7 @@
 package alert
 
 import (
-	"github.com/faultline/faultline/metrics"
+	"github.com/faultline/faultline/ingest/promreg"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -14,11 +14,11 @@ type alertMetrics struct {
 // newAlertMetrics registers the metrics on reg; a nil reg registers them
 // nowhere.
 func newAlertMetrics(reg prometheus.Registerer) *alertMetrics {
-	reg = metrics.Or(reg)
+	reg = promreg.Or(reg)
 	return &alertMetrics{
-		alertsFired: metrics.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "faultline_alerts_fired_total",
+		alertsFired: promreg.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "faultline_alerts_fired_total",
 			Help: "Alerts recorded, by trigger."}, []string{"trigger"})),
-		notifications: metrics.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "faultline_notifications_total",
+		notifications: promreg.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "faultline_notifications_total",
 			Help: "Notification attempts, by recipient kind and outcome (sent, failed, refused: email to an address outside the organization)."}, []string{"kind", "outcome"})),
 	}
 }

@@ -1,7 +1,7 @@
 package monitor
 
 import (
-	"github.com/faultline/faultline/metrics"
+	"github.com/faultline/faultline/ingest/promreg"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -16,15 +16,15 @@ type monitorMetrics struct {
 // newMonitorMetrics registers the metrics on reg; a nil reg registers them
 // nowhere.
 func newMonitorMetrics(reg prometheus.Registerer) *monitorMetrics {
-	reg = metrics.Or(reg)
+	reg = promreg.Or(reg)
 	return &monitorMetrics{
-		checksDone: metrics.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "faultline_monitor_checks_total",
+		checksDone: promreg.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "faultline_monitor_checks_total",
 			Help: "Monitor checks run, by kind and result."}, []string{"kind", "result"})),
-		monitorsHeld: metrics.Register(reg, prometheus.NewGauge(prometheus.GaugeOpts{Name: "faultline_monitors_held",
+		monitorsHeld: promreg.Register(reg, prometheus.NewGauge(prometheus.GaugeOpts{Name: "faultline_monitors_held",
 			Help: "Monitors this process holds the lease of and checks."})),
-		stateChanges: metrics.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "faultline_monitor_state_changes_total",
+		stateChanges: promreg.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "faultline_monitor_state_changes_total",
 			Help: "Monitor state changes, by kind (down, up, tls_expiry)."}, []string{"kind"})),
-		monitorPanics: metrics.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "faultline_monitor_panics_total",
+		monitorPanics: promreg.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "faultline_monitor_panics_total",
 			Help: "Panics recovered in the monitor runner, by where (actor, check, check_writer)."}, []string{"where"})),
 	}
 }

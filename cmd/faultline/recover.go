@@ -5,7 +5,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 
-	"github.com/faultline/faultline/metrics"
+	"github.com/faultline/faultline/ingest/promreg"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -13,7 +13,7 @@ import (
 // process's background loops (served at /metrics); a nil reg registers it
 // nowhere.
 func newLoopPanics(reg prometheus.Registerer) *prometheus.CounterVec {
-	return metrics.Register(metrics.Or(reg), prometheus.NewCounterVec(prometheus.CounterOpts{Name: "faultline_loop_panics_total",
+	return promreg.Register(promreg.Or(reg), prometheus.NewCounterVec(prometheus.CounterOpts{Name: "faultline_loop_panics_total",
 		Help: "Panics recovered in background loops, by loop; supervised loops are restarted with back-off."}, []string{"loop"}))
 }
 

@@ -1,7 +1,7 @@
 package queue
 
 import (
-	"github.com/faultline/faultline/metrics"
+	"github.com/faultline/faultline/ingest/promreg"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -20,22 +20,22 @@ type brokerMetrics struct {
 // newBrokerMetrics registers the broker's metrics on reg; a nil reg
 // registers them nowhere.
 func newBrokerMetrics(reg prometheus.Registerer) *brokerMetrics {
-	reg = metrics.Or(reg)
+	reg = promreg.Or(reg)
 	return &brokerMetrics{
-		logBytes: metrics.Register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "faultline_broker_log_bytes",
+		logBytes: promreg.Register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "faultline_broker_log_bytes",
 			Help: "Bytes of records the embedded broker holds, by topic (updated by each reclaim run)."}, []string{"topic"})),
-		reclaimed: metrics.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "faultline_broker_reclaimed_records_total",
+		reclaimed: promreg.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "faultline_broker_reclaimed_records_total",
 			Help: "Consumed records the embedded broker deleted, by topic and by reason (age: past retention; size: over the size cap or short of disk)."},
 			[]string{"topic", "reason"})),
-		reclaimRuns: metrics.Register(reg, prometheus.NewCounter(prometheus.CounterOpts{Name: "faultline_broker_reclaim_runs_total",
+		reclaimRuns: promreg.Register(reg, prometheus.NewCounter(prometheus.CounterOpts{Name: "faultline_broker_reclaim_runs_total",
 			Help: "Runs of the embedded broker's reclaimer."})),
-		reclaimFailures: metrics.Register(reg, prometheus.NewCounter(prometheus.CounterOpts{Name: "faultline_broker_reclaim_failures_total",
+		reclaimFailures: promreg.Register(reg, prometheus.NewCounter(prometheus.CounterOpts{Name: "faultline_broker_reclaim_failures_total",
 			Help: "Reclaimer runs that failed (retried at the next run)."})),
-		diskFree: metrics.Register(reg, prometheus.NewGauge(prometheus.GaugeOpts{Name: "faultline_broker_disk_free_bytes",
+		diskFree: promreg.Register(reg, prometheus.NewGauge(prometheus.GaugeOpts{Name: "faultline_broker_disk_free_bytes",
 			Help: "Free bytes on the embedded broker's file system."})),
-		diskMinFree: metrics.Register(reg, prometheus.NewGauge(prometheus.GaugeOpts{Name: "faultline_broker_disk_min_free_bytes",
+		diskMinFree: promreg.Register(reg, prometheus.NewGauge(prometheus.GaugeOpts{Name: "faultline_broker_disk_min_free_bytes",
 			Help: "Free bytes below which the embedded broker refuses new records (FAULTLINE_BROKER_MIN_FREE)."})),
-		writable: metrics.Register(reg, prometheus.NewGauge(prometheus.GaugeOpts{Name: "faultline_broker_writable",
+		writable: promreg.Register(reg, prometheus.NewGauge(prometheus.GaugeOpts{Name: "faultline_broker_writable",
 			Help: "1 when the embedded broker can take records, 0 when its disk is short of space or failed a write+fsync probe."})),
 	}
 }

@@ -1,10 +1,10 @@
-// Package metrics holds the convention every Faultline component follows for
+// Package promreg holds the convention every Faultline component follows for
 // its Prometheus metrics: a component takes a prometheus.Registerer in its
 // constructor (or Config) and registers its collectors there, never on the
 // process-wide default registry, so that two servers in one process (as in
 // tests) count apart. The binary makes one registry per server and serves
 // /metrics from it.
-package metrics
+package promreg
 
 import (
 	"errors"
