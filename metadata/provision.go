@@ -62,6 +62,9 @@ type ProvisionReport map[string]int
 
 // Provision applies the plan in one transaction (alert rules after it).
 func (db *DB) Provision(ctx context.Context, p ProvisionPlan) (ProvisionReport, error) {
+	if err := p.validateAlerts(); err != nil {
+		return nil, err
+	}
 	report := ProvisionReport{}
 	users := map[string]int64{}
 	var alerts []AlertRule
@@ -249,6 +252,22 @@ func (db *DB) Provision(ctx context.Context, p ProvisionPlan) (ProvisionReport, 
 		count(report, "alerts", a.ID == 0)
 	}
 	return report, nil
+}
+
+// validateAlerts checks every alert rule of the plan before anything is
+// written, so a bad rule leaves the deployment as it was and the message
+// says which rule of which project is wrong.
+func (p ProvisionPlan) validateAlerts() error {
+	for _, o := range p.Organizations {
+		for _, pr := range o.Projects {
+			for _, a := range pr.Alerts {
+				if err := a.Validate(); err != nil {
+					return invalid("organization %s, project %s, alert %q: %v", o.Slug, pr.Slug, a.Name, err)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 func count(r ProvisionReport, kind string, created bool) {
