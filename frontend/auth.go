@@ -252,13 +252,14 @@ func (a *API) register(c *fiber.Ctx) error {
 	if !a.opts.Mailer.Configured() {
 		return a.registerWithoutEmail(c, cred)
 	}
-	if !metadata.ValidEmail(strings.TrimSpace(cred.Email)) {
-		return fiber.NewError(fiber.StatusBadRequest, "email "+strconv.Quote(cred.Email)+" is not an email address")
+	user := metadata.NewUser{Email: cred.Email, Password: cred.Password}
+	if err := user.Validate(); err != nil { // before the address takes a share of the mail budget
+		return err
 	}
 	if err := a.allowMail(c, cred.Email); err != nil {
 		return err
 	}
-	userID, err := a.db.Register(c.Context(), cred.Email, cred.Password)
+	userID, err := a.db.CreateUser(c.Context(), user)
 	switch {
 	case errors.Is(err, metadata.ErrEmailTaken):
 		err = a.mail.enqueue(a.takenNotice(strings.TrimSpace(cred.Email)))
@@ -272,7 +273,7 @@ func (a *API) register(c *fiber.Ctx) error {
 }
 
 func (a *API) registerWithoutEmail(c *fiber.Ctx, cred credentials) error {
-	userID, err := a.db.Register(c.Context(), cred.Email, cred.Password)
+	userID, err := a.db.CreateUser(c.Context(), metadata.NewUser{Email: cred.Email, Password: cred.Password})
 	if errors.Is(err, metadata.ErrEmailTaken) {
 		return fiber.NewError(fiber.StatusConflict, err.Error())
 	}
