@@ -50,7 +50,10 @@ export function LineChart(props: { xs: number[]; lines: Line[]; height?: number;
       legend: { show: true },
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
       axes: [{ stroke: muted }, { stroke: muted, size: 56, values: (_u, ticks) => ticks.map(fmt) }],
-      series: [{}, ...props.lines.map((l, i) => ({ label: l.label, stroke: colors[i % colors.length], width: 2, points: { show: false }, value: (_u: uPlot, v: number | null) => v == null ? "–" : fmt(v) }))],
+      // Sparse series (a few checks, gaps where nothing ran) draw their
+      // points too: a lone value has no line to draw.
+      series: [{}, ...props.lines.map((l, i) => ({ label: l.label, stroke: colors[i % colors.length], width: 2, spanGaps: true,
+        points: { show: l.values.filter((v) => v != null).length < 60, size: 7, fill: colors[i % colors.length] }, value: (_u: uPlot, v: number | null) => v == null ? "–" : fmt(v) }))],
     }, [props.xs, ...props.lines.map((l) => l.values)], el.current);
     const resize = () => plot.setSize({ width: el.current?.clientWidth || 300, height });
     window.addEventListener("resize", resize);
