@@ -7,7 +7,7 @@ import { Chart } from "../chart";
 // Fold shows the start of a long value and the rest on request, so one
 // huge field does not make the page thousands of pixels tall.
 function Fold(props: { text: string; limit?: number }) {
-  const limit = props.limit ?? 400;
+  const limit = props.limit ?? 200;
   const [open, setOpen] = useState(false);
   if (props.text.length <= limit || open) return <bdi class="value-text">{props.text}</bdi>;
   return (
@@ -35,7 +35,7 @@ function Frames(props: { frames: any[] }) {
             <details open={f.inApp}>
               <summary><code><bdi>{f.module || f.filename || f.absPath}</bdi></code> in <code><bdi>{f.function || "?"}</bdi></code>{f.lineNo ? ` at line ${f.lineNo}` : ""}</summary>
               {f.context?.length > 0 && <pre>{f.context.map((c: any) => `${c[0]}  ${c[1]}`).join("\n")}</pre>}
-              {f.vars && <pre class="vars"><Fold text={JSON.stringify(f.vars, null, 2)} limit={2000} /></pre>}
+              {f.vars && <pre class="vars"><Fold text={JSON.stringify(f.vars, null, 2)} limit={600} /></pre>}
             </details>
           </li>
         ))}
@@ -95,8 +95,8 @@ export function IssueDetail(props: { org: string; id: string }) {
   return (
     <section class="detail">
       <p><Link href={`/${props.org}/${issue.project.slug}/issues`}>← {issue.project.slug}</Link></p>
-      <h1><span class={"level " + issue.level}>{issue.level}</span> <bdi><Fold text={issue.title} limit={300} /></bdi></h1>
-      <p class="muted">{issue.shortId} · <bdi><Fold text={issue.culprit || ""} limit={200} /></bdi> · {issue.count} events · {issue.userCount} users ·
+      <h1><span class={"level " + issue.level}>{issue.level}</span> <bdi><Fold text={issue.title} limit={150} /></bdi></h1>
+      <p class="muted">{issue.shortId} · <bdi><Fold text={issue.culprit || ""} /></bdi> · {issue.count} events · {issue.userCount} users ·
         first seen {new Date(issue.firstSeen).toLocaleString()} · last seen {new Date(issue.lastSeen).toLocaleString()}</p>
       <div class="actions">
         <span class={"status " + issue.status}>{issue.status}</span>
@@ -135,7 +135,7 @@ export function IssueDetail(props: { org: string; id: string }) {
           <Frames frames={ex.stacktrace?.frames || []} />
         </div>
       ))}
-      {!exception && event?.message && <pre class="message"><Fold text={event.message} limit={2000} /></pre>}
+      {!exception && event?.message && <pre class="message"><Fold text={event.message} limit={600} /></pre>}
       {crumbs && (
         <div><h2>Breadcrumbs</h2>
           <ol class="crumbs">{crumbs.data.values.map((b: any) => <li><span class="muted"><bdi>{b.category || b.type}</bdi></span> <Fold text={b.message || JSON.stringify(b.data || {})} /></li>)}</ol>
@@ -148,7 +148,7 @@ export function IssueDetail(props: { org: string; id: string }) {
         <textarea aria-label="Comment" required value={note} onInput={(e: any) => setNote(e.currentTarget.value)} />
         <button type="submit">Comment</button>
       </form>
-      <ul class="notes">{notes.map((n) => <li><strong>{n.user}</strong> <span class="muted">{new Date(n.dateCreated).toLocaleString()}</span><p><Fold text={n.data.text} limit={2000} /></p></li>)}</ul>
+      <ul class="notes">{notes.map((n) => <li><strong>{n.user}</strong> <span class="muted">{new Date(n.dateCreated).toLocaleString()}</span><p><Fold text={n.data.text} limit={600} /></p></li>)}</ul>
       <h2>Activity</h2>
       <ul class="activity">{activity.length === 0 ? <li class="muted">Nothing yet.</li> : activity.map((a) => <li><span class="muted">{new Date(a.dateCreated).toLocaleString()}</span> {a.user || "Faultline"}: {a.type.replace("set_", "marked ")}</li>)}</ul>
     </section>
@@ -166,7 +166,7 @@ function EventFacts(props: { event: any }) {
       {request && (
         <div><h2>Request</h2>
           <p><code>{request.method || "GET"} <bdi><Fold text={request.url || ""} /></bdi></code></p>
-          {request.headers && <pre><Fold text={JSON.stringify(request.headers, null, 2)} limit={2000} /></pre>}
+          {request.headers && <pre><Fold text={JSON.stringify(request.headers, null, 2)} limit={600} /></pre>}
         </div>
       )}
       {e.user && (
@@ -182,7 +182,7 @@ function EventFacts(props: { event: any }) {
         </div>
       )}
       {e.tags?.length > 0 && (
-        <div><h2>Tags</h2><ul class="taglist">{e.tags.map((t: any) => <li><span class="muted"><bdi>{t.key}</bdi></span> <bdi><Fold text={t.value} limit={200} /></bdi></li>)}</ul></div>
+        <div><h2>Tags</h2><ul class="taglist">{e.tags.map((t: any) => <li><span class="muted"><bdi>{t.key}</bdi></span> <bdi><Fold text={t.value} /></bdi></li>)}</ul></div>
       )}
       {e.sdk?.name && <p class="muted small">Sent by {e.sdk.name} {e.sdk.version}</p>}
     </div>

@@ -32,7 +32,7 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
   const [draft, setDraft] = useState(query);
   const list = useRef<HTMLUListElement>(null);
   const search = useRef<HTMLInputElement>(null);
-  const moved = useRef(false);
+  const rendered = useRef(false);
   const filtered = !!period || eventFilter.test(query);
 
   const load = () => {
@@ -123,8 +123,9 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
       if (e.key === "/") { e.preventDefault(); search.current?.focus(); return; }
       if (e.shiftKey || !issues?.length) return;
       const at = Math.min(selected, issues.length - 1);
-      if (e.key === "j") { moved.current = true; setSelected(Math.min(at + 1, issues.length - 1)); }
-      else if (e.key === "k") { moved.current = true; setSelected(Math.max(at - 1, 0)); }
+      // Functional updates: keys pressed faster than a render all count.
+      if (e.key === "j") { setSelected((s) => Math.min(s + 1, issues.length - 1)); }
+      else if (e.key === "k") { setSelected((s) => Math.max(s - 1, 0)); }
       else if (e.key === "Enter") navigate(`/${props.org}/issues/${issues[at].id}`);
       else if (e.key === "e") resolve(issues[at].id);
       else return;
@@ -133,10 +134,10 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
   }, [issues, selected]);
-  // The highlighted row follows j and k onto the screen.
+  // The highlighted row follows j and k onto the screen (not on the first
+  // render, which would scroll past the search).
   useEffect(() => {
-    if (!moved.current) return;
-    moved.current = false;
+    if (!rendered.current) { rendered.current = true; return; }
     (list.current?.children[selected] as HTMLElement | undefined)?.scrollIntoView({ block: "nearest" });
   }, [selected]);
 
