@@ -61,7 +61,7 @@ export function MonitorDetail(props: { org: string; id: string }) {
             {timed && <div><dt>p50</dt><dd>{answered ? Math.round(stats.responseTime.p50) + " ms" : "–"}</dd></div>}
             {timed && <div><dt>p95</dt><dd>{answered ? Math.round(stats.responseTime.p95) + " ms" : "–"}</dd></div>}
           </dl>
-          <div class="chart-head"><h2>{timed ? "Response time" : "Calls"}</h2>
+          <div class="chart-head"><h2>{timed ? "Response time" : "Period"}</h2>
             <select aria-label="Time range" value={period} onChange={(e: any) => setPeriod(e.currentTarget.value)}>
               <option value="24h">Last 24 hours</option><option value="7d">Last 7 days</option><option value="30d">Last 30 days</option>
             </select></div>
