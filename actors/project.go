@@ -145,7 +145,7 @@ func recovered(log *slog.Logger, where string, fn func() error) (err error) {
 func (a *projectActor) group(ctx context.Context, records []queue.Record) *grouped {
 	out := &grouped{}
 	var side sideRecords
-	var pending []pendingEvent
+	pending := make([]pendingEvent, 0, len(records))
 	for i, r := range records {
 		// The worker gives up on the batch when ctx ends (it then splits
 		// it): stop between records rather than work on for nobody.
