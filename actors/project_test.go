@@ -5,10 +5,13 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/faultline/faultline/actors/alert"
+	"github.com/faultline/faultline/ingest/event"
 	"github.com/faultline/faultline/ingest/queue"
 	"github.com/faultline/faultline/metadata"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -85,5 +88,30 @@ func TestProjectActorReportsTransientErrors(t *testing.T) {
 	got := a.group(context.Background(), records("fine", "poison"))
 	if got.err == nil || len(got.rejected) != 0 {
 		t.Fatalf("a store that is down must fail the batch for a retry, not reject events: %+v", got)
+	}
+}
+
+func TestAlertFactsOfFreshEventsAnnounceAnIssueOnce(t *testing.T) {
+	pending := func(id, title string) pendingEvent {
+		return pendingEvent{event: &event.Event{EventID: id, Level: "error", Environment: "prod", Release: "r1",
+			User: &event.User{ID: "u"}, Tags: []event.Tag{{Key: "k", Value: "v"}}}, grouping: event.Grouping{Title: title, Culprit: "c"}}
+	}
+	batch := []pendingEvent{pending("a", "new"), pending("b", "new"), pending("c", "replayed"), pending("d", "refused"), pending("e", "back")}
+	rec := metadata.Recorded{
+		IssueIDs:  []int64{10, 10, 11, 0, 12},
+		Created:   map[int64]bool{10: true},
+		Regressed: map[int64]bool{12: true},
+		Fresh:     map[string]bool{"a": true, "b": true, "d": true, "e": true}, // c was counted by an earlier delivery
+	}
+	want := []alert.EventFacts{
+		{IssueID: 10, Title: "new", Culprit: "c", Level: "error", Environment: "prod", Release: "r1", UserKey: "id:u",
+			Tags: map[string]string{"k": "v"}, NewIssue: true},
+		{IssueID: 10, Title: "new", Culprit: "c", Level: "error", Environment: "prod", Release: "r1", UserKey: "id:u",
+			Tags: map[string]string{"k": "v"}},
+		{IssueID: 12, Title: "back", Culprit: "c", Level: "error", Environment: "prod", Release: "r1", UserKey: "id:u",
+			Tags: map[string]string{"k": "v"}, Regressed: true},
+	}
+	if got := alertFacts(batch, rec); !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %+v\nwant %+v", got, want)
 	}
 }
