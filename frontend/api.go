@@ -1,12 +1,11 @@
 package frontend
 
 import (
-	"context"
-	"errors"
 	"log/slog"
 	"time"
 
 	"github.com/faultline/faultline/analytics"
+	"github.com/faultline/faultline/frontend/issues"
 	"github.com/faultline/faultline/frontend/mail"
 	"github.com/faultline/faultline/ingest/blob"
 	"github.com/faultline/faultline/metadata"
@@ -17,6 +16,9 @@ import (
 type API struct {
 	db     *metadata.DB
 	events *analytics.Store
+	access accessStore
+	finder *issues.Finder // issue search and detail
+	editor *issues.Editor // issue changes, deletes and merges
 	blobs  blob.Store
 	opts   Options
 	logins *throttle // password attempts per account and per client
@@ -49,7 +51,8 @@ func NewAPI(db *metadata.DB, events *analytics.Store, blobs blob.Store, opts Opt
 	if opts.Mailer == nil {
 		opts.Mailer = &mail.Mailer{}
 	}
-	return &API{db: db, events: events, blobs: blobs, opts: opts, log: log,
+	return &API{db: db, events: events, blobs: blobs, opts: opts, log: log, access: db,
+		finder: issues.NewFinder(db, db, events), editor: issues.NewEditor(db, db),
 		// Five failed password attempts per account or client in 15 minutes, then a wait.
 		logins: newThrottle(5, 15*time.Minute, 100_000),
 		// Three account emails per address, ten per client, an hour.
@@ -117,14 +120,7 @@ func (a *API) Register(app *fiber.App) {
 	api.Post("/projects/:org/:project/keys/", a.createKey)
 	api.Put("/projects/:org/:project/keys/:key_id/", a.updateKey)
 	api.Delete("/projects/:org/:project/keys/:key_id/", a.deleteKey)
-	api.Get("/projects/:org/:project/issues/", a.projectIssues)
-	api.Put("/projects/:org/:project/issues/", a.projectIssuesUpdate)
-	api.Delete("/projects/:org/:project/issues/", a.projectIssuesDelete)
-	api.Get("/organizations/:org/issues/", a.orgIssues)
-	api.Put("/organizations/:org/issues/", a.orgIssuesUpdate)
-	api.Delete("/organizations/:org/issues/", a.orgIssuesDelete)
-	api.Get("/issues/:id/activity/", a.issueActivity)
-	api.Get("/issues/:id/", a.issue)
+	a.registerIssues(api)
 	api.Get("/issues/:id/events/", a.issueEvents)
 	api.Get("/issues/:id/events/latest/", a.latestEvent)
 	api.Get("/issues/:id/events/oldest/", a.oldestEvent)
@@ -201,50 +197,6 @@ func (a *API) root(c *fiber.Ctx) error {
 // events of.
 func (a *API) loadProject(c *fiber.Ctx) (metadata.Project, error) {
 	return a.projectAllowing(c, "event:read")
-}
-
-func (a *API) projectIssues(c *fiber.Ctx) error {
-	project, err := a.loadProject(c)
-	if err != nil {
-		return err
-	}
-	return a.listIssues(c, project.OrgID, []metadata.Project{project})
-}
-
-func (a *API) userCounts(ctx context.Context, projectID int64, issues []metadata.Issue) (map[uint64]uint64, error) {
-	ids := make([]uint64, len(issues))
-	for i, is := range issues {
-		ids[i] = uint64(is.ID)
-	}
-	return a.events.IssueUserCounts(ctx, uint64(projectID), ids)
-}
-
-// loadIssue finds the issue in the URL among those the caller may see.
-func (a *API) loadIssue(c *fiber.Ctx) (metadata.Issue, error) {
-	if err := requireScope(c, "event:read"); err != nil {
-		return metadata.Issue{}, err
-	}
-	id, err := c.ParamsInt("id")
-	if err != nil || id <= 0 {
-		return metadata.Issue{}, fiber.NewError(fiber.StatusNotFound, "issue not found")
-	}
-	is, err := a.db.IssueForUser(c.Context(), principal(c).UserID, int64(id))
-	if errors.Is(err, metadata.ErrNotFound) {
-		return is, fiber.NewError(fiber.StatusNotFound, "issue not found")
-	}
-	return is, err
-}
-
-func (a *API) issue(c *fiber.Ctx) error {
-	is, err := a.loadIssue(c)
-	if err != nil {
-		return err
-	}
-	users, err := a.userCounts(c.Context(), is.ProjectID, []metadata.Issue{is})
-	if err != nil {
-		return err
-	}
-	return c.JSON(newIssueJSON(is, "", users[uint64(is.ID)]))
 }
 
 func (a *API) issueEvents(c *fiber.Ctx) error {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/faultline/faultline/analytics"
+	"github.com/faultline/faultline/frontend/issues"
 	"github.com/faultline/faultline/metadata"
 	"github.com/gofiber/fiber/v2"
 )
@@ -18,10 +19,16 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
 		var fe *fiber.Error
 		var invalid *metadata.InvalidError
+		var badChange *issues.InvalidError
+		var missing *issues.NotFoundError
 		switch {
 		case errors.As(err, &fe):
 		case errors.As(err, &invalid):
 			fe = fiber.NewError(fiber.StatusBadRequest, invalid.Error())
+		case errors.As(err, &badChange):
+			fe = fiber.NewError(fiber.StatusBadRequest, badChange.Error())
+		case errors.As(err, &missing):
+			fe = fiber.NewError(fiber.StatusNotFound, missing.Error())
 		case errors.Is(err, metadata.ErrNotFound):
 			fe = fiber.NewError(fiber.StatusNotFound, "not found")
 		case metadata.IsRefusedValue(err):
