@@ -126,6 +126,9 @@ func (e *Editor) Delete(ctx context.Context, projectIDs, issueIDs []int64) error
 // move to the parent in ClickHouse shortly after, by a background job
 // that Merge has queued in the same transaction.
 func (e *Editor) Merge(ctx context.Context, projectIDs, issueIDs []int64, actorID int64) (metadata.MergePlan, error) {
+	if len(issueIDs) < 2 {
+		return metadata.MergePlan{}, invalid("name at least two issues of one project to merge")
+	}
 	plan, err := e.issues.PlanMerge(ctx, projectIDs, issueIDs)
 	if err != nil {
 		return plan, err
