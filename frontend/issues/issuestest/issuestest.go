@@ -147,13 +147,17 @@ func (s *Store) IssueUserCounts(_ context.Context, _ uint64, issueIDs []uint64) 
 	return out, nil
 }
 
-// UpdateIssues counts the issues of projectIDs among issueIDs.
+// UpdateIssues counts the issues of projectIDs among issueIDs, and records
+// the update when there are any.
 func (s *Store) UpdateIssues(_ context.Context, projectIDs, issueIDs []int64, _ int64, u metadata.IssueUpdate) (int, error) {
 	if err := s.fail("UpdateIssues"); err != nil {
 		return 0, err
 	}
-	s.Updates = append(s.Updates, u)
-	return len(s.find(projectIDs, issueIDs)), nil
+	n := len(s.find(projectIDs, issueIDs))
+	if n > 0 {
+		s.Updates = append(s.Updates, u)
+	}
+	return n, nil
 }
 
 // DeleteIssues records and counts the issues of projectIDs among issueIDs.
