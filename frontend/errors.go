@@ -6,10 +6,18 @@ import (
 	"strconv"
 
 	"github.com/faultline/faultline/analytics"
-	"github.com/faultline/faultline/frontend/issues"
 	"github.com/faultline/faultline/metadata"
 	"github.com/gofiber/fiber/v2"
 )
+
+// requestFault is an error of a service behind the API (issues,
+// performance) that blames the request: what it names is missing (404),
+// or it cannot be carried out as asked (400). Its message is for the
+// client.
+type requestFault interface {
+	error
+	Missing() bool
+}
 
 // ErrorHandler is the fiber error handler for every route: errors become
 // JSON {"detail": "..."} with the status they carry. Errors that carry no
@@ -19,16 +27,16 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
 		var fe *fiber.Error
 		var invalid *metadata.InvalidError
-		var badChange *issues.InvalidError
-		var missing *issues.NotFoundError
+		var refused requestFault
 		switch {
 		case errors.As(err, &fe):
 		case errors.As(err, &invalid):
 			fe = fiber.NewError(fiber.StatusBadRequest, invalid.Error())
-		case errors.As(err, &badChange):
-			fe = fiber.NewError(fiber.StatusBadRequest, badChange.Error())
-		case errors.As(err, &missing):
-			fe = fiber.NewError(fiber.StatusNotFound, missing.Error())
+		case errors.As(err, &refused):
+			fe = fiber.NewError(fiber.StatusBadRequest, refused.Error())
+			if refused.Missing() {
+				fe.Code = fiber.StatusNotFound
+			}
 		case errors.Is(err, metadata.ErrNotFound):
 			fe = fiber.NewError(fiber.StatusNotFound, "not found")
 		case metadata.IsRefusedValue(err):
