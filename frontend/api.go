@@ -7,6 +7,7 @@ import (
 	"github.com/faultline/faultline/analytics"
 	"github.com/faultline/faultline/frontend/issues"
 	"github.com/faultline/faultline/frontend/mail"
+	"github.com/faultline/faultline/frontend/performance"
 	"github.com/faultline/faultline/ingest/blob"
 	"github.com/faultline/faultline/metadata"
 	"github.com/gofiber/fiber/v2"
@@ -19,6 +20,7 @@ type API struct {
 	access accessStore
 	finder *issues.Finder // issue search and detail
 	editor *issues.Editor // issue changes, deletes and merges
+	perf   *performance.Service
 	blobs  blob.Store
 	opts   Options
 	logins *throttle // password attempts per account and per client
@@ -52,7 +54,7 @@ func NewAPI(db *metadata.DB, events *analytics.Store, blobs blob.Store, opts Opt
 		opts.Mailer = &mail.Mailer{}
 	}
 	return &API{db: db, events: events, blobs: blobs, opts: opts, log: log, access: db,
-		finder: issues.NewFinder(db, db, events), editor: issues.NewEditor(db, db),
+		finder: issues.NewFinder(db, db, events), editor: issues.NewEditor(db, db), perf: performance.New(events),
 		// Five failed password attempts per account or client in 15 minutes, then a wait.
 		logins: newThrottle(5, 15*time.Minute, 100_000),
 		// Three account emails per address, ten per client, an hour.
@@ -128,9 +130,7 @@ func (a *API) Register(app *fiber.App) {
 	api.Get("/issues/:id/tags/", a.issueTags)
 	api.Get("/issues/:id/stats/", a.issueStats)
 	api.Get("/projects/:org/:project/stats/", a.projectStats)
-	api.Get("/projects/:org/:project/transactions/", a.transactions)
-	api.Get("/projects/:org/:project/transactions/summary/", a.transactionSummary)
-	api.Get("/projects/:org/:project/transactions/:event_id/spans/", a.waterfall)
+	a.registerPerformance(api)
 	api.Get("/organizations/:org/stats_v2/", a.usageStats)
 	api.Get("/organizations/:org/events-stats/", a.eventsStats)
 	api.Get("/organizations/:org/events/", a.discover)

@@ -72,15 +72,20 @@ func issueStore() *issuestest.Store {
 var allEventScopes = []string{"event:read", "event:write", "event:admin"}
 
 // issueApp serves the issue routes over store and access, for a caller
-// holding scopes, with the API's own error handler.
+// holding scopes.
 func issueApp(store *issuestest.Store, access accessStore, scopes []string) *fiber.App {
 	a := &API{access: access, finder: issues.NewFinder(store, store, store), editor: issues.NewEditor(store, store)}
+	return testApp(scopes, a.registerIssues)
+}
+
+// testApp serves the routes register mounts, with the API's own error
+// handler, to user 42 holding scopes.
+func testApp(scopes []string, register func(fiber.Router)) *fiber.App {
 	app := fiber.New(fiber.Config{ErrorHandler: ErrorHandler(slog.New(slog.NewTextHandler(io.Discard, nil)))})
-	api := app.Group("/api/0", func(c *fiber.Ctx) error {
+	register(app.Group("/api/0", func(c *fiber.Ctx) error {
 		c.Locals(principalKey, metadata.Principal{UserID: 42, Scopes: scopes})
 		return c.Next()
-	})
-	a.registerIssues(api)
+	}))
 	return app
 }
 
