@@ -7,6 +7,7 @@ import (
 	"github.com/faultline/faultline/analytics"
 	"github.com/faultline/faultline/frontend/issues"
 	"github.com/faultline/faultline/frontend/mail"
+	"github.com/faultline/faultline/frontend/monitors"
 	"github.com/faultline/faultline/frontend/performance"
 	"github.com/faultline/faultline/ingest/blob"
 	"github.com/faultline/faultline/metadata"
@@ -15,15 +16,16 @@ import (
 
 // API serves /api/0/.
 type API struct {
-	db     *metadata.DB
-	events *analytics.Store
-	access accessStore
-	finder *issues.Finder // issue search and detail
-	editor *issues.Editor // issue changes, deletes and merges
-	perf   *performance.Service
-	blobs  blob.Store
-	opts   Options
-	logins *throttle // password attempts per account and per client
+	db       *metadata.DB
+	events   *analytics.Store
+	access   accessStore
+	finder   *issues.Finder // issue search and detail
+	editor   *issues.Editor // issue changes, deletes and merges
+	perf     *performance.Service
+	monitors *monitors.Service
+	blobs    blob.Store
+	opts     Options
+	logins   *throttle // password attempts per account and per client
 	// Account emails per address and per client.
 	mailsTo, mailsFrom *throttle
 	mail               *accountMail
@@ -55,6 +57,7 @@ func NewAPI(db *metadata.DB, events *analytics.Store, blobs blob.Store, opts Opt
 	}
 	return &API{db: db, events: events, blobs: blobs, opts: opts, log: log, access: db,
 		finder: issues.NewFinder(db, db, events), editor: issues.NewEditor(db, db), perf: performance.New(events),
+		monitors: monitors.New(db, events),
 		// Five failed password attempts per account or client in 15 minutes, then a wait.
 		logins: newThrottle(5, 15*time.Minute, 100_000),
 		// Three account emails per address, ten per client, an hour.
@@ -134,14 +137,7 @@ func (a *API) Register(app *fiber.App) {
 	api.Get("/organizations/:org/stats_v2/", a.usageStats)
 	api.Get("/organizations/:org/events-stats/", a.eventsStats)
 	api.Get("/organizations/:org/events/", a.discover)
-	api.Get("/organizations/:org/monitors/", a.listMonitors)
-	api.Post("/organizations/:org/monitors/", a.createMonitor)
-	api.Get("/organizations/:org/monitors/:id/", a.monitor)
-	api.Put("/organizations/:org/monitors/:id/", a.updateMonitor)
-	api.Delete("/organizations/:org/monitors/:id/", a.deleteMonitor)
-	api.Get("/organizations/:org/monitors/:id/checks/", a.monitorChecks)
-	api.Get("/organizations/:org/monitors/:id/stats/", a.monitorStats)
-	api.Get("/organizations/:org/monitors/:id/checkins/", a.cronCheckIns)
+	a.registerMonitors(api)
 	api.Get("/projects/:org/:project/alerts/", a.listAlertRules)
 	api.Post("/projects/:org/:project/alerts/", a.saveAlertRule)
 	api.Get("/projects/:org/:project/alerts/history/", a.alertHistory)
