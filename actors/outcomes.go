@@ -8,6 +8,7 @@ import (
 
 	"github.com/faultline/faultline/analytics"
 	"github.com/faultline/faultline/ingest/queue"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 )
 
@@ -21,12 +22,14 @@ type OutcomeStore interface {
 type OutcomeWriter struct {
 	brokers []string
 	store   OutcomeStore
+	metrics *workerMetrics
 	log     *slog.Logger
 }
 
-// NewOutcomeWriter returns a writer; Run starts it.
-func NewOutcomeWriter(brokers []string, store OutcomeStore, log *slog.Logger) *OutcomeWriter {
-	return &OutcomeWriter{brokers: brokers, store: store, log: log}
+// NewOutcomeWriter returns a writer; Run starts it. Its metrics are
+// registered on reg; nil registers them nowhere.
+func NewOutcomeWriter(brokers []string, store OutcomeStore, reg prometheus.Registerer, log *slog.Logger) *OutcomeWriter {
+	return &OutcomeWriter{brokers: brokers, store: store, metrics: newWorkerMetrics(reg), log: log}
 }
 
 // Run consumes until ctx ends or a commit fails.
@@ -57,7 +60,7 @@ func (o *OutcomeWriter) Run(ctx context.Context) error {
 					Category: r.Category, Outcome: r.Outcome, Reason: r.Reason, BatchID: b.ID, Quantity: r.Quantity})
 			}
 		}
-		if err := retry(ctx, o.log, "store outcomes", func() error { return o.store.InsertOutcomes(ctx, rows) }); err != nil {
+		if err := o.metrics.retry(ctx, o.log, "store outcomes", func() error { return o.store.InsertOutcomes(ctx, rows) }); err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}

@@ -123,7 +123,7 @@ func (p *partition) fetch(ctx context.Context, maxBytes int64, wait time.Duratio
 		if ctx.Err() != nil {
 			return nil, 0, ctx.Err()
 		}
-		fetchErrors.Inc()
+		p.w.metrics.fetchErrors.Inc()
 		p.w.log.Warn("fetch from Kafka failed; retrying", "partition", p.id, "err", err)
 		select {
 		case <-ctx.Done():
@@ -209,7 +209,7 @@ func (p *partition) handle(ctx context.Context, batch []kafka.Message) error {
 			}
 			continue
 		case len(batch) > 1:
-			batchSplits.Inc()
+			p.w.metrics.batchSplits.Inc()
 			half := len(batch) / 2
 			p.w.log.Warn("batch too slow for its size, or its grouping panicked; splitting it", "partition", p.id, "records", len(batch),
 				"first_offset", batch[0].Offset, "err", err)

@@ -59,6 +59,7 @@ type projectActor struct {
 	projectID int64
 	issues    IssueStore
 	alerts    *alert.Evaluator // nil: no alerting
+	metrics   *workerMetrics
 	log       *slog.Logger
 }
 
@@ -77,7 +78,7 @@ func (a *projectActor) Receive(c actor.Context) {
 // good, stalling its project.
 func (a *projectActor) groupRecovered(msg *groupBatch) *grouped {
 	var out *grouped
-	err := recovered(a.log, "project_actor", func() error {
+	err := a.metrics.recovered(a.log, "project_actor", func() error {
 		if msg.reset && a.alerts != nil {
 			a.alerts.Reset()
 		}
@@ -93,10 +94,10 @@ func (a *projectActor) groupRecovered(msg *groupBatch) *grouped {
 // recovered runs fn and turns a panic in it into an error wrapping
 // errPanicked, logged with its stack and counted in
 // faultline_worker_panics_total by where.
-func recovered(log *slog.Logger, where string, fn func() error) (err error) {
+func (m *workerMetrics) recovered(log *slog.Logger, where string, fn func() error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			workerPanics.WithLabelValues(where).Inc()
+			m.workerPanics.WithLabelValues(where).Inc()
 			log.Error("panic recovered", "where", where, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			err = fmt.Errorf("%s: %w: %v", where, errPanicked, p)
 		}

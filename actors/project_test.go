@@ -63,7 +63,7 @@ func records(messages ...string) []queue.Record {
 
 func TestProjectActorRejectsOnlyWhatPostgresRefuses(t *testing.T) {
 	store := &refusingStore{}
-	a := &projectActor{projectID: 1, issues: store, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	a := &projectActor{projectID: 1, issues: store, metrics: newWorkerMetrics(nil), log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	got := a.group(context.Background(), records("fine one", "poison pill", "not json\"", "fine two"))
 	if got.err != nil {
 		t.Fatal(got.err)
@@ -81,7 +81,7 @@ func TestProjectActorRejectsOnlyWhatPostgresRefuses(t *testing.T) {
 }
 
 func TestProjectActorReportsTransientErrors(t *testing.T) {
-	a := &projectActor{projectID: 1, issues: &refusingStore{down: true}, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	a := &projectActor{projectID: 1, issues: &refusingStore{down: true}, metrics: newWorkerMetrics(nil), log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	got := a.group(context.Background(), records("fine", "poison"))
 	if got.err == nil || len(got.rejected) != 0 {
 		t.Fatalf("a store that is down must fail the batch for a retry, not reject events: %+v", got)

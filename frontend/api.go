@@ -10,8 +10,10 @@ import (
 	"github.com/faultline/faultline/frontend/monitors"
 	"github.com/faultline/faultline/frontend/performance"
 	"github.com/faultline/faultline/ingest/blob"
+	"github.com/faultline/faultline/ingest/promreg"
 	"github.com/faultline/faultline/metadata"
 	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // API serves /api/0/.
@@ -29,6 +31,7 @@ type API struct {
 	// Account emails per address and per client.
 	mailsTo, mailsFrom *throttle
 	mail               *accountMail
+	refusals           *prometheus.CounterVec // account requests refused, by reason
 	log                *slog.Logger
 
 	statusCache pageCache
@@ -48,6 +51,8 @@ type Options struct {
 	// statsPeriod, start and end reach no further back. DefaultMaxEventLife
 	// when zero.
 	MaxEventLife time.Duration
+	// Registerer takes the API's metrics; nil registers them nowhere.
+	Registerer prometheus.Registerer
 }
 
 // NewAPI returns the /api/0/ handlers; attachments are read from blobs.
@@ -55,14 +60,15 @@ func NewAPI(db *metadata.DB, events *analytics.Store, blobs blob.Store, opts Opt
 	if opts.Mailer == nil {
 		opts.Mailer = &mail.Mailer{}
 	}
-	return &API{db: db, events: events, blobs: blobs, opts: opts, log: log, access: db,
+	reg := promreg.Or(opts.Registerer)
+	return &API{db: db, events: events, blobs: blobs, opts: opts, refusals: newAuthRefusals(reg), log: log, access: db,
 		finder: issues.NewFinder(db, db, events), editor: issues.NewEditor(db, db), perf: performance.New(events),
 		monitors: monitors.New(db, events),
 		// Five failed password attempts per account or client in 15 minutes, then a wait.
 		logins: newThrottle(5, 15*time.Minute, 100_000),
 		// Three account emails per address, ten per client, an hour.
 		mailsTo: newThrottle(3, time.Hour, 100_000), mailsFrom: newThrottle(10, time.Hour, 100_000),
-		mail: newAccountMail(opts.Mailer, log)}
+		mail: newAccountMail(opts.Mailer, newAccountMails(reg), log)}
 }
 
 // Register mounts the API and the dashboard (RegisterOps mounts health,

@@ -89,7 +89,7 @@ func (a *API) createOrganization(c *fiber.Ctx) error {
 	if err := c.BodyParser(&body); err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with name (and optionally slug)")
 	}
-	o, err := a.db.CreateOrganization(c.Context(), principal(c).UserID, body.Name, body.Slug)
+	o, err := a.db.CreateOrganization(c.Context(), metadata.NewOrganization{Name: body.Name, Slug: body.Slug, OwnerID: principal(c).UserID})
 	if err != nil {
 		return err
 	}
@@ -155,7 +155,7 @@ func (a *API) createProject(c *fiber.Ctx) error {
 	if err := c.BodyParser(&body); err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with name (and optionally slug and platform)")
 	}
-	p, err := a.db.CreateProject(c.Context(), m.OrgID, body.Name, body.Slug, body.Platform)
+	p, err := a.db.CreateProject(c.Context(), metadata.NewProject{OrgID: m.OrgID, Name: body.Name, Slug: body.Slug, Platform: body.Platform})
 	if err != nil {
 		return err
 	}

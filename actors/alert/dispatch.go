@@ -12,6 +12,7 @@ import (
 
 	"github.com/faultline/faultline/actors/monitor"
 	"github.com/faultline/faultline/metadata"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // DeliveryStore is the outbox of notifications; *metadata.DB is one.
@@ -42,15 +43,17 @@ type Dispatcher struct {
 	backoff []time.Duration
 	poll    time.Duration
 	wake    chan struct{}
+	metrics *alertMetrics
 	log     *slog.Logger
 }
 
 // NewDispatcher returns a dispatcher whose webhooks go through guard and
 // whose email goes through mailer (nil: email deliveries fail, saying why).
-func NewDispatcher(store DeliveryStore, guard monitor.Guard, mailer Mailer, log *slog.Logger) *Dispatcher {
+// Its metrics are registered on reg; nil registers them nowhere.
+func NewDispatcher(store DeliveryStore, guard monitor.Guard, mailer Mailer, reg prometheus.Registerer, log *slog.Logger) *Dispatcher {
 	client := webhookClient(guard)
 	return &Dispatcher{store: store, client: client, send: senders(client, mailer), backoff: Backoff, poll: time.Second, wake: make(chan struct{}, 1),
-		log: log.With("component", "alert-dispatch")}
+		metrics: newAlertMetrics(reg), log: log.With("component", "alert-dispatch")}
 }
 
 // WithBackoff replaces the retry schedule (tests shorten it).
@@ -154,7 +157,7 @@ func (d *Dispatcher) toMember(ctx context.Context, del metadata.Delivery, known 
 	if err := d.store.FinishDelivery(ctx, del.ID, refused, time.Time{}); err != nil {
 		d.log.Warn("recording a delivery failed", "delivery", del.ID, "err", err)
 	}
-	notifications.WithLabelValues("email", "refused").Inc()
+	d.metrics.notifications.WithLabelValues("email", "refused").Inc()
 	d.log.Warn("alert email not sent to an address outside the organization", "delivery", del.ID, "rule", del.Alert.RuleID)
 	return false
 }
@@ -189,7 +192,7 @@ func (d *Dispatcher) deliver(ctx context.Context, kind, target, secret string, b
 	if err != nil {
 		outcome = "failed"
 	}
-	notifications.WithLabelValues(kind, outcome).Inc()
+	d.metrics.notifications.WithLabelValues(kind, outcome).Inc()
 	if err != nil {
 		d.log.Warn("notification not delivered", "kind", kind, "alerts", len(batch), "err", err)
 	} else {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/faultline/faultline/actors/monitor"
 	"github.com/faultline/faultline/metadata"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Store is the PostgreSQL side of alerts; *metadata.DB is one.
@@ -36,6 +37,7 @@ type Engine struct {
 	baseURL string
 	log     *slog.Logger
 	now     func() time.Time
+	metrics *alertMetrics
 
 	mu    sync.Mutex
 	rules map[int64]cachedRules
@@ -53,8 +55,9 @@ type cachedRules struct {
 }
 
 // NewEngine returns an engine; baseURL is Faultline's public URL.
-func NewEngine(store Store, history History, baseURL string, log *slog.Logger) *Engine {
-	return &Engine{store: store, history: history, baseURL: baseURL, log: log.With("component", "alerts"), now: time.Now,
+// Its metrics are registered on reg; nil registers them nowhere.
+func NewEngine(store Store, history History, baseURL string, reg prometheus.Registerer, log *slog.Logger) *Engine {
+	return &Engine{store: store, history: history, baseURL: baseURL, log: log.With("component", "alerts"), now: time.Now, metrics: newAlertMetrics(reg),
 		rules: map[int64]cachedRules{}}
 }
 
@@ -132,7 +135,7 @@ func (e *Engine) fire(ctx context.Context, r metadata.AlertRule, a metadata.Aler
 		return false
 	}
 	if id != 0 {
-		alertsFired.WithLabelValues(a.Trigger).Inc()
+		e.metrics.alertsFired.WithLabelValues(a.Trigger).Inc()
 		e.log.Info("alert fired", "rule", r.ID, "alert", id, "trigger", a.Trigger, "title", a.Title)
 		if e.fired != nil {
 			e.fired()

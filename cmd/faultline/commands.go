@@ -45,7 +45,7 @@ func migrateCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 
 // openStores connects to PostgreSQL and ClickHouse, naming whichever failed.
 func openStores(ctx context.Context, cfg config, log *slog.Logger) (*metadata.DB, *analytics.Store, error) {
-	db, err := metadata.Open(ctx, cfg.DatabaseURL, log)
+	db, err := metadata.Open(ctx, cfg.DatabaseURL, nil, log)
 	if err != nil {
 		return nil, nil, fmt.Errorf("postgres: %w", err)
 	}

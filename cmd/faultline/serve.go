@@ -26,6 +26,7 @@ import (
 	"github.com/faultline/faultline/metadata"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Roles a process can play; serve plays them all.
@@ -88,6 +89,8 @@ type server struct {
 	purger   *actors.Purger
 	worker   *actors.Worker // nil unless the process runs the worker role
 	app      *fiber.App
+	metrics  *prometheus.Registry   // served at /metrics
+	panics   *prometheus.CounterVec // faultline_loop_panics_total, on metrics
 
 	cancelWorker context.CancelFunc
 	ready        atomic.Bool
@@ -114,7 +117,8 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 	if len(cfg.roles) == 0 {
 		cfg.roles = allRoles
 	}
-	s := &server{url: public.String(), log: log, roles: cfg.roles}
+	s := &server{url: public.String(), log: log, roles: cfg.roles, metrics: newRegistry()}
+	s.panics = newLoopPanics(s.metrics)
 	defer func() {
 		if err != nil {
 			s.closeDeps()
@@ -134,7 +138,7 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 	if err != nil {
 		return nil, err
 	}
-	if s.db, s.store, err = openForRoles(ctx, cfg, s.roles, log); err != nil {
+	if s.db, s.store, err = openForRoles(ctx, cfg, s.roles, s.metrics, log); err != nil {
 		return nil, err
 	}
 	if cfg.ProvisionFile != "" && s.has(roleWeb) {
@@ -151,7 +155,7 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 			return nil, errors.New("kafka: the embedded broker runs only with `faultline serve`; set FAULTLINE_KAFKA_BROKERS for separate roles")
 		}
 		if s.broker, err = queue.StartEmbedded(queue.EmbeddedConfig{DataDir: cfg.DataDir, Retention: limits.brokerRetention,
-			MaxBytes: limits.brokerMaxBytes, MinFreeBytes: limits.brokerMinFree}, log); err != nil {
+			MaxBytes: limits.brokerMaxBytes, MinFreeBytes: limits.brokerMinFree, Registerer: s.metrics}, log); err != nil {
 			return nil, fmt.Errorf("kafka: %w", err)
 		}
 		s.brokers = []string{s.broker.Addr()}
@@ -190,43 +194,43 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 		s.outcomes = queue.NewOutcomeCounter(s.producer, cfg.outcomeFlushEvery(), log.With("role", "outcomes"))
 		s.goRun("outcome counter", func() error { return s.outcomes.Run(workerCtx) })
 	}
-	alerts := alert.NewEngine(s.db, s.store, s.url, log.With("role", "alerts"))
+	alerts := alert.NewEngine(s.db, s.store, s.url, s.metrics, log.With("role", "alerts"))
 	var alertMail alert.Mailer
 	if mailer.Configured() {
 		alertMail = alertMailer{mailer}
 	}
-	dispatcher := alert.NewDispatcher(s.db, guard, alertMail, log.With("role", "alerts"))
+	dispatcher := alert.NewDispatcher(s.db, guard, alertMail, s.metrics, log.With("role", "alerts"))
 	if cfg.alertBackoff != nil {
 		dispatcher.WithBackoff(cfg.alertBackoff)
 	}
 	alerts.OnFired(dispatcher.Nudge)
 	if s.has(roleWorker) {
 		worker := actors.NewWorker(actors.WorkerConfig{Brokers: s.brokers, Alerts: alerts, MaxBatch: limits.workerMaxBatch,
-			MaxBatchBytes: limits.workerBatchBytes, MaxBytesInFlight: limits.workerInFlight}, s.db, s.store, s.producer, s.outcomes, log.With("role", "worker"))
+			MaxBatchBytes: limits.workerBatchBytes, MaxBytesInFlight: limits.workerInFlight, Registerer: s.metrics}, s.db, s.store, s.producer, s.outcomes, log.With("role", "worker"))
 		s.worker = worker
-		s.goRun("worker", func() error { return supervise(workerCtx, "worker", worker.Run, log.With("role", "worker")) })
-		outcomeWriter := actors.NewOutcomeWriter(s.brokers, s.store, log.With("role", "outcome-writer"))
+		s.goRun("worker", func() error { return s.supervise(workerCtx, "worker", worker.Run, log.With("role", "worker")) })
+		outcomeWriter := actors.NewOutcomeWriter(s.brokers, s.store, s.metrics, log.With("role", "outcome-writer"))
 		s.goRun("outcome writer", func() error {
-			return supervise(workerCtx, "outcome writer", outcomeWriter.Run, log.With("role", "outcome-writer"))
+			return s.supervise(workerCtx, "outcome writer", outcomeWriter.Run, log.With("role", "outcome-writer"))
 		})
 	}
 	if s.has(roleScheduler) {
 		s.goRun("slow transactions", func() error {
-			return supervise(workerCtx, "slow transactions", func(ctx context.Context) error {
+			return s.supervise(workerCtx, "slow transactions", func(ctx context.Context) error {
 				return alerts.WatchTransactions(ctx, s.db, s.store, cfg.slowEvery())
 			}, log.With("role", "alerts"))
 		})
 		s.purger = actors.NewPurger(s.db, s.store, time.Minute, log.With("role", "purger"))
-		s.goRun("purger", func() error { return supervise(workerCtx, "purger", s.purger.Run, log.With("role", "purger")) })
+		s.goRun("purger", func() error { return s.supervise(workerCtx, "purger", s.purger.Run, log.With("role", "purger")) })
 		merges := actors.NewMergeMover(s.db, s.store, mergeMoveEvery, log.With("role", "merges"))
-		s.goRun("merges", func() error { return supervise(workerCtx, "merges", merges.Run, log.With("role", "merges")) })
-		monitors := monitor.NewRunner(monitor.Config{Guard: guard, TimeScale: cfg.monitorTimeScale, Clock: cfg.monitorClock}, s.db, s.store, alerts.MonitorChanged, log.With("role", "monitors"))
-		s.goRun("monitors", func() error { return supervise(workerCtx, "monitors", monitors.Run, log.With("role", "monitors")) })
+		s.goRun("merges", func() error { return s.supervise(workerCtx, "merges", merges.Run, log.With("role", "merges")) })
+		monitors := monitor.NewRunner(monitor.Config{Guard: guard, TimeScale: cfg.monitorTimeScale, Clock: cfg.monitorClock, Registerer: s.metrics}, s.db, s.store, alerts.MonitorChanged, log.With("role", "monitors"))
+		s.goRun("monitors", func() error { return s.supervise(workerCtx, "monitors", monitors.Run, log.With("role", "monitors")) })
 		s.goRun("alert dispatcher", func() error {
-			return supervise(workerCtx, "alert dispatcher", dispatcher.Run, log.With("role", "alerts"))
+			return s.supervise(workerCtx, "alert dispatcher", dispatcher.Run, log.With("role", "alerts"))
 		})
-		retention := actors.NewRetention(s.db, s.store, days, time.Hour, log.With("role", "retention"))
-		s.goRun("retention", func() error { return supervise(workerCtx, "retention", retention.Run, log.With("role", "retention")) })
+		retention := actors.NewRetention(s.db, s.store, days, time.Hour, s.metrics, log.With("role", "retention"))
+		s.goRun("retention", func() error { return s.supervise(workerCtx, "retention", retention.Run, log.With("role", "retention")) })
 		if cfg.SelfMonitor != "" {
 			s.goRun("self-monitor", func() error {
 				return selfMonitor(workerCtx, s.db, cfg.SelfMonitor, time.Minute, log.With("role", "self-monitor"))
@@ -244,11 +248,11 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 		ErrorHandler:          frontend.ErrorHandler(log),
 	})
 	s.app.Use(requestid.New()) // X-Request-Id on every answer, and in the error log
-	s.app.Use(frontend.Recover(log))
+	s.app.Use(frontend.Recover(s.metrics, log))
 	s.app.Use(frontend.SecurityHeaders(public.Scheme == "https"))
-	frontend.RegisterOps(s.app, s.checks(), s.isReady, frontend.OpsOptions{Details: truthy(cfg.HealthDetails)}, log.With("role", "health"))
+	frontend.RegisterOps(s.app, s.checks(), s.isReady, frontend.OpsOptions{Details: truthy(cfg.HealthDetails), Metrics: s.metrics}, log.With("role", "health"))
 	if s.has(roleIngest) {
-		h := ingest.NewHandler(keyLookup{s.db}, s.producer, blobs, s.outcomes, ingest.DefaultLimits, log.With("role", "ingest")).
+		h := ingest.NewHandler(keyLookup{s.db}, s.producer, blobs, s.outcomes, ingest.DefaultLimits, s.metrics, log.With("role", "ingest")).
 			WithQuotas(quotaSource{s.db, s.store})
 		if s.broker != nil {
 			h.WithWritable(s.broker.Writable)
@@ -257,7 +261,7 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 	}
 	if s.has(roleWeb) {
 		apiOpts := frontend.Options{PublicURL: s.url, Registration: cfg.registration(), SecureCookies: public.Scheme == "https", Mailer: mailer,
-			SecretKey: cfg.SecretKey, MonitorHostCheck: guard.CheckHost, MaxEventLife: time.Duration(days) * 24 * time.Hour}
+			SecretKey: cfg.SecretKey, MonitorHostCheck: guard.CheckHost, MaxEventLife: time.Duration(days) * 24 * time.Hour, Registerer: s.metrics}
 		api := frontend.NewAPI(s.db, s.store, blobs, apiOpts, log.With("role", "api"))
 		api.Register(s.app)
 		s.goRun("account mail", func() error { return api.Run(workerCtx) })
@@ -272,10 +276,10 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 // membership, a broker that went away, a bug), backing off up to 30 s,
 // until ctx ends. A consumer's uncommitted batch is replayed on restart,
 // which is harmless; the scheduler's periodic loops simply run again.
-func supervise(ctx context.Context, name string, run func(context.Context) error, log *slog.Logger) error {
+func (s *server) supervise(ctx context.Context, name string, run func(context.Context) error, log *slog.Logger) error {
 	delay := time.Second
 	for {
-		err := recovered(name, log, func() error { return run(ctx) })
+		err := recovered(s.panics, name, log, func() error { return run(ctx) })
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -296,7 +300,7 @@ func (s *server) goRun(name string, fn func() error) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		if err := recovered(name, s.log, fn); err != nil {
+		if err := recovered(s.panics, name, s.log, fn); err != nil {
 			s.log.Error("role stopped", "role", name, "err", err)
 			s.mu.Lock()
 			s.errs = append(s.errs, fmt.Errorf("%s: %w", name, err))
