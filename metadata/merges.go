@@ -126,12 +126,3 @@ func (db *DB) MoveNextMerge(ctx context.Context, move func(context.Context, Merg
 	}
 	return found, nil
 }
-
-// PendingMerges counts the merges whose events are not moved yet.
-func (db *DB) PendingMerges(ctx context.Context) (int, error) {
-	var n int
-	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM issue_merges WHERE moved_at IS NULL`).Scan(&n); err != nil {
-		return 0, fmt.Errorf("pending merges: %w", err)
-	}
-	return n, nil
-}
