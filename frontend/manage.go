@@ -14,7 +14,7 @@ import (
 // membership finds the caller's membership in the organization in the URL.
 // Not being a member and the organization not existing look the same: 404.
 func (a *API) membership(c *fiber.Ctx) (metadata.Membership, error) {
-	m, err := a.db.MembershipBySlug(c.Context(), principal(c).UserID, c.Params("org"))
+	m, err := a.access.MembershipBySlug(c.Context(), principal(c).UserID, c.Params("org"))
 	if errors.Is(err, metadata.ErrNotFound) {
 		return m, fiber.NewError(fiber.StatusNotFound, "organization not found")
 	}
@@ -48,7 +48,7 @@ func (a *API) projectAllowing(c *fiber.Ctx, scope string) (metadata.Project, err
 	if err != nil {
 		return metadata.Project{}, err
 	}
-	p, err := a.db.ProjectInOrg(c.Context(), m.OrgID, c.Params("project"))
+	p, err := a.access.ProjectInOrg(c.Context(), m.OrgID, c.Params("project"))
 	if errors.Is(err, metadata.ErrNotFound) {
 		return p, fiber.NewError(fiber.StatusNotFound, "project not found")
 	}

@@ -39,6 +39,11 @@ const (
 
 var allRoles = []string{roleIngest, roleWorker, roleWeb, roleScheduler}
 
+// mergeMoveEvery is how often the merge mover looks for merged issues
+// whose events are still to move: how long after a merge its events may
+// still show under the issues merged away.
+const mergeMoveEvery = 5 * time.Second
+
 // roleCommand runs `faultline serve` (every role) or one role's command.
 func roleCommand(ctx context.Context, name string, args []string, stdout, stderr io.Writer) error {
 	var cfg config
@@ -217,6 +222,8 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 		})
 		s.purger = actors.NewPurger(s.db, s.store, time.Minute, log.With("role", "purger"))
 		s.goRun("purger", func() error { return s.supervise(workerCtx, "purger", s.purger.Run, log.With("role", "purger")) })
+		merges := actors.NewMergeMover(s.db, s.store, mergeMoveEvery, log.With("role", "merges"))
+		s.goRun("merges", func() error { return s.supervise(workerCtx, "merges", merges.Run, log.With("role", "merges")) })
 		monitors := monitor.NewRunner(monitor.Config{Guard: guard, TimeScale: cfg.monitorTimeScale, Clock: cfg.monitorClock, Registerer: s.metrics}, s.db, s.store, alerts.MonitorChanged, log.With("role", "monitors"))
 		s.goRun("monitors", func() error { return s.supervise(workerCtx, "monitors", monitors.Run, log.With("role", "monitors")) })
 		s.goRun("alert dispatcher", func() error {
