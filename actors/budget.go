@@ -3,6 +3,8 @@ package actors
 import (
 	"context"
 	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // byteBudget bounds the payload bytes a worker holds at once, over all the
@@ -14,10 +16,11 @@ type byteBudget struct {
 	max   int64
 	used  int64
 	freed chan struct{} // closed and replaced whenever bytes are released
+	held  prometheus.Gauge
 }
 
-func newByteBudget(max int64) *byteBudget {
-	return &byteBudget{max: max, freed: make(chan struct{})}
+func newByteBudget(max int64, held prometheus.Gauge) *byteBudget {
+	return &byteBudget{max: max, freed: make(chan struct{}), held: held}
 }
 
 // acquire waits until n bytes are free (or nothing is held: a single record
@@ -62,7 +65,7 @@ func (b *byteBudget) adjust(reserved, used int64) {
 	b.mu.Lock()
 	b.used += used - reserved
 	b.mu.Unlock()
-	workerBytesHeld.Set(float64(b.inUse()))
+	b.held.Set(float64(b.inUse()))
 }
 
 func (b *byteBudget) release(n int64) {
@@ -75,7 +78,7 @@ func (b *byteBudget) release(n int64) {
 	b.freed = make(chan struct{})
 	used := b.used
 	b.mu.Unlock()
-	workerBytesHeld.Set(float64(used))
+	b.held.Set(float64(used))
 }
 
 func (b *byteBudget) inUse() int64 {

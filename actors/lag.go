@@ -19,11 +19,12 @@ type lagMonitor struct {
 	client *kafka.Client
 	group  string
 	every  time.Duration
+	gauges *workerMetrics
 	log    *slog.Logger
 }
 
-func newLagMonitor(client *kafka.Client, group string, log *slog.Logger) *lagMonitor {
-	return &lagMonitor{client: client, group: group, every: 5 * time.Second, log: log}
+func newLagMonitor(client *kafka.Client, group string, gauges *workerMetrics, log *slog.Logger) *lagMonitor {
+	return &lagMonitor{client: client, group: group, every: 5 * time.Second, gauges: gauges, log: log}
 }
 
 // run measures every m.every until ctx ends.
@@ -76,14 +77,14 @@ func (m *lagMonitor) measure(ctx context.Context) error {
 			from = p.FirstOffset // nothing committed yet, or retention moved past it
 		}
 		lag := max(p.LastOffset-from, 0)
-		consumerLag.WithLabelValues(topic, strconv.Itoa(p.Partition)).Set(float64(lag))
+		m.gauges.consumerLag.WithLabelValues(topic, strconv.Itoa(p.Partition)).Set(float64(lag))
 		if lag > 0 {
 			if at, err := m.recordTime(ctx, p.Partition, from); err == nil {
 				oldest = max(oldest, time.Since(at))
 			}
 		}
 	}
-	oldestUnprocessed.Set(oldest.Seconds())
+	m.gauges.oldestUnprocessed.Set(oldest.Seconds())
 	return nil
 }
 

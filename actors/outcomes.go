@@ -8,6 +8,7 @@ import (
 
 	"github.com/faultline/faultline/analytics"
 	"github.com/faultline/faultline/ingest/queue"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 )
 
@@ -21,12 +22,14 @@ type OutcomeStore interface {
 type OutcomeWriter struct {
 	brokers []string
 	store   OutcomeStore
+	metrics *workerMetrics
 	log     *slog.Logger
 }
 
-// NewOutcomeWriter returns a writer; Run starts it.
-func NewOutcomeWriter(brokers []string, store OutcomeStore, log *slog.Logger) *OutcomeWriter {
-	return &OutcomeWriter{brokers: brokers, store: store, log: log}
+// NewOutcomeWriter returns a writer; Run starts it. Its metrics are
+// registered on reg; nil registers them nowhere.
+func NewOutcomeWriter(brokers []string, store OutcomeStore, reg prometheus.Registerer, log *slog.Logger) *OutcomeWriter {
+	return &OutcomeWriter{brokers: brokers, store: store, metrics: newWorkerMetrics(reg), log: log}
 }
 
 // Run consumes until ctx ends or a commit fails.
@@ -37,39 +40,42 @@ func (o *OutcomeWriter) Run(ctx context.Context) error {
 		SessionTimeout: 10 * time.Second, RebalanceTimeout: 10 * time.Second, HeartbeatInterval: time.Second,
 	})
 	defer reader.Close()
-	for {
-		batch, err := fetchBatch(ctx, reader, 500, time.Second)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return fmt.Errorf("fetch outcomes: %w", err)
-		}
-		var rows []analytics.Outcome
-		for _, m := range batch {
-			b, err := queue.DecodeOutcomes(m)
+	return consume(ctx, batchLoop{
+		fetch: func(ctx context.Context) ([]kafka.Message, func(), error) {
+			batch, err := fetchBatch(ctx, reader, 500, time.Second)
 			if err != nil {
-				o.log.Warn("skipping a message that is not an outcome batch", "err", err)
-				continue
+				return nil, nil, fmt.Errorf("fetch outcomes: %w", err)
 			}
-			for _, r := range b.Rows {
-				rows = append(rows, analytics.Outcome{ProjectID: uint64(r.ProjectID), Minute: time.Unix(r.Minute, 0),
-					Category: r.Category, Outcome: r.Outcome, Reason: r.Reason, BatchID: b.ID, Quantity: r.Quantity})
+			return batch, nil, nil
+		},
+		store: func(ctx context.Context, batch []kafka.Message) error {
+			rows := o.rows(batch)
+			return o.metrics.retry(ctx, o.log, "store outcomes", func() error { return o.store.InsertOutcomes(ctx, rows) })
+		},
+		commit: func(ctx context.Context, batch []kafka.Message) error {
+			if err := reader.CommitMessages(ctx, batch...); err != nil {
+				return fmt.Errorf("commit outcomes: %w", err)
 			}
+			return nil
+		},
+	})
+}
+
+// rows decodes a batch of outcome messages, skipping any that is not one.
+func (o *OutcomeWriter) rows(batch []kafka.Message) []analytics.Outcome {
+	var rows []analytics.Outcome
+	for _, m := range batch {
+		b, err := queue.DecodeOutcomes(m)
+		if err != nil {
+			o.log.Warn("skipping a message that is not an outcome batch", "err", err)
+			continue
 		}
-		if err := retry(ctx, o.log, "store outcomes", func() error { return o.store.InsertOutcomes(ctx, rows) }); err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return err
-		}
-		if err := reader.CommitMessages(ctx, batch...); err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return fmt.Errorf("commit outcomes: %w", err)
+		for _, r := range b.Rows {
+			rows = append(rows, analytics.Outcome{ProjectID: uint64(r.ProjectID), Minute: time.Unix(r.Minute, 0),
+				Category: r.Category, Outcome: r.Outcome, Reason: r.Reason, BatchID: b.ID, Quantity: r.Quantity})
 		}
 	}
+	return rows
 }
 
 // fetchBatch blocks for the first message, then gathers up to maxBatch for

@@ -53,6 +53,7 @@ func TestPanickingRecordIsIsolated(t *testing.T) {
 	dead := &recordingProducer{Producer: p.writer}
 	w := NewWorker(WorkerConfig{Brokers: p.brokers, MaxBatch: 200, MaxWait: 50 * time.Millisecond, CallTimeout: 5 * time.Second},
 		panickingIssues{DB: p.db, poison: poison}, p.store, dead, nil, p.log)
+	workerPanics := w.metrics.workerPanics
 	panicsBefore := testutil.ToFloat64(workerPanics.WithLabelValues("project_actor"))
 	startWorker(t, w)
 

@@ -41,26 +41,19 @@ type partition struct {
 // run consumes until ctx ends (the generation or the worker stops) or a
 // batch cannot be committed.
 func (p *partition) run(ctx context.Context) error {
-	for {
-		batch, held, err := p.fill(ctx)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return err
-		}
-		if len(batch) == 0 {
-			continue
-		}
-		err = p.handle(ctx, batch)
-		p.w.budget.release(held)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return err
-		}
-	}
+	return consume(ctx, batchLoop{
+		fetch: func(ctx context.Context) ([]kafka.Message, func(), error) {
+			batch, held, err := p.fill(ctx)
+			return batch, func() { p.w.budget.release(held) }, err
+		},
+		store:  p.handle,
+		commit: p.commitBatch,
+	})
+}
+
+// commitBatch commits the partition's offset past batch.
+func (p *partition) commitBatch(ctx context.Context, batch []kafka.Message) error {
+	return p.commit(ctx, batch[len(batch)-1].Offset+1)
 }
 
 // fill fetches the next batch: it waits for the first records, then
@@ -123,7 +116,7 @@ func (p *partition) fetch(ctx context.Context, maxBytes int64, wait time.Duratio
 		if ctx.Err() != nil {
 			return nil, 0, ctx.Err()
 		}
-		fetchErrors.Inc()
+		p.w.metrics.fetchErrors.Inc()
 		p.w.log.Warn("fetch from Kafka failed; retrying", "partition", p.id, "err", err)
 		select {
 		case <-ctx.Done():
@@ -180,10 +173,11 @@ func readBytes(b kafka.Bytes) ([]byte, error) {
 	return buf, err
 }
 
-// handle processes and commits batch. A batch the project actors cannot
-// finish in time is split in halves, each handled and committed on its
-// own, until the slow record is alone; that record is dead-lettered after
-// it ran out of time slowStrikes times while the stores answered.
+// handle processes batch; the caller commits it. A batch the project
+// actors cannot finish in time is split in halves, the first handled and
+// committed before the second is handled, until the slow record is alone;
+// that record is dead-lettered after it ran out of time slowStrikes times
+// while the stores answered.
 func (p *partition) handle(ctx context.Context, batch []kafka.Message) error {
 	for {
 		reset := !p.started
@@ -195,7 +189,7 @@ func (p *partition) handle(ctx context.Context, batch []kafka.Message) error {
 		switch {
 		case err == nil:
 			p.strikes = 0
-			return p.commit(ctx, batch[len(batch)-1].Offset+1)
+			return nil
 		case !errors.Is(err, errSlowBatch) && !errors.Is(err, errPanicked):
 			return err
 		case errors.Is(err, errSlowBatch) && !p.w.storesAnswer(ctx):
@@ -209,11 +203,14 @@ func (p *partition) handle(ctx context.Context, batch []kafka.Message) error {
 			}
 			continue
 		case len(batch) > 1:
-			batchSplits.Inc()
+			p.w.metrics.batchSplits.Inc()
 			half := len(batch) / 2
 			p.w.log.Warn("batch too slow for its size, or its grouping panicked; splitting it", "partition", p.id, "records", len(batch),
 				"first_offset", batch[0].Offset, "err", err)
 			if err := p.handle(ctx, batch[:half]); err != nil {
+				return err
+			}
+			if err := p.commitBatch(ctx, batch[:half]); err != nil {
 				return err
 			}
 			return p.handle(ctx, batch[half:])
@@ -229,7 +226,7 @@ func (p *partition) handle(ctx context.Context, batch []kafka.Message) error {
 				return err
 			}
 			p.strikes = 0
-			return p.commit(ctx, m.Offset+1)
+			return nil // the batch is m alone: committing it commits past m
 		}
 		p.w.log.Warn("a record alone ran out of time or panicked; trying it again", "partition", p.id, "offset", batch[0].Offset,
 			"strikes", p.strikes, "err", err)

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"maps"
 	"runtime/debug"
-	"strings"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -44,12 +43,51 @@ type rejected struct {
 // grouped is a project actor's answer: the rows to store, the records it
 // rejected, or the error that stopped it (the consumer then retries).
 type grouped struct {
-	rows        analytics.Rows
-	feedback    []metadata.Feedback   // stored by the actor, in PostgreSQL
-	attachments []metadata.Attachment // likewise
-	checkIns    []cronCheckIn         // likewise, under their cron monitors
-	rejected    []rejected
-	err         error
+	rows     analytics.Rows
+	rejected []rejected
+	err      error
+}
+
+// pendingEvent is one error event of a batch, carried from parsing to
+// storage: PostgreSQL groups it, the alert rules see it, ClickHouse stores
+// its row.
+type pendingEvent struct {
+	index    int // into groupBatch.records
+	event    *event.Event
+	grouping event.Grouping
+	payload  []byte // the normalized event as JSON, as stored
+}
+
+// grouped is what PostgreSQL needs to group the event into an issue.
+func (p pendingEvent) grouped() metadata.GroupedEvent {
+	return metadata.GroupedEvent{
+		EventID: p.event.EventID, Fingerprint: p.grouping.Fingerprint, Title: p.grouping.Title, Culprit: p.grouping.Culprit,
+		Level: p.event.Level, Type: p.grouping.Type, Metadata: p.grouping.Metadata, Timestamp: p.event.Timestamp,
+	}
+}
+
+// facts describes the event, grouped under issueID, to the alert rules.
+func (p pendingEvent) facts(issueID int64) alert.EventFacts {
+	e := p.event
+	f := alert.EventFacts{IssueID: issueID, Title: p.grouping.Title, Culprit: p.grouping.Culprit, Level: e.Level,
+		Environment: e.Environment, Release: e.Release, UserKey: e.User.Key(), Tags: map[string]string{}}
+	for _, t := range e.Tags {
+		f.Tags[t.Key] = t.Value
+	}
+	return f
+}
+
+// row is the event's ClickHouse row, grouped under issueID.
+func (p pendingEvent) row(projectID, issueID int64) analytics.EventRow {
+	return eventRow(projectID, issueID, p.event, p.grouping.Title, p.payload)
+}
+
+// sideRecords are a batch's records bound for PostgreSQL beside its
+// events; the actor stores them itself before grouping the events.
+type sideRecords struct {
+	feedback    []metadata.Feedback
+	attachments []metadata.Attachment
+	checkIns    []cronCheckIn // under their cron monitors
 }
 
 // projectActor owns one project's grouping. Kafka keys records by project,
@@ -59,6 +97,7 @@ type projectActor struct {
 	projectID int64
 	issues    IssueStore
 	alerts    *alert.Evaluator // nil: no alerting
+	metrics   *workerMetrics
 	log       *slog.Logger
 }
 
@@ -77,7 +116,7 @@ func (a *projectActor) Receive(c actor.Context) {
 // good, stalling its project.
 func (a *projectActor) groupRecovered(msg *groupBatch) *grouped {
 	var out *grouped
-	err := recovered(a.log, "project_actor", func() error {
+	err := a.metrics.recovered(a.log, "project_actor", func() error {
 		if msg.reset && a.alerts != nil {
 			a.alerts.Reset()
 		}
@@ -93,10 +132,10 @@ func (a *projectActor) groupRecovered(msg *groupBatch) *grouped {
 // recovered runs fn and turns a panic in it into an error wrapping
 // errPanicked, logged with its stack and counted in
 // faultline_worker_panics_total by where.
-func recovered(log *slog.Logger, where string, fn func() error) (err error) {
+func (m *workerMetrics) recovered(log *slog.Logger, where string, fn func() error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			workerPanics.WithLabelValues(where).Inc()
+			m.workerPanics.WithLabelValues(where).Inc()
 			log.Error("panic recovered", "where", where, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			err = fmt.Errorf("%s: %w: %v", where, errPanicked, p)
 		}
@@ -106,10 +145,8 @@ func recovered(log *slog.Logger, where string, fn func() error) (err error) {
 
 func (a *projectActor) group(ctx context.Context, records []queue.Record) *grouped {
 	out := &grouped{}
-	var events []metadata.GroupedEvent
-	var parsed []*event.Event
-	var payloads [][]byte
-	var indexes []int // of each parsed event in records
+	var side sideRecords
+	pending := make([]pendingEvent, 0, len(records))
 	for i, r := range records {
 		// The worker gives up on the batch when ctx ends (it then splits
 		// it): stop between records rather than work on for nobody.
@@ -118,33 +155,64 @@ func (a *projectActor) group(ctx context.Context, records []queue.Record) *group
 			return out
 		}
 		if r.ItemType != "event" && r.ItemType != "security" {
-			if err := a.other(r, out); err != nil {
+			if err := a.other(r, &out.rows, &side); err != nil {
 				out.rejected = append(out.rejected, rejected{index: i, reason: err})
 			}
 			continue
 		}
-		e, g, payload, err := normalize(r)
+		p, err := normalize(i, r)
 		if err != nil {
 			out.rejected = append(out.rejected, rejected{index: i, reason: err})
 			continue
 		}
-		parsed = append(parsed, e)
-		payloads = append(payloads, payload)
-		indexes = append(indexes, i)
-		events = append(events, metadata.GroupedEvent{
-			EventID: e.EventID, Fingerprint: g.Fingerprint, Title: g.Title, Culprit: g.Culprit,
-			Level: e.Level, Type: g.Type, Metadata: g.Metadata, Timestamp: e.Timestamp,
-		})
+		pending = append(pending, p)
 	}
-	if err := a.issues.RecordFeedback(ctx, a.projectID, out.feedback); err != nil {
+	if err := a.storeSide(ctx, side); err != nil {
 		out.err = fmt.Errorf("project %d: %w", a.projectID, err)
 		return out
 	}
-	if err := a.issues.RecordAttachments(ctx, a.projectID, out.attachments); err != nil {
+	if len(pending) == 0 {
+		return out
+	}
+	events := make([]metadata.GroupedEvent, len(pending))
+	for i, p := range pending {
+		events[i] = p.grouped()
+	}
+	rec, err := a.issues.RecordEventsDetailed(ctx, a.projectID, events)
+	if metadata.IsPermanent(err) {
+		// Some event in the batch is refused by PostgreSQL itself. Find it by
+		// recording the events one at a time, so that it alone is rejected.
+		a.log.Warn("batch refused by PostgreSQL; recording its events one by one", "err", err)
+		rec, err = a.recordEach(ctx, pending, out)
+	}
+	if err != nil {
 		out.err = fmt.Errorf("project %d: %w", a.projectID, err)
 		return out
 	}
-	for _, c := range out.checkIns {
+	if a.alerts != nil {
+		// Only events counted for the first time: a replayed batch alerts no one twice.
+		if err := a.alerts.Observe(ctx, alertFacts(pending, rec)); err != nil {
+			a.log.Warn("alert evaluation failed", "err", err)
+		}
+	}
+	for i, p := range pending {
+		if issueID := rec.IssueIDs[i]; issueID != 0 {
+			out.rows.Events = append(out.rows.Events, p.row(a.projectID, issueID))
+		}
+	}
+	return out
+}
+
+// storeSide stores a batch's feedback, attachments and check-ins in
+// PostgreSQL.
+func (a *projectActor) storeSide(ctx context.Context, side sideRecords) error {
+	if err := a.issues.RecordFeedback(ctx, a.projectID, side.feedback); err != nil {
+		return err
+	}
+	if err := a.issues.RecordAttachments(ctx, a.projectID, side.attachments); err != nil {
+		return err
+	}
+	for _, c := range side.checkIns {
 		_, err := a.issues.RecordCronCheckIn(ctx, a.projectID, c.slug, c.config, c.checkIn)
 		if errors.Is(err, metadata.ErrNotFound) {
 			// No such monitor and no monitor_config to create it from: the
@@ -153,48 +221,21 @@ func (a *projectActor) group(ctx context.Context, records []queue.Record) *group
 			continue
 		}
 		if err != nil {
-			out.err = fmt.Errorf("project %d: %w", a.projectID, err)
-			return out
+			return err
 		}
 	}
-	if len(events) == 0 {
-		return out
-	}
-	rec, err := a.issues.RecordEventsDetailed(ctx, a.projectID, events)
-	if metadata.IsPermanent(err) {
-		// Some event in the batch is refused by PostgreSQL itself. Find it by
-		// recording the events one at a time, so that it alone is rejected.
-		a.log.Warn("batch refused by PostgreSQL; recording its events one by one", "err", err)
-		rec, err = a.recordEach(ctx, events, indexes, out)
-	}
-	if err != nil {
-		out.err = fmt.Errorf("project %d: %w", a.projectID, err)
-		return out
-	}
-	issueIDs := rec.IssueIDs
-	if a.alerts != nil {
-		// Only events counted for the first time: a replayed batch alerts no one twice.
-		if err := a.alerts.Observe(ctx, alertFacts(parsed, events, rec)); err != nil {
-			a.log.Warn("alert evaluation failed", "err", err)
-		}
-	}
-	for i, e := range parsed {
-		if issueIDs[i] != 0 {
-			out.rows.Events = append(out.rows.Events, eventRow(a.projectID, issueIDs[i], e, events[i], payloads[i]))
-		}
-	}
-	return out
+	return nil
 }
 
 // recordEach records events one at a time, rejecting those PostgreSQL
 // refuses; their issue id stays 0. A transient error stops it.
-func (a *projectActor) recordEach(ctx context.Context, events []metadata.GroupedEvent, indexes []int, out *grouped) (metadata.Recorded, error) {
-	all := metadata.Recorded{IssueIDs: make([]int64, len(events)), Created: map[int64]bool{}, Regressed: map[int64]bool{}, Fresh: map[string]bool{}}
-	for i := range events {
-		one, err := a.issues.RecordEventsDetailed(ctx, a.projectID, events[i:i+1])
+func (a *projectActor) recordEach(ctx context.Context, pending []pendingEvent, out *grouped) (metadata.Recorded, error) {
+	all := metadata.Recorded{IssueIDs: make([]int64, len(pending)), Created: map[int64]bool{}, Regressed: map[int64]bool{}, Fresh: map[string]bool{}}
+	for i, p := range pending {
+		one, err := a.issues.RecordEventsDetailed(ctx, a.projectID, []metadata.GroupedEvent{p.grouped()})
 		switch {
 		case metadata.IsPermanent(err):
-			out.rejected = append(out.rejected, rejected{index: indexes[i], reason: fmt.Errorf("PostgreSQL refused the event: %w", err)})
+			out.rejected = append(out.rejected, rejected{index: p.index, reason: fmt.Errorf("PostgreSQL refused the event: %w", err)})
 		case err != nil:
 			return all, err
 		default:
@@ -209,19 +250,15 @@ func (a *projectActor) recordEach(ctx context.Context, events []metadata.Grouped
 
 // alertFacts describes the batch's freshly counted events for the alert
 // rules; an issue counts as new (or regressed) on its first event only.
-func alertFacts(parsed []*event.Event, grouped []metadata.GroupedEvent, rec metadata.Recorded) []alert.EventFacts {
+func alertFacts(pending []pendingEvent, rec metadata.Recorded) []alert.EventFacts {
 	var facts []alert.EventFacts
 	announced := map[int64]bool{}
-	for i, e := range parsed {
+	for i, p := range pending {
 		issue := rec.IssueIDs[i]
-		if issue == 0 || !rec.Fresh[grouped[i].EventID] {
+		if issue == 0 || !rec.Fresh[p.event.EventID] {
 			continue
 		}
-		f := alert.EventFacts{IssueID: issue, Title: grouped[i].Title, Culprit: grouped[i].Culprit, Level: e.Level,
-			Environment: e.Environment, Release: e.Release, UserKey: e.User.Key(), Tags: map[string]string{}}
-		for _, t := range e.Tags {
-			f.Tags[t.Key] = t.Value
-		}
+		f := p.facts(issue)
 		if !announced[issue] {
 			f.NewIssue, f.Regressed = rec.Created[issue], rec.Regressed[issue]
 			announced[issue] = true
@@ -231,46 +268,46 @@ func alertFacts(parsed []*event.Event, grouped []metadata.GroupedEvent, rec meta
 	return facts
 }
 
-// other turns a record of any type but event into rows. None of them
-// become issues, so PostgreSQL is not involved.
-func (a *projectActor) other(r queue.Record, out *grouped) (err error) {
+// other turns a record of any type but event into rows, and into side
+// records for PostgreSQL. None of them become issues.
+func (a *projectActor) other(r queue.Record, rows *analytics.Rows, side *sideRecords) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("%s item %s crashed the parser: %v", r.ItemType, r.EventID, p)
 		}
 	}()
-	pid := uint64(a.projectID)
 	switch r.ItemType {
 	case "transaction":
-		return a.transaction(r, out)
+		t, err := event.ParseTransaction(r.Payload, meta(r))
+		if err != nil {
+			return err
+		}
+		tx, spans := transactionRows(a.projectID, t)
+		rows.Transactions = append(rows.Transactions, tx)
+		rows.Spans = append(rows.Spans, spans...)
+		return nil
 	case "span":
 		spans, err := event.ParseSpans(r.Payload, meta(r))
 		if err != nil {
 			return err
 		}
-		for _, s := range spans {
-			a.streamedSpan(s, out)
-		}
+		txs, spanRows := streamedSpanRows(a.projectID, spans)
+		rows.Transactions = append(rows.Transactions, txs...)
+		rows.Spans = append(rows.Spans, spanRows...)
 		return nil
 	case "session", "sessions":
 		counts, err := event.ParseSessions(r.ItemType, r.Payload, r.Received)
 		if err != nil {
 			return err
 		}
-		for _, c := range counts {
-			out.rows.Sessions = append(out.rows.Sessions, analytics.SessionRow{
-				ProjectID: pid, RecordID: r.EventID, Started: c.Started, Release: c.Release, Environment: c.Environment,
-				Status: c.Status, Init: c.Init, Errors: uint32(c.Errors), Duration: c.Duration, DistinctID: c.DistinctID,
-				Quantity: uint32(c.Quantity),
-			})
-		}
+		rows.Sessions = append(rows.Sessions, sessionRows(a.projectID, r.EventID, counts)...)
 		return nil
 	case "user_report", "feedback":
 		f, err := event.ParseFeedback(r.ItemType, r.Payload, r.Received)
 		if err != nil {
 			return err
 		}
-		out.feedback = append(out.feedback, metadata.Feedback{RecordID: r.EventID, EventID: f.EventID,
+		side.feedback = append(side.feedback, metadata.Feedback{RecordID: r.EventID, EventID: f.EventID,
 			Name: f.Name, Email: f.Email, Comments: f.Comments, CreatedAt: f.At})
 		return nil
 	case "attachment":
@@ -278,7 +315,7 @@ func (a *projectActor) other(r queue.Record, out *grouped) (err error) {
 		if err := json.Unmarshal(r.Payload, &m); err != nil || m.BlobKey == "" {
 			return fmt.Errorf("attachment record is not readable: %v", err)
 		}
-		out.attachments = append(out.attachments, metadata.Attachment{RecordID: r.EventID, EventID: m.EventID,
+		side.attachments = append(side.attachments, metadata.Attachment{RecordID: r.EventID, EventID: m.EventID,
 			Name: m.Filename, ContentType: m.ContentType, Type: m.AttachmentType, Size: int64(m.Size), BlobKey: m.BlobKey})
 		return nil
 	case "check_in":
@@ -286,88 +323,15 @@ func (a *projectActor) other(r queue.Record, out *grouped) (err error) {
 		if err != nil {
 			return err
 		}
-		config, err := event.ParseMonitorConfig(c.MonitorConfig)
+		pending, err := newCronCheckIn(r, c)
 		if err != nil {
 			return err
 		}
-		pending := cronCheckIn{slug: c.MonitorSlug, checkIn: metadata.CronCheckIn{CheckInID: c.CheckInID, Status: c.Status,
-			Started: r.Received, Environment: c.Environment}}
-		if c.CheckInID == "" {
-			pending.checkIn.CheckInID = r.EventID // a lone check-in is its own run
-		}
-		if c.Duration > 0 {
-			ms := float64(c.Duration) / float64(time.Millisecond)
-			pending.checkIn.DurationMS = &ms
-		}
-		if config != nil {
-			pending.config = &metadata.CronConfig{ScheduleType: config.ScheduleType, Schedule: config.Schedule, Timezone: config.Timezone,
-				CheckinMargin: config.CheckinMargin, MaxRuntime: config.MaxRuntime, FailureIssueThreshold: config.FailureThreshold}
-		}
-		out.checkIns = append(out.checkIns, pending)
-		out.rows.CheckIns = append(out.rows.CheckIns, analytics.CheckInRow{
-			ProjectID: pid, RecordID: r.EventID, CheckInID: c.CheckInID, MonitorSlug: c.MonitorSlug, Status: c.Status,
-			Duration: c.Duration, Environment: c.Environment, Release: c.Release, Received: r.Received,
-			MonitorConfig: string(c.MonitorConfig),
-		})
+		side.checkIns = append(side.checkIns, pending)
+		rows.CheckIns = append(rows.CheckIns, checkInRow(a.projectID, r.EventID, r.Received, c))
 		return nil
 	}
 	return fmt.Errorf("item type %q is not handled by the workers", r.ItemType)
-}
-
-// transaction turns a transaction record into a row and its spans' rows.
-func (a *projectActor) transaction(r queue.Record, out *grouped) error {
-	t, err := event.ParseTransaction(r.Payload, meta(r))
-	if err != nil {
-		return err
-	}
-	pid := uint64(a.projectID)
-	row := analytics.TransactionRow{
-		ProjectID: pid, EventID: t.EventID, TraceID: t.TraceID, SpanID: t.SpanID, Name: t.Name, Op: t.Op,
-		Method: t.Method, Status: t.Status, HTTPStatus: uint16(t.HTTPStatus), Start: t.Start, Duration: t.Duration,
-		Platform: t.Platform, Release: t.Release, Environment: t.Environment, UserKey: t.UserKey,
-	}
-	for _, tag := range t.Tags {
-		row.TagKeys, row.TagValues = append(row.TagKeys, tag.Key), append(row.TagValues, tag.Value)
-	}
-	for name, v := range t.Measurements {
-		row.MeasureNames, row.MeasureVals = append(row.MeasureNames, name), append(row.MeasureVals, v)
-	}
-	out.rows.Transactions = append(out.rows.Transactions, row)
-	for _, s := range t.Spans {
-		out.rows.Spans = append(out.rows.Spans, analytics.SpanRow{
-			ProjectID: pid, TransactionID: t.EventID, TraceID: t.TraceID, SpanID: s.SpanID, ParentSpanID: s.ParentSpanID,
-			Transaction: t.Name, Op: s.Op, Description: s.Description, Status: s.Status, Start: s.Start,
-			Duration: s.Duration, SelfTime: s.SelfTime,
-		})
-	}
-	return nil
-}
-
-// streamedSpan turns a span of a "span" item into a row: the segment span
-// into its transaction's row, any other into a span row of that transaction.
-func (a *projectActor) streamedSpan(s event.StreamedSpan, out *grouped) {
-	pid := uint64(a.projectID)
-	if s.IsSegment {
-		status := s.Status
-		if status == "" {
-			status = "unknown"
-		}
-		platform := "other"
-		if strings.Contains(s.SDK, "javascript") {
-			platform = "javascript"
-		}
-		out.rows.Transactions = append(out.rows.Transactions, analytics.TransactionRow{
-			ProjectID: pid, EventID: s.TransactionID(), TraceID: s.TraceID, SpanID: s.SpanID, Name: s.SegmentName,
-			Op: s.Op, Method: s.Method, Status: status, HTTPStatus: uint16(s.HTTPStatus), Start: s.Start,
-			Duration: s.Duration, Platform: platform, Release: s.Release, Environment: s.Environment, UserKey: s.UserKey,
-		})
-		return
-	}
-	out.rows.Spans = append(out.rows.Spans, analytics.SpanRow{
-		ProjectID: pid, TransactionID: s.TransactionID(), TraceID: s.TraceID, SpanID: s.SpanID, ParentSpanID: s.ParentSpanID,
-		Transaction: s.SegmentName, Op: s.Op, Description: s.Description, Status: s.Status, Start: s.Start,
-		Duration: s.Duration, SelfTime: s.SelfTime,
-	})
 }
 
 func meta(r queue.Record) event.Meta {
@@ -375,38 +339,22 @@ func meta(r queue.Record) event.Meta {
 		KeepSensitiveData: r.KeepSensitiveData}
 }
 
-// normalize parses one record. A panic in the parser becomes a rejection, so
-// one hostile event cannot stall its partition.
-func normalize(r queue.Record) (e *event.Event, g event.Grouping, payload []byte, err error) {
+// normalize parses the event record at index i of a batch. A panic in the
+// parser becomes a rejection, so one hostile event cannot stall its
+// partition.
+func normalize(i int, r queue.Record) (p pendingEvent, err error) {
 	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("event %s crashed the parser: %v", r.EventID, p)
+		if v := recover(); v != nil {
+			err = fmt.Errorf("event %s crashed the parser: %v", r.EventID, v)
 		}
 	}()
-	e, err = event.Parse(r.Payload, meta(r))
+	e, err := event.Parse(r.Payload, meta(r))
 	if err != nil {
-		return nil, g, nil, err
+		return p, err
 	}
-	g = event.Group(e)
-	payload, err = json.Marshal(e)
-	return e, g, payload, err
-}
-
-func eventRow(projectID, issueID int64, e *event.Event, ge metadata.GroupedEvent, payload []byte) analytics.EventRow {
-	row := analytics.EventRow{
-		ProjectID: uint64(projectID), IssueID: uint64(issueID), EventID: e.EventID,
-		Timestamp: e.Timestamp, Received: e.Received, Level: e.Level, Platform: e.Platform,
-		Environment: e.Environment, Release: e.Release, Transaction: e.Transaction,
-		Title: ge.Title, Message: e.Message, UserKey: e.User.Key(), Payload: payload,
-	}
-	for _, t := range e.Tags {
-		row.TagKeys = append(row.TagKeys, t.Key)
-		row.TagValues = append(row.TagValues, t.Value)
-	}
-	if row.Timestamp.IsZero() {
-		row.Timestamp = time.Now().UTC()
-	}
-	return row
+	p = pendingEvent{index: i, event: e, grouping: event.Group(e)}
+	p.payload, err = json.Marshal(e)
+	return p, err
 }
 
 // cronCheckIn is a check-in bound for its cron monitor in PostgreSQL.
@@ -414,4 +362,27 @@ type cronCheckIn struct {
 	slug    string
 	config  *metadata.CronConfig
 	checkIn metadata.CronCheckIn
+}
+
+// newCronCheckIn is check-in c of record r, with the monitor config it
+// carries, if any.
+func newCronCheckIn(r queue.Record, c *event.CheckIn) (cronCheckIn, error) {
+	config, err := event.ParseMonitorConfig(c.MonitorConfig)
+	if err != nil {
+		return cronCheckIn{}, err
+	}
+	pending := cronCheckIn{slug: c.MonitorSlug, checkIn: metadata.CronCheckIn{CheckInID: c.CheckInID, Status: c.Status,
+		Started: r.Received, Environment: c.Environment}}
+	if c.CheckInID == "" {
+		pending.checkIn.CheckInID = r.EventID // a lone check-in is its own run
+	}
+	if c.Duration > 0 {
+		ms := float64(c.Duration) / float64(time.Millisecond)
+		pending.checkIn.DurationMS = &ms
+	}
+	if config != nil {
+		pending.config = &metadata.CronConfig{ScheduleType: config.ScheduleType, Schedule: config.Schedule, Timezone: config.Timezone,
+			CheckinMargin: config.CheckinMargin, MaxRuntime: config.MaxRuntime, FailureIssueThreshold: config.FailureThreshold}
+	}
+	return pending, nil
 }

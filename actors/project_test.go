@@ -5,10 +5,13 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/faultline/faultline/actors/alert"
+	"github.com/faultline/faultline/ingest/event"
 	"github.com/faultline/faultline/ingest/queue"
 	"github.com/faultline/faultline/metadata"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -63,7 +66,7 @@ func records(messages ...string) []queue.Record {
 
 func TestProjectActorRejectsOnlyWhatPostgresRefuses(t *testing.T) {
 	store := &refusingStore{}
-	a := &projectActor{projectID: 1, issues: store, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	a := &projectActor{projectID: 1, issues: store, metrics: newWorkerMetrics(nil), log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	got := a.group(context.Background(), records("fine one", "poison pill", "not json\"", "fine two"))
 	if got.err != nil {
 		t.Fatal(got.err)
@@ -81,9 +84,34 @@ func TestProjectActorRejectsOnlyWhatPostgresRefuses(t *testing.T) {
 }
 
 func TestProjectActorReportsTransientErrors(t *testing.T) {
-	a := &projectActor{projectID: 1, issues: &refusingStore{down: true}, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	a := &projectActor{projectID: 1, issues: &refusingStore{down: true}, metrics: newWorkerMetrics(nil), log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	got := a.group(context.Background(), records("fine", "poison"))
 	if got.err == nil || len(got.rejected) != 0 {
 		t.Fatalf("a store that is down must fail the batch for a retry, not reject events: %+v", got)
+	}
+}
+
+func TestAlertFactsOfFreshEventsAnnounceAnIssueOnce(t *testing.T) {
+	pending := func(id, title string) pendingEvent {
+		return pendingEvent{event: &event.Event{EventID: id, Level: "error", Environment: "prod", Release: "r1",
+			User: &event.User{ID: "u"}, Tags: []event.Tag{{Key: "k", Value: "v"}}}, grouping: event.Grouping{Title: title, Culprit: "c"}}
+	}
+	batch := []pendingEvent{pending("a", "new"), pending("b", "new"), pending("c", "replayed"), pending("d", "refused"), pending("e", "back")}
+	rec := metadata.Recorded{
+		IssueIDs:  []int64{10, 10, 11, 0, 12},
+		Created:   map[int64]bool{10: true},
+		Regressed: map[int64]bool{12: true},
+		Fresh:     map[string]bool{"a": true, "b": true, "d": true, "e": true}, // c was counted by an earlier delivery
+	}
+	want := []alert.EventFacts{
+		{IssueID: 10, Title: "new", Culprit: "c", Level: "error", Environment: "prod", Release: "r1", UserKey: "id:u",
+			Tags: map[string]string{"k": "v"}, NewIssue: true},
+		{IssueID: 10, Title: "new", Culprit: "c", Level: "error", Environment: "prod", Release: "r1", UserKey: "id:u",
+			Tags: map[string]string{"k": "v"}},
+		{IssueID: 12, Title: "back", Culprit: "c", Level: "error", Environment: "prod", Release: "r1", UserKey: "id:u",
+			Tags: map[string]string{"k": "v"}, Regressed: true},
+	}
+	if got := alertFacts(batch, rec); !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %+v\nwant %+v", got, want)
 	}
 }

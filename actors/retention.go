@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/metadata"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // RetentionStore is PostgreSQL's side of retention; *metadata.DB is one.
@@ -31,12 +32,14 @@ type Retention struct {
 	ch      RetentionAnalytics
 	maxDays int
 	every   time.Duration
+	metrics *workerMetrics
 	log     *slog.Logger
 }
 
-// NewRetention returns the retention job; Run starts it.
-func NewRetention(pg RetentionStore, ch RetentionAnalytics, maxDays int, every time.Duration, log *slog.Logger) *Retention {
-	return &Retention{pg: pg, ch: ch, maxDays: maxDays, every: every, log: log.With("component", "retention")}
+// NewRetention returns the retention job; Run starts it. Its metrics are
+// registered on reg; nil registers them nowhere.
+func NewRetention(pg RetentionStore, ch RetentionAnalytics, maxDays int, every time.Duration, reg prometheus.Registerer, log *slog.Logger) *Retention {
+	return &Retention{pg: pg, ch: ch, maxDays: maxDays, every: every, metrics: newWorkerMetrics(reg), log: log.With("component", "retention")}
 }
 
 // Run passes once now and then every period until ctx ends.
@@ -85,8 +88,8 @@ func (r *Retention) Pass(ctx context.Context, now time.Time) error {
 		}
 		expired.Issues += more.Issues
 	}
-	retentionPasses.Inc()
-	retentionDropped.Add(float64(dropped))
+	r.metrics.retentionPasses.Inc()
+	r.metrics.retentionDropped.Add(float64(dropped))
 	r.log.Info("retention pass", "max_days", r.maxDays, "partitions_dropped", dropped, "issues_expired", expired.Issues,
 		"orgs_with_shorter_retention", len(orgs))
 	return nil

@@ -45,7 +45,7 @@ func TestRetentionDropsWhatIsOld(t *testing.T) {
 		}
 		return events, len(list)
 	}
-	r := NewRetention(db, store, 90, time.Hour, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	r := NewRetention(db, store, 90, time.Hour, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err := r.Pass(ctx, now); err != nil {
 		t.Fatal(err)
 	}

@@ -79,7 +79,10 @@ func TestWorkersScaleOutAndIn(t *testing.T) {
 	total := int64(len(projects) * perProject)
 	deadline := time.Now().Add(90 * time.Second)
 	for {
-		var counted int64
+		// PostgreSQL counts a batch before ClickHouse holds it: stopping the
+		// workers as soon as the counts are complete would leave the last
+		// batch uncommitted, with no worker left to replay it.
+		var counted, stored int64
 		for _, pr := range projects {
 			issues, err := p.db.ListIssues(ctx, pr.ProjectID, 100, 0)
 			if err != nil {
@@ -88,15 +91,20 @@ func TestWorkersScaleOutAndIn(t *testing.T) {
 			for _, is := range issues {
 				counted += is.TimesSeen
 			}
+			events, _, err := p.store.EventCounts(ctx, uint64(pr.ProjectID))
+			if err != nil {
+				t.Fatal(err)
+			}
+			stored += int64(events)
 		}
-		if counted == total {
+		if counted == total && stored == total {
 			break
 		}
 		if counted > total {
 			t.Fatalf("%d events counted, more than the %d produced", counted, total)
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("only %d of %d events counted after 90 s", counted, total)
+			t.Fatalf("only %d of %d events counted and %d stored after 90 s", counted, total, stored)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}

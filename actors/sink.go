@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/analytics"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // rowSink gathers the rows of batches that partitions finished at about the
@@ -18,6 +19,7 @@ type rowSink struct {
 	maxRows int           // an insert closes at this many rows
 	timeout time.Duration // one insert's deadline
 	in      chan *insertRequest
+	inserts prometheus.Histogram // partition batches per insert
 	log     *slog.Logger
 }
 
@@ -26,8 +28,8 @@ type insertRequest struct {
 	done chan error // receives the insert's outcome, once
 }
 
-func newRowSink(store EventStore, window, timeout time.Duration, log *slog.Logger) *rowSink {
-	return &rowSink{store: store, window: window, maxRows: 20_000, timeout: timeout, in: make(chan *insertRequest), log: log}
+func newRowSink(store EventStore, window, timeout time.Duration, inserts prometheus.Histogram, log *slog.Logger) *rowSink {
+	return &rowSink{store: store, window: window, maxRows: 20_000, timeout: timeout, in: make(chan *insertRequest), inserts: inserts, log: log}
 }
 
 // insert stores rows (together with other partitions' rows) and reports the
@@ -81,7 +83,7 @@ func (s *rowSink) run(ctx context.Context) {
 		insertCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.timeout)
 		err := s.store.Insert(insertCtx, all)
 		cancel()
-		sinkInserts.Observe(float64(len(reqs)))
+		s.inserts.Observe(float64(len(reqs)))
 		for _, r := range reqs {
 			r.done <- err
 		}

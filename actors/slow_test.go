@@ -150,6 +150,7 @@ func TestSlowRecordIsIsolatedAndOthersFlow(t *testing.T) {
 	issues := stallingIssues{DB: p.db, stall: func(eventID string) bool { return eventID == slowID }}
 	w := NewWorker(WorkerConfig{Brokers: p.brokers, MaxBatch: 200, MaxWait: 50 * time.Millisecond, CallTimeout: 300 * time.Millisecond},
 		issues, p.store, dead, nil, p.log)
+	batchSplits := w.metrics.batchSplits
 	splitsBefore := testutil.ToFloat64(batchSplits)
 	startWorker(t, w)
 
@@ -340,6 +341,7 @@ func TestLagGrowsWhileConsumerStalls(t *testing.T) {
 	issues := stallingIssues{DB: p.db, stall: func(string) bool { return true }}
 	w := NewWorker(WorkerConfig{Brokers: p.brokers, MaxBatch: 10, MaxWait: 20 * time.Millisecond, CallTimeout: time.Hour},
 		issues, p.store, p.writer, nil, p.log)
+	consumerLag, oldestUnprocessed := w.metrics.consumerLag, w.metrics.oldestUnprocessed
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()

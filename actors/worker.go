@@ -14,6 +14,7 @@ import (
 	"github.com/faultline/faultline/actors/alert"
 	"github.com/faultline/faultline/analytics"
 	"github.com/faultline/faultline/ingest/queue"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 )
 
@@ -41,6 +42,8 @@ type WorkerConfig struct {
 	// 2 s per MiB of it, before the batch is split; default 60 s.
 	CallTimeout time.Duration
 	Alerts      *alert.Engine // evaluates alert rules as events are grouped; nil for none
+	// Registerer takes the worker's metrics; nil registers them nowhere.
+	Registerer prometheus.Registerer
 }
 
 // fetchBytes is the most one fetch asks the broker for.
@@ -58,6 +61,7 @@ type Worker struct {
 	events     EventStore
 	deadLetter Producer
 	outcomes   *queue.OutcomeCounter
+	metrics    *workerMetrics
 	log        *slog.Logger
 
 	system   *actor.ActorSystem
@@ -103,7 +107,7 @@ func NewWorker(cfg WorkerConfig, issues IssueStore, events EventStore, deadLette
 	if cfg.CallTimeout <= 0 {
 		cfg.CallTimeout = time.Minute
 	}
-	return &Worker{cfg: cfg, issues: issues, events: events, deadLetter: deadLetter, outcomes: outcomes, log: log}
+	return &Worker{cfg: cfg, issues: issues, events: events, deadLetter: deadLetter, outcomes: outcomes, metrics: newWorkerMetrics(cfg.Registerer), log: log}
 }
 
 // Run consumes until ctx is cancelled or a partition fails in a way a
@@ -122,8 +126,8 @@ func (w *Worker) Run(ctx context.Context) error {
 	transport := &kafka.Transport{DialTimeout: 5 * time.Second, IdleTimeout: 30 * time.Second}
 	defer transport.CloseIdleConnections()
 	w.client = &kafka.Client{Addr: kafka.TCP(w.cfg.Brokers...), Transport: transport, Timeout: 30 * time.Second}
-	w.budget = newByteBudget(w.cfg.MaxBytesInFlight)
-	w.sink = newRowSink(w.events, 50*time.Millisecond, 2*time.Minute, w.log)
+	w.budget = newByteBudget(w.cfg.MaxBytesInFlight, w.metrics.workerBytesHeld)
+	w.sink = newRowSink(w.events, 50*time.Millisecond, 2*time.Minute, w.metrics.sinkInserts, w.log)
 	var helpers sync.WaitGroup
 	defer helpers.Wait()
 	helperCtx, stopHelpers := context.WithCancel(context.WithoutCancel(ctx))
@@ -131,12 +135,12 @@ func (w *Worker) Run(ctx context.Context) error {
 	// A panic in a helper or a partition loop stops the worker with an
 	// error, which supervise answers with a restart.
 	helpers.Go(func() {
-		if err := recovered(w.log, "insert_sink", func() error { w.sink.run(helperCtx); return nil }); err != nil {
+		if err := w.metrics.recovered(w.log, "insert_sink", func() error { w.sink.run(helperCtx); return nil }); err != nil {
 			fail(err)
 		}
 	})
 	helpers.Go(func() {
-		if err := recovered(w.log, "lag_monitor", func() error { newLagMonitor(w.client, w.cfg.GroupID, w.log).run(ctx); return nil }); err != nil {
+		if err := w.metrics.recovered(w.log, "lag_monitor", func() error { newLagMonitor(w.client, w.cfg.GroupID, w.metrics, w.log).run(ctx); return nil }); err != nil {
 			fail(err)
 		}
 	})
@@ -203,7 +207,7 @@ func (w *Worker) startGeneration(ctx context.Context, fail context.CancelCauseFu
 				// the first fetch rewinds it.
 				p.next, _ = w.firstOffset(loopCtx, p.id)
 			}
-			if err := recovered(w.log, "partition", func() error { return p.run(loopCtx) }); err != nil {
+			if err := w.metrics.recovered(w.log, "partition", func() error { return p.run(loopCtx) }); err != nil {
 				if genCtx.Err() != nil && ctx.Err() == nil && !errors.Is(err, errCrashStage) {
 					// The generation ended under the loop (a rebalance):
 					// its batch is replayed by the partition's next owner.
@@ -262,10 +266,10 @@ func (w *Worker) storesAnswer(ctx context.Context) bool {
 // the given reason.
 func (w *Worker) deadLetterSlow(ctx context.Context, m kafka.Message, reason error, outcome string) error {
 	w.log.Error("record dead-lettered: it cannot be processed", "partition", m.Partition, "offset", m.Offset, "reason", reason)
-	if err := retry(ctx, w.log, "write dead letters", func() error { return w.deadLetter.WriteMessages(ctx, queue.DeadLetter(m, reason)) }); err != nil {
+	if err := w.metrics.retry(ctx, w.log, "write dead letters", func() error { return w.deadLetter.WriteMessages(ctx, queue.DeadLetter(m, reason)) }); err != nil {
 		return err
 	}
-	deadLetters.Inc()
+	w.metrics.deadLetters.Inc()
 	if r, err := queue.Decode(m); err == nil {
 		w.outcomes.Add(r.ProjectID, "error", "invalid", outcome, 1)
 	}
@@ -300,7 +304,7 @@ func (w *Worker) process(ctx context.Context, batch []kafka.Message, check, rese
 	var rows analytics.Rows
 	var rejectedBy map[int64]int
 	timeout := w.callTimeout(batch)
-	err := retry(ctx, w.log, "group events", func() error {
+	err := w.metrics.retry(ctx, w.log, "group events", func() error {
 		rejectedBy = map[int64]int{}
 		rows = analytics.Rows{}
 		// The actors stop working on the batch when callCtx ends, so the
@@ -348,7 +352,7 @@ func (w *Worker) process(ctx context.Context, batch []kafka.Message, check, rese
 	}
 	// A batch that may replay stored records, like a retry after a
 	// partial insert, first drops what ClickHouse already holds.
-	err = retry(ctx, w.log, "store rows", func() error {
+	err = w.metrics.retry(ctx, w.log, "store rows", func() error {
 		if check {
 			var dropped int
 			var err error
@@ -357,7 +361,7 @@ func (w *Worker) process(ctx context.Context, batch []kafka.Message, check, rese
 			}
 			if dropped > 0 {
 				w.skipped.Add(int64(dropped))
-				replaySkipped.Add(float64(dropped))
+				w.metrics.replaySkipped.Add(float64(dropped))
 				w.log.Info("replayed rows already in ClickHouse skipped", "rows", dropped)
 			}
 		}
@@ -368,11 +372,11 @@ func (w *Worker) process(ctx context.Context, batch []kafka.Message, check, rese
 		return err
 	}
 	if len(dead) > 0 {
-		deadLetters.Add(float64(len(dead)))
+		w.metrics.deadLetters.Add(float64(len(dead)))
 		for _, d := range dead {
 			w.log.Warn("event sent to the dead-letter topic", "reason", headerValue(d, "error"), "source", headerValue(d, "source"))
 		}
-		if err := retry(ctx, w.log, "write dead letters", func() error { return w.deadLetter.WriteMessages(ctx, dead...) }); err != nil {
+		if err := w.metrics.retry(ctx, w.log, "write dead letters", func() error { return w.deadLetter.WriteMessages(ctx, dead...) }); err != nil {
 			return err
 		}
 	}
@@ -382,8 +386,8 @@ func (w *Worker) process(ctx context.Context, batch []kafka.Message, check, rese
 	for pid, n := range rejectedBy {
 		w.outcomes.Add(pid, "error", "invalid", "processing_error", n)
 	}
-	batchRecords.Observe(float64(len(batch)))
-	batchSeconds.Observe(time.Since(start).Seconds())
+	w.metrics.batchRecords.Observe(float64(len(batch)))
+	w.metrics.batchSeconds.Observe(time.Since(start).Seconds())
 	w.log.Debug("batch processed", "partition", batch[0].Partition, "records", len(batch), "events", len(rows.Events),
 		"transactions", len(rows.Transactions), "dead", len(dead), "projects", len(byProject), "took", time.Since(start))
 	return nil
@@ -415,19 +419,19 @@ func (w *Worker) project(id int64) *actor.PID {
 		return pid
 	}
 	props := actor.PropsFromProducer(func() actor.Actor {
-		a := &projectActor{projectID: id, issues: w.issues, log: w.log.With("project", id)}
+		a := &projectActor{projectID: id, issues: w.issues, metrics: w.metrics, log: w.log.With("project", id)}
 		if w.cfg.Alerts != nil {
 			a.alerts = w.cfg.Alerts.NewEvaluator(id)
 		}
 		return a
-	}, actor.WithMailbox(actor.Unbounded(mailboxMeter{})))
+	}, actor.WithMailbox(actor.Unbounded(mailboxMeter{w.metrics.mailboxDepth})))
 	pid, err := w.system.Root.SpawnNamed(props, "project-"+strconv.FormatInt(id, 10))
 	if err != nil {
 		// Only a name clash can fail here, and the map rules that out.
 		panic(fmt.Sprintf("spawn project actor %d: %v", id, err))
 	}
 	w.projects[id] = pid
-	projectActors.Inc()
+	w.metrics.projectActors.Inc()
 	return pid
 }
 
@@ -437,7 +441,7 @@ func (w *Worker) stopActors() {
 	defer w.mu.Unlock()
 	for _, pid := range w.projects {
 		_ = w.system.Root.PoisonFuture(pid).Wait()
-		projectActors.Dec()
+		w.metrics.projectActors.Dec()
 	}
 	w.system.Shutdown()
 }
@@ -452,14 +456,14 @@ func headerValue(m kafka.Message, key string) string {
 }
 
 // retry runs fn until it succeeds or ctx ends, backing off from 100 ms to 10 s.
-func retry(ctx context.Context, log *slog.Logger, what string, fn func() error) error {
+func (m *workerMetrics) retry(ctx context.Context, log *slog.Logger, what string, fn func() error) error {
 	delay := 100 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		err := fn()
 		if err == nil || errors.Is(err, errSlowBatch) || errors.Is(err, errPanicked) || errors.Is(err, errCrashStage) {
 			return err // a slow or panicking batch is split by the caller, not retried as it is
 		}
-		storeRetries.WithLabelValues(what).Inc()
+		m.storeRetries.WithLabelValues(what).Inc()
 		log.Warn("retrying", "what", what, "attempt", attempt, "err", err, "in", delay)
 		select {
 		case <-ctx.Done():

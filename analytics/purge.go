@@ -20,14 +20,19 @@ func (s *Store) PurgeProject(ctx context.Context, projectID uint64) error {
 }
 
 // MoveEvents copies a project's events of some issues to another issue.
-// The copies have new sort keys, so both sets are stored until DropEvents;
-// running it twice stores nothing twice.
+// The copies have new sort keys, so both sets are stored until DropEvents.
+// Events the target issue already holds are not copied again, so running
+// it twice (a merge job that stopped before recording its work) stores
+// nothing twice. GLOBAL runs the subquery once, also over a cluster's
+// Distributed table.
 func (s *Store) MoveEvents(ctx context.Context, projectID uint64, from []uint64, to uint64) error {
 	err := s.conn.Exec(ctx, `INSERT INTO events (project_id, issue_id, event_id, timestamp, timestamp_ms, received, level,
 			platform, environment, release, transaction, title, message, user_key, tags.key, tags.value, payload)
 		SELECT project_id, ?, event_id, timestamp, timestamp_ms, received, level, platform, environment, release,
 			transaction, title, message, user_key, tags.key, tags.value, payload
-		FROM events WHERE project_id = ? AND has(?, issue_id)`, to, projectID, from)
+		FROM events WHERE project_id = ? AND has(?, issue_id)
+			AND event_id GLOBAL NOT IN (SELECT event_id FROM events WHERE project_id = ? AND issue_id = ?)`,
+		to, projectID, from, projectID, to)
 	if err != nil {
 		return fmt.Errorf("move events: %w", err)
 	}

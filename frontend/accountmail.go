@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/frontend/mail"
+	"github.com/faultline/faultline/ingest/promreg"
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promauto"
 )
 
 // accountMail sends account email (password resets, address confirmations,
@@ -21,9 +21,10 @@ import (
 // the mail server does and whether or not the account exists. API.Run
 // sends; a full queue refuses new mail with 503.
 type accountMail struct {
-	mailer *mail.Mailer
-	log    *slog.Logger
-	jobs   chan mailJob
+	mailer  *mail.Mailer
+	log     *slog.Logger
+	jobs    chan mailJob
+	results *prometheus.CounterVec // emails by result
 }
 
 // mailJob prepares and sends one email; it may find that there is none to
@@ -37,11 +38,15 @@ const (
 	mailDrain   = 10 * time.Second // for what is queued when the server stops
 )
 
-var accountMails = promauto.NewCounterVec(prometheus.CounterOpts{Name: "faultline_account_mail_total",
-	Help: "Account emails (resets, confirmations) by result: sent, failed, or dropped because the queue was full."}, []string{"result"})
+// newAccountMails registers the count of account emails on reg (served at
+// /metrics).
+func newAccountMails(reg prometheus.Registerer) *prometheus.CounterVec {
+	return promreg.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "faultline_account_mail_total",
+		Help: "Account emails (resets, confirmations) by result: sent, failed, or dropped because the queue was full."}, []string{"result"}))
+}
 
-func newAccountMail(m *mail.Mailer, log *slog.Logger) *accountMail {
-	return &accountMail{mailer: m, log: log, jobs: make(chan mailJob, mailQueue)}
+func newAccountMail(m *mail.Mailer, results *prometheus.CounterVec, log *slog.Logger) *accountMail {
+	return &accountMail{mailer: m, log: log, jobs: make(chan mailJob, mailQueue), results: results}
 }
 
 // enqueue queues an email, or answers 503 when too many are waiting.
@@ -50,7 +55,7 @@ func (q *accountMail) enqueue(job mailJob) error {
 	case q.jobs <- job:
 		return nil
 	default:
-		accountMails.WithLabelValues("dropped").Inc()
+		q.results.WithLabelValues("dropped").Inc()
 		return unavailableError("too many emails are waiting to be sent; try again in a minute")
 	}
 }
@@ -89,11 +94,11 @@ func (q *accountMail) send(ctx context.Context, job mailJob) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), mailTimeout)
 	defer cancel()
 	if err := job(ctx, q.mailer); err != nil {
-		accountMails.WithLabelValues("failed").Inc()
+		q.results.WithLabelValues("failed").Inc()
 		q.log.Error("account email not sent", "err", err)
 		return
 	}
-	accountMails.WithLabelValues("sent").Inc()
+	q.results.WithLabelValues("sent").Inc()
 }
 
 // allowMail counts an account email to address asked for by the client, or
@@ -103,11 +108,11 @@ func (a *API) allowMail(c *fiber.Ctx, address string) error {
 	now := time.Now()
 	to, wait, ok := a.mailsTo.begin(now, "to:"+strings.ToLower(strings.TrimSpace(address)))
 	if !ok {
-		return tooMany(c, "mail_to_address", wait, "too many emails to this address; try again later")
+		return a.tooMany(c, "mail_to_address", wait, "too many emails to this address; try again later")
 	}
 	if _, wait, ok := a.mailsFrom.begin(now, "ip:"+c.IP()); !ok {
 		to.cancel()
-		return tooMany(c, "mail_from_client", wait, "too many email requests from your address; try again later")
+		return a.tooMany(c, "mail_from_client", wait, "too many email requests from your address; try again later")
 	}
 	return nil
 }

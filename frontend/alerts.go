@@ -16,12 +16,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// maxAlertQuantity bounds quantity and usersQuantity (PostgreSQL integers).
-const maxAlertQuantity = 1_000_000_000
-
-var alertTriggers = map[string]bool{"new_issue": true, "regression": true, "frequency": true, "users": true,
-	"monitor_down": true, "monitor_up": true, "tls_expiry": true, "slow_transaction": true}
-
 // alertRuleInput is GlitchTip's alert body ({name, timespanMinutes,
 // quantity, uptime, alertRecipients}) with Faultline's triggers and filters.
 type alertRuleInput struct {
@@ -48,7 +42,9 @@ type alertRuleInput struct {
 	} `json:"alertRecipients"`
 }
 
-func (in alertRuleInput) rule(r *metadata.AlertRule, checkHost func(string) error) error {
+// rule fills r from the input, with GlitchTip's defaults for what it
+// leaves out; r.Validate and checkHost then judge the result.
+func (in alertRuleInput) rule(r *metadata.AlertRule) {
 	r.Name = strings.TrimSpace(in.Name)
 	if r.Name == "" {
 		r.Name = "Alert"
@@ -63,18 +59,6 @@ func (in alertRuleInput) rule(r *metadata.AlertRule, checkHost func(string) erro
 	if in.IntervalMinutes != nil {
 		r.IntervalMin = *in.IntervalMinutes
 	}
-	if r.TimespanMin < 1 || r.TimespanMin > 1440 {
-		return fmt.Errorf("timespanMinutes: from 1 to 1440")
-	}
-	if r.Quantity < 1 || r.Quantity > maxAlertQuantity {
-		return fmt.Errorf("quantity: from 1 to %d", maxAlertQuantity)
-	}
-	if in.UsersQuantity > maxAlertQuantity {
-		return fmt.Errorf("usersQuantity: at most %d", maxAlertQuantity)
-	}
-	if r.IntervalMin < 0 || r.IntervalMin > 10080 {
-		return fmt.Errorf("intervalMinutes: from 0 to 10080 (a week)")
-	}
 	r.Triggers = in.Triggers
 	if len(r.Triggers) == 0 { // GlitchTip's rule: quantity events in timespanMinutes, or monitors with uptime
 		r.Triggers = []string{"frequency"}
@@ -84,45 +68,46 @@ func (in alertRuleInput) rule(r *metadata.AlertRule, checkHost func(string) erro
 	} else if in.Uptime && !slices.Contains(r.Triggers, "monitor_down") {
 		r.Triggers = append(r.Triggers, "monitor_down", "monitor_up")
 	}
-	for _, t := range r.Triggers {
-		if !alertTriggers[t] {
-			return fmt.Errorf("triggers: %q is not one of new_issue, regression, frequency, users, monitor_down, monitor_up, tls_expiry, slow_transaction", t)
-		}
-	}
 	r.UsersQuantity = max(in.UsersQuantity, 1)
 	r.Transaction, r.P95MS = in.Transaction, in.P95Threshold
-	if slices.Contains(r.Triggers, "slow_transaction") && (r.Transaction == "" || r.P95MS <= 0) {
-		return fmt.Errorf("slow_transaction needs transaction (a name) and p95Threshold (milliseconds)")
-	}
 	r.Level, r.Environment, r.Release, r.Tags = in.Filters.Level, in.Filters.Environment, in.Filters.Release, in.Filters.Tags
 	r.Enabled = in.Enabled == nil || *in.Enabled
 	r.Recipients = nil
-	for i, rc := range in.Recipients {
-		rc.URL = strings.TrimSpace(rc.URL)
-		switch rc.RecipientType {
-		case "email":
-			if rc.URL != "" {
-				if _, err := mail.ParseAddress(rc.URL); err != nil {
-					return fmt.Errorf("alertRecipients[%d].url: an email address, or empty for the organization's members", i)
-				}
-			}
-		case "webhook", "slack", "discord", "teams":
-			u, err := url.Parse(rc.URL)
-			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-				return fmt.Errorf("alertRecipients[%d].url: an http(s) URL", i)
-			}
-			if err := checkHost(u.Hostname()); err != nil {
-				return fmt.Errorf("alertRecipients[%d].url: %v", i, err)
-			}
-			if rc.RecipientType == "webhook" && rc.Secret == "" {
-				b := make([]byte, 24)
-				_, _ = rand.Read(b)
-				rc.Secret = hex.EncodeToString(b)
-			}
-		default:
-			return fmt.Errorf("alertRecipients[%d].recipientType: email, webhook, slack, discord or teams", i)
+	for _, rc := range in.Recipients {
+		target := strings.TrimSpace(rc.URL)
+		if rc.RecipientType == "webhook" && rc.Secret == "" {
+			b := make([]byte, 24)
+			_, _ = rand.Read(b)
+			rc.Secret = hex.EncodeToString(b)
 		}
-		r.Recipients = append(r.Recipients, metadata.AlertRecipient{Kind: rc.RecipientType, URL: rc.URL, Secret: rc.Secret})
+		r.Recipients = append(r.Recipients, metadata.AlertRecipient{Kind: rc.RecipientType, URL: target, Secret: rc.Secret})
+	}
+}
+
+// checkRecipients refuses recipients the server may not reach and email
+// addresses that are not the organization's members' (alert email goes
+// only to members' account addresses).
+func (a *API) checkRecipients(c *fiber.Ctx, projectID int64, r metadata.AlertRule) error {
+	for i, rc := range r.Recipients {
+		if rc.Kind != "email" {
+			u, _ := url.Parse(rc.URL) // Validate checked it parses
+			if err := a.checkHost(u.Hostname()); err != nil {
+				return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("recipient %d (%s): url: %v", i+1, rc.Kind, err))
+			}
+			continue
+		}
+		if rc.URL == "" {
+			continue
+		}
+		addr, _ := mail.ParseAddress(rc.URL) // Validate checked it parses
+		member, err := a.db.IsMemberEmail(c.Context(), projectID, addr.Address)
+		if err != nil {
+			return err
+		}
+		if !member {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("recipient %d (email): %s is not a member of this organization; "+
+				"alert email goes only to members' account addresses (an empty url mails every member)", i+1, addr.Address))
+		}
 	}
 	return nil
 }
@@ -177,22 +162,12 @@ func (a *API) saveAlertRule(c *fiber.Ctx) error {
 		}
 		status = fiber.StatusOK
 	}
-	if err := in.rule(&r, a.checkHost); err != nil {
-		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	in.rule(&r)
+	if err := r.Validate(); err != nil {
+		return err
 	}
-	for i, rc := range r.Recipients {
-		if rc.Kind != "email" || rc.URL == "" {
-			continue
-		}
-		addr, _ := mail.ParseAddress(rc.URL) // rule checked it parses
-		member, err := a.db.IsMemberEmail(c.Context(), p.ID, addr.Address)
-		if err != nil {
-			return err
-		}
-		if !member {
-			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("alertRecipients[%d].url: %s is not a member of this organization; "+
-				"alert email goes only to members' account addresses (an empty url mails every member)", i, addr.Address))
-		}
+	if err := a.checkRecipients(c, p.ID, r); err != nil {
+		return err
 	}
 	saved, err := a.db.SaveAlertRule(c.Context(), r)
 	if errors.Is(err, metadata.ErrNotFound) {

@@ -1,28 +1,37 @@
 package frontend
 
 import (
-	"context"
-	"errors"
 	"log/slog"
 	"time"
 
 	"github.com/faultline/faultline/analytics"
+	"github.com/faultline/faultline/frontend/issues"
 	"github.com/faultline/faultline/frontend/mail"
+	"github.com/faultline/faultline/frontend/monitors"
+	"github.com/faultline/faultline/frontend/performance"
 	"github.com/faultline/faultline/ingest/blob"
+	"github.com/faultline/faultline/ingest/promreg"
 	"github.com/faultline/faultline/metadata"
 	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // API serves /api/0/.
 type API struct {
-	db     *metadata.DB
-	events *analytics.Store
-	blobs  blob.Store
-	opts   Options
-	logins *throttle // password attempts per account and per client
+	db       *metadata.DB
+	events   *analytics.Store
+	access   accessStore
+	finder   *issues.Finder // issue search and detail
+	editor   *issues.Editor // issue changes, deletes and merges
+	perf     *performance.Service
+	monitors *monitors.Service
+	blobs    blob.Store
+	opts     Options
+	logins   *throttle // password attempts per account and per client
 	// Account emails per address and per client.
 	mailsTo, mailsFrom *throttle
 	mail               *accountMail
+	refusals           *prometheus.CounterVec // account requests refused, by reason
 	log                *slog.Logger
 
 	statusCache pageCache
@@ -42,6 +51,8 @@ type Options struct {
 	// statsPeriod, start and end reach no further back. DefaultMaxEventLife
 	// when zero.
 	MaxEventLife time.Duration
+	// Registerer takes the API's metrics; nil registers them nowhere.
+	Registerer prometheus.Registerer
 }
 
 // NewAPI returns the /api/0/ handlers; attachments are read from blobs.
@@ -49,12 +60,15 @@ func NewAPI(db *metadata.DB, events *analytics.Store, blobs blob.Store, opts Opt
 	if opts.Mailer == nil {
 		opts.Mailer = &mail.Mailer{}
 	}
-	return &API{db: db, events: events, blobs: blobs, opts: opts, log: log,
+	reg := promreg.Or(opts.Registerer)
+	return &API{db: db, events: events, blobs: blobs, opts: opts, refusals: newAuthRefusals(reg), log: log, access: db,
+		finder: issues.NewFinder(db, db, events), editor: issues.NewEditor(db, db), perf: performance.New(events),
+		monitors: monitors.New(db, events),
 		// Five failed password attempts per account or client in 15 minutes, then a wait.
 		logins: newThrottle(5, 15*time.Minute, 100_000),
 		// Three account emails per address, ten per client, an hour.
 		mailsTo: newThrottle(3, time.Hour, 100_000), mailsFrom: newThrottle(10, time.Hour, 100_000),
-		mail: newAccountMail(opts.Mailer, log)}
+		mail: newAccountMail(opts.Mailer, newAccountMails(reg), log)}
 }
 
 // Register mounts the API and the dashboard (RegisterOps mounts health,
@@ -117,14 +131,7 @@ func (a *API) Register(app *fiber.App) {
 	api.Post("/projects/:org/:project/keys/", a.createKey)
 	api.Put("/projects/:org/:project/keys/:key_id/", a.updateKey)
 	api.Delete("/projects/:org/:project/keys/:key_id/", a.deleteKey)
-	api.Get("/projects/:org/:project/issues/", a.projectIssues)
-	api.Put("/projects/:org/:project/issues/", a.projectIssuesUpdate)
-	api.Delete("/projects/:org/:project/issues/", a.projectIssuesDelete)
-	api.Get("/organizations/:org/issues/", a.orgIssues)
-	api.Put("/organizations/:org/issues/", a.orgIssuesUpdate)
-	api.Delete("/organizations/:org/issues/", a.orgIssuesDelete)
-	api.Get("/issues/:id/activity/", a.issueActivity)
-	api.Get("/issues/:id/", a.issue)
+	a.registerIssues(api)
 	api.Get("/issues/:id/events/", a.issueEvents)
 	api.Get("/issues/:id/events/latest/", a.latestEvent)
 	api.Get("/issues/:id/events/oldest/", a.oldestEvent)
@@ -132,20 +139,11 @@ func (a *API) Register(app *fiber.App) {
 	api.Get("/issues/:id/tags/", a.issueTags)
 	api.Get("/issues/:id/stats/", a.issueStats)
 	api.Get("/projects/:org/:project/stats/", a.projectStats)
-	api.Get("/projects/:org/:project/transactions/", a.transactions)
-	api.Get("/projects/:org/:project/transactions/summary/", a.transactionSummary)
-	api.Get("/projects/:org/:project/transactions/:event_id/spans/", a.waterfall)
+	a.registerPerformance(api)
 	api.Get("/organizations/:org/stats_v2/", a.usageStats)
 	api.Get("/organizations/:org/events-stats/", a.eventsStats)
 	api.Get("/organizations/:org/events/", a.discover)
-	api.Get("/organizations/:org/monitors/", a.listMonitors)
-	api.Post("/organizations/:org/monitors/", a.createMonitor)
-	api.Get("/organizations/:org/monitors/:id/", a.monitor)
-	api.Put("/organizations/:org/monitors/:id/", a.updateMonitor)
-	api.Delete("/organizations/:org/monitors/:id/", a.deleteMonitor)
-	api.Get("/organizations/:org/monitors/:id/checks/", a.monitorChecks)
-	api.Get("/organizations/:org/monitors/:id/stats/", a.monitorStats)
-	api.Get("/organizations/:org/monitors/:id/checkins/", a.cronCheckIns)
+	a.registerMonitors(api)
 	api.Get("/projects/:org/:project/alerts/", a.listAlertRules)
 	api.Post("/projects/:org/:project/alerts/", a.saveAlertRule)
 	api.Get("/projects/:org/:project/alerts/history/", a.alertHistory)
@@ -201,50 +199,6 @@ func (a *API) root(c *fiber.Ctx) error {
 // events of.
 func (a *API) loadProject(c *fiber.Ctx) (metadata.Project, error) {
 	return a.projectAllowing(c, "event:read")
-}
-
-func (a *API) projectIssues(c *fiber.Ctx) error {
-	project, err := a.loadProject(c)
-	if err != nil {
-		return err
-	}
-	return a.listIssues(c, project.OrgID, []metadata.Project{project})
-}
-
-func (a *API) userCounts(ctx context.Context, projectID int64, issues []metadata.Issue) (map[uint64]uint64, error) {
-	ids := make([]uint64, len(issues))
-	for i, is := range issues {
-		ids[i] = uint64(is.ID)
-	}
-	return a.events.IssueUserCounts(ctx, uint64(projectID), ids)
-}
-
-// loadIssue finds the issue in the URL among those the caller may see.
-func (a *API) loadIssue(c *fiber.Ctx) (metadata.Issue, error) {
-	if err := requireScope(c, "event:read"); err != nil {
-		return metadata.Issue{}, err
-	}
-	id, err := c.ParamsInt("id")
-	if err != nil || id <= 0 {
-		return metadata.Issue{}, fiber.NewError(fiber.StatusNotFound, "issue not found")
-	}
-	is, err := a.db.IssueForUser(c.Context(), principal(c).UserID, int64(id))
-	if errors.Is(err, metadata.ErrNotFound) {
-		return is, fiber.NewError(fiber.StatusNotFound, "issue not found")
-	}
-	return is, err
-}
-
-func (a *API) issue(c *fiber.Ctx) error {
-	is, err := a.loadIssue(c)
-	if err != nil {
-		return err
-	}
-	users, err := a.userCounts(c.Context(), is.ProjectID, []metadata.Issue{is})
-	if err != nil {
-		return err
-	}
-	return c.JSON(newIssueJSON(is, "", users[uint64(is.ID)]))
 }
 
 func (a *API) issueEvents(c *fiber.Ctx) error {

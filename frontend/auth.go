@@ -9,10 +9,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/faultline/faultline/ingest/promreg"
 	"github.com/faultline/faultline/metadata"
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promauto"
 )
 
 const (
@@ -92,13 +92,13 @@ type credentials struct {
 // browser marks as cross-site (Sec-Fetch-Site) or sends from another origin.
 func (a *API) sameSiteJSON(c *fiber.Ctx) error {
 	if c.Get("Sec-Fetch-Site") == "cross-site" {
-		return refuse("cross_site", fiber.StatusForbidden, "cross-site requests cannot log in or change accounts")
+		return a.refuse("cross_site", fiber.StatusForbidden, "cross-site requests cannot log in or change accounts")
 	}
 	if origin := c.Get(fiber.HeaderOrigin); origin != "" && !a.sameOrigin(c, origin) {
-		return refuse("cross_site", fiber.StatusForbidden, "requests from another origin cannot log in or change accounts")
+		return a.refuse("cross_site", fiber.StatusForbidden, "requests from another origin cannot log in or change accounts")
 	}
 	if mt, _, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType)); err != nil || mt != fiber.MIMEApplicationJSON {
-		return refuse("not_json", fiber.StatusForbidden, "send a JSON body, with Content-Type: application/json")
+		return a.refuse("not_json", fiber.StatusForbidden, "send a JSON body, with Content-Type: application/json")
 	}
 	if enc := c.Get(fiber.HeaderContentEncoding); enc != "" && !strings.EqualFold(enc, "identity") {
 		return fiber.NewError(fiber.StatusUnsupportedMediaType, "send the body uncompressed")
@@ -127,16 +127,20 @@ func decodeJSON(c *fiber.Ctx, v any) error {
 }
 
 // tooMany answers 429 with Retry-After, counted under reason.
-func tooMany(c *fiber.Ctx, reason string, wait time.Duration, msg string) error {
+func (a *API) tooMany(c *fiber.Ctx, reason string, wait time.Duration, msg string) error {
 	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait/time.Second)+1))
-	return refuse(reason, fiber.StatusTooManyRequests, msg)
+	return a.refuse(reason, fiber.StatusTooManyRequests, msg)
 }
 
-var authRefusals = promauto.NewCounterVec(prometheus.CounterOpts{Name: "faultline_auth_refused_total",
-	Help: "Login, registration, password and account email requests refused, by reason."}, []string{"reason"})
+// newAuthRefusals registers the count of refused account requests on reg
+// (served at /metrics).
+func newAuthRefusals(reg prometheus.Registerer) *prometheus.CounterVec {
+	return promreg.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "faultline_auth_refused_total",
+		Help: "Login, registration, password and account email requests refused, by reason."}, []string{"reason"}))
+}
 
-func refuse(reason string, status int, msg string) error {
-	authRefusals.WithLabelValues(reason).Inc()
+func (a *API) refuse(reason string, status int, msg string) error {
+	a.refusals.WithLabelValues(reason).Inc()
 	return fiber.NewError(status, msg)
 }
 
@@ -147,7 +151,7 @@ func accountKey(email string) string { return "account:" + strings.ToLower(strin
 func (a *API) beginPasswordCheck(c *fiber.Ctx, email string) (*attempt, error) {
 	at, wait, ok := a.logins.begin(time.Now(), accountKey(email), "ip:"+c.IP())
 	if !ok {
-		return nil, tooMany(c, "login_throttled", wait, "too many failed attempts; try again later")
+		return nil, a.tooMany(c, "login_throttled", wait, "too many failed attempts; try again later")
 	}
 	return at, nil
 }
@@ -248,13 +252,14 @@ func (a *API) register(c *fiber.Ctx) error {
 	if !a.opts.Mailer.Configured() {
 		return a.registerWithoutEmail(c, cred)
 	}
-	if !metadata.ValidEmail(strings.TrimSpace(cred.Email)) {
-		return fiber.NewError(fiber.StatusBadRequest, "email "+strconv.Quote(cred.Email)+" is not an email address")
+	user := metadata.NewUser{Email: cred.Email, Password: cred.Password}
+	if err := user.Validate(); err != nil { // before the address takes a share of the mail budget
+		return err
 	}
 	if err := a.allowMail(c, cred.Email); err != nil {
 		return err
 	}
-	userID, err := a.db.Register(c.Context(), cred.Email, cred.Password)
+	userID, err := a.db.CreateUser(c.Context(), user)
 	switch {
 	case errors.Is(err, metadata.ErrEmailTaken):
 		err = a.mail.enqueue(a.takenNotice(strings.TrimSpace(cred.Email)))
@@ -268,7 +273,7 @@ func (a *API) register(c *fiber.Ctx) error {
 }
 
 func (a *API) registerWithoutEmail(c *fiber.Ctx, cred credentials) error {
-	userID, err := a.db.Register(c.Context(), cred.Email, cred.Password)
+	userID, err := a.db.CreateUser(c.Context(), metadata.NewUser{Email: cred.Email, Password: cred.Password})
 	if errors.Is(err, metadata.ErrEmailTaken) {
 		return fiber.NewError(fiber.StatusConflict, err.Error())
 	}

@@ -17,6 +17,9 @@ import (
 //go:embed all:static/app
 var dashboardFiles embed.FS
 
+// emailLinkPages are the dashboard pages an email links to.
+var emailLinkPages = []string{"accept-invite", "reset-password", "verify-email"}
+
 // registerDashboard serves the single-page app under /app/: files by name,
 // and index.html for every other path, so deep links survive a reload.
 func registerDashboard(app *fiber.App) {
@@ -25,6 +28,17 @@ func registerDashboard(app *fiber.App) {
 		panic(err) // the embedded tree is fixed at build time
 	}
 	app.Get("/", func(c *fiber.Ctx) error { return c.Redirect("/app/", fiber.StatusFound) })
+	// Links in emails and invitation answers name these pages; the app
+	// lives under /app/, so links without that prefix still land on it.
+	for _, page := range emailLinkPages {
+		app.Get("/"+page+"/:token", func(c *fiber.Ctx) error {
+			to := "/app" + c.Path()
+			if q := c.Request().URI().QueryString(); len(q) > 0 {
+				to += "?" + string(q)
+			}
+			return c.Redirect(to, fiber.StatusFound)
+		})
+	}
 	app.Use("/app", func(c *fiber.Ctx) error {
 		// Built assets have content hashes in their names: cache them for
 		// good; the page itself must always be fresh.

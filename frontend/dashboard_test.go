@@ -2,11 +2,16 @@ package frontend
 
 import (
 	"bytes"
+	"io"
 	"io/fs"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/gofiber/fiber/v2"
 )
 
 // The committed dashboard build (static/app, embedded in the binary) must be
@@ -55,4 +60,29 @@ func readTree(t *testing.T, fsys fs.FS) map[string][]byte {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// Invitation, reset and confirmation links name /accept-invite/…,
+// /reset-password/… and /verify-email/…: those paths lead to the app's pages.
+func TestEmailLinksReachTheDashboard(t *testing.T) {
+	app := fiber.New()
+	registerDashboard(app)
+	for _, path := range []string{"/accept-invite/tok_123", "/reset-password/tok_456", "/verify-email/tok_789?next=x"} {
+		resp, err := app.Test(httptest.NewRequest(http.MethodGet, path, nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/app"+path {
+			t.Errorf("GET %s: %d to %q, want 302 to /app%s", path, resp.StatusCode, resp.Header.Get("Location"), path)
+			continue
+		}
+		page, err := app.Test(httptest.NewRequest(http.MethodGet, resp.Header.Get("Location"), nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(page.Body)
+		if page.StatusCode != http.StatusOK || !bytes.Contains(body, []byte(`id="app"`)) {
+			t.Errorf("GET /app%s: %d, not the dashboard page", path, page.StatusCode)
+		}
+	}
 }

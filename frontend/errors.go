@@ -10,6 +10,15 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
+// requestFault is an error of a service behind the API (issues,
+// performance) that blames the request: what it names is missing (404),
+// or it cannot be carried out as asked (400). Its message is for the
+// client.
+type requestFault interface {
+	error
+	Missing() bool
+}
+
 // ErrorHandler is the fiber error handler for every route: errors become
 // JSON {"detail": "..."} with the status they carry. Errors that carry no
 // status are logged and answered with a bare 500, so internal error text
@@ -18,10 +27,16 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
 		var fe *fiber.Error
 		var invalid *metadata.InvalidError
+		var refused requestFault
 		switch {
 		case errors.As(err, &fe):
 		case errors.As(err, &invalid):
 			fe = fiber.NewError(fiber.StatusBadRequest, invalid.Error())
+		case errors.As(err, &refused):
+			fe = fiber.NewError(fiber.StatusBadRequest, refused.Error())
+			if refused.Missing() {
+				fe.Code = fiber.StatusNotFound
+			}
 		case errors.Is(err, metadata.ErrNotFound):
 			fe = fiber.NewError(fiber.StatusNotFound, "not found")
 		case metadata.IsRefusedValue(err):

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -27,6 +28,10 @@ type OpsOptions struct {
 	// port, and error texts name hosts, ports, paths and user names, so by
 	// default they name the dependency only and the text goes to the log.
 	Details bool
+	// Metrics is the server's registry, which /metrics serves (and which
+	// counts the scrapes, as promhttp.Handler does). Nil serves an empty
+	// registry.
+	Metrics *prometheus.Registry
 }
 
 // healthz answers 200 {"status":"ok"} only when every dependency answers
@@ -106,5 +111,9 @@ func RegisterOps(app *fiber.App, checks []Check, ready func() bool, opts OpsOpti
 	app.Get("/_health/", healthz(checks, nil, opts, failures))
 	app.Get("/_health", healthz(checks, nil, opts, failures))
 	app.Get("/.well-known/ready", healthz(checks, ready, opts, failures))
-	app.Get("/metrics", adaptor.HTTPHandler(promhttp.Handler()))
+	reg := opts.Metrics
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	app.Get("/metrics", adaptor.HTTPHandler(promhttp.InstrumentMetricHandler(reg, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))))
 }

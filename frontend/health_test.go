@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Health answers name a failed dependency without its error text, which
@@ -70,4 +71,39 @@ func TestFailureLogOncePerMinute(t *testing.T) {
 			}
 		}
 	})
+}
+
+// /metrics serves the registry it is given: two apps in one process each
+// expose their own counts.
+func TestMetricsServeTheirOwnRegistry(t *testing.T) {
+	scrape := func(app *fiber.App) string {
+		t.Helper()
+		resp, err := app.Test(httptest.NewRequest("GET", "/metrics", nil), -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != fiber.StatusOK {
+			t.Fatalf("/metrics: %d %s", resp.StatusCode, body)
+		}
+		return string(body)
+	}
+	newApp := func() *fiber.App {
+		reg := prometheus.NewRegistry()
+		app := fiber.New()
+		app.Use(Recover(reg, slog.New(slog.DiscardHandler)))
+		app.Get("/boom/", func(*fiber.Ctx) error { panic("boom") })
+		RegisterOps(app, nil, nil, OpsOptions{Metrics: reg}, slog.New(slog.DiscardHandler))
+		return app
+	}
+	a, b := newApp(), newApp()
+	if _, err := a.Test(httptest.NewRequest("GET", "/boom/", nil), -1); err != nil {
+		t.Fatal(err)
+	}
+	if got := scrape(a); !strings.Contains(got, "faultline_http_panics_total 1\n") {
+		t.Errorf("first app's /metrics lacks its panic:\n%s", got)
+	}
+	if got := scrape(b); !strings.Contains(got, "faultline_http_panics_total 0\n") {
+		t.Errorf("second app's /metrics should count no panic:\n%s", got)
+	}
 }

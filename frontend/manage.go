@@ -14,7 +14,7 @@ import (
 // membership finds the caller's membership in the organization in the URL.
 // Not being a member and the organization not existing look the same: 404.
 func (a *API) membership(c *fiber.Ctx) (metadata.Membership, error) {
-	m, err := a.db.MembershipBySlug(c.Context(), principal(c).UserID, c.Params("org"))
+	m, err := a.access.MembershipBySlug(c.Context(), principal(c).UserID, c.Params("org"))
 	if errors.Is(err, metadata.ErrNotFound) {
 		return m, fiber.NewError(fiber.StatusNotFound, "organization not found")
 	}
@@ -48,7 +48,7 @@ func (a *API) projectAllowing(c *fiber.Ctx, scope string) (metadata.Project, err
 	if err != nil {
 		return metadata.Project{}, err
 	}
-	p, err := a.db.ProjectInOrg(c.Context(), m.OrgID, c.Params("project"))
+	p, err := a.access.ProjectInOrg(c.Context(), m.OrgID, c.Params("project"))
 	if errors.Is(err, metadata.ErrNotFound) {
 		return p, fiber.NewError(fiber.StatusNotFound, "project not found")
 	}
@@ -89,7 +89,7 @@ func (a *API) createOrganization(c *fiber.Ctx) error {
 	if err := c.BodyParser(&body); err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with name (and optionally slug)")
 	}
-	o, err := a.db.CreateOrganization(c.Context(), principal(c).UserID, body.Name, body.Slug)
+	o, err := a.db.CreateOrganization(c.Context(), metadata.NewOrganization{Name: body.Name, Slug: body.Slug, OwnerID: principal(c).UserID})
 	if err != nil {
 		return err
 	}
@@ -155,7 +155,7 @@ func (a *API) createProject(c *fiber.Ctx) error {
 	if err := c.BodyParser(&body); err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with name (and optionally slug and platform)")
 	}
-	p, err := a.db.CreateProject(c.Context(), m.OrgID, body.Name, body.Slug, body.Platform)
+	p, err := a.db.CreateProject(c.Context(), metadata.NewProject{OrgID: m.OrgID, Name: body.Name, Slug: body.Slug, Platform: body.Platform})
 	if err != nil {
 		return err
 	}

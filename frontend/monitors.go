@@ -2,14 +2,25 @@ package frontend
 
 import (
 	"encoding/json"
-	"errors"
-	"strconv"
 	"time"
 
 	"github.com/faultline/faultline/analytics"
 	"github.com/faultline/faultline/metadata"
 	"github.com/gofiber/fiber/v2"
 )
+
+// registerMonitors mounts the monitor routes on the authenticated API
+// group.
+func (a *API) registerMonitors(api fiber.Router) {
+	api.Get("/organizations/:org/monitors/", a.listMonitors)
+	api.Post("/organizations/:org/monitors/", a.createMonitor)
+	api.Get("/organizations/:org/monitors/:id/", a.monitor)
+	api.Put("/organizations/:org/monitors/:id/", a.updateMonitor)
+	api.Delete("/organizations/:org/monitors/:id/", a.deleteMonitor)
+	api.Get("/organizations/:org/monitors/:id/checks/", a.monitorChecks)
+	api.Get("/organizations/:org/monitors/:id/stats/", a.monitorStats)
+	api.Get("/organizations/:org/monitors/:id/checkins/", a.cronCheckIns)
+}
 
 // listMonitors answers an organization's uptime and cron monitors, each
 // with its last 24 hours as hourly bars and its uptime over them.
@@ -22,32 +33,14 @@ func (a *API) listMonitors(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	all, err := a.db.ListMonitors(c.Context(), m.OrgID)
+	list, err := a.monitors.List(c.Context(), m.OrgID, pg.limit+1, pg.offset, time.Now())
 	if err != nil {
 		return err
 	}
-	end := min(len(all), pg.offset+pg.limit+1)
-	monitors := trimPage(c, pg, all[min(pg.offset, len(all)):end])
-	ids := make([]uint64, len(monitors))
-	for i, mon := range monitors {
-		ids[i] = uint64(mon.ID)
-	}
-	since := time.Now().Add(-24 * time.Hour)
-	strips, err := a.events.MonitorStrips(c.Context(), ids, since.Truncate(time.Hour), time.Hour)
-	if err != nil {
-		return err
-	}
-	uptime, err := a.events.MonitorUptime(c.Context(), ids, since)
-	if err != nil {
-		return err
-	}
-	out := make([]map[string]any, len(monitors))
-	for i, mon := range monitors {
-		var u *analytics.UptimeStats
-		if s, ok := uptime[uint64(mon.ID)]; ok {
-			u = &s
-		}
-		out[i] = a.monitorJSON(c.Params("org"), mon, nil, strips[uint64(mon.ID)], u)
+	list = trimPage(c, pg, list)
+	out := make([]map[string]any, len(list))
+	for i, mon := range list {
+		out[i] = a.monitorJSON(c.Params("org"), mon.Monitor, nil, mon.Strip, mon.Uptime)
 	}
 	return c.JSON(out)
 }
@@ -59,15 +52,7 @@ func (a *API) loadMonitor(c *fiber.Ctx, scope string) (metadata.Membership, meta
 	if err != nil {
 		return m, metadata.Monitor{}, err
 	}
-	var mon metadata.Monitor
-	if id, perr := strconv.ParseInt(c.Params("id"), 10, 64); perr == nil {
-		mon, err = a.db.GetMonitor(c.Context(), m.OrgID, id)
-	} else {
-		mon, err = a.db.MonitorBySlug(c.Context(), m.OrgID, c.Params("id"))
-	}
-	if errors.Is(err, metadata.ErrNotFound) {
-		return m, mon, fiber.NewError(fiber.StatusNotFound, "monitor not found")
-	}
+	mon, err := a.monitors.Find(c.Context(), m.OrgID, c.Params("id"))
 	return m, mon, err
 }
 
@@ -78,39 +63,17 @@ func (a *API) monitor(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Context()
-	checks, err := a.events.RecentChecks(ctx, uint64(mon.ID), 60, 0)
+	d, err := a.monitors.Detail(c.Context(), mon, time.Now())
 	if err != nil {
 		return err
 	}
-	since := time.Now().Add(-24 * time.Hour)
-	strips, err := a.events.MonitorStrips(ctx, []uint64{uint64(mon.ID)}, since.Truncate(time.Hour), time.Hour)
-	if err != nil {
-		return err
-	}
-	uptime, err := a.events.MonitorUptime(ctx, []uint64{uint64(mon.ID)}, since)
-	if err != nil {
-		return err
-	}
-	u := uptime[uint64(mon.ID)]
-	out := a.monitorJSON(c.Params("org"), mon, nonNilChecks(checks), strips[uint64(mon.ID)], &u)
-	changes, err := a.db.MonitorStateChanges(ctx, mon.ID, 50)
-	if err != nil {
-		return err
-	}
-	incidents := make([]fiber.Map, len(changes))
-	for i, ch := range changes {
+	out := a.monitorJSON(c.Params("org"), d.Monitor, d.Checks, d.Strip, d.Uptime)
+	incidents := make([]fiber.Map, len(d.Changes))
+	for i, ch := range d.Changes {
 		incidents[i] = fiber.Map{"id": itoa(ch.ID), "kind": ch.Kind, "reason": ch.Reason, "at": ch.At}
 	}
 	out["stateChanges"] = incidents
 	return c.JSON(out)
-}
-
-func nonNilChecks(c []analytics.MonitorCheck) []analytics.MonitorCheck {
-	if c == nil {
-		return []analytics.MonitorCheck{}
-	}
-	return c
 }
 
 func (a *API) monitorInput(c *fiber.Ctx, orgID int64, mon *metadata.Monitor) error {
@@ -118,7 +81,7 @@ func (a *API) monitorInput(c *fiber.Ctx, orgID int64, mon *metadata.Monitor) err
 	if err := json.Unmarshal(c.Body(), &in); err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with monitorType, name, url and interval")
 	}
-	projects, err := a.db.ListProjects(c.Context(), orgID)
+	projects, err := a.access.ListProjects(c.Context(), orgID)
 	if err != nil {
 		return err
 	}
@@ -146,7 +109,7 @@ func (a *API) createMonitor(c *fiber.Ctx) error {
 	if err := a.monitorInput(c, m.OrgID, &mon); err != nil {
 		return err
 	}
-	created, err := a.db.CreateMonitor(c.Context(), mon)
+	created, err := a.monitors.Create(c.Context(), mon)
 	if err != nil {
 		return err
 	}
@@ -167,10 +130,7 @@ func (a *API) updateMonitor(c *fiber.Ctx) error {
 	} else if err := a.monitorInput(c, m.OrgID, &mon); err != nil {
 		return err
 	}
-	updated, err := a.db.UpdateMonitor(c.Context(), mon)
-	if errors.Is(err, metadata.ErrNotFound) {
-		return fiber.NewError(fiber.StatusNotFound, "monitor not found")
-	}
+	updated, err := a.monitors.Update(c.Context(), mon)
 	if err != nil {
 		return err
 	}
@@ -182,7 +142,7 @@ func (a *API) deleteMonitor(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := a.db.DeleteMonitor(c.Context(), m.OrgID, mon.ID); err != nil {
+	if err := a.monitors.Delete(c.Context(), m.OrgID, mon.ID); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -198,7 +158,7 @@ func (a *API) monitorChecks(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	checks, err := a.events.RecentChecks(c.Context(), uint64(mon.ID), pg.limit+1, pg.offset)
+	checks, err := a.monitors.RecentChecks(c.Context(), mon.ID, pg.limit+1, pg.offset)
 	if err != nil {
 		return err
 	}
@@ -225,25 +185,16 @@ func (a *API) monitorStats(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	since := time.Now().Add(-period)
-	uptime, err := a.events.MonitorUptime(c.Context(), []uint64{uint64(mon.ID)}, since)
+	st, err := a.monitors.Stats(c.Context(), mon.ID, period, step, time.Now())
 	if err != nil {
 		return err
 	}
-	strips, err := a.events.MonitorStrips(c.Context(), []uint64{uint64(mon.ID)}, since.Truncate(step), step)
-	if err != nil {
-		return err
-	}
-	u := uptime[uint64(mon.ID)]
-	if u.Checks == 0 {
-		u.UptimePct = 100
-	}
-	series := make([]fiber.Map, 0)
-	for _, b := range strips[uint64(mon.ID)] {
+	series := make([]fiber.Map, 0, len(st.Buckets))
+	for _, b := range st.Buckets {
 		series = append(series, fiber.Map{"start": b.Start.Unix(), "checks": b.Checks, "down": b.Down, "avgResponseTime": b.AvgMS})
 	}
-	return c.JSON(fiber.Map{"checks": u.Checks, "up": u.Up, "uptimePercent": u.UptimePct,
-		"responseTime": fiber.Map{"p50": u.P50, "p95": u.P95, "p99": u.P99}, "series": series})
+	return c.JSON(fiber.Map{"checks": st.Checks, "up": st.Up, "uptimePercent": st.UptimePct,
+		"responseTime": fiber.Map{"p50": st.P50, "p95": st.P95, "p99": st.P99}, "series": series})
 }
 
 // cronCheckIns answers a cron monitor's runs, newest first (Sentry's
@@ -261,7 +212,7 @@ func (a *API) cronCheckIns(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	runs, err := a.db.CronCheckIns(c.Context(), mon.ID, time.Now().Add(-period), min(pg.limit, maxPageSize))
+	runs, err := a.monitors.CheckIns(c.Context(), mon.ID, time.Now().Add(-period), min(pg.limit, maxPageSize))
 	if err != nil {
 		return err
 	}
@@ -276,11 +227,7 @@ func (a *API) cronCheckIns(c *fiber.Ctx) error {
 // heartbeat is the secret URL a heartbeat monitor's job calls; it needs
 // no account: the endpoint id is the secret.
 func (a *API) heartbeat(c *fiber.Ctx) error {
-	_, err := a.db.RecordHeartbeat(c.Context(), c.Params("endpoint_id"))
-	if errors.Is(err, metadata.ErrNotFound) {
-		return fiber.NewError(fiber.StatusNotFound, "no heartbeat monitor has this endpoint")
-	}
-	if err != nil {
+	if err := a.monitors.Heartbeat(c.Context(), c.Params("endpoint_id")); err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"ok": true})

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/analytics"
+	"github.com/faultline/faultline/frontend/performance"
 	"github.com/faultline/faultline/frontend/search"
 	"github.com/faultline/faultline/ingest/event"
 	"github.com/faultline/faultline/metadata"
@@ -27,6 +28,14 @@ type transactionSummaryJSON struct {
 	Sparkline [][2]int64 `json:"sparkline,omitempty"`
 }
 
+// registerPerformance mounts the transaction routes on the authenticated
+// API group.
+func (a *API) registerPerformance(api fiber.Router) {
+	api.Get("/projects/:org/:project/transactions/", a.transactions)
+	api.Get("/projects/:org/:project/transactions/summary/", a.transactionSummary)
+	api.Get("/projects/:org/:project/transactions/:event_id/spans/", a.waterfall)
+}
+
 // transactions answers per-name summaries of a project's transactions over
 // statsPeriod (default 24h): count, throughput, duration percentiles,
 // failure rate, Apdex with the project's threshold, user misery.
@@ -43,47 +52,30 @@ func (a *API) transactions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	rows, err := a.events.SummarizeTransactions(c.Context(), uint64(p.ID), analytics.SummaryQuery{
-		Since: time.Now().Add(-period), ApdexMillis: float64(p.ApdexMillis), Search: c.Query("query"),
-		Sort: sortParam(c.Query("sort", "-count")), Limit: pg.limit + 1, Offset: pg.offset,
-	})
-	if errors.Is(err, analytics.ErrBadQuery) {
-		return fiber.NewError(fiber.StatusBadRequest, "sort: use count, tpm, p50, p75, p95, p99, failure_rate, apdex or user_misery, with - for descending")
-	}
+	rows, err := a.perf.List(c.Context(), performance.ListQuery{Project: perfProject(p), Period: period, Now: time.Now(),
+		Search: c.Query("query"), Sort: c.Query("sort", "-count"), Limit: pg.limit + 1, Offset: pg.offset})
 	if err != nil {
 		return err
 	}
 	rows = trimPage(c, pg, rows)
-	names := make([]string, len(rows))
-	for i, r := range rows {
-		names[i] = r.Name
-	}
-	// A sparkline of 24 points per transaction, from one query for the page.
-	step := max(period/24, time.Minute)
-	since := time.Now().Add(-period).Truncate(step)
-	counts, err := a.events.TransactionCounts(c.Context(), uint64(p.ID), names, since, step)
-	if err != nil {
-		return err
-	}
 	out := make([]transactionSummaryJSON, len(rows))
 	for i, r := range rows {
-		spark := make([][2]int64, len(counts[r.Name]))
-		for j, n := range counts[r.Name] {
-			spark[j] = [2]int64{since.Add(time.Duration(j) * step).Unix(), int64(n)}
+		out[i] = newTransactionSummaryJSON(r.TransactionSummary)
+		out[i].Sparkline = make([][2]int64, len(r.Sparkline))
+		for j, pt := range r.Sparkline {
+			out[i].Sparkline[j] = [2]int64{pt.Start.Unix(), int64(pt.Count)}
 		}
-		out[i] = transactionSummaryJSON{Transaction: r.Name, Count: r.Count, TPM: r.TPM, P50: r.P50, P75: r.P75, P95: r.P95,
-			P99: r.P99, FailureRate: r.FailureRate, Apdex: r.Apdex, UserMisery: r.UserMisery, Sparkline: spark}
 	}
 	return c.JSON(out)
 }
 
-// sortParam turns Sentry's sort (-p95 = descending) into the store's
-// (p95 = descending, -p95 = ascending).
-func sortParam(s string) string {
-	if len(s) > 0 && s[0] == '-' {
-		return s[1:]
-	}
-	return "-" + s
+func newTransactionSummaryJSON(r analytics.TransactionSummary) transactionSummaryJSON {
+	return transactionSummaryJSON{Transaction: r.Name, Count: r.Count, TPM: r.TPM, P50: r.P50, P75: r.P75, P95: r.P95,
+		P99: r.P99, FailureRate: r.FailureRate, Apdex: r.Apdex, UserMisery: r.UserMisery}
+}
+
+func perfProject(p metadata.Project) performance.Project {
+	return performance.Project{ID: p.ID, ApdexMillis: float64(p.ApdexMillis)}
 }
 
 // usageStats answers Sentry's stats_v2 shape from the ingest outcomes: per
@@ -261,10 +253,7 @@ func (a *API) waterfall(c *fiber.Ctx) error {
 	if !ok {
 		return fiber.NewError(fiber.StatusNotFound, "transaction not found")
 	}
-	w, err := a.events.TransactionWaterfall(c.Context(), uint64(p.ID), id)
-	if errors.Is(err, analytics.ErrNoEvent) {
-		return fiber.NewError(fiber.StatusNotFound, "transaction not found")
-	}
+	w, err := a.perf.Waterfall(c.Context(), p.ID, id)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/faultline/faultline/analytics"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -39,60 +38,31 @@ func (a *API) transactionSummary(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	name := c.Query("transaction")
-	if strings.TrimSpace(name) == "" {
-		return fiber.NewError(fiber.StatusBadRequest, "transaction: name the transaction, e.g. ?transaction=GET%20/users")
-	}
 	period, err := a.periodParam(c, "24h")
 	if err != nil {
 		return err
 	}
-	since := time.Now().Add(-period)
-	ctx := c.Context()
-	summaries, err := a.events.SummarizeTransactions(ctx, uint64(p.ID), analytics.SummaryQuery{
-		Since: since, ApdexMillis: float64(p.ApdexMillis), Name: name, Limit: 1})
+	name := c.Query("transaction")
+	s, err := a.perf.Summarize(c.Context(), perfProject(p), name, period, time.Now())
 	if err != nil {
 		return err
 	}
-	if len(summaries) == 0 {
-		return fiber.NewError(fiber.StatusNotFound, "no transaction named "+name+" in this period")
-	}
-	s := summaries[0]
-	slowest, err := a.events.SlowestTransactions(ctx, uint64(p.ID), name, since, 10)
-	if err != nil {
-		return err
-	}
-	ops, err := a.events.SpanOps(ctx, uint64(p.ID), name, since, 10)
-	if err != nil {
-		return err
-	}
-	samples := make([]slowSampleJSON, len(slowest))
-	for i, t := range slowest {
+	samples := make([]slowSampleJSON, len(s.Slowest))
+	for i, t := range s.Slowest {
 		samples[i] = slowSampleJSON{EventID: t.EventID, TraceID: t.TraceID, Timestamp: t.Start.Format(time.RFC3339Nano),
 			DurationMS: float64(t.Duration) / float64(time.Millisecond), Status: t.Status, HTTPStatus: t.HTTPStatus,
 			Release: t.Release, Environment: t.Environment, User: userLabel(t.UserKey)}
 	}
-	// A transaction's own time is the sum of its durations; a span op's
-	// share of it says where the time goes.
-	total := 0.0
-	if s.Count > 0 {
-		total = s.AvgMS * float64(s.Count)
-	}
-	spanOps := make([]spanOpJSON, len(ops))
-	for i, o := range ops {
-		share := 0.0
-		if total > 0 {
-			share = min(o.SelfTotalMS/total, 1)
-		}
+	spanOps := make([]spanOpJSON, len(s.SpanOps))
+	for i, o := range s.SpanOps {
 		spanOps[i] = spanOpJSON{Op: o.Op, Count: o.Count, Transactions: o.Transactions, SelfTotalMS: o.SelfTotalMS,
-			SelfShare: share, AvgMS: o.AvgMS, P95MS: o.P95MS}
+			SelfShare: o.Share, AvgMS: o.AvgMS, P95MS: o.P95MS}
 	}
 	return c.JSON(fiber.Map{
 		"transaction": name,
-		"summary": transactionSummaryJSON{Transaction: s.Name, Count: s.Count, TPM: s.TPM, P50: s.P50, P75: s.P75, P95: s.P95,
-			P99: s.P99, FailureRate: s.FailureRate, Apdex: s.Apdex, UserMisery: s.UserMisery},
-		"slowest": samples,
-		"spanOps": spanOps,
+		"summary":     newTransactionSummaryJSON(s.TransactionSummary),
+		"slowest":     samples,
+		"spanOps":     spanOps,
 	})
 }
 

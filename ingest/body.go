@@ -108,7 +108,7 @@ func (h *Handler) decompress(c *fiber.Ctx, n int64) ([]byte, bool, error) {
 		return inflate(raw, encoding, n, h.limits.MaxEnvelopeBytes)
 	}
 	if !h.decoding.enter(c.UserContext()) {
-		limitHits.WithLabelValues("decode_busy").Inc()
+		h.metrics.limitHits.WithLabelValues("decode_busy").Inc()
 		c.Set(fiber.HeaderRetryAfter, "1")
 		return nil, false, unavailable("too many requests are being decompressed at once; retry in 1 s")
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/faultline/faultline/ingest/event"
 	"github.com/faultline/faultline/ingest/queue"
 	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 )
 
@@ -65,6 +66,7 @@ type Handler struct {
 	writable func() error // nil: the queue can always take writes
 	decoding *gate
 	inflate  func(raw []byte, encoding string, n, limit int64) ([]byte, bool, error) // the package's inflate; tests watch it
+	metrics  *ingestMetrics
 	log      *slog.Logger
 }
 
@@ -86,7 +88,8 @@ type HandlerConfig struct {
 // counted in outcomes, which may be nil.
 // Attachments' bytes go to blobs once admitted, before their records go to
 // Kafka, and are deleted again when the records cannot be produced.
-func NewHandler(keys KeyLookup, producer Producer, blobs blob.Store, outcomes *queue.OutcomeCounter, cfg HandlerConfig, log *slog.Logger) *Handler {
+// Its metrics are registered on reg; nil registers them nowhere.
+func NewHandler(keys KeyLookup, producer Producer, blobs blob.Store, outcomes *queue.OutcomeCounter, cfg HandlerConfig, reg prometheus.Registerer, log *slog.Logger) *Handler {
 	limits := cfg.Limits
 	if limits.MaxEnvelopeItems <= 0 {
 		limits.MaxEnvelopeItems = DefaultLimits.MaxEnvelopeItems
@@ -97,8 +100,9 @@ func NewHandler(keys KeyLookup, producer Producer, blobs blob.Store, outcomes *q
 	if limits.DecodeWait <= 0 {
 		limits.DecodeWait = DefaultLimits.DecodeWait
 	}
-	h := &Handler{keys: newKeyCache(keys, 30*time.Second, defaultKeyMaxStale, 100_000, log), rates: newLimiter(100_000),
-		producer: producer, blobs: blobs, outcomes: outcomes, limits: limits, writable: cfg.Writable, log: log,
+	m := newIngestMetrics(reg)
+	h := &Handler{keys: newKeyCache(keys, 30*time.Second, defaultKeyMaxStale, 100_000, m.staleKeys, log), rates: newLimiter(100_000),
+		producer: producer, blobs: blobs, outcomes: outcomes, limits: limits, writable: cfg.Writable, metrics: m, log: log,
 		decoding: newGate(limits.MaxDecoding, limits.DecodeWait), inflate: inflate}
 	if cfg.Quotas != nil {
 		h.quotas = &quotaCache{src: cfg.Quotas, entries: map[int64]*quotaEntry{}}
@@ -112,8 +116,8 @@ func (h *Handler) Register(r fiber.Router) {
 		r.Options(p, h.preflight)
 		r.Options(p+"/", h.preflight)
 	}
-	envelope, store, security, cron := metered("envelope", h.detached(h.envelope)), metered("store", h.detached(h.store)),
-		metered("security", h.detached(h.security)), metered("cron", h.detached(h.cronCheckIn))
+	envelope, store, security, cron := h.metrics.metered("envelope", h.detached(h.envelope)), h.metrics.metered("store", h.detached(h.store)),
+		h.metrics.metered("security", h.detached(h.security)), h.metrics.metered("cron", h.detached(h.cronCheckIn))
 	r.Post("/api/:project_id/envelope", envelope)
 	r.Post("/api/:project_id/envelope/", envelope)
 	r.Post("/api/:project_id/store", store)
@@ -148,7 +152,7 @@ func (h *Handler) detached(next fiber.Handler) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if h.writable != nil {
 			if err := h.writable(); err != nil {
-				refusedFull.Inc()
+				h.metrics.refusedFull.Inc()
 				h.log.Warn("request refused: the event queue cannot take writes", "err", err)
 				allowOrigin(c)
 				c.Set(fiber.HeaderRetryAfter, "30")
@@ -207,7 +211,7 @@ func (h *Handler) envelope(c *fiber.Ctx) error {
 	header, items, err := parseEnvelope(body, h.limits.MaxEnvelopeItems)
 	switch {
 	case errors.Is(err, errTooManyItems):
-		limitHits.WithLabelValues("too_many_items").Inc()
+		h.metrics.limitHits.WithLabelValues("too_many_items").Inc()
 		return fiber.NewError(fiber.StatusRequestEntityTooLarge,
 			fmt.Sprintf("envelope holds more than %d items, the most one may hold; send the rest in another envelope", h.limits.MaxEnvelopeItems))
 	case err != nil:
@@ -367,11 +371,11 @@ func (h *Handler) deleteBlobs(ctx context.Context, out []outgoing) {
 			continue
 		}
 		if err := h.blobs.Delete(ctx, o.blobKey); err != nil {
-			blobDeletes.WithLabelValues("failed").Inc()
+			h.metrics.blobDeletes.WithLabelValues("failed").Inc()
 			h.log.Error("attachment of a record not produced could not be deleted", "key", o.blobKey, "err", err)
 			continue
 		}
-		blobDeletes.WithLabelValues("ok").Inc()
+		h.metrics.blobDeletes.WithLabelValues("ok").Inc()
 	}
 }
 
@@ -499,7 +503,7 @@ func (h *Handler) produce(ctx context.Context, out []outgoing) error {
 	for i, o := range out {
 		msgs[i] = o.rec.Message()
 	}
-	defer observeProduce(time.Now())
+	defer h.metrics.observeProduce(time.Now())
 	if err := h.producer.WriteMessages(ctx, msgs...); err != nil {
 		h.log.Error("produce to Kafka failed", "err", err, "items", len(msgs))
 		return unavailable("the event queue is unavailable; retry later")

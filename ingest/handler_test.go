@@ -15,6 +15,7 @@ import (
 	"github.com/faultline/faultline/ingest/blob"
 	"github.com/faultline/faultline/ingest/queue"
 	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 )
 
@@ -68,6 +69,7 @@ type testIngest struct {
 	blobDir  string // where attachments' bytes go
 	outcomes *queue.OutcomeCounter
 	flushed  recorder
+	metrics  *prometheus.Registry // the handler's own
 }
 
 func newTestIngest(t *testing.T, producer Producer) *testIngest {
@@ -87,14 +89,14 @@ func newTestIngestConfig(t *testing.T, producer Producer, key Key, cfg HandlerCo
 	t.Helper()
 	limits := cfg.Limits
 	ti := &testIngest{app: fiber.New(fiber.Config{Immutable: true, DisableStartupMessage: true, BodyLimit: int(limits.MaxEnvelopeBytes) + 1<<20}),
-		blobDir: t.TempDir()}
+		blobDir: t.TempDir(), metrics: prometheus.NewRegistry()}
 	blobs, err := blob.NewDir(ti.blobDir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.DiscardHandler)
 	ti.outcomes = queue.NewOutcomeCounter(&ti.flushed, time.Hour, log)
-	ti.h = NewHandler(fixedKeys{testKey: key}, producer, blobs, ti.outcomes, cfg, log)
+	ti.h = NewHandler(fixedKeys{testKey: key}, producer, blobs, ti.outcomes, cfg, ti.metrics, log)
 	ti.h.Register(ti.app)
 	return ti
 }

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // ErrUnknownKey is what a KeyLookup returns for a key that does not exist.
@@ -70,14 +72,15 @@ type keyCache struct {
 	ttl      time.Duration
 	maxStale time.Duration
 	max      int
+	staleUse prometheus.Counter // requests answered with a stale key
 	log      *slog.Logger
 
 	mu      sync.Mutex
 	entries map[string]cachedKey
 }
 
-func newKeyCache(lookup KeyLookup, ttl, maxStale time.Duration, max int, log *slog.Logger) *keyCache {
-	return &keyCache{lookup: lookup, ttl: ttl, maxStale: maxStale, max: max, log: log, entries: map[string]cachedKey{}}
+func newKeyCache(lookup KeyLookup, ttl, maxStale time.Duration, max int, stale prometheus.Counter, log *slog.Logger) *keyCache {
+	return &keyCache{lookup: lookup, ttl: ttl, maxStale: maxStale, max: max, staleUse: stale, log: log, entries: map[string]cachedKey{}}
 }
 
 func (c *keyCache) get(ctx context.Context, key string) (cachedKey, error) {
@@ -87,7 +90,7 @@ func (c *keyCache) get(ctx context.Context, key string) (cachedKey, error) {
 	c.mu.Unlock()
 	if ok && now.Before(e.expires) {
 		if e.stale {
-			staleKeys.Inc()
+			c.staleUse.Inc()
 		}
 		return e, nil
 	}
@@ -126,7 +129,7 @@ func (c *keyCache) stale(key string, err error, now time.Time) (cachedKey, error
 		c.log.Warn(staleKeyMsg, "key", key, "project", e.ProjectID, "age", now.Sub(e.fetched).Round(time.Second), "err", err)
 	}
 	c.entries[key] = e
-	staleKeys.Inc()
+	c.staleUse.Inc()
 	return e, nil
 }
 

@@ -70,9 +70,10 @@ func TestKeyCacheOutage(t *testing.T) {
 			"b": {ProjectID: 2, Active: true},
 		}}
 		var logs bytes.Buffer
-		c := newKeyCache(lookup, 30*time.Second, 10*time.Minute, 100, slog.New(slog.NewTextHandler(&logs, nil)))
+		stale := newIngestMetrics(nil).staleKeys
+		c := newKeyCache(lookup, 30*time.Second, 10*time.Minute, 100, stale, slog.New(slog.NewTextHandler(&logs, nil)))
 		start := time.Now()
-		staleBefore := counterValue(t, staleKeys)
+		staleBefore := counterValue(t, stale)
 
 		down := func(l *switchLookup) { l.down = true }
 		upWithBRevoked := func(l *switchLookup) { l.down = false; l.keys["b"] = Key{ProjectID: 2, Active: false} }
@@ -127,7 +128,7 @@ func TestKeyCacheOutage(t *testing.T) {
 			}
 		}
 		// Stale answers: a at 31, 33, 35, 37 s, 5:00 and 9:59; x at 32 s; b at 10:02 and 10:03.
-		if n := counterValue(t, staleKeys) - staleBefore; n != 9 {
+		if n := counterValue(t, stale) - staleBefore; n != 9 {
 			t.Errorf("stale answers counted: %v, want 9", n)
 		}
 		// Logged at most once a minute per key: a at 31 s, 5:00 and 9:59; x at 32 s; b at 10:02.
@@ -143,7 +144,7 @@ func TestKeyCacheOutageRetries(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		lookup := &switchLookup{keys: map[string]Key{"a": {ProjectID: 1, Active: true}}}
 		var logs bytes.Buffer
-		c := newKeyCache(lookup, 30*time.Second, time.Hour, 100, slog.New(slog.NewTextHandler(&logs, nil)))
+		c := newKeyCache(lookup, 30*time.Second, time.Hour, 100, newIngestMetrics(nil).staleKeys, slog.New(slog.NewTextHandler(&logs, nil)))
 		if _, err := c.get(context.Background(), "a"); err != nil {
 			t.Fatal(err)
 		}
@@ -174,7 +175,7 @@ func TestKeyCacheEviction(t *testing.T) {
 			keys[fmt.Sprint("k", i)] = Key{ProjectID: int64(i + 1), Active: true}
 		}
 		lookup := &switchLookup{keys: keys}
-		c := newKeyCache(lookup, 30*time.Second, time.Hour, 10, slog.New(slog.DiscardHandler))
+		c := newKeyCache(lookup, 30*time.Second, time.Hour, 10, newIngestMetrics(nil).staleKeys, slog.New(slog.DiscardHandler))
 		get := func(key string) error {
 			_, err := c.get(context.Background(), key)
 			return err

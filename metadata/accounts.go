@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -44,17 +43,13 @@ var AllScopes = []string{
 // Bootstrap creates whichever of the user, organization (with the user as
 // owner), project, DSN key and API token are missing. It is idempotent.
 func (db *DB) Bootstrap(ctx context.Context, req BootstrapRequest) (BootstrapResult, error) {
-	if err := validateSlug(req.Org); err != nil {
-		return BootstrapResult{}, fmt.Errorf("organization: %w", err)
-	}
-	if err := validateSlug(req.Project); err != nil {
-		return BootstrapResult{}, fmt.Errorf("project: %w", err)
-	}
-	if !strings.Contains(req.Email, "@") {
-		return BootstrapResult{}, fmt.Errorf("email %q is not an email address", req.Email)
-	}
-	if err := checkPassword("password", req.Password); err != nil {
-		return BootstrapResult{}, err
+	user := NewUser{Email: req.Email, Password: req.Password, Verified: true} // the administrator vouches for the address
+	org := NewOrganization{Name: req.Org, Slug: req.Org}
+	project := NewProject{Name: req.Project, Slug: req.Project}
+	for _, v := range []interface{ Validate() error }{user, org, project} {
+		if err := v.Validate(); err != nil {
+			return BootstrapResult{}, err
+		}
 	}
 	if req.SecretKey == "" {
 		return BootstrapResult{}, errors.New("no secret key set (FAULTLINE_SECRET_KEY)")
@@ -65,30 +60,19 @@ func (db *DB) Bootstrap(ctx context.Context, req BootstrapRequest) (BootstrapRes
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7426001)`); err != nil {
 			return err
 		}
-		err := tx.QueryRow(ctx, `SELECT id FROM users WHERE lower(email) = lower($1)`, req.Email).Scan(&res.UserID)
-		if errors.Is(err, pgx.ErrNoRows) {
-			// The administrator vouches for the address.
-			err = tx.QueryRow(ctx, `INSERT INTO users (email, password_hash, email_verified_at) VALUES ($1, $2, now()) RETURNING id`,
-				req.Email, HashPassword(req.Password)).Scan(&res.UserID)
-		}
-		if err != nil {
+		var err error
+		if res.UserID, _, err = db.ensureUser(ctx, tx, user); err != nil {
 			return fmt.Errorf("user: %w", err)
 		}
-		if err := tx.QueryRow(ctx, `
-			INSERT INTO organizations (slug, name) VALUES ($1, $1)
-			ON CONFLICT (slug) DO UPDATE SET slug = EXCLUDED.slug RETURNING id`, req.Org).Scan(&res.OrganizationID); err != nil {
-			return fmt.Errorf("organization: %w", err)
+		org.OwnerID = res.UserID
+		o, _, err := createOrganization(ctx, tx, org, keepExisting)
+		if err != nil {
+			return err
 		}
-		if _, err := tx.Exec(ctx, `
-			INSERT INTO organization_members (organization_id, user_id, role) VALUES ($1, $2, 'owner')
-			ON CONFLICT DO NOTHING`, res.OrganizationID, res.UserID); err != nil {
-			return fmt.Errorf("membership: %w", err)
-		}
-		if err := tx.QueryRow(ctx, `
-			INSERT INTO projects (organization_id, slug, name) VALUES ($1, $2, $2)
-			ON CONFLICT (organization_id, slug) DO UPDATE SET slug = EXCLUDED.slug RETURNING id`,
-			res.OrganizationID, req.Project).Scan(&res.ProjectID); err != nil {
-			return fmt.Errorf("project: %w", err)
+		res.OrganizationID = o.ID
+		project.OrgID = o.ID
+		if res.ProjectID, _, err = createProject(ctx, tx, project, keepExisting); err != nil {
+			return err
 		}
 		err = tx.QueryRow(ctx, `SELECT public_key FROM project_keys WHERE project_id = $1 AND active ORDER BY id LIMIT 1`,
 			res.ProjectID).Scan(&res.PublicKey)

@@ -57,7 +57,8 @@ func TestBootstrapRejectsBadInput(t *testing.T) {
 	}{
 		{"uppercase slug", func(r *metadata.BootstrapRequest) { r.Org = "Acme" }, "lowercase"},
 		{"slug with space", func(r *metadata.BootstrapRequest) { r.Project = "my project" }, "lowercase"},
-		{"empty slug", func(r *metadata.BootstrapRequest) { r.Project = "" }, "1 to 50"},
+		{"empty slug", func(r *metadata.BootstrapRequest) { r.Project = "" }, "a project needs a name"},
+		{"long slug", func(r *metadata.BootstrapRequest) { r.Project = strings.Repeat("p", 51) }, "1 to 50"},
 		{"bad email", func(r *metadata.BootstrapRequest) { r.Email = "nobody" }, "not an email"},
 		{"short password", func(r *metadata.BootstrapRequest) { r.Password = "short" }, "at least 8"},
 		{"no secret", func(r *metadata.BootstrapRequest) { r.SecretKey = "" }, "secret key"},

@@ -53,7 +53,11 @@ func scanAlertRule(r pgx.Row) (AlertRule, error) {
 }
 
 // SaveAlertRule creates a rule (ID 0) or replaces one, with its recipients.
+// A rule that fails Validate is refused with its InvalidError.
 func (db *DB) SaveAlertRule(ctx context.Context, r AlertRule) (AlertRule, error) {
+	if err := r.Validate(); err != nil {
+		return AlertRule{}, err
+	}
 	if r.Tags == nil {
 		r.Tags = map[string]string{}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 //go:embed migrations/*.sql
@@ -35,13 +36,15 @@ func invalid(format string, args ...any) error {
 
 // DB is Faultline's PostgreSQL store.
 type DB struct {
-	pool   *pgxpool.Pool
-	log    *slog.Logger
-	hashes atomic.Pointer[hashLimit] // bounds password hashing; see passwords.go
+	pool    *pgxpool.Pool
+	log     *slog.Logger
+	metrics *dbMetrics
+	hashes  atomic.Pointer[hashLimit] // bounds password hashing; see passwords.go
 }
 
-// Open connects to PostgreSQL and checks that it answers.
-func Open(ctx context.Context, url string, log *slog.Logger) (*DB, error) {
+// Open connects to PostgreSQL and checks that it answers. Its metrics are
+// registered on reg; nil registers them nowhere.
+func Open(ctx context.Context, url string, reg prometheus.Registerer, log *slog.Logger) (*DB, error) {
 	if url == "" {
 		return nil, errors.New("no database URL set (FAULTLINE_DATABASE_URL)")
 	}
@@ -52,8 +55,9 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*DB, error) {
 	if cfg.MaxConns < 8 {
 		cfg.MaxConns = 8
 	}
+	m := newDBMetrics(reg)
 	if log != nil {
-		cfg.ConnConfig.Tracer = slowLog{log: log}
+		cfg.ConnConfig.Tracer = slowLog{log: log, errors: m.queryErrors}
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -65,7 +69,7 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("connect to %s:%d: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, err)
 	}
-	return &DB{pool: pool, log: log}, nil
+	return &DB{pool: pool, log: log, metrics: m}, nil
 }
 
 // Close releases every connection.

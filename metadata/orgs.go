@@ -55,35 +55,6 @@ func uniqueViolation(err error) bool {
 	return errors.As(err, &pgErr) && pgErr.Code == "23505"
 }
 
-// CreateOrganization creates an organization owned by the user.
-func (db *DB) CreateOrganization(ctx context.Context, userID int64, name, slug string) (Organization, error) {
-	o := Organization{Name: strings.TrimSpace(name), Slug: slug, Role: "owner"}
-	if o.Name == "" {
-		return o, invalid("an organization needs a name")
-	}
-	if o.Slug == "" {
-		o.Slug = Slugify(o.Name)
-	}
-	if err := validateSlug(o.Slug); err != nil {
-		return o, invalid("%v", err)
-	}
-	err := db.inTx(ctx, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, `INSERT INTO organizations (slug, name) VALUES ($1, $2) RETURNING id, created_at`,
-			o.Slug, o.Name).Scan(&o.ID, &o.CreatedAt); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, `INSERT INTO organization_members (organization_id, user_id, role) VALUES ($1, $2, 'owner')`, o.ID, userID)
-		return err
-	})
-	if uniqueViolation(err) {
-		return o, invalid("the slug %q is taken", o.Slug)
-	}
-	if err != nil {
-		return o, fmt.Errorf("create organization: %w", err)
-	}
-	return o, nil
-}
-
 // ListProjects returns an organization's projects.
 func (db *DB) ListProjects(ctx context.Context, orgID int64) ([]Project, error) {
 	rows, err := db.pool.Query(ctx, `SELECT `+projectColumns+` FROM projects p JOIN organizations o ON o.id = p.organization_id
@@ -96,37 +67,6 @@ func (db *DB) ListProjects(ctx context.Context, orgID int64) ([]Project, error) 
 		return nil, fmt.Errorf("list projects: %w", err)
 	}
 	return out, nil
-}
-
-// CreateProject creates a project with a first DSN key.
-func (db *DB) CreateProject(ctx context.Context, orgID int64, name, slug, platform string) (Project, error) {
-	name = strings.TrimSpace(name)
-	if name == "" {
-		return Project{}, invalid("a project needs a name")
-	}
-	if slug == "" {
-		slug = Slugify(name)
-	}
-	if err := validateSlug(slug); err != nil {
-		return Project{}, invalid("%v", err)
-	}
-	var id int64
-	err := db.inTx(ctx, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, `INSERT INTO projects (organization_id, slug, name, platform) VALUES ($1, $2, $3, $4) RETURNING id`,
-			orgID, slug, name, platform).Scan(&id); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, `INSERT INTO project_keys (project_id, public_key, secret_key) VALUES ($1, $2, $3)`,
-			id, randomHex(16), randomHex(16))
-		return err
-	})
-	if uniqueViolation(err) {
-		return Project{}, invalid("the slug %q is taken in this organization", slug)
-	}
-	if err != nil {
-		return Project{}, fmt.Errorf("create project: %w", err)
-	}
-	return db.projectByID(ctx, id)
 }
 
 // ProjectUpdate holds the project settings to change; nil fields stay.

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promauto"
 	"golang.org/x/crypto/argon2"
 )
 
@@ -99,15 +98,13 @@ func outdated(hash string) bool {
 // the caller should answer 503 and ask the client to retry shortly.
 var ErrBusy = errors.New("too many logins at once; retry in a moment")
 
-var passwordHashesShed = promauto.NewCounter(prometheus.CounterOpts{Name: "faultline_password_hashes_shed_total",
-	Help: "Password checks and hashes refused because every hashing slot stayed busy (answered 503)."})
-
 // hashLimit bounds concurrent password hashing: each argon2id call holds
 // argonMemory (or what an older hash names) until it returns. A caller waits
 // up to wait for a slot, then gets ErrBusy.
 type hashLimit struct {
 	slots chan struct{}
 	wait  time.Duration
+	shed  prometheus.Counter // checks refused for want of a slot
 }
 
 // defaultHashSlots is how many passwords are hashed at once: two per core,
@@ -118,8 +115,8 @@ func defaultHashSlots() int { return 2 * runtime.GOMAXPROCS(0) }
 // before it is refused.
 const defaultHashWait = 2 * time.Second
 
-func newHashLimit(slots int, wait time.Duration) *hashLimit {
-	return &hashLimit{slots: make(chan struct{}, max(slots, 1)), wait: wait}
+func newHashLimit(slots int, wait time.Duration, shed prometheus.Counter) *hashLimit {
+	return &hashLimit{slots: make(chan struct{}, max(slots, 1)), wait: wait, shed: shed}
 }
 
 func (l *hashLimit) acquire(ctx context.Context) error {
@@ -134,7 +131,7 @@ func (l *hashLimit) acquire(ctx context.Context) error {
 	case l.slots <- struct{}{}:
 		return nil
 	case <-t.C:
-		passwordHashesShed.Inc()
+		l.shed.Inc()
 		return ErrBusy
 	case <-ctx.Done():
 		return ctx.Err()
@@ -147,7 +144,7 @@ func (l *hashLimit) release() { <-l.slots }
 // long a check waits for its turn (defaultHashSlots and defaultHashWait
 // unless set). Checks already waiting keep the old limit.
 func (db *DB) SetPasswordHashLimit(slots int, wait time.Duration) {
-	db.hashes.Store(newHashLimit(slots, wait))
+	db.hashes.Store(newHashLimit(slots, wait, db.metrics.passwordHashesShed))
 }
 
 // hashLimit returns the DB's bound on password hashing, the default one
@@ -156,7 +153,7 @@ func (db *DB) hashLimit() *hashLimit {
 	if l := db.hashes.Load(); l != nil {
 		return l
 	}
-	db.hashes.CompareAndSwap(nil, newHashLimit(defaultHashSlots(), defaultHashWait))
+	db.hashes.CompareAndSwap(nil, newHashLimit(defaultHashSlots(), defaultHashWait, db.metrics.passwordHashesShed))
 	return db.hashes.Load()
 }
 

@@ -53,7 +53,7 @@ func TestLoginUpgradesOldHashes(t *testing.T) {
 	db := metadatatest.Open(t)
 	ctx := context.Background()
 	email := metadatatest.Slug("old") + "@example.com"
-	id, err := db.Register(ctx, email, "correct horse")
+	id, err := db.CreateUser(ctx, metadata.NewUser{Email: email, Password: "correct horse"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestPasswordHashingIsBounded(t *testing.T) {
 	if _, err := db.CheckLogin(ctx, "nobody@example.com", "guess"); !errors.Is(err, metadata.ErrBusy) {
 		t.Errorf("a login while every slot is busy: %v, want ErrBusy", err)
 	}
-	if _, err := db.Register(ctx, metadatatest.Slug("busy")+"@example.com", "long enough"); !errors.Is(err, metadata.ErrBusy) {
+	if _, err := db.CreateUser(ctx, metadata.NewUser{Email: metadatatest.Slug("busy") + "@example.com", Password: "long enough"}); !errors.Is(err, metadata.ErrBusy) {
 		t.Errorf("a registration while every slot is busy: %v, want ErrBusy", err)
 	}
 	db.SetPasswordHashLimit(1, time.Hour)

@@ -62,6 +62,9 @@ type ProvisionReport map[string]int
 
 // Provision applies the plan in one transaction (alert rules after it).
 func (db *DB) Provision(ctx context.Context, p ProvisionPlan) (ProvisionReport, error) {
+	if err := p.validateAlerts(); err != nil {
+		return nil, err
+	}
 	report := ProvisionReport{}
 	users := map[string]int64{}
 	var alerts []AlertRule
@@ -70,34 +73,26 @@ func (db *DB) Provision(ctx context.Context, p ProvisionPlan) (ProvisionReport, 
 			return err
 		}
 		for _, u := range p.Users {
-			if !strings.Contains(u.Email, "@") {
-				return invalid("user %q: not an email address", u.Email)
+			nu := NewUser{Email: u.Email, Password: u.Password, Verified: true}
+			if nu.Password == "" {
+				nu.Password = randomHex(32) // a service account that logs in with tokens only
 			}
-			var id int64
-			err := tx.QueryRow(ctx, `SELECT id FROM users WHERE lower(email) = lower($1)`, u.Email).Scan(&id)
-			switch {
-			case errors.Is(err, pgx.ErrNoRows):
-				pw := u.Password
-				if pw == "" {
-					pw = randomHex(32) // a service account that logs in with tokens only
-				}
-				if err := checkPassword("user "+u.Email+": the password", pw); err != nil {
-					return err
-				}
-				err = tx.QueryRow(ctx, `INSERT INTO users (email, password_hash, email_verified_at) VALUES ($1, $2, now()) RETURNING id`,
-					u.Email, HashPassword(pw)).Scan(&id)
-				report["users created"]++
-			case err == nil && u.Password != "":
-				if err := checkPassword("user "+u.Email+": the password", u.Password); err != nil {
-					return err
-				}
-				_, err = tx.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, id, HashPassword(u.Password))
-				report["passwords set"]++
+			if err := nu.Validate(); err != nil {
+				return invalid("user %s: %v", u.Email, err)
 			}
+			id, created, err := db.ensureUser(ctx, tx, nu)
 			if err != nil {
 				return fmt.Errorf("user %s: %w", u.Email, err)
 			}
-			users[strings.ToLower(u.Email)] = id
+			if created {
+				report["users created"]++
+			} else if u.Password != "" {
+				if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, id, HashPassword(u.Password)); err != nil {
+					return fmt.Errorf("user %s: %w", u.Email, err)
+				}
+				report["passwords set"]++
+			}
+			users[strings.ToLower(strings.TrimSpace(u.Email))] = id
 		}
 		userID := func(email string) (int64, error) {
 			if id, ok := users[strings.ToLower(email)]; ok {
@@ -112,23 +107,12 @@ func (db *DB) Provision(ctx context.Context, p ProvisionPlan) (ProvisionReport, 
 			return id, err
 		}
 		for _, o := range p.Organizations {
-			if err := validateSlug(o.Slug); err != nil {
-				return invalid("organization: %v", err)
+			org, inserted, err := createOrganization(ctx, tx, NewOrganization{Name: nonEmptyName(o.Name, o.Slug), Slug: o.Slug,
+				RetentionDays: o.RetentionDays}, updateExisting)
+			if err != nil {
+				return err
 			}
-			name := o.Name
-			if name == "" {
-				name = o.Slug
-			}
-			var orgID int64
-			var inserted bool
-			var retention *int
-			if o.RetentionDays > 0 {
-				retention = &o.RetentionDays
-			}
-			if err := tx.QueryRow(ctx, `INSERT INTO organizations (slug, name, event_retention_days) VALUES ($1, $2, $3)
-				ON CONFLICT (slug) DO UPDATE SET name = $2, event_retention_days = $3 RETURNING id, xmax = 0`, o.Slug, name, retention).Scan(&orgID, &inserted); err != nil {
-				return fmt.Errorf("organization %s: %w", o.Slug, err)
-			}
+			orgID := org.ID
 			count(report, "organizations", inserted)
 			teams := map[string]int64{}
 			for _, t := range o.Teams {
@@ -150,21 +134,12 @@ func (db *DB) Provision(ctx context.Context, p ProvisionPlan) (ProvisionReport, 
 				return 0, invalid("team %q of organization %s is not declared", slug, o.Slug)
 			}
 			for _, pr := range o.Projects {
-				if err := validateSlug(pr.Slug); err != nil {
-					return invalid("project: %v", err)
-				}
-				var projectID int64
-				if err := tx.QueryRow(ctx, `INSERT INTO projects (organization_id, slug, name, platform) VALUES ($1, $2, $3, $4)
-					ON CONFLICT (organization_id, slug) DO UPDATE SET name = $3, platform = $4 RETURNING id, xmax = 0`,
-					orgID, pr.Slug, nonEmptyName(pr.Name, pr.Slug), pr.Platform).Scan(&projectID, &inserted); err != nil {
-					return fmt.Errorf("project %s: %w", pr.Slug, err)
+				projectID, inserted, err := createProject(ctx, tx, NewProject{OrgID: orgID, Name: nonEmptyName(pr.Name, pr.Slug),
+					Slug: pr.Slug, Platform: pr.Platform}, updateExisting)
+				if err != nil {
+					return err
 				}
 				count(report, "projects", inserted)
-				if _, err := tx.Exec(ctx, `INSERT INTO project_keys (project_id, public_key, secret_key)
-					SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM project_keys WHERE project_id = $1)`,
-					projectID, randomHex(16), randomHex(16)); err != nil {
-					return fmt.Errorf("project %s key: %w", pr.Slug, err)
-				}
 				for _, slug := range pr.Teams {
 					id, err := team(slug)
 					if err != nil {
@@ -249,6 +224,22 @@ func (db *DB) Provision(ctx context.Context, p ProvisionPlan) (ProvisionReport, 
 		count(report, "alerts", a.ID == 0)
 	}
 	return report, nil
+}
+
+// validateAlerts checks every alert rule of the plan before anything is
+// written, so a bad rule leaves the deployment as it was and the message
+// says which rule of which project is wrong.
+func (p ProvisionPlan) validateAlerts() error {
+	for _, o := range p.Organizations {
+		for _, pr := range o.Projects {
+			for _, a := range pr.Alerts {
+				if err := a.Validate(); err != nil {
+					return invalid("organization %s, project %s, alert %q: %v", o.Slug, pr.Slug, a.Name, err)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 func count(r ProvisionReport, kind string, created bool) {

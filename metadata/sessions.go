@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // ErrBadCredentials is returned for a wrong email or password, without
@@ -63,34 +62,6 @@ func (db *DB) rehash(ctx context.Context, userID int64, old, password string) {
 	if err != nil {
 		db.log.Warn("could not rehash a password with the current parameters", "user", userID, "err", err)
 	}
-}
-
-// Register creates a user. The password is hashed before the email is
-// tried, so registering a taken email (ErrEmailTaken) takes as long as
-// registering a new one.
-func (db *DB) Register(ctx context.Context, email, password string) (int64, error) {
-	email = strings.TrimSpace(email)
-	if !ValidEmail(email) {
-		return 0, invalid("email %q is not an email address", email)
-	}
-	if err := checkPassword("password", password); err != nil {
-		return 0, err
-	}
-	hash, err := db.hashPassword(ctx, password)
-	if err != nil {
-		return 0, err
-	}
-	var id int64
-	err = db.pool.QueryRow(ctx, `INSERT INTO users (email, password_hash) VALUES ($1, $2) RETURNING id`,
-		email, hash).Scan(&id)
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
-		return 0, ErrEmailTaken
-	}
-	if err != nil {
-		return 0, fmt.Errorf("register: %w", err)
-	}
-	return id, nil
 }
 
 // ValidEmail reports whether s looks like an email address Faultline can

@@ -12,6 +12,7 @@ import (
 
 	"github.com/faultline/faultline/actors/monitor"
 	"github.com/faultline/faultline/metadata"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // DeliveryStore is the outbox of notifications; *metadata.DB is one.
@@ -42,6 +43,7 @@ type Dispatcher struct {
 	backoff []time.Duration
 	poll    time.Duration
 	wake    chan struct{}
+	metrics *alertMetrics
 	log     *slog.Logger
 }
 
@@ -56,8 +58,9 @@ type DispatcherConfig struct {
 	Poll time.Duration
 }
 
-// NewDispatcher returns a dispatcher working through store's outbox.
-func NewDispatcher(store DeliveryStore, cfg DispatcherConfig, log *slog.Logger) *Dispatcher {
+// NewDispatcher returns a dispatcher working through store's outbox. Its
+// metrics are registered on reg; nil registers them nowhere.
+func NewDispatcher(store DeliveryStore, cfg DispatcherConfig, reg prometheus.Registerer, log *slog.Logger) *Dispatcher {
 	if cfg.Backoff == nil {
 		cfg.Backoff = Backoff
 	}
@@ -66,7 +69,7 @@ func NewDispatcher(store DeliveryStore, cfg DispatcherConfig, log *slog.Logger) 
 	}
 	client := webhookClient(cfg.Guard)
 	return &Dispatcher{store: store, client: client, send: senders(client, cfg.Mailer), backoff: cfg.Backoff, poll: cfg.Poll,
-		wake: make(chan struct{}, 1), log: log.With("component", "alert-dispatch")}
+		wake: make(chan struct{}, 1), metrics: newAlertMetrics(reg), log: log.With("component", "alert-dispatch")}
 }
 
 // Run dispatches until ctx ends.
@@ -164,7 +167,7 @@ func (d *Dispatcher) toMember(ctx context.Context, del metadata.Delivery, known 
 	if err := d.store.FinishDelivery(ctx, del.ID, refused, time.Time{}); err != nil {
 		d.log.Warn("recording a delivery failed", "delivery", del.ID, "err", err)
 	}
-	notifications.WithLabelValues("email", "refused").Inc()
+	d.metrics.notifications.WithLabelValues("email", "refused").Inc()
 	d.log.Warn("alert email not sent to an address outside the organization", "delivery", del.ID, "rule", del.Alert.RuleID)
 	return false
 }
@@ -199,7 +202,7 @@ func (d *Dispatcher) deliver(ctx context.Context, kind, target, secret string, b
 	if err != nil {
 		outcome = "failed"
 	}
-	notifications.WithLabelValues(kind, outcome).Inc()
+	d.metrics.notifications.WithLabelValues(kind, outcome).Inc()
 	if err != nil {
 		d.log.Warn("notification not delivered", "kind", kind, "alerts", len(batch), "err", err)
 	} else {

@@ -109,7 +109,7 @@ func TestDispatcherRetriesOnTheBackoffSchedule(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				store := &outbox{}
-				d := NewDispatcher(store, DispatcherConfig{}, quiet)
+				d := NewDispatcher(store, DispatcherConfig{}, nil, quiet)
 				hook := &endpoint{failures: tc.failures}
 				d.send["webhook"] = hook.send
 				ctx, cancel := context.WithCancel(t.Context())
@@ -148,7 +148,7 @@ func TestDispatcherRetriesOnTheBackoffSchedule(t *testing.T) {
 func TestDispatcherSendsWhenNudged(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		store := &outbox{}
-		d := NewDispatcher(store, DispatcherConfig{Poll: time.Minute}, quiet)
+		d := NewDispatcher(store, DispatcherConfig{Poll: time.Minute}, nil, quiet)
 		hook := &endpoint{}
 		d.send["webhook"] = hook.send
 		ctx, cancel := context.WithCancel(t.Context())

@@ -13,6 +13,7 @@ import (
 
 	"github.com/faultline/faultline/actors/monitor"
 	"github.com/faultline/faultline/metadata"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Store is the PostgreSQL side of alerts; *metadata.DB is one.
@@ -36,6 +37,7 @@ type Engine struct {
 	baseURL string
 	log     *slog.Logger
 	now     func() time.Time
+	metrics *alertMetrics
 
 	fired func() // called after an alert is recorded; may be nil
 
@@ -58,10 +60,11 @@ type EngineConfig struct {
 	OnFired func()
 }
 
-// NewEngine returns an engine.
-func NewEngine(store Store, history History, cfg EngineConfig, log *slog.Logger) *Engine {
+// NewEngine returns an engine. Its metrics are registered on reg; nil
+// registers them nowhere.
+func NewEngine(store Store, history History, cfg EngineConfig, reg prometheus.Registerer, log *slog.Logger) *Engine {
 	return &Engine{store: store, history: history, baseURL: cfg.BaseURL, fired: cfg.OnFired, log: log.With("component", "alerts"),
-		now: time.Now, rules: map[int64]cachedRules{}}
+		now: time.Now, metrics: newAlertMetrics(reg), rules: map[int64]cachedRules{}}
 }
 
 // rulesFor returns a project's enabled rules, cached for 30 s.
@@ -138,7 +141,7 @@ func (e *Engine) fire(ctx context.Context, r metadata.AlertRule, a metadata.Aler
 		return false
 	}
 	if id != 0 {
-		alertsFired.WithLabelValues(a.Trigger).Inc()
+		e.metrics.alertsFired.WithLabelValues(a.Trigger).Inc()
 		e.log.Info("alert fired", "rule", r.ID, "alert", id, "trigger", a.Trigger, "title", a.Title)
 		if e.fired != nil {
 			e.fired()

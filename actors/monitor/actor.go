@@ -46,7 +46,7 @@ func (a *monitorActor) Receive(c actor.Context) {
 			// Left to protoactor, the actor would be restarted with the
 			// settings it was spawned with, its old timer still ticking,
 			// and stopped for good past ten restarts in ten seconds.
-			monitorPanics.WithLabelValues("actor").Inc()
+			a.deps.metrics.monitorPanics.WithLabelValues("actor").Inc()
 			a.log.Error("monitor actor panicked; checking on", "message", fmt.Sprintf("%T", c.Message()), "panic", fmt.Sprint(p),
 				"stack", string(debug.Stack()))
 			if _, stopping := c.Message().(*actor.Stopping); !stopping {
@@ -136,7 +136,7 @@ func (a *monitorActor) record(r Result) {
 	if !r.Up {
 		result = "down"
 	}
-	checksDone.WithLabelValues(a.m.Kind, result).Inc()
+	a.deps.metrics.checksDone.WithLabelValues(a.m.Kind, result).Inc()
 	before := a.state
 	changes := a.state.Apply(r, threshold, a.m.TLSExpiryDays, a.deps.now())
 	if a.m.Kind != "cron" {
@@ -165,7 +165,7 @@ func (a *monitorActor) record(r Result) {
 			return // deleted meanwhile; the runner stops this actor
 		}
 		if change != nil {
-			stateChanges.WithLabelValues(change.Kind).Inc()
+			a.deps.metrics.stateChanges.WithLabelValues(change.Kind).Inc()
 			a.log.Info("monitor state changed", "kind", change.Kind, "reason", change.Reason)
 			if a.deps.notify != nil {
 				a.deps.notify(StateChange{Monitor: a.m, Change: *change})

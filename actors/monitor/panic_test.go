@@ -81,12 +81,13 @@ func TestMonitorPanicsAreRecovered(t *testing.T) {
 			panic("an alert rule fell over")
 		}
 	}
+	r := NewRunner(Config{ID: "panic-test", Sync: 20 * time.Millisecond, TimeScale: 1000}, store, panickyChecks{}, notify,
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	monitorPanics := r.metrics.monitorPanics
 	before := map[string]float64{}
 	for _, where := range []string{"check", "actor", "check_writer"} {
 		before[where] = testutil.ToFloat64(monitorPanics.WithLabelValues(where))
 	}
-	r := NewRunner(Config{ID: "panic-test", Sync: 20 * time.Millisecond, TimeScale: 1000}, store, panickyChecks{}, notify,
-		slog.New(slog.NewTextHandler(io.Discard, nil)))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx) }()

@@ -15,6 +15,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/faultline/faultline/analytics"
 	"github.com/faultline/faultline/metadata"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Store is the PostgreSQL side of monitors; *metadata.DB is one.
@@ -50,6 +51,8 @@ type Config struct {
 	// heartbeats and cron runs are judged at.
 	TimeScale float64
 	Clock     func() time.Time
+	// Registerer takes the runner's metrics; nil registers them nowhere.
+	Registerer prometheus.Registerer
 }
 
 // Runner checks its share of the monitors: every Sync it claims monitors
@@ -58,11 +61,12 @@ type Config struct {
 // updates actors whose monitor changed and stops those it no longer holds.
 // Two runners never hold the same lease, so no monitor is checked twice.
 type Runner struct {
-	cfg    Config
-	store  Store
-	checks *checkWriter
-	notify func(StateChange)
-	log    *slog.Logger
+	cfg     Config
+	store   Store
+	checks  *checkWriter
+	notify  func(StateChange)
+	metrics *monitorMetrics
+	log     *slog.Logger
 }
 
 // NewRunner returns a runner; Run starts it. notify, which may be nil, is
@@ -83,7 +87,9 @@ func NewRunner(cfg Config, store Store, checks CheckStore, notify func(StateChan
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
-	return &Runner{cfg: cfg, store: store, checks: &checkWriter{store: checks, log: log}, notify: notify, log: log.With("component", "monitors")}
+	m := newMonitorMetrics(cfg.Registerer)
+	return &Runner{cfg: cfg, store: store, checks: &checkWriter{store: checks, panics: m.monitorPanics, log: log}, notify: notify, metrics: m,
+		log: log.With("component", "monitors")}
 }
 
 // deps is what every monitor actor shares.
@@ -95,13 +101,14 @@ type deps struct {
 	store    Store
 	checks   *checkWriter
 	notify   func(StateChange)
+	metrics  *monitorMetrics
 	log      *slog.Logger
 }
 
 // Run checks monitors until ctx ends, then gives its leases back.
 func (r *Runner) Run(ctx context.Context) error {
 	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return r.log }))
-	d := &deps{scale: r.cfg.TimeScale, now: r.cfg.Clock, checker: &Checker{Guard: r.cfg.Guard, RootCAs: r.cfg.RootCAs}, store: r.store, checks: r.checks, notify: r.notify, log: r.log}
+	d := &deps{scale: r.cfg.TimeScale, now: r.cfg.Clock, checker: &Checker{Guard: r.cfg.Guard, RootCAs: r.cfg.RootCAs}, store: r.store, checks: r.checks, notify: r.notify, metrics: r.metrics, log: r.log}
 	running := map[int64]*held{}
 	flushDone := make(chan struct{})
 	go func() { r.checks.run(ctx); close(flushDone) }()
@@ -170,7 +177,7 @@ func (r *Runner) sync(ctx context.Context, system *actor.ActorSystem, d *deps, r
 			delete(running, id)
 		}
 	}
-	monitorsHeld.Set(float64(len(running)))
+	r.metrics.monitorsHeld.Set(float64(len(running)))
 	return nil
 }
 
@@ -181,7 +188,7 @@ func (r *Runner) sync(ctx context.Context, system *actor.ActorSystem, d *deps, r
 func (d *deps) runRecovered(ctx context.Context, m metadata.Monitor) (r Result, known bool) {
 	defer func() {
 		if p := recover(); p != nil {
-			monitorPanics.WithLabelValues("check").Inc()
+			d.metrics.monitorPanics.WithLabelValues("check").Inc()
 			d.log.Error("monitor check panicked; no verdict this time", "monitor", m.ID, "kind", m.Kind, "panic", fmt.Sprint(p),
 				"stack", string(debug.Stack()))
 			r, known = Result{}, false
@@ -230,6 +237,7 @@ func (d *deps) run(ctx context.Context, m metadata.Monitor) (Result, bool) {
 // checkWriter batches check results into ClickHouse once a second.
 type checkWriter struct {
 	store   CheckStore
+	panics  *prometheus.CounterVec
 	log     *slog.Logger
 	mu      sync.Mutex
 	pending []analytics.MonitorCheck
@@ -269,7 +277,7 @@ func (w *checkWriter) flush(ctx context.Context) {
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			monitorPanics.WithLabelValues("check_writer").Inc()
+			w.panics.WithLabelValues("check_writer").Inc()
 			w.log.Error("storing monitor checks panicked; dropping them", "checks", len(batch), "panic", fmt.Sprint(p),
 				"stack", string(debug.Stack()))
 		}

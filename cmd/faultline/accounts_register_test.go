@@ -115,3 +115,21 @@ func TestInvitationNeedsAConfirmedAddress(t *testing.T) {
 		t.Errorf("asking to confirm a confirmed address: %d %s, want 400", resp.StatusCode, body)
 	}
 }
+
+// A registration the account rules refuse (a short password) is answered
+// 400 before it takes a share of the address's email budget, so mistyped
+// attempts do not lock the address out of registering.
+func TestRefusedRegistrationSendsNoMail(t *testing.T) {
+	srv, _ := mailServer(t)
+	email := metadatatest.Slug("lee") + "@example.com"
+	b := newBrowser(t, srv)
+	for range 4 {
+		resp, body := b.do("POST", "/api/0/auth/register/", `{"email":"`+email+`","password":"short"}`, nil)
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "at least 8 characters") {
+			t.Fatalf("register with a short password: %d %s, want 400 naming the password rule", resp.StatusCode, body)
+		}
+	}
+	if resp, body := b.do("POST", "/api/0/auth/register/", `{"email":"`+email+`","password":"long enough now"}`, nil); resp.StatusCode != http.StatusAccepted {
+		t.Errorf("register after refused attempts: %d %s, want 202", resp.StatusCode, body)
+	}
+}

@@ -49,7 +49,7 @@ func migrateCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 
 // openStores connects to PostgreSQL and ClickHouse, naming whichever failed.
 func openStores(ctx context.Context, cfg settings, log *slog.Logger) (*metadata.DB, *analytics.Store, error) {
-	db, err := metadata.Open(ctx, cfg.databaseURL, log)
+	db, err := metadata.Open(ctx, cfg.databaseURL, nil, log)
 	if err != nil {
 		return nil, nil, fmt.Errorf("postgres: %w", err)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -124,8 +125,10 @@ func loadProvisionPlan(path string) (metadata.ProvisionPlan, error) {
 		for _, p := range o.Projects {
 			proj := metadata.ProvisionProject{Slug: p.Slug, Name: p.Name, Platform: p.Platform, Teams: p.Teams}
 			for _, a := range p.Alerts {
-				rule := metadata.AlertRule{Name: a.Name, Triggers: a.Triggers, TimespanMin: max(a.TimespanMinutes, 1),
-					Quantity: max(a.Quantity, 1), UsersQuantity: 1, IntervalMin: 60, Enabled: true}
+				// Left out (zero), timespan and quantity are 1; any other
+				// value is the rule's, for Validate to judge.
+				rule := metadata.AlertRule{Name: a.Name, Triggers: a.Triggers, TimespanMin: cmp.Or(a.TimespanMinutes, 1),
+					Quantity: cmp.Or(a.Quantity, 1), UsersQuantity: 1, IntervalMin: 60, Enabled: true}
 				if a.IntervalMinutes != nil {
 					rule.IntervalMin = *a.IntervalMinutes
 				}

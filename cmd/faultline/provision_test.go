@@ -100,3 +100,30 @@ tokens:
 		t.Errorf("a missing secret: exit %d, %s", code, errs.String())
 	}
 }
+
+// A provisioning file with a bad alert rule is refused as the API would
+// refuse the rule, naming the rule and the problem; a negative quantity is
+// not quietly made 1.
+func TestProvisionFileRefusesABadAlertRule(t *testing.T) {
+	t.Setenv("FAULTLINE_DATABASE_URL", metadatatest.URL(t))
+	t.Setenv("FAULTLINE_CLICKHOUSE_URL", analyticstest.URL(t))
+	org := metadatatest.Slug("badalert")
+	file := filepath.Join(t.TempDir(), "faultline.yaml")
+	yaml := `organizations:
+  - slug: ` + org + `
+    projects:
+      - slug: api
+        alerts:
+          - name: Too many
+            triggers: [frequency]
+            quantity: -3
+`
+	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var errs bytes.Buffer
+	code := run(context.Background(), []string{"provision", "--file", file}, &bytes.Buffer{}, &errs)
+	if code != 1 || !strings.Contains(errs.String(), `alert "Too many": quantity: from 1 to 1000000000, not -3`) {
+		t.Errorf("provisioning a bad rule: exit %d, %s", code, errs.String())
+	}
+}

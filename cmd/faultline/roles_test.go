@@ -102,7 +102,11 @@ func TestReadinessAndMetrics(t *testing.T) {
 	}
 	for _, want := range []string{`faultline_ingest_requests_total{endpoint="envelope",status="200"}`, "faultline_ingest_produce_seconds_count",
 		"faultline_worker_batch_records_count", "faultline_worker_batch_seconds_bucket", "faultline_project_actor_mailbox_messages",
-		"faultline_consumer_lag{", "faultline_project_actors", "faultline_postgres_errors_total", "faultline_monitors_held", "go_goroutines"} {
+		"faultline_consumer_lag{", "faultline_project_actors", "faultline_postgres_errors_total", "faultline_monitors_held", "go_goroutines",
+		// One of each component's metrics, all on the server's registry.
+		"faultline_password_hashes_shed_total", "faultline_broker_writable", "faultline_http_panics_total",
+		"faultline_retention_passes_total", "faultline_ingest_stale_keys_total", "faultline_worker_dead_letters_total",
+		"process_cpu_seconds_total", "promhttp_metric_handler_requests_total"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %s", want)
 		}

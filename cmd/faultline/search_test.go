@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/faultline/faultline/metadata/metadatatest"
 )
@@ -182,8 +183,14 @@ func TestMergeIssues(t *testing.T) {
 	if len(after) != 1 || after[0].ID != ids["disk full"] || after[0].Count != "6" {
 		t.Fatalf("after the merge: %+v; want one issue with 6 events", after)
 	}
+	// The merged issues' events follow when the merge mover runs.
 	var events []struct{ EventID string }
-	api.get("/api/0/issues/"+ids["disk full"]+"/events/", &events)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		api.get("/api/0/issues/"+ids["disk full"]+"/events/", &events)
+		if len(events) == 6 || time.Now().After(deadline) {
+			break
+		}
+	}
 	if len(events) != 6 {
 		t.Errorf("the merged issue lists %d events, want 6", len(events))
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/faultline/faultline/metadata"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Roles a process can play; serve plays them all.
@@ -37,6 +38,11 @@ const (
 )
 
 var allRoles = []string{roleIngest, roleWorker, roleWeb, roleScheduler}
+
+// mergeMoveEvery is how often the merge mover looks for merged issues
+// whose events are still to move: how long after a merge its events may
+// still show under the issues merged away.
+const mergeMoveEvery = 5 * time.Second
 
 // roleCommand runs `faultline serve` (every role) or one role's command.
 func roleCommand(ctx context.Context, name string, args []string, stdout, stderr io.Writer) error {
@@ -87,6 +93,8 @@ type server struct {
 	purger   *actors.Purger
 	worker   *actors.Worker // nil unless the process runs the worker role
 	app      *fiber.App
+	metrics  *prometheus.Registry   // served at /metrics
+	panics   *prometheus.CounterVec // faultline_loop_panics_total, on metrics
 
 	cancelWorker context.CancelFunc
 	ready        atomic.Bool
@@ -115,13 +123,14 @@ func startServerTimed(ctx context.Context, cfg config, log *slog.Logger, t timin
 	if len(set.roles) == 0 {
 		set.roles = allRoles
 	}
-	s := &server{url: public.String(), log: log, roles: set.roles}
+	s := &server{url: public.String(), log: log, roles: set.roles, metrics: newRegistry()}
+	s.panics = newLoopPanics(s.metrics)
 	defer func() {
 		if err != nil {
 			s.closeDeps()
 		}
 	}()
-	if s.db, s.store, err = openForRoles(ctx, set, s.roles, log); err != nil {
+	if s.db, s.store, err = openForRoles(ctx, set, s.roles, s.metrics, log); err != nil {
 		return nil, err
 	}
 	if set.provisionFile != "" && s.has(roleWeb) {
@@ -137,7 +146,9 @@ func startServerTimed(ctx context.Context, cfg config, log *slog.Logger, t timin
 		if len(s.roles) != len(allRoles) {
 			return nil, errors.New("kafka: the embedded broker runs only with `faultline serve`; set FAULTLINE_KAFKA_BROKERS for separate roles")
 		}
-		if s.broker, err = queue.StartEmbedded(set.broker, log); err != nil {
+		bcfg := set.broker
+		bcfg.Registerer = s.metrics
+		if s.broker, err = queue.StartEmbedded(bcfg, log); err != nil {
 			return nil, fmt.Errorf("kafka: %w", err)
 		}
 		s.brokers = []string{s.broker.Addr()}
@@ -179,35 +190,37 @@ func startServerTimed(ctx context.Context, cfg config, log *slog.Logger, t timin
 	if set.mailer.Configured() {
 		alertMail = alertMailer{set.mailer}
 	}
-	dispatcher := alert.NewDispatcher(s.db, alert.DispatcherConfig{Guard: set.guard, Mailer: alertMail},
+	dispatcher := alert.NewDispatcher(s.db, alert.DispatcherConfig{Guard: set.guard, Mailer: alertMail}, s.metrics,
 		log.With("role", "alerts"))
-	alerts := alert.NewEngine(s.db, s.store, alert.EngineConfig{BaseURL: s.url, OnFired: dispatcher.Nudge}, log.With("role", "alerts"))
+	alerts := alert.NewEngine(s.db, s.store, alert.EngineConfig{BaseURL: s.url, OnFired: dispatcher.Nudge}, s.metrics, log.With("role", "alerts"))
 	if s.has(roleWorker) {
 		wcfg := set.worker
-		wcfg.Brokers, wcfg.Alerts = s.brokers, alerts
+		wcfg.Brokers, wcfg.Alerts, wcfg.Registerer = s.brokers, alerts, s.metrics
 		worker := actors.NewWorker(wcfg, s.db, s.store, s.producer, s.outcomes, log.With("role", "worker"))
 		s.worker = worker
-		s.goRun("worker", func() error { return supervise(workerCtx, "worker", worker.Run, log.With("role", "worker")) })
-		outcomeWriter := actors.NewOutcomeWriter(s.brokers, s.store, log.With("role", "outcome-writer"))
+		s.goRun("worker", func() error { return s.supervise(workerCtx, "worker", worker.Run, log.With("role", "worker")) })
+		outcomeWriter := actors.NewOutcomeWriter(s.brokers, s.store, s.metrics, log.With("role", "outcome-writer"))
 		s.goRun("outcome writer", func() error {
-			return supervise(workerCtx, "outcome writer", outcomeWriter.Run, log.With("role", "outcome-writer"))
+			return s.supervise(workerCtx, "outcome writer", outcomeWriter.Run, log.With("role", "outcome-writer"))
 		})
 	}
 	if s.has(roleScheduler) {
 		s.goRun("slow transactions", func() error {
-			return supervise(workerCtx, "slow transactions", func(ctx context.Context) error {
+			return s.supervise(workerCtx, "slow transactions", func(ctx context.Context) error {
 				return alerts.WatchTransactions(ctx, s.db, s.store, t.slowCheckEvery)
 			}, log.With("role", "alerts"))
 		})
 		s.purger = actors.NewPurger(s.db, s.store, time.Minute, log.With("role", "purger"))
-		s.goRun("purger", func() error { return supervise(workerCtx, "purger", s.purger.Run, log.With("role", "purger")) })
-		monitors := monitor.NewRunner(monitor.Config{Guard: set.guard, TimeScale: t.monitorTimeScale, Clock: t.monitorClock}, s.db, s.store, alerts.MonitorChanged, log.With("role", "monitors"))
-		s.goRun("monitors", func() error { return supervise(workerCtx, "monitors", monitors.Run, log.With("role", "monitors")) })
+		s.goRun("purger", func() error { return s.supervise(workerCtx, "purger", s.purger.Run, log.With("role", "purger")) })
+		merges := actors.NewMergeMover(s.db, s.store, mergeMoveEvery, log.With("role", "merges"))
+		s.goRun("merges", func() error { return s.supervise(workerCtx, "merges", merges.Run, log.With("role", "merges")) })
+		monitors := monitor.NewRunner(monitor.Config{Guard: set.guard, TimeScale: t.monitorTimeScale, Clock: t.monitorClock, Registerer: s.metrics}, s.db, s.store, alerts.MonitorChanged, log.With("role", "monitors"))
+		s.goRun("monitors", func() error { return s.supervise(workerCtx, "monitors", monitors.Run, log.With("role", "monitors")) })
 		s.goRun("alert dispatcher", func() error {
-			return supervise(workerCtx, "alert dispatcher", dispatcher.Run, log.With("role", "alerts"))
+			return s.supervise(workerCtx, "alert dispatcher", dispatcher.Run, log.With("role", "alerts"))
 		})
-		retention := actors.NewRetention(s.db, s.store, set.eventLifeDays, time.Hour, log.With("role", "retention"))
-		s.goRun("retention", func() error { return supervise(workerCtx, "retention", retention.Run, log.With("role", "retention")) })
+		retention := actors.NewRetention(s.db, s.store, set.eventLifeDays, time.Hour, s.metrics, log.With("role", "retention"))
+		s.goRun("retention", func() error { return s.supervise(workerCtx, "retention", retention.Run, log.With("role", "retention")) })
 		if set.selfMonitor != "" {
 			s.goRun("self-monitor", func() error {
 				return selfMonitor(workerCtx, s.db, set.selfMonitor, time.Minute, log.With("role", "self-monitor"))
@@ -225,19 +238,19 @@ func startServerTimed(ctx context.Context, cfg config, log *slog.Logger, t timin
 		ErrorHandler:          frontend.ErrorHandler(log),
 	})
 	s.app.Use(requestid.New()) // X-Request-Id on every answer, and in the error log
-	s.app.Use(frontend.Recover(log))
+	s.app.Use(frontend.Recover(s.metrics, log))
 	s.app.Use(frontend.SecurityHeaders(public.Scheme == "https"))
-	frontend.RegisterOps(s.app, s.checks(), s.isReady, frontend.OpsOptions{Details: set.healthDetails}, log.With("role", "health"))
+	frontend.RegisterOps(s.app, s.checks(), s.isReady, frontend.OpsOptions{Details: set.healthDetails, Metrics: s.metrics}, log.With("role", "health"))
 	if s.has(roleIngest) {
 		hcfg := ingest.HandlerConfig{Limits: ingest.DefaultLimits, Quotas: quotaSource{s.db, s.store}}
 		if s.broker != nil {
 			hcfg.Writable = s.broker.Writable
 		}
-		ingest.NewHandler(keyLookup{s.db}, s.producer, blobs, s.outcomes, hcfg, log.With("role", "ingest")).Register(s.app)
+		ingest.NewHandler(keyLookup{s.db}, s.producer, blobs, s.outcomes, hcfg, s.metrics, log.With("role", "ingest")).Register(s.app)
 	}
 	if s.has(roleWeb) {
 		apiOpts := frontend.Options{PublicURL: s.url, Registration: set.registration, SecureCookies: public.Scheme == "https", Mailer: set.mailer,
-			SecretKey: set.secretKey, MonitorHostCheck: set.guard.CheckHost, MaxEventLife: set.maxEventLife()}
+			SecretKey: set.secretKey, MonitorHostCheck: set.guard.CheckHost, MaxEventLife: set.maxEventLife(), Registerer: s.metrics}
 		api := frontend.NewAPI(s.db, s.store, blobs, apiOpts, log.With("role", "api"))
 		api.Register(s.app)
 		s.goRun("account mail", func() error { return api.Run(workerCtx) })
@@ -252,10 +265,10 @@ func startServerTimed(ctx context.Context, cfg config, log *slog.Logger, t timin
 // membership, a broker that went away, a bug), backing off up to 30 s,
 // until ctx ends. A consumer's uncommitted batch is replayed on restart,
 // which is harmless; the scheduler's periodic loops simply run again.
-func supervise(ctx context.Context, name string, run func(context.Context) error, log *slog.Logger) error {
+func (s *server) supervise(ctx context.Context, name string, run func(context.Context) error, log *slog.Logger) error {
 	delay := time.Second
 	for {
-		err := recovered(name, log, func() error { return run(ctx) })
+		err := recovered(s.panics, name, log, func() error { return run(ctx) })
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -276,7 +289,7 @@ func (s *server) goRun(name string, fn func() error) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		if err := recovered(name, s.log, fn); err != nil {
+		if err := recovered(s.panics, name, s.log, fn); err != nil {
 			s.log.Error("role stopped", "role", name, "err", err)
 			s.mu.Lock()
 			s.errs = append(s.errs, fmt.Errorf("%s: %w", name, err))

@@ -8,6 +8,7 @@ import (
 
 	"github.com/faultline/faultline/analytics"
 	"github.com/faultline/faultline/metadata"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // openForRoles connects to the stores a process's roles use and brings
@@ -16,8 +17,8 @@ import (
 // store every event in it): the other roles start while it is away,
 // connect once it is back, and answer what needs it with 503 meanwhile;
 // its migrations are then left to the workers or `faultline migrate`.
-func openForRoles(ctx context.Context, cfg settings, roles []string, log *slog.Logger) (*metadata.DB, *analytics.Store, error) {
-	db, err := metadata.Open(ctx, cfg.databaseURL, log)
+func openForRoles(ctx context.Context, cfg settings, roles []string, reg prometheus.Registerer, log *slog.Logger) (*metadata.DB, *analytics.Store, error) {
+	db, err := metadata.Open(ctx, cfg.databaseURL, reg, log)
 	if err != nil {
 		return nil, nil, fmt.Errorf("postgres: %w", err)
 	}

@@ -45,6 +45,10 @@ type Query struct {
 
 var statuses = map[string]bool{"unresolved": true, "resolved": true, "ignored": true}
 
+// knownKeys are the keys with a meaning of their own; any other key is a tag.
+var knownKeys = map[string]bool{"is": true, "level": true, "environment": true, "release": true, "assigned": true,
+	"assigned_to": true, "has": true, "firstSeen": true, "lastSeen": true, "age": true}
+
 // Parse reads a query. now anchors relative times ("-24h").
 func Parse(q string, now time.Time) (Query, error) {
 	var out Query
@@ -62,6 +66,12 @@ func Parse(q string, now time.Time) (Query, error) {
 		negate := strings.HasPrefix(key, "!")
 		key = strings.TrimPrefix(key, "!")
 		if value == "" {
+			// "TypeError:" in a pasted title names no filter; only a key
+			// the syntax knows needs its value.
+			if !knownKeys[key] {
+				text = append(text, tok)
+				continue
+			}
 			return out, fmt.Errorf("%s: has no value", key)
 		}
 		switch key {

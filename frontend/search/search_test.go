@@ -25,6 +25,10 @@ func TestParse(t *testing.T) {
 		{"lastSeen:>2026-11-01 lastSeen:<2026-11-20T00:00:00Z", Query{LastSeen: Range{After: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Before: time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)}}},
 		{"firstSeen:2026-11-02", Query{FirstSeen: Range{After: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), Before: time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)}}},
 		{"", Query{}},
+		// A pasted title: a word ending in a colon is not a filter on a key
+		// nobody knows, it is text.
+		{"TypeError: Cannot read", Query{Text: "TypeError: Cannot read"}},
+		{"is:unresolved ValueError: bad", Query{Statuses: []string{"unresolved"}, Text: "ValueError: bad"}},
 	}
 	for _, tc := range cases {
 		got, err := Parse(tc.q, now)

@@ -22,6 +22,10 @@ type StreamedSpan struct {
 	HTTPStatus  int
 	UserKey     string
 	SDK         string
+	// Platform is the platform a segment's transaction is stored under,
+	// which span items do not carry: "javascript" for JavaScript SDKs,
+	// else "other".
+	Platform string
 }
 
 // TransactionID is the 32-digit id a streamed segment's transaction is
@@ -95,6 +99,13 @@ func ParseSpans(payload []byte, m Meta) ([]StreamedSpan, error) {
 		}
 		if s.IsSegment && s.SegmentName == "" {
 			s.SegmentName = string(it.Name)
+		}
+		if s.IsSegment && s.Status == "" {
+			s.Status = "unknown" // as a transaction that has none
+		}
+		s.Platform = "other"
+		if strings.Contains(s.SDK, "javascript") {
+			s.Platform = "javascript"
 		}
 		if !m.SentAt.IsZero() {
 			if drift := m.Received.Sub(m.SentAt); drift >= minClockDrift || drift <= -minClockDrift {

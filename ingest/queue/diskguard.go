@@ -97,17 +97,17 @@ func (e *Embedded) checkDisk() {
 		st.err = &diskError{"write and fsync failed", fmt.Errorf("%w: cannot write and fsync a file under %s: %w", ErrBrokerDisk, e.dir, err)}
 	}
 
-	diskFree.Set(float64(st.free))
-	diskMinFree.Set(float64(st.min))
+	e.metrics.diskFree.Set(float64(st.free))
+	e.metrics.diskMinFree.Set(float64(st.min))
 	was := e.disk.Swap(st)
 	switch {
 	case st.err != nil:
-		writable.Set(0)
+		e.metrics.writable.Set(0)
 		if was == nil || was.err == nil || was.err.Error() != st.err.Error() {
 			e.log.Warn("embedded broker cannot take records", "err", st.err)
 		}
 	default:
-		writable.Set(1)
+		e.metrics.writable.Set(1)
 		if was != nil && was.err != nil {
 			e.log.Info("embedded broker can take records again", "free", iec(st.free))
 		}

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
 )
@@ -55,6 +56,8 @@ type EmbeddedConfig struct {
 	// ReclaimEvery is how often the reclaimer runs (default 30s); it also
 	// runs once at start.
 	ReclaimEvery time.Duration
+	// Registerer takes the broker's metrics; nil registers them nowhere.
+	Registerer prometheus.Registerer
 
 	// For tests: kfake's log.segment.bytes (default 8 MiB: a partition
 	// frees space a segment at a time, and keeps its last one, so 21
@@ -128,6 +131,7 @@ type Embedded struct {
 	addr    string
 	dir     string
 	cfg     EmbeddedConfig
+	metrics *brokerMetrics
 	log     *slog.Logger
 
 	// offsets answers ListOffsets-by-timestamp requests for the
@@ -190,7 +194,7 @@ func StartEmbedded(cfg EmbeddedConfig, log *slog.Logger) (*Embedded, error) {
 	addr := cluster.ListenAddrs()[0]
 	transport := &kafka.Transport{DialTimeout: 5 * time.Second, IdleTimeout: time.Minute}
 	e := &Embedded{
-		cluster: cluster, addr: addr, dir: dir, cfg: cfg, log: log,
+		cluster: cluster, addr: addr, dir: dir, cfg: cfg, metrics: newBrokerMetrics(cfg.Registerer), log: log,
 		offsets:   &kafka.Client{Addr: kafka.TCP(addr), Timeout: 10 * time.Second, Transport: transport},
 		transport: transport,
 	}

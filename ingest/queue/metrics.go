@@ -1,25 +1,41 @@
 package queue
 
 import (
+	"github.com/faultline/faultline/ingest/promreg"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promauto"
 )
 
-// The embedded broker's Prometheus metrics (served at /metrics).
-var (
-	logBytes = promauto.NewGaugeVec(prometheus.GaugeOpts{Name: "faultline_broker_log_bytes",
-		Help: "Bytes of records the embedded broker holds, by topic (updated by each reclaim run)."}, []string{"topic"})
-	reclaimed = promauto.NewCounterVec(prometheus.CounterOpts{Name: "faultline_broker_reclaimed_records_total",
-		Help: "Consumed records the embedded broker deleted, by topic and by reason (age: past retention; size: over the size cap or short of disk)."},
-		[]string{"topic", "reason"})
-	reclaimRuns = promauto.NewCounter(prometheus.CounterOpts{Name: "faultline_broker_reclaim_runs_total",
-		Help: "Runs of the embedded broker's reclaimer."})
-	reclaimFailures = promauto.NewCounter(prometheus.CounterOpts{Name: "faultline_broker_reclaim_failures_total",
-		Help: "Reclaimer runs that failed (retried at the next run)."})
-	diskFree = promauto.NewGauge(prometheus.GaugeOpts{Name: "faultline_broker_disk_free_bytes",
-		Help: "Free bytes on the embedded broker's file system."})
-	diskMinFree = promauto.NewGauge(prometheus.GaugeOpts{Name: "faultline_broker_disk_min_free_bytes",
-		Help: "Free bytes below which the embedded broker refuses new records (FAULTLINE_BROKER_MIN_FREE)."})
-	writable = promauto.NewGauge(prometheus.GaugeOpts{Name: "faultline_broker_writable",
-		Help: "1 when the embedded broker can take records, 0 when its disk is short of space or failed a write+fsync probe."})
-)
+// brokerMetrics are the embedded broker's Prometheus metrics (served at
+// /metrics).
+type brokerMetrics struct {
+	logBytes        *prometheus.GaugeVec
+	reclaimed       *prometheus.CounterVec
+	reclaimRuns     prometheus.Counter
+	reclaimFailures prometheus.Counter
+	diskFree        prometheus.Gauge
+	diskMinFree     prometheus.Gauge
+	writable        prometheus.Gauge
+}
+
+// newBrokerMetrics registers the broker's metrics on reg; a nil reg
+// registers them nowhere.
+func newBrokerMetrics(reg prometheus.Registerer) *brokerMetrics {
+	reg = promreg.Or(reg)
+	return &brokerMetrics{
+		logBytes: promreg.Register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "faultline_broker_log_bytes",
+			Help: "Bytes of records the embedded broker holds, by topic (updated by each reclaim run)."}, []string{"topic"})),
+		reclaimed: promreg.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "faultline_broker_reclaimed_records_total",
+			Help: "Consumed records the embedded broker deleted, by topic and by reason (age: past retention; size: over the size cap or short of disk)."},
+			[]string{"topic", "reason"})),
+		reclaimRuns: promreg.Register(reg, prometheus.NewCounter(prometheus.CounterOpts{Name: "faultline_broker_reclaim_runs_total",
+			Help: "Runs of the embedded broker's reclaimer."})),
+		reclaimFailures: promreg.Register(reg, prometheus.NewCounter(prometheus.CounterOpts{Name: "faultline_broker_reclaim_failures_total",
+			Help: "Reclaimer runs that failed (retried at the next run)."})),
+		diskFree: promreg.Register(reg, prometheus.NewGauge(prometheus.GaugeOpts{Name: "faultline_broker_disk_free_bytes",
+			Help: "Free bytes on the embedded broker's file system."})),
+		diskMinFree: promreg.Register(reg, prometheus.NewGauge(prometheus.GaugeOpts{Name: "faultline_broker_disk_min_free_bytes",
+			Help: "Free bytes below which the embedded broker refuses new records (FAULTLINE_BROKER_MIN_FREE)."})),
+		writable: promreg.Register(reg, prometheus.NewGauge(prometheus.GaugeOpts{Name: "faultline_broker_writable",
+			Help: "1 when the embedded broker can take records, 0 when its disk is short of space or failed a write+fsync probe."})),
+	}
+}

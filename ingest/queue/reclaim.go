@@ -52,9 +52,9 @@ func (p *part) cut() int64 { return max(p.byAge, p.bySize) }
 
 // reclaimRun is one background run: counted, and logged when it fails.
 func (e *Embedded) reclaimRun(ctx context.Context) {
-	reclaimRuns.Inc()
+	e.metrics.reclaimRuns.Inc()
 	if err := e.reclaim(ctx); err != nil && ctx.Err() == nil {
-		reclaimFailures.Inc()
+		e.metrics.reclaimFailures.Inc()
 		e.log.Warn("embedded broker: reclaiming log space failed; will retry", "err", err, "in", e.cfg.ReclaimEvery)
 	}
 }
@@ -242,8 +242,8 @@ func (e *Embedded) deleteBelow(ps []*part) error {
 			continue
 		}
 		age := min(p.byAge, cut) - p.start
-		reclaimed.WithLabelValues(p.topic, "age").Add(float64(age))
-		reclaimed.WithLabelValues(p.topic, "size").Add(float64(cut - p.start - age))
+		e.metrics.reclaimed.WithLabelValues(p.topic, "age").Add(float64(age))
+		e.metrics.reclaimed.WithLabelValues(p.topic, "size").Add(float64(cut - p.start - age))
 		records += cut - p.start
 	}
 	if records > 0 {
@@ -259,6 +259,6 @@ func (e *Embedded) observeLog() {
 		for _, pi := range e.cluster.PartitionInfos(topic) {
 			n += pi.NumBytes
 		}
-		logBytes.WithLabelValues(topic).Set(float64(n))
+		e.metrics.logBytes.WithLabelValues(topic).Set(float64(n))
 	}
 }

@@ -46,7 +46,7 @@ func ServiceURL(t testing.TB, env string) string {
 func Open(t testing.TB) *metadata.DB {
 	t.Helper()
 	ctx := context.Background()
-	db, err := metadata.Open(ctx, URL(t), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	db, err := metadata.Open(ctx, URL(t), nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatalf("open test database: %v", err)
 	}
@@ -100,7 +100,7 @@ func OpenDatabase(t testing.TB, name string) *metadata.DB {
 		t.Fatalf("create database %s: %v", name, err)
 	}
 	u.Path = "/" + name
-	db, err := metadata.Open(ctx, u.String(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	db, err := metadata.Open(ctx, u.String(), nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatalf("open database %s: %v", name, err)
 	}

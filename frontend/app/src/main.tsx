@@ -57,8 +57,8 @@ function App() {
     navigate("/" + org + "/", true);
   }
   let screen;
-  if (parts[0] === "account") screen = <Account />;
-  else if (parts[0] === "accept-invite") screen = <AcceptInvite token={parts[1]} />;
+  if (parts[0] === "account" && parts.length === 1) screen = <Account />;
+  else if (parts[0] === "accept-invite" && parts.length === 2) screen = <AcceptInvite token={parts[1]} />;
   else if (!org) screen = <Empty />;
   else if (parts[1] === "settings") screen = <OrgSettings org={org} />;
   else if (parts[1] === "issues" && parts[2]) screen = <IssueDetail org={org} id={parts[2]} />;
@@ -70,8 +70,9 @@ function App() {
   else if (parts[2] === "performance" && parts[3] === "summary") screen = <TransactionSummary org={org} project={parts[1]} query={url.searchParams} />;
   else if (parts[2] === "performance" && parts[3] === "trace" && parts[4]) screen = <Waterfall org={org} project={parts[1]} eventId={parts[4]} />;
   else if (parts[2] === "performance") screen = <Performance org={org} project={parts[1]} query={url.searchParams} />;
-  else if (parts[2] === "issues") screen = <IssueList org={org} project={parts[1]} query={url.searchParams} />;
-  else screen = <Projects org={org} />;
+  else if (parts[2] === "issues" && parts.length === 3) screen = <IssueList org={org} project={parts[1]} query={url.searchParams} />;
+  else if (parts.length <= 1) screen = <Projects org={org} />;
+  else screen = <NotFound what="page" />;
 
   const logout = async () => {
     try { await api("POST", "/auth/logout/"); } catch { /* the session may be gone already */ }
@@ -101,6 +102,18 @@ function App() {
 
 function Empty() {
   return <section class="empty"><h1>No organization yet</h1><p>Ask an administrator for an invitation, or run <code>faultline bootstrap</code>.</p></section>;
+}
+
+// NotFound is the answer to an address that leads nowhere: a path the
+// dashboard does not know, or a project or issue that does not exist.
+export function NotFound(props: { what: string }) {
+  return (
+    <section class="empty not-found">
+      <h1>{props.what[0].toUpperCase() + props.what.slice(1)} not found</h1>
+      <p>There is nothing at <code>{location.pathname}</code>. It may have been deleted, or the address is mistyped.</p>
+      <p><Link href="/">Go to your projects</Link></p>
+    </section>
+  );
 }
 
 export function ErrorNote(props: { error: unknown }) {

@@ -1,8 +1,51 @@
 import { useEffect, useState } from "preact/hooks";
-import { api } from "../api";
+import { api, APIError } from "../api";
 import { Link } from "../router";
-import { ErrorNote } from "../main";
+import { ErrorNote, NotFound } from "../main";
 import { Chart } from "../chart";
+
+// Fold shows the start of a long value and the rest on request, so one
+// huge field does not make the page thousands of pixels tall.
+function Fold(props: { text: string; limit?: number }) {
+  const limit = props.limit ?? 200;
+  const [open, setOpen] = useState(false);
+  if (props.text.length <= limit || open) return <bdi class="value-text">{props.text}</bdi>;
+  return (
+    <>
+      <bdi class="value-text">{props.text.slice(0, limit)}…</bdi>{" "}
+      <button class="link more" onClick={() => setOpen(true)}>show more ({props.text.length - limit} more characters)</button>
+    </>
+  );
+}
+
+const text = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v) ?? String(v));
+
+// Frames shows a stack trace from the crashing frame down, with the
+// calls beyond the crashing in-app frame folded away.
+function Frames(props: { frames: any[] }) {
+  const frames = props.frames.slice().reverse();
+  const crash = Math.max(frames.findIndex((f) => f.inApp), 0);
+  const [all, setAll] = useState(false);
+  const shown = all ? frames : frames.slice(0, crash + 1);
+  return (
+    <>
+      <ol class="frames">
+        {shown.map((f: any) => (
+          <li class={"frame" + (f.inApp ? " in-app" : "")}>
+            <details open={f.inApp}>
+              <summary><code><bdi>{f.module || f.filename || f.absPath}</bdi></code> in <code><bdi>{f.function || "?"}</bdi></code>{f.lineNo ? ` at line ${f.lineNo}` : ""}</summary>
+              {f.context?.length > 0 && <pre>{f.context.map((c: any) => `${c[0]}  ${c[1]}`).join("\n")}</pre>}
+              {f.vars && <pre class="vars"><Fold text={JSON.stringify(f.vars, null, 2)} limit={600} /></pre>}
+            </details>
+          </li>
+        ))}
+      </ol>
+      {shown.length < frames.length && (
+        <button class="small more-frames" onClick={() => setAll(true)}>show {frames.length - shown.length} more frames</button>
+      )}
+    </>
+  );
+}
 
 export function IssueDetail(props: { org: string; id: string }) {
   const [issue, setIssue] = useState<any>(null);
@@ -44,6 +87,7 @@ export function IssueDetail(props: { org: string; id: string }) {
       load();
     } catch (e) { setError(e); }
   };
+  if (error instanceof APIError && error.status === 404 && !issue) return <NotFound what="issue" />;
   if (error) return <ErrorNote error={error} />;
   if (!issue) return <p class="loading">Loading issue…</p>;
   const exception = event?.entries?.find((e: any) => e.type === "exception");
@@ -51,8 +95,8 @@ export function IssueDetail(props: { org: string; id: string }) {
   return (
     <section class="detail">
       <p><Link href={`/${props.org}/${issue.project.slug}/issues`}>← {issue.project.slug}</Link></p>
-      <h1><span class={"level " + issue.level}>{issue.level}</span> {issue.title}</h1>
-      <p class="muted">{issue.shortId} · {issue.culprit} · {issue.count} events · {issue.userCount} users ·
+      <h1><span class={"level " + issue.level}>{issue.level}</span> <bdi><Fold text={issue.title} limit={150} /></bdi></h1>
+      <p class="muted">{issue.shortId} · <bdi><Fold text={issue.culprit || ""} /></bdi> · {issue.count} events · {issue.userCount} users ·
         first seen {new Date(issue.firstSeen).toLocaleString()} · last seen {new Date(issue.lastSeen).toLocaleString()}</p>
       <div class="actions">
         <span class={"status " + issue.status}>{issue.status}</span>
@@ -68,9 +112,9 @@ export function IssueDetail(props: { org: string; id: string }) {
       {tags.length > 0 && (
         <div class="tags">
           {tags.map((t) => (
-            <div class="tag"><strong>{t.key}</strong>
+            <div class="tag"><strong><bdi>{t.key}</bdi></strong>
               {t.topValues.map((v: any) => (
-                <div class="bar"><span style={{ width: `${Math.round((100 * v.count) / t.totalValues)}%` }} />{v.value} <span class="muted">{v.count}</span></div>
+                <div class="bar"><span style={{ width: `${Math.round((100 * v.count) / t.totalValues)}%` }} /><bdi>{v.value}</bdi> <span class="muted">{v.count}</span></div>
               ))}
             </div>
           ))}
@@ -87,24 +131,14 @@ export function IssueDetail(props: { org: string; id: string }) {
       )}
       {exception && exception.data.values.slice().reverse().map((ex: any) => (
         <div class="exception">
-          <h2>{ex.type}: <span class="value">{ex.value}</span></h2>
-          <ol class="frames">
-            {(ex.stacktrace?.frames || []).slice().reverse().map((f: any) => (
-              <li class={"frame" + (f.inApp ? " in-app" : "")}>
-                <details open={f.inApp}>
-                  <summary><code>{f.module || f.filename || f.absPath}</code> in <code>{f.function || "?"}</code>{f.lineNo ? ` at line ${f.lineNo}` : ""}</summary>
-                  {f.context?.length > 0 && <pre>{f.context.map((c: any) => `${c[0]}  ${c[1]}`).join("\n")}</pre>}
-                  {f.vars && <pre class="vars">{JSON.stringify(f.vars, null, 2)}</pre>}
-                </details>
-              </li>
-            ))}
-          </ol>
+          <h2><bdi>{ex.type}</bdi>: <span class="value"><Fold text={ex.value || ""} /></span></h2>
+          <Frames frames={ex.stacktrace?.frames || []} />
         </div>
       ))}
-      {!exception && event?.message && <pre class="message">{event.message}</pre>}
+      {!exception && event?.message && <pre class="message"><Fold text={event.message} limit={600} /></pre>}
       {crumbs && (
         <div><h2>Breadcrumbs</h2>
-          <ol class="crumbs">{crumbs.data.values.map((b: any) => <li><span class="muted">{b.category || b.type}</span> {b.message || JSON.stringify(b.data || {})}</li>)}</ol>
+          <ol class="crumbs">{crumbs.data.values.map((b: any) => <li><span class="muted"><bdi>{b.category || b.type}</bdi></span> <Fold text={b.message || JSON.stringify(b.data || {})} /></li>)}</ol>
         </div>
       )}
       {event && <EventFacts event={event} />}
@@ -114,7 +148,7 @@ export function IssueDetail(props: { org: string; id: string }) {
         <textarea aria-label="Comment" required value={note} onInput={(e: any) => setNote(e.currentTarget.value)} />
         <button type="submit">Comment</button>
       </form>
-      <ul class="notes">{notes.map((n) => <li><strong>{n.user}</strong> <span class="muted">{new Date(n.dateCreated).toLocaleString()}</span><p>{n.data.text}</p></li>)}</ul>
+      <ul class="notes">{notes.map((n) => <li><strong>{n.user}</strong> <span class="muted">{new Date(n.dateCreated).toLocaleString()}</span><p><Fold text={n.data.text} limit={600} /></p></li>)}</ul>
       <h2>Activity</h2>
       <ul class="activity">{activity.length === 0 ? <li class="muted">Nothing yet.</li> : activity.map((a) => <li><span class="muted">{new Date(a.dateCreated).toLocaleString()}</span> {a.user || "Faultline"}: {a.type.replace("set_", "marked ")}</li>)}</ul>
     </section>
@@ -131,24 +165,24 @@ function EventFacts(props: { event: any }) {
     <div class="facts">
       {request && (
         <div><h2>Request</h2>
-          <p><code>{request.method || "GET"} {request.url}</code></p>
-          {request.headers && <pre>{JSON.stringify(request.headers, null, 2)}</pre>}
+          <p><code>{request.method || "GET"} <bdi><Fold text={request.url || ""} /></bdi></code></p>
+          {request.headers && <pre><Fold text={JSON.stringify(request.headers, null, 2)} limit={600} /></pre>}
         </div>
       )}
       {e.user && (
-        <div><h2>User</h2><dl>{Object.entries(e.user).map(([k, v]) => <><dt>{k}</dt><dd>{String(v)}</dd></>)}</dl></div>
+        <div><h2>User</h2><dl>{Object.entries(e.user).map(([k, v]) => <><dt><bdi>{k}</bdi></dt><dd><Fold text={text(v)} /></dd></>)}</dl></div>
       )}
       {contexts.length > 0 && (
         <div><h2>Contexts</h2>
           <div class="contexts">{contexts.map(([name, value]: [string, any]) => (
-            <div class="context"><strong>{name}</strong>
-              <dl>{Object.entries(value || {}).map(([k, v]) => <><dt>{k}</dt><dd>{typeof v === "object" ? JSON.stringify(v) : String(v)}</dd></>)}</dl>
+            <div class="context"><strong><bdi>{name}</bdi></strong>
+              <dl>{Object.entries(value || {}).map(([k, v]) => <><dt><bdi>{k}</bdi></dt><dd><Fold text={text(v)} /></dd></>)}</dl>
             </div>
           ))}</div>
         </div>
       )}
       {e.tags?.length > 0 && (
-        <div><h2>Tags</h2><ul class="taglist">{e.tags.map((t: any) => <li><span class="muted">{t.key}</span> {t.value}</li>)}</ul></div>
+        <div><h2>Tags</h2><ul class="taglist">{e.tags.map((t: any) => <li><span class="muted"><bdi>{t.key}</bdi></span> <bdi><Fold text={t.value} /></bdi></li>)}</ul></div>
       )}
       {e.sdk?.name && <p class="muted small">Sent by {e.sdk.name} {e.sdk.version}</p>}
     </div>

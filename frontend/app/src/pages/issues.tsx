@@ -1,8 +1,15 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import { api, nextCursor } from "../api";
+import { api, nextCursor, APIError } from "../api";
 import { Link, navigate } from "../router";
-import { ErrorNote } from "../main";
+import { ErrorNote, NotFound } from "../main";
 import { Chart } from "../chart";
+
+// Keys typed into these are the user's, not shortcuts.
+const typing = "input, select, textarea, button, a, summary, [contenteditable]";
+
+// eventFilter: a query that narrows events (not just issues), so an
+// issue's lifetime count is not what the list is about.
+const eventFilter = /(?:^|\s)!?(?!is:|assigned:|assigned_to:|has:|firstSeen:|lastSeen:|age:)[^\s:"]+:\S/;
 
 const suggestions = ["is:unresolved", "is:resolved", "is:ignored", "level:error", "level:warning", "environment:", "release:", "assigned:me"];
 
@@ -14,6 +21,8 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
   const [checked, setChecked] = useState<Set<string>>(new Set());
   const [envs, setEnvs] = useState<string[]>([]);
   const [stats, setStats] = useState<[number, number][]>([]);
+  const [counts, setCounts] = useState<Map<string, { count: string; users: string }> | null>(null);
+  const [neverSent, setNeverSent] = useState(false);
   const [dsn, setDSN] = useState("");
   const [assignee, setAssignee] = useState("");
   const [issues, setIssues] = useState<any[] | null>(null);
@@ -22,16 +31,41 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
   const [selected, setSelected] = useState(0);
   const [draft, setDraft] = useState(query);
   const list = useRef<HTMLUListElement>(null);
+  const search = useRef<HTMLInputElement>(null);
+  const rendered = useRef(false);
+  const filtered = !!period || eventFilter.test(query);
 
   const load = () => {
     const qs = new URLSearchParams({ query, sort });
     if (cursor) qs.set("cursor", cursor);
     if (period) qs.set("statsPeriod", period);
     api<any[]>("GET", `/projects/${props.org}/${props.project}/issues/?${qs}`)
-      .then((r) => { setIssues(r.data); setNext(nextCursor(r.link)); setError(null); })
-      .catch(setError);
+      .then((r) => {
+        setIssues(r.data); setNext(nextCursor(r.link)); setError(null);
+        setSelected((s) => Math.min(s, Math.max(r.data.length - 1, 0)));
+        if (!r.data.length) {
+          // Nothing matches: say so, unless the project never had an issue
+          // at all, which is when the setup snippet helps.
+          api<any[]>("GET", `/projects/${props.org}/${props.project}/issues/?query=&limit=1`)
+            .then((all) => setNeverSent(all.data.length === 0)).catch(() => setNeverSent(false));
+        }
+      })
+      .catch((e) => { setError(e); setIssues(null); });
+    loadCounts();
   };
-  useEffect(() => { setDraft(query); setIssues(null); setChecked(new Set()); load(); }, [props.org, props.project, query, sort, cursor, period]);
+  // The list's counts are each issue's lifetime; under an environment,
+  // release, tag or time filter the numbers that matter are those of the
+  // matching events, which Discover counts by issue.
+  const loadCounts = () => {
+    if (!filtered) { setCounts(null); return; }
+    const qs = new URLSearchParams({ dataset: "errors", project: props.project, statsPeriod: period || "90d", query,
+      sort: "-count()", per_page: "100" });
+    for (const f of ["issue.id", "count()", "count_unique(user)"]) qs.append("field", f);
+    api<{ data: any[] }>("GET", `/organizations/${props.org}/events/?${qs}`)
+      .then((r) => setCounts(new Map(r.data.data.map((row) => [String(row["issue.id"]), { count: String(row["count()"]), users: String(row["count_unique(user)"]) }]))))
+      .catch(() => setCounts(null));
+  };
+  useEffect(() => { setDraft(query); setIssues(null); setError(null); setChecked(new Set()); setCounts(null); load(); }, [props.org, props.project, query, sort, cursor, period]);
   // Counts change while the list is open: refresh it every 30 seconds.
   useEffect(() => {
     const t = setInterval(() => { if (document.visibilityState === "visible") load(); }, 30000);
@@ -41,10 +75,12 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
     api<any[]>("GET", `/projects/${props.org}/${props.project}/environments/`).then((r) => setEnvs(r.data.map((e) => e.name))).catch(() => setEnvs([]));
     api<any[]>("GET", `/projects/${props.org}/${props.project}/keys/`).then((r) => setDSN(r.data.find((k) => k.isActive)?.dsn.public || "")).catch(() => setDSN(""));
   }, [props.org, props.project]);
+  // The chart counts the events the search selects, over its period.
   useEffect(() => {
-    api<{ stats: [number, number][] }>("GET", `/projects/${props.org}/${props.project}/stats/?statsPeriod=${period === "24h" || !period ? "24h" : period}`)
-      .then((r) => setStats(r.data.stats)).catch(() => setStats([]));
-  }, [props.org, props.project, period]);
+    const qs = new URLSearchParams({ dataset: "errors", project: props.project, statsPeriod: period || "24h", query });
+    api<{ data: [number, { count: number }[]][] }>("GET", `/organizations/${props.org}/events-stats/?${qs}`)
+      .then((r) => setStats((r.data.data || []).map((d) => [d[0], d[1][0]?.count ?? 0]))).catch(() => setStats([]));
+  }, [props.org, props.project, period, query]);
   const bulk = async (body: object) => {
     try {
       await api("PUT", `/projects/${props.org}/${props.project}/issues/?${[...checked].map((id) => "id=" + id).join("&")}`, body);
@@ -78,24 +114,39 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
     const rest = query.replace(/(?:^|\s)environment:\S+/, "").trim();
     go(env ? `${rest} environment:${env}`.trim() : rest);
   };
-  // Keyboard: j/k move, enter opens, e resolves.
+  // Keyboard: j/k move, enter opens, e resolves, / searches. Keys typed
+  // into a field or on a button, and keys with modifiers, are not shortcuts.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if ((e.target as HTMLElement)?.tagName === "INPUT" || !issues?.length) return;
-      if (e.key === "j") setSelected((s) => Math.min(s + 1, issues.length - 1));
-      else if (e.key === "k") setSelected((s) => Math.max(s - 1, 0));
-      else if (e.key === "Enter") navigate(`/${props.org}/issues/${issues[selected].id}`);
-      else if (e.key === "e") resolve(issues[selected].id);
+      if (e.defaultPrevented || e.metaKey || e.ctrlKey || e.altKey) return;
+      if ((e.target as HTMLElement)?.closest?.(typing)) return;
+      if (e.key === "/") { e.preventDefault(); search.current?.focus(); return; }
+      if (e.shiftKey || !issues?.length) return;
+      const at = Math.min(selected, issues.length - 1);
+      // Functional updates: keys pressed faster than a render all count.
+      if (e.key === "j") { setSelected((s) => Math.min(s + 1, issues.length - 1)); }
+      else if (e.key === "k") { setSelected((s) => Math.max(s - 1, 0)); }
+      else if (e.key === "Enter") navigate(`/${props.org}/issues/${issues[at].id}`);
+      else if (e.key === "e") resolve(issues[at].id);
+      else return;
+      e.preventDefault();
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
   }, [issues, selected]);
+  // The highlighted row follows j and k onto the screen (not on the first
+  // render, which would scroll past the search).
+  useEffect(() => {
+    if (!rendered.current) { rendered.current = true; return; }
+    (list.current?.children[selected] as HTMLElement | undefined)?.scrollIntoView({ block: "nearest" });
+  }, [selected]);
 
+  if (error instanceof APIError && error.status === 404) return <NotFound what="project" />;
   return (
     <section>
       <h1><Link href={`/${props.org}/`}>Projects</Link> / {props.project}</h1>
       <form class="search" onSubmit={(e) => { e.preventDefault(); go(draft); }}>
-        <input name="query" aria-label="Search issues" list="suggestions" value={draft} onInput={(e: any) => setDraft(e.currentTarget.value)} />
+        <input name="query" ref={search} aria-label="Search issues" list="suggestions" value={draft} onInput={(e: any) => setDraft(e.currentTarget.value)} />
         <datalist id="suggestions">{suggestions.map((s) => <option value={s} />)}</datalist>
         <select aria-label="Sort" value={sort} onChange={(e: any) => go(query, e.currentTarget.value)}>
           <option value="date">Last seen</option>
@@ -126,17 +177,21 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
           <button class="small" onClick={() => bulk({ assignedTo: assignee })}>Assign</button>
         </div>
       )}
-      <Chart stats={stats} height={90} label="events in this project" />
+      <Chart stats={stats} height={90} label="events matching the search" />
       {error ? <ErrorNote error={error} /> : null}
-      {!issues ? <p class="loading">Loading issues…</p> : issues.length === 0 ? (
-        <div class="empty"><h2>No issues match</h2>
-          <p>Change the search, or send an error from an SDK with this project's DSN (more snippets in <Link href={`/${props.org}/${props.project}/settings`}>settings</Link>):</p>
+      {error && !issues ? null : !issues ? <p class="loading">Loading issues…</p> : issues.length === 0 ? (neverSent ? (
+        <div class="empty first-run"><h2>No issues yet</h2>
+          <p>Send an error from an SDK with this project's DSN (more snippets in <Link href={`/${props.org}/${props.project}/settings`}>settings</Link>):</p>
           {dsn && <pre>{`Sentry.init({ dsn: "${dsn}" });`}</pre>}
         </div>
       ) : (
+        <div class="empty no-match"><h2>No issues match</h2>
+          <p>Nothing matches <code>{query || "(all issues)"}</code>{period ? ` in the last ${period}` : ""}. Change the search or the filters.</p>
+        </div>
+      )) : (
         <ul class="issues" ref={list}>
           {issues.map((is, i) => (
-            <li class={"issue" + (i === selected ? " selected" : "")}>
+            <li class={"issue" + (i === selected ? " selected" : "")} aria-current={i === selected ? "true" : undefined}>
               <span class="pick">
                 <input type="checkbox" aria-label={`Select ${is.shortId}`} checked={checked.has(is.id)} onChange={() => toggle(is.id)} />
                 <span class={"level " + is.level}>{is.level}</span>
@@ -145,8 +200,8 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
                 <Link href={`/${props.org}/issues/${is.id}`} class="title">{is.title}</Link>
                 <span class="muted">{is.shortId} · {is.culprit || "no culprit"}</span>
               </div>
-              <span class="count" title="events">{is.count}</span>
-              <span class="count" title="users">{is.userCount}</span>
+              <span class="count" title={counts ? `events matching the filters (${is.count} in all)` : "events"}>{counts ? counts.get(is.id)?.count ?? (counts.size < 100 ? "0" : "–") : is.count}</span>
+              <span class="count" title={counts ? "users matching the filters" : "users"}>{counts ? counts.get(is.id)?.users ?? (counts.size < 100 ? "0" : "–") : is.userCount}</span>
               <span class="muted when">{new Date(is.lastSeen).toLocaleString()}</span>
               {is.status === "unresolved" && <button class="small" onClick={() => resolve(is.id)}>Resolve</button>}
             </li>
@@ -157,7 +212,7 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
         {cursor && <button class="link" onClick={() => history.back()}>Previous</button>}
         {next && <button class="link" onClick={() => go(query, sort, next)}>Next</button>}
       </nav>
-      <p class="muted small">Keys: j/k to move, enter to open, e to resolve.</p>
+      <p class="muted small">Keys: j/k to move, enter to open, e to resolve, / to search.</p>
     </section>
   );
 }

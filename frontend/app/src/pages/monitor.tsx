@@ -37,6 +37,10 @@ export function MonitorDetail(props: { org: string; id: string }) {
     try { await api("DELETE", base); navigate(`/${props.org}/monitors`); } catch (err) { setError(err); }
   };
   const series = stats?.series || [];
+  // Response times come from answered checks: a monitor that never
+  // answered has none (not 0 ms), and a heartbeat is called, not timed.
+  const timed = m.kind !== "heartbeat";
+  const answered = stats?.up > 0;
   return (
     <section class="monitor">
       <h1><Link href={`/${props.org}/monitors`}>Monitors</Link> / {m.name} <span class={"state " + cls}>{label}</span></h1>
@@ -54,14 +58,14 @@ export function MonitorDetail(props: { org: string; id: string }) {
           <dl class="figures">
             <div><dt>Uptime ({period})</dt><dd>{stats && stats.checks > 0 ? stats.uptimePercent.toFixed(3) + "%" : "–"}</dd></div>
             <div><dt>Checks</dt><dd>{stats?.checks ?? "–"}</dd></div>
-            <div><dt>p50</dt><dd>{stats?.checks ? Math.round(stats.responseTime.p50) + " ms" : "–"}</dd></div>
-            <div><dt>p95</dt><dd>{stats?.checks ? Math.round(stats.responseTime.p95) + " ms" : "–"}</dd></div>
+            {timed && <div><dt>p50</dt><dd>{answered ? Math.round(stats.responseTime.p50) + " ms" : "–"}</dd></div>}
+            {timed && <div><dt>p95</dt><dd>{answered ? Math.round(stats.responseTime.p95) + " ms" : "–"}</dd></div>}
           </dl>
-          <div class="chart-head"><h2>Response time</h2>
+          <div class="chart-head"><h2>{timed ? "Response time" : "Period"}</h2>
             <select aria-label="Time range" value={period} onChange={(e: any) => setPeriod(e.currentTarget.value)}>
               <option value="24h">Last 24 hours</option><option value="7d">Last 7 days</option><option value="30d">Last 30 days</option>
             </select></div>
-          {series.length ? <LineChart label="response time" unit="ms" xs={series.map((b: any) => b.start)}
+          {timed && series.length ? <LineChart label="response time" unit="ms" xs={series.map((b: any) => b.start)}
             lines={[{ label: "average", values: series.map((b: any) => (b.checks > b.down ? b.avgResponseTime : null)) }]} /> : null}
           <h2>Last 24 hours</h2>
           {m.strip && <Strip bars={m.strip} />}

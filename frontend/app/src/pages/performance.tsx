@@ -43,7 +43,7 @@ export function Performance(props: { org: string; project: string; query: URLSea
       {!rows ? <p class="loading">Loading transactions…</p> : rows.length === 0 ? (
         <div class="empty"><h2>No transactions</h2><p>Turn tracing on in your SDK (e.g. <code>tracesSampleRate: 1.0</code>) to see requests here.</p></div>
       ) : (
-        <table class="perf">
+        <div class="scroll"><table class="perf transactions">
           <thead><tr><th>Transaction</th>{columns.map(([key, label]) => (
             <th><button class="link" onClick={() => go({ sort: sort === "-" + key ? key : "-" + key, cursor: "" })}>{label}{sort.replace("-", "") === key ? (sort.startsWith("-") ? " ↓" : " ↑") : ""}</button></th>
           ))}</tr></thead>
@@ -52,7 +52,7 @@ export function Performance(props: { org: string; project: string; query: URLSea
               {r.sparkline ? <Chart sparkline stats={r.sparkline} label={`${r.transaction} over time`} /> : null}</td><td>{r.count}</td><td>{r.tpm.toFixed(2)}</td><td>{ms(r.p50)}</td><td>{ms(r.p95)}</td><td>{ms(r.p99)}</td>
               <td>{(100 * r.failure_rate).toFixed(1)}%</td><td>{r.apdex.toFixed(2)}</td><td>{r.user_misery}</td></tr>
           ))}</tbody>
-        </table>
+        </table></div>
       )}
       <nav class="pager">
         {cursor && <button class="link" onClick={() => history.back()}>Previous</button>}

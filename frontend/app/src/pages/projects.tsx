@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
-import { api } from "../api";
+import { api, APIError } from "../api";
 import { Link } from "../router";
-import { ErrorNote } from "../main";
+import { ErrorNote, NotFound } from "../main";
 import { Chart } from "../chart";
 
 function Sparkline(props: { org: string; project: string }) {
@@ -21,6 +21,7 @@ export function Projects(props: { org: string }) {
     setProjects(null);
     api<any[]>("GET", `/organizations/${props.org}/projects/`).then((r) => setProjects(r.data)).catch(setError);
   }, [props.org]);
+  if (error instanceof APIError && error.status === 404) return <NotFound what="organization" />;
   if (error) return <ErrorNote error={error} />;
   if (!projects) return <p class="loading">Loading projects…</p>;
   if (!projects.length) return <section class="empty"><h1>No projects yet</h1><p>Create one with the API: <code>POST /api/0/organizations/{props.org}/projects/</code>.</p></section>;

@@ -1,0 +1,34 @@
+package actors
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/faultline/faultline/ingest/queue"
+)
+
+// BenchmarkProjectActorGroup groups a full batch of error events (the
+// default MaxBatch) with a store that answers at once: the actor's own
+// work, parse to rows, without PostgreSQL's.
+//
+//	go test -run '^$' -bench ProjectActorGroup -benchmem ./actors/
+func BenchmarkProjectActorGroup(b *testing.B) {
+	const n = 2000
+	records := make([]queue.Record, n)
+	for i := range records {
+		records[i] = queue.Record{ProjectID: 1, EventID: fmt.Sprintf("%032x", i), ItemType: "event",
+			Received: time.Now(), Payload: errorPayload(i%3, i)}
+	}
+	a := &projectActor{projectID: 1, issues: &refusingStore{}, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if out := a.group(ctx, records); out.err != nil || len(out.rows.Events) != n {
+			b.Fatalf("%d rows, err %v", len(out.rows.Events), out.err)
+		}
+	}
+}

@@ -1,0 +1,204 @@
+package actors
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/faultline/faultline/analytics"
+	"github.com/faultline/faultline/ingest/event"
+)
+
+var (
+	rowTime  = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	rowLater = rowTime.Add(3 * time.Second)
+)
+
+func TestEventRow(t *testing.T) {
+	cases := []struct {
+		name  string
+		event *event.Event
+		want  analytics.EventRow
+	}{
+		{
+			name: "every field",
+			event: &event.Event{EventID: "e1", Timestamp: rowTime, Received: rowLater, Level: "error", Platform: "go",
+				Environment: "prod", Release: "app@1", Transaction: "GET /", Message: "boom",
+				User: &event.User{Email: "a@example.com"}, Tags: []event.Tag{{Key: "k1", Value: "v1"}, {Key: "k2", Value: "v2"}}},
+			want: analytics.EventRow{ProjectID: 7, IssueID: 9, EventID: "e1", Timestamp: rowTime, Received: rowLater, Level: "error",
+				Platform: "go", Environment: "prod", Release: "app@1", Transaction: "GET /", Title: "the title", Message: "boom",
+				UserKey: "email:a@example.com", TagKeys: []string{"k1", "k2"}, TagValues: []string{"v1", "v2"}, Payload: []byte(`{}`)},
+		},
+		{
+			name:  "no user, no tags",
+			event: &event.Event{EventID: "e2", Timestamp: rowTime, Received: rowLater, Level: "info"},
+			want: analytics.EventRow{ProjectID: 7, IssueID: 9, EventID: "e2", Timestamp: rowTime, Received: rowLater, Level: "info",
+				Title: "the title", Payload: []byte(`{}`)},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := eventRow(7, 9, tc.event, "the title", []byte(`{}`)); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("got  %+v\nwant %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestEventRowWithoutTimestamp(t *testing.T) {
+	// A row without a timestamp would sort before every other event.
+	if got := eventRow(7, 9, &event.Event{EventID: "e"}, "", nil); got.Timestamp.IsZero() {
+		t.Error("an event without a timestamp got a row without one")
+	}
+}
+
+func TestTransactionRows(t *testing.T) {
+	cases := []struct {
+		name      string
+		tx        *event.Transaction
+		wantTx    analytics.TransactionRow
+		wantSpans []analytics.SpanRow
+	}{
+		{
+			name: "with spans, tags and measurements",
+			tx: &event.Transaction{EventID: "t1", TraceID: "tr", SpanID: "root", Name: "GET /a", Op: "http.server", Method: "GET",
+				Status: "ok", HTTPStatus: 200, Start: rowTime, Duration: time.Second, Platform: "node", Release: "r", Environment: "e",
+				UserKey: "id:1", Tags: []event.Tag{{Key: "k", Value: "v"}},
+				Measurements: map[string]float64{"lcp": 2.5, "fcp": 1.5, "ttfb": 0.5},
+				Spans: []event.Span{
+					{SpanID: "s1", ParentSpanID: "root", Op: "db", Description: "SELECT %s", Status: "ok", Start: rowTime,
+						Duration: 300 * time.Millisecond, SelfTime: 100 * time.Millisecond},
+					{SpanID: "s2", ParentSpanID: "s1", Op: "cache.get", Start: rowLater, Duration: 200 * time.Millisecond,
+						SelfTime: 200 * time.Millisecond},
+				}},
+			wantTx: analytics.TransactionRow{ProjectID: 7, EventID: "t1", TraceID: "tr", SpanID: "root", Name: "GET /a", Op: "http.server",
+				Method: "GET", Status: "ok", HTTPStatus: 200, Start: rowTime, Duration: time.Second, Platform: "node", Release: "r",
+				Environment: "e", UserKey: "id:1", TagKeys: []string{"k"}, TagValues: []string{"v"},
+				MeasureNames: []string{"fcp", "lcp", "ttfb"}, MeasureVals: []float64{1.5, 2.5, 0.5}},
+			wantSpans: []analytics.SpanRow{
+				{ProjectID: 7, TransactionID: "t1", TraceID: "tr", SpanID: "s1", ParentSpanID: "root", Transaction: "GET /a", Op: "db",
+					Description: "SELECT %s", Status: "ok", Start: rowTime, Duration: 300 * time.Millisecond, SelfTime: 100 * time.Millisecond},
+				{ProjectID: 7, TransactionID: "t1", TraceID: "tr", SpanID: "s2", ParentSpanID: "s1", Transaction: "GET /a", Op: "cache.get",
+					Start: rowLater, Duration: 200 * time.Millisecond, SelfTime: 200 * time.Millisecond},
+			},
+		},
+		{
+			name:   "bare",
+			tx:     &event.Transaction{EventID: "t2", Name: "job", Status: "unknown", Platform: "other", Measurements: map[string]float64{}},
+			wantTx: analytics.TransactionRow{ProjectID: 7, EventID: "t2", Name: "job", Status: "unknown", Platform: "other"},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tx, spans := transactionRows(7, tc.tx)
+			if !reflect.DeepEqual(tx, tc.wantTx) {
+				t.Errorf("transaction\ngot  %+v\nwant %+v", tx, tc.wantTx)
+			}
+			if !reflect.DeepEqual(spans, tc.wantSpans) {
+				t.Errorf("spans\ngot  %+v\nwant %+v", spans, tc.wantSpans)
+			}
+		})
+	}
+}
+
+func TestStreamedSpanRows(t *testing.T) {
+	segment := event.StreamedSpan{
+		Span: event.Span{SpanID: "bbbbbbbbbbbbbbbb", Op: "http.server", Status: "unknown", Start: rowTime, Duration: time.Second,
+			SelfTime: 400 * time.Millisecond},
+		TraceID: "0123456789abcdef0123456789abcdef", SegmentID: "bbbbbbbbbbbbbbbb", SegmentName: "GET /a", IsSegment: true,
+		Environment: "e", Release: "r", Method: "GET", HTTPStatus: 200, UserKey: "id:1", SDK: "sentry.javascript.node", Platform: "javascript",
+	}
+	child := event.StreamedSpan{
+		Span: event.Span{SpanID: "cccccccccccccccc", ParentSpanID: "bbbbbbbbbbbbbbbb", Op: "db", Description: "SELECT %s",
+			Start: rowLater, Duration: 600 * time.Millisecond, SelfTime: 600 * time.Millisecond},
+		TraceID: "0123456789abcdef0123456789abcdef", SegmentID: "bbbbbbbbbbbbbbbb", SegmentName: "GET /a", Platform: "javascript",
+	}
+	const txID = "0123456789abcdefbbbbbbbbbbbbbbbb"
+	txRow := analytics.TransactionRow{ProjectID: 7, EventID: txID, TraceID: segment.TraceID, SpanID: "bbbbbbbbbbbbbbbb", Name: "GET /a",
+		Op: "http.server", Method: "GET", Status: "unknown", HTTPStatus: 200, Start: rowTime, Duration: time.Second, Platform: "javascript",
+		Release: "r", Environment: "e", UserKey: "id:1"}
+	spanRow := analytics.SpanRow{ProjectID: 7, TransactionID: txID, TraceID: child.TraceID, SpanID: "cccccccccccccccc",
+		ParentSpanID: "bbbbbbbbbbbbbbbb", Transaction: "GET /a", Op: "db", Description: "SELECT %s", Start: rowLater,
+		Duration: 600 * time.Millisecond, SelfTime: 600 * time.Millisecond}
+	cases := []struct {
+		name      string
+		spans     []event.StreamedSpan
+		wantTxs   []analytics.TransactionRow
+		wantSpans []analytics.SpanRow
+	}{
+		{"segment and child", []event.StreamedSpan{segment, child}, []analytics.TransactionRow{txRow}, []analytics.SpanRow{spanRow}},
+		{"child alone", []event.StreamedSpan{child}, nil, []analytics.SpanRow{spanRow}},
+		{"segment alone", []event.StreamedSpan{segment}, []analytics.TransactionRow{txRow}, nil},
+		{"none", nil, nil, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			txs, spans := streamedSpanRows(7, tc.spans)
+			if !reflect.DeepEqual(txs, tc.wantTxs) {
+				t.Errorf("transactions\ngot  %+v\nwant %+v", txs, tc.wantTxs)
+			}
+			if !reflect.DeepEqual(spans, tc.wantSpans) {
+				t.Errorf("spans\ngot  %+v\nwant %+v", spans, tc.wantSpans)
+			}
+		})
+	}
+}
+
+func TestSessionRows(t *testing.T) {
+	cases := []struct {
+		name   string
+		counts []event.SessionCount
+		want   []analytics.SessionRow
+	}{
+		{
+			name: "two aggregates",
+			counts: []event.SessionCount{
+				{Started: rowTime, Release: "r", Environment: "e", Status: "exited", Init: true, Errors: 2, Duration: time.Minute,
+					DistinctID: "u", Quantity: 1},
+				{Started: rowLater, Release: "r", Status: "crashed", Quantity: 4},
+			},
+			want: []analytics.SessionRow{
+				{ProjectID: 7, RecordID: "rec", Started: rowTime, Release: "r", Environment: "e", Status: "exited", Init: true,
+					Errors: 2, Duration: time.Minute, DistinctID: "u", Quantity: 1},
+				{ProjectID: 7, RecordID: "rec", Started: rowLater, Release: "r", Status: "crashed", Quantity: 4},
+			},
+		},
+		{name: "none"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := sessionRows(7, "rec", tc.counts); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("got  %+v\nwant %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestCheckInRow(t *testing.T) {
+	cases := []struct {
+		name    string
+		checkIn *event.CheckIn
+		want    analytics.CheckInRow
+	}{
+		{
+			name: "with monitor config",
+			checkIn: &event.CheckIn{CheckInID: "c1", MonitorSlug: "nightly", Status: "ok", Duration: 90 * time.Second,
+				Environment: "e", Release: "r", MonitorConfig: []byte(`{"schedule":{"type":"crontab","value":"0 3 * * *"}}`)},
+			want: analytics.CheckInRow{ProjectID: 7, RecordID: "rec", CheckInID: "c1", MonitorSlug: "nightly", Status: "ok",
+				Duration: 90 * time.Second, Environment: "e", Release: "r", Received: rowTime,
+				MonitorConfig: `{"schedule":{"type":"crontab","value":"0 3 * * *"}}`},
+		},
+		{
+			name:    "lone check-in",
+			checkIn: &event.CheckIn{MonitorSlug: "nightly", Status: "in_progress"},
+			want:    analytics.CheckInRow{ProjectID: 7, RecordID: "rec", MonitorSlug: "nightly", Status: "in_progress", Received: rowTime},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := checkInRow(7, "rec", rowTime, tc.checkIn); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("got  %+v\nwant %+v", got, tc.want)
+			}
+		})
+	}
+}

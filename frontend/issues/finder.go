@@ -1,0 +1,301 @@
+package issues
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/faultline/faultline/analytics"
+	"github.com/faultline/faultline/frontend/search"
+	"github.com/faultline/faultline/metadata"
+)
+
+// Reader reads issues; *metadata.DB is one.
+type Reader interface {
+	SearchIssues(ctx context.Context, f metadata.IssueFilter) ([]metadata.Issue, error)
+	IssueForUser(ctx context.Context, userID, issueID int64) (metadata.Issue, error)
+	IssueActivity(ctx context.Context, issueID int64) ([]metadata.Activity, error)
+}
+
+// People resolves the teams and members that searches and assignments
+// name; *metadata.DB is one.
+type People interface {
+	TeamBySlug(ctx context.Context, orgID int64, slug string) (metadata.Team, error)
+	UserIDsByEmail(ctx context.Context, orgID int64, emails []string) ([]int64, error)
+}
+
+// EventIndex answers the questions about issues that only events can:
+// which issues have events matching terms, and how many users each has
+// seen; *analytics.Store is one.
+type EventIndex interface {
+	IssuesWithEvents(ctx context.Context, projectIDs []uint64, since time.Time, terms []analytics.EventTerm) ([]uint64, error)
+	IssueUserCounts(ctx context.Context, projectID uint64, issueIDs []uint64) (map[uint64]uint64, error)
+}
+
+const (
+	// searchWindow is how far back tag, environment and release filters
+	// look when the search names no period.
+	searchWindow = 90 * 24 * time.Hour
+	// MaxSelected is how many issues a search ranks by users, and how many
+	// a bulk change may select by query.
+	MaxSelected = 1000
+)
+
+// Finder searches and reads issues.
+type Finder struct {
+	issues Reader
+	people People
+	events EventIndex
+}
+
+// NewFinder returns a Finder over the given stores.
+func NewFinder(issues Reader, people People, events EventIndex) *Finder {
+	return &Finder{issues: issues, people: people, events: events}
+}
+
+// Search is a parsed issue search over some projects of one organization.
+type Search struct {
+	OrgID      int64
+	UserID     int64 // whom assigned:me names
+	ProjectIDs []int64
+	Query      search.Query
+	Sort       string // as metadata.IssueFilter's, or "user": most users first
+	Now        time.Time
+	// Period, when set, keeps issues seen within it, and is how far back
+	// event conditions look (90 days otherwise).
+	Period time.Duration
+	// Start and End, when set, bound when issues were last seen; Start is
+	// then also where event conditions start looking.
+	Start, End    time.Time
+	Limit, Offset int
+}
+
+// Listed is an issue with the number of users its events have seen.
+type Listed struct {
+	metadata.Issue
+	Users uint64
+}
+
+// List answers a search: at most Limit issues from Offset, each with its
+// user count.
+func (f *Finder) List(ctx context.Context, s Search) ([]Listed, error) {
+	filter, err := f.filter(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	byUsers := s.Sort == "user"
+	if byUsers {
+		// Users are counted in ClickHouse: rank the most recently seen
+		// matches by them here, then page.
+		filter.Sort, filter.Limit, filter.Offset = "date", MaxSelected, 0
+	}
+	found, err := f.issues.SearchIssues(ctx, filter)
+	if err != nil {
+		return nil, err
+	}
+	users, err := f.userCounts(ctx, found)
+	if err != nil {
+		return nil, err
+	}
+	if byUsers {
+		sort.SliceStable(found, func(i, j int) bool { return users[found[i].ID] > users[found[j].ID] })
+		found = found[min(s.Offset, len(found)):]
+		found = found[:min(s.Limit, len(found))]
+	}
+	out := make([]Listed, len(found))
+	for i, is := range found {
+		out[i] = Listed{Issue: is, Users: users[is.ID]}
+	}
+	return out, nil
+}
+
+// Select names the issues (at most MaxSelected) a search selects, for a
+// bulk change; selecting none is a NotFoundError.
+func (f *Finder) Select(ctx context.Context, s Search) ([]int64, error) {
+	s.Limit, s.Offset = MaxSelected, 0
+	filter, err := f.filter(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	found, err := f.issues.SearchIssues(ctx, filter)
+	if err != nil {
+		return nil, err
+	}
+	if len(found) == 0 {
+		return nil, notFound("the query selects no issues")
+	}
+	ids := make([]int64, len(found))
+	for i, is := range found {
+		ids[i] = is.ID
+	}
+	return ids, nil
+}
+
+// Get returns an issue the user may see, or a NotFoundError.
+func (f *Finder) Get(ctx context.Context, userID, issueID int64) (metadata.Issue, error) {
+	is, err := f.issues.IssueForUser(ctx, userID, issueID)
+	if errors.Is(err, metadata.ErrNotFound) {
+		return is, notFound("issue not found")
+	}
+	return is, err
+}
+
+// Detail returns an issue the user may see with its user count.
+func (f *Finder) Detail(ctx context.Context, userID, issueID int64) (Listed, error) {
+	is, err := f.Get(ctx, userID, issueID)
+	if err != nil {
+		return Listed{}, err
+	}
+	users, err := f.userCounts(ctx, []metadata.Issue{is})
+	if err != nil {
+		return Listed{}, err
+	}
+	return Listed{Issue: is, Users: users[is.ID]}, nil
+}
+
+// Activity returns the latest changes to an issue the user may see.
+func (f *Finder) Activity(ctx context.Context, userID, issueID int64) ([]metadata.Activity, error) {
+	is, err := f.Get(ctx, userID, issueID)
+	if err != nil {
+		return nil, err
+	}
+	return f.issues.IssueActivity(ctx, is.ID)
+}
+
+// filter turns a search into a PostgreSQL filter. Conditions on events
+// (tags, environment, release, has:) are answered by ClickHouse and
+// become lists of issue ids.
+func (f *Finder) filter(ctx context.Context, s Search) (metadata.IssueFilter, error) {
+	q := s.Query
+	filter := metadata.IssueFilter{ProjectIDs: s.ProjectIDs, Statuses: q.Statuses, Text: q.Text, Sort: s.Sort,
+		Limit: s.Limit, Offset: s.Offset}
+	filter.FirstSeen = [2]time.Time{q.FirstSeen.After, q.FirstSeen.Before}
+	filter.LastSeen = [2]time.Time{q.LastSeen.After, q.LastSeen.Before}
+	since := s.Now.Add(-searchWindow)
+	if s.Period > 0 {
+		since = s.Now.Add(-s.Period)
+		if filter.LastSeen[0].IsZero() || filter.LastSeen[0].Before(since) {
+			filter.LastSeen[0] = since
+		}
+	}
+	if !s.Start.IsZero() {
+		filter.LastSeen[0], since = s.Start, s.Start
+	}
+	if !s.End.IsZero() {
+		filter.LastSeen[1] = s.End
+	}
+	for _, l := range q.Levels {
+		if l.Negate {
+			filter.NotLevels = append(filter.NotLevels, l.Value)
+		} else {
+			filter.Levels = append(filter.Levels, l.Value)
+		}
+	}
+	if err := f.assigned(ctx, s, &filter); err != nil {
+		return filter, err
+	}
+	return filter, f.eventConditions(ctx, s, since, &filter)
+}
+
+// assigned narrows the filter to the assignees the search names. A team
+// or person who is not there matches no issue, as in Sentry.
+func (f *Finder) assigned(ctx context.Context, s Search, filter *metadata.IssueFilter) error {
+	for _, who := range s.Query.Assigned {
+		switch {
+		case who == "me":
+			filter.AssigneeIDs = append(filter.AssigneeIDs, s.UserID)
+		case who == "none":
+			filter.Unassigned = true
+		case strings.HasPrefix(who, "#"):
+			team, err := f.people.TeamBySlug(ctx, s.OrgID, who)
+			if errors.Is(err, metadata.ErrNotFound) {
+				team.ID = -1
+			} else if err != nil {
+				return fmt.Errorf("assigned:%s: %w", who, err)
+			}
+			filter.AssigneeTeams = append(filter.AssigneeTeams, team.ID)
+		default:
+			ids, err := f.people.UserIDsByEmail(ctx, s.OrgID, []string{who})
+			if err != nil {
+				return fmt.Errorf("assigned:%s: %w", who, err)
+			}
+			if len(ids) == 0 {
+				ids = []int64{-1}
+			}
+			filter.AssigneeIDs = append(filter.AssigneeIDs, ids...)
+		}
+	}
+	return nil
+}
+
+// eventConditions asks ClickHouse which issues have events matching the
+// search's event terms: all positive terms at once, each negated one on
+// its own.
+func (f *Finder) eventConditions(ctx context.Context, s Search, since time.Time, filter *metadata.IssueFilter) error {
+	var positive, negative []analytics.EventTerm
+	for _, group := range [][]search.Term{s.Query.Environments, s.Query.Releases, s.Query.Tags} {
+		for _, t := range group {
+			term := analytics.EventTerm{Key: t.Key, Value: t.Value}
+			if t.Negate {
+				negative = append(negative, term)
+			} else {
+				positive = append(positive, term)
+			}
+		}
+	}
+	for _, h := range s.Query.Has {
+		positive = append(positive, analytics.EventTerm{Key: h})
+	}
+	if len(positive) == 0 && len(negative) == 0 {
+		return nil
+	}
+	pids := make([]uint64, len(s.ProjectIDs))
+	for i, id := range s.ProjectIDs {
+		pids[i] = uint64(id)
+	}
+	if len(positive) > 0 {
+		ids, err := f.events.IssuesWithEvents(ctx, pids, since, positive)
+		if err != nil {
+			return fmt.Errorf("search events: %w", err)
+		}
+		filter.RestrictIDs, filter.OnlyIDs = true, toInt64(ids)
+	}
+	for _, t := range negative {
+		ids, err := f.events.IssuesWithEvents(ctx, pids, since, []analytics.EventTerm{t})
+		if err != nil {
+			return fmt.Errorf("search events: %w", err)
+		}
+		filter.ExcludeIDs = append(filter.ExcludeIDs, toInt64(ids)...)
+	}
+	return nil
+}
+
+// userCounts counts each issue's distinct users, project by project.
+func (f *Finder) userCounts(ctx context.Context, list []metadata.Issue) (map[int64]uint64, error) {
+	byProject := map[int64][]uint64{}
+	for _, is := range list {
+		byProject[is.ProjectID] = append(byProject[is.ProjectID], uint64(is.ID))
+	}
+	users := map[int64]uint64{}
+	for pid, ids := range byProject {
+		counts, err := f.events.IssueUserCounts(ctx, uint64(pid), ids)
+		if err != nil {
+			return nil, fmt.Errorf("count users: %w", err)
+		}
+		for id, n := range counts {
+			users[int64(id)] = n
+		}
+	}
+	return users, nil
+}
+
+func toInt64(ids []uint64) []int64 {
+	out := make([]int64, len(ids))
+	for i, id := range ids {
+		out[i] = int64(id)
+	}
+	return out
+}

@@ -1,0 +1,200 @@
+// Package issuestest is an in-memory stand-in for the stores behind the
+// issue services, for tests of the services and their handlers that need
+// no database.
+package issuestest
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/faultline/faultline/analytics"
+	"github.com/faultline/faultline/metadata"
+)
+
+// Store is every store the issue services use, over a list of issues. A
+// method named in Fail fails with that error (a store that is down, busy
+// or refuses the request); the others answer from the fields and record
+// what they were asked.
+type Store struct {
+	Issues   []metadata.Issue
+	Teams    map[string]int64    // "#slug" → team id
+	Members  map[string]int64    // email → user id
+	Tagged   map[string][]uint64 // "key:value" → issues with such events
+	Users    map[int64]uint64    // issue id → distinct users
+	Activity []metadata.Activity
+	Fail     map[string]error
+
+	// What the store was asked.
+	Filters    []metadata.IssueFilter
+	EventTerms [][]analytics.EventTerm
+	EventSince []time.Time
+	Updates    []metadata.IssueUpdate
+	Deleted    []int64
+	Merged     []metadata.MergePlan
+}
+
+func (s *Store) fail(method string) error { return s.Fail[method] }
+
+// find lists the issues of projects among ids.
+func (s *Store) find(projectIDs, ids []int64) []metadata.Issue {
+	var out []metadata.Issue
+	for _, is := range s.Issues {
+		if slices.Contains(projectIDs, is.ProjectID) && slices.Contains(ids, is.ID) {
+			out = append(out, is)
+		}
+	}
+	return out
+}
+
+// SearchIssues applies the filter's projects, statuses, id lists and page.
+func (s *Store) SearchIssues(_ context.Context, f metadata.IssueFilter) ([]metadata.Issue, error) {
+	s.Filters = append(s.Filters, f)
+	if err := s.fail("SearchIssues"); err != nil {
+		return nil, err
+	}
+	var out []metadata.Issue
+	for _, is := range s.Issues {
+		switch {
+		case !slices.Contains(f.ProjectIDs, is.ProjectID),
+			len(f.Statuses) > 0 && !slices.Contains(f.Statuses, is.Status),
+			f.RestrictIDs && !slices.Contains(f.OnlyIDs, is.ID),
+			slices.Contains(f.ExcludeIDs, is.ID):
+			continue
+		}
+		out = append(out, is)
+	}
+	out = out[min(f.Offset, len(out)):]
+	if f.Limit > 0 {
+		out = out[:min(f.Limit, len(out))]
+	}
+	return out, nil
+}
+
+// IssueForUser finds an issue by id; every user may see every issue.
+func (s *Store) IssueForUser(_ context.Context, _, issueID int64) (metadata.Issue, error) {
+	if err := s.fail("IssueForUser"); err != nil {
+		return metadata.Issue{}, err
+	}
+	for _, is := range s.Issues {
+		if is.ID == issueID {
+			return is, nil
+		}
+	}
+	return metadata.Issue{}, metadata.ErrNotFound
+}
+
+// IssueActivity answers Activity.
+func (s *Store) IssueActivity(context.Context, int64) ([]metadata.Activity, error) {
+	return s.Activity, s.fail("IssueActivity")
+}
+
+// TeamBySlug finds a team of Teams.
+func (s *Store) TeamBySlug(_ context.Context, _ int64, slug string) (metadata.Team, error) {
+	if err := s.fail("TeamBySlug"); err != nil {
+		return metadata.Team{}, err
+	}
+	id, ok := s.Teams[slug]
+	if !ok {
+		return metadata.Team{}, metadata.ErrNotFound
+	}
+	return metadata.Team{ID: id, Slug: slug}, nil
+}
+
+// UserIDsByEmail finds members of Members.
+func (s *Store) UserIDsByEmail(_ context.Context, _ int64, emails []string) ([]int64, error) {
+	if err := s.fail("UserIDsByEmail"); err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for _, e := range emails {
+		if id, ok := s.Members[e]; ok {
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
+}
+
+// IssuesWithEvents answers the issues tagged with every term (a term with
+// no value matches its key alone).
+func (s *Store) IssuesWithEvents(_ context.Context, _ []uint64, since time.Time, terms []analytics.EventTerm) ([]uint64, error) {
+	s.EventTerms = append(s.EventTerms, terms)
+	s.EventSince = append(s.EventSince, since)
+	if err := s.fail("IssuesWithEvents"); err != nil {
+		return nil, err
+	}
+	var out []uint64
+	for i, t := range terms {
+		ids := s.Tagged[t.Key+":"+t.Value]
+		if i == 0 {
+			out = slices.Clone(ids)
+			continue
+		}
+		out = slices.DeleteFunc(out, func(id uint64) bool { return !slices.Contains(ids, id) })
+	}
+	return out, nil
+}
+
+// IssueUserCounts answers Users.
+func (s *Store) IssueUserCounts(_ context.Context, _ uint64, issueIDs []uint64) (map[uint64]uint64, error) {
+	if err := s.fail("IssueUserCounts"); err != nil {
+		return nil, err
+	}
+	out := map[uint64]uint64{}
+	for _, id := range issueIDs {
+		out[id] = s.Users[int64(id)]
+	}
+	return out, nil
+}
+
+// UpdateIssues counts the issues of projectIDs among issueIDs, and records
+// the update when there are any.
+func (s *Store) UpdateIssues(_ context.Context, projectIDs, issueIDs []int64, _ int64, u metadata.IssueUpdate) (int, error) {
+	if err := s.fail("UpdateIssues"); err != nil {
+		return 0, err
+	}
+	n := len(s.find(projectIDs, issueIDs))
+	if n > 0 {
+		s.Updates = append(s.Updates, u)
+	}
+	return n, nil
+}
+
+// DeleteIssues records and counts the issues of projectIDs among issueIDs.
+func (s *Store) DeleteIssues(_ context.Context, projectIDs, issueIDs []int64) (int, error) {
+	if err := s.fail("DeleteIssues"); err != nil {
+		return 0, err
+	}
+	found := s.find(projectIDs, issueIDs)
+	for _, is := range found {
+		s.Deleted = append(s.Deleted, is.ID)
+	}
+	return len(found), nil
+}
+
+// PlanMerge keeps the issue seen most often, as PostgreSQL does.
+func (s *Store) PlanMerge(_ context.Context, projectIDs, issueIDs []int64) (metadata.MergePlan, error) {
+	if err := s.fail("PlanMerge"); err != nil {
+		return metadata.MergePlan{}, err
+	}
+	found := s.find(projectIDs, issueIDs)
+	slices.SortStableFunc(found, func(a, b metadata.Issue) int { return int(b.TimesSeen - a.TimesSeen) })
+	var plan metadata.MergePlan
+	for i, is := range found {
+		if i == 0 {
+			plan.ProjectID, plan.Parent = is.ProjectID, is.ID
+		} else {
+			plan.Children = append(plan.Children, is.ID)
+		}
+	}
+	return plan, nil
+}
+
+// Merge records the plan.
+func (s *Store) Merge(_ context.Context, plan metadata.MergePlan, _ int64) error {
+	if err := s.fail("Merge"); err != nil {
+		return err
+	}
+	s.Merged = append(s.Merged, plan)
+	return nil
+}

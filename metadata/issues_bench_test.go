@@ -1,0 +1,66 @@
+package metadata_test
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/faultline/faultline/metadata"
+	"github.com/faultline/faultline/metadata/metadatatest"
+)
+
+// benchEventSeq makes every benchmark event id new, so each batch is
+// counted as a worker's fresh batch is (not skipped as a replay).
+var benchEventSeq atomic.Uint64
+
+// BenchmarkRecordEventsDetailed upserts a worker's batch of events spread
+// over 10 issues in one project: the PostgreSQL half of processing a batch.
+// The issues exist after the first batch, as in a steady stream.
+//
+//	go test -run '^$' -bench RecordEventsDetailed -benchmem -benchtime 50x ./metadata/
+func BenchmarkRecordEventsDetailed(b *testing.B) {
+	db := metadatatest.Open(b)
+	for _, size := range []int{100, 1000} {
+		b.Run(fmt.Sprintf("events=%d/issues=10", size), func(b *testing.B) {
+			ctx := context.Background()
+			proj := metadatatest.Project(b, db, "bench-record")
+			batch := make([]metadata.GroupedEvent, size)
+			fill := func() {
+				now := time.Now().UTC()
+				for i := range batch {
+					n := i % 10
+					batch[i] = metadata.GroupedEvent{
+						EventID:     fmt.Sprintf("%032x", benchEventSeq.Add(1)),
+						Fingerprint: fmt.Sprintf("%064x", n+1),
+						Title:       fmt.Sprintf("TypeError: cannot read properties of undefined (reading 'field%d')", n),
+						Culprit:     fmt.Sprintf("app/handlers/orders.js in handler%d", n),
+						Level:       "error", Type: "error",
+						Metadata:  map[string]string{"type": "TypeError", "value": "cannot read properties of undefined", "filename": "app/handlers/orders.js"},
+						Timestamp: now.Add(time.Duration(i) * time.Millisecond),
+					}
+				}
+			}
+			fill()
+			if _, err := db.RecordEventsDetailed(ctx, proj.ProjectID, batch); err != nil { // creates the issues
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				b.StopTimer()
+				fill()
+				b.StartTimer()
+				rec, err := db.RecordEventsDetailed(ctx, proj.ProjectID, batch)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(rec.Fresh) != size {
+					b.Fatalf("%d of %d events counted", len(rec.Fresh), size)
+				}
+			}
+			b.ReportMetric(float64(b.N*size)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}

@@ -1,0 +1,51 @@
+package metadata_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/faultline/faultline/metadata"
+	"github.com/faultline/faultline/metadata/metadatatest"
+)
+
+// A plan with a bad alert rule is refused before anything is written, with
+// a message that names the rule, its project and what is wrong.
+func TestProvisionRefusesABadAlertRule(t *testing.T) {
+	db := metadatatest.Open(t)
+	ctx := context.Background()
+	org := metadatatest.Slug("prov")
+	plan := metadata.ProvisionPlan{Organizations: []metadata.ProvisionOrg{{Slug: org, Projects: []metadata.ProvisionProject{{
+		Slug: "api",
+		Alerts: []metadata.AlertRule{
+			{Name: "Fine", Triggers: []string{"new_issue"}, TimespanMin: 1, Quantity: 1, UsersQuantity: 1, IntervalMin: 60},
+			{Name: "Every minute forever", Triggers: []string{"frequency"}, TimespanMin: 5000, Quantity: 1, UsersQuantity: 1, IntervalMin: 60},
+		},
+	}}}}}
+	_, err := db.Provision(ctx, plan)
+	var invalid *metadata.InvalidError
+	if !errors.As(err, &invalid) {
+		t.Fatalf("Provision = %v, want an InvalidError", err)
+	}
+	for _, want := range []string{org, "project api", `alert "Every minute forever"`, "timespanMinutes: from 1 to 1440, not 5000"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the refusal %q does not say %q", err, want)
+		}
+	}
+	if _, err := db.ProjectID(ctx, org, "api"); !errors.Is(err, metadata.ErrNotFound) {
+		t.Errorf("a refused plan created its project: %v", err)
+	}
+}
+
+// Whatever the caller, the store refuses to save an invalid rule.
+func TestSaveAlertRuleValidates(t *testing.T) {
+	db := metadatatest.Open(t)
+	p := metadatatest.Project(t, db, "alert-validate")
+	_, err := db.SaveAlertRule(context.Background(), metadata.AlertRule{ProjectID: p.ProjectID, Name: "No triggers",
+		TimespanMin: 1, Quantity: 1, UsersQuantity: 1})
+	var invalid *metadata.InvalidError
+	if !errors.As(err, &invalid) || !strings.Contains(err.Error(), "triggers") {
+		t.Fatalf("SaveAlertRule = %v, want an InvalidError about triggers", err)
+	}
+}
