@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -335,8 +336,8 @@ func TestProduceFailureDeletesAttachments(t *testing.T) {
 // it is kept while the attachment is dropped.
 func TestAttachmentQuota(t *testing.T) {
 	var produced recorder
-	ti := newTestIngestWith(t, &produced, Key{ProjectID: 1, Active: true, OrgID: 7}, DefaultLimits)
-	ti.h.WithQuotas(fixedQuota(Quota{Monthly: map[string]int64{"attachment": 1000}}))
+	ti := newTestIngestConfig(t, &produced, Key{ProjectID: 1, Active: true, OrgID: 7},
+		HandlerConfig{Limits: DefaultLimits, Quotas: fixedQuota(Quota{Monthly: map[string]int64{"attachment": 1000}})})
 	resp, body := ti.send(t, "/api/1/envelope/", attachmentEnvelope(2000), auth(testKey))
 	limits := resp.Header.Get("X-Sentry-Rate-Limits")
 	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" ||
@@ -391,5 +392,34 @@ func TestKeyRateLimitCountsEveryItem(t *testing.T) {
 				t.Errorf("produced %d records, want 2", n)
 			}
 		})
+	}
+}
+
+// A handler whose queue cannot take writes answers 503 with Retry-After and
+// produces nothing; once the queue can, the same envelope is taken.
+func TestUnwritableQueueRefusesBeforeReading(t *testing.T) {
+	var produced recorder
+	var full atomic.Bool
+	full.Store(true)
+	writable := func() error {
+		if full.Load() {
+			return errors.New("free space below the minimum")
+		}
+		return nil
+	}
+	ti := newTestIngestConfig(t, &produced, Key{ProjectID: 1, Active: true}, HandlerConfig{Limits: DefaultLimits, Writable: writable})
+	resp, body := ti.send(t, "/api/1/envelope/", eventEnvelope(), auth(testKey))
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("full queue: %d %s (Retry-After %q), want 503 with Retry-After", resp.StatusCode, body, resp.Header.Get("Retry-After"))
+	}
+	if got := produced.itemTypes(t); len(got) != 0 {
+		t.Fatalf("a full queue produced %v", got)
+	}
+	full.Store(false)
+	if resp, body := ti.send(t, "/api/1/envelope/", eventEnvelope(), auth(testKey)); resp.StatusCode != http.StatusOK {
+		t.Fatalf("writable queue: %d %s", resp.StatusCode, body)
+	}
+	if got := produced.itemTypes(t); len(got) != 1 || got[0] != "event" {
+		t.Fatalf("produced %v, want one event", got)
 	}
 }

@@ -213,7 +213,7 @@ func benchServer(b *testing.B) string {
 	}
 	log := slog.New(slog.DiscardHandler)
 	app := fiber.New(fiber.Config{Immutable: true, DisableStartupMessage: true, BodyLimit: int(DefaultLimits.MaxEnvelopeBytes) + 1<<20})
-	NewHandler(fixedKeys{testKey: {ProjectID: 1, Active: true}}, &recorder{}, blobs, nil, DefaultLimits, nil, log).Register(app)
+	NewHandler(fixedKeys{testKey: {ProjectID: 1, Active: true}}, &recorder{}, blobs, nil, HandlerConfig{Limits: DefaultLimits}, nil, log).Register(app)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)

@@ -70,13 +70,17 @@ type Handler struct {
 	log      *slog.Logger
 }
 
-// WithWritable makes every ingest request first ask writable whether the
-// queue can take writes (the embedded broker checks its disk): when it
-// cannot, the request is answered 503 with Retry-After before anything of
-// it is read or written.
-func (h *Handler) WithWritable(writable func() error) *Handler {
-	h.writable = writable
-	return h
+// HandlerConfig is what a Handler is built with besides its dependencies.
+type HandlerConfig struct {
+	Limits Limits
+	// Quotas turns monthly quotas and spike protection on; nil leaves
+	// them off.
+	Quotas QuotaSource
+	// Writable, when set, is asked first by every ingest request whether
+	// the queue can take writes (the embedded broker checks its disk):
+	// when it cannot, the request is answered 503 with Retry-After before
+	// anything of it is read or written. Nil: the queue always can.
+	Writable func() error
 }
 
 // NewHandler returns ingest's HTTP handler.
@@ -85,7 +89,8 @@ func (h *Handler) WithWritable(writable func() error) *Handler {
 // Attachments' bytes go to blobs once admitted, before their records go to
 // Kafka, and are deleted again when the records cannot be produced.
 // Its metrics are registered on reg; nil registers them nowhere.
-func NewHandler(keys KeyLookup, producer Producer, blobs blob.Store, outcomes *queue.OutcomeCounter, limits Limits, reg prometheus.Registerer, log *slog.Logger) *Handler {
+func NewHandler(keys KeyLookup, producer Producer, blobs blob.Store, outcomes *queue.OutcomeCounter, cfg HandlerConfig, reg prometheus.Registerer, log *slog.Logger) *Handler {
+	limits := cfg.Limits
 	if limits.MaxEnvelopeItems <= 0 {
 		limits.MaxEnvelopeItems = DefaultLimits.MaxEnvelopeItems
 	}
@@ -96,9 +101,13 @@ func NewHandler(keys KeyLookup, producer Producer, blobs blob.Store, outcomes *q
 		limits.DecodeWait = DefaultLimits.DecodeWait
 	}
 	m := newIngestMetrics(reg)
-	return &Handler{keys: newKeyCache(keys, 30*time.Second, defaultKeyMaxStale, 100_000, m.staleKeys, log), rates: newLimiter(100_000),
-		producer: producer, blobs: blobs, outcomes: outcomes, limits: limits, metrics: m, log: log,
+	h := &Handler{keys: newKeyCache(keys, 30*time.Second, defaultKeyMaxStale, 100_000, m.staleKeys, log), rates: newLimiter(100_000),
+		producer: producer, blobs: blobs, outcomes: outcomes, limits: limits, writable: cfg.Writable, metrics: m, log: log,
 		decoding: newGate(limits.MaxDecoding, limits.DecodeWait), inflate: inflate}
+	if cfg.Quotas != nil {
+		h.quotas = &quotaCache{src: cfg.Quotas, entries: map[int64]*quotaEntry{}}
+	}
+	return h
 }
 
 // Register mounts the ingest routes, with and without the trailing slash.

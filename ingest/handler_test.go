@@ -81,6 +81,13 @@ func newTestIngest(t *testing.T, producer Producer) *testIngest {
 // limits.
 func newTestIngestWith(t *testing.T, producer Producer, key Key, limits Limits) *testIngest {
 	t.Helper()
+	return newTestIngestConfig(t, producer, key, HandlerConfig{Limits: limits})
+}
+
+// newTestIngestConfig is newTestIngestWith for a handler built with cfg.
+func newTestIngestConfig(t *testing.T, producer Producer, key Key, cfg HandlerConfig) *testIngest {
+	t.Helper()
+	limits := cfg.Limits
 	ti := &testIngest{app: fiber.New(fiber.Config{Immutable: true, DisableStartupMessage: true, BodyLimit: int(limits.MaxEnvelopeBytes) + 1<<20}),
 		blobDir: t.TempDir(), metrics: prometheus.NewRegistry()}
 	blobs, err := blob.NewDir(ti.blobDir)
@@ -89,7 +96,7 @@ func newTestIngestWith(t *testing.T, producer Producer, key Key, limits Limits) 
 	}
 	log := slog.New(slog.DiscardHandler)
 	ti.outcomes = queue.NewOutcomeCounter(&ti.flushed, time.Hour, log)
-	ti.h = NewHandler(fixedKeys{testKey: key}, producer, blobs, ti.outcomes, limits, ti.metrics, log)
+	ti.h = NewHandler(fixedKeys{testKey: key}, producer, blobs, ti.outcomes, cfg, ti.metrics, log)
 	ti.h.Register(ti.app)
 	return ti
 }

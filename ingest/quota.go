@@ -44,12 +44,6 @@ type quotaEntry struct {
 	local   map[string]int64
 }
 
-// WithQuotas turns monthly quotas and spike protection on.
-func (h *Handler) WithQuotas(src QuotaSource) *Handler {
-	h.quotas = &quotaCache{src: src, entries: map[int64]*quotaEntry{}}
-	return h
-}
-
 // take admits the categories of u whose quantities fit the organization's
 // quotas and counts them as used; it returns the refused categories with
 // why, and undo, which gives back what it counted (when a rate limit then

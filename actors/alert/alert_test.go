@@ -49,7 +49,7 @@ func TestManyDueAlertsMakeOneDigest(t *testing.T) {
 			t.Fatalf("fire %d: %d %v", i, id, err)
 		}
 	}
-	d := NewDispatcher(db, monitor.Guard{AllowPrivate: true}, nil, nil, quiet)
+	d := NewDispatcher(db, DispatcherConfig{Guard: monitor.Guard{AllowPrivate: true}}, nil, quiet)
 	for d.dispatchOnce(ctx) {
 	}
 	mu.Lock()
@@ -93,7 +93,7 @@ func TestFrequencyWindowRebuiltFromClickHouse(t *testing.T) {
 		return out
 	}
 	// Before the restart: three events seen (and stored in ClickHouse).
-	before := NewEngine(db, store, "http://faultline.test", nil, quiet).NewEvaluator(proj.ProjectID)
+	before := NewEngine(db, store, EngineConfig{BaseURL: "http://faultline.test"}, nil, quiet).NewEvaluator(proj.ProjectID)
 	if err := before.Observe(ctx, facts(3)); err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestFrequencyWindowRebuiltFromClickHouse(t *testing.T) {
 		t.Fatalf("%d alerts after 3 events, want none", n)
 	}
 	// After it: two more make five within the window.
-	after := NewEngine(db, store, "http://faultline.test", nil, quiet).NewEvaluator(proj.ProjectID)
+	after := NewEngine(db, store, EngineConfig{BaseURL: "http://faultline.test"}, nil, quiet).NewEvaluator(proj.ProjectID)
 	if err := after.Observe(ctx, facts(2)); err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestResetRereadsTheWindow(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ev := NewEngine(db, store, "http://faultline.test", nil, quiet).NewEvaluator(proj.ProjectID)
+	ev := NewEngine(db, store, EngineConfig{BaseURL: "http://faultline.test"}, nil, quiet).NewEvaluator(proj.ProjectID)
 	fact := []EventFacts{{IssueID: issue, Title: "Boom", Level: "error"}}
 	for range 2 {
 		if err := ev.Observe(ctx, fact); err != nil {
@@ -206,7 +206,7 @@ func TestAlertEmailSkipsOutsiders(t *testing.T) {
 		t.Fatal(err)
 	}
 	mail := &mailbox{}
-	d := NewDispatcher(db, monitor.Guard{AllowPrivate: true}, mail, nil, quiet)
+	d := NewDispatcher(db, DispatcherConfig{Guard: monitor.Guard{AllowPrivate: true}, Mailer: mail}, nil, quiet)
 	for d.dispatchOnce(ctx) {
 	}
 	if len(mail.to) != 1 || !strings.EqualFold(mail.to[0], member) {

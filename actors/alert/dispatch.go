@@ -47,19 +47,29 @@ type Dispatcher struct {
 	log     *slog.Logger
 }
 
-// NewDispatcher returns a dispatcher whose webhooks go through guard and
-// whose email goes through mailer (nil: email deliveries fail, saying why).
-// Its metrics are registered on reg; nil registers them nowhere.
-func NewDispatcher(store DeliveryStore, guard monitor.Guard, mailer Mailer, reg prometheus.Registerer, log *slog.Logger) *Dispatcher {
-	client := webhookClient(guard)
-	return &Dispatcher{store: store, client: client, send: senders(client, mailer), backoff: Backoff, poll: time.Second, wake: make(chan struct{}, 1),
-		metrics: newAlertMetrics(reg), log: log.With("component", "alert-dispatch")}
+// DispatcherConfig is what a Dispatcher is built with besides its store.
+type DispatcherConfig struct {
+	Guard  monitor.Guard // where webhooks may connect
+	Mailer Mailer        // nil: email deliveries fail, saying why
+	// Backoff is the retry schedule; Backoff (the package's) when nil.
+	Backoff []time.Duration
+	// Poll is how often the outbox is looked at when nothing nudges the
+	// dispatcher; 1 s when zero.
+	Poll time.Duration
 }
 
-// WithBackoff replaces the retry schedule (tests shorten it).
-func (d *Dispatcher) WithBackoff(b []time.Duration) *Dispatcher {
-	d.backoff = b
-	return d
+// NewDispatcher returns a dispatcher working through store's outbox. Its
+// metrics are registered on reg; nil registers them nowhere.
+func NewDispatcher(store DeliveryStore, cfg DispatcherConfig, reg prometheus.Registerer, log *slog.Logger) *Dispatcher {
+	if cfg.Backoff == nil {
+		cfg.Backoff = Backoff
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = time.Second
+	}
+	client := webhookClient(cfg.Guard)
+	return &Dispatcher{store: store, client: client, send: senders(client, cfg.Mailer), backoff: cfg.Backoff, poll: cfg.Poll,
+		wake: make(chan struct{}, 1), metrics: newAlertMetrics(reg), log: log.With("component", "alert-dispatch")}
 }
 
 // Run dispatches until ctx ends.

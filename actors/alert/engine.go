@@ -39,13 +39,11 @@ type Engine struct {
 	now     func() time.Time
 	metrics *alertMetrics
 
+	fired func() // called after an alert is recorded; may be nil
+
 	mu    sync.Mutex
 	rules map[int64]cachedRules
-	fired func() // called after an alert is recorded, e.g. Dispatcher.Nudge
 }
-
-// OnFired sets what to call after an alert is recorded.
-func (e *Engine) OnFired(f func()) { e.fired = f }
 
 type cachedRules struct {
 	rules   []metadata.AlertRule
@@ -54,11 +52,19 @@ type cachedRules struct {
 	loaded  time.Time
 }
 
-// NewEngine returns an engine; baseURL is Faultline's public URL.
-// Its metrics are registered on reg; nil registers them nowhere.
-func NewEngine(store Store, history History, baseURL string, reg prometheus.Registerer, log *slog.Logger) *Engine {
-	return &Engine{store: store, history: history, baseURL: baseURL, log: log.With("component", "alerts"), now: time.Now, metrics: newAlertMetrics(reg),
-		rules: map[int64]cachedRules{}}
+// EngineConfig is what an Engine is built with besides its stores.
+type EngineConfig struct {
+	BaseURL string // Faultline's public URL, for links in notifications
+	// OnFired, which may be nil, is called after an alert is recorded:
+	// Dispatcher.Nudge sends it at once rather than at the next poll.
+	OnFired func()
+}
+
+// NewEngine returns an engine. Its metrics are registered on reg; nil
+// registers them nowhere.
+func NewEngine(store Store, history History, cfg EngineConfig, reg prometheus.Registerer, log *slog.Logger) *Engine {
+	return &Engine{store: store, history: history, baseURL: cfg.BaseURL, fired: cfg.OnFired, log: log.With("component", "alerts"),
+		now: time.Now, metrics: newAlertMetrics(reg), rules: map[int64]cachedRules{}}
 }
 
 // rulesFor returns a project's enabled rules, cached for 30 s.

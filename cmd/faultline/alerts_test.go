@@ -14,6 +14,7 @@ import (
 
 	"github.com/faultline/faultline/actors/alert"
 	"github.com/faultline/faultline/frontend/mail/mailtest"
+	"github.com/faultline/faultline/metadata"
 	"github.com/faultline/faultline/metadata/metadatatest"
 )
 
@@ -114,22 +115,44 @@ func TestNewIssueAlertEmailAndWebhook(t *testing.T) {
 	if err := json.Unmarshal(call.Body, &payload); err != nil || len(payload.Alerts) != 1 || payload.Alerts[0].Trigger != "new_issue" {
 		t.Errorf("webhook body %s", call.Body)
 	}
-	// A second event of the same issue is not a new issue.
+	// A second event of the same issue is not a new issue. Alert rules are
+	// evaluated before an event is stored, so once both events are counted
+	// the history holds every alert they fired.
 	hub.CaptureException(fmt.Errorf("payment gateway refused the card"))
 	client.Flush(10 * time.Second)
 	waitForCount(t, api, proj.Organization, proj.Project, 2) // both events, one issue
-	time.Sleep(2 * time.Second)
+	history := waitForAlertsSent(t, api, proj.Organization, proj.Project)
+	if len(history) != 1 || len(history[0].Deliveries) != 2 {
+		t.Errorf("history after a second event of the same issue: %+v, want the one alert", history)
+	}
 	if n := len(h.calls()); n != 1 {
 		t.Errorf("%d webhook calls after a second event of the same issue, want 1", n)
 	}
-	var history []struct {
-		Trigger    string
-		Deliveries []struct{ RecipientType, Status string }
-	}
-	api.get(fmt.Sprintf("/api/0/projects/%s/%s/alerts/history/", proj.Organization, proj.Project), &history)
-	if len(history) != 1 || len(history[0].Deliveries) != 2 || history[0].Deliveries[0].Status != "sent" || history[0].Deliveries[1].Status != "sent" {
-		t.Errorf("history %+v", history)
-	}
+}
+
+type firedAlert struct {
+	Trigger    string
+	Deliveries []struct{ RecipientType, Status string }
+}
+
+// waitForAlertsSent waits until every delivery of every alert the project
+// fired so far was sent, and returns the alerts: a sent delivery is never
+// sent again, so a webhook's calls can then be counted.
+func waitForAlertsSent(t *testing.T, api apiClient, org, project string) []firedAlert {
+	t.Helper()
+	var history []firedAlert
+	waitUntil(t, func() (bool, string) {
+		api.get(fmt.Sprintf("/api/0/projects/%s/%s/alerts/history/", org, project), &history)
+		for _, a := range history {
+			for _, d := range a.Deliveries {
+				if d.Status != "sent" {
+					return false, fmt.Sprintf("history %+v", history)
+				}
+			}
+		}
+		return len(history) > 0, "no alert fired"
+	})
+	return history
 }
 
 // A burst of 40 events trips a "5 in a minute" rule once, not eight times.
@@ -154,8 +177,11 @@ func TestFrequencyAlertFiresOncePerInterval(t *testing.T) {
 		api.get(fmt.Sprintf("/api/0/projects/%s/%s/issues/", proj.Organization, proj.Project), &issues)
 		return len(issues) == 1 && issues[0].Count == "40", fmt.Sprintf("issues %+v", issues)
 	})
-	waitUntil(t, func() (bool, string) { return len(h.calls()) >= 1, "no frequency alert" })
-	time.Sleep(2 * time.Second) // any duplicate would be dispatched by now
+	// All 40 events were evaluated before they were counted: the history
+	// holds every alert they fired.
+	if history := waitForAlertsSent(t, api, proj.Organization, proj.Project); len(history) != 1 {
+		t.Fatalf("%d alerts fired: %+v, want 1", len(history), history)
+	}
 	calls := h.calls()
 	if len(calls) != 1 {
 		t.Fatalf("%d webhook calls, want 1", len(calls))
@@ -198,7 +224,20 @@ func TestMonitorDownAndUpAlerts(t *testing.T) {
 	waitUntil(t, func() (bool, string) {
 		return len(h.calls()) == 2, fmt.Sprintf("%d calls, waiting for the up alert", len(h.calls()))
 	})
-	time.Sleep(3 * time.Second) // several more checks: no more notifications
+	// Three more checks, all up: a check's state change is announced
+	// before the next check starts, so none of them changed anything.
+	waitUntil(t, func() (bool, string) {
+		var checks []struct{ IsUp bool }
+		api.get(mon+"checks/", &checks) // newest first
+		upSince := 0
+		for upSince < len(checks) && checks[upSince].IsUp {
+			upSince++
+		}
+		return upSince >= 3 && upSince < len(checks), fmt.Sprintf("%d up checks since it came back", upSince)
+	})
+	if history := waitForAlertsSent(t, api, proj.Organization, proj.Project); len(history) != 2 {
+		t.Fatalf("%d alerts fired: %+v, want a down and an up", len(history), history)
+	}
 	calls := h.calls()
 	if len(calls) != 2 || !strings.Contains(string(calls[0].Body), `"trigger":"monitor_down"`) ||
 		!strings.Contains(string(calls[0].Body), "Checkout is down") || !strings.Contains(string(calls[1].Body), `"trigger":"monitor_up"`) {
@@ -209,21 +248,21 @@ func TestMonitorDownAndUpAlerts(t *testing.T) {
 	}
 }
 
-// A webhook that fails is retried with back-off and its outcome recorded;
-// one that never answers well ends failed, with the reason.
-func TestFailingWebhookIsRetriedAndRecorded(t *testing.T) {
-	cfg := testConfig(t)
-	cfg.alertBackoff = []time.Duration{100 * time.Millisecond, 100 * time.Millisecond, 100 * time.Millisecond}
-	srv := testServerWith(t, cfg)
+// A notification whose endpoint fails has its attempt recorded, with the
+// reason, and stays pending for its retry. When the retries come is the
+// dispatcher's own test (actors/alert, in a synctest bubble, on the
+// production schedule): here the first retry is 30 s away.
+func TestFailingWebhookIsRecordedForRetry(t *testing.T) {
+	srv := testServer(t)
 	proj := metadatatest.Project(t, srv.db, testSecret)
 	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
-	flaky, broken := newHook(t), newHook(t)
-	flaky.fail.Store(2)
-	broken.fail.Store(1000)
+	hook, slack := newHook(t), newHook(t)
+	hook.fail.Store(1000)
+	slack.fail.Store(1000)
 	alerts := fmt.Sprintf("/api/0/projects/%s/%s/alerts/", proj.Organization, proj.Project)
 	var rule alertResp
 	body := fmt.Sprintf(`{"name":"Ops","triggers":["new_issue"],"alertRecipients":[{"recipientType":"webhook","url":%q},{"recipientType":"slack","url":%q}]}`,
-		flaky.URL, broken.URL)
+		hook.URL, slack.URL)
 	if code := api.call("POST", alerts, body, &rule); code != http.StatusCreated {
 		t.Fatalf("create alert: %d", code)
 	}
@@ -240,15 +279,23 @@ func TestFailingWebhookIsRetriedAndRecorded(t *testing.T) {
 	}
 	waitUntil(t, func() (bool, string) {
 		api.get(alerts+"history/", &history)
-		return len(history) == 1 && len(history[0].Deliveries) == 2 && history[0].Deliveries[0].Status == "sent" &&
-			history[0].Deliveries[1].Status == "failed", fmt.Sprintf("history %+v", history)
+		if len(history) != 1 || len(history[0].Deliveries) != 2 {
+			return false, fmt.Sprintf("history %+v", history)
+		}
+		for _, d := range history[0].Deliveries {
+			if d.Attempts == 0 {
+				return false, fmt.Sprintf("history %+v", history)
+			}
+		}
+		return true, ""
 	})
-	ok, bad := history[0].Deliveries[0], history[0].Deliveries[1]
-	if ok.Attempts != 3 || history[0].Trigger != "test" || len(flaky.calls()) != 1 {
-		t.Errorf("flaky webhook: %+v, %d calls received", ok, len(flaky.calls()))
+	if history[0].Trigger != "test" {
+		t.Errorf("trigger %q, want test", history[0].Trigger)
 	}
-	if bad.Attempts != 4 || !strings.Contains(bad.LastError, "answered 500") {
-		t.Errorf("broken Slack endpoint: %+v", bad)
+	for _, d := range history[0].Deliveries {
+		if d.Status != "pending" || !strings.Contains(d.LastError, "answered 500") {
+			t.Errorf("%s: %+v; want pending for its retry, with the 500 as the reason", d.RecipientType, d)
+		}
 	}
 	for _, bad := range []string{`{"alertRecipients":[{"recipientType":"pager","url":"x"}]}`, `{"triggers":["sometimes"]}`,
 		`{"alertRecipients":[{"recipientType":"email","url":"not an address"}]}`, `{"timespanMinutes":0}`} {
@@ -261,28 +308,42 @@ func TestFailingWebhookIsRetriedAndRecorded(t *testing.T) {
 // A transaction whose p95 rises above a rule's threshold alerts once.
 func TestSlowTransactionAlert(t *testing.T) {
 	cfg := testConfig(t)
-	cfg.slowCheckEvery = 200 * time.Millisecond
-	srv := testServerWith(t, cfg)
-	proj := metadatatest.Project(t, srv.db, testSecret)
-	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
-	h := newHook(t)
-	body := fmt.Sprintf(`{"name":"Checkout speed","triggers":["slow_transaction"],"transaction":"POST /checkout","p95Threshold":300,
-		"timespanMinutes":5,"alertRecipients":[{"recipientType":"webhook","url":%q}]}`, h.URL)
-	if code := api.call("POST", fmt.Sprintf("/api/0/projects/%s/%s/alerts/", proj.Organization, proj.Project), body, nil); code != http.StatusCreated {
-		t.Fatalf("create alert: %d", code)
-	}
-	start := time.Now().Add(-10 * time.Second)
-	for i, ms := range []int{120, 900, 950} {
-		id := fmt.Sprintf("%032x", 0x5105+i)
-		payload := fmt.Sprintf(`{"type":"transaction","transaction":"POST /checkout","start_timestamp":%.3f,"timestamp":%.3f,`+
-			`"contexts":{"trace":{"trace_id":"%s","span_id":"%016x","op":"http.server","status":"ok"}}}`,
-			float64(start.UnixMilli())/1000, float64(start.Add(time.Duration(ms)*time.Millisecond).UnixMilli())/1000, id, i+1)
-		if resp, b := postEnvelope(t, srv.addr, proj.ProjectID, proj.PublicKey, `{"event_id":"`+id+`"}`+"\n"+`{"type":"transaction"}`+"\n"+payload, nil); resp.StatusCode != http.StatusOK {
-			t.Fatalf("transaction: %d %s", resp.StatusCode, b)
+	tm := testTiming()
+	tm.slowCheckEvery = 200 * time.Millisecond
+	srv := testServerTimed(t, cfg, tm)
+	// slowCheckout gives a project a rule on POST /checkout's p95 and three
+	// transactions whose p95 is above it.
+	slowCheckout := func(proj metadata.BootstrapResult, hook string, firstID int) apiClient {
+		api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
+		body := fmt.Sprintf(`{"name":"Checkout speed","triggers":["slow_transaction"],"transaction":"POST /checkout","p95Threshold":300,
+		"timespanMinutes":5,"alertRecipients":[{"recipientType":"webhook","url":%q}]}`, hook)
+		if code := api.call("POST", fmt.Sprintf("/api/0/projects/%s/%s/alerts/", proj.Organization, proj.Project), body, nil); code != http.StatusCreated {
+			t.Fatalf("create alert: %d", code)
 		}
+		start := time.Now().Add(-10 * time.Second)
+		for i, ms := range []int{120, 900, 950} {
+			id := fmt.Sprintf("%032x", firstID+i)
+			payload := fmt.Sprintf(`{"type":"transaction","transaction":"POST /checkout","start_timestamp":%.3f,"timestamp":%.3f,`+
+				`"contexts":{"trace":{"trace_id":"%s","span_id":"%016x","op":"http.server","status":"ok"}}}`,
+				float64(start.UnixMilli())/1000, float64(start.Add(time.Duration(ms)*time.Millisecond).UnixMilli())/1000, id, i+1)
+			if resp, b := postEnvelope(t, srv.addr, proj.ProjectID, proj.PublicKey, `{"event_id":"`+id+`"}`+"\n"+`{"type":"transaction"}`+"\n"+payload, nil); resp.StatusCode != http.StatusOK {
+				t.Fatalf("transaction: %d %s", resp.StatusCode, b)
+			}
+		}
+		return api
 	}
+	proj, h := metadatatest.Project(t, srv.db, testSecret), newHook(t)
+	api := slowCheckout(proj, h.URL, 0x5105)
 	waitUntil(t, func() (bool, string) { return len(h.calls()) == 1, fmt.Sprintf("%d calls", len(h.calls())) })
-	time.Sleep(time.Second) // five more checks: still one alert
+	// Rules are checked in the order they were made, each pass all of
+	// them: once a rule made after the first alert has fired, the first
+	// rule was checked again after its alert, and did not fire twice.
+	later, laterHook := metadatatest.Project(t, srv.db, testSecret), newHook(t)
+	slowCheckout(later, laterHook.URL, 0x5205)
+	waitUntil(t, func() (bool, string) { return len(laterHook.calls()) == 1, "the later rule has not fired" })
+	if history := waitForAlertsSent(t, api, proj.Organization, proj.Project); len(history) != 1 {
+		t.Fatalf("%d alerts fired: %+v, want 1", len(history), history)
+	}
 	calls := h.calls()
 	if len(calls) != 1 || !strings.Contains(string(calls[0].Body), `"trigger":"slow_transaction"`) || !strings.Contains(string(calls[0].Body), "POST /checkout is slow") {
 		t.Fatalf("%d calls: %s", len(calls), calls[0].Body)

@@ -22,13 +22,16 @@ func brokerCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	limits, err := cfg.parseBounds()
-	if err != nil {
-		return err
+	set, err := cfg.parse()
+	if err == nil {
+		set.broker.Port = *port
+		err = set.broker.Validate()
 	}
-	log := newLogger(stderr, cfg.LogLevel)
-	broker, err := queue.StartEmbedded(queue.EmbeddedConfig{DataDir: cfg.DataDir, Port: *port, Retention: limits.brokerRetention,
-		MaxBytes: limits.brokerMaxBytes, MinFreeBytes: limits.brokerMinFree}, log)
+	if err != nil {
+		return fmt.Errorf("settings: %w", err)
+	}
+	log := newLogger(stderr, set.logLevel)
+	broker, err := queue.StartEmbedded(set.broker, log)
 	if err != nil {
 		return err
 	}

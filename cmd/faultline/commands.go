@@ -25,8 +25,12 @@ func migrateCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	set, err := cfg.parse()
+	if err != nil {
+		return fmt.Errorf("settings: %w", err)
+	}
 	if printDDL {
-		ddl, err := analytics.SchemaDDL(cfg.ClickHouseCluster)
+		ddl, err := analytics.SchemaDDL(set.clickHouseCluster)
 		if err != nil {
 			return err
 		}
@@ -35,7 +39,7 @@ func migrateCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 		}
 		return nil
 	}
-	db, store, err := openMigrated(ctx, cfg, newLogger(stderr, cfg.LogLevel))
+	db, store, err := openMigrated(ctx, set, newLogger(stderr, set.logLevel))
 	if err != nil {
 		return err
 	}
@@ -44,17 +48,17 @@ func migrateCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 }
 
 // openStores connects to PostgreSQL and ClickHouse, naming whichever failed.
-func openStores(ctx context.Context, cfg config, log *slog.Logger) (*metadata.DB, *analytics.Store, error) {
-	db, err := metadata.Open(ctx, cfg.DatabaseURL, nil, log)
+func openStores(ctx context.Context, cfg settings, log *slog.Logger) (*metadata.DB, *analytics.Store, error) {
+	db, err := metadata.Open(ctx, cfg.databaseURL, nil, log)
 	if err != nil {
 		return nil, nil, fmt.Errorf("postgres: %w", err)
 	}
-	store, err := analytics.Open(ctx, cfg.ClickHouseURL, log)
+	store, err := analytics.Open(ctx, cfg.clickHouseURL, log)
 	if err != nil {
 		db.Close()
 		return nil, nil, fmt.Errorf("clickhouse: %w", err)
 	}
-	if err := store.UseCluster(cfg.ClickHouseCluster); err != nil {
+	if err := store.UseCluster(cfg.clickHouseCluster); err != nil {
 		db.Close()
 		store.Close()
 		return nil, nil, err
@@ -64,7 +68,7 @@ func openStores(ctx context.Context, cfg config, log *slog.Logger) (*metadata.DB
 
 // openMigrated is openStores with the schemas brought up to date; the
 // caller closes both stores.
-func openMigrated(ctx context.Context, cfg config, log *slog.Logger) (*metadata.DB, *analytics.Store, error) {
+func openMigrated(ctx context.Context, cfg settings, log *slog.Logger) (*metadata.DB, *analytics.Store, error) {
 	db, store, err := openStores(ctx, cfg, log)
 	if err != nil {
 		return nil, nil, err
@@ -106,9 +110,13 @@ func bootstrapCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 	if req.Email == "" || req.Password == "" || req.Org == "" || req.Project == "" {
 		return errors.New("--email, --password, --org and --project are all required")
 	}
-	req.SecretKey = cfg.SecretKey
-	log := newLogger(stderr, cfg.LogLevel)
-	db, store, err := openMigrated(ctx, cfg, log)
+	set, err := cfg.parse()
+	if err != nil {
+		return fmt.Errorf("settings: %w", err)
+	}
+	req.SecretKey = set.secretKey
+	log := newLogger(stderr, set.logLevel)
+	db, store, err := openMigrated(ctx, set, log)
 	if err != nil {
 		return err
 	}
@@ -118,10 +126,7 @@ func bootstrapCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 	if err != nil {
 		return err
 	}
-	dsn, err := cfg.dsn(res.PublicKey, res.ProjectID)
-	if err != nil {
-		return err
-	}
+	dsn := set.dsn(res.PublicKey, res.ProjectID)
 	enc := json.NewEncoder(stdout)
 	return enc.Encode(map[string]any{
 		"dsn":          dsn,

@@ -36,14 +36,22 @@ func testConfig(t *testing.T) config {
 		SecretKey:     testSecret,
 		// Tests' monitors check servers on 127.0.0.1.
 		MonitorAllowPrivate: "true",
-		monitorTimeScale:    60,
 	}
 }
 
+// testTiming is the test servers' timing: monitors check 60 times as often.
+func testTiming() timing { return timing{monitorTimeScale: 60} }
+
 func testServerWith(t *testing.T, cfg config) *server {
 	t.Helper()
+	return testServerTimed(t, cfg, testTiming())
+}
+
+// testServerTimed is testServerWith with the scheduler's periods set by tm.
+func testServerTimed(t *testing.T, cfg config, tm timing) *server {
+	t.Helper()
 	started := time.Now()
-	srv, err := startServer(context.Background(), cfg, quietLog())
+	srv, err := startServerTimed(context.Background(), cfg, quietLog(), tm)
 	if err != nil {
 		t.Fatalf("start server: %v", err)
 	}

@@ -115,6 +115,10 @@ func TestSettingsCheckedBeforeStores(t *testing.T) {
 		{"monitor networks", "FAULTLINE_MONITOR_ALLOW_NETWORKS", func(c *config) { c.MonitorAllowNetworks = "10.0.0.0/99" }},
 		{"retention days", "FAULTLINE_MAX_EVENT_LIFE_DAYS", func(c *config) { c.MaxEventLifeDays = "forever" }},
 		{"worker batch bytes", "FAULTLINE_WORKER_MAX_BATCH_BYTES", func(c *config) { c.WorkerMaxBatchBytes = "lots" }},
+		{"log level", "FAULTLINE_LOG_LEVEL", func(c *config) { c.LogLevel = "loud" }},
+		{"health details", "FAULTLINE_HEALTH_DETAILS", func(c *config) { c.HealthDetails = "maybe" }},
+		{"self monitor", "FAULTLINE_SELF_MONITOR", func(c *config) { c.SelfMonitor = "acme" }},
+		{"secret key", "FAULTLINE_SECRET_KEY", func(c *config) { c.SecretKey = "" }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := config{Listen: "127.0.0.1:0", SecretKey: testSecret, DataDir: t.TempDir(),

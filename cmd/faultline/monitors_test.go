@@ -394,8 +394,9 @@ func TestStatusPages(t *testing.T) {
 func TestSentryGoCronRunsTooLongAndMissed(t *testing.T) {
 	var offset atomic.Int64
 	cfg := testConfig(t)
-	cfg.monitorClock = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
-	srv := testServerWith(t, cfg)
+	tm := testTiming()
+	tm.monitorClock = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+	srv := testServerTimed(t, cfg, tm)
 	proj := metadatatest.Project(t, srv.db, testSecret)
 	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
 	client, hub := sentryHub(t, srv, proj)

@@ -171,8 +171,12 @@ func provisionCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 	if path == "" {
 		return errors.New("--file: name the provisioning file")
 	}
-	log := newLogger(stderr, cfg.LogLevel)
-	db, store, err := openMigrated(ctx, cfg, log)
+	set, err := cfg.parse()
+	if err != nil {
+		return fmt.Errorf("settings: %w", err)
+	}
+	log := newLogger(stderr, set.logLevel)
+	db, store, err := openMigrated(ctx, set, log)
 	if err != nil {
 		return err
 	}

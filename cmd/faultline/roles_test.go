@@ -120,8 +120,9 @@ func TestReadinessAndMetrics(t *testing.T) {
 // counts them as rate limited in the usage stats.
 func TestMonthlyQuota(t *testing.T) {
 	cfg := testConfig(t)
-	cfg.outcomeFlush = 200 * time.Millisecond
-	srv := testServerWith(t, cfg)
+	tm := testTiming()
+	tm.outcomeFlush = 200 * time.Millisecond
+	srv := testServerTimed(t, cfg, tm)
 	proj := metadatatest.Project(t, srv.db, testSecret)
 	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
 	quotas := "/api/0/organizations/" + proj.Organization + "/quotas/"

@@ -57,7 +57,11 @@ func roleCommand(ctx context.Context, name string, args []string, stdout, stderr
 	if name != "serve" {
 		cfg.roles = []string{name}
 	}
-	log := newLogger(stderr, cfg.LogLevel)
+	set, err := cfg.parseForServe()
+	if err != nil {
+		return fmt.Errorf("cannot start: settings: %w", err)
+	}
+	log := newLogger(stderr, set.logLevel)
 	srv, err := startServer(ctx, cfg, log)
 	if err != nil {
 		return fmt.Errorf("cannot start: %w", err)
@@ -99,63 +103,52 @@ type server struct {
 	errs         []error
 }
 
-// startServer connects to every dependency (failing with the name of the
-// first that does not answer), applies migrations, and starts the workers
-// and the HTTP server. Stop it with stop.
-func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, err error) {
-	if cfg.SecretKey == "" {
-		return nil, errors.New("secret key: FAULTLINE_SECRET_KEY is not set (use a long random string and keep it stable)")
-	}
-	public, err := cfg.publicURL()
+// startServer checks every setting (failing with all the mistakes, before
+// anything is opened), connects to every dependency (failing with the name
+// of the first that does not answer), applies migrations, and starts the
+// workers and the HTTP server. Stop it with stop.
+func startServer(ctx context.Context, cfg config, log *slog.Logger) (*server, error) {
+	return startServerTimed(ctx, cfg, log, timing{})
+}
+
+// startServerTimed is startServer with the periods of the scheduler's
+// loops set by t; production runs with the zero timing (their defaults).
+func startServerTimed(ctx context.Context, cfg config, log *slog.Logger, t timing) (_ *server, err error) {
+	set, err := cfg.parseForServe()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("settings: %w", err)
 	}
-	mailer, err := mail.New(cfg.SMTPURL, cfg.EmailFrom)
-	if err != nil {
-		return nil, fmt.Errorf("email: %w", err)
+	t = t.withDefaults()
+	public := set.publicURL
+	if len(set.roles) == 0 {
+		set.roles = allRoles
 	}
-	if len(cfg.roles) == 0 {
-		cfg.roles = allRoles
-	}
-	s := &server{url: public.String(), log: log, roles: cfg.roles, metrics: newRegistry()}
+	s := &server{url: public.String(), log: log, roles: set.roles, metrics: newRegistry()}
 	s.panics = newLoopPanics(s.metrics)
 	defer func() {
 		if err != nil {
 			s.closeDeps()
 		}
 	}()
-	// Every setting is checked before anything is opened or started, so a
-	// mistake is reported without touching the stores or leaking a listener.
-	limits, err := cfg.parseBounds()
-	if err != nil {
+	if s.db, s.store, err = openForRoles(ctx, set, s.roles, s.metrics, log); err != nil {
 		return nil, err
 	}
-	guard, err := cfg.monitorGuard()
-	if err != nil {
-		return nil, err
-	}
-	days, err := cfg.retentionDays()
-	if err != nil {
-		return nil, err
-	}
-	if s.db, s.store, err = openForRoles(ctx, cfg, s.roles, s.metrics, log); err != nil {
-		return nil, err
-	}
-	if cfg.ProvisionFile != "" && s.has(roleWeb) {
-		report, err := provision(ctx, s.db, cfg.ProvisionFile)
+	if set.provisionFile != "" && s.has(roleWeb) {
+		report, err := provision(ctx, s.db, set.provisionFile)
 		if err != nil {
 			return nil, err
 		}
-		log.Info("provisioned", "file", cfg.ProvisionFile, "report", report)
+		log.Info("provisioned", "file", set.provisionFile, "report", report)
 	}
-	s.brokers = cfg.brokers()
+	s.brokers = set.brokers
 	needsKafka := s.has(roleIngest) || s.has(roleWorker)
 	if len(s.brokers) == 0 && needsKafka {
 		if len(s.roles) != len(allRoles) {
 			return nil, errors.New("kafka: the embedded broker runs only with `faultline serve`; set FAULTLINE_KAFKA_BROKERS for separate roles")
 		}
-		if s.broker, err = queue.StartEmbedded(queue.EmbeddedConfig{DataDir: cfg.DataDir, Retention: limits.brokerRetention,
-			MaxBytes: limits.brokerMaxBytes, MinFreeBytes: limits.brokerMinFree, Registerer: s.metrics}, log); err != nil {
+		bcfg := set.broker
+		bcfg.Registerer = s.metrics
+		if s.broker, err = queue.StartEmbedded(bcfg, log); err != nil {
 			return nil, fmt.Errorf("kafka: %w", err)
 		}
 		s.brokers = []string{s.broker.Addr()}
@@ -167,19 +160,18 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 		s.producer = queue.NewWriter(s.brokers)
 	}
 
-	blobs, err := blob.NewDir(filepath.Join(cfg.DataDir, "attachments"))
+	blobs, err := blob.NewDir(filepath.Join(set.dataDir, "attachments"))
 	if err != nil {
 		return nil, fmt.Errorf("attachments: %w", err)
 	}
 
-	ln, err := net.Listen("tcp", cfg.Listen)
+	ln, err := net.Listen("tcp", set.listen)
 	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+		return nil, fmt.Errorf("listen on %s: %w", set.listen, err)
 	}
 	s.addr = ln.Addr().String()
-	if cfg.URL == "" {
-		cfg.Listen = s.addr // a :0 listen address resolves to the real port
-		if public, err = cfg.publicURL(); err != nil {
+	if set.urlFromListen { // a :0 listen address resolves to the real port
+		if public, err = publicURL("", s.addr); err != nil {
 			ln.Close()
 			return nil, err
 		}
@@ -191,22 +183,20 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 	workerCtx, cancel := context.WithCancel(context.Background())
 	s.cancelWorker = cancel
 	if needsKafka { // ingest counts what it takes; workers count what they reject
-		s.outcomes = queue.NewOutcomeCounter(s.producer, cfg.outcomeFlushEvery(), log.With("role", "outcomes"))
+		s.outcomes = queue.NewOutcomeCounter(s.producer, t.outcomeFlush, log.With("role", "outcomes"))
 		s.goRun("outcome counter", func() error { return s.outcomes.Run(workerCtx) })
 	}
-	alerts := alert.NewEngine(s.db, s.store, s.url, s.metrics, log.With("role", "alerts"))
 	var alertMail alert.Mailer
-	if mailer.Configured() {
-		alertMail = alertMailer{mailer}
+	if set.mailer.Configured() {
+		alertMail = alertMailer{set.mailer}
 	}
-	dispatcher := alert.NewDispatcher(s.db, guard, alertMail, s.metrics, log.With("role", "alerts"))
-	if cfg.alertBackoff != nil {
-		dispatcher.WithBackoff(cfg.alertBackoff)
-	}
-	alerts.OnFired(dispatcher.Nudge)
+	dispatcher := alert.NewDispatcher(s.db, alert.DispatcherConfig{Guard: set.guard, Mailer: alertMail}, s.metrics,
+		log.With("role", "alerts"))
+	alerts := alert.NewEngine(s.db, s.store, alert.EngineConfig{BaseURL: s.url, OnFired: dispatcher.Nudge}, s.metrics, log.With("role", "alerts"))
 	if s.has(roleWorker) {
-		worker := actors.NewWorker(actors.WorkerConfig{Brokers: s.brokers, Alerts: alerts, MaxBatch: limits.workerMaxBatch,
-			MaxBatchBytes: limits.workerBatchBytes, MaxBytesInFlight: limits.workerInFlight, Registerer: s.metrics}, s.db, s.store, s.producer, s.outcomes, log.With("role", "worker"))
+		wcfg := set.worker
+		wcfg.Brokers, wcfg.Alerts, wcfg.Registerer = s.brokers, alerts, s.metrics
+		worker := actors.NewWorker(wcfg, s.db, s.store, s.producer, s.outcomes, log.With("role", "worker"))
 		s.worker = worker
 		s.goRun("worker", func() error { return s.supervise(workerCtx, "worker", worker.Run, log.With("role", "worker")) })
 		outcomeWriter := actors.NewOutcomeWriter(s.brokers, s.store, s.metrics, log.With("role", "outcome-writer"))
@@ -217,23 +207,23 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 	if s.has(roleScheduler) {
 		s.goRun("slow transactions", func() error {
 			return s.supervise(workerCtx, "slow transactions", func(ctx context.Context) error {
-				return alerts.WatchTransactions(ctx, s.db, s.store, cfg.slowEvery())
+				return alerts.WatchTransactions(ctx, s.db, s.store, t.slowCheckEvery)
 			}, log.With("role", "alerts"))
 		})
 		s.purger = actors.NewPurger(s.db, s.store, time.Minute, log.With("role", "purger"))
 		s.goRun("purger", func() error { return s.supervise(workerCtx, "purger", s.purger.Run, log.With("role", "purger")) })
 		merges := actors.NewMergeMover(s.db, s.store, mergeMoveEvery, log.With("role", "merges"))
 		s.goRun("merges", func() error { return s.supervise(workerCtx, "merges", merges.Run, log.With("role", "merges")) })
-		monitors := monitor.NewRunner(monitor.Config{Guard: guard, TimeScale: cfg.monitorTimeScale, Clock: cfg.monitorClock, Registerer: s.metrics}, s.db, s.store, alerts.MonitorChanged, log.With("role", "monitors"))
+		monitors := monitor.NewRunner(monitor.Config{Guard: set.guard, TimeScale: t.monitorTimeScale, Clock: t.monitorClock, Registerer: s.metrics}, s.db, s.store, alerts.MonitorChanged, log.With("role", "monitors"))
 		s.goRun("monitors", func() error { return s.supervise(workerCtx, "monitors", monitors.Run, log.With("role", "monitors")) })
 		s.goRun("alert dispatcher", func() error {
 			return s.supervise(workerCtx, "alert dispatcher", dispatcher.Run, log.With("role", "alerts"))
 		})
-		retention := actors.NewRetention(s.db, s.store, days, time.Hour, s.metrics, log.With("role", "retention"))
+		retention := actors.NewRetention(s.db, s.store, set.eventLifeDays, time.Hour, s.metrics, log.With("role", "retention"))
 		s.goRun("retention", func() error { return s.supervise(workerCtx, "retention", retention.Run, log.With("role", "retention")) })
-		if cfg.SelfMonitor != "" {
+		if set.selfMonitor != "" {
 			s.goRun("self-monitor", func() error {
-				return selfMonitor(workerCtx, s.db, cfg.SelfMonitor, time.Minute, log.With("role", "self-monitor"))
+				return selfMonitor(workerCtx, s.db, set.selfMonitor, time.Minute, log.With("role", "self-monitor"))
 			})
 		}
 	}
@@ -250,18 +240,17 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (_ *server, 
 	s.app.Use(requestid.New()) // X-Request-Id on every answer, and in the error log
 	s.app.Use(frontend.Recover(s.metrics, log))
 	s.app.Use(frontend.SecurityHeaders(public.Scheme == "https"))
-	frontend.RegisterOps(s.app, s.checks(), s.isReady, frontend.OpsOptions{Details: truthy(cfg.HealthDetails), Metrics: s.metrics}, log.With("role", "health"))
+	frontend.RegisterOps(s.app, s.checks(), s.isReady, frontend.OpsOptions{Details: set.healthDetails, Metrics: s.metrics}, log.With("role", "health"))
 	if s.has(roleIngest) {
-		h := ingest.NewHandler(keyLookup{s.db}, s.producer, blobs, s.outcomes, ingest.DefaultLimits, s.metrics, log.With("role", "ingest")).
-			WithQuotas(quotaSource{s.db, s.store})
+		hcfg := ingest.HandlerConfig{Limits: ingest.DefaultLimits, Quotas: quotaSource{s.db, s.store}}
 		if s.broker != nil {
-			h.WithWritable(s.broker.Writable)
+			hcfg.Writable = s.broker.Writable
 		}
-		h.Register(s.app)
+		ingest.NewHandler(keyLookup{s.db}, s.producer, blobs, s.outcomes, hcfg, s.metrics, log.With("role", "ingest")).Register(s.app)
 	}
 	if s.has(roleWeb) {
-		apiOpts := frontend.Options{PublicURL: s.url, Registration: cfg.registration(), SecureCookies: public.Scheme == "https", Mailer: mailer,
-			SecretKey: cfg.SecretKey, MonitorHostCheck: guard.CheckHost, MaxEventLife: time.Duration(days) * 24 * time.Hour, Registerer: s.metrics}
+		apiOpts := frontend.Options{PublicURL: s.url, Registration: set.registration, SecureCookies: public.Scheme == "https", Mailer: set.mailer,
+			SecretKey: set.secretKey, MonitorHostCheck: set.guard.CheckHost, MaxEventLife: set.maxEventLife(), Registerer: s.metrics}
 		api := frontend.NewAPI(s.db, s.store, blobs, apiOpts, log.With("role", "api"))
 		api.Register(s.app)
 		s.goRun("account mail", func() error { return api.Run(workerCtx) })

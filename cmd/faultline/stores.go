@@ -17,8 +17,8 @@ import (
 // store every event in it): the other roles start while it is away,
 // connect once it is back, and answer what needs it with 503 meanwhile;
 // its migrations are then left to the workers or `faultline migrate`.
-func openForRoles(ctx context.Context, cfg config, roles []string, reg prometheus.Registerer, log *slog.Logger) (*metadata.DB, *analytics.Store, error) {
-	db, err := metadata.Open(ctx, cfg.DatabaseURL, reg, log)
+func openForRoles(ctx context.Context, cfg settings, roles []string, reg prometheus.Registerer, log *slog.Logger) (*metadata.DB, *analytics.Store, error) {
+	db, err := metadata.Open(ctx, cfg.databaseURL, reg, log)
 	if err != nil {
 		return nil, nil, fmt.Errorf("postgres: %w", err)
 	}
@@ -28,12 +28,12 @@ func openForRoles(ctx context.Context, cfg config, roles []string, reg prometheu
 		return nil, nil, fmt.Errorf("postgres: %w", err)
 	}
 	needsClickHouse := slices.Contains(roles, roleWorker)
-	store, err := analytics.Open(ctx, cfg.ClickHouseURL, log)
+	store, err := analytics.Open(ctx, cfg.clickHouseURL, log)
 	if err != nil && !needsClickHouse {
 		log.Warn("ClickHouse does not answer; starting without it (what reads events answers 503 until it is back)", "err", err)
-		store, err = analytics.OpenLazy(cfg.ClickHouseURL, log)
+		store, err = analytics.OpenLazy(cfg.clickHouseURL, log)
 		if err == nil {
-			err = store.UseCluster(cfg.ClickHouseCluster)
+			err = store.UseCluster(cfg.clickHouseCluster)
 		}
 		if err != nil {
 			db.Close()
@@ -43,7 +43,7 @@ func openForRoles(ctx context.Context, cfg config, roles []string, reg prometheu
 		return db, store, nil
 	}
 	if err == nil {
-		err = store.UseCluster(cfg.ClickHouseCluster)
+		err = store.UseCluster(cfg.clickHouseCluster)
 	}
 	if err != nil {
 		db.Close()

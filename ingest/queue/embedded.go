@@ -69,6 +69,34 @@ type EmbeddedConfig struct {
 	statfs       func(dir string) (free, size uint64, err error)
 }
 
+// Validate reports the fields that cannot work, naming each with the
+// environment variable meant to set it where there is one.
+func (c EmbeddedConfig) Validate() error {
+	var errs []error
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("FAULTLINE_DATA_DIR: the embedded broker needs a directory for its log"))
+	}
+	if c.Port < 0 || c.Port > 65535 {
+		errs = append(errs, fmt.Errorf("embedded broker port %d is not from 0 to 65535", c.Port))
+	}
+	for _, f := range []struct {
+		name string
+		neg  bool
+	}{
+		{"FAULTLINE_BROKER_RETENTION", c.Retention < 0},
+		{"FAULTLINE_BROKER_MAX_BYTES", c.MaxBytes < 0},
+		{"FAULTLINE_BROKER_MIN_FREE", c.MinFreeBytes < 0},
+		{"dead-letter retention", c.DeadLetterRetention < 0},
+		{"dead-letter size", c.DeadLetterMaxBytes < 0},
+		{"reclaim period", c.ReclaimEvery < 0},
+	} {
+		if f.neg {
+			errs = append(errs, fmt.Errorf("%s: must not be negative (zero takes the default)", f.name))
+		}
+	}
+	return errors.Join(errs...)
+}
+
 func (c EmbeddedConfig) withDefaults() EmbeddedConfig {
 	def := func(v *time.Duration, d time.Duration) {
 		if *v <= 0 {
@@ -123,6 +151,9 @@ type Embedded struct {
 // held a broker before (Writable then says why ingest must wait); a new
 // directory needs a few hundred KiB to initialize.
 func StartEmbedded(cfg EmbeddedConfig, log *slog.Logger) (*Embedded, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	cfg = cfg.withDefaults()
 	dir := filepath.Join(cfg.DataDir, "kafka")
 	cluster, err := kfake.NewCluster(

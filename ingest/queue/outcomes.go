@@ -55,8 +55,12 @@ type Producer interface {
 	WriteMessages(ctx context.Context, msgs ...kafka.Message) error
 }
 
+// DefaultOutcomeFlush is how often an OutcomeCounter produces its counts
+// unless told otherwise.
+const DefaultOutcomeFlush = 10 * time.Second
+
 // OutcomeCounter adds up outcomes in memory and produces them to Kafka every
-// FlushEvery, so counting costs a map update on the request path.
+// flush period, so counting costs a map update on the request path.
 type OutcomeCounter struct {
 	producer   Producer
 	log        *slog.Logger
@@ -66,8 +70,12 @@ type OutcomeCounter struct {
 	counts map[outcomeKey]uint64
 }
 
-// NewOutcomeCounter returns a counter; Run flushes it.
+// NewOutcomeCounter returns a counter; Run flushes it every flushEvery
+// (DefaultOutcomeFlush when zero).
 func NewOutcomeCounter(producer Producer, flushEvery time.Duration, log *slog.Logger) *OutcomeCounter {
+	if flushEvery <= 0 {
+		flushEvery = DefaultOutcomeFlush
+	}
 	return &OutcomeCounter{producer: producer, log: log, flushEvery: flushEvery, counts: map[outcomeKey]uint64{}}
 }
 
@@ -82,7 +90,7 @@ func (o *OutcomeCounter) Add(projectID int64, category, outcome, reason string, 
 	o.mu.Unlock()
 }
 
-// Run flushes every FlushEvery until ctx ends, then flushes once more.
+// Run flushes every flush period until ctx ends, then flushes once more.
 func (o *OutcomeCounter) Run(ctx context.Context) error {
 	t := time.NewTicker(o.flushEvery)
 	defer t.Stop()

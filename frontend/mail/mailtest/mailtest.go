@@ -53,8 +53,19 @@ func StartTestServer(t testing.TB) *TestServer {
 		t.Fatal(err)
 	}
 	ts.Addr = ln.Addr().String()
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		_ = srv.Serve(ln)
+	}()
+	t.Cleanup(func() {
+		// srv.Close closes only the listeners Serve has registered: a test
+		// that ends before Serve got that far would leave it accepting
+		// forever. Closing the listener here ends Serve either way.
+		_ = srv.Close()
+		_ = ln.Close()
+		<-served
+	})
 	return ts
 }
 
