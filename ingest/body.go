@@ -2,9 +2,6 @@ package ingest
 
 import (
 	"bytes"
-	"compress/flate"
-	"compress/gzip"
-	"compress/zlib"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +9,8 @@ import (
 
 	"github.com/andybalholm/brotli"
 	"github.com/gofiber/fiber/v2"
+	"github.com/klauspost/compress/flate"
+	"github.com/klauspost/compress/zlib"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -33,8 +32,11 @@ func decode(raw []byte, encoding string, limit int64) ([]byte, error) {
 // the content, reporting whether more follows; it stops reading there, so
 // a prefix of a bomb costs what n bytes cost. limit bounds the memory a
 // decoder may take for its window (zstd's is declared by the frame).
+// Decoders are reused across requests (see decoders.go): making a gzip or
+// zstd decoder costs more than inflating a typical event.
 func inflate(raw []byte, encoding string, n, limit int64) (out []byte, more bool, err error) {
 	var r io.Reader
+	hint := guessSize(raw, n)
 	switch enc := strings.ToLower(strings.TrimSpace(encoding)); enc {
 	case "", "identity":
 		if int64(len(raw)) > n {
@@ -42,11 +44,12 @@ func inflate(raw []byte, encoding string, n, limit int64) (out []byte, more bool
 		}
 		return raw, false, nil
 	case "gzip", "x-gzip":
-		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		zr, err := getGzip(raw)
+		defer putGzip(zr)
 		if err != nil {
 			return nil, false, fmt.Errorf("body is not valid gzip: %w", err)
 		}
-		r = zr
+		r, hint = zr, gzipSize(raw, n)
 	case "deflate":
 		// HTTP's deflate is zlib-wrapped, but some clients send raw deflate.
 		if zr, err := zlib.NewReader(bytes.NewReader(raw)); err == nil {
@@ -59,17 +62,16 @@ func inflate(raw []byte, encoding string, n, limit int64) (out []byte, more bool
 	case "zstd":
 		// The decoder's window is capped so a hostile frame header cannot make
 		// it allocate more than the limit allows.
-		zr, err := zstd.NewReader(bytes.NewReader(raw), zstd.WithDecoderConcurrency(1),
-			zstd.WithDecoderMaxWindow(uint64(max(limit, 1<<20))), zstd.WithDecoderMaxMemory(uint64(limit+1)))
+		zr, err := getZstd(raw, limit)
+		defer putZstd(zr)
 		if err != nil {
 			return nil, false, fmt.Errorf("body is not valid zstd: %w", err)
 		}
-		defer zr.Close()
 		r = zr
 	default:
 		return nil, false, fmt.Errorf("unsupported Content-Encoding %q (use gzip, deflate, br or zstd)", encoding)
 	}
-	out, err = io.ReadAll(io.LimitReader(r, n+1))
+	out, err = readUpTo(r, n+1, hint)
 	if errors.Is(err, zstd.ErrDecoderSizeExceeded) || errors.Is(err, zstd.ErrWindowSizeExceeded) {
 		return nil, false, errTooLarge
 	}
@@ -102,11 +104,15 @@ func (h *Handler) body(c *fiber.Ctx) ([]byte, error) {
 // inflated only within a turn of the decoding gate: a request that gets no
 // turn within DecodeWait is answered 503 with Retry-After.
 func (h *Handler) decompress(c *fiber.Ctx, n int64) ([]byte, bool, error) {
-	raw, encoding := c.BodyRaw(), c.Get(fiber.HeaderContentEncoding)
+	encoding := c.Get(fiber.HeaderContentEncoding)
 	switch strings.ToLower(strings.TrimSpace(encoding)) {
 	case "", "identity":
-		return inflate(raw, encoding, n, h.limits.MaxEnvelopeBytes)
+		return inflate(c.BodyRaw(), encoding, n, h.limits.MaxEnvelopeBytes)
 	}
+	// A compressed body is inflated into a buffer of its own, so the
+	// request's bytes are read in place rather than copied first, as
+	// BodyRaw does under Immutable.
+	raw := c.Request().Body()
 	if !h.decoding.enter(c.UserContext()) {
 		h.metrics.limitHits.WithLabelValues("decode_busy").Inc()
 		c.Set(fiber.HeaderRetryAfter, "1")
