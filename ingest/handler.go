@@ -239,7 +239,7 @@ func (h *Handler) envelope(c *fiber.Ctx) error {
 			// Small items that the workers read as JSON objects and store
 			// as they are; each gets an id of its own so that a replay is
 			// recognised.
-			if int64(len(it.payload)) > h.limits.MaxEventBytes || !json.Valid(it.payload) || jsonKind(it.payload) != '{' {
+			if int64(len(it.payload)) > h.limits.MaxEventBytes || !validJSON(it.payload) || jsonKind(it.payload) != '{' {
 				h.outcomes.Add(projectID, itemCategory(it.Type), "invalid", "invalid_item", 1)
 				continue // a bad session or check-in does not cost the envelope's event
 			}
@@ -258,7 +258,7 @@ func (h *Handler) envelope(c *fiber.Ctx) error {
 			return h.invalid(projectID, category, "too_large", fiber.StatusRequestEntityTooLarge,
 				fmt.Sprintf("%s item is %d bytes; the limit is %d", it.Type, len(it.payload), h.limits.MaxEventBytes))
 		}
-		if !json.Valid(it.payload) {
+		if !validJSON(it.payload) {
 			return h.invalid(projectID, category, "invalid_json", fiber.StatusBadRequest, fmt.Sprintf("item %d (%s): payload is not valid JSON", i+1, it.Type))
 		}
 		if kind := jsonKind(it.payload); kind != '{' {
