@@ -38,6 +38,8 @@ type config struct {
 	BrokerMinFree       string
 	// Health answers show dependencies' error texts only when asked to.
 	HealthDetails string
+	// Go profiles on a loopback listener of their own, off when empty.
+	PprofListen string
 
 	roles []string // which roles this process runs; all when empty
 }
@@ -71,6 +73,7 @@ func (c *config) settings() []setting {
 		{"broker-max-bytes", "FAULTLINE_BROKER_MAX_BYTES", "10GiB", "embedded broker: past this size, consumed records are deleted whatever their age", &c.BrokerMaxBytes},
 		{"broker-min-free", "FAULTLINE_BROKER_MIN_FREE", "", "embedded broker: free disk space below which ingest answers 503 (default 1GiB or 5% of the disk, whichever is smaller)", &c.BrokerMinFree},
 		{"health-details", "FAULTLINE_HEALTH_DETAILS", "false", "health and readiness answers show each failed dependency's error text, which names hosts and paths (true or false; the log always has it)", &c.HealthDetails},
+		{"pprof-listen", "FAULTLINE_PPROF_LISTEN", "", "loopback address (e.g. 127.0.0.1:6060) serving Go profiles at /debug/pprof/; empty: off", &c.PprofListen},
 		{"monitor-allow-private", "FAULTLINE_MONITOR_ALLOW_PRIVATE", "false", "let uptime monitors check private, loopback and link-local addresses (true or false)", &c.MonitorAllowPrivate},
 		{"monitor-allow-networks", "FAULTLINE_MONITOR_ALLOW_NETWORKS", "", "comma-separated networks (CIDR) uptime monitors may check even though they are private, e.g. 10.20.0.0/16", &c.MonitorAllowNetworks},
 	}

@@ -67,6 +67,7 @@ func TestParseNamesEveryMistake(t *testing.T) {
 		{"log level", config{LogLevel: "loud"}, []string{"FAULTLINE_LOG_LEVEL", "debug, info, warn or error"}},
 		{"registration", config{Registration: "nope"}, []string{"FAULTLINE_ENABLE_REGISTRATION", "true or false"}},
 		{"health details", config{HealthDetails: "sure"}, []string{"FAULTLINE_HEALTH_DETAILS", "true or false"}},
+		{"profiles off loopback", config{PprofListen: "0.0.0.0:6060"}, []string{"FAULTLINE_PPROF_LISTEN", "loopback"}},
 		{"allow private", config{MonitorAllowPrivate: "y"}, []string{"FAULTLINE_MONITOR_ALLOW_PRIVATE", "true or false"}},
 		{"networks", config{MonitorAllowNetworks: "10.0.0.0/99"}, []string{"FAULTLINE_MONITOR_ALLOW_NETWORKS", "10.20.0.0/16"}},
 		{"smtp", config{SMTPURL: "smtp://mail.example.com:587"}, []string{"FAULTLINE_EMAIL_FROM"}},

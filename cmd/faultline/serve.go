@@ -62,6 +62,11 @@ func roleCommand(ctx context.Context, name string, args []string, stdout, stderr
 		return fmt.Errorf("cannot start: settings: %w", err)
 	}
 	log := newLogger(stderr, set.logLevel)
+	stopProfiler, err := startProfiler(set.pprofListen, log)
+	if err != nil {
+		return fmt.Errorf("cannot start: %w", err)
+	}
+	defer stopProfiler()
 	srv, err := startServer(ctx, cfg, log)
 	if err != nil {
 		return fmt.Errorf("cannot start: %w", err)

@@ -36,6 +36,7 @@ type settings struct {
 	selfMonitor       string // org/project, checked
 	eventLifeDays     int
 	healthDetails     bool
+	pprofListen       string // loopback only, checked; empty: no profiles
 	guard             monitor.Guard
 	worker            actors.WorkerConfig // bounds only: brokers and alerts are filled at start
 	broker            queue.EmbeddedConfig
@@ -76,6 +77,10 @@ func (c config) parse() (settings, error) {
 	add(err)
 	s.healthDetails, err = parseBool("FAULTLINE_HEALTH_DETAILS", c.HealthDetails, false)
 	add(err)
+	if c.PprofListen != "" {
+		s.pprofListen = c.PprofListen
+		add(checkPprofAddr(c.PprofListen))
+	}
 	s.mailer, err = mail.New(c.SMTPURL, c.EmailFrom)
 	add(err)
 	if c.SelfMonitor != "" {
