@@ -1,7 +1,8 @@
 // Command faultline-loadgen posts realistic Sentry envelopes to a running
 // Faultline at a chosen rate and reports accepted events per second and the
 // event→issue-visible latency (p50/p99), measured with probe events that each
-// open an issue of their own and are looked for through the API.
+// open an issue of their own and are looked for through the API, and the CPU
+// time the server used meanwhile, per accepted event.
 //
 // Usage: faultline-loadgen [flags] target.json...
 // where each target file is the JSON object `faultline bootstrap` prints.
@@ -9,6 +10,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -42,6 +44,8 @@ func main() {
 	duration := flag.Duration("duration", 30*time.Second, "how long to send")
 	workers := flag.Int("concurrency", 16, "concurrent HTTP requests at most")
 	probeEvery := flag.Duration("probe-every", 250*time.Millisecond, "how often to send a latency probe")
+	serverPID := flag.Int("server-pid", 0, "read the server's CPU time from /proc/<pid>/stat instead of its /metrics")
+	gzipped := flag.Bool("gzip", true, "gzip envelopes, as most SDKs do")
 	flag.Parse()
 	if flag.NArg() == 0 {
 		fmt.Fprintln(os.Stderr, "usage: faultline-loadgen [flags] target.json... (targets are `faultline bootstrap` output)")
@@ -54,7 +58,9 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	r := run(ctx, targets, *rate, *duration, *workers, *probeEvery)
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: *workers * 2}}
+	cpu := cpuMeter{metricsURL: targets[0].base + "/metrics", pid: *serverPID, client: client}
+	r := run(ctx, client, cpu, targets, options{rate: *rate, duration: *duration, workers: *workers, probeEvery: *probeEvery, gzip: *gzipped})
 	r.print(os.Stdout)
 	if r.accepted == 0 {
 		os.Exit(1)
@@ -89,11 +95,19 @@ type result struct {
 	latencies                        []time.Duration
 	probesLost                       int
 	bytes                            int64
+	serverCPU                        time.Duration // over elapsed and the wait for the last probes
+	serverCPUErr                     error
 }
 
 func (r *result) print(w io.Writer) {
 	fmt.Fprintf(w, "sent %d, accepted %d, rejected %d, failed %d in %s\n", r.sent, r.accepted, r.rejected, r.failed, r.elapsed.Round(time.Millisecond))
-	fmt.Fprintf(w, "accepted events/s: %.0f (avg envelope %d bytes)\n", float64(r.accepted)/r.elapsed.Seconds(), r.bytes/max(r.sent, 1))
+	fmt.Fprintf(w, "accepted events/s: %.0f (avg envelope %d bytes sent)\n", float64(r.accepted)/r.elapsed.Seconds(), r.bytes/max(r.sent, 1))
+	if r.serverCPUErr != nil {
+		fmt.Fprintf(w, "server CPU: unknown (%v)\n", r.serverCPUErr)
+	} else {
+		fmt.Fprintf(w, "server CPU: %.2f s, %.3f ms per accepted event\n",
+			r.serverCPU.Seconds(), float64(r.serverCPU.Microseconds())/1000/float64(max(r.accepted, 1)))
+	}
 	if len(r.latencies) == 0 {
 		fmt.Fprintf(w, "event→issue latency: no probe seen (%d lost)\n", r.probesLost)
 		return
@@ -105,9 +119,18 @@ func (r *result) print(w io.Writer) {
 		r.latencies[len(r.latencies)-1].Round(time.Millisecond), r.probesLost)
 }
 
-func run(ctx context.Context, targets []*target, rate int, duration time.Duration, workers int, probeEvery time.Duration) *result {
-	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: workers * 2}}
+type options struct {
+	rate       int
+	duration   time.Duration
+	workers    int
+	probeEvery time.Duration
+	gzip       bool
+}
+
+func run(ctx context.Context, client *http.Client, cpu cpuMeter, targets []*target, o options) *result {
+	rate, duration, workers, probeEvery := o.rate, o.duration, o.workers, o.probeEvery
 	res := &result{}
+	cpuBefore, cpuErr := cpu.used(ctx)
 	jobs := make(chan job, workers*4)
 	var wg sync.WaitGroup
 	var accepted, rejected, failed, bytesSent atomic.Int64
@@ -154,6 +177,9 @@ func run(ctx context.Context, targets []*target, rate int, duration time.Duratio
 		} else {
 			j = job{target: t, body: envelope(t, i)}
 		}
+		if o.gzip {
+			j = j.gzipped()
+		}
 		jobs <- j
 		res.sent++
 		next = next.Add(interval)
@@ -171,15 +197,31 @@ func run(ctx context.Context, targets []*target, rate int, duration time.Duratio
 	}
 	stopPolling()
 	pollers.Wait()
+	if cpuErr == nil {
+		var cpuAfter time.Duration
+		cpuAfter, cpuErr = cpu.used(ctx)
+		res.serverCPU = cpuAfter - cpuBefore
+	}
+	res.serverCPUErr = cpuErr
 	res.accepted, res.rejected, res.failed, res.bytes = accepted.Load(), rejected.Load(), failed.Load(), bytesSent.Load()
 	res.latencies, res.probesLost = probes.results()
 	return res
 }
 
 type job struct {
-	target *target
-	body   []byte
-	probe  string
+	target   *target
+	body     []byte
+	encoding string // Content-Encoding
+	probe    string
+}
+
+func (j job) gzipped() job {
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	_, _ = w.Write(j.body)
+	_ = w.Close()
+	j.body, j.encoding = b.Bytes(), "gzip"
+	return j
 }
 
 func post(client *http.Client, j job) (int, error) {
@@ -188,6 +230,9 @@ func post(client *http.Client, j job) (int, error) {
 		return 0, err
 	}
 	req.Header.Set("Content-Type", "application/x-sentry-envelope")
+	if j.encoding != "" {
+		req.Header.Set("Content-Encoding", j.encoding)
+	}
 	req.Header.Set("X-Sentry-Auth", "Sentry sentry_version=7, sentry_client=faultline-loadgen/1.0, sentry_key="+j.target.key)
 	resp, err := client.Do(req)
 	if err != nil {

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestMetricsCPU(t *testing.T) {
+	const metrics = "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n" +
+		"# TYPE process_cpu_seconds_total counter\n" +
+		"process_cpu_seconds_total_other 9\n" +
+		"process_cpu_seconds_total 12.34\n" +
+		"process_open_fds 20\n"
+	got, err := metricsCPU(strings.NewReader(metrics))
+	if err != nil || got != 12340*time.Millisecond {
+		t.Fatalf("got %s, %v; want 12.34s", got, err)
+	}
+	if _, err := metricsCPU(strings.NewReader("go_goroutines 5\n")); err == nil || !strings.Contains(err.Error(), "-server-pid") {
+		t.Errorf("metrics without the counter: err = %v, want one that suggests -server-pid", err)
+	}
+}
+
+func TestProcCPU(t *testing.T) {
+	// pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime ...
+	stat := "4242 (faultline (serve) x) S 1 4242 4242 0 -1 4194560 5000 0 0 0 1234 566 0 0 20 0 12 0\n"
+	got, err := procCPU(stat)
+	if err != nil || got != 18*time.Second {
+		t.Fatalf("got %s, %v; want 18s (1800 ticks)", got, err)
+	}
+	if _, err := procCPU("4242 (short) S 1"); err == nil {
+		t.Error("a truncated stat was read")
+	}
+}
+
+// The meter reads the server's /metrics, or /proc when given a pid.
+func TestCPUMeter(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintln(w, "process_cpu_seconds_total 3.5")
+	}))
+	defer srv.Close()
+	got, err := cpuMeter{metricsURL: srv.URL + "/metrics", client: srv.Client()}.used(context.Background())
+	if err != nil || got != 3500*time.Millisecond {
+		t.Errorf("from metrics: %s, %v; want 3.5s", got, err)
+	}
+	if _, err := (cpuMeter{pid: os.Getpid()}).used(context.Background()); err != nil {
+		t.Errorf("from /proc: %v", err)
+	}
+}
