@@ -43,9 +43,10 @@ func main() {
 	rate := flag.Int("rate", 500, "events per second to send")
 	duration := flag.Duration("duration", 30*time.Second, "how long to send")
 	workers := flag.Int("concurrency", 16, "concurrent HTTP requests at most")
-	probeEvery := flag.Duration("probe-every", 250*time.Millisecond, "how often to send a latency probe")
+	probeEvery := flag.Duration("probe-every", 250*time.Millisecond, "how often to send a latency probe; 0 sends none and polls no issues, so the server's CPU is spent on events alone")
 	serverPID := flag.Int("server-pid", 0, "read the server's CPU time from /proc/<pid>/stat instead of its /metrics")
 	gzipped := flag.Bool("gzip", true, "gzip envelopes, as most SDKs do")
+	settle := flag.Duration("settle", 5*time.Second, "without probes, how long to wait after sending for the workers to finish before the server's CPU is read")
 	flag.Parse()
 	if flag.NArg() == 0 {
 		fmt.Fprintln(os.Stderr, "usage: faultline-loadgen [flags] target.json... (targets are `faultline bootstrap` output)")
@@ -60,7 +61,7 @@ func main() {
 	defer stop()
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: *workers * 2}}
 	cpu := cpuMeter{metricsURL: targets[0].base + "/metrics", pid: *serverPID, client: client}
-	r := run(ctx, client, cpu, targets, options{rate: *rate, duration: *duration, workers: *workers, probeEvery: *probeEvery, gzip: *gzipped})
+	r := run(ctx, client, cpu, targets, options{rate: *rate, duration: *duration, workers: *workers, probeEvery: *probeEvery, gzip: *gzipped, settle: *settle})
 	r.print(os.Stdout)
 	if r.accepted == 0 {
 		os.Exit(1)
@@ -125,6 +126,7 @@ type options struct {
 	workers    int
 	probeEvery time.Duration
 	gzip       bool
+	settle     time.Duration
 }
 
 func run(ctx context.Context, client *http.Client, cpu cpuMeter, targets []*target, o options) *result {
@@ -160,6 +162,9 @@ func run(ctx context.Context, client *http.Client, cpu cpuMeter, targets []*targ
 	pollCtx, stopPolling := context.WithCancel(context.Background())
 	var pollers sync.WaitGroup
 	for _, t := range targets {
+		if probeEvery <= 0 {
+			break
+		}
 		pollers.Add(1)
 		go func() { defer pollers.Done(); probes.poll(pollCtx, client, t) }()
 	}
@@ -171,7 +176,7 @@ func run(ctx context.Context, client *http.Client, cpu cpuMeter, targets []*targ
 	for i := 0; time.Since(start) < duration && ctx.Err() == nil; i++ {
 		t := targets[i%len(targets)]
 		var j job
-		if time.Since(lastProbe) >= probeEvery {
+		if probeEvery > 0 && time.Since(lastProbe) >= probeEvery {
 			lastProbe = time.Now()
 			j = probes.newProbe(t)
 		} else {
@@ -194,6 +199,9 @@ func run(ctx context.Context, client *http.Client, cpu cpuMeter, targets []*targ
 	deadline := time.Now().Add(15 * time.Second)
 	for probes.pending() > 0 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
+	}
+	if probeEvery <= 0 {
+		time.Sleep(o.settle)
 	}
 	stopPolling()
 	pollers.Wait()
