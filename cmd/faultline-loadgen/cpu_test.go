@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -50,5 +53,22 @@ func TestCPUMeter(t *testing.T) {
 	}
 	if _, err := (cpuMeter{pid: os.Getpid()}).used(context.Background()); err != nil {
 		t.Errorf("from /proc: %v", err)
+	}
+}
+
+// A gzipped job carries its envelope gzipped, with the encoding to say so.
+func TestJobGzipped(t *testing.T) {
+	j := job{body: []byte("{}\n{\"type\":\"event\"}\n{\"message\":\"hello\"}\n")}
+	z := j.gzipped()
+	if z.encoding != "gzip" {
+		t.Fatalf("encoding %q, want gzip", z.encoding)
+	}
+	r, err := gzip.NewReader(bytes.NewReader(z.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := io.ReadAll(r)
+	if err != nil || !bytes.Equal(plain, j.body) {
+		t.Fatalf("gzipped body reads back as %q (err %v), want %q", plain, err, j.body)
 	}
 }
