@@ -118,6 +118,6 @@ func benchHandler(b *testing.B) fasthttp.RequestHandler {
 		b.Fatal(err)
 	}
 	app := fiber.New(fiber.Config{Immutable: true, DisableStartupMessage: true, BodyLimit: int(DefaultLimits.MaxEnvelopeBytes) + 1<<20})
-	NewHandler(fixedKeys{testKey: {ProjectID: 1, Active: true}}, discard{}, blobs, nil, DefaultLimits, nil, slog.New(slog.DiscardHandler)).Register(app)
+	NewHandler(fixedKeys{testKey: {ProjectID: 1, Active: true}}, discard{}, blobs, nil, HandlerConfig{Limits: DefaultLimits}, nil, slog.New(slog.DiscardHandler)).Register(app)
 	return app.Handler()
 }
