@@ -214,8 +214,8 @@ func timestamp(raw []byte) (time.Time, bool) {
 		}
 		return epoch(f)
 	}
-	var s string
-	if json.Unmarshal(raw, &s) != nil || s == "" {
+	s := unquote(raw)
+	if s == "" {
 		return time.Time{}, false
 	}
 	if f, err := strconv.ParseFloat(s, 64); err == nil {
