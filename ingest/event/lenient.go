@@ -138,21 +138,13 @@ func (tl *tagList) UnmarshalJSON(b []byte) error {
 	*tl = nil
 	switch b[0] {
 	case '{':
-		dec := json.NewDecoder(bytes.NewReader(b))
-		if _, err := dec.Token(); err != nil {
-			return err
-		}
-		for dec.More() {
-			tok, err := dec.Token()
-			if err != nil {
-				return err
-			}
+		for key, value := range members(b) {
 			var v text
-			if err := dec.Decode(&v); err != nil {
+			if err := v.UnmarshalJSON(value); err != nil {
 				return err
 			}
-			if key, _ := tok.(string); key != "" {
-				*tl = append(*tl, Tag{Key: key, Value: string(v)})
+			if k := unquote(key); k != "" {
+				*tl = append(*tl, Tag{Key: k, Value: string(v)})
 			}
 		}
 	case '[':

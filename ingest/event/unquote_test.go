@@ -3,6 +3,7 @@ package event
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -39,6 +40,42 @@ func FuzzUnquote(f *testing.F) {
 		}
 		if got := unquote(lit); got != want {
 			t.Fatalf("unquote(%q) = %q, want %q", lit, got, want)
+		}
+	})
+}
+
+// members must split an object as json.Decoder does.
+func FuzzMembers(f *testing.F) {
+	for _, obj := range []string{`{}`, ` { "a" : 1 , "b":[1,{"c":"]}"}], "d\"e" :"x\\"y", "n":null,"t":true,"f":-1.5e3} `, `{"k":{}}`} {
+		f.Add([]byte(obj))
+	}
+	f.Fuzz(func(t *testing.T, obj []byte) {
+		obj = bytes.TrimSpace(obj)
+		if len(obj) == 0 || obj[0] != '{' || !json.Valid(obj) {
+			return
+		}
+		dec := json.NewDecoder(bytes.NewReader(obj))
+		if _, err := dec.Token(); err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		for dec.More() {
+			key, err := dec.Token()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var value json.RawMessage
+			if err := dec.Decode(&value); err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, key.(string), string(value))
+		}
+		var got []string
+		for key, value := range members(obj) {
+			got = append(got, unquote(key), string(value))
+		}
+		if strings.Join(got, "\x00") != strings.Join(want, "\x00") || len(got) != len(want) {
+			t.Fatalf("members(%s) = %q, want %q", obj, got, want)
 		}
 	})
 }
