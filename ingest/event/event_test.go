@@ -194,6 +194,24 @@ func TestLenientShapes(t *testing.T) {
 		{"numeric user id", `{"user":{"id":42}}`, func(e *Event) bool { return e.User.Key() == "id:42" }},
 		{"contexts wrong type", `{"contexts":"nope"}`, func(e *Event) bool { return e.Contexts == nil }},
 		{"message object", `{"message":{"formatted":"hi there"}}`, func(e *Event) bool { return e.Message == "hi there" }},
+		// A value of the wrong type drops that value only: the decoder
+		// must go on with the rest of the event.
+		{"user wrong type keeps the rest", `{"user":"x","message":"hi","level":"warn"}`, func(e *Event) bool { return e.User == nil && e.Message == "hi" && e.Level == "warning" }},
+		{"stacktrace wrong type keeps the exception", `{"exception":[{"stacktrace":"bad","type":"E","value":"v"}],"message":"m"}`, func(e *Event) bool {
+			return len(e.Exceptions) == 1 && e.Exceptions[0].Value == "v" && e.Exceptions[0].Stacktrace == nil && e.Message == "m"
+		}},
+		{"frames wrong type", `{"exception":[{"stacktrace":{"frames":{"a":1}},"type":"E"}],"message":"m"}`, func(e *Event) bool { return len(e.Exceptions) == 1 && e.Message == "m" }},
+		{"breadcrumb of the wrong type", `{"breadcrumbs":[{"message":"a"},5,{"message":"b"}],"level":"info"}`, func(e *Event) bool {
+			return len(e.Breadcrumbs) == 3 && e.Breadcrumbs[2].Message == "b" && e.Level == "info"
+		}},
+		{"pre_context wrong type", `{"exception":{"values":[{"type":"E","stacktrace":{"frames":[{"function":"f","pre_context":"x","lineno":3}]}}]},"release":"r"}`, func(e *Event) bool {
+			f := e.Exceptions[0].Stacktrace.Frames[0]
+			return f.Function == "f" && f.Lineno == 3 && f.PreContext == nil && e.Release == "r"
+		}},
+		{"keys match without case, as encoding/json does", `{"Message":"case","LEVEL":"info"}`, func(e *Event) bool { return e.Message == "case" && e.Level == "info" }},
+		{"escaped strings", `{"message":"tab\there \"q\" \u00e9 \ud83d\ude00","tags":{"k\u0041":"\ud83d"}}`, func(e *Event) bool {
+			return e.Message == "tab\there \"q\" é 😀" && e.TagValue("kA") == "\ufffd"
+		}},
 		{"event id with dashes", `{"event_id":"0EF7D9CD-86B9-4120-82FE-E68473D5A5D6"}`, func(e *Event) bool { return e.EventID == "0ef7d9cd86b9412082fee68473d5a5d6" }},
 	}
 	for _, tc := range cases {

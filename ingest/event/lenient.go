@@ -21,11 +21,7 @@ type text string
 func (s *text) UnmarshalJSON(b []byte) error {
 	switch b[0] {
 	case '"':
-		var v string
-		if err := json.Unmarshal(b, &v); err != nil {
-			return err
-		}
-		*s = text(v)
+		*s = text(unquote(b))
 	case '{', '[', 'n':
 		*s = ""
 	default: // a number, true or false
@@ -40,10 +36,7 @@ type number int
 func (n *number) UnmarshalJSON(b []byte) error {
 	var f float64
 	if b[0] == '"' {
-		var s string
-		if json.Unmarshal(b, &s) == nil {
-			f, _ = strconv.ParseFloat(s, 64)
-		}
+		f, _ = strconv.ParseFloat(unquote(b), 64)
 	} else {
 		f, _ = strconv.ParseFloat(string(b), 64)
 	}
@@ -145,21 +138,13 @@ func (tl *tagList) UnmarshalJSON(b []byte) error {
 	*tl = nil
 	switch b[0] {
 	case '{':
-		dec := json.NewDecoder(bytes.NewReader(b))
-		if _, err := dec.Token(); err != nil {
-			return err
-		}
-		for dec.More() {
-			tok, err := dec.Token()
-			if err != nil {
-				return err
-			}
+		for key, value := range members(b) {
 			var v text
-			if err := dec.Decode(&v); err != nil {
+			if err := v.UnmarshalJSON(value); err != nil {
 				return err
 			}
-			if key, _ := tok.(string); key != "" {
-				*tl = append(*tl, Tag{Key: key, Value: string(v)})
+			if k := unquote(key); k != "" {
+				*tl = append(*tl, Tag{Key: k, Value: string(v)})
 			}
 		}
 	case '[':

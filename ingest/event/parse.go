@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 )
 
 // wire is the event as SDKs send it, decoded in one pass with lenient leaves.
@@ -214,12 +215,15 @@ func timestamp(raw []byte) (time.Time, bool) {
 		}
 		return epoch(f)
 	}
-	var s string
-	if json.Unmarshal(raw, &s) != nil || s == "" {
+	s := unquote(raw)
+	if s == "" {
 		return time.Time{}, false
 	}
-	if f, err := strconv.ParseFloat(s, 64); err == nil {
-		return epoch(f)
+	// A number never holds ':', and a failed ParseFloat allocates its error.
+	if !strings.Contains(s, ":") {
+		if f, err := strconv.ParseFloat(s, 64); err == nil {
+			return epoch(f)
+		}
 	}
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999Z07:00"} {
 		if t, err := time.Parse(layout, s); err == nil {
@@ -256,15 +260,13 @@ func formatParams(msg string, params []text) string {
 	}
 }
 
+// strs views texts as strings: text is a string, so the two slices have the
+// same layout, and the wire slice is not used after Parse.
 func strs(in []text) []string {
 	if in == nil {
 		return nil
 	}
-	out := make([]string, len(in))
-	for i, s := range in {
-		out[i] = string(s)
-	}
-	return out
+	return unsafe.Slice((*string)(unsafe.Pointer(unsafe.SliceData(in))), len(in))
 }
 
 func exceptions(in []wireExc) []Exception {

@@ -292,7 +292,13 @@ func mayHoldSensitive(raw []byte) bool {
 		hasUserInfo(raw) || bytes.Contains(raw, []byte(`:\/\/`)) && bytes.IndexByte(raw, '@') >= 0 {
 		return true
 	}
-	folded := foldKey(make([]byte, 0, len(raw)), raw)
+	// Most frame variables and contexts are small: fold them on the stack.
+	var small [2048]byte
+	folded := small[:0]
+	if len(raw) > len(small) {
+		folded = make([]byte, 0, len(raw))
+	}
+	folded = foldKey(folded, raw)
 	return containsAny(folded, sensitiveKeys) || containsAny(folded, rawTriggers)
 }
 
