@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/analytics"
+	"github.com/faultline/faultline/frontend/alerts"
 	"github.com/faultline/faultline/frontend/issues"
 	"github.com/faultline/faultline/frontend/mail"
 	"github.com/faultline/faultline/frontend/monitors"
@@ -25,6 +26,7 @@ type API struct {
 	editor   *issues.Editor // issue changes, deletes and merges
 	perf     *performance.Service
 	monitors *monitors.Service
+	alerts   *alerts.Service
 	blobs    blob.Store
 	opts     Options
 	logins   *throttle // password attempts per account and per client
@@ -63,7 +65,7 @@ func NewAPI(db *metadata.DB, events *analytics.Store, blobs blob.Store, opts Opt
 	reg := promreg.Or(opts.Registerer)
 	return &API{db: db, events: events, blobs: blobs, opts: opts, refusals: newAuthRefusals(reg), log: log, access: db,
 		finder: issues.NewFinder(db, db, events), editor: issues.NewEditor(db, db), perf: performance.New(events),
-		monitors: monitors.New(db, events),
+		monitors: monitors.New(db, events), alerts: alerts.New(db, db, alerts.HostCheck(opts.MonitorHostCheck)),
 		// Five failed password attempts per account or client in 15 minutes, then a wait.
 		logins: newThrottle(5, 15*time.Minute, 100_000),
 		// Three account emails per address, ten per client, an hour.
