@@ -97,6 +97,17 @@ func alertRuleJSON(r metadata.AlertRule) fiber.Map {
 		"intervalMinutes": r.IntervalMin, "enabled": r.Enabled, "created": r.CreatedAt}
 }
 
+// registerAlerts mounts the alert rule routes on the authenticated API
+// group.
+func (a *API) registerAlerts(api fiber.Router) {
+	api.Get("/projects/:org/:project/alerts/", a.listAlertRules)
+	api.Post("/projects/:org/:project/alerts/", a.saveAlertRule)
+	api.Get("/projects/:org/:project/alerts/history/", a.alertHistory)
+	api.Put("/projects/:org/:project/alerts/:id/", a.saveAlertRule)
+	api.Delete("/projects/:org/:project/alerts/:id/", a.deleteAlertRule)
+	api.Post("/projects/:org/:project/alerts/:id/test/", a.testAlert)
+}
+
 func (a *API) listAlertRules(c *fiber.Ctx) error {
 	p, err := a.projectAllowing(c, "project:read")
 	if err != nil {

@@ -38,14 +38,7 @@ func refusePrivate(host string) error {
 
 func alertApp(store *alertstest.Store, scopes []string) *fiber.App {
 	a := &API{access: fakeAccess{}, alerts: alerts.New(store, store, refusePrivate), opts: Options{PublicURL: "https://errors.example.com"}}
-	return testApp(scopes, func(r fiber.Router) {
-		r.Get("/projects/:org/:project/alerts/", a.listAlertRules)
-		r.Post("/projects/:org/:project/alerts/", a.saveAlertRule)
-		r.Get("/projects/:org/:project/alerts/history/", a.alertHistory)
-		r.Put("/projects/:org/:project/alerts/:id/", a.saveAlertRule)
-		r.Delete("/projects/:org/:project/alerts/:id/", a.deleteAlertRule)
-		r.Post("/projects/:org/:project/alerts/:id/test/", a.testAlert)
-	})
+	return testApp(scopes, a.registerAlerts)
 }
 
 var alertScopes = []string{"project:read", "project:write"}
