@@ -21,6 +21,7 @@ type Store struct {
 	Saved   []metadata.AlertRule
 	Deleted []int64
 	Fired   []metadata.Alert
+	Lookups []string // addresses IsMemberEmail was asked about
 }
 
 // Changed reports whether the store was asked to change anything.
@@ -90,6 +91,7 @@ func (s *Store) AlertHistory(_ context.Context, _ int64, limit, offset int) ([]m
 
 // IsMemberEmail looks the address up in Members.
 func (s *Store) IsMemberEmail(_ context.Context, _ int64, address string) (bool, error) {
+	s.Lookups = append(s.Lookups, address)
 	if err := s.Fail["IsMemberEmail"]; err != nil {
 		return false, err
 	}
