@@ -97,8 +97,8 @@ func alertRuleJSON(r metadata.AlertRule) fiber.Map {
 		"intervalMinutes": r.IntervalMin, "enabled": r.Enabled, "created": r.CreatedAt}
 }
 
-// registerAlerts mounts the alert rule routes on the authenticated API
-// group.
+// registerAlerts mounts the alert rule routes and the user's alert email
+// setting on the authenticated API group.
 func (a *API) registerAlerts(api fiber.Router) {
 	api.Get("/projects/:org/:project/alerts/", a.listAlertRules)
 	api.Post("/projects/:org/:project/alerts/", a.saveAlertRule)
@@ -106,6 +106,8 @@ func (a *API) registerAlerts(api fiber.Router) {
 	api.Put("/projects/:org/:project/alerts/:id/", a.saveAlertRule)
 	api.Delete("/projects/:org/:project/alerts/:id/", a.deleteAlertRule)
 	api.Post("/projects/:org/:project/alerts/:id/test/", a.testAlert)
+	api.Get("/users/me/notifications/", a.notificationSettings)
+	api.Put("/users/me/notifications/", a.notificationSettings)
 }
 
 func (a *API) listAlertRules(c *fiber.Ctx) error {
@@ -242,11 +244,11 @@ func (a *API) notificationSettings(c *fiber.Ctx) error {
 		if err := json.Unmarshal(c.Body(), &in); err != nil || in.AlertEmails == nil {
 			return fiber.NewError(fiber.StatusBadRequest, `send {"alertEmails": true or false}`)
 		}
-		if err := a.db.SetAlertEmails(c.Context(), u.UserID, *in.AlertEmails); err != nil {
+		if err := a.alerts.SetAlertEmails(c.Context(), u.UserID, *in.AlertEmails); err != nil {
 			return err
 		}
 	}
-	on, err := a.db.AlertEmails(c.Context(), u.UserID)
+	on, err := a.alerts.AlertEmails(c.Context(), u.UserID)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,8 @@ package frontend
 import (
 	"encoding/json"
 	"errors"
+	"io"
+	"log/slog"
 	"strings"
 	"testing"
 
@@ -98,6 +100,9 @@ func TestAlertHandlerErrors(t *testing.T) {
 		{name: "test, PostgreSQL busy", method: "POST", path: web + "1/test/", fail: map[string]error{"FireAlert": busy}, status: 503},
 
 		{name: "history, bad cursor", method: "GET", path: web + "history/?cursor=x", status: 400, detail: "cursor: "},
+		{name: "alert email set with a token", method: "PUT", path: "/api/0/users/me/notifications/", body: `{"alertEmails":false}`,
+			status: 403, detail: "logged-in session, not with an API token"},
+		{name: "alert email, PostgreSQL busy", method: "GET", path: "/api/0/users/me/notifications/", fail: map[string]error{"AlertEmails": busy}, status: 503},
 		{name: "history, PostgreSQL busy", method: "GET", path: web + "history/", fail: map[string]error{"AlertHistory": busy}, status: 503},
 	}
 	for _, tc := range cases {
@@ -156,5 +161,44 @@ func TestAlertHandlers(t *testing.T) {
 	}
 	if got := call(t, app, "DELETE", web+"2/", ""); got.status != 204 || len(store.Deleted) != 1 || store.Deleted[0] != 2 {
 		t.Errorf("delete: %d, deleted %v", got.status, store.Deleted)
+	}
+}
+
+// A logged-in user sets whether they take members' alert email.
+func TestAlertEmailSetting(t *testing.T) {
+	const path = "/api/0/users/me/notifications/"
+	cases := []struct {
+		name, body string
+		fail       map[string]error
+		status     int
+		answer     string // the body of a 200, the detail of an error
+	}{
+		{name: "not JSON", body: "off", status: 400, answer: `send {"alertEmails": true or false}`},
+		{name: "no setting", body: `{"alertEmails":null}`, status: 400, answer: `send {"alertEmails": true or false}`},
+		{name: "PostgreSQL busy", body: `{"alertEmails":false}`, fail: map[string]error{"SetAlertEmails": metadata.ErrBusy}, status: 503},
+		{name: "turned off", body: `{"alertEmails":false}`, status: 200, answer: `{"alertEmails":false}`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			store := alertStore()
+			store.Fail = tc.fail
+			a := &API{alerts: alerts.New(store, store, nil)}
+			app := fiber.New(fiber.Config{ErrorHandler: ErrorHandler(slog.New(slog.NewTextHandler(io.Discard, nil)))})
+			a.registerAlerts(app.Group("/api/0", func(c *fiber.Ctx) error {
+				c.Locals(principalKey, metadata.Principal{UserID: 42, Session: true, Scopes: metadata.AllScopes})
+				return c.Next()
+			}))
+			got := call(t, app, "PUT", path, tc.body)
+			answer := got.detail()
+			if tc.status == 200 {
+				answer = got.body
+			}
+			if got.status != tc.status || !strings.Contains(answer, tc.answer) {
+				t.Errorf("PUT %s: %d %s, want %d with %q", tc.body, got.status, got.body, tc.status, tc.answer)
+			}
+			if set, ok := store.Set[42]; (tc.status == 200) != ok || set {
+				t.Errorf("stored settings %v", store.Set)
+			}
+		})
 	}
 }

@@ -142,8 +142,6 @@ func (a *API) Register(app *fiber.App) {
 	api.Get("/organizations/:org/events/", a.discover)
 	a.registerMonitors(api)
 	a.registerAlerts(api)
-	api.Get("/users/me/notifications/", a.notificationSettings)
-	api.Put("/users/me/notifications/", a.notificationSettings)
 	api.Get("/organizations/:org/quotas/", a.quotas)
 	api.Put("/organizations/:org/quotas/", a.quotas)
 	api.Get("/organizations/:org/status-pages/", a.listStatusPages)

@@ -19,10 +19,13 @@ type Rules interface {
 	AlertHistory(ctx context.Context, projectID int64, limit, offset int) ([]metadata.AlertRecord, error)
 }
 
-// Members tells whether an address is a project's organization member's
-// account address; *metadata.DB is one.
+// Members answers who receives alert email: whether an address is a
+// project's organization member's account address, and whether a user
+// takes the alert email sent to all members; *metadata.DB is one.
 type Members interface {
 	IsMemberEmail(ctx context.Context, projectID int64, address string) (bool, error)
+	AlertEmails(ctx context.Context, userID int64) (bool, error)
+	SetAlertEmails(ctx context.Context, userID int64, on bool) error
 }
 
 // HostCheck refuses a host the outbound deliveries would refuse (private
@@ -129,4 +132,16 @@ func (s *Service) Test(ctx context.Context, projectID, id int64, note func(metad
 // outcome, newest first.
 func (s *Service) History(ctx context.Context, projectID int64, limit, offset int) ([]metadata.AlertRecord, error) {
 	return s.rules.AlertHistory(ctx, projectID, limit, offset)
+}
+
+// AlertEmails tells whether the user takes the alert email sent to every
+// member of their organizations.
+func (s *Service) AlertEmails(ctx context.Context, userID int64) (bool, error) {
+	return s.members.AlertEmails(ctx, userID)
+}
+
+// SetAlertEmails sets whether the user takes the alert email sent to
+// every member of their organizations.
+func (s *Service) SetAlertEmails(ctx context.Context, userID int64, on bool) error {
+	return s.members.SetAlertEmails(ctx, userID, on)
 }

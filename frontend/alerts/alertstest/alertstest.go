@@ -15,17 +15,19 @@ import (
 type Store struct {
 	Rules   []metadata.AlertRule
 	History []metadata.AlertRecord
-	Members []string // member account addresses
+	Members []string       // member account addresses
+	Muted   map[int64]bool // users who do not take members' alert email
 	Fail    map[string]error
 
 	Saved   []metadata.AlertRule
 	Deleted []int64
 	Fired   []metadata.Alert
-	Lookups []string // addresses IsMemberEmail was asked about
+	Lookups []string       // addresses IsMemberEmail was asked about
+	Set     map[int64]bool // AlertEmails set, by user
 }
 
 // Changed reports whether the store was asked to change anything.
-func (s *Store) Changed() bool { return len(s.Saved)+len(s.Deleted)+len(s.Fired) != 0 }
+func (s *Store) Changed() bool { return len(s.Saved)+len(s.Deleted)+len(s.Fired)+len(s.Set) != 0 }
 
 // AlertRules answers the project's rules.
 func (s *Store) AlertRules(_ context.Context, projectID int64) ([]metadata.AlertRule, error) {
@@ -96,4 +98,27 @@ func (s *Store) IsMemberEmail(_ context.Context, _ int64, address string) (bool,
 		return false, err
 	}
 	return slices.Contains(s.Members, address), nil
+}
+
+// AlertEmails answers whether the user is not Muted.
+func (s *Store) AlertEmails(_ context.Context, userID int64) (bool, error) {
+	if err := s.Fail["AlertEmails"]; err != nil {
+		return false, err
+	}
+	return !s.Muted[userID], nil
+}
+
+// SetAlertEmails records the setting and mutes or unmutes the user.
+func (s *Store) SetAlertEmails(_ context.Context, userID int64, on bool) error {
+	if err := s.Fail["SetAlertEmails"]; err != nil {
+		return err
+	}
+	if s.Set == nil {
+		s.Set = map[int64]bool{}
+	}
+	if s.Muted == nil {
+		s.Muted = map[int64]bool{}
+	}
+	s.Set[userID], s.Muted[userID] = on, !on
+	return nil
 }
