@@ -148,8 +148,6 @@ func (a *API) Register(app *fiber.App) {
 	api.Post("/organizations/:org/status-pages/", a.saveStatusPage)
 	api.Put("/organizations/:org/status-pages/:slug/", a.saveStatusPage)
 	api.Delete("/organizations/:org/status-pages/:slug/", a.deleteStatusPage)
-	api.Get("/issues/:id/user-reports/", a.issueFeedback)
-	api.Get("/projects/:org/:project/user-feedback/", a.projectFeedback)
 	api.Get("/projects/:org/:project/events/:event_id/attachments/", a.eventAttachments)
 	api.Get("/projects/:org/:project/events/:event_id/attachments/:id/", a.attachment)
 	api.Use(func(c *fiber.Ctx) error {
@@ -185,45 +183,4 @@ func (a *API) root(c *fiber.Ctx) error {
 // events of.
 func (a *API) loadProject(c *fiber.Ctx) (metadata.Project, error) {
 	return a.projectAllowing(c, "event:read")
-}
-
-func (a *API) projectFeedback(c *fiber.Ctx) error {
-	project, err := a.loadProject(c)
-	if err != nil {
-		return err
-	}
-	page, err := parsePage(c)
-	if err != nil {
-		return err
-	}
-	items, err := a.db.ProjectFeedback(c.Context(), project.ID, page.limit+1, page.offset)
-	if err != nil {
-		return err
-	}
-	return sendFeedback(c, page, items)
-}
-
-func (a *API) issueFeedback(c *fiber.Ctx) error {
-	is, err := a.loadIssue(c)
-	if err != nil {
-		return err
-	}
-	page, err := parsePage(c)
-	if err != nil {
-		return err
-	}
-	items, err := a.db.IssueFeedback(c.Context(), is.ProjectID, is.ID, page.limit+1, page.offset)
-	if err != nil {
-		return err
-	}
-	return sendFeedback(c, page, items)
-}
-
-func sendFeedback(c *fiber.Ctx, page page, items []metadata.Feedback) error {
-	items = trimPage(c, page, items)
-	out := make([]feedbackJSON, len(items))
-	for i, f := range items {
-		out[i] = newFeedbackJSON(f)
-	}
-	return c.JSON(out)
 }

@@ -23,8 +23,9 @@ type tagKeyJSON struct {
 }
 
 // registerIssueDetails mounts the routes of what surrounds an issue (its
-// events, tags, counts and comments) and a project's counts,
-// environments and releases on the authenticated API group.
+// events, tags, counts, comments and user feedback) and a project's
+// counts, environments, releases and user feedback on the authenticated
+// API group.
 func (a *API) registerIssueDetails(api fiber.Router) {
 	api.Get("/issues/:id/events/", a.issueEvents)
 	api.Get("/issues/:id/events/latest/", a.latestEvent)
@@ -37,6 +38,8 @@ func (a *API) registerIssueDetails(api fiber.Router) {
 	api.Get("/projects/:org/:project/stats/", a.projectStats)
 	api.Get("/projects/:org/:project/environments/", a.projectValues("environment"))
 	api.Get("/projects/:org/:project/releases/", a.projectValues("release"))
+	api.Get("/issues/:id/user-reports/", a.issueFeedback)
+	api.Get("/projects/:org/:project/user-feedback/", a.projectFeedback)
 }
 
 // issueTags lists an issue's tag keys with their top values.
@@ -262,4 +265,45 @@ func (a *API) projectStats(c *fiber.Ctx) error {
 		return err
 	}
 	return a.countSeries(c, p.ID, 0)
+}
+
+func (a *API) projectFeedback(c *fiber.Ctx) error {
+	project, err := a.loadProject(c)
+	if err != nil {
+		return err
+	}
+	page, err := parsePage(c)
+	if err != nil {
+		return err
+	}
+	items, err := a.details.ProjectFeedback(c.Context(), project.ID, page.limit+1, page.offset)
+	if err != nil {
+		return err
+	}
+	return sendFeedback(c, page, items)
+}
+
+func (a *API) issueFeedback(c *fiber.Ctx) error {
+	is, err := a.loadIssue(c)
+	if err != nil {
+		return err
+	}
+	page, err := parsePage(c)
+	if err != nil {
+		return err
+	}
+	items, err := a.details.Feedback(c.Context(), is, page.limit+1, page.offset)
+	if err != nil {
+		return err
+	}
+	return sendFeedback(c, page, items)
+}
+
+func sendFeedback(c *fiber.Ctx, page page, items []metadata.Feedback) error {
+	items = trimPage(c, page, items)
+	out := make([]feedbackJSON, len(items))
+	for i, f := range items {
+		out[i] = newFeedbackJSON(f)
+	}
+	return c.JSON(out)
 }

@@ -33,6 +33,7 @@ func detailStore() *issuestest.Store {
 	store.Buckets = []analytics.Bucket{{Start: at, Count: 3}}
 	store.Values = []analytics.TagValueCount{{Value: "production", Count: 3}}
 	store.Notes = []metadata.Comment{{ID: 1, UserEmail: "ann@example.com", Text: "looking", CreatedAt: at}}
+	store.Feedback = []metadata.Feedback{{ID: 2, IssueID: 1, Name: "Bo", Comments: "it broke again"}, {ID: 1, IssueID: 3, Name: "Cy", Comments: "slow"}}
 	return store
 }
 
@@ -87,6 +88,12 @@ func TestIssueDetailHandlerErrors(t *testing.T) {
 		{name: "environments without event:read", method: "GET", path: "/api/0/projects/acme/web/environments/", scopes: []string{"org:read"}, status: 403, detail: "event:read"},
 		{name: "releases, ClickHouse down", method: "GET", path: "/api/0/projects/acme/web/releases/", fail: map[string]error{"ProjectValues": chDown}, status: 503},
 
+		{name: "feedback about an unknown issue", method: "GET", path: "/api/0/issues/99/user-reports/", status: 404, detail: "issue not found"},
+		{name: "feedback about an issue, bad limit", method: "GET", path: "/api/0/issues/1/user-reports/?limit=x", status: 400, detail: "limit: "},
+		{name: "feedback about an issue, PostgreSQL busy", method: "GET", path: "/api/0/issues/1/user-reports/", fail: map[string]error{"IssueFeedback": metadata.ErrBusy}, status: 503},
+		{name: "project feedback without event:read", method: "GET", path: "/api/0/projects/acme/web/user-feedback/", scopes: []string{"org:read"}, status: 403, detail: "event:read"},
+		{name: "project feedback, unknown project", method: "GET", path: "/api/0/projects/acme/nope/user-feedback/", status: 404, detail: "project not found"},
+		{name: "project feedback, PostgreSQL busy", method: "GET", path: "/api/0/projects/acme/web/user-feedback/", fail: map[string]error{"ProjectFeedback": metadata.ErrBusy}, status: 503},
 		{name: "comments of an unknown issue", method: "GET", path: "/api/0/issues/99/comments/", status: 404, detail: "issue not found"},
 		{name: "comments, PostgreSQL busy", method: "GET", path: "/api/0/issues/1/comments/", fail: map[string]error{"Comments": metadata.ErrBusy}, status: 503},
 		{name: "comment on an unknown issue", method: "POST", path: "/api/0/issues/99/comments/", body: `{"text":"hi"}`, status: 404, detail: "issue not found"},
@@ -168,6 +175,14 @@ func TestIssueDetailHandlers(t *testing.T) {
 	}
 	if got := call(t, app, "GET", "/api/0/issues/1/comments/", ""); got.status != 200 || !strings.Contains(got.body, `"text":"looking"`) {
 		t.Errorf("comments: %d %s", got.status, got.body)
+	}
+	if got := call(t, app, "GET", "/api/0/issues/1/user-reports/", ""); got.status != 200 ||
+		!strings.Contains(got.body, "it broke again") || strings.Contains(got.body, "slow") {
+		t.Errorf("issue feedback: %d %s, want issue 1's only", got.status, got.body)
+	}
+	got = call(t, app, "GET", "/api/0/projects/acme/web/user-feedback/?limit=1", "")
+	if got.status != 200 || !strings.Contains(got.body, "it broke again") || !strings.Contains(got.header["Link"], `rel="next"; results="true"`) {
+		t.Errorf("project feedback: %d %s, Link %q", got.status, got.body, got.header["Link"])
 	}
 }
 

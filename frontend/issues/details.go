@@ -22,15 +22,19 @@ type EventReader interface {
 	ProjectValues(ctx context.Context, projectID uint64, column string, since time.Time) ([]analytics.TagValueCount, error)
 }
 
-// Notes stores the comments on issues; *metadata.DB is one.
+// Notes stores what people wrote about issues: members' comments and
+// users' feedback sent with events; *metadata.DB is one.
 type Notes interface {
 	Comments(ctx context.Context, issueID int64) ([]metadata.Comment, error)
 	AddComment(ctx context.Context, issueID, userID int64, text string) (metadata.Comment, error)
+	IssueFeedback(ctx context.Context, projectID, issueID int64, limit, offset int) ([]metadata.Feedback, error)
+	ProjectFeedback(ctx context.Context, projectID int64, limit, offset int) ([]metadata.Feedback, error)
 }
 
 // Details reads what surrounds an issue the caller may see (found with
-// Finder.Get): its events, tags, event counts and comments, and adds
-// comments. Its counts and values also serve whole projects.
+// Finder.Get): its events, tags, event counts, comments and user
+// feedback, and adds comments. Its counts, values and feedback also serve
+// whole projects.
 type Details struct {
 	events EventReader
 	notes  Notes
@@ -126,4 +130,16 @@ func (d *Details) AddComment(ctx context.Context, is metadata.Issue, userID int6
 		return metadata.Comment{}, invalid("a comment needs 1 to 10000 characters of text")
 	}
 	return d.notes.AddComment(ctx, is.ID, userID, text)
+}
+
+// Feedback pages through the feedback users sent about an issue's events,
+// newest first.
+func (d *Details) Feedback(ctx context.Context, is metadata.Issue, limit, offset int) ([]metadata.Feedback, error) {
+	return d.notes.IssueFeedback(ctx, is.ProjectID, is.ID, limit, offset)
+}
+
+// ProjectFeedback pages through the feedback users sent about a project,
+// newest first.
+func (d *Details) ProjectFeedback(ctx context.Context, projectID int64, limit, offset int) ([]metadata.Feedback, error) {
+	return d.notes.ProjectFeedback(ctx, projectID, limit, offset)
 }

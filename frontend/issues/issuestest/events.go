@@ -92,3 +92,27 @@ func (s *Store) AddComment(_ context.Context, _, _ int64, text string) (metadata
 	s.Added = append(s.Added, c)
 	return c, nil
 }
+
+// IssueFeedback pages through the Feedback about the issue.
+func (s *Store) IssueFeedback(_ context.Context, _, issueID int64, limit, offset int) ([]metadata.Feedback, error) {
+	if err := s.fail("IssueFeedback"); err != nil {
+		return nil, err
+	}
+	var all []metadata.Feedback
+	for _, f := range s.Feedback {
+		if f.IssueID == issueID {
+			all = append(all, f)
+		}
+	}
+	all = all[min(offset, len(all)):]
+	return all[:min(limit, len(all))], nil
+}
+
+// ProjectFeedback pages through Feedback.
+func (s *Store) ProjectFeedback(_ context.Context, _ int64, limit, offset int) ([]metadata.Feedback, error) {
+	if err := s.fail("ProjectFeedback"); err != nil {
+		return nil, err
+	}
+	all := s.Feedback[min(offset, len(s.Feedback)):]
+	return all[:min(limit, len(all))], nil
+}

@@ -28,6 +28,7 @@ type Store struct {
 	Buckets  []analytics.Bucket
 	Values   []analytics.TagValueCount
 	Notes    []metadata.Comment
+	Feedback []metadata.Feedback
 	Fail     map[string]error
 
 	// What the store was asked.
