@@ -4,10 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"net/mail"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,7 +40,7 @@ type alertRuleInput struct {
 }
 
 // rule fills r from the input, with GlitchTip's defaults for what it
-// leaves out; r.Validate and checkHost then judge the result.
+// leaves out; the alerts service then judges the result.
 func (in alertRuleInput) rule(r *metadata.AlertRule) {
 	r.Name = strings.TrimSpace(in.Name)
 	if r.Name == "" {
@@ -84,34 +81,6 @@ func (in alertRuleInput) rule(r *metadata.AlertRule) {
 	}
 }
 
-// checkRecipients refuses recipients the server may not reach and email
-// addresses that are not the organization's members' (alert email goes
-// only to members' account addresses).
-func (a *API) checkRecipients(c *fiber.Ctx, projectID int64, r metadata.AlertRule) error {
-	for i, rc := range r.Recipients {
-		if rc.Kind != "email" {
-			u, _ := url.Parse(rc.URL) // Validate checked it parses
-			if err := a.checkHost(u.Hostname()); err != nil {
-				return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("recipient %d (%s): url: %v", i+1, rc.Kind, err))
-			}
-			continue
-		}
-		if rc.URL == "" {
-			continue
-		}
-		addr, _ := mail.ParseAddress(rc.URL) // Validate checked it parses
-		member, err := a.db.IsMemberEmail(c.Context(), projectID, addr.Address)
-		if err != nil {
-			return err
-		}
-		if !member {
-			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("recipient %d (email): %s is not a member of this organization; "+
-				"alert email goes only to members' account addresses (an empty url mails every member)", i+1, addr.Address))
-		}
-	}
-	return nil
-}
-
 func alertRuleJSON(r metadata.AlertRule) fiber.Map {
 	recipients := make([]fiber.Map, len(r.Recipients))
 	for i, rc := range r.Recipients {
@@ -128,12 +97,25 @@ func alertRuleJSON(r metadata.AlertRule) fiber.Map {
 		"intervalMinutes": r.IntervalMin, "enabled": r.Enabled, "created": r.CreatedAt}
 }
 
+// registerAlerts mounts the alert rule routes and the user's alert email
+// setting on the authenticated API group.
+func (a *API) registerAlerts(api fiber.Router) {
+	api.Get("/projects/:org/:project/alerts/", a.listAlertRules)
+	api.Post("/projects/:org/:project/alerts/", a.saveAlertRule)
+	api.Get("/projects/:org/:project/alerts/history/", a.alertHistory)
+	api.Put("/projects/:org/:project/alerts/:id/", a.saveAlertRule)
+	api.Delete("/projects/:org/:project/alerts/:id/", a.deleteAlertRule)
+	api.Post("/projects/:org/:project/alerts/:id/test/", a.testAlert)
+	api.Get("/users/me/notifications/", a.notificationSettings)
+	api.Put("/users/me/notifications/", a.notificationSettings)
+}
+
 func (a *API) listAlertRules(c *fiber.Ctx) error {
 	p, err := a.projectAllowing(c, "project:read")
 	if err != nil {
 		return err
 	}
-	rules, err := a.db.AlertRules(c.Context(), p.ID)
+	rules, err := a.alerts.List(c.Context(), p.ID)
 	if err != nil {
 		return err
 	}
@@ -156,27 +138,28 @@ func (a *API) saveAlertRule(c *fiber.Ctx) error {
 	}
 	r := metadata.AlertRule{ProjectID: p.ID}
 	status := fiber.StatusCreated
-	if raw := c.Params("id"); raw != "" {
-		if r.ID, err = strconv.ParseInt(raw, 10, 64); err != nil {
-			return fiber.NewError(fiber.StatusNotFound, "alert not found")
+	if c.Params("id") != "" {
+		if r.ID, err = alertRuleParam(c); err != nil {
+			return err
 		}
 		status = fiber.StatusOK
 	}
 	in.rule(&r)
-	if err := r.Validate(); err != nil {
-		return err
-	}
-	if err := a.checkRecipients(c, p.ID, r); err != nil {
-		return err
-	}
-	saved, err := a.db.SaveAlertRule(c.Context(), r)
-	if errors.Is(err, metadata.ErrNotFound) {
-		return fiber.NewError(fiber.StatusNotFound, "alert not found")
-	}
+	saved, err := a.alerts.Save(c.Context(), r)
 	if err != nil {
 		return err
 	}
 	return c.Status(status).JSON(alertRuleJSON(saved))
+}
+
+// alertRuleParam reads the rule id in the URL; one that cannot be an id
+// is a 404 like any unknown rule.
+func alertRuleParam(c *fiber.Ctx) (int64, error) {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fiber.NewError(fiber.StatusNotFound, "alert not found")
+	}
+	return id, nil
 }
 
 func (a *API) deleteAlertRule(c *fiber.Ctx) error {
@@ -184,10 +167,11 @@ func (a *API) deleteAlertRule(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	id, _ := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err := a.db.DeleteAlertRule(c.Context(), p.ID, id); errors.Is(err, metadata.ErrNotFound) {
-		return fiber.NewError(fiber.StatusNotFound, "alert not found")
-	} else if err != nil {
+	id, err := alertRuleParam(c)
+	if err != nil {
+		return err
+	}
+	if err := a.alerts.Delete(c.Context(), p.ID, id); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -199,28 +183,22 @@ func (a *API) testAlert(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	id, _ := strconv.ParseInt(c.Params("id"), 10, 64)
-	rules, err := a.db.AlertRules(c.Context(), p.ID)
+	id, err := alertRuleParam(c)
 	if err != nil {
 		return err
 	}
-	for _, r := range rules {
-		if r.ID != id {
-			continue
-		}
-		org := c.Params("org")
-		alertID, err := a.db.FireAlert(c.Context(), r, metadata.Alert{ProjectID: p.ID, Trigger: "test",
-			Title: "Test notification from " + r.Name, Body: "If you can read this, the alert " + r.Name + " of " + p.Slug + " reaches you.",
-			Link: fmt.Sprintf("%s/app/%s/%s/alerts", a.opts.PublicURL, org, p.Slug)})
-		if err != nil {
-			return err
-		}
-		if alertID == 0 {
-			return fiber.NewError(fiber.StatusConflict, "the alert is turned off; turn it on to test it")
-		}
-		return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"alert": itoa(alertID)})
+	link := fmt.Sprintf("%s/app/%s/%s/alerts", a.opts.PublicURL, c.Params("org"), p.Slug)
+	alertID, err := a.alerts.Test(c.Context(), p.ID, id, func(r metadata.AlertRule) metadata.Alert {
+		return metadata.Alert{ProjectID: p.ID, Trigger: "test", Title: "Test notification from " + r.Name,
+			Body: "If you can read this, the alert " + r.Name + " of " + p.Slug + " reaches you.", Link: link}
+	})
+	if err != nil {
+		return err
 	}
-	return fiber.NewError(fiber.StatusNotFound, "alert not found")
+	if alertID == 0 {
+		return fiber.NewError(fiber.StatusConflict, "the alert is turned off; turn it on to test it")
+	}
+	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"alert": itoa(alertID)})
 }
 
 // alertHistory lists a project's fired alerts with each delivery's outcome.
@@ -233,7 +211,7 @@ func (a *API) alertHistory(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	records, err := a.db.AlertHistory(c.Context(), p.ID, pg.limit+1, pg.offset)
+	records, err := a.alerts.History(c.Context(), p.ID, pg.limit+1, pg.offset)
 	if err != nil {
 		return err
 	}
@@ -266,11 +244,11 @@ func (a *API) notificationSettings(c *fiber.Ctx) error {
 		if err := json.Unmarshal(c.Body(), &in); err != nil || in.AlertEmails == nil {
 			return fiber.NewError(fiber.StatusBadRequest, `send {"alertEmails": true or false}`)
 		}
-		if err := a.db.SetAlertEmails(c.Context(), u.UserID, *in.AlertEmails); err != nil {
+		if err := a.alerts.SetAlertEmails(c.Context(), u.UserID, *in.AlertEmails); err != nil {
 			return err
 		}
 	}
-	on, err := a.db.AlertEmails(c.Context(), u.UserID)
+	on, err := a.alerts.AlertEmails(c.Context(), u.UserID)
 	if err != nil {
 		return err
 	}

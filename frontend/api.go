@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/analytics"
+	"github.com/faultline/faultline/frontend/alerts"
 	"github.com/faultline/faultline/frontend/issues"
 	"github.com/faultline/faultline/frontend/mail"
 	"github.com/faultline/faultline/frontend/monitors"
@@ -21,10 +22,12 @@ type API struct {
 	db       *metadata.DB
 	events   *analytics.Store
 	access   accessStore
-	finder   *issues.Finder // issue search and detail
-	editor   *issues.Editor // issue changes, deletes and merges
+	finder   *issues.Finder  // issue search and detail
+	editor   *issues.Editor  // issue changes, deletes and merges
+	details  *issues.Details // an issue's events, tags, counts and comments
 	perf     *performance.Service
 	monitors *monitors.Service
+	alerts   *alerts.Service
 	blobs    blob.Store
 	opts     Options
 	logins   *throttle // password attempts per account and per client
@@ -62,8 +65,8 @@ func NewAPI(db *metadata.DB, events *analytics.Store, blobs blob.Store, opts Opt
 	}
 	reg := promreg.Or(opts.Registerer)
 	return &API{db: db, events: events, blobs: blobs, opts: opts, refusals: newAuthRefusals(reg), log: log, access: db,
-		finder: issues.NewFinder(db, db, events), editor: issues.NewEditor(db, db), perf: performance.New(events),
-		monitors: monitors.New(db, events),
+		finder: issues.NewFinder(db, db, events), editor: issues.NewEditor(db, db), details: issues.NewDetails(events, db), perf: performance.New(events),
+		monitors: monitors.New(db, events), alerts: alerts.New(db, db, alerts.HostCheck(opts.MonitorHostCheck)),
 		// Five failed password attempts per account or client in 15 minutes, then a wait.
 		logins: newThrottle(5, 15*time.Minute, 100_000),
 		// Three account emails per address, ten per client, an hour.
@@ -132,38 +135,19 @@ func (a *API) Register(app *fiber.App) {
 	api.Put("/projects/:org/:project/keys/:key_id/", a.updateKey)
 	api.Delete("/projects/:org/:project/keys/:key_id/", a.deleteKey)
 	a.registerIssues(api)
-	api.Get("/issues/:id/events/", a.issueEvents)
-	api.Get("/issues/:id/events/latest/", a.latestEvent)
-	api.Get("/issues/:id/events/oldest/", a.oldestEvent)
-	api.Get("/issues/:id/events/:event_id/", a.issueEvent)
-	api.Get("/issues/:id/tags/", a.issueTags)
-	api.Get("/issues/:id/stats/", a.issueStats)
-	api.Get("/projects/:org/:project/stats/", a.projectStats)
+	a.registerIssueDetails(api)
 	a.registerPerformance(api)
 	api.Get("/organizations/:org/stats_v2/", a.usageStats)
 	api.Get("/organizations/:org/events-stats/", a.eventsStats)
 	api.Get("/organizations/:org/events/", a.discover)
 	a.registerMonitors(api)
-	api.Get("/projects/:org/:project/alerts/", a.listAlertRules)
-	api.Post("/projects/:org/:project/alerts/", a.saveAlertRule)
-	api.Get("/projects/:org/:project/alerts/history/", a.alertHistory)
-	api.Put("/projects/:org/:project/alerts/:id/", a.saveAlertRule)
-	api.Delete("/projects/:org/:project/alerts/:id/", a.deleteAlertRule)
-	api.Post("/projects/:org/:project/alerts/:id/test/", a.testAlert)
-	api.Get("/users/me/notifications/", a.notificationSettings)
-	api.Put("/users/me/notifications/", a.notificationSettings)
+	a.registerAlerts(api)
 	api.Get("/organizations/:org/quotas/", a.quotas)
 	api.Put("/organizations/:org/quotas/", a.quotas)
 	api.Get("/organizations/:org/status-pages/", a.listStatusPages)
 	api.Post("/organizations/:org/status-pages/", a.saveStatusPage)
 	api.Put("/organizations/:org/status-pages/:slug/", a.saveStatusPage)
 	api.Delete("/organizations/:org/status-pages/:slug/", a.deleteStatusPage)
-	api.Get("/issues/:id/comments/", a.comments)
-	api.Post("/issues/:id/comments/", a.addComment)
-	api.Get("/projects/:org/:project/environments/", a.projectValues("environment"))
-	api.Get("/projects/:org/:project/releases/", a.projectValues("release"))
-	api.Get("/issues/:id/user-reports/", a.issueFeedback)
-	api.Get("/projects/:org/:project/user-feedback/", a.projectFeedback)
 	api.Get("/projects/:org/:project/events/:event_id/attachments/", a.eventAttachments)
 	api.Get("/projects/:org/:project/events/:event_id/attachments/:id/", a.attachment)
 	api.Use(func(c *fiber.Ctx) error {
@@ -199,75 +183,4 @@ func (a *API) root(c *fiber.Ctx) error {
 // events of.
 func (a *API) loadProject(c *fiber.Ctx) (metadata.Project, error) {
 	return a.projectAllowing(c, "event:read")
-}
-
-func (a *API) issueEvents(c *fiber.Ctx) error {
-	is, err := a.loadIssue(c)
-	if err != nil {
-		return err
-	}
-	page, err := parsePage(c)
-	if err != nil {
-		return err
-	}
-	rows, err := a.events.IssueEvents(c.Context(), uint64(is.ProjectID), uint64(is.ID), page.limit+1, page.offset)
-	if err != nil {
-		return err
-	}
-	rows = trimPage(c, page, rows)
-	if c.QueryBool("full") {
-		full := make([]eventJSON, len(rows))
-		for i, r := range rows {
-			if full[i], err = newEventJSON(r, is); err != nil {
-				return err
-			}
-		}
-		return c.JSON(full)
-	}
-	out := make([]eventSummaryJSON, len(rows))
-	for i, r := range rows {
-		out[i] = newEventSummaryJSON(r)
-	}
-	return c.JSON(out)
-}
-
-func (a *API) projectFeedback(c *fiber.Ctx) error {
-	project, err := a.loadProject(c)
-	if err != nil {
-		return err
-	}
-	page, err := parsePage(c)
-	if err != nil {
-		return err
-	}
-	items, err := a.db.ProjectFeedback(c.Context(), project.ID, page.limit+1, page.offset)
-	if err != nil {
-		return err
-	}
-	return sendFeedback(c, page, items)
-}
-
-func (a *API) issueFeedback(c *fiber.Ctx) error {
-	is, err := a.loadIssue(c)
-	if err != nil {
-		return err
-	}
-	page, err := parsePage(c)
-	if err != nil {
-		return err
-	}
-	items, err := a.db.IssueFeedback(c.Context(), is.ProjectID, is.ID, page.limit+1, page.offset)
-	if err != nil {
-		return err
-	}
-	return sendFeedback(c, page, items)
-}
-
-func sendFeedback(c *fiber.Ctx, page page, items []metadata.Feedback) error {
-	items = trimPage(c, page, items)
-	out := make([]feedbackJSON, len(items))
-	for i, f := range items {
-		out[i] = newFeedbackJSON(f)
-	}
-	return c.JSON(out)
 }

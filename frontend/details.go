@@ -1,10 +1,9 @@
 package frontend
 
 import (
-	"errors"
 	"time"
 
-	"github.com/faultline/faultline/analytics"
+	"github.com/faultline/faultline/frontend/issues"
 	"github.com/faultline/faultline/ingest/event"
 	"github.com/faultline/faultline/metadata"
 	"github.com/gofiber/fiber/v2"
@@ -23,13 +22,33 @@ type tagKeyJSON struct {
 	TopValues   []tagValueJSON `json:"topValues"`
 }
 
+// registerIssueDetails mounts the routes of what surrounds an issue (its
+// events, tags, counts, comments and user feedback) and a project's
+// counts, environments, releases and user feedback on the authenticated
+// API group.
+func (a *API) registerIssueDetails(api fiber.Router) {
+	api.Get("/issues/:id/events/", a.issueEvents)
+	api.Get("/issues/:id/events/latest/", a.latestEvent)
+	api.Get("/issues/:id/events/oldest/", a.oldestEvent)
+	api.Get("/issues/:id/events/:event_id/", a.issueEvent)
+	api.Get("/issues/:id/tags/", a.issueTags)
+	api.Get("/issues/:id/stats/", a.issueStats)
+	api.Get("/issues/:id/comments/", a.comments)
+	api.Post("/issues/:id/comments/", a.addComment)
+	api.Get("/projects/:org/:project/stats/", a.projectStats)
+	api.Get("/projects/:org/:project/environments/", a.projectValues("environment"))
+	api.Get("/projects/:org/:project/releases/", a.projectValues("release"))
+	api.Get("/issues/:id/user-reports/", a.issueFeedback)
+	api.Get("/projects/:org/:project/user-feedback/", a.projectFeedback)
+}
+
 // issueTags lists an issue's tag keys with their top values.
 func (a *API) issueTags(c *fiber.Ctx) error {
 	is, err := a.loadIssue(c)
 	if err != nil {
 		return err
 	}
-	tags, err := a.events.IssueTags(c.Context(), uint64(is.ProjectID), uint64(is.ID), 9)
+	tags, err := a.details.Tags(c.Context(), is, 9)
 	if err != nil {
 		return err
 	}
@@ -43,28 +62,54 @@ func (a *API) issueTags(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-// fullEvent answers one event in full with the ids of its neighbours.
-func (a *API) fullEvent(c *fiber.Ctx, pick func(projectID, issueID uint64) (analytics.EventRow, error)) error {
+// issueEvents pages through an issue's events, as summaries or in full
+// (full=true).
+func (a *API) issueEvents(c *fiber.Ctx) error {
 	is, err := a.loadIssue(c)
 	if err != nil {
 		return err
 	}
-	row, err := pick(uint64(is.ProjectID), uint64(is.ID))
-	if errors.Is(err, analytics.ErrNoEvent) {
-		return fiber.NewError(fiber.StatusNotFound, "event not found")
-	}
+	page, err := parsePage(c)
 	if err != nil {
 		return err
 	}
-	ev, err := newEventJSON(row, is)
+	rows, err := a.details.Events(c.Context(), is, page.limit+1, page.offset)
 	if err != nil {
 		return err
 	}
-	prev, next, err := a.events.Neighbours(c.Context(), uint64(is.ProjectID), uint64(is.ID), row)
+	rows = trimPage(c, page, rows)
+	if c.QueryBool("full") {
+		full := make([]eventJSON, len(rows))
+		for i, r := range rows {
+			if full[i], err = newEventJSON(r, is); err != nil {
+				return err
+			}
+		}
+		return c.JSON(full)
+	}
+	out := make([]eventSummaryJSON, len(rows))
+	for i, r := range rows {
+		out[i] = newEventSummaryJSON(r)
+	}
+	return c.JSON(out)
+}
+
+// fullEvent answers the issue's event that pick reads, in full with the
+// ids of its neighbours.
+func (a *API) fullEvent(c *fiber.Ctx, pick func(metadata.Issue) (issues.Event, error)) error {
+	is, err := a.loadIssue(c)
 	if err != nil {
 		return err
 	}
-	ev.PreviousEventID, ev.NextEventID = nullable(prev), nullable(next)
+	e, err := pick(is)
+	if err != nil {
+		return err
+	}
+	ev, err := newEventJSON(e.EventRow, is)
+	if err != nil {
+		return err
+	}
+	ev.PreviousEventID, ev.NextEventID = nullable(e.Previous), nullable(e.Next)
 	return c.JSON(ev)
 }
 
@@ -76,18 +121,14 @@ func nullable(s string) *string {
 }
 
 func (a *API) latestEvent(c *fiber.Ctx) error {
-	return a.fullEvent(c, func(pid, iid uint64) (analytics.EventRow, error) {
-		rows, err := a.events.IssueEvents(c.Context(), pid, iid, 1, 0)
-		if err != nil || len(rows) == 0 {
-			return analytics.EventRow{}, errors.Join(err, analytics.ErrNoEvent)
-		}
-		return rows[0], nil
+	return a.fullEvent(c, func(is metadata.Issue) (issues.Event, error) {
+		return a.details.Latest(c.Context(), is)
 	})
 }
 
 func (a *API) oldestEvent(c *fiber.Ctx) error {
-	return a.fullEvent(c, func(pid, iid uint64) (analytics.EventRow, error) {
-		return a.events.OldestEvent(c.Context(), pid, iid)
+	return a.fullEvent(c, func(is metadata.Issue) (issues.Event, error) {
+		return a.details.Oldest(c.Context(), is)
 	})
 }
 
@@ -96,8 +137,8 @@ func (a *API) issueEvent(c *fiber.Ctx) error {
 	if !ok {
 		return fiber.NewError(fiber.StatusNotFound, "event not found")
 	}
-	return a.fullEvent(c, func(pid, iid uint64) (analytics.EventRow, error) {
-		return a.events.IssueEvent(c.Context(), pid, iid, id)
+	return a.fullEvent(c, func(is metadata.Issue) (issues.Event, error) {
+		return a.details.Event(c.Context(), is, id)
 	})
 }
 
@@ -115,7 +156,7 @@ func (a *API) projectValues(column string) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		values, err := a.events.ProjectValues(c.Context(), uint64(p.ID), column, time.Now().Add(-searchWindow))
+		values, err := a.details.Values(c.Context(), p.ID, column, time.Now().Add(-searchWindow))
 		if err != nil {
 			return err
 		}
@@ -151,7 +192,7 @@ func (a *API) comments(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	list, err := a.db.Comments(c.Context(), is.ID)
+	list, err := a.details.Comments(c.Context(), is)
 	if err != nil {
 		return err
 	}
@@ -176,7 +217,7 @@ func (a *API) addComment(c *fiber.Ctx) error {
 	if err := c.BodyParser(&body); err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with text")
 	}
-	cm, err := a.db.AddComment(c.Context(), is.ID, principal(c).UserID, body.Text)
+	cm, err := a.details.AddComment(c.Context(), is, principal(c).UserID, body.Text)
 	if err != nil {
 		return err
 	}
@@ -199,7 +240,7 @@ func (a *API) countSeries(c *fiber.Ctx, projectID, issueID int64) error {
 		return fiber.NewError(fiber.StatusBadRequest, "statsPeriod: use 24h, 14d or 30d")
 	}
 	since := time.Now().Add(-p[0]).Truncate(p[1])
-	buckets, err := a.events.CountSeries(c.Context(), uint64(projectID), uint64(issueID), since, p[1])
+	buckets, err := a.details.Series(c.Context(), projectID, issueID, since, p[1])
 	if err != nil {
 		return err
 	}
@@ -224,4 +265,45 @@ func (a *API) projectStats(c *fiber.Ctx) error {
 		return err
 	}
 	return a.countSeries(c, p.ID, 0)
+}
+
+func (a *API) projectFeedback(c *fiber.Ctx) error {
+	project, err := a.loadProject(c)
+	if err != nil {
+		return err
+	}
+	page, err := parsePage(c)
+	if err != nil {
+		return err
+	}
+	items, err := a.details.ProjectFeedback(c.Context(), project.ID, page.limit+1, page.offset)
+	if err != nil {
+		return err
+	}
+	return sendFeedback(c, page, items)
+}
+
+func (a *API) issueFeedback(c *fiber.Ctx) error {
+	is, err := a.loadIssue(c)
+	if err != nil {
+		return err
+	}
+	page, err := parsePage(c)
+	if err != nil {
+		return err
+	}
+	items, err := a.details.Feedback(c.Context(), is, page.limit+1, page.offset)
+	if err != nil {
+		return err
+	}
+	return sendFeedback(c, page, items)
+}
+
+func sendFeedback(c *fiber.Ctx, page page, items []metadata.Feedback) error {
+	items = trimPage(c, page, items)
+	out := make([]feedbackJSON, len(items))
+	for i, f := range items {
+		out[i] = newFeedbackJSON(f)
+	}
+	return c.JSON(out)
 }

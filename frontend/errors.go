@@ -11,7 +11,7 @@ import (
 )
 
 // requestFault is an error of a service behind the API (issues,
-// performance) that blames the request: what it names is missing (404),
+// performance, monitors, alerts) that blames the request: what it names is missing (404),
 // or it cannot be carried out as asked (400). Its message is for the
 // client.
 type requestFault interface {

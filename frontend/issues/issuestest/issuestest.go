@@ -23,6 +23,12 @@ type Store struct {
 	Tagged   map[string][]uint64 // "key:value" → issues with such events
 	Users    map[int64]uint64    // issue id → distinct users
 	Activity []metadata.Activity
+	Events   map[int64][]analytics.EventRow // issue id → its events, newest first
+	Tags     []analytics.TagCounts
+	Buckets  []analytics.Bucket
+	Values   []analytics.TagValueCount
+	Notes    []metadata.Comment
+	Feedback []metadata.Feedback
 	Fail     map[string]error
 
 	// What the store was asked.
@@ -32,6 +38,7 @@ type Store struct {
 	Updates    []metadata.IssueUpdate
 	Deleted    []int64
 	Merged     []metadata.MergePlan
+	Added      []metadata.Comment
 }
 
 func (s *Store) fail(method string) error { return s.Fail[method] }
