@@ -256,6 +256,11 @@ func (s *Store) OldestEvent(ctx context.Context, projectID, issueID uint64) (Eve
 	}
 	defer rows.Close()
 	if !rows.Next() {
+		// A query that failed part way also ends Next: that is ClickHouse
+		// failing, not the issue having no event.
+		if err := rows.Err(); err != nil {
+			return EventRow{}, fmt.Errorf("query oldest event: %w", err)
+		}
 		return EventRow{}, ErrNoEvent
 	}
 	return scanEvent(rows.Scan)
