@@ -63,7 +63,8 @@ type diskState struct {
 // Writable reports whether the broker can take new records: nil, or an
 // error (wrapping ErrBrokerDisk) that names the problem, when its file
 // system has less free space than EmbeddedConfig.MinFreeBytes or when the
-// last write+fsync probe in its directory failed. It reads the result of
+// last write+fsync probe in its directory failed, or for good once an
+// fsync of its log failed (groupcommit.go). It reads the result of
 // the disk guard's last check (every second), so it costs nothing to call
 // per request; it clears by itself once space is freed or the probe
 // succeeds again. A nil *Embedded (external brokers) returns nil.
@@ -95,6 +96,11 @@ func (e *Embedded) checkDisk() {
 	}
 	if err := probe(e.dir); err != nil && st.err == nil {
 		st.err = &diskError{"write and fsync failed", fmt.Errorf("%w: cannot write and fsync a file under %s: %w", ErrBrokerDisk, e.dir, err)}
+	}
+	if e.committer != nil && st.err == nil {
+		if err := e.committer.err(); err != nil {
+			st.err = &diskError{"log fsync failed", err}
+		}
 	}
 
 	e.metrics.diskFree.Set(float64(st.free))
