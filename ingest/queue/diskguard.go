@@ -5,7 +5,11 @@ package queue
 // pd.activeSegFile.Sync() and pd.activeIdxFile.Sync()), so a batch whose
 // fsync failed is acknowledged although it may never reach the disk. Until
 // kfake checks it, the guard writes and fsyncs a probe file every check and
-// Writable fails while the probe does, and while free space is short.
+// Writable fails while the probe does, and while free space is short. On
+// Linux the broker runs kfake without SyncWrites and fsyncs the log itself
+// (groupcommit.go), checking each result; Writable then also fails for good
+// once such an fsync failed. The probe stays: it notices a failing disk
+// before a produce does.
 //
 // The upstream fix to propose to kfake: in persistBatchToSegment, when
 // SyncWrites is on, check the results of both Sync calls and treat a

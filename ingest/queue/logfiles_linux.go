@@ -123,26 +123,36 @@ func (l *logFiles) sync() error {
 }
 
 func (l *logFiles) syncPart(p *partFiles) error {
-	rescan := p.seg.f == nil
+	segSize, rescan := int64(0), p.seg.f == nil
 	if !rescan {
 		size, linked, err := l.stat(&p.seg)
 		if err != nil {
 			return err
 		}
-		rescan = !linked || size >= l.segmentBytes
+		segSize, rescan = size, !linked || size >= l.segmentBytes
 	}
 	if rescan {
 		if err := l.rescan(p); err != nil {
 			return err
 		}
+		if p.seg.f == nil {
+			return nil
+		}
+		size, _, err := l.stat(&p.seg)
+		if err != nil {
+			return err
+		}
+		segSize = size
 	}
 	if p.idx.f == nil && p.seg.f != nil {
-		// kfake creates the index right after the segment.
-		if opened, err := p.idx.open(); err != nil || !opened {
+		// kfake creates the index right after the segment, and writes a
+		// batch's index entry before answering its produce.
+		if _, err := p.idx.open(); err != nil {
 			return err
 		}
 	}
-	return errors.Join(l.syncIfChanged(&p.seg), l.syncIfChanged(&p.idx))
+	l.queueIfChanged(&p.seg, segSize)
+	return l.syncIfChanged(&p.idx)
 }
 
 // rescan finds the partition's active segment and, when it changed, lets
@@ -217,11 +227,17 @@ func (l *logFiles) syncIfChanged(f *trackedFile) error {
 		return nil
 	}
 	size, _, err := l.stat(f)
-	if err != nil || size == f.synced {
+	if err != nil {
 		return err
 	}
-	l.queued = append(l.queued, queuedSync{f: f, size: size})
+	l.queueIfChanged(f, size)
 	return nil
+}
+
+func (l *logFiles) queueIfChanged(f *trackedFile, size int64) {
+	if size != f.synced {
+		l.queued = append(l.queued, queuedSync{f: f, size: size})
+	}
 }
 
 // fsyncQueued fsyncs the queued files, several at a time: the file system
