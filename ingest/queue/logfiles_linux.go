@@ -30,6 +30,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 )
 
 // errFsync marks a failed fsync, after which the log cannot be trusted.
@@ -67,6 +68,10 @@ type partFiles struct {
 	base     int64 // the tracked segment's first offset
 	seg, idx trackedFile
 	known    bool // the directory was fsynced into its parent
+
+	listed      bool      // listedMtime is set
+	listedMtime time.Time // the directory's modification time before its last listing
+	listedAt    time.Time // when that listing began
 }
 
 // trackedFile is an open, read-only handle on a log file (fsync works on
@@ -130,6 +135,11 @@ func (l *logFiles) syncPart(p *partFiles) error {
 			return err
 		}
 		segSize, rescan = size, !linked || size >= l.segmentBytes
+		if linked && rescan {
+			rescan = l.dirChanged(p)
+		}
+	} else {
+		rescan = l.dirChanged(p)
 	}
 	if rescan {
 		if err := l.rescan(p); err != nil {
@@ -154,6 +164,29 @@ func (l *logFiles) syncPart(p *partFiles) error {
 	l.queueIfChanged(&p.seg, segSize)
 	return l.syncIfChanged(&p.idx)
 }
+
+// dirChanged reports whether p's directory may hold entries its last
+// listing did not see. Listing it every round while no segment is tracked
+// (most partitions of an idle broker), or while the full one waits to roll,
+// would cost more than the rest of the round. A directory's modification
+// time is the kernel's coarse clock at the change, so an unchanged time
+// proves nothing new only when the listing came well after that time: a
+// change soon after a listing may carry the same time.
+func (l *logFiles) dirChanged(p *partFiles) bool {
+	if err := syscall.Stat(p.dir, &l.st); err != nil {
+		return true // let the listing say what is wrong, if anything
+	}
+	mtime := time.Unix(l.st.Mtim.Unix())
+	if p.listed && mtime.Equal(p.listedMtime) && p.listedAt.Sub(mtime) > dirTimeSlack {
+		return false
+	}
+	p.listed, p.listedMtime, p.listedAt = true, mtime, time.Now()
+	return true
+}
+
+// dirTimeSlack is how far behind the clock a directory's modification
+// time may lag, with room to spare.
+const dirTimeSlack = time.Second
 
 // rescan finds the partition's active segment and, when it changed, lets
 // the old one go after a last fsync and starts tracking the new one.
