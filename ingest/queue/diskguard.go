@@ -5,7 +5,11 @@ package queue
 // pd.activeSegFile.Sync() and pd.activeIdxFile.Sync()), so a batch whose
 // fsync failed is acknowledged although it may never reach the disk. Until
 // kfake checks it, the guard writes and fsyncs a probe file every check and
-// Writable fails while the probe does, and while free space is short.
+// Writable fails while the probe does, and while free space is short. On
+// Linux the broker runs kfake without SyncWrites and fsyncs the log itself
+// (groupcommit.go), checking each result; Writable then also fails for good
+// once such an fsync failed. The probe stays: it notices a failing disk
+// before a produce does.
 //
 // The upstream fix to propose to kfake: in persistBatchToSegment, when
 // SyncWrites is on, check the results of both Sync calls and treat a
@@ -63,7 +67,8 @@ type diskState struct {
 // Writable reports whether the broker can take new records: nil, or an
 // error (wrapping ErrBrokerDisk) that names the problem, when its file
 // system has less free space than EmbeddedConfig.MinFreeBytes or when the
-// last write+fsync probe in its directory failed. It reads the result of
+// last write+fsync probe in its directory failed, or for good once an
+// fsync of its log failed (groupcommit.go). It reads the result of
 // the disk guard's last check (every second), so it costs nothing to call
 // per request; it clears by itself once space is freed or the probe
 // succeeds again. A nil *Embedded (external brokers) returns nil.
@@ -95,6 +100,11 @@ func (e *Embedded) checkDisk() {
 	}
 	if err := probe(e.dir); err != nil && st.err == nil {
 		st.err = &diskError{"write and fsync failed", fmt.Errorf("%w: cannot write and fsync a file under %s: %w", ErrBrokerDisk, e.dir, err)}
+	}
+	if e.committer != nil && st.err == nil {
+		if err := e.committer.err(); err != nil {
+			st.err = &diskError{"log fsync failed", err}
+		}
 	}
 
 	e.metrics.diskFree.Set(float64(st.free))

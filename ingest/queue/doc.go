@@ -6,5 +6,7 @@
 //
 // The embedded broker frees its own log (reclaim.go: only records the
 // consumer groups committed past, by age and by size; dead letters by age and
-// size) and watches its disk (diskguard.go: Writable, for ingest and health).
+// size), watches its disk (diskguard.go: Writable, for ingest and health) and
+// answers no request before what it wrote is on disk, one fsync round for
+// many requests (groupcommit.go).
 package queue

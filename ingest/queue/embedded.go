@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -67,6 +68,9 @@ type EmbeddedConfig struct {
 	segmentBytes int64
 	checkEvery   time.Duration
 	statfs       func(dir string) (free, size uint64, err error)
+	// For tests: what fsyncs a log file or directory (default
+	// (*os.File).Sync).
+	fsync func(*os.File) error
 }
 
 // Validate reports the fields that cannot work, naming each with the
@@ -122,9 +126,10 @@ func (c EmbeddedConfig) withDefaults() EmbeddedConfig {
 }
 
 // Embedded is an in-process, single-node Kafka-protocol broker that keeps
-// its log under a data directory and syncs every write, so records that
-// ingest acknowledged survive a restart. It owns two goroutines, both
-// started by StartEmbedded and stopped by Close: the disk guard (behind
+// its log under a data directory and answers no request before what it
+// wrote is on disk (groupcommit.go), so records that ingest acknowledged
+// survive a crash. It owns three goroutines, all started by StartEmbedded
+// and stopped by Close: the group committer, the disk guard (behind
 // Writable) and the reclaimer (retention).
 type Embedded struct {
 	cluster *kfake.Cluster
@@ -138,6 +143,9 @@ type Embedded struct {
 	// reclaimer, over its own connections.
 	offsets   *kafka.Client
 	transport *kafka.Transport
+
+	logFiles  *logFiles
+	committer *groupCommitter // nil where kfake syncs every batch itself
 
 	disk      atomic.Pointer[diskState]
 	reclaimMu sync.Mutex // one reclaim at a time
@@ -156,7 +164,9 @@ func StartEmbedded(cfg EmbeddedConfig, log *slog.Logger) (*Embedded, error) {
 	}
 	cfg = cfg.withDefaults()
 	dir := filepath.Join(cfg.DataDir, "kafka")
-	cluster, err := kfake.NewCluster(
+	files := newLogFiles(dir, cfg.segmentBytes, cfg.fsync, seedTopics)
+	var committer *groupCommitter
+	opts := []kfake.Opt{
 		kfake.NumBrokers(1),
 		kfake.Ports(cfg.Port),
 		kfake.ListenFn(func(network, address string) (net.Listener, error) {
@@ -164,22 +174,36 @@ func StartEmbedded(cfg EmbeddedConfig, log *slog.Logger) (*Embedded, error) {
 			if err != nil {
 				return nil, err
 			}
-			return net.Listen(network, net.JoinHostPort("127.0.0.1", p))
+			l, err := net.Listen(network, net.JoinHostPort("127.0.0.1", p))
+			if err != nil || committer == nil {
+				return l, err
+			}
+			return committedListener{Listener: l, g: committer}, nil
 		}),
 		kfake.WithLogger(kfakeLog{log}),
 		kfake.DataDir(dir),
-		kfake.SyncWrites(),
 		// Options override the broker configs saved in the data
 		// directory, and topics created earlier have no segment size of
 		// their own, so this applies to them too: their active segment
-		// rolls at the next write.
+		// rolls at the next write. The log tracking relies on no topic
+		// having a segment size of its own.
 		kfake.BrokerConfigs(map[string]string{"log.segment.bytes": strconv.FormatInt(cfg.segmentBytes, 10)}),
 		kfake.DefaultNumPartitions(Partitions),
 		kfake.SeedTopics(Partitions, EventsTopic),
 		kfake.SeedTopics(1, DeadLetterTopic),
 		kfake.SeedTopics(4, OutcomesTopic),
-	)
+	}
+	if groupCommitSupported {
+		committer = newGroupCommitter(files.sync)
+	} else {
+		opts = append(opts, kfake.SyncWrites())
+	}
+	cluster, err := kfake.NewCluster(opts...)
 	if err != nil {
+		if committer != nil {
+			committer.close()
+		}
+		files.close()
 		if errors.Is(err, syscall.ENOSPC) {
 			free, _, _ := cfg.statfs(cfg.DataDir)
 			return nil, fmt.Errorf("%w: %s free under %s, too little to initialize a new broker directory: free some space and start again: %w",
@@ -189,12 +213,17 @@ func StartEmbedded(cfg EmbeddedConfig, log *slog.Logger) (*Embedded, error) {
 	}
 	if err := ensureSeedTopics(cluster); err != nil {
 		cluster.Close()
+		if committer != nil {
+			committer.close()
+		}
+		files.close()
 		return nil, fmt.Errorf("start embedded Kafka broker in %s: %w", dir, err)
 	}
 	addr := cluster.ListenAddrs()[0]
 	transport := &kafka.Transport{DialTimeout: 5 * time.Second, IdleTimeout: time.Minute}
 	e := &Embedded{
 		cluster: cluster, addr: addr, dir: dir, cfg: cfg, metrics: newBrokerMetrics(cfg.Registerer), log: log,
+		logFiles: files, committer: committer,
 		offsets:   &kafka.Client{Addr: kafka.TCP(addr), Timeout: 10 * time.Second, Transport: transport},
 		transport: transport,
 	}
@@ -209,11 +238,14 @@ func StartEmbedded(cfg EmbeddedConfig, log *slog.Logger) (*Embedded, error) {
 	return e, nil
 }
 
+// seedTopics are the topics the broker creates and their partition counts.
+var seedTopics = map[string]int32{EventsTopic: Partitions, DeadLetterTopic: 1, OutcomesTopic: 4}
+
 // ensureSeedTopics creates the topics kfake's SeedTopics would have. kfake
 // seeds only a directory without saved state, and a first start that ran
 // out of space can leave saved state without its topics.
 func ensureSeedTopics(c *kfake.Cluster) error {
-	for topic, n := range map[string]int32{EventsTopic: Partitions, DeadLetterTopic: 1, OutcomesTopic: 4} {
+	for topic, n := range seedTopics {
 		if c.TopicInfo(topic) != nil {
 			continue
 		}
@@ -255,10 +287,19 @@ func (e *Embedded) every(ctx context.Context, d time.Duration, fn func(context.C
 func (e *Embedded) Addr() string { return e.addr }
 
 // Close stops the disk guard and the reclaimer (cancelling their context
-// and waiting for them), then the broker, flushing its log.
+// and waiting for them), then the broker, and syncs what it wrote last.
 func (e *Embedded) Close() {
 	e.stop()
 	e.wg.Wait()
 	e.cluster.Close()
+	if e.committer != nil {
+		if err := e.committer.close(); err != nil {
+			e.log.Error("embedded broker: sync the log on shutdown", "err", err)
+		}
+	}
+	e.logFiles.close()
 	e.transport.CloseIdleConnections()
 }
+
+// logSyncs is how many fsyncs the broker's log tracking made so far.
+func (e *Embedded) logSyncs() int64 { return e.logFiles.fsyncs.Load() }

@@ -86,7 +86,10 @@ func readFrom(t *testing.T, e *Embedded, topic string, partition int) (first, n 
 	if pi.HighWatermark == pi.LogStartOffset {
 		return pi.LogStartOffset, 0
 	}
-	r := kafka.NewReader(kafka.ReaderConfig{Brokers: []string{e.Addr()}, Topic: topic, Partition: partition, MaxWait: 50 * time.Millisecond})
+	// kafka-go's reader gives up on a fetch not answered within MaxWait,
+	// and the broker answers after its next log sync: under the race
+	// detector 50 ms was too short.
+	r := kafka.NewReader(kafka.ReaderConfig{Brokers: []string{e.Addr()}, Topic: topic, Partition: partition, MaxWait: 500 * time.Millisecond})
 	defer r.Close()
 	if err := r.SetOffset(kafka.FirstOffset); err != nil {
 		t.Fatal(err)

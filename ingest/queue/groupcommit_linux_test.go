@@ -1,0 +1,220 @@
+//go:build linux
+
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+)
+
+// Concurrent produces share fsyncs, and every acknowledged record is in the
+// log when the broker starts again.
+func TestConcurrentProducesShareFsyncs(t *testing.T) {
+	const n = 32
+	dataDir := t.TempDir()
+	var (
+		e        atomic.Pointer[Embedded]
+		blocking atomic.Bool
+		blocked  sync.Once
+	)
+	fsync := func(f *os.File) error {
+		// The first segment fsync while the n produces run waits until
+		// the broker wrote them all: whoever it did not cover must share
+		// the next round.
+		if blocking.Load() && strings.HasSuffix(f.Name(), ".dat") {
+			blocked.Do(func() {
+				waitFor(t, "the broker to write every record", func() bool {
+					return e.Load().cluster.PartitionInfo(EventsTopic, 0).HighWatermark == 2*n
+				})
+			})
+		}
+		return f.Sync()
+	}
+	b := startBroker(t, EmbeddedConfig{DataDir: dataDir, fsync: fsync})
+	e.Store(b)
+
+	writers := warmWriters(t, b, n)
+	syncsBefore := b.logSyncs()
+	blocking.Store(true)
+	if err := produceConcurrently(writers, 0); err != nil {
+		t.Fatal(err)
+	}
+	switch got := b.logSyncs() - syncsBefore; {
+	case got == 0:
+		t.Errorf("%d concurrent produces took no fsync of the log", n)
+	case got >= n:
+		t.Errorf("%d concurrent produces took %d fsyncs, want fewer", n, got)
+	default:
+		t.Logf("%d concurrent produces took %d fsyncs", n, got)
+	}
+
+	b.Close()
+	b = startBroker(t, EmbeddedConfig{DataDir: dataDir})
+	want := map[string]bool{}
+	for i := range n {
+		want[fmt.Sprintf("record-%d ", i)] = true
+	}
+	r := kafka.NewReader(kafka.ReaderConfig{Brokers: []string{b.Addr()}, Topic: EventsTopic, Partition: 0, MaxWait: 50 * time.Millisecond})
+	defer r.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for read := 0; read < 2*n; read++ {
+		m, err := r.ReadMessage(ctx)
+		if err != nil {
+			t.Fatalf("after a restart, read %d of %d records: %v", read, 2*n, err)
+		}
+		delete(want, string(m.Value))
+	}
+	if len(want) > 0 {
+		t.Errorf("after a restart, %d acknowledged records are missing: %v", len(want), want)
+	}
+}
+
+// A produce whose fsync failed is not acknowledged, nor is any after it,
+// and Writable says why.
+func TestFailedFsyncFailsProduces(t *testing.T) {
+	var failing atomic.Bool
+	fsync := func(f *os.File) error {
+		if failing.Load() && strings.HasSuffix(f.Name(), ".dat") {
+			return syscall.EIO
+		}
+		return f.Sync()
+	}
+	e := startBroker(t, EmbeddedConfig{fsync: fsync})
+	w := NewWriter([]string{e.Addr()})
+	defer w.Close()
+	w.MaxAttempts = 1
+	w.Balancer = kafka.BalancerFunc(func(kafka.Message, ...int) int { return 0 })
+	produceOne := func() error {
+		return w.WriteMessages(context.Background(), kafka.Message{Topic: EventsTopic, Value: []byte("v")})
+	}
+	if err := produceOne(); err != nil {
+		t.Fatal(err)
+	}
+	failing.Store(true)
+	if err := produceOne(); err == nil {
+		t.Fatal("a produce whose fsync failed was acknowledged")
+	}
+	failing.Store(false)
+	if err := produceOne(); err == nil {
+		t.Fatal("a produce after a failed fsync was acknowledged")
+	}
+	e.checkDisk()
+	if err := e.Writable(); DiskReason(err) != "log fsync failed" || !strings.Contains(err.Error(), "input/output error") {
+		t.Errorf("Writable after a failed fsync: %v (reason %q)", err, DiskReason(err))
+	}
+}
+
+// Every segment a partition rolls to is fsynced, and so is the tail of the
+// one it rolled from when the roll came before the next round.
+func TestRolledSegmentsAreSynced(t *testing.T) {
+	const n = 8
+	dataDir := t.TempDir()
+	var (
+		e        atomic.Pointer[Embedded]
+		blocking atomic.Bool
+		blocked  sync.Once
+		mu       sync.Mutex
+		synced   = map[string]int64{} // segment path: size its last fsync covered
+	)
+	fsync := func(f *os.File) error {
+		if !strings.HasSuffix(f.Name(), ".dat") {
+			return f.Sync()
+		}
+		info, err := f.Stat()
+		if err == nil {
+			err = f.Sync()
+		}
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		synced[f.Name()] = info.Size()
+		mu.Unlock()
+		// The first segment fsync while the writers produce returns
+		// once they all wrote, after it: the segment rolls meanwhile,
+		// its tail covered by no fsync yet.
+		if blocking.Load() {
+			blocked.Do(func() {
+				waitFor(t, "the broker to write every record", func() bool {
+					return e.Load().cluster.PartitionInfo(EventsTopic, 0).HighWatermark == 2*n
+				})
+			})
+		}
+		return nil
+	}
+	b := startBroker(t, EmbeddedConfig{DataDir: dataDir, segmentBytes: 4 << 10, fsync: fsync})
+	e.Store(b)
+	writers := warmWriters(t, b, n)
+	blocking.Store(true)
+	if err := produceConcurrently(writers, 1000); err != nil {
+		t.Fatal(err)
+	}
+
+	partDir := filepath.Join(dataDir, "kafka", "partitions", EventsTopic+"-0")
+	segments, err := filepath.Glob(filepath.Join(partDir, "*.dat"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(segments) < 2 {
+		t.Fatalf("%d segments, want a roll", len(segments))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, path := range segments {
+		info, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, ok := synced[path]; !ok || got != info.Size() {
+			t.Errorf("%s holds %d bytes; its last fsync covered %d (fsynced: %v)", filepath.Base(path), info.Size(), got, ok)
+		}
+	}
+}
+
+// warmWriters returns n writers to partition 0 of the events topic, each
+// on its own connection, after a first small record each fetched their
+// metadata: what they produce next is all that waits for a sync.
+func warmWriters(t *testing.T, e *Embedded, n int) []*Writer {
+	t.Helper()
+	writers := make([]*Writer, n)
+	for i := range writers {
+		w := NewWriter([]string{e.Addr()})
+		w.Balancer = kafka.BalancerFunc(func(kafka.Message, ...int) int { return 0 })
+		t.Cleanup(func() { w.Close() })
+		if err := w.WriteMessages(context.Background(), kafka.Message{Topic: EventsTopic, Value: []byte("warm-up")}); err != nil {
+			t.Fatal(err)
+		}
+		writers[i] = w
+	}
+	return writers
+}
+
+// produceConcurrently has every writer produce one record at once, writer
+// i's value starting with "record-i ", size bytes long at least.
+func produceConcurrently(writers []*Writer, size int) error {
+	var wg sync.WaitGroup
+	errs := make([]error, len(writers))
+	for i, w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			v := fmt.Appendf(nil, "record-%d ", i)
+			v = append(v, make([]byte, max(0, size-len(v)))...)
+			errs[i] = w.WriteMessages(context.Background(), kafka.Message{Topic: EventsTopic, Value: v})
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
