@@ -156,7 +156,7 @@ try {
     resolved.length = 0;
     const before = page.url();
     await page.focus("ul.issues li.issue:nth-child(3) button:has-text('Resolve')");
-    await Promise.all([page.waitForRequest((r) => r.method() === "PUT"), page.keyboard.press("Enter")]);
+    await Promise.all([page.waitForResponse((r) => r.request().method() === "PUT"), page.keyboard.press("Enter")]);
     expect(page.url() === before, "navigated to " + page.url());
     expect(resolved.join(" ") === "3", "resolved " + resolved.join(" "));
   });
