@@ -45,6 +45,9 @@ func TestDashboardInBrowser(t *testing.T) {
 		api.get(fmt.Sprintf("/api/0/projects/%s/%s/transactions/", proj.Organization, proj.Project), &txs)
 		return len(txs) == 1, fmt.Sprintf("transactions %+v", txs)
 	})
+	// The browser opens the cron monitor by name, so its check-ins, which the
+	// workers store apart from the error and the transaction, must be in.
+	waitForOneOKRun(t, api, "/api/0/organizations/"+proj.Organization+"/monitors/dashboard-cron/")
 	var me struct{ User struct{ Email string } }
 	api.get("/api/0/", &me)
 
