@@ -38,7 +38,7 @@ func (h *Handler) cronCheckIn(c *fiber.Ctx) error {
 		return err
 	}
 	checkIn := map[string]any{}
-	if c.Method() == fiber.MethodPost && len(c.BodyRaw()) > 0 {
+	if c.Method() == fiber.MethodPost && len(c.Request().Body()) > 0 {
 		body, err := h.body(c)
 		if err != nil {
 			return err

@@ -47,7 +47,8 @@ func newIngestMetrics(reg prometheus.Registerer) *ingestMetrics {
 // metered counts a handler's requests by the status it answers.
 func (m *ingestMetrics) metered(endpoint string, h fiber.Handler) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		m.requestBytes.WithLabelValues(endpoint).Add(float64(len(c.BodyRaw())))
+		// The request's own body: BodyRaw would copy it under Immutable.
+		m.requestBytes.WithLabelValues(endpoint).Add(float64(len(c.Request().Body())))
 		err := h(c)
 		status := c.Response().StatusCode()
 		var fe *fiber.Error

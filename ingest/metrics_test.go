@@ -29,4 +29,8 @@ faultline_ingest_requests_total{endpoint="store",status="200"} 1
 	if n, err := testutil.GatherAndCount(b.metrics, "faultline_ingest_requests_total"); err != nil || n != 0 {
 		t.Errorf("second handler's registry gathers %d request series (err %v), want 0", n, err)
 	}
+	// The bytes are counted as sent, without copying the body to count them.
+	if got := testutil.ToFloat64(a.h.metrics.requestBytes.WithLabelValues("store")); got != float64(len(`{"message":"ok"}`)) {
+		t.Errorf("faultline_ingest_bytes_total{endpoint=store} = %v, want %d", got, len(`{"message":"ok"}`))
+	}
 }
