@@ -22,6 +22,10 @@ const Partitions = 16
 // Concurrent requests share a batch for up to BatchTimeout. With the embedded
 // broker syncing every batch to disk, 10 ms gave ~1.9k accepted events/s on
 // the 2-core test machine where 2 ms gave ~0.8–1.2k: fewer, fuller fsyncs.
+// kafka-go allocates room for BatchSize messages with every batch, and a
+// batch here holds a few records: 100 instead of 1,000 cut the bytes
+// allocated per record from ~44 KB to ~9 KB in BenchmarkProduceConcurrent at
+// the same rate (~3k records/s).
 func NewWriter(brokers []string) *Writer {
 	transport := &kafka.Transport{DialTimeout: 5 * time.Second, IdleTimeout: 30 * time.Second}
 	return &Writer{transport: transport, Writer: &kafka.Writer{
@@ -30,7 +34,7 @@ func NewWriter(brokers []string) *Writer {
 		Balancer:     &kafka.Hash{},
 		RequiredAcks: kafka.RequireAll,
 		BatchTimeout: 10 * time.Millisecond,
-		BatchSize:    1000,
+		BatchSize:    100,
 		MaxAttempts:  5,
 		WriteTimeout: 10 * time.Second,
 		ReadTimeout:  10 * time.Second,
