@@ -67,7 +67,7 @@ func roleCommand(ctx context.Context, name string, args []string, stdout, stderr
 		return fmt.Errorf("cannot start: %w", err)
 	}
 	defer stopProfiler()
-	srv, err := startServer(ctx, cfg, log)
+	srv, err := startParsed(ctx, set, log, timing{})
 	if err != nil {
 		return fmt.Errorf("cannot start: %w", err)
 	}
@@ -118,11 +118,16 @@ func startServer(ctx context.Context, cfg config, log *slog.Logger) (*server, er
 
 // startServerTimed is startServer with the periods of the scheduler's
 // loops set by t; production runs with the zero timing (their defaults).
-func startServerTimed(ctx context.Context, cfg config, log *slog.Logger, t timing) (_ *server, err error) {
+func startServerTimed(ctx context.Context, cfg config, log *slog.Logger, t timing) (*server, error) {
 	set, err := cfg.parseForServe()
 	if err != nil {
 		return nil, fmt.Errorf("settings: %w", err)
 	}
+	return startParsed(ctx, set, log, t)
+}
+
+// startParsed starts the server on settings parseForServe already checked.
+func startParsed(ctx context.Context, set settings, log *slog.Logger, t timing) (_ *server, err error) {
 	t = t.withDefaults()
 	public := set.publicURL
 	if len(set.roles) == 0 {
