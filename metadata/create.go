@@ -90,11 +90,18 @@ type NewOrganization struct {
 }
 
 func (o NewOrganization) normalized() NewOrganization {
-	o.Name = strings.TrimSpace(o.Name)
-	if o.Slug == "" {
-		o.Slug = Slugify(o.Name)
-	}
+	o.Name, o.Slug = nameAndSlug(o.Name, o.Slug)
 	return o
+}
+
+// nameAndSlug trims a name and makes the slug from it when none is given,
+// as organizations and projects both take them.
+func nameAndSlug(name, slug string) (string, string) {
+	name = strings.TrimSpace(name)
+	if slug == "" {
+		slug = Slugify(name)
+	}
+	return name, slug
 }
 
 // Validate refuses an organization without a name, with a slug that breaks
@@ -185,10 +192,7 @@ type NewProject struct {
 }
 
 func (p NewProject) normalized() NewProject {
-	p.Name = strings.TrimSpace(p.Name)
-	if p.Slug == "" {
-		p.Slug = Slugify(p.Name)
-	}
+	p.Name, p.Slug = nameAndSlug(p.Name, p.Slug)
 	return p
 }
 
