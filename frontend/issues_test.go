@@ -121,6 +121,22 @@ func call(t *testing.T, app *fiber.App, method, path, body string) answer {
 	return answer{status: resp.StatusCode, header: h, body: string(b)}
 }
 
+// checkRefusal reports an answer that is not the status and message a
+// refusal should have, that shows a store's internal error text (the fakes'
+// errors name 10.0.0.3), or that is a 503 without Retry-After.
+func checkRefusal(t *testing.T, method, path string, got answer, status int, detail string) {
+	t.Helper()
+	if got.status != status || !strings.Contains(got.detail(), detail) {
+		t.Errorf("%s %s: %d %q, want %d with %q", method, path, got.status, got.detail(), status, detail)
+	}
+	if strings.Contains(got.body, "internals") || strings.Contains(got.body, "10.0.0.3") {
+		t.Errorf("the answer shows internal error text: %s", got.body)
+	}
+	if status == 503 && got.header["Retry-After"] == "" {
+		t.Error("a 503 without Retry-After")
+	}
+}
+
 // Every way an issue request can fail answers its status with a message
 // that says what to change, without a database.
 func TestIssueHandlerErrors(t *testing.T) {
@@ -198,12 +214,7 @@ func TestIssueHandlerErrors(t *testing.T) {
 				scopes = allEventScopes
 			}
 			got := call(t, issueApp(store, fakeAccess{fail: tc.accessFail}, scopes), tc.method, tc.path, tc.body)
-			if got.status != tc.status || !strings.Contains(got.detail(), tc.detail) {
-				t.Errorf("%s %s: %d %q, want %d with %q", tc.method, tc.path, got.status, got.detail(), tc.status, tc.detail)
-			}
-			if tc.status == 503 && got.header["Retry-After"] == "" {
-				t.Error("a 503 without Retry-After")
-			}
+			checkRefusal(t, tc.method, tc.path, got, tc.status, tc.detail)
 			if len(store.Updates)+len(store.Deleted)+len(store.Merged) != 0 {
 				t.Errorf("a refused request changed issues: updates %v, deleted %v, merged %v", store.Updates, store.Deleted, store.Merged)
 			}

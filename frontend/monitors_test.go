@@ -97,9 +97,7 @@ func TestMonitorHandlerErrors(t *testing.T) {
 				scopes = monitorScopes
 			}
 			got := call(t, monitorApp(store, scopes, refusePrivate), tc.method, tc.path, tc.body)
-			if got.status != tc.status || !strings.Contains(got.detail(), tc.detail) {
-				t.Errorf("%s %s: %d %q, want %d with %q", tc.method, tc.path, got.status, got.detail(), tc.status, tc.detail)
-			}
+			checkRefusal(t, tc.method, tc.path, got, tc.status, tc.detail)
 			if tc.status != 503 && (len(store.Saved) != 0 || len(store.Deleted) != 0) {
 				t.Errorf("a refused request changed monitors: saved %+v, deleted %v", store.Saved, store.Deleted)
 			}

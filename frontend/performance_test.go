@@ -67,9 +67,7 @@ func TestPerformanceHandlerErrors(t *testing.T) {
 				scopes = allEventScopes
 			}
 			got := call(t, perfApp(store, scopes), "GET", tc.path, "")
-			if got.status != tc.status || !strings.Contains(got.detail(), tc.detail) {
-				t.Errorf("GET %s: %d %q, want %d with %q", tc.path, got.status, got.detail(), tc.status, tc.detail)
-			}
+			checkRefusal(t, "GET", tc.path, got, tc.status, tc.detail)
 		})
 	}
 }
