@@ -1,12 +1,9 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -24,11 +21,7 @@ func TestDashboardEdgesInBrowser(t *testing.T) {
 	dir, chromium := browserHarness(t)
 	srv := testServer(t)
 	shots, _ := filepath.Abs(filepath.Join("..", "..", ".data", "screenshots", "dashboard-edges"))
-	ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", filepath.Join(dir, "dashboard_edges.mjs"), "http://"+srv.addr, shots)
-	cmd.Env = append(os.Environ(), "CHROMIUM="+chromium)
-	if out, err := cmd.CombinedOutput(); err != nil {
+	if out, err := runBrowserScript(dir, chromium, 180*time.Second, "dashboard_edges.mjs", "http://"+srv.addr, shots); err != nil {
 		t.Fatalf("dashboard_edges.mjs: %v\n%s\n(screenshots in %s)", err, out, shots)
 	}
 }

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -52,12 +50,8 @@ func TestDashboardInBrowser(t *testing.T) {
 	api.get("/api/0/", &me)
 
 	shots, _ := filepath.Abs(filepath.Join("..", "..", ".data", "screenshots", "dashboard"))
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", filepath.Join(dir, "dashboard.mjs"), api.base, me.User.Email, "test-password",
-		proj.Organization, proj.Project, issue.Title, "TestDashboardInBrowser", shots)
-	cmd.Env = append(os.Environ(), "CHROMIUM="+chromium)
-	if out, err := cmd.CombinedOutput(); err != nil {
+	if out, err := runBrowserScript(dir, chromium, 90*time.Second, "dashboard.mjs", api.base, me.User.Email, "test-password",
+		proj.Organization, proj.Project, issue.Title, "TestDashboardInBrowser", shots); err != nil {
 		t.Fatalf("dashboard.mjs: %v\n%s\n(screenshots in %s)", err, out, shots)
 	}
 	var after issueResp

@@ -31,6 +31,16 @@ func browserHarness(t *testing.T) (dir, chromium string) {
 	return dir, chromium
 }
 
+// runBrowserScript runs one of the harness's node scripts against chromium,
+// stopping it after timeout, and returns what it printed.
+func runBrowserScript(dir, chromium string, timeout time.Duration, script string, args ...string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", append([]string{filepath.Join(dir, script)}, args...)...)
+	cmd.Env = append(os.Environ(), "CHROMIUM="+chromium)
+	return cmd.CombinedOutput()
+}
+
 // TestSentryBrowserErrorsBecomeIssues loads a page using the unmodified
 // @sentry/browser SDK in headless Chromium. The page is served from another
 // origin than Faultline, so the SDK's requests go through CORS.
@@ -40,11 +50,7 @@ func TestSentryBrowserErrorsBecomeIssues(t *testing.T) {
 	proj := metadatatest.Project(t, srv.db, testSecret)
 	dsn := fmt.Sprintf("http://%s@%s/%d", proj.PublicKey, srv.addr, proj.ProjectID)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", filepath.Join(dir, "run.mjs"), dsn)
-	cmd.Env = append(os.Environ(), "CHROMIUM="+chromium)
-	out, err := cmd.CombinedOutput()
+	out, err := runBrowserScript(dir, chromium, 90*time.Second, "run.mjs", dsn)
 	if err != nil {
 		t.Fatalf("node run.mjs: %v\n%s", err, out)
 	}
