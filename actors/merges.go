@@ -39,18 +39,7 @@ func NewMergeMover(store MergeStore, events EventMover, every time.Duration, log
 
 // Run moves merges until ctx ends.
 func (m *MergeMover) Run(ctx context.Context) error {
-	t := time.NewTicker(m.every)
-	defer t.Stop()
-	for {
-		if err := m.RunOnce(ctx); err != nil && ctx.Err() == nil {
-			m.log.Warn("moving merged events failed; retrying later", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-	}
+	return everyTick(ctx, m.every, m.log, "moving merged events failed; retrying later", m.RunOnce)
 }
 
 // RunOnce moves every pending merge, oldest first, and stops at the first

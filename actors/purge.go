@@ -32,11 +32,17 @@ func NewPurger(store PurgeStore, rows RowPurger, every time.Duration, log *slog.
 
 // Run purges until ctx ends.
 func (p *Purger) Run(ctx context.Context) error {
-	t := time.NewTicker(p.every)
+	return everyTick(ctx, p.every, p.log, "purge failed; retrying later", p.RunOnce)
+}
+
+// everyTick runs once now and then every period until ctx ends, logging a
+// failed run with failed (the next tick retries it).
+func everyTick(ctx context.Context, every time.Duration, log *slog.Logger, failed string, run func(context.Context) error) error {
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		if err := p.RunOnce(ctx); err != nil && ctx.Err() == nil {
-			p.log.Warn("purge failed; retrying later", "err", err)
+		if err := run(ctx); err != nil && ctx.Err() == nil {
+			log.Warn(failed, "err", err)
 		}
 		select {
 		case <-ctx.Done():

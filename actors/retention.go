@@ -44,18 +44,8 @@ func NewRetention(pg RetentionStore, ch RetentionAnalytics, maxDays int, every t
 
 // Run passes once now and then every period until ctx ends.
 func (r *Retention) Run(ctx context.Context) error {
-	t := time.NewTicker(r.every)
-	defer t.Stop()
-	for {
-		if err := r.Pass(ctx, time.Now()); err != nil && ctx.Err() == nil {
-			r.log.Warn("retention pass failed; it runs again later", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-	}
+	return everyTick(ctx, r.every, r.log, "retention pass failed; it runs again later",
+		func(ctx context.Context) error { return r.Pass(ctx, time.Now()) })
 }
 
 // Pass removes what is older than the retention at now.
