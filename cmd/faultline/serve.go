@@ -103,6 +103,8 @@ type server struct {
 
 	cancelWorker context.CancelFunc
 	ready        atomic.Bool
+	drainer      drainer
+	drainWindow  time.Duration
 	wg           sync.WaitGroup
 	mu           sync.Mutex
 	errs         []error
@@ -133,7 +135,7 @@ func startParsed(ctx context.Context, set settings, log *slog.Logger, t timing) 
 	if len(set.roles) == 0 {
 		set.roles = allRoles
 	}
-	s := &server{url: public.String(), log: log, roles: set.roles, metrics: newRegistry()}
+	s := &server{url: public.String(), log: log, roles: set.roles, metrics: newRegistry(), drainWindow: set.shutdownDrain}
 	s.panics = newLoopPanics(s.metrics)
 	defer func() {
 		if err != nil {
@@ -247,6 +249,7 @@ func startParsed(ctx context.Context, set settings, log *slog.Logger, t timing) 
 		DisableStartupMessage: true,
 		ErrorHandler:          frontend.ErrorHandler(log),
 	})
+	s.app.Use(s.drainer.middleware)
 	s.app.Use(requestid.New()) // X-Request-Id on every answer, and in the error log
 	s.app.Use(frontend.Recover(s.metrics, log))
 	s.app.Use(frontend.SecurityHeaders(public.Scheme == "https"))
@@ -311,6 +314,8 @@ func (s *server) goRun(name string, fn func() error) {
 // stop shuts down in order: no new requests, then the workers finish their
 // batch, then the producer, the broker and the databases close.
 func (s *server) stop() error {
+	s.ready.Store(false)
+	s.drainer.drain(s.drainWindow)
 	if err := s.app.ShutdownWithTimeout(10 * time.Second); err != nil {
 		s.log.Warn("HTTP shutdown", "err", err)
 	}

@@ -37,6 +37,7 @@ type settings struct {
 	eventLifeDays     int
 	healthDetails     bool
 	pprofListen       string // loopback only, checked; empty: no profiles
+	shutdownDrain     time.Duration
 	guard             monitor.Guard
 	worker            actors.WorkerConfig // bounds only: brokers and alerts are filled at start
 	broker            queue.EmbeddedConfig
@@ -89,6 +90,8 @@ func (c config) parse() (settings, error) {
 		}
 		s.selfMonitor = c.SelfMonitor
 	}
+	s.shutdownDrain, err = parseDuration("FAULTLINE_SHUTDOWN_DRAIN", c.ShutdownDrain, time.Second)
+	add(err)
 	s.eventLifeDays, err = parseInt("FAULTLINE_MAX_EVENT_LIFE_DAYS", c.MaxEventLifeDays, 90, 1, 36500, "a number of days")
 	add(err)
 	s.guard.AllowPrivate, err = parseBool("FAULTLINE_MONITOR_ALLOW_PRIVATE", c.MonitorAllowPrivate, false)
