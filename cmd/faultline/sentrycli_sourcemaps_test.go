@@ -36,7 +36,7 @@ type wantFrame struct {
 
 // checkoutFrames are the in-app frames of the app's error, oldest first.
 var checkoutFrames = []wantFrame{
-	{"main.ts", "checkoutOnTimer", "runCheckout(cart);"},
+	{"main.ts", "processQueuedCheckout", "runCheckout(cart);"},
 	{"checkout.ts", "runCheckout", "const total = priceCart(cart);"},
 	{"checkout.ts", "priceCart", "return cart.coupon ? applyCoupon(subtotal, cart.coupon) : subtotal;"},
 	{"checkout.ts", "applyCoupon", "throw new CouponExpiredError(coupon, expiredOn);"},
@@ -140,7 +140,7 @@ func (f storedFrame) contextAt(n int) (string, bool) {
 // with nothing but unmodified tools: esbuild builds a TypeScript app twice
 // (browser and Node.js), sentry-cli injects debug ids and uploads both
 // builds as an artifact bundle, and a third build, without debug ids, under
-// the URL the page serves it from. Then @sentry/browser in headless Chromium
+// the URL the page serves it from (its path on disk, see browser.mjs). Then @sentry/browser in headless Chromium
 // and @sentry/node run the minified builds, which throw; the stored events
 // must show the TypeScript files, functions and lines, and be one issue.
 func TestSentryCLISourceMapsSymbolicate(t *testing.T) {
@@ -178,8 +178,9 @@ func TestSentryCLISourceMapsSymbolicate(t *testing.T) {
 			bundleIDs["debug ids"] = m[1]
 		}, false},
 		{"sourcemaps upload by URL", func(t *testing.T) {
-			out := cli.must(t, "", "sourcemaps", "upload", "--release", version, "--url-prefix", "~/static",
-				filepath.Join(plain, "browser"))
+			// browser.mjs serves the build at its path on disk.
+			dir := filepath.Join(plain, "browser")
+			out := cli.must(t, "", "sourcemaps", "upload", "--release", version, "--url-prefix", "~"+filepath.ToSlash(dir), dir)
 			m := bundleID.FindStringSubmatch(out)
 			if m == nil {
 				t.Fatalf("no bundle id in the upload report:\n%s", out)

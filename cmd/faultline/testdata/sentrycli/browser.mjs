@@ -3,10 +3,13 @@
 // source map must come from Faultline) after a page that starts
 // @sentry/browser, opens it in headless Chromium, lets the build throw and
 // waits until the SDK has delivered the error, tagged harness=LABEL.
+// The build is served at its path on disk (http://host/BUILDDIR/checkout.js),
+// so its map's "../../app/*.ts" sources resolve to the same paths as the
+// Node.js build's beside it, and both builds' frames name the same files.
 import { readFileSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import { chromium } from "playwright-core";
 
@@ -26,14 +29,15 @@ window.faultlineReport = (error) => {
   },
   bundle: true, write: false, format: "iife", target: "es2020",
 });
+const bundleURL = pathToFileURL(path.join(path.resolve(buildDir), "checkout.js")).pathname;
 const files = {
-  "/static/sdk.js": sdk.outputFiles[0].text,
-  "/static/checkout.js": readFileSync(path.join(buildDir, "checkout.js"), "utf8"),
+  "/sdk.js": sdk.outputFiles[0].text,
+  [bundleURL]: readFileSync(path.join(buildDir, "checkout.js"), "utf8"),
 };
 const html = `<!doctype html><html><head><title>checkout</title></head><body>
 <script>window.FAULTLINE_DSN = ${JSON.stringify(dsn)}; window.FAULTLINE_RELEASE = ${JSON.stringify(release)};
 window.FAULTLINE_LABEL = ${JSON.stringify(label)};</script>
-<script src="/static/sdk.js"></script><script src="/static/checkout.js"></script>
+<script src="/sdk.js"></script><script src="${bundleURL}"></script>
 <script>checkoutApp.startCheckout(window.faultlineReport);</script></body></html>`;
 
 const server = http.createServer((req, res) => {
