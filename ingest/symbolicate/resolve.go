@@ -136,6 +136,9 @@ func (l *lookup) byRelease(ctx context.Context, absPath string) *resolution {
 func (l *lookup) mapAt(ctx context.Context, absPath, mapURL string, minified []byte, notFound string) *resolution {
 	raw, _, err := l.s.src.ByURL(ctx, l.projectID, l.release, l.dist, mapURL)
 	if r := missing(err, notFound, resolvedWithRelease, mapURL); r != nil {
+		if r.reason == reasonNoBundle {
+			r.resolvedWith, r.label = "", "" // nothing was found to say how
+		}
 		return r
 	}
 	return parse(absPath, raw, minified, resolvedWithRelease, mapURL)
