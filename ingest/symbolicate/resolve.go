@@ -5,9 +5,9 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"io/fs"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -50,13 +50,23 @@ type lookup struct {
 	projectID int64
 	release   string
 	dist      string
-	images    map[string]string // code_file → debug id, of the event's source map images
-	seen      map[string]*resolution
+	images    map[string]string      // code_file → debug id, of the event's source map images
+	seen      map[string]*resolution // by file, this event's answers so far
 }
 
 // resolve finds the map for a frame whose file is absPath: by the debug id
-// the event names for that file, else by release, dist and URL.
+// the event names for that file, else by release, dist and URL. Frames of
+// one file share the answer within the event.
 func (l *lookup) resolve(ctx context.Context, absPath string) *resolution {
+	if r, ok := l.seen[absPath]; ok {
+		return r
+	}
+	r := l.find(ctx, absPath)
+	l.seen[absPath] = r
+	return r
+}
+
+func (l *lookup) find(ctx context.Context, absPath string) *resolution {
 	if id := l.images[absPath]; id != "" {
 		r := l.cached(ctx, "d\x00"+id, func() *resolution { return l.byDebugID(ctx, id, absPath) })
 		if r.m != nil || r.transient != nil || r.reason != reasonNoBundle {
@@ -70,26 +80,22 @@ func (l *lookup) resolve(ctx context.Context, absPath string) *resolution {
 	return l.cached(ctx, key, func() *resolution { return l.byRelease(ctx, absPath) })
 }
 
-// cached answers from this event's earlier frames, then from the cache,
-// and only then loads, caching what it found (failures for a while).
+// cached answers from the cache, and only then loads, caching what it
+// found (failures for a while, failures of the Source not at all).
 func (l *lookup) cached(ctx context.Context, key string, load func() *resolution) *resolution {
-	key = fmt.Sprint(l.projectID) + "\x00" + key
-	if r, ok := l.seen[key]; ok {
+	key = strconv.FormatInt(l.projectID, 10) + "\x00" + key
+	if r, ok := l.s.cache.get(key, l.s.now()); ok {
 		return r
 	}
-	r, ok := l.s.cache.get(key, l.s.now())
-	if !ok {
-		r = load()
-		if r.transient == nil {
-			if r.m == nil {
-				r.expires = l.s.now().Add(l.s.opts.MissTTL)
-			}
-			l.s.cache.add(key, r)
-		} else {
-			l.s.log.DebugContext(ctx, "source lookup failed", "project", l.projectID, "err", r.transient)
-		}
+	r := load()
+	if r.transient != nil {
+		l.s.log.DebugContext(ctx, "source lookup failed", "project", l.projectID, "err", r.transient)
+		return r
 	}
-	l.seen[key] = r
+	if r.m == nil {
+		r.expires = l.s.now().Add(l.s.opts.MissTTL)
+	}
+	l.s.cache.add(key, r)
 	return r
 }
 

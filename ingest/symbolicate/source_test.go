@@ -89,3 +89,7 @@ func fixtureEvent(t testing.TB, name string) *event.Event {
 }
 
 func frames(e *event.Event) []event.Frame { return e.Exceptions[0].Stacktrace.Frames }
+
+func eventFrame(function string, line, column int) event.Frame {
+	return event.Frame{Function: function, Lineno: line, Colno: column}
+}

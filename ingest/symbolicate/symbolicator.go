@@ -113,10 +113,10 @@ func (s *Symbolicator) frames(ctx context.Context, l *lookup, platform string, i
 	out = make([]event.Frame, len(in))
 	copy(out, in)
 	type hit struct {
-		r *resolution
+		r *resolution // nil: the frame was not mapped
 		t token
 	}
-	hits := make([]*hit, len(in))
+	hits := make([]hit, len(in))
 	for j := len(in) - 1; j >= 0; j-- {
 		f := &in[j]
 		if !candidate(platform, f) {
@@ -143,16 +143,16 @@ func (s *Symbolicator) frames(ctx context.Context, l *lookup, platform string, i
 			out[j].Data = &event.FrameData{ResolvedWith: r.resolvedWith, Sourcemap: r.label, UnmappedReason: reasonLineOutOfRange}
 			continue
 		}
-		hits[j] = &hit{r: r, t: t}
+		hits[j] = hit{r: r, t: t}
 	}
 	// Names come second: a frame without the minified file is named from
 	// its caller, the frame before it.
 	for j, h := range hits {
-		if h == nil {
+		if h.r == nil {
 			continue
 		}
 		var caller *token
-		if j > 0 && hits[j-1] != nil {
+		if j > 0 && hits[j-1].r != nil {
 			caller = &hits[j-1].t
 		}
 		out[j] = mappedFrame(in[j], h.r, h.t, caller)
