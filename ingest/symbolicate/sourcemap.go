@@ -79,7 +79,7 @@ func (m *sourceMap) originalName(ident string, line, column int) string {
 			end = min(max(column-1, 0), len(text))
 		}
 		start := max(0, end-budget)
-		budget -= end - start
+		budget -= end - start + 1 // the newline too: empty lines are not free
 		for i := strings.LastIndex(text[start:end], ident); i >= 0; i = strings.LastIndex(text[start:start+i], ident) {
 			at := start + i
 			if !isWord(text, at, len(ident)) {
