@@ -163,7 +163,7 @@ func TestDebugIDWinsOverRelease(t *testing.T) {
 		}
 		e := fixtureEvent(t, "event.min.json")
 		e.Release = ""
-		e.DebugMeta = &event.DebugMeta{Images: []event.DebugImage{{Type: "sourcemap", DebugID: id, CodeFile: base + "app.min.js"}}}
+		e.DebugMeta = &event.DebugMeta{Images: []event.DebugImage{{Type: "sourcemap", DebugID: strings.ToUpper(id), CodeFile: base + "app.min.js"}}}
 		if rep := NewSymbolicator(src, Options{}).Symbolicate(context.Background(), 1, e); rep.Mapped != 10 {
 			t.Fatalf("report %+v, want 10 frames mapped", rep)
 		}

@@ -213,7 +213,8 @@ func sourceMapImages(e *event.Event) map[string]string {
 		if images == nil {
 			images = map[string]string{}
 		}
-		images[img.CodeFile] = img.DebugID
+		// Debug ids are UUIDs; uploads carry them in lowercase.
+		images[img.CodeFile] = strings.ToLower(img.DebugID)
 	}
 	return images
 }
