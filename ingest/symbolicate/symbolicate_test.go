@@ -6,6 +6,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -297,5 +298,45 @@ func TestPositionsAreOneBased(t *testing.T) {
 	}
 	if _, ok := r.m.at(2, 1); ok {
 		t.Error("line 2 has no mappings but mapped")
+	}
+}
+
+func TestConcurrentEventsShareTheCache(t *testing.T) {
+	s := NewSymbolicator(newFakeSource().withBuild(t, "app.min.js").withBuild(t, "app.ws.js"), Options{})
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			name := []string{"event.min.json", "event.ws.json"}[i%2]
+			if rep := s.Symbolicate(context.Background(), int64(i%3), fixtureEvent(t, name)); rep.Mapped != 10 {
+				t.Errorf("%s: %+v", name, rep)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func TestOriginalFileNames(t *testing.T) {
+	for source, want := range map[string]string{
+		"https://shop.example.com/src/app.ts": "/src/app.ts",
+		"webpack:///./src/app.tsx":            "./src/app.tsx",
+		"webpack://shop/src/app.tsx":          "./src/app.tsx",
+		"app:///dist/../src/server.ts":        "/dist/../src/server.ts",
+		"/srv/app/src/server.ts":              "/srv/app/src/server.ts",
+		"../src/relative.ts":                  "../src/relative.ts",
+	} {
+		if got := displayName(source); got != want {
+			t.Errorf("displayName(%q) = %q, want %q", source, got, want)
+		}
+	}
+}
+
+func TestDependenciesAreNotInApp(t *testing.T) {
+	r := parse(base+"app.js", []byte(`{"version":3,"sources":["../node_modules/lib/index.js"],"names":[],"mappings":"AAAA"}`), nil, "release", "m")
+	tok, ok := r.m.at(1, 1)
+	if !ok {
+		t.Fatal("not mapped")
+	}
+	if f := mappedFrame(event.Frame{InApp: true, Lineno: 1, Colno: 1}, r, tok, nil); f.InApp || f.AbsPath != "https://shop.example.com/node_modules/lib/index.js" {
+		t.Fatalf("frame %+v: want a dependency, not in app", f)
 	}
 }
