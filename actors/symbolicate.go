@@ -11,7 +11,8 @@ import (
 // symbolication returns what rewrites a batch's events before grouping
 // (nil when the actor has no symbolicator) and what ends its budget. The
 // batch shares one deadline: past it, events are grouped as they came
-// rather than hold the batch. A panic in it leaves the event as it came.
+// rather than hold the batch. A panic in it is logged and counted, and the
+// event is grouped with the frames mapped before it.
 func (a *projectActor) symbolication(ctx context.Context) (func(*event.Event), context.CancelFunc) {
 	if a.symbolicator == nil {
 		return nil, func() {}
