@@ -38,6 +38,7 @@ type resolution struct {
 	expires      time.Time // failures only
 	weight       int64
 	transient    error
+	invalid      error // why the map could not be read, for the log
 }
 
 func failed(reason, resolvedWith, label string) *resolution {
@@ -95,6 +96,9 @@ func (l *lookup) cached(ctx context.Context, key string, load func() *resolution
 	if r.m == nil {
 		r.expires = l.s.now().Add(l.s.opts.MissTTL)
 	}
+	if r.invalid != nil {
+		l.s.log.DebugContext(ctx, "source map not readable", "project", l.projectID, "sourcemap", r.label, "err", r.invalid)
+	}
 	l.s.cache.add(key, r)
 	return r
 }
@@ -130,7 +134,9 @@ func (l *lookup) byRelease(ctx context.Context, absPath string) *resolution {
 		raw, err := decodeDataURL(ref)
 		label := truncate(ref, maxSourceMappingLabel)
 		if err != nil {
-			return failed(reasonInvalidMap, resolvedWithMapURL, label)
+			r := failed(reasonInvalidMap, resolvedWithMapURL, label)
+			r.invalid = err
+			return r
 		}
 		return parse(absPath, raw, minified, resolvedWithMapURL, label)
 	}
@@ -166,7 +172,9 @@ func missing(err error, reason, resolvedWith, label string) *resolution {
 func parse(absPath string, raw, minified []byte, resolvedWith, label string) *resolution {
 	c, err := sourcemap.Parse(absPath, raw)
 	if err != nil {
-		return failed(reasonInvalidMap, resolvedWith, label)
+		r := failed(reasonInvalidMap, resolvedWith, label)
+		r.invalid = err
+		return r
 	}
 	m := newSourceMap(c, minified)
 	// Parsed, a 163 KiB esbuild map with its 43 KiB bundle took 460 KiB of
