@@ -213,18 +213,25 @@ func TestSentryCLISourceMapsSymbolicate(t *testing.T) {
 			}
 		}, true},
 		{"errors symbolicated into one issue", func(t *testing.T) {
-			runs := []struct{ label, script, build string }{
-				{"browser-debug-id", "browser.mjs", filepath.Join(injected, "browser")},
-				{"node-debug-id", "node.mjs", filepath.Join(injected, "node")},
-				{"browser-url", "browser.mjs", filepath.Join(plain, "browser")},
+			labels := []string{"browser-debug-id", "node-debug-id", "browser-url"}
+			// Node.js runs beside Chromium: both take a while to start.
+			nodeDone := make(chan error, 1)
+			var nodeOut []byte
+			go func() {
+				var err error
+				nodeOut, err = runBrowserScript(dir, chromium, 90*time.Second, "node.mjs", dsn, version,
+					filepath.Join(injected, "node"), labels[1])
+				nodeDone <- err
+			}()
+			out, err := runBrowserScript(dir, chromium, 120*time.Second, "browser.mjs", dsn, version,
+				filepath.Join(injected, "browser"), labels[0], filepath.Join(plain, "browser"), labels[2])
+			if nodeErr := <-nodeDone; nodeErr != nil {
+				t.Fatalf("node node.mjs: %v\n%s", nodeErr, nodeOut)
 			}
-			for _, r := range runs {
-				if out, err := runBrowserScript(dir, chromium, 90*time.Second, r.script, dsn, version, r.build, r.label); err != nil {
-					t.Fatalf("node %s %s: %v\n%s", r.script, r.label, err, out)
-				}
+			if err != nil {
+				t.Fatalf("node browser.mjs: %v\n%s", err, out)
 			}
-			api := api.on(t)
-			issues := waitForCount(t, api, proj.Organization, proj.Project, len(runs))
+			issues := waitForCount(t, api, proj.Organization, proj.Project, len(labels))
 			events := map[string]storedEvent{}
 			for _, is := range issues {
 				var list []struct {
@@ -237,8 +244,8 @@ func TestSentryCLISourceMapsSymbolicate(t *testing.T) {
 					events[ev.tag("harness")] = ev
 				}
 			}
-			for _, r := range runs {
-				t.Run(r.label, func(t *testing.T) { checkSymbolicated(t, dir, events[r.label]) })
+			for _, label := range labels {
+				t.Run(label, func(t *testing.T) { checkSymbolicated(t, dir, events[label]) })
 			}
 			const title = "CouponExpiredError: coupon SPRING-26 expired on 2026-03-31"
 			if len(issues) != 1 || issues[0].Title != title || !strings.Contains(issues[0].Culprit, "applyCoupon") {

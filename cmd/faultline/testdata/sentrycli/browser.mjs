@@ -1,9 +1,9 @@
-// Usage: node browser.mjs DSN RELEASE BUILDDIR LABEL
-// Serves BUILDDIR/checkout.js (the minified browser build, never its map: the
-// source map must come from Faultline) after a page that starts
-// @sentry/browser, opens it in headless Chromium, lets the build throw and
-// waits until the SDK has delivered the error, tagged harness=LABEL.
-// The build is served at its path on disk (http://host/BUILDDIR/checkout.js),
+// Usage: node browser.mjs DSN RELEASE BUILDDIR LABEL [BUILDDIR LABEL ...]
+// For each BUILDDIR, serves BUILDDIR/checkout.js (a minified browser build,
+// never its map: the source map must come from Faultline) after a page that
+// starts @sentry/browser, opens it in headless Chromium, lets the build throw
+// and waits until the SDK has delivered the error, tagged harness=LABEL.
+// A build is served at its path on disk (http://host/BUILDDIR/checkout.js),
 // so its map's "../../app/*.ts" sources resolve to the same paths as the
 // Node.js build's beside it, and both builds' frames name the same files.
 import { readFileSync } from "node:fs";
@@ -13,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import { chromium } from "playwright-core";
 
-const [dsn, release, buildDir, label] = process.argv.slice(2);
+const [dsn, release, ...pairs] = process.argv.slice(2);
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 const sdk = await build({
@@ -29,19 +29,21 @@ window.faultlineReport = (error) => {
   },
   bundle: true, write: false, format: "iife", target: "es2020",
 });
-const bundleURL = pathToFileURL(path.join(path.resolve(buildDir), "checkout.js")).pathname;
-const files = {
-  "/sdk.js": sdk.outputFiles[0].text,
-  [bundleURL]: readFileSync(path.join(buildDir, "checkout.js"), "utf8"),
-};
-const html = `<!doctype html><html><head><title>checkout</title></head><body>
+const files = { "/sdk.js": sdk.outputFiles[0].text };
+const pages = {}; // "/page/N" → its HTML
+for (let i = 0; i < pairs.length; i += 2) {
+  const [buildDir, label] = [pairs[i], pairs[i + 1]];
+  const bundleURL = pathToFileURL(path.join(path.resolve(buildDir), "checkout.js")).pathname;
+  files[bundleURL] = readFileSync(path.join(buildDir, "checkout.js"), "utf8");
+  pages[`/page/${i / 2}`] = `<!doctype html><html><head><title>checkout</title></head><body>
 <script>window.FAULTLINE_DSN = ${JSON.stringify(dsn)}; window.FAULTLINE_RELEASE = ${JSON.stringify(release)};
 window.FAULTLINE_LABEL = ${JSON.stringify(label)};</script>
 <script src="/sdk.js"></script><script src="${bundleURL}"></script>
 <script>checkoutApp.startCheckout(window.faultlineReport);</script></body></html>`;
+}
 
 const server = http.createServer((req, res) => {
-  if (req.url === "/") { res.writeHead(200, { "content-type": "text/html" }); res.end(html); return; }
+  if (pages[req.url] !== undefined) { res.writeHead(200, { "content-type": "text/html" }); res.end(pages[req.url]); return; }
   if (files[req.url] !== undefined) {
     res.writeHead(200, { "content-type": "text/javascript" }); res.end(files[req.url]); return;
   }
@@ -54,16 +56,19 @@ const browser = await chromium.launch({
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run"],
 });
-let status = 1;
+let status = 0;
 try {
-  const page = await browser.newPage();
-  const pageErrors = [];
-  page.on("pageerror", (e) => pageErrors.push(String(e)));
-  await page.goto(`http://127.0.0.1:${server.address().port}/`);
-  await page.waitForFunction(() => window.__faultlineDone, null, { timeout: 20000 });
-  const done = await page.evaluate(() => window.__faultlineDone);
-  console.log(JSON.stringify({ done, pageErrors }));
-  status = done === "ok" && pageErrors.length === 0 ? 0 : 1;
+  for (const url of Object.keys(pages)) {
+    const page = await browser.newPage();
+    const pageErrors = [];
+    page.on("pageerror", (e) => pageErrors.push(String(e)));
+    await page.goto(`http://127.0.0.1:${server.address().port}${url}`);
+    await page.waitForFunction(() => window.__faultlineDone, null, { timeout: 20000 });
+    const done = await page.evaluate(() => window.__faultlineDone);
+    console.log(JSON.stringify({ url, done, pageErrors }));
+    if (done !== "ok" || pageErrors.length > 0) status = 1;
+    await page.close();
+  }
 } finally {
   await browser.close();
   server.close();
