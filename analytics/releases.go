@@ -3,13 +3,16 @@ package analytics
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 )
 
-// ReleaseSeen is when a release's events were first and last seen.
+// ReleaseSeen is when a release's events were first and last seen, and
+// in which projects.
 type ReleaseSeen struct {
 	Release     string
 	First, Last time.Time
+	Projects    []uint64 // ascending
 }
 
 // MaxReleasesSeen bounds the releases ReleasesSeen answers.
@@ -17,10 +20,10 @@ const MaxReleasesSeen = 10_000
 
 // ReleasesSeen lists the releases named by the projects' events since a
 // time (only those of versions, unless versions is nil), with their first
-// and last events in that window, most recently seen first. A replayed
+// and last events in that window and the projects that sent them, most recently seen first. A replayed
 // event changes neither time, so no deduplication is needed.
 func (s *Store) ReleasesSeen(ctx context.Context, projectIDs []uint64, versions []string, since time.Time) ([]ReleaseSeen, error) {
-	q := `SELECT release, min(timestamp), max(timestamp) FROM events
+	q := `SELECT release, min(timestamp), max(timestamp), groupUniqArray(project_id) FROM events
 		WHERE project_id IN ? AND timestamp >= ? AND release != ''`
 	args := []any{projectSet(projectIDs), since.UTC()}
 	if versions != nil {
@@ -39,9 +42,10 @@ func (s *Store) ReleasesSeen(ctx context.Context, projectIDs []uint64, versions 
 	var out []ReleaseSeen
 	for rows.Next() {
 		var r ReleaseSeen
-		if err := rows.Scan(&r.Release, &r.First, &r.Last); err != nil {
+		if err := rows.Scan(&r.Release, &r.First, &r.Last, &r.Projects); err != nil {
 			return nil, fmt.Errorf("read releases seen: %w", err)
 		}
+		slices.Sort(r.Projects)
 		out = append(out, r)
 	}
 	return out, rows.Err()

@@ -35,7 +35,7 @@ func TestReleasesSeen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []analytics.ReleaseSeen{{"web@1", at.Add(-3 * time.Hour), at}, {"web@2", at.Add(-2 * time.Hour), at.Add(-2 * time.Hour)}}
+	want := []analytics.ReleaseSeen{{"web@1", at.Add(-3 * time.Hour), at, []uint64{p1, p2}}, {"web@2", at.Add(-2 * time.Hour), at.Add(-2 * time.Hour), []uint64{p1}}}
 	if fmt.Sprint(seen) != fmt.Sprint(want) {
 		t.Errorf("seen:\n%v\nwant\n%v", seen, want)
 	}
