@@ -31,6 +31,7 @@ type releaseJSON struct {
 	Projects     []releaseProjectJSON `json:"projects"`
 	Status       string               `json:"status"`
 	Data         struct{}             `json:"data"`
+	LastCommit   *commitJSON          `json:"lastCommit,omitempty"`
 }
 
 type releaseProjectJSON struct {

@@ -26,6 +26,7 @@ func (a *API) registerReleases(api fiber.Router) {
 	api.Get(org+":version/deploys/", a.listDeploys)
 	api.Post(org+":version/deploys/", a.createDeploy)
 	api.Get(org+":version/commits/", a.listCommits)
+	api.Get(org+":version/previous-with-commits/", a.previousWithCommits)
 	api.Get("/projects/:org/:project/releases/", a.listReleases)
 	api.Get("/projects/:org/:project/releases/:version/", a.getRelease)
 }
@@ -294,6 +295,31 @@ func (a *API) listCommits(c *fiber.Ctx) error {
 	for i, cm := range commits {
 		out[i] = newCommitJSON(cm)
 	}
+	return c.JSON(out)
+}
+
+// previousWithCommits answers the release before the version that has
+// commits, with its head commit as lastCommit, or {} when there is none
+// (sentry-cli's set-commits reads the git log from there).
+func (a *API) previousWithCommits(c *fiber.Ctx) error {
+	_, sc, err := a.releaseScope(c, false)
+	if err != nil {
+		return err
+	}
+	version, err := releaseVersion(c)
+	if err != nil {
+		return err
+	}
+	v, head, ok, err := a.releases.PreviousWithCommits(c.Context(), sc, version, time.Now())
+	switch {
+	case err != nil:
+		return err
+	case !ok:
+		return c.JSON(fiber.Map{})
+	}
+	out := newReleaseJSON(v)
+	last := newCommitJSON(head)
+	out.LastCommit = &last
 	return c.JSON(out)
 }
 

@@ -93,6 +93,8 @@ func TestReleaseHandlerErrors(t *testing.T) {
 		{name: "deploy of an unknown release", method: "POST", path: org + "9.9/deploys/", body: `{"environment":"prod"}`, status: 404, detail: "release 9.9 not found"},
 		{name: "deploys of an unknown release", method: "GET", path: org + "9.9/deploys/", status: 404, detail: "release 9.9 not found"},
 		{name: "commits of an unknown release", method: "GET", path: org + "9.9/commits/", status: 404, detail: "release 9.9 not found"},
+		{name: "previous with commits, PostgreSQL busy", method: "GET", path: org + "web@1/previous-with-commits/",
+			fail: map[string]error{"PreviousReleaseWithCommits": metadata.ErrBusy}, status: 503},
 		{name: "commits, PostgreSQL busy", method: "GET", path: org + "web@1/commits/", fail: map[string]error{"ReleaseCommits": metadata.ErrBusy}, status: 503},
 		{name: "get, unexpected store error", method: "GET", path: org + "web@1/", fail: map[string]error{"Releases": errors.New("dial 10.0.0.3")}, status: 500,
 			detail: "internal server error"},
@@ -164,6 +166,9 @@ func TestReleaseHandlers(t *testing.T) {
 		t.Errorf("created again: %+v", again)
 	}
 	path := org + "web%402.0.0%2Bbuild.1/"
+	if got := call(t, app, "GET", org+"web@3/previous-with-commits/", ""); got.status != 200 || got.body != "{}" {
+		t.Errorf("previous with commits, before any: %d %s", got.status, got.body)
+	}
 	got := decodeAnswer[releaseAnswer](t, call(t, app, "PUT", path, `{"refs":[{"repository":"acme/web","commit":"abc123","previousCommit":null}],"dateReleased":"2026-12-01T10:00:00Z"}`), 200)
 	if got.CommitCount != 1 || got.DateReleased == nil || *got.DateReleased != "2026-12-01T10:00:00.000000Z" {
 		t.Errorf("after refs and finalize: %+v", got)
@@ -176,6 +181,14 @@ func TestReleaseHandlers(t *testing.T) {
 	if got := call(t, app, "GET", path+"commits/", ""); got.body != `[{"id":"def456","message":"fix","dateCreated":"2026-11-30T08:00:00.000000Z",`+
 		`"author":{"name":"Ann","email":"ann@example.com"},"repository":{"name":"acme/web"}},{"id":"abc123","message":null,"dateCreated":null,"author":null,"repository":null}]` {
 		t.Errorf("commits: %d %s", got.status, got.body)
+	}
+	type previous struct {
+		Version    string
+		LastCommit struct{ ID string }
+	}
+	if prev := decodeAnswer[previous](t, call(t, app, "GET", org+"web@3/previous-with-commits/", ""), 200); prev.Version != "web@2.0.0+build.1" ||
+		prev.LastCommit.ID != "def456" {
+		t.Errorf("previous with commits: %+v", prev)
 	}
 	deploy := decodeAnswer[map[string]any](t, call(t, app, "POST", path+"deploys/", `{"environment":"production","name":"deploy 7","dateStarted":"2026-12-01T10:00:00Z"}`), 201)
 	if deploy["environment"] != "production" || deploy["name"] != "deploy 7" || deploy["url"] != nil || deploy["dateFinished"] == "" {

@@ -139,3 +139,23 @@ func (db *DB) Deploys(ctx context.Context, releaseID int64) ([]Deploy, error) {
 	}
 	return out, nil
 }
+
+// PreviousReleaseWithCommits returns the organization's newest release
+// created before version (any release when version is not stored) that
+// has commits, with its head commit (the first given); ErrNotFound when
+// there is none.
+func (db *DB) PreviousReleaseWithCommits(ctx context.Context, orgID int64, version string) (Release, Commit, error) {
+	var prev string
+	var head Commit
+	err := db.pool.QueryRow(ctx, `SELECT r.version, c.commit_id, c.repository, c.message, c.author_name, c.author_email, c.committed_at
+		FROM releases r JOIN release_commits c ON c.release_id = r.id AND c.position = 0
+		WHERE r.organization_id = $1 AND r.version <> $2
+		AND r.created_at < coalesce((SELECT created_at FROM releases WHERE organization_id = $1 AND version = $2), 'infinity')
+		ORDER BY r.created_at DESC, r.id DESC LIMIT 1`, orgID, version).
+		Scan(&prev, &head.ID, &head.Repository, &head.Message, &head.AuthorName, &head.AuthorEmail, &head.CommittedAt)
+	if err != nil {
+		return Release{}, head, fmt.Errorf("previous release with commits: %w", notFound(err))
+	}
+	r, err := db.Release(ctx, orgID, prev)
+	return r, head, err
+}

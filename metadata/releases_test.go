@@ -214,3 +214,33 @@ func TestNewIssueCounts(t *testing.T) {
 		t.Errorf("another project's: %v, %v", got, err)
 	}
 }
+
+// The previous release with commits is the newest one created before the
+// version that has any, with its head commit.
+func TestPreviousReleaseWithCommits(t *testing.T) {
+	db := metadatatest.Open(t)
+	ctx := context.Background()
+	a := metadatatest.Project(t, db, "releases-test")
+	if _, _, err := db.PreviousReleaseWithCommits(ctx, a.OrganizationID, "3"); !errors.Is(err, metadata.ErrNotFound) {
+		t.Errorf("no releases: %v", err)
+	}
+	for _, v := range []string{"1", "2", "3"} {
+		var commits *[]metadata.Commit
+		if v == "1" {
+			commits = &[]metadata.Commit{{ID: "head1", Repository: "acme/web"}, {ID: "older"}}
+		}
+		if _, _, err := db.CreateRelease(ctx, a.OrganizationID, metadata.NewRelease{Version: v, Commits: commits}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, head, err := db.PreviousReleaseWithCommits(ctx, a.OrganizationID, "3")
+	if err != nil || r.Version != "1" || head.ID != "head1" {
+		t.Errorf("before 3: %+v, %+v, %v", r, head, err)
+	}
+	if _, _, err := db.PreviousReleaseWithCommits(ctx, a.OrganizationID, "1"); !errors.Is(err, metadata.ErrNotFound) {
+		t.Errorf("before 1: %v, want ErrNotFound", err)
+	}
+	if r, _, err := db.PreviousReleaseWithCommits(ctx, a.OrganizationID, "not-stored"); err != nil || r.Version != "1" {
+		t.Errorf("before a version not stored: %+v, %v", r, err)
+	}
+}

@@ -25,6 +25,7 @@ type Store interface {
 	Deploys(ctx context.Context, releaseID int64) ([]metadata.Deploy, error)
 	ReleaseCommits(ctx context.Context, releaseID int64) ([]metadata.Commit, error)
 	NewIssueCounts(ctx context.Context, projectIDs []int64, versions []string) (map[string]int, error)
+	PreviousReleaseWithCommits(ctx context.Context, orgID int64, version string) (metadata.Release, metadata.Commit, error)
 }
 
 // Events tells when the projects' events named each release;
@@ -280,6 +281,21 @@ func (s *Service) Commits(ctx context.Context, sc Scope, version string, now tim
 		return nil, err
 	}
 	return s.store.ReleaseCommits(ctx, r.ID)
+}
+
+// PreviousWithCommits answers the newest release created before version
+// that has commits, with its head commit (where sentry-cli starts reading
+// the git log); ok is false when there is none.
+func (s *Service) PreviousWithCommits(ctx context.Context, sc Scope, version string, now time.Time) (v View, head metadata.Commit, ok bool, err error) {
+	r, head, err := s.store.PreviousReleaseWithCommits(ctx, sc.OrgID, version)
+	if errors.Is(err, metadata.ErrNotFound) {
+		return v, head, false, nil
+	}
+	if err != nil {
+		return v, head, false, err
+	}
+	v, err = s.Get(ctx, Scope{OrgID: sc.OrgID, Projects: sc.Projects}, r.Version, now)
+	return v, head, err == nil, err
 }
 
 // known returns the stored release of version, a Release with ID 0 when

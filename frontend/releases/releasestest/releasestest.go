@@ -212,3 +212,26 @@ func (s *Store) ReleaseFileCounts(_ context.Context, _ int64, versions []string)
 	}
 	return out, s.fail("ReleaseFileCounts")
 }
+
+// PreviousReleaseWithCommits answers the newest stored release created
+// before version that has commits.
+func (s *Store) PreviousReleaseWithCommits(_ context.Context, orgID int64, version string) (metadata.Release, metadata.Commit, error) {
+	if err := s.fail("PreviousReleaseWithCommits"); err != nil {
+		return metadata.Release{}, metadata.Commit{}, err
+	}
+	before := time.Now().Add(time.Hour)
+	if i := s.index(orgID, version); i >= 0 {
+		before = s.Stored[i].CreatedAt
+	}
+	var best *metadata.Release
+	for i, r := range s.Stored {
+		if r.OrgID == orgID && r.Version != version && r.CreatedAt.Before(before) && len(s.CommitLists[r.ID]) > 0 &&
+			(best == nil || r.CreatedAt.After(best.CreatedAt)) {
+			best = &s.Stored[i]
+		}
+	}
+	if best == nil {
+		return metadata.Release{}, metadata.Commit{}, metadata.ErrNotFound
+	}
+	return s.withSummary(*best), s.CommitLists[best.ID][0], nil
+}
