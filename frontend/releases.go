@@ -127,8 +127,8 @@ func (a *API) createRelease(c *fiber.Ctx) error {
 	if err := metadata.ValidReleaseVersion(body.Version); err != nil {
 		return err
 	}
-	if len(body.Projects) == 0 {
-		return fiber.NewError(fiber.StatusBadRequest, "projects: name at least one project of organization "+m.OrgSlug+" (slugs or ids)")
+	if err := body.checkStatus(); err != nil {
+		return err
 	}
 	nr := metadata.NewRelease{Version: body.Version}
 	if nr.ProjectIDs, err = projectIDs(body.Projects, m.OrgSlug, sc.Projects); err != nil {
@@ -144,9 +144,6 @@ func (a *API) createRelease(c *fiber.Ctx) error {
 		nr.URL = *body.URL
 	}
 	if nr.Commits, err = body.commits(); err != nil {
-		return err
-	}
-	if err := body.checkStatus(); err != nil {
 		return err
 	}
 	v, created, err := a.releases.Create(c.Context(), sc, nr, time.Now())

@@ -69,7 +69,7 @@ func TestReleaseHandlerErrors(t *testing.T) {
 		{name: "create, version ..", method: "POST", path: org, body: `{"version":"..","projects":["web"]}`, status: 400, detail: `cannot be ".."`},
 		{name: "create, version with a line break", method: "POST", path: org, body: `{"version":"a\nb","projects":["web"]}`, status: 400, detail: "line breaks"},
 		{name: "create, version too long", method: "POST", path: org, body: `{"version":"` + strings.Repeat("v", 201) + `","projects":["web"]}`, status: 400, detail: "at most 200"},
-		{name: "create without projects", method: "POST", path: org, body: `{"version":"2"}`, status: 400, detail: "projects: name at least one project"},
+		{name: "create without projects", method: "POST", path: org, body: `{"version":"2"}`, status: 400, detail: "projects: a new release needs at least one project"},
 		{name: "create, unknown project", method: "POST", path: org, body: `{"version":"2","projects":["web","nope"]}`, status: 400,
 			detail: "projects: nope is not a project of organization acme"},
 		{name: "create, another organization's project", method: "POST", path: org, body: `{"version":"2","projects":[5]}`, status: 400, detail: "5 is not a project"},
@@ -159,6 +159,10 @@ func TestReleaseHandlers(t *testing.T) {
 	if created.ID == nil || created.ShortVersion != "2.0.0+build.1" || *created.Ref != "main" || created.DateReleased != nil || created.Status != "open" ||
 		len(created.Projects) != 1 || created.Projects[0].Slug != "web" || created.Projects[0].HealthData != nil {
 		t.Errorf("created: %+v", created)
+	}
+	// Naming no projects touches a release that exists (sentry-cli's restore).
+	if got := call(t, app, "POST", org, `{"version":"web@2.0.0+build.1","projects":[],"status":"open"}`); got.status != 208 {
+		t.Errorf("restore: %d %s", got.status, got.body)
 	}
 	// Again, with a project by id: 208, and both projects.
 	again := decodeAnswer[releaseAnswer](t, call(t, app, "POST", org, `{"version":"web@2.0.0+build.1","projects":[2]}`), 208)

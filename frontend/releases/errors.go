@@ -11,3 +11,11 @@ func (e *NotFoundError) Missing() bool { return true }
 func notFound(version string) error {
 	return &NotFoundError{Msg: "release " + version + " not found"}
 }
+
+// RefusedError is a request the service cannot carry out as asked.
+type RefusedError struct{ Msg string }
+
+func (e *RefusedError) Error() string { return e.Msg }
+
+// Missing reports that the request named nothing missing: it is refused.
+func (e *RefusedError) Missing() bool { return false }

@@ -219,8 +219,18 @@ func (s *Service) views(ctx context.Context, sc Scope, versions []string, seen m
 }
 
 // Create creates a release, or adds to the one of that version; created
-// says which.
+// says which. A new release needs projects; naming none is how sentry-cli
+// touches one that exists (archive, restore).
 func (s *Service) Create(ctx context.Context, sc Scope, nr metadata.NewRelease, now time.Time) (View, bool, error) {
+	if len(nr.ProjectIDs) == 0 {
+		_, err := s.store.Release(ctx, sc.OrgID, nr.Version)
+		if errors.Is(err, metadata.ErrNotFound) {
+			return View{}, false, &RefusedError{Msg: "projects: a new release needs at least one project of the organization (slugs or ids)"}
+		}
+		if err != nil {
+			return View{}, false, err
+		}
+	}
 	_, created, err := s.store.CreateRelease(ctx, sc.OrgID, nr)
 	if err != nil {
 		return View{}, false, err
