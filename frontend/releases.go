@@ -235,6 +235,7 @@ func (a *API) createDeploy(c *fiber.Ctx) error {
 	if finished != nil {
 		d.DateFinished = *finished
 	}
+	// Checked before a version only events name is stored for the deploy.
 	if err := metadata.ValidEnvironment(d.Environment); err != nil {
 		return err
 	}

@@ -308,8 +308,9 @@ func (s *Service) PreviousWithCommits(ctx context.Context, sc Scope, version str
 	return v, head, err == nil, err
 }
 
-// known returns the stored release of version, a Release with ID 0 when
-// only events name it, or a NotFoundError.
+// known returns the stored release of version or, when only events name
+// it, a Release with ID 0 and the projects that sent them; a
+// NotFoundError when neither.
 func (s *Service) known(ctx context.Context, sc Scope, version string, now time.Time) (metadata.Release, error) {
 	r, err := s.store.Release(ctx, sc.OrgID, version)
 	if !errors.Is(err, metadata.ErrNotFound) {
@@ -319,27 +320,24 @@ func (s *Service) known(ctx context.Context, sc Scope, version string, now time.
 	if err != nil {
 		return r, err
 	}
-	if _, ok := seen[version]; !ok {
+	ev, ok := seen[version]
+	if !ok {
 		return r, notFound(version)
 	}
-	return metadata.Release{OrgID: sc.OrgID, Version: version}, nil
+	r = metadata.Release{OrgID: sc.OrgID, Version: version}
+	for _, id := range ev.Projects {
+		r.ProjectIDs = append(r.ProjectIDs, int64(id))
+	}
+	return r, nil
 }
 
-// stored returns the stored release of version, storing it first when
-// only events name it.
+// stored returns the stored release of version, storing it first (with
+// the projects that sent its events) when only events name it.
 func (s *Service) stored(ctx context.Context, sc Scope, version string, now time.Time) (metadata.Release, error) {
 	r, err := s.known(ctx, sc, version, now)
 	if err != nil || r.ID != 0 {
 		return r, err
 	}
-	seen, err := s.seen(ctx, sc, []string{version}, now)
-	if err != nil {
-		return r, err
-	}
-	var projects []int64
-	for _, id := range seen[version].Projects {
-		projects = append(projects, int64(id))
-	}
-	r, _, err = s.store.CreateRelease(ctx, sc.OrgID, metadata.NewRelease{Version: version, ProjectIDs: projects})
+	r, _, err = s.store.CreateRelease(ctx, sc.OrgID, metadata.NewRelease{Version: version, ProjectIDs: r.ProjectIDs})
 	return r, err
 }
