@@ -138,13 +138,14 @@ func (db *DB) Release(ctx context.Context, orgID int64, version string) (Release
 
 // ReleaseVersions lists up to MaxListedReleases of the organization's
 // release versions, newest first: those of any of projectIDs (all when
-// nil) whose version contains query, ignoring case.
-func (db *DB) ReleaseVersions(ctx context.Context, orgID int64, projectIDs []int64, query string) ([]ReleaseVersion, error) {
+// nil), or among also, whose version contains query, ignoring case.
+func (db *DB) ReleaseVersions(ctx context.Context, orgID int64, projectIDs []int64, also []string, query string) ([]ReleaseVersion, error) {
 	rows, err := db.pool.Query(ctx, `SELECT r.version, r.created_at FROM releases r
 		WHERE r.organization_id = $1
-		AND ($2::bigint[] IS NULL OR EXISTS (SELECT 1 FROM release_projects rp WHERE rp.release_id = r.id AND rp.project_id = ANY($2)))
-		AND ($3 = '' OR strpos(lower(r.version), lower($3)) > 0)
-		ORDER BY r.created_at DESC, r.id DESC LIMIT $4`, orgID, projectIDs, query, MaxListedReleases)
+		AND ($2::bigint[] IS NULL OR r.version = ANY($3)
+			OR EXISTS (SELECT 1 FROM release_projects rp WHERE rp.release_id = r.id AND rp.project_id = ANY($2)))
+		AND ($4 = '' OR strpos(lower(r.version), lower($4)) > 0)
+		ORDER BY r.created_at DESC, r.id DESC LIMIT $5`, orgID, projectIDs, also, query, MaxListedReleases)
 	if err != nil {
 		return nil, fmt.Errorf("list releases: %w", err)
 	}

@@ -155,8 +155,8 @@ func TestReleaseVersions(t *testing.T) {
 			t.Fatalf("release %d: %v", i, err)
 		}
 	}
-	versions := func(projects []int64, q string) string {
-		vs, err := db.ReleaseVersions(ctx, a.OrganizationID, projects, q)
+	versions := func(projects []int64, q string, also ...string) string {
+		vs, err := db.ReleaseVersions(ctx, a.OrganizationID, projects, also, q)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -174,6 +174,9 @@ func TestReleaseVersions(t *testing.T) {
 	}
 	if got := versions([]int64{other.ID}, ""); got != "[api@1]" {
 		t.Errorf("project other: %s", got)
+	}
+	if got := versions([]int64{other.ID}, "", "Web@1", "nope"); got != "[api@1 Web@1]" {
+		t.Errorf("project other, or Web@1: %s", got)
 	}
 	if got := versions(nil, "%"); got != "[]" {
 		t.Errorf("query %%: %s, want no match (not a LIKE pattern)", got)

@@ -15,7 +15,7 @@ import (
 // Store keeps releases, their deploys and commits, and counts issues by
 // first release; *metadata.DB is one.
 type Store interface {
-	ReleaseVersions(ctx context.Context, orgID int64, projectIDs []int64, query string) ([]metadata.ReleaseVersion, error)
+	ReleaseVersions(ctx context.Context, orgID int64, projectIDs []int64, also []string, query string) ([]metadata.ReleaseVersion, error)
 	Releases(ctx context.Context, orgID int64, versions []string) ([]metadata.Release, error)
 	Release(ctx context.Context, orgID int64, version string) (metadata.Release, error)
 	CreateRelease(ctx context.Context, orgID int64, nr metadata.NewRelease) (metadata.Release, bool, error)
@@ -100,11 +100,20 @@ func New(store Store, events Events, files FileCounter) *Service {
 // whose version contains query (ignoring case): the stored releases of the
 // scope's projects and the versions their events named in the Window.
 func (s *Service) List(ctx context.Context, sc Scope, query string, limit, offset int, now time.Time) ([]View, error) {
-	stored, err := s.store.ReleaseVersions(ctx, sc.OrgID, sc.Only, query)
+	seen, err := s.seen(ctx, sc, nil, now)
 	if err != nil {
 		return nil, err
 	}
-	seen, err := s.seen(ctx, sc, nil, now)
+	// A stored release the picked projects' events name is theirs too,
+	// dated from its creation.
+	var also []string
+	if sc.Only != nil {
+		also = make([]string, 0, len(seen))
+		for v := range seen {
+			also = append(also, v)
+		}
+	}
+	stored, err := s.store.ReleaseVersions(ctx, sc.OrgID, sc.Only, also, query)
 	if err != nil {
 		return nil, err
 	}

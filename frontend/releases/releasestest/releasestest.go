@@ -41,10 +41,11 @@ func (s *Store) withSummary(r metadata.Release) metadata.Release {
 	return r
 }
 
-func (s *Store) ReleaseVersions(_ context.Context, orgID int64, projectIDs []int64, query string) ([]metadata.ReleaseVersion, error) {
+func (s *Store) ReleaseVersions(_ context.Context, orgID int64, projectIDs []int64, also []string, query string) ([]metadata.ReleaseVersion, error) {
 	var out []metadata.ReleaseVersion
 	for _, r := range s.Stored {
-		inProjects := projectIDs == nil || slices.ContainsFunc(r.ProjectIDs, func(id int64) bool { return slices.Contains(projectIDs, id) })
+		inProjects := projectIDs == nil || slices.Contains(also, r.Version) ||
+			slices.ContainsFunc(r.ProjectIDs, func(id int64) bool { return slices.Contains(projectIDs, id) })
 		if r.OrgID == orgID && inProjects && strings.Contains(strings.ToLower(r.Version), strings.ToLower(query)) {
 			out = append(out, metadata.ReleaseVersion{Version: r.Version, CreatedAt: r.CreatedAt})
 		}
