@@ -104,7 +104,7 @@ func (s *Store) PrepareTable(q TableQuery) (*PreparedTable, error) {
 	}
 	if len(q.Environments) > 0 {
 		where = append(where, "environment IN ?")
-		args = append(args, q.Environments)
+		args = append(args, setOf(q.Environments))
 	}
 	conds, having, err := compileQuery(q.Where, q.Dataset, textCol, env)
 	if err != nil {

@@ -144,7 +144,7 @@ func termCond(dataset, key, value string) (sqlExpr, error) {
 		}
 		e = sqlExpr{c.sql + " " + op + " ?", append(args, v)}
 	case isList:
-		e = sqlExpr{c.sql + " IN ?", append(args, list)}
+		e = sqlExpr{c.sql + " IN ?", append(args, setOf(list))}
 	case key == "user" && !strings.Contains(value, ":"):
 		// user:42 matches whichever of id, email or name is 42.
 		e = sqlExpr{c.sql + " LIKE ?", append(args, "%:"+likeEscape(value))}
