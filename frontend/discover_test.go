@@ -47,7 +47,7 @@ func discoverApp(a *API) *fiber.App {
 //     (internal_error, HTTP 500); 1–5 in prod, 6–10 in staging; users u0–u2
 //     (i%3); odd ones tagged browser:Chrome, even ones Firefox; an LCP of
 //     i×1000 ms on the first four.
-//   - GET /b: 5 transactions of 50 ms, ok, prod, user u9, untagged; one
+//   - GET /b: 5 transactions of 50 ms in the same second, ok, prod, user u9, untagged; one
 //     answered 404.
 //   - errors: 4 "TypeError: x is undefined" (issue 101, prod, users u1, u1,
 //     u2 and none, browser:Chrome) and 2 "Timeout" warnings (issue 102,
@@ -76,7 +76,7 @@ func seedDiscover(t *testing.T, s *analytics.Store, project uint64, at time.Time
 	}
 	for i := 1; i <= 5; i++ {
 		tx := analytics.TransactionRow{ProjectID: project, EventID: fmt.Sprintf("%032x", 100+i), Name: "GET /b", Op: "db",
-			Status: "ok", HTTPStatus: 200, Start: at.Add(time.Duration(i) * time.Second), Duration: 50 * time.Millisecond,
+			Status: "ok", HTTPStatus: 200, Start: at, Duration: 50 * time.Millisecond,
 			Release: "r2", Environment: "prod", UserKey: "id:u9"}
 		if i == 1 {
 			tx.HTTPStatus = 404
@@ -287,4 +287,45 @@ func rowsMatch(got []map[string]any, want []map[string]any) bool {
 		}
 	}
 	return true
+}
+
+// events-stats takes the same functions and query as the table: explicit
+// columns, event.type choosing the dataset, AND and OR.
+func TestEventsStatsSpeaksDiscover(t *testing.T) {
+	s := analyticstest.Open(t)
+	project := uint64(time.Now().UnixNano() & math.MaxInt64)
+	seedDiscover(t, s, project, time.Now().Add(-30*time.Minute))
+	a := &API{access: oneProjectAccess{metadata.Project{ID: int64(project), OrgID: 1, Slug: "web"}}, events: s}
+	app := testApp(allEventScopes, func(r fiber.Router) { r.Get("/organizations/:org/events-stats/", a.eventsStats) })
+	for _, tc := range []struct {
+		params string
+		total  float64 // the series' values added up
+	}{
+		{"yAxis=count()&query=event.type:error", 6},
+		{"yAxis=count()&query=event.type:transaction", 15},
+		{"yAxis=count()&dataset=transactions&query=environment:staging OR transaction:\"GET /b\"", 10},
+		{"yAxis=p95(transaction.duration)&query=transaction:\"GET /b\"", 50},
+		{"yAxis=count_if(transaction.duration, greater, 500)", 5},
+	} {
+		path := "/api/0/organizations/acme/events-stats/?statsPeriod=1h&interval=1h&" + encodeParams(tc.params)
+		got := call(t, app, "GET", path, "")
+		var series struct{ Data [][2]json.RawMessage }
+		if got.status != 200 || json.Unmarshal([]byte(got.body), &series) != nil {
+			t.Errorf("%s: %d %s", tc.params, got.status, got.body)
+			continue
+		}
+		total := 0.0
+		for _, point := range series.Data {
+			var counts []struct{ Count float64 }
+			_ = json.Unmarshal(point[1], &counts)
+			for _, c := range counts {
+				total += c.Count
+			}
+		}
+		if math.Abs(total-tc.total) > 1e-9 {
+			t.Errorf("%s: values add up to %v, want %v", tc.params, total, tc.total)
+		}
+	}
+	got := call(t, app, "GET", "/api/0/organizations/acme/events-stats/?yAxis=p96()", "")
+	checkRefusal(t, "GET", "events-stats p96()", got, 400, "yAxis: p96(): unknown function p96()")
 }
