@@ -289,6 +289,10 @@ func compileFunction(s string, env aggregateEnv) (aggregate, error) {
 // ifAgg writes prefix + value, cond + suffix: an -If aggregate whose
 // condition limits it to the rows that have the value.
 func ifAgg(prefix string, value, cond sqlExpr, suffix string) sqlExpr {
+	if cond.sql == "1" {
+		// Every row has it: the plain aggregate.
+		return sqlExpr{sql: strings.Replace(prefix, "If(", "(", 1) + value.sql + suffix, args: value.args}
+	}
 	args := append(append([]any{}, value.args...), cond.args...)
 	return sqlExpr{sql: prefix + value.sql + ", " + cond.sql + suffix, args: args}
 }

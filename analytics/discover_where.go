@@ -91,6 +91,13 @@ func compileCond(c Cond, dataset, textCol string) (sqlExpr, error) {
 	return e, nil
 }
 
+// reservedPrefixes name Sentry's own event properties, never SDK tags
+// (unlike os.name or browser.name): a key under them that is not a column
+// here is a mistake or a property Faultline does not keep, and matching it
+// as a tag would silently find nothing.
+var reservedPrefixes = []string{"transaction.", "http.", "event.", "issue.", "project.", "error.", "stack.", "user.",
+	"span.", "trace.", "measurements."}
+
 // fieldForCondition is a column by name; any other well-formed key is a
 // tag, as in Sentry's search.
 func fieldForCondition(dataset, key string) (field, error) {
@@ -98,7 +105,12 @@ func fieldForCondition(dataset, key string) (field, error) {
 	if err == nil {
 		return f, nil
 	}
-	if validKey(key) && !strings.HasPrefix(key, "measurements.") {
+	for _, p := range reservedPrefixes {
+		if strings.HasPrefix(key, p) {
+			return f, err
+		}
+	}
+	if validKey(key) {
 		return lookupField(dataset, "tags["+key+"]")
 	}
 	return f, err
