@@ -41,7 +41,7 @@ func compileQuery(c Cond, dataset, textCol string, env aggregateEnv) (where, hav
 		if err != nil {
 			return nil, nil, err
 		}
-		if w.sql != "" {
+		if w.sql != "1" { // an empty query, or one whose terms were all left out
 			where = append(where, w)
 		}
 	}
@@ -51,6 +51,9 @@ func compileQuery(c Cond, dataset, textCol string, env aggregateEnv) (where, hav
 func compileCond(c Cond, dataset, textCol string) (sqlExpr, error) {
 	switch c.Op {
 	case "and", "or":
+		if len(c.Args) == 0 {
+			return sqlExpr{sql: "1"}, nil
+		}
 		var parts []string
 		var args []any
 		for _, a := range c.Args {

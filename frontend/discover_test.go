@@ -204,6 +204,7 @@ func TestDiscoverQueries(t *testing.T) {
 			[]row{{"id": fmt.Sprintf("%032x", 10), "transaction.duration": 1000.0, "http.status_code": "500"}},
 			[]string{"id|string", "transaction.duration|duration|millisecond", "http.status_code|string"}, ""},
 		{"issue keys from the issue list are left out", "field=count()&query=is:unresolved event.type:error", []row{{"count()": 6.0}}, nil, "errors"},
+		{"issue keys in a group ANDed at the top too", "field=count()&query=event.type:error (is:unresolved assigned:me)", []row{{"count()": 6.0}}, nil, "errors"},
 	}
 	if len(cases) < 30 {
 		t.Fatalf("only %d cases", len(cases))
