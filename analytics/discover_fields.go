@@ -130,6 +130,11 @@ func lookupField(dataset, name string) (field, error) {
 		return field{read: sqlExpr{"tags.value[indexOf(tags.key, ?)]", []any{key}}, typ: TypeString,
 			present: sqlExpr{"has(tags.key, ?)", []any{key}}}, nil
 	}
+	for other, eventType := range map[string]string{"errors": "error", "transactions": "transaction"} {
+		if _, ok := discoverColumns[other][name]; ok && other != dataset {
+			return field{}, fmt.Errorf("%s is not a column of %s but of %s: add event.type:%s to the query", name, dataset, other, eventType)
+		}
+	}
 	return field{}, fmt.Errorf("%s is not a column of %s", name, dataset)
 }
 

@@ -22,6 +22,7 @@ func TestDiscoverRefusals(t *testing.T) {
 		{"no field", "", nil, 400, "field: name at least one field"},
 		{"unknown function", "field=p96(transaction.duration)", nil, 400, "field: p96(transaction.duration): unknown function p96()"},
 		{"misspelt column", "field=transaction.duraton", nil, 400, "field: transaction.duraton is not a column of transactions"},
+		{"an errors column without event.type", "field=title&field=count()", nil, 400, "field: title is not a column of transactions but of errors: add event.type:error to the query"},
 		{"misspelt column in the query", "field=count()&query=transaction.duraton:>5", nil, 400, "query: transaction.duraton is not a column of transactions"},
 		{"a property Faultline does not keep", "field=count()&query=user.email:a@example.com", nil, 400, "query: user.email is not a column of transactions"},
 		{"misspelt column in a function", "field=count_unique(usr)", nil, 400, "field: count_unique(usr): usr is not a column of transactions"},
