@@ -3,48 +3,44 @@ package analytics
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 )
 
-// TableQuery is a Discover-style table: plain fields group the rows,
-// aggregate fields (count(), p95(), …) summarize each group; without
-// aggregates it lists events. Every name is checked against a whitelist and
-// every value is a bound parameter.
+// TableQuery is a Discover table: plain fields group the rows, aggregate
+// fields (count(), p95(transaction.duration), …) summarize each group;
+// without aggregates it lists events. Every name is checked against a
+// whitelist and every value is a bound parameter.
 type TableQuery struct {
-	Dataset     string
-	ProjectIDs  []uint64
-	Since       time.Time
-	Fields      []string
-	Filters     []EventTerm
-	Text        string
-	Sort        string // a field, "-" for descending
-	Limit       int
-	Offset      int
-	ApdexMillis float64
-}
-
-var plainColumns = map[string]map[string]string{
-	"transactions": {"transaction": "name", "environment": "environment", "release": "release", "transaction.op": "op",
-		"transaction.status": "status", "http.status_code": "http_status", "user": "user_key", "id": "event_id",
-		"transaction.duration": "duration_ms", "timestamp": "start", "trace": "trace_id"},
-	"errors": {"title": "title", "environment": "environment", "release": "release", "level": "level", "platform": "platform",
-		"transaction": "transaction", "user": "user_key", "id": "event_id", "timestamp": "timestamp", "message": "message",
-		"issue.id": "issue_id"},
+	Dataset      string // "transactions" or "errors"
+	ProjectIDs   []uint64
+	Since, Until time.Time // Until zero: up to now
+	Environments []string  // any of these; none: every environment
+	Fields       []string
+	Where        Cond
+	Sort         []string // selected fields, "-" first for descending
+	Limit        int
+	Offset       int
+	ApdexMillis  float64
 }
 
 // PreparedTable is a TableQuery checked and compiled to SQL, ready to run.
 type PreparedTable struct {
-	store     *Store
-	sql       string
-	args      []any
-	columns   int
-	aggregate bool
+	store   *Store
+	sql     string
+	args    []any
+	columns []Column
 }
 
-// Table runs q and calls row for each result row, as strings, in order:
-// rows are streamed, never all held in memory.
-func (s *Store) Table(ctx context.Context, q TableQuery, row func([]string) error) error {
+// Columns are the table's columns, in the order of the query's fields.
+func (t *PreparedTable) Columns() []Column { return t.columns }
+
+// Table runs q and calls row for each result row: rows are streamed,
+// never all held in memory. Values are string, int64, float64 (nil for a
+// number that does not exist, such as the average of nothing) or
+// time.Time, as Columns' types say.
+func (s *Store) Table(ctx context.Context, q TableQuery, row func([]any) error) error {
 	t, err := s.PrepareTable(q)
 	if err != nil {
 		return err
@@ -54,115 +50,163 @@ func (s *Store) Table(ctx context.Context, q TableQuery, row func([]string) erro
 
 // PrepareTable checks q against the whitelists and compiles it without
 // asking ClickHouse anything, so a request's mistakes show before a
-// response starts.
+// response starts. Its errors wrap ErrBadQuery and name the field,
+// function or sort they could not use.
 func (s *Store) PrepareTable(q TableQuery) (*PreparedTable, error) {
 	table, tsCol, textCol := "transactions", "start", "name"
 	if q.Dataset == "errors" {
 		table, tsCol, textCol = "events", "timestamp", "title"
 	} else if q.Dataset != "transactions" {
-		return nil, fmt.Errorf("%w: dataset %q", ErrBadQuery, q.Dataset)
+		return nil, fmt.Errorf("%w: dataset %q: use transactions or errors", ErrBadQuery, q.Dataset)
 	}
 	if len(q.Fields) == 0 {
-		return nil, fmt.Errorf("%w: name at least one field", ErrBadQuery)
+		return nil, fmt.Errorf("%w: field: name at least one field", ErrBadQuery)
 	}
-	apdex := q.ApdexMillis
-	if apdex <= 0 {
-		apdex = 300
+	until := q.Until
+	if until.IsZero() {
+		until = time.Now()
 	}
+	env := aggregateEnv{dataset: q.Dataset, apdexMillis: q.ApdexMillis, periodMinutes: until.Sub(q.Since).Minutes()}
 	var selects, groups []string
-	var selectArgs []any
+	var args []any
 	aliases := map[string]string{}
-	sortExpr := map[string]string{} // what a field sorts by: its raw column, or its aggregate as a number
+	columns := make([]Column, 0, len(q.Fields))
 	hasAggregate := false
-	for i, f := range q.Fields {
+	for i, name := range q.Fields {
 		alias := fmt.Sprintf("f%d", i)
-		aliases[f] = alias
-		if key, ok := tagField(f); ok {
-			// A tag's value, by key; the key is a bound value too.
-			selects = append(selects, "tags.value[indexOf(tags.key, ?)] AS "+alias)
-			selectArgs = append(selectArgs, key)
-			groups = append(groups, alias)
-			sortExpr[f] = alias
-			continue
+		if _, dup := aliases[name]; dup {
+			return nil, fmt.Errorf("%w: field: %s is asked for twice", ErrBadQuery, name)
 		}
-		if col, ok := plainColumns[q.Dataset][f]; ok {
-			selects = append(selects, "toString("+col+") AS "+alias)
+		aliases[name] = alias
+		if f, err := lookupField(q.Dataset, name); err == nil {
+			selects = append(selects, castFor(f.typ, f.read.sql)+" AS "+alias)
+			args = append(args, f.read.args...)
 			groups = append(groups, alias)
-			sortExpr[f] = col
+			columns = append(columns, Column{Name: name, Type: f.typ, Unit: f.unit})
 			continue
+		} else if _, _, isFn := splitFunction(name); !isFn {
+			return nil, fmt.Errorf("%w: field: %v", ErrBadQuery, err)
 		}
-		expr, needsTx, err := yAxisExpr(f, apdex)
+		agg, err := compileFunction(name, env)
 		if err != nil {
-			return nil, fmt.Errorf("%w: field %q", ErrBadQuery, f)
+			return nil, fmt.Errorf("%w: field: %v", ErrBadQuery, err)
 		}
-		if needsTx && q.Dataset != "transactions" {
-			return nil, fmt.Errorf("%w: %s needs the transactions dataset", ErrBadQuery, f)
-		}
-		selects = append(selects, "toString("+expr+") AS "+alias)
-		sortExpr[f] = "toFloat64OrZero(" + alias + ")"
+		selects = append(selects, agg.expr.sql+" AS "+alias)
+		args = append(args, agg.expr.args...)
+		columns = append(columns, Column{Name: name, Type: agg.typ, Unit: agg.unit})
 		hasAggregate = true
 	}
 	where := []string{"project_id IN ?", tsCol + " >= ?"}
-	args := append(selectArgs, projectSet(q.ProjectIDs), q.Since.UTC())
-	conds, condArgs := filterSQL(q.Dataset, q.Filters)
-	where, args = append(where, conds...), append(args, condArgs...)
-	if q.Text != "" {
-		where = append(where, "positionCaseInsensitive("+textCol+", ?) > 0")
-		args = append(args, q.Text)
+	args = append(args, projectSet(q.ProjectIDs), q.Since.UTC())
+	if !q.Until.IsZero() {
+		where = append(where, tsCol+" <= ?")
+		args = append(args, q.Until.UTC())
 	}
-	order := tsCol + " DESC"
-	if hasAggregate {
-		order = sortExpr[q.Fields[len(q.Fields)-1]] + " DESC"
+	if len(q.Environments) > 0 {
+		where = append(where, "environment IN ?")
+		args = append(args, setOf(q.Environments))
 	}
-	if q.Sort != "" {
-		expr, ok := sortExpr[strings.TrimPrefix(q.Sort, "-")]
-		if !ok {
-			return nil, fmt.Errorf("%w: sort by %q, which is not a field", ErrBadQuery, q.Sort)
-		}
-		if hasAggregate {
-			// Grouped rows sort by what they show: group columns as text.
-			if _, plain := plainColumns[q.Dataset][strings.TrimPrefix(q.Sort, "-")]; plain {
-				expr = aliases[strings.TrimPrefix(q.Sort, "-")]
-			}
-		}
-		order = expr
-		if strings.HasPrefix(q.Sort, "-") {
-			order += " DESC"
-		}
+	conds, having, err := compileQuery(q.Where, q.Dataset, textCol, env)
+	if err != nil {
+		return nil, fmt.Errorf("%w: query: %v", ErrBadQuery, err)
+	}
+	for _, c := range conds {
+		where = append(where, "("+c.sql+")")
+		args = append(args, c.args...)
+	}
+	if len(having) > 0 && !hasAggregate {
+		return nil, fmt.Errorf("%w: query: a condition on a function needs a function among the fields", ErrBadQuery)
 	}
 	sql := "SELECT " + strings.Join(selects, ", ") + " FROM " + table + " WHERE " + strings.Join(where, " AND ")
 	if hasAggregate && len(groups) > 0 {
 		sql += " GROUP BY " + strings.Join(groups, ", ")
 	}
-	sql += " ORDER BY " + order + " LIMIT ?, ?"
-	args = append(args, q.Offset, q.Limit)
-	if !hasAggregate {
-		// Plain rows: order by the raw column where the sort names one.
-		sql = strings.Replace(sql, " FROM "+table+" WHERE", ", "+tsCol+" FROM "+table+" WHERE", 1)
+	if len(having) > 0 {
+		var hs []string
+		for _, h := range having {
+			hs = append(hs, "("+h.sql+")")
+			args = append(args, h.args...)
+		}
+		sql += " HAVING " + strings.Join(hs, " AND ")
 	}
-	return &PreparedTable{store: s, sql: sql, args: args, columns: len(selects), aggregate: hasAggregate}, nil
+	var order []string
+	for _, s := range q.Sort {
+		name, desc := strings.CutPrefix(s, "-")
+		alias, ok := aliases[name]
+		if !ok {
+			return nil, fmt.Errorf("%w: sort: %s is not among the fields; add field=%s or sort by one of %s",
+				ErrBadQuery, name, name, strings.Join(q.Fields, ", "))
+		}
+		if desc {
+			alias += " DESC"
+		}
+		order = append(order, alias)
+	}
+	if len(order) == 0 {
+		order = []string{tsCol + " DESC"}
+		if hasAggregate {
+			order = []string{aliases[q.Fields[len(q.Fields)-1]] + " DESC"}
+		}
+	}
+	sql += " ORDER BY " + strings.Join(order, ", ") + " LIMIT ?, ?"
+	args = append(args, q.Offset, q.Limit)
+	return &PreparedTable{store: s, sql: sql, args: args, columns: columns}, nil
+}
+
+// castFor casts a column's SQL to the one ClickHouse type each column
+// type scans from.
+func castFor(typ, sql string) string {
+	switch typ {
+	case TypeString:
+		return "toString(" + sql + ")"
+	case TypeInteger:
+		return "toInt64(" + sql + ")"
+	case TypeDate:
+		return "toDateTime(" + sql + ")"
+	}
+	return "toFloat64(" + sql + ")"
 }
 
 // Run streams the table's rows to row.
-func (t *PreparedTable) Run(ctx context.Context, row func([]string) error) error {
+func (t *PreparedTable) Run(ctx context.Context, row func([]any) error) error {
 	rows, err := t.store.conn.Query(ctx, t.sql, t.args...)
 	if err != nil {
 		return fmt.Errorf("query table: %w", err)
 	}
 	defer rows.Close()
-	n, hasAggregate := t.columns, t.aggregate
+	n := len(t.columns)
+	strs, ints, floats, times := make([]string, n), make([]int64, n), make([]float64, n), make([]time.Time, n)
+	dest := make([]any, n)
+	for i, c := range t.columns {
+		switch c.Type {
+		case TypeString:
+			dest[i] = &strs[i]
+		case TypeInteger:
+			dest[i] = &ints[i]
+		case TypeDate:
+			dest[i] = &times[i]
+		default:
+			dest[i] = &floats[i]
+		}
+	}
 	for rows.Next() {
-		vals := make([]string, n)
-		dest := make([]any, n, n+1)
-		for i := range vals {
-			dest[i] = &vals[i]
-		}
-		if !hasAggregate {
-			var ts time.Time
-			dest = append(dest, &ts)
-		}
 		if err := rows.Scan(dest...); err != nil {
 			return fmt.Errorf("read table: %w", err)
+		}
+		vals := make([]any, n)
+		for i, c := range t.columns {
+			switch c.Type {
+			case TypeString:
+				vals[i] = strs[i]
+			case TypeInteger:
+				vals[i] = ints[i]
+			case TypeDate:
+				vals[i] = times[i].UTC()
+			default:
+				if f := floats[i]; !math.IsNaN(f) && !math.IsInf(f, 0) {
+					vals[i] = f
+				}
+			}
 		}
 		if err := row(vals); err != nil {
 			return err
@@ -179,13 +223,5 @@ func tagField(f string) (string, bool) {
 		return "", false
 	}
 	key = strings.TrimSuffix(key, "]")
-	if key == "" || len(key) > 200 {
-		return "", false
-	}
-	for _, r := range key {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_.:-", r)) {
-			return "", false
-		}
-	}
-	return key, true
+	return key, validKey(key)
 }

@@ -16,3 +16,7 @@ func (s *Store) CountRows(ctx context.Context, table string) (uint64, error) {
 	}
 	return n, nil
 }
+
+// SQL is the statement a prepared table runs, for tests that check what
+// reaches ClickHouse as text.
+func (t *PreparedTable) SQL() string { return t.sql }

@@ -73,8 +73,8 @@ func BenchmarkAtScale(b *testing.B) {
 		timed(b, func() {
 			n := 0
 			err := s.Table(ctx, analytics.TableQuery{Dataset: "transactions", ProjectIDs: project, Since: now.Add(-14 * 24 * time.Hour),
-				Fields: []string{"tags[browser]", "count()", "p95()", "failure_rate()"}, Sort: "-count()", Limit: 50},
-				func([]string) error { n++; return nil })
+				Fields: []string{"tags[browser]", "count()", "p95()", "failure_rate()"}, Sort: []string{"-count()"}, Limit: 50},
+				func([]any) error { n++; return nil })
 			if err != nil || n == 0 {
 				b.Fatalf("%d rows, %v", n, err)
 			}
@@ -84,8 +84,8 @@ func BenchmarkAtScale(b *testing.B) {
 		timed(b, func() {
 			n := 0
 			err := s.Table(ctx, analytics.TableQuery{Dataset: "errors", ProjectIDs: project, Since: now.Add(-14 * 24 * time.Hour),
-				Fields: []string{"tags[browser]", "count()", "count_unique(user)"}, Sort: "-count()", Limit: 50},
-				func([]string) error { n++; return nil })
+				Fields: []string{"tags[browser]", "count()", "count_unique(user)"}, Sort: []string{"-count()"}, Limit: 50},
+				func([]any) error { n++; return nil })
 			if err != nil || n == 0 {
 				b.Fatalf("%d rows, %v", n, err)
 			}
@@ -97,7 +97,7 @@ func BenchmarkAtScale(b *testing.B) {
 		timed(b, func() {
 			err := s.Table(ctx, analytics.TableQuery{Dataset: "transactions", ProjectIDs: project, Since: now.Add(-14 * 24 * time.Hour),
 				Fields: []string{"id", "transaction", "transaction.duration", "user", "timestamp"}, Limit: 100_000},
-				func(v []string) error { rows++; return nil })
+				func([]any) error { rows++; return nil })
 			if err != nil {
 				b.Fatal(err)
 			}

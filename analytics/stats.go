@@ -14,9 +14,10 @@ type SeriesQuery struct {
 	ProjectIDs  []uint64
 	Since       time.Time
 	Step        time.Duration
-	YAxis       []string // count(), count_unique(user), p50() … p99(), failure_rate(), apdex()
+	YAxis       []string // Discover's functions that give numbers: count(), p95(transaction.duration), …
 	Filters     []EventTerm
 	Text        string // part of the transaction name (transactions) or title (errors)
+	Where       Cond   // Discover's query, ANDed with Filters and Text
 	GroupBy     string // "", or a field to split by: transaction, environment, release
 	TopN        int
 	ApdexMillis float64
@@ -40,23 +41,17 @@ var (
 	}
 )
 
-// yAxisExpr is the whitelist of aggregates: their SQL, and whether they
-// need transactions.
-func yAxisExpr(name string, apdex float64) (string, bool, error) {
-	t := fmt.Sprintf("%g", apdex)
-	switch name {
-	case "count()":
-		return "toFloat64(count())", false, nil
-	case "count_unique(user)":
-		return "toFloat64(uniqCombinedIf(user_key, user_key != ''))", false, nil
-	case "p50()", "p75()", "p90()", "p95()", "p99()":
-		return "toFloat64(quantileTDigest(0." + name[1:3] + ")(duration_ms))", true, nil
-	case "failure_rate()":
-		return "toFloat64(countIf(status NOT IN ('ok', 'cancelled', 'unknown')) / count())", true, nil
-	case "apdex()":
-		return "toFloat64((countIf(duration_ms <= " + t + ") + countIf(duration_ms > " + t + " AND duration_ms <= 4 * " + t + ") / 2) / count())", true, nil
+// yAxisExpr compiles a chart's aggregate: any Discover function whose
+// value is a number, as a Float64.
+func yAxisExpr(name string, env aggregateEnv) (sqlExpr, error) {
+	agg, err := compileFunction(name, env)
+	if err != nil {
+		return sqlExpr{}, fmt.Errorf("%w: yAxis: %v", ErrBadQuery, err)
 	}
-	return "", false, fmt.Errorf("%w: yAxis %q", ErrBadQuery, name)
+	if agg.typ == TypeString || agg.typ == TypeDate {
+		return sqlExpr{}, fmt.Errorf("%w: yAxis: %s is not a number to chart", ErrBadQuery, name)
+	}
+	return sqlExpr{"toFloat64(" + agg.expr.sql + ")", agg.expr.args}, nil
 }
 
 // SeriesOf answers q: one series per yAxis, or per top group and yAxis.
@@ -76,21 +71,31 @@ func (s *Store) SeriesOf(ctx context.Context, q SeriesQuery) ([]Series, error) {
 	if apdex <= 0 {
 		apdex = 300
 	}
+	env := aggregateEnv{dataset: q.Dataset, apdexMillis: apdex, periodMinutes: q.Step.Minutes()}
 	var exprs []string
+	var selectArgs []any
 	for _, y := range q.YAxis {
-		e, needsTx, err := yAxisExpr(y, apdex)
+		e, err := yAxisExpr(y, env)
 		if err != nil {
 			return nil, err
 		}
-		if needsTx && q.Dataset != "transactions" {
-			return nil, fmt.Errorf("%w: %s needs the transactions dataset", ErrBadQuery, y)
-		}
-		exprs = append(exprs, e)
+		exprs = append(exprs, e.sql)
+		selectArgs = append(selectArgs, e.args...)
 	}
 	where := []string{"project_id IN ?", tsCol + " >= ?"}
 	args := []any{projectSet(q.ProjectIDs), q.Since.UTC()}
 	conds, condArgs := filterSQL(q.Dataset, q.Filters)
 	where, args = append(where, conds...), append(args, condArgs...)
+	wheres, having, err := compileQuery(q.Where, q.Dataset, textCol, env)
+	if err != nil {
+		return nil, fmt.Errorf("%w: query: %v", ErrBadQuery, err)
+	}
+	if len(having) > 0 {
+		return nil, fmt.Errorf("%w: query: charts do not filter on functions; use Discover's table", ErrBadQuery)
+	}
+	for _, w := range wheres {
+		where, args = append(where, "("+w.sql+")"), append(args, w.args...)
+	}
 	if q.Text != "" {
 		where = append(where, "positionCaseInsensitive("+textCol+", ?) > 0")
 		args = append(args, q.Text)
@@ -114,7 +119,7 @@ func (s *Store) SeriesOf(ctx context.Context, q SeriesQuery) ([]Series, error) {
 		FROM %s WHERE %s
 		GROUP BY bucket, grp ORDER BY grp, bucket`,
 		tsCol, secs, secs, group, strings.Join(exprs, ", "), table, strings.Join(where, " AND "))
-	rows, err := s.conn.Query(ctx, sql, args...)
+	rows, err := s.conn.Query(ctx, sql, append(selectArgs, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("query series: %w", err)
 	}

@@ -120,18 +120,18 @@ func TestTransactionFiguresOnKnownData(t *testing.T) {
 		t.Errorf("series: count %v, failure rate peak %v", total, peakRate)
 	}
 
-	rows := map[string][]string{}
+	rows := map[string][]any{}
 	err = s.Table(ctx, analytics.TableQuery{Dataset: "transactions", ProjectIDs: []uint64{project}, Since: since,
-		Fields: []string{"tags[browser]", "count()"}, Sort: "tags[browser]", Limit: 10},
-		func(v []string) error { rows[v[0]] = v; return nil })
+		Fields: []string{"tags[browser]", "count()"}, Sort: []string{"tags[browser]"}, Limit: 10},
+		func(v []any) error { rows[v[0].(string)] = v; return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
 	// i%3 over 1…10000: 3333 zeros, 3334 ones, 3333 twos; GET /other has no tag.
-	want := map[string]string{"Chrome 0": "3333", "Chrome 1": "3334", "Chrome 2": "3333", "": "1"}
+	want := map[string]int64{"Chrome 0": 3333, "Chrome 1": 3334, "Chrome 2": 3333, "": 1}
 	for k, n := range want {
 		if len(rows[k]) != 2 || rows[k][1] != n {
-			t.Errorf("tags[browser] = %q: %v, want count %s", k, rows[k], n)
+			t.Errorf("tags[browser] = %q: %v, want count %d", k, rows[k], n)
 		}
 	}
 	if _, err := s.PrepareTable(analytics.TableQuery{Dataset: "transactions", Fields: []string{"tags[a b]"}}); err == nil {

@@ -136,9 +136,10 @@ func (a *API) usageStats(c *fiber.Ctx) error {
 }
 
 // eventsStats answers series of aggregates over time, Sentry's
-// events-stats: yAxis (one or more of count(), count_unique(user),
-// p50()…p99(), failure_rate(), apdex()), statsPeriod and interval, query
-// (environment:, release:, transaction:, tags, free text), project= ids,
+// events-stats: yAxis (one or more of Discover's numeric functions:
+// count(), count_unique(user), p95(transaction.duration), failure_rate(),
+// apdex(300), …), statsPeriod and interval, query (Discover's, with AND,
+// OR and parentheses; event.type picks the dataset), project= ids,
 // dataset (transactions or errors; by default transactions when a yAxis
 // needs them), and field + topEvents to split by the top N values.
 func (a *API) eventsStats(c *fiber.Ctx) error {
@@ -150,14 +151,33 @@ func (a *API) eventsStats(c *fiber.Ctx) error {
 	if len(yAxis) == 0 {
 		yAxis = []string{"count()"}
 	}
+	expr, err := search.ParseBoolean(c.Query("query"))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, "query: "+err.Error())
+	}
+	fromQuery, err := eventTypeDataset(expr)
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, "query: "+err.Error())
+	}
+	where, err := condOf(expr, true)
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, "query: "+err.Error())
+	}
 	dataset := c.Query("dataset")
-	if dataset == "" {
+	switch {
+	case dataset == "" || dataset == "discover":
+		dataset = fromQuery
+		if dataset != "" {
+			break
+		}
 		dataset = "errors"
 		for _, y := range yAxis {
-			if y != "count()" && y != "count_unique(user)" {
+			if y != "count()" && y != "count_unique(user)" && y != "epm()" {
 				dataset = "transactions"
 			}
 		}
+	case fromQuery != "" && fromQuery != dataset:
+		return fiber.NewError(fiber.StatusBadRequest, "query: event.type asks for "+fromQuery+", dataset for "+dataset)
 	}
 	period, err := a.periodParam(c, "24h")
 	if err != nil {
@@ -167,11 +187,6 @@ func (a *API) eventsStats(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	q, err := search.Parse(c.Query("query"), time.Now())
-	if err != nil {
-		return fiber.NewError(fiber.StatusBadRequest, "query: "+err.Error())
-	}
-	filters := eventFilters(q)
 	ids, apdex := projectScope(projects)
 	topN, err := countParam(c, "topEvents", 0, 0, 10)
 	if err != nil {
@@ -179,7 +194,7 @@ func (a *API) eventsStats(c *fiber.Ctx) error {
 	}
 	series, err := a.events.SeriesOf(c.Context(), analytics.SeriesQuery{
 		Dataset: dataset, ProjectIDs: ids, Since: time.Now().Add(-period).Truncate(step), Step: step, YAxis: yAxis,
-		Filters: filters, Text: q.Text, GroupBy: c.Query("field"), TopN: topN, ApdexMillis: apdex,
+		Where: where, GroupBy: c.Query("field"), TopN: topN, ApdexMillis: apdex,
 	})
 	if errors.Is(err, analytics.ErrBadQuery) {
 		return fiber.NewError(fiber.StatusBadRequest, strings.TrimPrefix(err.Error(), "bad query: "))
@@ -269,18 +284,6 @@ func (a *API) waterfall(c *fiber.Ctx) error {
 			"status": t.Status, "start_timestamp": float64(t.Start.UnixMicro()) / 1e6, "duration_ms": ms(t.Duration)},
 		"spans": spans,
 	})
-}
-
-// eventFilters turns a search's field terms into ClickHouse conditions for
-// charts and tables; issue-only terms (is:, assigned:) do not apply there.
-func eventFilters(q search.Query) []analytics.EventTerm {
-	var out []analytics.EventTerm
-	for _, group := range [][]search.Term{q.Environments, q.Releases, q.Tags, q.Levels} {
-		for _, t := range group {
-			out = append(out, analytics.EventTerm{Key: t.Key, Value: t.Value, Negate: t.Negate})
-		}
-	}
-	return out
 }
 
 // projectScope is what analytics queries need of the projects a request

@@ -27,3 +27,10 @@ func (db *DB) AcquireHashSlot(ctx context.Context) (release func(), err error) {
 const DummyHash = dummyHash
 
 var Outdated = outdated
+
+// SetFirstRelease names the release of an issue's first event, as the
+// workers will.
+func (db *DB) SetFirstRelease(ctx context.Context, issueID int64, version string) error {
+	_, err := db.pool.Exec(ctx, `UPDATE issues SET first_release = $2 WHERE id = $1`, issueID, version)
+	return err
+}

@@ -205,21 +205,22 @@ func TestTransactionSummariesAPI(t *testing.T) {
 
 	// The Discover table over the same transactions.
 	events := "/api/0/organizations/" + proj.Organization + "/events/?statsPeriod=1h&"
+	// Numbers are JSON numbers, as Sentry answers them.
 	var table struct {
-		Data []map[string]string
+		Data []map[string]any
 	}
 	if code := api.get(events+"field=transaction&field=count()&field=p95()&sort=-count()", &table); code != http.StatusOK {
 		t.Fatalf("events table: %d", code)
 	}
-	if len(table.Data) != 2 || table.Data[0]["transaction"] != "GET /fast" || table.Data[0]["count()"] != "4" {
+	if len(table.Data) != 2 || table.Data[0]["transaction"] != "GET /fast" || table.Data[0]["count()"] != 4.0 {
 		t.Errorf("grouped table: %+v", table.Data)
 	}
 	api.get(events+"field=transaction&field=count()&query="+url.QueryEscape("!transaction.status:ok"), &table)
-	if len(table.Data) != 1 || table.Data[0]["transaction"] != "GET /slow" || table.Data[0]["count()"] != "1" {
+	if len(table.Data) != 1 || table.Data[0]["transaction"] != "GET /slow" || table.Data[0]["count()"] != 1.0 {
 		t.Errorf("failed transactions: %+v", table.Data)
 	}
 	_, link = api.getWithLink(events+"field=transaction&field=transaction.duration&sort=-transaction.duration&per_page=2", &table)
-	if len(table.Data) != 2 || table.Data[0]["transaction.duration"] != "600" || !strings.Contains(link, `rel="next"; results="true"`) {
+	if len(table.Data) != 2 || table.Data[0]["transaction.duration"] != 600.0 || !strings.Contains(link, `rel="next"; results="true"`) {
 		t.Errorf("rows table: %+v, Link %s", table.Data, link)
 	}
 	req, _ := http.NewRequest(http.MethodGet, api.base+events+"field=transaction&field=count()&sort=transaction&format=csv", nil)

@@ -186,9 +186,48 @@ func ParseDuration(v string) (time.Duration, error) {
 // tokenize splits on spaces, keeping double-quoted runs (with \" escapes)
 // together: browser:"Mobile Safari" is one token.
 func tokenize(q string) ([]string, error) {
+	toks, err := lex(q, false)
 	var out []string
+	for _, t := range toks {
+		if t.text != "" {
+			out = append(out, t.text)
+		}
+	}
+	return out, err
+}
+
+type tokenKind int
+
+const (
+	tokWord tokenKind = iota
+	tokOpen
+	tokClose
+)
+
+type token struct {
+	kind   tokenKind
+	text   string
+	quoted bool // written in quotes: never an operator
+}
+
+// is reports whether t is the bare word w (an operator such as AND).
+func (t token) is(w string) bool { return t.kind == tokWord && !t.quoted && t.text == w }
+
+// lex splits q into words, keeping double-quoted runs together; with
+// groups, a parenthesis that opens a word or closes an open group is a
+// token of its own, while parentheses within a word (p95(x):>1) stay in it.
+func lex(q string, groups bool) ([]token, error) {
+	var out []token
 	var cur strings.Builder
-	inQuote := false
+	inQuote, quoted := false, false
+	depth, inner := 0, 0 // open groups; parentheses opened inside the current word
+	flush := func() {
+		if cur.Len() > 0 || quoted {
+			out = append(out, token{kind: tokWord, text: cur.String(), quoted: quoted})
+		}
+		cur.Reset()
+		quoted, inner = false, 0
+	}
 	for i := 0; i < len(q); i++ {
 		c := q[i]
 		switch {
@@ -196,21 +235,33 @@ func tokenize(q string) ([]string, error) {
 			i++
 			cur.WriteByte(q[i])
 		case c == '"':
-			inQuote = !inQuote
-		case !inQuote && unicode.IsSpace(rune(c)):
-			if cur.Len() > 0 {
-				out = append(out, cur.String())
-				cur.Reset()
-			}
+			inQuote, quoted = !inQuote, true
+		case inQuote:
+			cur.WriteByte(c)
+		case unicode.IsSpace(rune(c)):
+			flush()
+		case groups && c == '(' && cur.Len() == 0 && !quoted:
+			out = append(out, token{kind: tokOpen, text: "("})
+			depth++
+		case groups && c == ')' && inner == 0 && depth > 0:
+			flush()
+			out = append(out, token{kind: tokClose, text: ")"})
+			depth--
 		default:
+			if c == '(' {
+				inner++
+			} else if c == ')' && inner > 0 {
+				inner--
+			}
 			cur.WriteByte(c)
 		}
 	}
 	if inQuote {
 		return nil, fmt.Errorf("a quote is not closed")
 	}
-	if cur.Len() > 0 {
-		out = append(out, cur.String())
+	if depth > 0 {
+		return nil, fmt.Errorf("a parenthesis is not closed")
 	}
+	flush()
 	return out, nil
 }
