@@ -114,9 +114,9 @@ func (c apiClient) on(t *testing.T) apiClient {
 	return c
 }
 
-// releaseResp is the part of Sentry's release JSON that sentry-cli's
+// cliRelease is the part of Sentry's release JSON that sentry-cli's
 // commands change.
-type releaseResp struct {
+type cliRelease struct {
 	Version      string  `json:"version"`
 	URL          *string `json:"url"`
 	DateReleased *string `json:"dateReleased"`
@@ -169,9 +169,9 @@ func TestSentryCLIReleaseLifecycle(t *testing.T) {
 	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
 	const version = "checkout@2.4.0"
 	releasePath := fmt.Sprintf("/api/0/organizations/%s/releases/%s/", proj.Organization, url.PathEscape(version))
-	readRelease := func(t *testing.T) releaseResp {
+	readRelease := func(t *testing.T) cliRelease {
 		t.Helper()
-		var r releaseResp
+		var r cliRelease
 		if code, body := api.on(t).getRaw(releasePath); code != http.StatusOK {
 			t.Fatalf("GET %s: %d %s", releasePath, code, body)
 		}
