@@ -3,6 +3,7 @@ import { api, nextCursor, APIError } from "../api";
 import { Link, navigate } from "../router";
 import { ErrorNote, NotFound } from "../main";
 import { Chart } from "../chart";
+import { ProjectNav } from "./projectnav";
 
 // Keys typed into these are the user's, not shortcuts.
 const typing = "input, select, textarea, button, a, summary, [contenteditable]";
@@ -145,6 +146,7 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
   return (
     <section>
       <h1><Link href={`/${props.org}/`}>Projects</Link> / {props.project}</h1>
+      <ProjectNav org={props.org} project={props.project} current="issues" />
       <form class="search" onSubmit={(e) => { e.preventDefault(); go(draft); }}>
         <input name="query" ref={search} aria-label="Search issues" list="suggestions" value={draft} onInput={(e: any) => setDraft(e.currentTarget.value)} />
         <datalist id="suggestions">{suggestions.map((s) => <option value={s} />)}</datalist>
@@ -170,6 +172,7 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
         <div class="bulk">
           <span>{checked.size} selected</span>
           <button class="small" onClick={() => setStatus([...checked], "resolved")}>Resolve</button>
+          <button class="small" onClick={() => bulk({ status: "resolved", statusDetails: { inNextRelease: true } })}>Resolve in next release</button>
           <button class="small" onClick={() => setStatus([...checked], "ignored")}>Ignore</button>
           <button class="small" onClick={() => setStatus([...checked], "unresolved")}>Unresolve</button>
           {checked.size > 1 && <button class="small" onClick={() => bulk({ merge: 1 })}>Merge</button>}
