@@ -43,7 +43,7 @@ export function Releases(props: { org: string; project: string; query: URLSearch
         </div>
       ) : (
         <div class="scroll">
-          <table class="perf release-table">
+          <table class="release-table">
             <thead><tr><th scope="col">Version</th><th scope="col">Created</th><th scope="col">Adoption</th><th scope="col">Crash-free sessions</th>
               <th scope="col">Crash-free users</th><th scope="col">New issues</th><th scope="col">Last deploy</th></tr></thead>
             <tbody>{rows.map((r) => {
