@@ -77,11 +77,12 @@ function answer(method, url, body) {
   }
   const rel = p.match(/^\/organizations\/acme\/releases\/([^/]+)\/(deploys\/|commits\/)?$/);
   if (rel) {
-    if (decodeURIComponent(rel[1]) !== version) return notFound("release");
+    const known = firstPage.find((r) => r.version === decodeURIComponent(rel[1]));
+    if (!known) return notFound("release");
     if (rel[2] === "deploys/") return ok([{ id: "1", environment: "production", name: "deploy 7", url: null, dateStarted: now, dateFinished: now }]);
     if (rel[2] === "commits/") return ok([{ id: "9f1c2e3d4b5a69788", message: "Fix the cart total\n\nlong body", dateCreated: now,
       author: { name: "Ada", email: "ada@shop.example" }, repository: { name: "acme/shop" } }]);
-    return ok(firstPage[0]);
+    return ok(known);
   }
   if (p === "/projects/acme/shop/files/artifact-bundles/") return notFound("route " + p);
   if (p === "/projects/acme/shop/issues/" && method === "PUT") {
@@ -90,7 +91,9 @@ function answer(method, url, body) {
     return ok({ status: body.status, statusDetails: body.statusDetails || {} });
   }
   if (p === "/projects/acme/shop/issues/") {
-    if ((q.get("query") || "").startsWith("first-release:")) return ok([issues[1]]);
+    // A search without first-release: support finds nothing for 1.1.0.
+    if ((q.get("query") || "") === "first-release:" + version) return ok([issues[1]]);
+    if ((q.get("query") || "").startsWith("first-release:")) return ok([]);
     return ok(Object.values(issues));
   }
   const is = p.match(/^\/issues\/(\d)\/(events\/latest\/|tags\/|comments\/|activity\/|stats\/)?$/);
@@ -191,6 +194,11 @@ try {
     await page.waitForSelector(`.release .figures`);
     expect((await text(page, "h1 .version")) === "1.2.0+build.7", "heading " + (await text(page, "h1")));
   });
+  await check("2 new issues the search cannot list are not called none", async () => {
+    await page.goto(`${base}/app/acme/shop/releases/${encodeURIComponent("shop@1.1.0")}`);
+    await page.waitForSelector(".release-issues p:has-text('cannot list them')");
+    expect(await page.locator("text=No issues were first seen").count() === 0, "says no new issues while newGroups is 1");
+  });
   await check("2 an unknown release is not found", async () => {
     await page.goto(`${base}/app/acme/shop/releases/nope`);
     await page.waitForSelector("h1:has-text('Release not found')");
@@ -230,6 +238,10 @@ try {
     await page.focus("summary[aria-label='More ways to resolve']");
     await page.keyboard.press("Enter");
     await page.waitForSelector("button:has-text('Resolve in next release')");
+    await page.keyboard.press("Escape");
+    await page.waitForSelector("button:has-text('Resolve in next release')", { state: "hidden" });
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("aria-label")) === "More ways to resolve", "Escape lost the focus");
+    await page.keyboard.press("Enter");
     await page.focus("button:has-text('Resolve in next release')");
     await Promise.all([page.waitForResponse((r) => r.request().method() === "PUT"), page.keyboard.press("Enter")]);
     expect(puts.length === 1, `${puts.length} PUTs`);
@@ -255,6 +267,7 @@ try {
     await page.check("input[aria-label='Select SHOP-2']");
     await Promise.all([page.waitForResponse((r) => r.request().method() === "PUT"), page.click(".bulk button:has-text('Resolve in next release')")]);
     expect(puts[0]?.ids.sort().join() === "1,2" && puts[0]?.body.statusDetails?.inNextRelease === true, "PUT " + JSON.stringify(puts[0]));
+    await page.waitForSelector("li.issue .muted:has-text('resolved in next release')");
   });
   await page.close();
 

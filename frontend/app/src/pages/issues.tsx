@@ -4,6 +4,7 @@ import { Link, navigate } from "../router";
 import { ErrorNote, NotFound } from "../main";
 import { Chart } from "../chart";
 import { ProjectNav } from "./projectnav";
+import { resolvedLabel } from "./resolve";
 
 // Keys typed into these are the user's, not shortcuts.
 const typing = "input, select, textarea, button, a, summary, [contenteditable]";
@@ -201,7 +202,7 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
               </span>
               <div class="what">
                 <Link href={`/${props.org}/issues/${is.id}`} class="title">{is.title}</Link>
-                <span class="muted">{is.shortId} · {is.culprit || "no culprit"}</span>
+                <span class="muted">{is.shortId} · {is.culprit || "no culprit"}{is.status === "resolved" && <> · {resolvedLabel(is)}</>}</span>
               </div>
               <span class="count" title={counts ? `events matching the filters (${is.count} in all)` : "events"}>{counts ? counts.get(is.id)?.count ?? (counts.size < 100 ? "0" : "–") : is.count}</span>
               <span class="count" title={counts ? "users matching the filters" : "users"}>{counts ? counts.get(is.id)?.users ?? (counts.size < 100 ? "0" : "–") : is.userCount}</span>

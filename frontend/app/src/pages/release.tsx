@@ -76,7 +76,9 @@ export function ReleaseDetail(props: { org: string; project: string; version: st
       <div class="columns">
         <div class="release-issues">
           <h2>New issues</h2>
-          <PartList part={issues} empty="No issues were first seen in this release.">
+          <PartList part={issues} empty={release.newGroups > 0
+            ? `This release brought ${release.newGroups} new issues, but the issue search here cannot list them by first release; the link below lists every issue with events in it.`
+            : "No issues were first seen in this release."}>
             {(rows) => (
               <ul class="plain">{rows.map((is) => (
                 <li><span class={"level " + is.level}>{is.level}</span> <Link href={`/${props.org}/issues/${is.id}`}><bdi>{is.title}</bdi></Link>

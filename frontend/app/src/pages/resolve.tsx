@@ -29,7 +29,11 @@ export function ResolveMenu(props: { org: string; project: string; onResolve: (b
   return (
     <span class="resolve">
       <button class={cls} onClick={() => props.onResolve({ status: "resolved" })}>Resolve</button>
-      <details class="menu">
+      <details class="menu" onKeyDown={(e: KeyboardEvent) => {
+        // Escape closes the menu and leaves the focus on its toggle.
+        const menu = e.currentTarget as HTMLDetailsElement;
+        if (e.key === "Escape" && menu.open) { menu.open = false; menu.querySelector("summary")?.focus(); e.stopPropagation(); }
+      }}>
         <summary class={"button " + cls} aria-label="More ways to resolve">▾</summary>
         <div class="menu-items">
           <button class={cls} onClick={() => props.onResolve({ status: "resolved", statusDetails: { inNextRelease: true } })}>Resolve in next release</button>
