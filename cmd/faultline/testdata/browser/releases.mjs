@@ -84,7 +84,13 @@ function answer(method, url, body) {
       author: { name: "Ada", email: "ada@shop.example" }, repository: { name: "acme/shop" } }]);
     return ok(known);
   }
-  if (p === "/projects/acme/shop/files/artifact-bundles/") return notFound("route " + p);
+  if (p === "/projects/acme/shop/files/artifact-bundles/") {
+    // A server without the listing answers 404; one with it may list every
+    // bundle of the project, whatever query= says.
+    if (q.get("query") === version) return notFound("route " + p);
+    const bundle = (id, associations) => ({ id, bundleId: id, fileCount: 2, date: now, dateModified: now, associations, debugIds: [] });
+    return ok([bundle("b-of-1.1.0", [{ release: "shop@1.1.0", dist: "web" }]), bundle("b-of-1.0.0", [{ release: "shop@1.0.0", dist: "" }]), bundle("b-debug-id-only", [])]);
+  }
   if (p === "/projects/acme/shop/issues/" && method === "PUT") {
     puts.push({ ids: q.getAll("id"), body });
     for (const id of q.getAll("id")) Object.assign(issues[id], { status: body.status, statusDetails: body.statusDetails || {} });
@@ -198,6 +204,13 @@ try {
     await page.goto(`${base}/app/acme/shop/releases/${encodeURIComponent("shop@1.1.0")}`);
     await page.waitForSelector(".release-issues p:has-text('cannot list them')");
     expect(await page.locator("text=No issues were first seen").count() === 0, "says no new issues while newGroups is 1");
+  });
+  await check("2 a release lists its own artifact bundles only", async () => {
+    await page.waitForSelector(".artifacts li");
+    const listed = await page.locator(".artifacts li code").allTextContents();
+    expect(listed.join() === "b-of-1.1.0", "listed " + listed.join());
+    expect((await text(page, ".artifacts li")).includes("dist web"), "no dist");
+    await page.waitForSelector("p:has-text('1 bundle uploaded without a release')");
   });
   await check("2 an unknown release is not found", async () => {
     await page.goto(`${base}/app/acme/shop/releases/nope`);

@@ -112,14 +112,30 @@ export function ReleaseDetail(props: { org: string; project: string; version: st
       </PartList>
 
       <h2>Artifacts</h2>
-      <PartList part={artifacts} empty="No artifacts uploaded for this release. Upload source maps with sentry-cli sourcemaps upload --release before events arrive: maps apply to events received after the upload.">
-        {(rows) => (
-          <ul class="plain artifacts">{rows.map((b) => (
-            <li><code><bdi>{b.bundleId || b.id || b.name}</bdi></code> <span class="muted small">{b.fileCount ?? "?"} files · {when(b.date || b.dateCreated)}
-              {(b.associations || []).filter((a: any) => a.dist).map((a: any) => <> · dist <bdi>{a.dist}</bdi></>)}</span></li>
+      <Artifacts part={artifacts} version={props.version} />
+    </section>
+  );
+}
+
+// Artifacts lists the bundles uploaded for this release. The listing may
+// hold every bundle of the project: those of other releases are left out,
+// and those without a release, which apply by debug ID, are only counted.
+function Artifacts(props: { part: Part; version: string }) {
+  const rows = props.part.rows || [];
+  const ofRelease = rows.filter((b) => (b.associations || []).some((a: any) => a.release === props.version));
+  const byDebugID = rows.filter((b) => !(b.associations || []).length).length;
+  return (
+    <>
+      <PartList part={{ ...props.part, rows: props.part.rows && ofRelease }} empty="No artifacts uploaded for this release.">
+        {(bundles) => (
+          <ul class="plain artifacts">{bundles.map((b) => (
+            <li><code><bdi>{b.bundleId || b.id}</bdi></code> <span class="muted small">{b.fileCount ?? "?"} files · {when(b.date || b.dateCreated)}
+              {(b.associations || []).filter((a: any) => a.release === props.version && a.dist).map((a: any) => <> · dist <bdi>{a.dist}</bdi></>)}</span></li>
           ))}</ul>
         )}
       </PartList>
-    </section>
+      {byDebugID > 0 && <p class="muted small">{byDebugID} bundle{byDebugID > 1 ? "s" : ""} uploaded without a release map events of any release by debug ID.</p>}
+      <p class="muted small">Source maps apply to events received after their upload; events that came before keep their minified frames.</p>
+    </>
   );
 }
