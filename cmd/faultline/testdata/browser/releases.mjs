@@ -278,9 +278,21 @@ try {
     await page.goto(`${base}/app/acme/shop/issues`);
     await page.check("input[aria-label='Select SHOP-1']");
     await page.check("input[aria-label='Select SHOP-2']");
+    await page.click(".bulk summary[aria-label='More ways to resolve']");
     await Promise.all([page.waitForResponse((r) => r.request().method() === "PUT"), page.click(".bulk button:has-text('Resolve in next release')")]);
     expect(puts[0]?.ids.sort().join() === "1,2" && puts[0]?.body.statusDetails?.inNextRelease === true, "PUT " + JSON.stringify(puts[0]));
     await page.waitForSelector("li.issue .muted:has-text('resolved in next release')");
+  });
+  await check("4 the list resolves the selected issues in a chosen release", async () => {
+    puts.length = 0;
+    issues[1].status = issues[2].status = "unresolved";
+    await page.goto(`${base}/app/acme/shop/issues`);
+    await page.check("input[aria-label='Select SHOP-2']");
+    await page.click(".bulk summary[aria-label='More ways to resolve']");
+    await page.click(".bulk button:has-text('Resolve in release…')");
+    await page.selectOption(".bulk select[aria-label=Release]", version);
+    await Promise.all([page.waitForResponse((r) => r.request().method() === "PUT"), page.click(".bulk button:has-text('Resolve in this release')")]);
+    expect(puts[0]?.ids.join() === "2" && JSON.stringify(puts[0]?.body) === JSON.stringify({ status: "resolved", statusDetails: { inRelease: version } }), "PUT " + JSON.stringify(puts[0]));
   });
   await page.close();
 

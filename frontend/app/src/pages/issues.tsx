@@ -4,7 +4,7 @@ import { Link, navigate } from "../router";
 import { ErrorNote, NotFound } from "../main";
 import { Chart } from "../chart";
 import { ProjectNav } from "./projectnav";
-import { resolvedLabel } from "./resolve";
+import { ResolveMenu, resolvedLabel } from "./resolve";
 
 // Keys typed into these are the user's, not shortcuts.
 const typing = "input, select, textarea, button, a, summary, [contenteditable]";
@@ -172,8 +172,7 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
       {checked.size > 0 && (
         <div class="bulk">
           <span>{checked.size} selected</span>
-          <button class="small" onClick={() => setStatus([...checked], "resolved")}>Resolve</button>
-          <button class="small" onClick={() => bulk({ status: "resolved", statusDetails: { inNextRelease: true } })}>Resolve in next release</button>
+          <ResolveMenu org={props.org} project={props.project} onResolve={bulk} small />
           <button class="small" onClick={() => setStatus([...checked], "ignored")}>Ignore</button>
           <button class="small" onClick={() => setStatus([...checked], "unresolved")}>Unresolve</button>
           {checked.size > 1 && <button class="small" onClick={() => bulk({ merge: 1 })}>Merge</button>}
