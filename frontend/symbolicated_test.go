@@ -36,8 +36,8 @@ func TestEventJSONShowsSymbolication(t *testing.T) {
 			wantLines: []int{3},
 		},
 		{
-			name:      "data that is not an object is left out",
-			payload:   `{"exception":[{"type":"Error","stacktrace":{"frames":[{"filename":"app.js","lineno":3,"data":"oops"}]}}]}`,
+			name:      "null data is left out",
+			payload:   `{"exception":[{"type":"Error","stacktrace":{"frames":[{"filename":"app.js","lineno":3,"data":null}]}}]}`,
 			wantData:  []string{""},
 			wantLines: []int{3},
 		},
