@@ -158,16 +158,20 @@ type frameJSON struct {
 	InApp    bool            `json:"inApp"`
 	Context  [][2]any        `json:"context"`
 	Vars     json.RawMessage `json:"vars,omitempty"`
+	Data     json.RawMessage `json:"data,omitempty"`
 }
 
 type exceptionJSON struct {
-	Type       string          `json:"type"`
-	Value      string          `json:"value"`
-	Module     string          `json:"module,omitempty"`
-	Mechanism  json.RawMessage `json:"mechanism,omitempty"`
-	Stacktrace *struct {
-		Frames []frameJSON `json:"frames"`
-	} `json:"stacktrace"`
+	Type          string          `json:"type"`
+	Value         string          `json:"value"`
+	Module        string          `json:"module,omitempty"`
+	Mechanism     json.RawMessage `json:"mechanism,omitempty"`
+	Stacktrace    *stacktraceJSON `json:"stacktrace"`
+	RawStacktrace *stacktraceJSON `json:"rawStacktrace"`
+}
+
+type stacktraceJSON struct {
+	Frames []frameJSON `json:"frames"`
 }
 
 func newEventJSON(r analytics.EventRow, is metadata.Issue) (eventJSON, error) {
@@ -199,11 +203,10 @@ func newEventJSON(r analytics.EventRow, is metadata.Issue) (eventJSON, error) {
 		for i, ex := range e.Exceptions {
 			values[i] = exceptionJSON{Type: ex.Type, Value: ex.Value, Module: ex.Module, Mechanism: ex.Mechanism}
 			if ex.Stacktrace != nil {
-				values[i].Stacktrace = &struct {
-					Frames []frameJSON `json:"frames"`
-				}{Frames: framesJSON(ex.Stacktrace.Frames)}
+				values[i].Stacktrace = &stacktraceJSON{Frames: framesJSON(ex.Stacktrace.Frames)}
 			}
 		}
+		addSymbolication(r.Payload, values)
 		out.Entries = append(out.Entries, entryJSON{"exception", map[string]any{"values": values, "hasSystemFrames": true}})
 	}
 	if e.Message != "" {
