@@ -11,7 +11,7 @@ func (s *Store) insertSessions(ctx context.Context, rows []SessionRow) error {
 		return nil
 	}
 	batch, err := s.conn.PrepareBatch(ctx, `INSERT INTO sessions (project_id, record_id, started, release, environment,
-		status, init, errors, duration_ms, distinct_id, quantity)`)
+		status, init, errors, duration_ms, distinct_id, quantity, session_id, seq)`)
 	if err != nil {
 		return fmt.Errorf("insert sessions: %w", err)
 	}
@@ -22,7 +22,7 @@ func (s *Store) insertSessions(ctx context.Context, rows []SessionRow) error {
 			init = 1
 		}
 		if err := batch.Append(r.ProjectID, r.RecordID, r.Started.UTC(), r.Release, r.Environment, r.Status, init,
-			r.Errors, ms(r.Duration), r.DistinctID, r.Quantity); err != nil {
+			r.Errors, ms(r.Duration), r.DistinctID, r.Quantity, r.SessionID, r.Seq); err != nil {
 			return fmt.Errorf("insert sessions: %w", err)
 		}
 	}
