@@ -118,3 +118,37 @@ func TestSessionHealthCounts(t *testing.T) {
 		t.Error("grouping by an unknown column was accepted")
 	}
 }
+
+// The releases list's health: sessions, crashes, users and adoption per
+// project and release.
+func TestReleasesHealth(t *testing.T) {
+	s := analyticstest.Open(t)
+	project := uniqueProject()
+	base := time.Now().UTC().Truncate(time.Hour).Add(-3 * time.Hour)
+	healthFixture(t, s, project, base)
+	got, err := s.ReleasesHealth(context.Background(), []uint64{project}, []string{"app@1", "app@2", "app@3"}, base, base.Add(3*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pct := func(v float64) string { return fmt.Sprintf("%.2f", v) }
+	show := func(h analytics.ReleaseHealthData) string {
+		return fmt.Sprintf("sessions %d errored %d crashed %d users %d crashed users %d crash-free %s/%s adoption %s/%s",
+			h.TotalSessions, h.SessionsErrored, h.SessionsCrashed, h.TotalUsers, h.UsersCrashed,
+			pct(*h.CrashFreeSessions), pct(*h.CrashFreeUsers), pct(*h.SessionsAdoption), pct(*h.UsersAdoption))
+	}
+	want := map[string]string{
+		"app@1": "sessions 20 errored 8 crashed 4 users 5 crashed users 2 crash-free 80.00/60.00 adoption " + pct(100*20.0/21) + "/100.00",
+		"app@2": "sessions 1 errored 0 crashed 0 users 1 crashed users 0 crash-free 100.00/100.00 adoption " + pct(100/21.0) + "/20.00",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("health for %d releases, want %d: %+v", len(got), len(want), got)
+	}
+	for release, w := range want {
+		h, ok := got[analytics.ProjectRelease{ProjectID: project, Release: release}]
+		if !ok {
+			t.Errorf("%s: no health", release)
+		} else if show(h) != w {
+			t.Errorf("%s: %s\nwant %s", release, show(h), w)
+		}
+	}
+}
