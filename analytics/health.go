@@ -9,7 +9,9 @@ import (
 
 // Release health counts sessions the way Sentry does. A session update
 // carrying a session id is one of several for its session: the session
-// counts once, and its final status is that of its last update (by seq).
+// counts once, and its final status is that of its last update (by seq;
+// of updates with the same seq, such as two sent in the same millisecond,
+// the one that says more: ended over ok, crashed over the rest).
 // Aggregates, and updates stored before session ids were kept, are counts
 // already: their init rows count as sessions and every row counts towards
 // its status. A session is errored when it ended errored, crashed or
@@ -73,7 +75,7 @@ const sessionOutcomes = `
 		toUInt32(1) AS quantity, final, toUInt8(max_errors > 0 OR final IN ('errored', 'crashed', 'abnormal')) AS errored
 	FROM (
 		SELECT project_id, session_id, release, environment, min(started) AS first_started,
-			anyIf(distinct_id, distinct_id != '') AS did, argMax(status, seq) AS final, max(errors) AS max_errors
+			anyIf(distinct_id, distinct_id != '') AS did, argMax(status, (seq, indexOf(['ok', 'exited', 'errored', 'abnormal', 'crashed'], status))) AS final, max(errors) AS max_errors
 		FROM sessions WHERE %[1]s AND session_id != ''
 		GROUP BY project_id, session_id, release, environment
 	)

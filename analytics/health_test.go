@@ -35,8 +35,8 @@ func healthFixture(t *testing.T, s *analytics.Store, project uint64, base time.T
 		row("s4", 1, "app@1", "production", "u1", "ok", true, 0, at),
 		// s5 abnormal.
 		row("s5", 1, "app@1", "production", "u4", "ok", true, 0, at), row("s5", 2, "app@1", "production", "u4", "abnormal", false, 0, at),
-		// s6 crashed in staging.
-		row("s6", 1, "app@1", "staging", "u5", "ok", true, 0, at), row("s6", 2, "app@1", "staging", "u5", "crashed", false, 1, at),
+		// s6 crashed in staging, in the same millisecond as it started.
+		row("s6", 1, "app@1", "staging", "u5", "ok", true, 0, at), row("s6", 1, "app@1", "staging", "u5", "crashed", false, 1, at),
 		// s7 crashed, its crash stored before its start: seq orders them.
 		row("s7", 2, "app@1", "production", "u3", "crashed", false, 1, at), row("s7", 1, "app@1", "production", "u3", "ok", true, 0, at),
 		// s8 healthy in another release.
