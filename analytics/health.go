@@ -69,7 +69,10 @@ type HealthRow struct {
 var healthGroupColumns = map[string]string{"project": "project_id", "release": "release", "environment": "environment"}
 
 // sessionOutcomes is one row per session of the filtered sessions: from
-// their updates when they carry a session id, as stored otherwise.
+// their updates when they carry a session id, as stored otherwise. Rows
+// without a session id are deduplicated by grouping on the table's sort
+// key rather than by FINAL, which would merge every row of the range, the
+// session updates too, before the filter on session_id.
 const sessionOutcomes = `
 	SELECT project_id, release, environment, first_started AS started, did AS distinct_id, toUInt8(1) AS init,
 		toUInt32(1) AS quantity, final, toUInt8(max_errors > 0 OR final IN ('errored', 'crashed', 'abnormal')) AS errored
@@ -80,9 +83,14 @@ const sessionOutcomes = `
 		GROUP BY project_id, session_id, release, environment
 	)
 	UNION ALL
-	SELECT project_id, release, environment, started, distinct_id, init, quantity, status AS final,
-		toUInt8(errors > 0 OR status IN ('errored', 'crashed', 'abnormal')) AS errored
-	FROM sessions FINAL WHERE %[1]s AND session_id = ''`
+	SELECT project_id, release, env AS environment, started, did AS distinct_id, first AS init, n AS quantity, status AS final,
+		toUInt8(errs > 0 OR status IN ('errored', 'crashed', 'abnormal')) AS errored
+	FROM (
+		SELECT project_id, release, started, record_id, status, any(environment) AS env, any(distinct_id) AS did,
+			any(init) AS first, any(quantity) AS n, any(errors) AS errs
+		FROM sessions WHERE %[1]s AND session_id = ''
+		GROUP BY project_id, release, started, record_id, status
+	)`
 
 // SessionHealth counts sessions and users per group (and bucket).
 func (s *Store) SessionHealth(ctx context.Context, q HealthQuery) ([]HealthRow, error) {
