@@ -22,6 +22,7 @@ import (
 type API struct {
 	db       *metadata.DB
 	events   *analytics.Store
+	health   sessionStore // release health; events
 	access   accessStore
 	finder   *issues.Finder  // issue search and detail
 	editor   *issues.Editor  // issue changes, deletes and merges
@@ -70,7 +71,7 @@ func NewAPI(db *metadata.DB, events *analytics.Store, blobs blob.Store, opts Opt
 		opts.Mailer = &mail.Mailer{}
 	}
 	reg := promreg.Or(opts.Registerer)
-	return &API{db: db, events: events, blobs: blobs, opts: opts, refusals: newAuthRefusals(reg), log: log, access: db,
+	return &API{db: db, events: events, health: events, blobs: blobs, opts: opts, refusals: newAuthRefusals(reg), log: log, access: db,
 		finder: issues.NewFinder(db, db, events), editor: issues.NewEditor(db, db), details: issues.NewDetails(events, db), perf: performance.New(events),
 		monitors: monitors.New(db, events), releases: releases.New(db, events, opts.ReleaseFiles), alerts: alerts.New(db, db, alerts.HostCheck(opts.MonitorHostCheck)),
 		// Five failed password attempts per account or client in 15 minutes, then a wait.
@@ -146,6 +147,7 @@ func (a *API) Register(app *fiber.App) {
 	api.Get("/organizations/:org/stats_v2/", a.usageStats)
 	api.Get("/organizations/:org/events-stats/", a.eventsStats)
 	api.Get("/organizations/:org/events/", a.discover)
+	api.Get("/organizations/:org/sessions/", a.sessionStats)
 	a.registerMonitors(api)
 	a.registerAlerts(api)
 	a.registerReleases(api)

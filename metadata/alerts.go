@@ -15,20 +15,24 @@ type AlertRule struct {
 	ID            int64
 	ProjectID     int64
 	Name          string
-	Triggers      []string // new_issue, regression, frequency, users, monitor_down, monitor_up, tls_expiry, slow_transaction
-	TimespanMin   int      // the window of frequency, users and slow_transaction
+	Triggers      []string // new_issue, regression, frequency, users, monitor_down, monitor_up, tls_expiry, slow_transaction, crash_free_rate
+	TimespanMin   int      // the window of frequency, users, slow_transaction and crash_free_rate
 	Quantity      int      // events in the window (frequency)
 	UsersQuantity int      // distinct users in the window (users)
 	Transaction   string   // slow_transaction: the transaction name
 	P95MS         float64  // slow_transaction: the p95 it must stay under
-	Level         string   // filters: empty matches all
-	Environment   string
-	Release       string
-	Tags          map[string]string
-	IntervalMin   int // at most one notification per rule and issue (or monitor) per interval
-	Enabled       bool
-	CreatedAt     time.Time
-	Recipients    []AlertRecipient
+	// CrashFreeBelow (crash_free_rate) is the percentage of crash-free
+	// sessions, over the window, under which the rule fires. It is stored
+	// in the threshold column p95_ms, which is why a rule cannot watch both.
+	CrashFreeBelow float64
+	Level          string // filters: empty matches all
+	Environment    string
+	Release        string
+	Tags           map[string]string
+	IntervalMin    int // at most one notification per rule and issue (or monitor) per interval
+	Enabled        bool
+	CreatedAt      time.Time
+	Recipients     []AlertRecipient
 }
 
 // AlertRecipient is where a rule's notifications go.
@@ -49,7 +53,19 @@ func scanAlertRule(r pgx.Row) (AlertRule, error) {
 	var a AlertRule
 	err := r.Scan(&a.ID, &a.ProjectID, &a.Name, &a.Triggers, &a.TimespanMin, &a.Quantity, &a.UsersQuantity, &a.Transaction,
 		&a.P95MS, &a.Level, &a.Environment, &a.Release, &a.Tags, &a.IntervalMin, &a.Enabled, &a.CreatedAt)
+	if a.Has("crash_free_rate") {
+		a.CrashFreeBelow, a.P95MS = a.P95MS, 0
+	}
 	return a, err
+}
+
+// threshold is what the p95_ms column holds: the p95 of slow_transaction,
+// or the percentage of crash_free_rate (Validate refuses both on a rule).
+func (r AlertRule) threshold() float64 {
+	if r.Has("crash_free_rate") {
+		return r.CrashFreeBelow
+	}
+	return r.P95MS
 }
 
 // SaveAlertRule creates a rule (ID 0) or replaces one, with its recipients.
@@ -67,7 +83,7 @@ func (db *DB) SaveAlertRule(ctx context.Context, r AlertRule) (AlertRule, error)
 	var out AlertRule
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		var row pgx.Row
-		args := []any{r.ProjectID, r.Name, r.Triggers, r.TimespanMin, r.Quantity, r.UsersQuantity, r.Transaction, r.P95MS,
+		args := []any{r.ProjectID, r.Name, r.Triggers, r.TimespanMin, r.Quantity, r.UsersQuantity, r.Transaction, r.threshold(),
 			r.Level, r.Environment, r.Release, r.Tags, r.IntervalMin, r.Enabled}
 		if r.ID == 0 {
 			row = tx.QueryRow(ctx, `INSERT INTO alert_rules (project_id, name, triggers, timespan_minutes, quantity, users_quantity,
@@ -182,6 +198,21 @@ func (db *DB) SlowTransactionRules(ctx context.Context) ([]AlertRule, error) {
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (AlertRule, error) { return scanAlertRule(r) })
 	if err != nil {
 		return nil, fmt.Errorf("list slow-transaction rules: %w", err)
+	}
+	return out, nil
+}
+
+// CrashFreeRules lists the enabled rules, of every project, that watch
+// the share of crash-free sessions.
+func (db *DB) CrashFreeRules(ctx context.Context) ([]AlertRule, error) {
+	rows, err := db.pool.Query(ctx, `SELECT `+alertRuleColumns+` FROM alert_rules
+		WHERE enabled AND 'crash_free_rate' = ANY(triggers) ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list crash-free rules: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (AlertRule, error) { return scanAlertRule(r) })
+	if err != nil {
+		return nil, fmt.Errorf("list crash-free rules: %w", err)
 	}
 	return out, nil
 }

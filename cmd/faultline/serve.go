@@ -222,6 +222,11 @@ func startParsed(ctx context.Context, set settings, log *slog.Logger, t timing) 
 				return alerts.WatchTransactions(ctx, s.db, s.store, t.slowCheckEvery)
 			}, log.With("role", "alerts"))
 		})
+		s.goRun("crash-free rates", func() error {
+			return s.supervise(workerCtx, "crash-free rates", func(ctx context.Context) error {
+				return alerts.WatchCrashFreeRate(ctx, s.db, s.store, t.crashFreeCheckEvery)
+			}, log.With("role", "alerts"))
+		})
 		s.purger = actors.NewPurger(s.db, s.store, time.Minute, log.With("role", "purger"))
 		s.goRun("purger", func() error { return s.supervise(workerCtx, "purger", s.purger.Run, log.With("role", "purger")) })
 		merges := actors.NewMergeMover(s.db, s.store, mergeMoveEvery, log.With("role", "merges"))
