@@ -29,6 +29,7 @@ type API struct {
 	monitors *monitors.Service
 	alerts   *alerts.Service
 	blobs    blob.Store
+	bundles  *assembler // source map uploads
 	opts     Options
 	logins   *throttle // password attempts per account and per client
 	// Account emails per address and per client.
@@ -58,7 +59,8 @@ type Options struct {
 	Registerer prometheus.Registerer
 }
 
-// NewAPI returns the /api/0/ handlers; attachments are read from blobs.
+// NewAPI returns the /api/0/ handlers; attachments are read from blobs,
+// and uploaded source maps kept there.
 func NewAPI(db *metadata.DB, events *analytics.Store, blobs blob.Store, opts Options, log *slog.Logger) *API {
 	if opts.Mailer == nil {
 		opts.Mailer = &mail.Mailer{}
@@ -71,7 +73,7 @@ func NewAPI(db *metadata.DB, events *analytics.Store, blobs blob.Store, opts Opt
 		logins: newThrottle(5, 15*time.Minute, 100_000),
 		// Three account emails per address, ten per client, an hour.
 		mailsTo: newThrottle(3, time.Hour, 100_000), mailsFrom: newThrottle(10, time.Hour, 100_000),
-		mail: newAccountMail(opts.Mailer, newAccountMails(reg), log)}
+		mail: newAccountMail(opts.Mailer, newAccountMails(reg), log), bundles: newAssembler(db, blobs, log)}
 }
 
 // Register mounts the API and the dashboard (RegisterOps mounts health,
@@ -150,6 +152,7 @@ func (a *API) Register(app *fiber.App) {
 	api.Delete("/organizations/:org/status-pages/:slug/", a.deleteStatusPage)
 	api.Get("/projects/:org/:project/events/:event_id/attachments/", a.eventAttachments)
 	api.Get("/projects/:org/:project/events/:event_id/attachments/:id/", a.attachment)
+	a.registerArtifacts(api)
 	api.Use(func(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusNotFound, "no API route "+c.Method()+" "+c.Path())
 	})

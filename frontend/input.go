@@ -25,7 +25,10 @@ func checkInput(c *fiber.Ctx) error {
 	if bad != nil {
 		return bad
 	}
-	if body := c.BodyRaw(); bytes.IndexByte(body, 0) >= 0 || hasNULEscape(body) {
+	// Multipart bodies carry files (source map chunks, release files) whose
+	// bytes are anything; their handlers check their text fields.
+	multipart := bytes.HasPrefix(c.Request().Header.ContentType(), []byte(fiber.MIMEMultipartForm))
+	if body := c.BodyRaw(); !multipart && (bytes.IndexByte(body, 0) >= 0 || hasNULEscape(body)) {
 		return fiber.NewError(fiber.StatusBadRequest, `the request body contains a NUL byte (\u0000), which no field takes`)
 	}
 	if bytes.HasPrefix(c.Request().Header.ContentType(), []byte(fiber.MIMEApplicationForm)) {
