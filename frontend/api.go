@@ -73,7 +73,7 @@ func NewAPI(db *metadata.DB, events *analytics.Store, blobs blob.Store, opts Opt
 		logins: newThrottle(5, 15*time.Minute, 100_000),
 		// Three account emails per address, ten per client, an hour.
 		mailsTo: newThrottle(3, time.Hour, 100_000), mailsFrom: newThrottle(10, time.Hour, 100_000),
-		mail: newAccountMail(opts.Mailer, newAccountMails(reg), log), bundles: newAssembler(db, blobs, log)}
+		mail: newAccountMail(opts.Mailer, newAccountMails(reg), log), bundles: newAssembler(db, blobs, reg, log)}
 }
 
 // Register mounts the API and the dashboard (RegisterOps mounts health,

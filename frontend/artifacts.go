@@ -106,6 +106,10 @@ func (a *API) uploadChunks(c *fiber.Ctx) error {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Context()), assembleTimeout)
 	defer cancel()
+	refuse := func(msg string) error {
+		a.bundles.count("chunk_refused")
+		return fiber.NewError(fiber.StatusBadRequest, msg)
+	}
 	count, total := 0, 0
 	for {
 		part, err := mr.NextPart()
@@ -121,24 +125,25 @@ func (a *API) uploadChunks(c *fiber.Ctx) error {
 		}
 		sum := strings.ToLower(part.FileName())
 		if !sha1Hex.MatchString(sum) {
-			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("chunk name %q is not a SHA-1 in hex", part.FileName()))
+			return refuse(fmt.Sprintf("chunk name %q is not a SHA-1 in hex", part.FileName()))
 		}
 		if count++; count > chunksPerRequest {
-			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("too many chunks in one request: at most %d", chunksPerRequest))
+			return refuse(fmt.Sprintf("too many chunks in one request: at most %d", chunksPerRequest))
 		}
 		data, err := readChunk(part, field == "file_gzip")
 		if err != nil {
-			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("chunk %s: %v", sum, err))
+			return refuse(fmt.Sprintf("chunk %s: %v", sum, err))
 		}
 		if total += len(data); total > maxChunkRequest {
-			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("the request's chunks are over %d bytes", maxChunkRequest))
+			return refuse(fmt.Sprintf("the request's chunks are over %d bytes", maxChunkRequest))
 		}
 		if got := sha1.Sum(data); hex.EncodeToString(got[:]) != sum {
-			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("chunk %s: its content's SHA-1 is %x", sum, got))
+			return refuse(fmt.Sprintf("chunk %s: its content's SHA-1 is %x", sum, got))
 		}
 		if err := a.blobs.Put(ctx, chunkKey(m.OrgID, sum), data); err != nil {
 			return fmt.Errorf("store chunk %s: %w", sum, err)
 		}
+		a.bundles.count("chunk_stored")
 	}
 	return c.SendStatus(fiber.StatusOK)
 }
@@ -182,7 +187,7 @@ type assembleBody struct {
 	Dist     string   `json:"dist"`
 }
 
-func readAssembleBody(c *fiber.Ctx) (assembleBody, error) {
+func (a *API) readAssembleBody(c *fiber.Ctx) (assembleBody, error) {
 	var body assembleBody
 	if err := json.Unmarshal(c.BodyRaw(), &body); err != nil {
 		return body, fiber.NewError(fiber.StatusBadRequest, "the body is not a JSON assemble request: "+err.Error())
@@ -196,6 +201,7 @@ func readAssembleBody(c *fiber.Ctx) (assembleBody, error) {
 		}
 	}
 	if len(body.Chunks) > maxBundleChunks {
+		a.bundles.count("bundle_too_large")
 		return body, fiber.NewError(fiber.StatusRequestEntityTooLarge, fmt.Sprintf(
 			"a bundle of %d chunks of %d bytes is over the limit of %d bytes (%d MiB); upload fewer files at once",
 			len(body.Chunks), chunkSize, artifact.DefaultLimits.MaxBundleBytes, artifact.DefaultLimits.MaxBundleBytes>>20))
@@ -212,7 +218,7 @@ func (a *API) assembleBundle(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	body, err := readAssembleBody(c)
+	body, err := a.readAssembleBody(c)
 	if err != nil {
 		return err
 	}
@@ -242,7 +248,7 @@ func (a *API) assembleReleaseBundle(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	body, err := readAssembleBody(c)
+	body, err := a.readAssembleBody(c)
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,9 @@ import (
 
 	"github.com/faultline/faultline/ingest/artifact"
 	"github.com/faultline/faultline/ingest/blob"
+	"github.com/faultline/faultline/ingest/promreg"
 	"github.com/faultline/faultline/metadata"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // The chunk upload protocol's numbers, as GET chunk-upload/ tells clients.
@@ -56,12 +58,20 @@ type assembler struct {
 	blobs  blob.Store
 	limits artifact.Limits
 	slots  chan struct{}
-	log    *slog.Logger
+	// outcomes counts chunks stored and refused, and assemblies by result.
+	outcomes *prometheus.CounterVec
+	log      *slog.Logger
 }
 
-func newAssembler(db *metadata.DB, blobs blob.Store, log *slog.Logger) *assembler {
-	return &assembler{db: db, blobs: blobs, limits: artifact.DefaultLimits, slots: make(chan struct{}, concurrentAssemblies), log: log}
+func newAssembler(db *metadata.DB, blobs blob.Store, reg prometheus.Registerer, log *slog.Logger) *assembler {
+	outcomes := promreg.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "faultline_artifact_uploads_total",
+		Help: "Source map uploads: chunks stored or refused, bundles assembled, refused (error), too large, or put off (busy)."},
+		[]string{"outcome"}))
+	return &assembler{db: db, blobs: blobs, limits: artifact.DefaultLimits, slots: make(chan struct{}, concurrentAssemblies),
+		outcomes: outcomes, log: log}
 }
+
+func (as *assembler) count(outcome string) { as.outcomes.WithLabelValues(outcome).Inc() }
 
 // assembleRequest is one assemble call, checked.
 type assembleRequest struct {
@@ -119,6 +129,7 @@ func (as *assembler) assemble(ctx context.Context, req assembleRequest) (assembl
 	case as.slots <- struct{}{}:
 		defer func() { <-as.slots }()
 	case <-wait.Done():
+		as.count("assemble_busy")
 		return assembled(metadata.AssembleCreated, ""), nil
 	}
 	claimed, err := as.db.ClaimAssemble(ctx, req.orgID, req.checksum, assembleStale, assembleErrorTTL)
@@ -142,7 +153,11 @@ func (as *assembler) assemble(ctx context.Context, req assembleRequest) (assembl
 		}
 		return assembleAnswer{}, err
 	}
+	if detail == "" {
+		as.count("bundle_ok")
+	}
 	if detail != "" {
+		as.count("bundle_error")
 		as.deleteChunks(work, req.orgID, req.chunks)
 		return assembled(metadata.AssembleError, detail), as.db.FailAssemble(work, req.orgID, req.checksum, detail)
 	}

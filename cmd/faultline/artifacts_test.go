@@ -237,6 +237,13 @@ func TestSourceMapUpload(t *testing.T) {
 		mustJSON(map[string]any{"checksum": checksum, "chunks": sums, "projects": []string{"no-such-project"}})); code != http.StatusBadRequest {
 		t.Errorf("assemble for an unknown project: %d %s", code, body)
 	}
+	metrics := scrape(t, srv)
+	for _, want := range []string{`outcome="chunk_stored"} 3`, `outcome="chunk_refused"} 1`, `outcome="bundle_ok"} 1`,
+		`outcome="bundle_error"} 1`, `outcome="bundle_too_large"} 1`} {
+		if !strings.Contains(metrics, "faultline_artifact_uploads_total{"+want) {
+			t.Errorf("metrics lack faultline_artifact_uploads_total{%s", want)
+		}
+	}
 }
 
 // TestReleaseFileUpload covers the older protocol: single files posted to
