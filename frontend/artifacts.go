@@ -294,11 +294,17 @@ type bundleRelease struct {
 	Dist    string `json:"dist"`
 }
 
-// artifactBundles lists the project's bundles, newest first.
+// artifactBundles lists the project's bundles, newest first, to readers of
+// the project and to uploaders (a token with only project:releases).
 func (a *API) artifactBundles(c *fiber.Ctx) error {
-	m, err := a.orgAllowing(c, "project:read")
+	m, err := a.membership(c)
 	if err != nil {
 		return err
+	}
+	if allow(c, m, "project:releases") != nil {
+		if err := allow(c, m, "project:read"); err != nil {
+			return err
+		}
 	}
 	p, err := a.access.ProjectInOrg(c.Context(), m.OrgID, c.Params("project"))
 	if errors.Is(err, metadata.ErrNotFound) {

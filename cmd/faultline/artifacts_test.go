@@ -152,6 +152,19 @@ func TestSourceMapUpload(t *testing.T) {
 	api := apiClient{t: t, base: "http://" + srv.addr, token: owner.Token}
 	org := "/api/0/organizations/" + owner.Organization
 
+	readOnly, err := srv.db.CreateToken(t.Context(), owner.UserID, "read only", []string{"org:read", "project:read"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := (apiClient{t: t, base: api.base, token: readOnly.Token}).get(org+"/chunk-upload/", nil); code != http.StatusForbidden {
+		t.Errorf("chunk-upload options with a read-only token: %d, want 403", code)
+	}
+	uploader, err := srv.db.CreateToken(t.Context(), owner.UserID, "uploads", []string{"project:releases"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api.token = uploader.Token // what sentry-cli's docs have users create
+
 	var opts chunkOptions
 	if code := api.get(org+"/chunk-upload/", &opts); code != http.StatusOK {
 		t.Fatalf("chunk-upload options: %d", code)
