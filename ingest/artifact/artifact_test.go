@@ -171,3 +171,20 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkRead checks a bundle holding a 12 MiB minified script (deflated)
+// and a source map.
+func BenchmarkRead(b *testing.B) {
+	script := strings.Repeat("function f(a,b){return a.x+b}f(null,1);\n", 12<<20/40)
+	manifest := strings.Replace(goodManifest, `"files":{`, `"files":{"files/_/_/big.js":{"url":"~/big.js","type":"minified_source"},`, 1)
+	entries := append([]entry{{"manifest.json", manifest}}, goodEntries()[1:]...)
+	data := makeZip(&testing.T{}, "", append(entries, entry{"files/_/_/big.js", script})...)
+	b.SetBytes(int64(len(script)))
+	b.ReportAllocs()
+	for b.Loop() {
+		bundle, err := Read(bytes.NewReader(data), int64(len(data)), DefaultLimits)
+		if err != nil || len(bundle.Files) != 3 {
+			b.Fatal(err)
+		}
+	}
+}
