@@ -111,6 +111,12 @@ func (a *API) uploadChunks(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusBadRequest, msg)
 	}
 	count, total := 0, 0
+	var stored []string
+	defer func() { // noted even when a later part is refused, so the sweep finds them
+		if err := a.db.RecordChunks(ctx, m.OrgID, stored); err != nil {
+			a.log.Warn("uploaded chunks could not be noted; if never assembled they stay on disk", "err", err)
+		}
+	}()
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
@@ -143,6 +149,7 @@ func (a *API) uploadChunks(c *fiber.Ctx) error {
 		if err := a.blobs.Put(ctx, chunkKey(m.OrgID, sum), data); err != nil {
 			return fmt.Errorf("store chunk %s: %w", sum, err)
 		}
+		stored = append(stored, sum)
 		a.bundles.count("chunk_stored")
 	}
 	return c.SendStatus(fiber.StatusOK)

@@ -238,12 +238,18 @@ func (as *assembler) build(ctx context.Context, req assembleRequest) (detail str
 	return "", nil
 }
 
-// deleteChunks removes chunks once assembled; one left behind costs only
-// disk space.
+// deleteChunks removes chunks once assembled; one left behind is swept
+// later (actors.ChunkSweeper).
 func (as *assembler) deleteChunks(ctx context.Context, orgID int64, chunks []string) {
+	var deleted []string
 	for _, sum := range chunks {
 		if err := as.blobs.Delete(ctx, chunkKey(orgID, sum)); err != nil {
 			as.log.Warn("an assembled chunk could not be deleted", "chunk", sum, "err", err)
+			continue
 		}
+		deleted = append(deleted, sum)
+	}
+	if err := as.db.ForgetChunks(ctx, orgID, deleted); err != nil {
+		as.log.Warn("deleted chunks could not be forgotten", "err", err)
 	}
 }

@@ -194,3 +194,49 @@ func (db *DB) ListArtifactBundles(ctx context.Context, orgID, projectID int64, l
 	}
 	return out, nil
 }
+
+// RecordChunks notes that chunks were uploaded (again) now.
+func (db *DB) RecordChunks(ctx context.Context, orgID int64, checksums []string) error {
+	if len(checksums) == 0 {
+		return nil
+	}
+	_, err := db.pool.Exec(ctx, `INSERT INTO artifact_chunks (organization_id, checksum) SELECT $1, unnest($2::text[])
+		ON CONFLICT (organization_id, checksum) DO UPDATE SET uploaded_at = now()`, orgID, checksums)
+	if err != nil {
+		return fmt.Errorf("record chunks: %w", err)
+	}
+	return nil
+}
+
+// ForgetChunks drops the note of chunks whose blobs were deleted.
+func (db *DB) ForgetChunks(ctx context.Context, orgID int64, checksums []string) error {
+	_, err := db.pool.Exec(ctx, `DELETE FROM artifact_chunks WHERE organization_id = $1 AND checksum = ANY($2::text[])`, orgID, checksums)
+	if err != nil {
+		return fmt.Errorf("forget chunks: %w", err)
+	}
+	return nil
+}
+
+// StaleChunk is a chunk uploaded before a sweep's cutoff.
+type StaleChunk struct {
+	OrgID    int64
+	Checksum string
+}
+
+// StaleChunks returns up to limit chunks uploaded before cutoff, oldest
+// first.
+func (db *DB) StaleChunks(ctx context.Context, cutoff time.Time, limit int) ([]StaleChunk, error) {
+	rows, err := db.pool.Query(ctx, `SELECT organization_id, checksum FROM artifact_chunks WHERE uploaded_at < $1
+		ORDER BY uploaded_at LIMIT $2`, cutoff, limit)
+	if err != nil {
+		return nil, fmt.Errorf("find stale chunks: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (StaleChunk, error) {
+		var c StaleChunk
+		return c, r.Scan(&c.OrgID, &c.Checksum)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find stale chunks: %w", err)
+	}
+	return out, nil
+}

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/faultline/faultline/metadata/metadatatest"
 )
@@ -233,6 +234,17 @@ func TestSourceMapUpload(t *testing.T) {
 		code, reply = assemble(t, api, org+"/artifactbundle/assemble/", bad)
 		if code != http.StatusOK || reply.State != "error" || reply.Detail == nil || !strings.Contains(*reply.Detail, "not a valid zip") {
 			t.Fatalf("assemble %d of a corrupt bundle: %d %+v", i+1, code, reply)
+		}
+	}
+
+	// Assembled (or refused) chunks leave nothing for the sweeper.
+	stale, err := srv.db.StaleChunks(t.Context(), time.Now().Add(time.Hour), 1_000_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range stale {
+		if c.OrgID == owner.OrganizationID {
+			t.Errorf("chunk %s is still noted after its assembly", c.Checksum)
 		}
 	}
 

@@ -231,6 +231,10 @@ func startParsed(ctx context.Context, set settings, log *slog.Logger, t timing) 
 		s.goRun("alert dispatcher", func() error {
 			return s.supervise(workerCtx, "alert dispatcher", dispatcher.Run, log.With("role", "alerts"))
 		})
+		chunks := actors.NewChunkSweeper(s.db, blobs, time.Hour, 24*time.Hour, log.With("role", "chunk-sweeper"))
+		s.goRun("chunk sweeper", func() error {
+			return s.supervise(workerCtx, "chunk sweeper", chunks.Run, log.With("role", "chunk-sweeper"))
+		})
 		retention := actors.NewRetention(s.db, s.store, set.eventLifeDays, time.Hour, s.metrics, log.With("role", "retention"))
 		s.goRun("retention", func() error { return s.supervise(workerCtx, "retention", retention.Run, log.With("role", "retention")) })
 		if set.selfMonitor != "" {

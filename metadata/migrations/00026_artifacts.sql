@@ -14,6 +14,16 @@ CREATE TABLE artifact_assembles (
     PRIMARY KEY (organization_id, checksum)
 );
 
+-- Chunks uploaded and not yet assembled, so those a client abandoned are
+-- swept from the blob store.
+CREATE TABLE artifact_chunks (
+    organization_id bigint NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    checksum        text NOT NULL,
+    uploaded_at     timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (organization_id, checksum)
+);
+CREATE INDEX artifact_chunks_uploaded ON artifact_chunks (uploaded_at);
+
 -- An artifact bundle: a zip with manifest.json, for some of the
 -- organization's projects, optionally for a release and dist.
 CREATE TABLE artifact_bundles (
@@ -66,4 +76,5 @@ CREATE TABLE release_files (
 DROP TABLE release_files;
 DROP TABLE artifact_bundle_files;
 DROP TABLE artifact_bundles;
+DROP TABLE artifact_chunks;
 DROP TABLE artifact_assembles;
