@@ -25,8 +25,8 @@ type Store struct {
 	Files         map[string]int
 	// Health is the release health ReleasesHealth answers.
 	Health map[analytics.ProjectRelease]analytics.ReleaseHealthData
-	Fail          map[string]error
-	nextID        int64
+	Fail   map[string]error
+	nextID int64
 }
 
 func (s *Store) fail(method string) error { return s.Fail[method] }
