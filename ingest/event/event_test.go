@@ -386,3 +386,30 @@ func TestTrim(t *testing.T) {
 		t.Errorf("tag value %d bytes", len(e.Tags[0].Value))
 	}
 }
+
+// Releases Relay would drop are dropped: they are not names of releases,
+// and PostgreSQL could not store some of them.
+func TestInvalidReleasesDropped(t *testing.T) {
+	cases := map[string]string{
+		`"shop@1.2.3+45"`:                    "shop@1.2.3+45",
+		`"1.0"`:                              "1.0",
+		`"` + strings.Repeat("r", 200) + `"`: strings.Repeat("r", 200),
+		`"` + strings.Repeat("r", 201) + `"`: "",
+		`"a\u0000b"`:                         "",
+		`"line\nbreak"`:                      "",
+		`"tab\there"`:                        "",
+		`"   "`:                              "",
+		`"."`:                                "",
+		`".."`:                               "",
+		`12`:                                 "12",
+	}
+	for raw, want := range cases {
+		e, err := Parse([]byte(`{"message":"m","release":`+raw+`}`), Meta{Received: received})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Release != want {
+			t.Errorf("release %s became %q, want %q", raw, e.Release, want)
+		}
+	}
+}
