@@ -186,4 +186,3 @@ func compareIdentifier(a, b string) int {
 	}
 	return strings.Compare(a, b)
 }
-
