@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/faultline/faultline/metadata/releaseorder"
 	"github.com/jackc/pgx/v5"
@@ -148,3 +150,96 @@ func latestReleases(ctx context.Context, tx pgx.Tx, issues []lockedIssue) ([]str
 	}
 	return out, nil
 }
+
+// check refuses an update that cannot be carried out.
+func (u IssueUpdate) check() error {
+	if u.Status != nil {
+		switch *u.Status {
+		case "unresolved", "resolved", "ignored":
+		default:
+			return invalid("status %q: use resolved, unresolved or ignored", *u.Status)
+		}
+	}
+	resolved := u.Status != nil && *u.Status == "resolved"
+	switch {
+	case (u.InRelease != "" || u.InNextRelease) && !resolved:
+		return invalid("statusDetails.inRelease and inNextRelease go with status resolved")
+	case u.InRelease != "" && u.InNextRelease:
+		return invalid("statusDetails: inRelease or inNextRelease, not both")
+	case len(u.InRelease) > maxVersionLen || strings.ContainsRune(u.InRelease, 0) || !utf8.ValidString(u.InRelease):
+		return invalid("statusDetails.inRelease: a release version of at most %d bytes of text", maxVersionLen)
+	}
+	return nil
+}
+
+// setStatus applies the update's status to the locked issues and logs it
+// in their activity as Sentry does: set_resolved_in_release (with the
+// version, "" for the next release), set_resolved, set_unresolved or
+// set_ignored.
+func setStatus(ctx context.Context, tx pgx.Tx, issues []lockedIssue, ids []int64, actorID int64, u IssueUpdate) error {
+	var until *time.Time
+	var count *int64
+	if *u.Status == "ignored" && u.IgnoreFor > 0 {
+		t := time.Now().Add(u.IgnoreFor)
+		until = &t
+	}
+	if *u.Status == "ignored" && u.IgnoreCount > 0 {
+		count = &u.IgnoreCount
+	}
+	var kind *string
+	releases := make([]string, len(ids))
+	switch {
+	case u.InRelease == LatestRelease:
+		kind = ptrTo(releaseorder.InRelease)
+		latest, err := latestReleases(ctx, tx, issues)
+		if err != nil {
+			return err
+		}
+		for i, v := range latest {
+			if v == "" {
+				return invalid("statusDetails.inRelease: no release of issue %d's project is known yet; resolve it in the next release instead", ids[i])
+			}
+		}
+		copy(releases, latest)
+	case u.InRelease != "":
+		kind = ptrTo(releaseorder.InRelease)
+		for i := range releases {
+			releases[i] = u.InRelease
+		}
+	case u.InNextRelease:
+		kind = ptrTo(releaseorder.InNextRelease)
+		latest, err := latestReleases(ctx, tx, issues)
+		if err != nil {
+			return err
+		}
+		copy(releases, latest)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE issues SET status = $2,
+		resolved_at = CASE WHEN $2 = 'resolved' THEN now() ELSE NULL END,
+		ignore_until = $3, ignore_until_seen = times_seen + $4,
+		resolution_type = $5, resolution_release = u.rel
+		FROM unnest($1::bigint[], $6::text[]) AS u(id, rel) WHERE issues.id = u.id`,
+		ids, *u.Status, until, count, kind, releases); err != nil {
+		return err
+	}
+	if kind == nil {
+		return addActivity(ctx, tx, ids, actorID, "set_"+*u.Status, nil)
+	}
+	// The version fixed in, "" for the next release (not known yet).
+	byVersion := map[string][]int64{}
+	for i, id := range ids {
+		v := releases[i]
+		if *kind == releaseorder.InNextRelease {
+			v = ""
+		}
+		byVersion[v] = append(byVersion[v], id)
+	}
+	for v, group := range byVersion {
+		if err := addActivity(ctx, tx, group, actorID, "set_resolved_in_release", map[string]any{"version": v}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func ptrTo[T any](v T) *T { return &v }

@@ -256,3 +256,27 @@ func TestReleaseResolutionRefused(t *testing.T) {
 		t.Errorf("a refused update changed the issue: %+v", is)
 	}
 }
+
+// "latest" resolves in the release that is the latest now, and is refused
+// while none is known.
+func TestResolvedInLatestRelease(t *testing.T) {
+	r := newReleaseIssue(t, "")
+	resolved := "resolved"
+	_, err := r.db.UpdateIssues(context.Background(), []int64{r.proj.ProjectID}, []int64{r.id}, r.proj.UserID,
+		metadata.IssueUpdate{Status: &resolved, InRelease: metadata.LatestRelease})
+	var bad *metadata.InvalidError
+	if !errors.As(err, &bad) || r.get().Status != "unresolved" {
+		t.Fatalf("latest without releases: %v; want an InvalidError", err)
+	}
+	r.send("3.0.0")
+	r.register("2.0.0", r.now)
+	r.resolve(metadata.IssueUpdate{InRelease: metadata.LatestRelease})
+	if is := r.get(); is.ResolutionType != "in_release" || is.ResolutionRelease != "3.0.0" {
+		t.Fatalf("resolved in the latest: %+v, want in release 3.0.0", is)
+	}
+	if a := r.lastActivity(); a.Kind != "set_resolved_in_release" || a.Data["version"] != "3.0.0" {
+		t.Fatalf("activity %+v, want set_resolved_in_release with version 3.0.0", a)
+	}
+	r.expect("2.0.0", "resolved")
+	r.expect("3.0.0", "unresolved")
+}

@@ -6,9 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
-
-	"github.com/faultline/faultline/metadata/releaseorder"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -142,11 +139,16 @@ type IssueUpdate struct {
 	IgnoreFor   time.Duration
 	IgnoreCount int64
 	// With Status "resolved": resolved in this release (an event of it or
-	// of a newer release reopens the issue), or in the next release (only
-	// an event of a release newer than the latest one now reopens it).
+	// of a newer release reopens the issue; LatestRelease names the latest
+	// one now), or in the next release (only an event of a release newer
+	// than the latest one now reopens it).
 	InRelease     string
 	InNextRelease bool
 }
+
+// LatestRelease, as IssueUpdate.InRelease, stands for the latest release
+// of each issue's project, as Sentry's "latest" does.
+const LatestRelease = "latest"
 
 // UpdateIssues applies an update to issues of the given projects, records
 // each change in the issues' activity, and reports how many it changed.
@@ -201,73 +203,6 @@ func (db *DB) UpdateIssues(ctx context.Context, projectIDs, issueIDs []int64, ac
 	}
 	return n, nil
 }
-
-// check refuses an update that cannot be carried out.
-func (u IssueUpdate) check() error {
-	if u.Status != nil {
-		switch *u.Status {
-		case "unresolved", "resolved", "ignored":
-		default:
-			return invalid("status %q: use resolved, unresolved or ignored", *u.Status)
-		}
-	}
-	resolved := u.Status != nil && *u.Status == "resolved"
-	switch {
-	case (u.InRelease != "" || u.InNextRelease) && !resolved:
-		return invalid("statusDetails.inRelease and inNextRelease go with status resolved")
-	case u.InRelease != "" && u.InNextRelease:
-		return invalid("statusDetails: inRelease or inNextRelease, not both")
-	case len(u.InRelease) > maxVersionLen || strings.ContainsRune(u.InRelease, 0) || !utf8.ValidString(u.InRelease):
-		return invalid("statusDetails.inRelease: a release version of at most %d bytes of text", maxVersionLen)
-	}
-	return nil
-}
-
-// setStatus applies the update's status to the locked issues and logs it
-// in their activity as Sentry does: set_resolved_in_release (with the
-// version, "" for the next release), set_resolved, set_unresolved or
-// set_ignored.
-func setStatus(ctx context.Context, tx pgx.Tx, issues []lockedIssue, ids []int64, actorID int64, u IssueUpdate) error {
-	var until *time.Time
-	var count *int64
-	if *u.Status == "ignored" && u.IgnoreFor > 0 {
-		t := time.Now().Add(u.IgnoreFor)
-		until = &t
-	}
-	if *u.Status == "ignored" && u.IgnoreCount > 0 {
-		count = &u.IgnoreCount
-	}
-	var kind *string
-	releases := make([]string, len(ids))
-	switch {
-	case u.InRelease != "":
-		kind = ptrTo(releaseorder.InRelease)
-		for i := range releases {
-			releases[i] = u.InRelease
-		}
-	case u.InNextRelease:
-		kind = ptrTo(releaseorder.InNextRelease)
-		latest, err := latestReleases(ctx, tx, issues)
-		if err != nil {
-			return err
-		}
-		copy(releases, latest)
-	}
-	if _, err := tx.Exec(ctx, `UPDATE issues SET status = $2,
-		resolved_at = CASE WHEN $2 = 'resolved' THEN now() ELSE NULL END,
-		ignore_until = $3, ignore_until_seen = times_seen + $4,
-		resolution_type = $5, resolution_release = u.rel
-		FROM unnest($1::bigint[], $6::text[]) AS u(id, rel) WHERE issues.id = u.id`,
-		ids, *u.Status, until, count, kind, releases); err != nil {
-		return err
-	}
-	if kind != nil {
-		return addActivity(ctx, tx, ids, actorID, "set_resolved_in_release", map[string]any{"version": u.InRelease})
-	}
-	return addActivity(ctx, tx, ids, actorID, "set_"+*u.Status, nil)
-}
-
-func ptrTo[T any](v T) *T { return &v }
 
 // addActivity logs kind on each issue; actorID 0 means Faultline itself.
 func addActivity(ctx context.Context, tx pgx.Tx, issueIDs []int64, actorID int64, kind string, data map[string]any) error {
