@@ -6,13 +6,14 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/faultline/faultline/metadata/releaseorder"
 	"github.com/jackc/pgx/v5"
 )
 
-// maxVersionLen bounds a release version as Sentry does.
+// maxVersionLen bounds a release version as Sentry's releases table does.
 const maxVersionLen = 250
 
 // releaseReopened decides which of the batch's issues resolved in a release
@@ -166,8 +167,9 @@ func (u IssueUpdate) check() error {
 		return invalid("statusDetails.inRelease and inNextRelease go with status resolved")
 	case u.InRelease != "" && u.InNextRelease:
 		return invalid("statusDetails: inRelease or inNextRelease, not both")
-	case len(u.InRelease) > maxVersionLen || strings.ContainsRune(u.InRelease, 0) || !utf8.ValidString(u.InRelease):
-		return invalid("statusDetails.inRelease: a release version of at most %d bytes of text", maxVersionLen)
+	case len(u.InRelease) > maxVersionLen || !utf8.ValidString(u.InRelease) || strings.ContainsFunc(u.InRelease, unicode.IsControl) ||
+		u.InRelease != "" && strings.TrimSpace(u.InRelease) == "":
+		return invalid("statusDetails.inRelease: a release version, at most %d bytes of text without control characters", maxVersionLen)
 	}
 	return nil
 }

@@ -244,6 +244,8 @@ func TestReleaseResolutionRefused(t *testing.T) {
 		"next release without status":  {InNextRelease: true},
 		"both":                         {Status: &resolved, InRelease: "1.0.0", InNextRelease: true},
 		"NUL":                          {Status: &resolved, InRelease: "a\x00b"},
+		"newline":                      {Status: &resolved, InRelease: "1.0\n"},
+		"blank":                        {Status: &resolved, InRelease: "  "},
 		"too long":                     {Status: &resolved, InRelease: strings.Repeat("v", 251)},
 	} {
 		_, err := r.db.UpdateIssues(ctx, []int64{r.proj.ProjectID}, []int64{r.id}, r.proj.UserID, u)
