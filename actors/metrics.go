@@ -24,6 +24,8 @@ type workerMetrics struct {
 	workerPanics      *prometheus.CounterVec
 	retentionPasses   prometheus.Counter
 	retentionDropped  prometheus.Counter
+	symbolicated      *prometheus.CounterVec
+	symbolicationCut  prometheus.Counter
 }
 
 // newWorkerMetrics registers the metrics on reg; a nil reg registers them
@@ -58,11 +60,15 @@ func newWorkerMetrics(reg prometheus.Registerer) *workerMetrics {
 		projectActors: promreg.Register(reg, prometheus.NewGauge(prometheus.GaugeOpts{Name: "faultline_project_actors",
 			Help: "Project actors alive in this process."})),
 		workerPanics: promreg.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "faultline_worker_panics_total",
-			Help: "Panics recovered in the worker, by where (project_actor, partition, insert_sink, lag_monitor)."}, []string{"where"})),
+			Help: "Panics recovered in the worker, by where (project_actor, partition, insert_sink, lag_monitor, symbolication)."}, []string{"where"})),
 		retentionPasses: promreg.Register(reg, prometheus.NewCounter(prometheus.CounterOpts{Name: "faultline_retention_passes_total",
 			Help: "Completed retention passes."})),
 		retentionDropped: promreg.Register(reg, prometheus.NewCounter(prometheus.CounterOpts{Name: "faultline_retention_partitions_dropped_total",
 			Help: "ClickHouse day partitions dropped for being older than the retention."})),
+		symbolicated: promreg.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "faultline_symbolication_frames_total",
+			Help: "JavaScript frames by what symbolication made of them: mapped, unmapped (with a reason in the event), skipped (past the frame cap or the time budget, or the source failed)."}, []string{"result"})),
+		symbolicationCut: promreg.Register(reg, prometheus.NewCounter(prometheus.CounterOpts{Name: "faultline_symbolication_timeouts_total",
+			Help: "Events whose symbolication ran out of time (its own timeout or its batch's budget)."})),
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/faultline/faultline/analytics"
 	"github.com/faultline/faultline/ingest/event"
 	"github.com/faultline/faultline/ingest/queue"
+	"github.com/faultline/faultline/ingest/symbolicate"
 	"github.com/faultline/faultline/metadata"
 )
 
@@ -98,8 +99,12 @@ type projectActor struct {
 	projectID int64
 	issues    IssueStore
 	alerts    *alert.Evaluator // nil: no alerting
-	metrics   *workerMetrics
-	log       *slog.Logger
+	// symbolicator maps minified JavaScript frames before grouping (nil:
+	// off), within symbolicationBudget per batch.
+	symbolicator        *symbolicate.Symbolicator
+	symbolicationBudget time.Duration
+	metrics             *workerMetrics
+	log                 *slog.Logger
 }
 
 func (a *projectActor) Receive(c actor.Context) {
@@ -148,6 +153,8 @@ func (a *projectActor) group(ctx context.Context, records []queue.Record) *group
 	out := &grouped{}
 	var side sideRecords
 	pending := make([]pendingEvent, 0, len(records))
+	symbolicate, stop := a.symbolication(ctx)
+	defer stop()
 	for i, r := range records {
 		// The worker gives up on the batch when ctx ends (it then splits
 		// it): stop between records rather than work on for nobody.
@@ -161,7 +168,7 @@ func (a *projectActor) group(ctx context.Context, records []queue.Record) *group
 			}
 			continue
 		}
-		p, err := normalize(i, r)
+		p, err := normalize(i, r, symbolicate)
 		if err != nil {
 			out.rejected = append(out.rejected, rejected{index: i, reason: err})
 			continue
@@ -340,10 +347,10 @@ func meta(r queue.Record) event.Meta {
 		KeepSensitiveData: r.KeepSensitiveData}
 }
 
-// normalize parses the event record at index i of a batch. A panic in the
-// parser becomes a rejection, so one hostile event cannot stall its
-// partition.
-func normalize(i int, r queue.Record) (p pendingEvent, err error) {
+// normalize parses the event record at index i of a batch and groups it,
+// after symbolicate (if not nil) rewrote its frames. A panic in the parser
+// becomes a rejection, so one hostile event cannot stall its partition.
+func normalize(i int, r queue.Record, symbolicate func(*event.Event)) (p pendingEvent, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("event %s crashed the parser: %v", r.EventID, v)
@@ -352,6 +359,9 @@ func normalize(i int, r queue.Record) (p pendingEvent, err error) {
 	e, err := event.Parse(r.Payload, meta(r))
 	if err != nil {
 		return p, err
+	}
+	if symbolicate != nil {
+		symbolicate(e)
 	}
 	p = pendingEvent{index: i, event: e, grouping: event.Group(e)}
 	p.payload, err = json.Marshal(e)

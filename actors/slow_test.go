@@ -397,10 +397,13 @@ func TestHungStoreBlamesNoRecord(t *testing.T) {
 	issues := &hungIssues{DB: p.db}
 	issues.hung.Store(true)
 	dead := &recordingProducer{Producer: p.writer}
-	w := NewWorker(WorkerConfig{Brokers: p.brokers, MaxWait: 20 * time.Millisecond, CallTimeout: 100 * time.Millisecond},
+	// The call timeout leaves room for a real PostgreSQL call on a loaded
+	// machine once the store answers again: at 100 ms, a slow but healthy
+	// call was blamed on its records.
+	w := NewWorker(WorkerConfig{Brokers: p.brokers, MaxWait: 20 * time.Millisecond, CallTimeout: 500 * time.Millisecond},
 		issues, p.store, dead, nil, p.log)
 	startWorker(t, w)
-	time.Sleep(2 * time.Second) // twenty call timeouts' worth
+	time.Sleep(2500 * time.Millisecond) // five call timeouts' worth
 	issues.hung.Store(false)
 	deadline := time.Now().Add(60 * time.Second)
 	for p.counted(t, pr.ProjectID) < n {

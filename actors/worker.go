@@ -14,6 +14,7 @@ import (
 	"github.com/faultline/faultline/actors/alert"
 	"github.com/faultline/faultline/analytics"
 	"github.com/faultline/faultline/ingest/queue"
+	"github.com/faultline/faultline/ingest/symbolicate"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 )
@@ -42,6 +43,13 @@ type WorkerConfig struct {
 	// 2 s per MiB of it, before the batch is split; default 60 s.
 	CallTimeout time.Duration
 	Alerts      *alert.Engine // evaluates alert rules as events are grouped; nil for none
+	// Symbolicator maps minified JavaScript frames to their original source
+	// before grouping; nil leaves frames as they came.
+	Symbolicator *symbolicate.Symbolicator
+	// SymbolicationBudget bounds the time one batch spends symbolicating,
+	// so a slow or failing source cannot hold a batch past CallTimeout:
+	// events past it are grouped as they came. Default CallTimeout / 4.
+	SymbolicationBudget time.Duration
 	// Registerer takes the worker's metrics; nil registers them nowhere.
 	Registerer prometheus.Registerer
 }
@@ -106,6 +114,9 @@ func NewWorker(cfg WorkerConfig, issues IssueStore, events EventStore, deadLette
 	}
 	if cfg.CallTimeout <= 0 {
 		cfg.CallTimeout = time.Minute
+	}
+	if cfg.SymbolicationBudget <= 0 {
+		cfg.SymbolicationBudget = cfg.CallTimeout / 4
 	}
 	return &Worker{cfg: cfg, issues: issues, events: events, deadLetter: deadLetter, outcomes: outcomes, metrics: newWorkerMetrics(cfg.Registerer), log: log}
 }
@@ -419,7 +430,8 @@ func (w *Worker) project(id int64) *actor.PID {
 		return pid
 	}
 	props := actor.PropsFromProducer(func() actor.Actor {
-		a := &projectActor{projectID: id, issues: w.issues, metrics: w.metrics, log: w.log.With("project", id)}
+		a := &projectActor{projectID: id, issues: w.issues, metrics: w.metrics, log: w.log.With("project", id),
+			symbolicator: w.cfg.Symbolicator, symbolicationBudget: w.cfg.SymbolicationBudget}
 		if w.cfg.Alerts != nil {
 			a.alerts = w.cfg.Alerts.NewEvaluator(id)
 		}

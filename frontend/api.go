@@ -10,6 +10,7 @@ import (
 	"github.com/faultline/faultline/frontend/mail"
 	"github.com/faultline/faultline/frontend/monitors"
 	"github.com/faultline/faultline/frontend/performance"
+	"github.com/faultline/faultline/frontend/releases"
 	"github.com/faultline/faultline/ingest/blob"
 	"github.com/faultline/faultline/ingest/promreg"
 	"github.com/faultline/faultline/metadata"
@@ -28,6 +29,7 @@ type API struct {
 	perf     *performance.Service
 	monitors *monitors.Service
 	alerts   *alerts.Service
+	releases *releases.Service
 	blobs    blob.Store
 	opts     Options
 	logins   *throttle // password attempts per account and per client
@@ -54,6 +56,10 @@ type Options struct {
 	// statsPeriod, start and end reach no further back. DefaultMaxEventLife
 	// when zero.
 	MaxEventLife time.Duration
+	// ReleaseFiles counts the files uploaded for releases (artifact
+	// bundles and release files) for each release's fileCount; nil counts
+	// none.
+	ReleaseFiles releases.FileCounter
 	// Registerer takes the API's metrics; nil registers them nowhere.
 	Registerer prometheus.Registerer
 }
@@ -66,7 +72,7 @@ func NewAPI(db *metadata.DB, events *analytics.Store, blobs blob.Store, opts Opt
 	reg := promreg.Or(opts.Registerer)
 	return &API{db: db, events: events, blobs: blobs, opts: opts, refusals: newAuthRefusals(reg), log: log, access: db,
 		finder: issues.NewFinder(db, db, events), editor: issues.NewEditor(db, db), details: issues.NewDetails(events, db), perf: performance.New(events),
-		monitors: monitors.New(db, events), alerts: alerts.New(db, db, alerts.HostCheck(opts.MonitorHostCheck)),
+		monitors: monitors.New(db, events), releases: releases.New(db, events, opts.ReleaseFiles), alerts: alerts.New(db, db, alerts.HostCheck(opts.MonitorHostCheck)),
 		// Five failed password attempts per account or client in 15 minutes, then a wait.
 		logins: newThrottle(5, 15*time.Minute, 100_000),
 		// Three account emails per address, ten per client, an hour.
@@ -142,6 +148,7 @@ func (a *API) Register(app *fiber.App) {
 	api.Get("/organizations/:org/events/", a.discover)
 	a.registerMonitors(api)
 	a.registerAlerts(api)
+	a.registerReleases(api)
 	api.Get("/organizations/:org/quotas/", a.quotas)
 	api.Put("/organizations/:org/quotas/", a.quotas)
 	api.Get("/organizations/:org/status-pages/", a.listStatusPages)

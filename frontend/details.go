@@ -24,7 +24,7 @@ type tagKeyJSON struct {
 
 // registerIssueDetails mounts the routes of what surrounds an issue (its
 // events, tags, counts, comments and user feedback) and a project's
-// counts, environments, releases and user feedback on the authenticated
+// counts, environments and user feedback on the authenticated
 // API group.
 func (a *API) registerIssueDetails(api fiber.Router) {
 	api.Get("/issues/:id/events/", a.issueEvents)
@@ -37,7 +37,6 @@ func (a *API) registerIssueDetails(api fiber.Router) {
 	api.Post("/issues/:id/comments/", a.addComment)
 	api.Get("/projects/:org/:project/stats/", a.projectStats)
 	api.Get("/projects/:org/:project/environments/", a.projectValues("environment"))
-	api.Get("/projects/:org/:project/releases/", a.projectValues("release"))
 	api.Get("/issues/:id/user-reports/", a.issueFeedback)
 	api.Get("/projects/:org/:project/user-feedback/", a.projectFeedback)
 }
@@ -148,8 +147,7 @@ type nameJSON struct {
 	EventCount uint64 `json:"eventCount"`
 }
 
-// projectValues lists a project's environments or releases seen in the
-// last 90 days.
+// projectValues lists a project's environments seen in the last 90 days.
 func (a *API) projectValues(column string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		p, err := a.loadProject(c)

@@ -86,7 +86,7 @@ func TestIssueDetailHandlerErrors(t *testing.T) {
 		{name: "project stats, unknown organization", method: "GET", path: "/api/0/projects/nope/web/stats/", status: 404, detail: "organization not found"},
 		{name: "project stats, bad statsPeriod", method: "GET", path: "/api/0/projects/acme/web/stats/?statsPeriod=1y", status: 400, detail: "statsPeriod: "},
 		{name: "environments without event:read", method: "GET", path: "/api/0/projects/acme/web/environments/", scopes: []string{"org:read"}, status: 403, detail: "event:read"},
-		{name: "releases, ClickHouse down", method: "GET", path: "/api/0/projects/acme/web/releases/", fail: map[string]error{"ProjectValues": chDown}, status: 503},
+		{name: "environments, ClickHouse down", method: "GET", path: "/api/0/projects/acme/web/environments/", fail: map[string]error{"ProjectValues": chDown}, status: 503},
 
 		{name: "feedback about an unknown issue", method: "GET", path: "/api/0/issues/99/user-reports/", status: 404, detail: "issue not found"},
 		{name: "feedback about an issue, bad limit", method: "GET", path: "/api/0/issues/1/user-reports/?limit=x", status: 400, detail: "limit: "},
@@ -157,9 +157,9 @@ func TestIssueDetailHandlers(t *testing.T) {
 		got.body != `{"stats":[[`+itoa(at)+`,3]],"statsPeriod":"14d"}` {
 		t.Errorf("stats: %d %s", got.status, got.body)
 	}
-	if got := call(t, app, "GET", "/api/0/projects/acme/web/releases/", ""); got.status != 200 ||
-		got.body != `[{"name":"production","version":"production","eventCount":3}]` {
-		t.Errorf("releases: %d %s", got.status, got.body)
+	if got := call(t, app, "GET", "/api/0/projects/acme/web/environments/", ""); got.status != 200 ||
+		got.body != `[{"name":"production","eventCount":3}]` {
+		t.Errorf("environments: %d %s", got.status, got.body)
 	}
 	got = call(t, app, "POST", "/api/0/issues/1/comments/", `{"text":"  fixed in 2.1 "}`)
 	if got.status != 201 || len(store.Added) != 1 || store.Added[0].Text != "fixed in 2.1" {

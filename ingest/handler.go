@@ -418,12 +418,10 @@ func (h *Handler) store(c *fiber.Ctx) error {
 			fmt.Sprintf("event is %d bytes; the limit is %d", len(body), h.limits.MaxEventBytes))
 	}
 	projectID := k.ProjectID
-	var head struct {
-		EventID json.RawMessage `json:"event_id"`
-	}
-	// Unmarshal validates the whole body and cannot fail on a valid object
-	// (event_id is kept raw), so json.Valid runs only to word a refusal.
-	if kind := jsonKind(body); kind != '{' || json.Unmarshal(body, &head) != nil {
+	// One scan checks the event and finds its id; json.Valid runs only to
+	// word a refusal.
+	valid, rawID := scanJSON(body, "event_id")
+	if kind := jsonKind(body); kind != '{' || !valid {
 		if !json.Valid(body) {
 			return h.invalid(projectID, "error", "invalid_json", fiber.StatusBadRequest, "event is not valid JSON")
 		}
@@ -433,9 +431,9 @@ func (h *Handler) store(c *fiber.Ctx) error {
 	if _, err := h.admit(c, key, k, usage{"error": {1, 1}}); err != nil {
 		return err
 	}
-	var rawID string
-	_ = json.Unmarshal(head.EventID, &rawID)
-	eventID, err := resolveEventID(rawID)
+	var id string
+	_ = json.Unmarshal(rawID, &id) // a missing or non-string id is made up, as before
+	eventID, err := resolveEventID(id)
 	if err != nil {
 		return err
 	}

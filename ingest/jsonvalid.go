@@ -1,5 +1,10 @@
 package ingest
 
+import (
+	"bytes"
+	"encoding/json"
+)
+
 // validJSON reports whether b is one JSON document, exactly as json.Valid
 // does (which FuzzValidJSON checks), at a fraction of its cost: json.Valid
 // calls a state function for every byte, which made it the largest part
@@ -9,18 +14,32 @@ package ingest
 // Like json.Valid, it takes any byte from 0x20 up inside a string (invalid
 // UTF-8 included) and refuses nesting deeper than 10,000.
 func validJSON(b []byte) bool {
+	ok, _ := scanJSON(b, "")
+	return ok
+}
+
+// scanJSON is validJSON that also returns the raw value of the top-level
+// object's member named name (the last one, as encoding/json takes), or
+// nil: the legacy store endpoint reads the event id without unmarshalling
+// the whole event.
+func scanJSON(b []byte, name string) (ok bool, value []byte) {
+	start, end := -1, -1 // the wanted value's bounds, once seen
+	wanted := false      // the member just read is the wanted one
 	var stackBuf [32]byte
 	stack := stackBuf[:0] // the open containers: '{' or '['
 	i := skipSpace(b, 0)
 	for {
 		// A value starts at i.
 		if i >= len(b) {
-			return false
+			return false, nil
+		}
+		if wanted {
+			start, end, wanted = i, -1, false
 		}
 		switch c := b[i]; {
 		case c == '{' || c == '[':
 			if len(stack) == maxJSONDepth {
-				return false
+				return false, nil
 			}
 			end := byte('}')
 			if c == '[' {
@@ -32,58 +51,74 @@ func validJSON(b []byte) bool {
 			}
 			stack = append(stack, c)
 			if c == '{' {
+				at := i
 				if i = member(b, i); i < 0 {
-					return false
+					return false, nil
 				}
+				wanted = name != "" && len(stack) == 1 && memberNamed(b, at, name)
 			}
 			continue // to the first element's value
 		case c == '"':
 			if i = stringEnd(b, i); i < 0 {
-				return false
+				return false, nil
 			}
 		case c == '-' || (c >= '0' && c <= '9'):
 			if i = numberEnd(b, i); i < 0 {
-				return false
+				return false, nil
 			}
 		case c == 't':
 			if i = literalEnd(b, i, "true"); i < 0 {
-				return false
+				return false, nil
 			}
 		case c == 'f':
 			if i = literalEnd(b, i, "false"); i < 0 {
-				return false
+				return false, nil
 			}
 		case c == 'n':
 			if i = literalEnd(b, i, "null"); i < 0 {
-				return false
+				return false, nil
 			}
 		default:
-			return false
+			return false, nil
 		}
 		// A value ended before i: close containers until one goes on.
+		if start >= 0 && end < 0 && len(stack) == 1 {
+			end = i
+		}
 		for {
 			i = skipSpace(b, i)
 			if len(stack) == 0 {
-				return i == len(b)
+				if i != len(b) {
+					return false, nil
+				}
+				if start >= 0 {
+					return true, b[start:end]
+				}
+				return true, nil
 			}
 			if i >= len(b) {
-				return false
+				return false, nil
 			}
 			top := stack[len(stack)-1]
 			switch c := b[i]; {
 			case c == ',':
 				i = skipSpace(b, i+1)
 				if top == '{' {
+					at := i
 					if i = member(b, i); i < 0 {
-						return false
+						return false, nil
 					}
+					wanted = name != "" && len(stack) == 1 && memberNamed(b, at, name)
 				}
 			case (c == '}' && top == '{') || (c == ']' && top == '['):
 				stack = stack[:len(stack)-1]
 				i++
+				if start >= 0 && end < 0 && len(stack) == 1 {
+					end = i
+				}
 				continue
 			default:
-				return false
+				return false, nil
 			}
 			break
 		}
@@ -106,6 +141,17 @@ func member(b []byte, i int) int {
 		return -1
 	}
 	return skipSpace(b, i+1)
+}
+
+// memberNamed reports whether the member name that opens at b[i] (a
+// valid string) is name, escapes decoded.
+func memberNamed(b []byte, i int, name string) bool {
+	raw := b[i+1 : stringEnd(b, i)-1]
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw) == name
+	}
+	var decoded string
+	return json.Unmarshal(b[i:stringEnd(b, i)], &decoded) == nil && decoded == name
 }
 
 func skipSpace(b []byte, i int) int {

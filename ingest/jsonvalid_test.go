@@ -73,3 +73,82 @@ func BenchmarkValidJSON(b *testing.B) {
 		})
 	}
 }
+
+// TestScanJSONFindsTheEventID: the store endpoint takes the event id from
+// the scan that validates the event, as encoding/json would read it.
+func TestScanJSONFindsTheEventID(t *testing.T) {
+	for _, c := range []struct {
+		doc  string
+		want string // "" for none
+	}{
+		{`{"event_id":"abc"}`, `"abc"`},
+		{` { "level" : "error" , "event_id" : "abc" } `, `"abc"`},
+		{`{"extra":{"event_id":"inner"},"event_id":"outer"}`, `"outer"`},
+		{`{"extra":{"event_id":"inner"}}`, ""},
+		{`{"list":[{"event_id":"x"}],"n":1}`, ""},
+		{`{"event_id":"first","event_id":"last"}`, `"last"`},
+		{`{"event\u005fid":"escaped"}`, `"escaped"`},
+		{`{"event_id":{"odd":[1,2]},"x":true}`, `{"odd":[1,2]}`},
+		{`{"event_id":12.5e3}`, `12.5e3`},
+		{`{"event_id":null}`, `null`},
+		{`{"Event_ID":"other case"}`, ""},
+		{`["event_id","abc"]`, ""},
+	} {
+		ok, got := scanJSON([]byte(c.doc), "event_id")
+		if !ok || string(got) != c.want {
+			t.Errorf("scanJSON(%s) = %t, %q; want true, %q", c.doc, ok, got, c.want)
+		}
+	}
+	if ok, got := scanJSON([]byte(`{"event_id":"abc",}`), "event_id"); ok || got != nil {
+		t.Errorf("an invalid document gave %t, %q", ok, got)
+	}
+}
+
+// FuzzScanJSON: the member scanJSON returns is the one encoding/json reads
+// into a map (exact name, last one wins), and validity is json.Valid's.
+func FuzzScanJSON(f *testing.F) {
+	for _, s := range jsonSamples {
+		f.Add([]byte(s))
+	}
+	f.Add([]byte(`{"event_id":"a","x":{"event_id":"b"},"event_id":[1]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ok, got := scanJSON(b, "event_id")
+		if ok != json.Valid(b) {
+			t.Fatalf("scanJSON(%q) valid = %t, json.Valid says %t", b, ok, !ok)
+		}
+		var m map[string]json.RawMessage
+		if !ok || json.Unmarshal(b, &m) != nil {
+			return // not an object
+		}
+		if want := m["event_id"]; string(got) != string(want) {
+			t.Fatalf("scanJSON(%q) = %q; encoding/json reads %q", b, got, want)
+		}
+	})
+}
+
+// BenchmarkStoreEventID: finding the event id of a store request while
+// validating it, against unmarshalling the body for it.
+func BenchmarkStoreEventID(b *testing.B) {
+	event := []byte(pythonEvent("9ec79c33ec9942ab8353589fcb2e04dc"))
+	b.Run("scanJSON", func(b *testing.B) {
+		b.SetBytes(int64(len(event)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if ok, id := scanJSON(event, "event_id"); !ok || id == nil {
+				b.Fatal("no id")
+			}
+		}
+	})
+	b.Run("json.Unmarshal", func(b *testing.B) {
+		b.SetBytes(int64(len(event)))
+		b.ReportAllocs()
+		for b.Loop() {
+			var head struct {
+				EventID json.RawMessage `json:"event_id"`
+			}
+			if json.Unmarshal(event, &head) != nil || head.EventID == nil {
+				b.Fatal("no id")
+			}
+		}
+	})
+}

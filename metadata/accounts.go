@@ -36,7 +36,7 @@ type BootstrapResult struct {
 
 // AllScopes are the scopes of a bootstrap token: everything.
 var AllScopes = []string{
-	"org:read", "org:write", "org:admin", "project:read", "project:write", "project:admin",
+	"org:read", "org:write", "org:admin", "project:read", "project:write", "project:admin", "project:releases",
 	"event:read", "event:write", "event:admin", "member:read", "member:write",
 }
 

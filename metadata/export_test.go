@@ -37,3 +37,10 @@ func (db *DB) AddProjectRelease(ctx context.Context, orgID, projectID int64, ver
 		INSERT INTO release_projects (release_id, project_id) SELECT id, $4 FROM r`, orgID, version, created, projectID)
 	return err
 }
+
+// SetFirstRelease names the release of an issue's first event, as the
+// workers will.
+func (db *DB) SetFirstRelease(ctx context.Context, issueID int64, version string) error {
+	_, err := db.pool.Exec(ctx, `UPDATE issues SET first_release = $2 WHERE id = $1`, issueID, version)
+	return err
+}

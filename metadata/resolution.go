@@ -6,15 +6,10 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/faultline/faultline/metadata/releaseorder"
 	"github.com/jackc/pgx/v5"
 )
-
-// maxVersionLen bounds a release version as Sentry's releases table does.
-const maxVersionLen = 250
 
 // releaseReopened decides which of the batch's issues resolved in a release
 // (or in the next release) the batch's fresh events reopen. releases holds
@@ -167,9 +162,13 @@ func (u IssueUpdate) check() error {
 		return invalid("statusDetails.inRelease and inNextRelease go with status resolved")
 	case u.InRelease != "" && u.InNextRelease:
 		return invalid("statusDetails: inRelease or inNextRelease, not both")
-	case len(u.InRelease) > maxVersionLen || !utf8.ValidString(u.InRelease) || strings.ContainsFunc(u.InRelease, unicode.IsControl) ||
-		u.InRelease != "" && strings.TrimSpace(u.InRelease) == "":
-		return invalid("statusDetails.inRelease: a release version, at most %d bytes of text without control characters", maxVersionLen)
+	case u.InRelease != "" && strings.TrimSpace(u.InRelease) == "":
+		return invalid("statusDetails.inRelease: a release version is not blank")
+	case u.InRelease != "" && u.InRelease != LatestRelease:
+		// As the releases API refuses them: such a version names no release.
+		if err := ValidReleaseVersion(u.InRelease); err != nil {
+			return invalid("statusDetails.inRelease: %v", err)
+		}
 	}
 	return nil
 }

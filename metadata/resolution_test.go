@@ -246,6 +246,7 @@ func TestReleaseResolutionRefused(t *testing.T) {
 		"NUL":                          {Status: &resolved, InRelease: "a\x00b"},
 		"newline":                      {Status: &resolved, InRelease: "1.0\n"},
 		"blank":                        {Status: &resolved, InRelease: "  "},
+		"slash":                        {Status: &resolved, InRelease: "feature/x"},
 		"too long":                     {Status: &resolved, InRelease: strings.Repeat("v", 251)},
 	} {
 		_, err := r.db.UpdateIssues(ctx, []int64{r.proj.ProjectID}, []int64{r.id}, r.proj.UserID, u)

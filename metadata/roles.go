@@ -11,9 +11,9 @@ var Roles = []string{"member", "admin", "manager", "owner"}
 
 // roleScopes is what each role may do in its organization.
 var roleScopes = map[string][]string{
-	"member":  {"org:read", "project:read", "event:read", "event:write", "member:read"},
-	"admin":   {"org:read", "project:read", "project:write", "project:admin", "event:read", "event:write", "event:admin", "member:read"},
-	"manager": {"org:read", "org:write", "project:read", "project:write", "project:admin", "event:read", "event:write", "event:admin", "member:read", "member:write"},
+	"member":  {"org:read", "project:read", "project:releases", "event:read", "event:write", "member:read"},
+	"admin":   {"org:read", "project:read", "project:write", "project:admin", "project:releases", "event:read", "event:write", "event:admin", "member:read"},
+	"manager": {"org:read", "org:write", "project:read", "project:write", "project:admin", "project:releases", "event:read", "event:write", "event:admin", "member:read", "member:write"},
 	"owner":   AllScopes,
 }
 

@@ -50,7 +50,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	api.get("/api/0/", &me)
 
 	shots, _ := filepath.Abs(filepath.Join("..", "..", ".data", "screenshots", "dashboard"))
-	if out, err := runBrowserScript(dir, chromium, 90*time.Second, "dashboard.mjs", api.base, me.User.Email, "test-password",
+	if out, err := runBrowserScript(dir, chromium, 240*time.Second, "dashboard.mjs", api.base, me.User.Email, "test-password",
 		proj.Organization, proj.Project, issue.Title, "TestDashboardInBrowser", shots); err != nil {
 		t.Fatalf("dashboard.mjs: %v\n%s\n(screenshots in %s)", err, out, shots)
 	}

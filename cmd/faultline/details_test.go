@@ -106,7 +106,8 @@ func TestIssueDetails(t *testing.T) {
 		t.Errorf("a bad statsPeriod: %d, want 400", code)
 	}
 
-	var envs, releases []struct{ Name string }
+	var envs []struct{ Name string }
+	var releases []struct{ Version string }
 	api.get(fmt.Sprintf("/api/0/projects/%s/%s/environments/", proj.Organization, proj.Project), &envs)
 	api.get(fmt.Sprintf("/api/0/projects/%s/%s/releases/", proj.Organization, proj.Project), &releases)
 	if fmt.Sprint(envs) != "[{production}]" || fmt.Sprint(releases) != "[{web@3} {web@2} {web@1}]" {

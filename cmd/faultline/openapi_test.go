@@ -125,6 +125,15 @@ func TestTenantIsolationSweep(t *testing.T) {
 		t.Fatalf("victim status page: %d", code)
 	}
 
+	if code := victimAPI.call("POST", "/api/0/organizations/"+victim.Organization+"/releases/",
+		`{"version":"victim-release@1","projects":["`+victim.Project+`"],"refs":[{"repository":"victim/repo","commit":"5ec7e7"}]}`, nil); code != http.StatusCreated {
+		t.Fatalf("victim release: %d", code)
+	}
+	if code := victimAPI.call("POST", "/api/0/organizations/"+victim.Organization+"/releases/victim-release@1/deploys/",
+		`{"environment":"victim-env"}`, nil); code != http.StatusCreated {
+		t.Fatalf("victim deploy: %d", code)
+	}
+
 	var rule struct{ ID string }
 	if code := victimAPI.call("POST", fmt.Sprintf("/api/0/projects/%s/%s/alerts/", victim.Organization, victim.Project),
 		`{"name":"Victim alert","triggers":["new_issue"],"alertRecipients":[{"recipientType":"email","url":""}]}`, &rule); code != http.StatusCreated {
@@ -133,7 +142,8 @@ func TestTenantIsolationSweep(t *testing.T) {
 
 	fill := func(path string) string {
 		path = strings.NewReplacer("{org}", victim.Organization, "{project}", victim.Project, "{key_id}", keys[0].ID,
-			"{event_id}", eventID, "{team}", "victim-team", "{slug}", "victim-status", "{member_id}", fmt.Sprint(victim.UserID)).Replace(path)
+			"{event_id}", eventID, "{team}", "victim-team", "{slug}", "victim-status", "{member_id}", fmt.Sprint(victim.UserID),
+			"{version}", "victim-release@1").Replace(path)
 		switch {
 		case strings.Contains(path, "/attachments/{id}/"):
 			return strings.Replace(path, "{id}", attachments[0].ID, 1)
@@ -146,7 +156,7 @@ func TestTenantIsolationSweep(t *testing.T) {
 		}
 		return strings.Replace(path, "{id}", issues[0].ID, 1)
 	}
-	secrets := []string{victim.PublicKey, "victim secret message", "top secret", victim.Project}
+	secrets := []string{victim.PublicKey, "victim secret message", "top secret", victim.Project, "victim/repo", "victim-env"}
 
 	attackerBrowser := newBrowser(t, srv)
 	var me struct{ User struct{ Email string } }

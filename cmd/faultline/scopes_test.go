@@ -39,6 +39,8 @@ func TestTokenScopes(t *testing.T) {
 			full.call("POST", proj+"/keys/", `{"name":"doomed"}`, &k)
 			return proj + "/keys/" + k.ID + "/"
 		}, "", 204},
+		{"project:releases", "POST", func() string { return "/api/0/organizations/" + owner.Organization + "/releases/" },
+			`{"version":"` + metadatatest.Slug("scoped") + `","projects":["` + owner.Project + `"]}`, 201},
 		{"member:read", "GET", func() string { return "/api/0/organizations/" + owner.Organization + "/members/" }, "", 200},
 		{"member:write", "POST", func() string { return "/api/0/organizations/" + owner.Organization + "/members/" },
 			`{"email":"` + metadatatest.Slug("invitee") + `@example.com","role":"member"}`, 201},

@@ -29,6 +29,21 @@ type Event struct {
 	SDK         json.RawMessage `json:"sdk,omitempty"`
 	Modules     json.RawMessage `json:"modules,omitempty"`
 	Fingerprint []string        `json:"fingerprint,omitempty"`
+	DebugMeta   *DebugMeta      `json:"debug_meta,omitempty"`
+}
+
+// DebugMeta lists the debug files the SDK says the event's code came from;
+// symbolication reads the source maps' debug ids from it.
+type DebugMeta struct {
+	Images []DebugImage `json:"images,omitempty"`
+}
+
+// DebugImage is one debug file: for JavaScript, type "sourcemap", the debug
+// id injected into the bundle and the bundle's URL as code_file.
+type DebugImage struct {
+	Type     string `json:"type,omitempty"`
+	DebugID  string `json:"debug_id,omitempty"`
+	CodeFile string `json:"code_file,omitempty"`
 }
 
 // Tag is one key/value tag, in the order the SDK sent them.
@@ -70,6 +85,9 @@ type Exception struct {
 	Module     string          `json:"module,omitempty"`
 	Mechanism  json.RawMessage `json:"mechanism,omitempty"`
 	Stacktrace *Stacktrace     `json:"stacktrace,omitempty"`
+	// RawStacktrace holds the frames as the SDK sent them when
+	// symbolication changed Stacktrace's.
+	RawStacktrace *Stacktrace `json:"raw_stacktrace,omitempty"`
 }
 
 // Stacktrace holds frames oldest call first, as Sentry orders them.
@@ -91,6 +109,19 @@ type Frame struct {
 	PreContext  []string        `json:"pre_context,omitempty"`
 	PostContext []string        `json:"post_context,omitempty"`
 	Vars        json.RawMessage `json:"vars,omitempty"`
+	Data        *FrameData      `json:"data,omitempty"`
+}
+
+// FrameData says what symbolication made of a frame it looked at.
+type FrameData struct {
+	Symbolicated bool `json:"symbolicated"`
+	// ResolvedWith is how the source map was found: "debug-id", "release"
+	// or "sourcemap-url"; Sourcemap names it (its URL or debug id).
+	ResolvedWith string `json:"resolved_with,omitempty"`
+	Sourcemap    string `json:"sourcemap,omitempty"`
+	// UnmappedReason, when Symbolicated is false: "no_bundle",
+	// "no_sourcemap", "line_out_of_range" or "invalid_sourcemap".
+	UnmappedReason string `json:"unmapped_reason,omitempty"`
 }
 
 // Breadcrumb is one entry of the trail leading up to the event.

@@ -3,6 +3,7 @@ package event
 import (
 	"encoding/json"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -410,6 +411,28 @@ func TestInvalidReleasesDropped(t *testing.T) {
 		}
 		if e.Release != want {
 			t.Errorf("release %s became %q, want %q", raw, e.Release, want)
+		}
+	}
+}
+
+func TestDebugMetaImages(t *testing.T) {
+	payload := `{"exception":{"values":[{"type":"E"}]},"debug_meta":{"images":[
+		{"type":"sourcemap","debug_id":"c941d872-b1f3-4e0a-9a5b-5d1b2a7ea6e7","code_file":"https://x.example/app.js"},
+		{"type":"sourcemap"},
+		{"type":"sourcemap","debug_id":7,"code_file":["not a string"]}]}}`
+	e, err := Parse([]byte(payload), Meta{Received: received})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []DebugImage{{Type: "sourcemap", DebugID: "c941d872-b1f3-4e0a-9a5b-5d1b2a7ea6e7", CodeFile: "https://x.example/app.js"},
+		{Type: "sourcemap", DebugID: "7"}}
+	if e.DebugMeta == nil || !slices.Equal(e.DebugMeta.Images, want) {
+		t.Fatalf("debug_meta = %+v, want images %+v", e.DebugMeta, want)
+	}
+	for _, odd := range []string{`"debug_meta":"x"`, `"debug_meta":{"images":{}}`, `"debug_meta":{"images":[{"type":"sourcemap"}]}`} {
+		e, err := Parse([]byte(`{"message":"m",`+odd+`}`), Meta{Received: received})
+		if err != nil || e.DebugMeta != nil || e.Message != "m" {
+			t.Errorf("%s: debug_meta = %+v, err %v; want nil and the event kept", odd, e.DebugMeta, err)
 		}
 	}
 }

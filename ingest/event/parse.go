@@ -35,6 +35,15 @@ type wire struct {
 	SDK         object          `json:"sdk"`
 	Modules     object          `json:"modules"`
 	Fingerprint list[text]      `json:"fingerprint"`
+	DebugMeta   *struct {
+		Images []wireImage `json:"images"`
+	} `json:"debug_meta"`
+}
+
+type wireImage struct {
+	Type     text `json:"type"`
+	DebugID  text `json:"debug_id"`
+	CodeFile text `json:"code_file"`
 }
 
 type wireExc struct {
@@ -136,6 +145,9 @@ func Parse(payload []byte, m Meta) (*Event, error) {
 		Modules:     json.RawMessage(w.Modules),
 		Fingerprint: strs(w.Fingerprint),
 		Exceptions:  exceptions(w.Exception),
+	}
+	if w.DebugMeta != nil {
+		e.DebugMeta = debugMeta(w.DebugMeta.Images)
 	}
 	if e.Message == "" {
 		e.Message = string(w.LogEntry)
@@ -295,6 +307,21 @@ func exceptions(in []wireExc) []Exception {
 		out = append(out, ex)
 	}
 	return out
+}
+
+// debugMeta keeps the images that name a debug file; nil when none does.
+func debugMeta(in []wireImage) *DebugMeta {
+	var images []DebugImage
+	for _, w := range in {
+		if w.DebugID == "" && w.CodeFile == "" {
+			continue
+		}
+		images = append(images, DebugImage{Type: string(w.Type), DebugID: string(w.DebugID), CodeFile: string(w.CodeFile)})
+	}
+	if len(images) == 0 {
+		return nil
+	}
+	return &DebugMeta{Images: images}
 }
 
 func breadcrumbs(in []wireCrumb) []Breadcrumb {

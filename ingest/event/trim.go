@@ -17,6 +17,7 @@ const (
 	maxTagValueBytes  = 200
 	maxExceptionChain = 25
 	maxReleaseBytes   = 200
+	maxDebugImages    = 500
 )
 
 // trim cuts oversized strings and lists. Breadcrumbs keep the newest, stack
@@ -39,6 +40,9 @@ func (e *Event) trim() {
 			head := maxFrames / 2
 			ex.Stacktrace.Frames = append(f[:head:head], f[len(f)-(maxFrames-head):]...)
 		}
+	}
+	if e.DebugMeta != nil && len(e.DebugMeta.Images) > maxDebugImages {
+		e.DebugMeta.Images = e.DebugMeta.Images[:maxDebugImages]
 	}
 	if len(e.Tags) > maxTags {
 		e.Tags = e.Tags[:maxTags]

@@ -113,7 +113,7 @@ function expect(cond, msg) { if (!cond) throw new Error(msg); }
 async function newPage(viewport) {
   const page = await browser.newPage({ viewport });
   // A missing element fails its check soon, so every check gets its say.
-  page.setDefaultTimeout(5000);
+  page.setDefaultTimeout(15000); // a loaded 2-core machine renders slowly
   page.on("pageerror", (e) => failures.push("page error: " + String(e)));
   await page.route("**/api/0/**", async (route) => {
     const req = route.request();
@@ -134,12 +134,12 @@ try {
 
   await check("1 invitation link", async () => {
     await page.goto(`${base}/accept-invite/tok_abcdefghijklmnopqrstu`);
-    await page.waitForSelector("h1:has-text('Join an organization')", { timeout: 5000 });
+    await page.waitForSelector("h1:has-text('Join an organization')", { timeout: 15000 });
     expect(new URL(page.url()).pathname === "/app/accept-invite/tok_abcdefghijklmnopqrstu", "landed on " + page.url());
   });
   await check("1 password-reset link", async () => {
     await page.goto(`${base}/reset-password/tok_abcdefghijklmnopqrstu`);
-    await page.waitForSelector("h1:has-text('New password')", { timeout: 5000 });
+    await page.waitForSelector("h1:has-text('New password')", { timeout: 15000 });
   });
 
   await page.goto(`${base}/app/acme/shop/issues`);
@@ -202,7 +202,7 @@ try {
 
   await check("4 a failed search says why", async () => {
     await page.goto(`${base}/app/acme/shop/issues?query=level%3A`);
-    await page.waitForSelector("[role=alert]:has-text('has no value')", { timeout: 5000 });
+    await page.waitForSelector("[role=alert]:has-text('has no value')", { timeout: 15000 });
     expect(await page.locator("text=Loading issues").count() === 0, "still loading");
   });
   await check("4 an empty search is not the first-run page", async () => {
@@ -214,12 +214,12 @@ try {
 
   await check("5 unknown project", async () => {
     await page.goto(`${base}/app/acme/nope/issues`);
-    await page.waitForSelector("h1:has-text('not found')", { timeout: 5000 });
+    await page.waitForSelector("h1:has-text('not found')", { timeout: 15000 });
     expect(await page.locator("text=Loading issues").count() === 0, "still loading");
   });
   await check("5 unknown path", async () => {
     await page.goto(`${base}/app/acme/shop/nothing/here`);
-    await page.waitForSelector("h1:has-text('not found')", { timeout: 5000 });
+    await page.waitForSelector("h1:has-text('not found')", { timeout: 15000 });
   });
 
   await check("6 up monitor with 12 checks draws its response time", async () => {

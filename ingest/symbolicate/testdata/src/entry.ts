@@ -1,0 +1,3 @@
+import { start } from "./app";
+
+(globalThis as any).faultlineFixture = start;
