@@ -10,6 +10,7 @@ import (
 	"github.com/faultline/faultline/analytics"
 	"github.com/faultline/faultline/ingest/event"
 	"github.com/faultline/faultline/metadata"
+	"github.com/faultline/faultline/metadata/releaseorder"
 )
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
@@ -66,7 +67,7 @@ func newIssueJSON(is metadata.Issue, platform string, users uint64) issueJSON {
 		Culprit:       is.Culprit,
 		Level:         is.Level,
 		Status:        is.Status,
-		StatusDetails: map[string]any{},
+		StatusDetails: statusDetails(is),
 		Type:          is.Type,
 		Metadata:      meta,
 		Platform:      platform,
@@ -78,6 +79,21 @@ func newIssueJSON(is metadata.Issue, platform string, users uint64) issueJSON {
 		LastSeen:      isoTime(is.LastSeen),
 		Annotations:   []string{},
 	}
+}
+
+// statusDetails says which release a resolved issue was resolved in, as
+// Sentry does: {"inRelease": version}, {"inNextRelease": true}, or {}.
+func statusDetails(is metadata.Issue) map[string]any {
+	if is.Status != "resolved" {
+		return map[string]any{}
+	}
+	switch is.ResolutionType {
+	case releaseorder.InRelease:
+		return map[string]any{"inRelease": is.ResolutionRelease}
+	case releaseorder.InNextRelease:
+		return map[string]any{"inNextRelease": true}
+	}
+	return map[string]any{}
 }
 
 type tagJSON struct {
