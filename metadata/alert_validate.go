@@ -48,13 +48,8 @@ func (r AlertRule) Validate() error {
 	if r.Has("slow_transaction") && (strings.TrimSpace(r.Transaction) == "" || r.P95MS <= 0) {
 		return invalid("slow_transaction needs transaction (a name) and p95Threshold (milliseconds above 0)")
 	}
-	if r.Has("crash_free_rate") {
-		switch {
-		case r.CrashFreeBelow <= 0 || r.CrashFreeBelow > 100:
-			return invalid("crash_free_rate needs crashFreeThreshold: the percentage of crash-free sessions (above 0, at most 100) under which it fires")
-		case r.Has("slow_transaction"):
-			return invalid("triggers: slow_transaction and crash_free_rate need a rule each")
-		}
+	if r.Has("crash_free_rate") && (r.CrashFreeBelow <= 0 || r.CrashFreeBelow > 100) {
+		return invalid("crash_free_rate needs crashFreeThreshold: the percentage of crash-free sessions (above 0, at most 100) under which it fires")
 	}
 	for i, rc := range r.Recipients {
 		if err := rc.validate(); err != nil {

@@ -22,8 +22,7 @@ type AlertRule struct {
 	Transaction   string   // slow_transaction: the transaction name
 	P95MS         float64  // slow_transaction: the p95 it must stay under
 	// CrashFreeBelow (crash_free_rate) is the percentage of crash-free
-	// sessions, over the window, under which the rule fires. It is stored
-	// in the threshold column p95_ms, which is why a rule cannot watch both.
+	// sessions, over the window, under which the rule fires.
 	CrashFreeBelow float64
 	Level          string // filters: empty matches all
 	Environment    string
@@ -47,25 +46,13 @@ type AlertRecipient struct {
 func (r AlertRule) Has(trigger string) bool { return slices.Contains(r.Triggers, trigger) }
 
 const alertRuleColumns = `id, project_id, name, triggers, timespan_minutes, quantity, users_quantity, transaction, p95_ms,
-	filter_level, filter_environment, filter_release, filter_tags, interval_minutes, enabled, created_at`
+	crash_free_below, filter_level, filter_environment, filter_release, filter_tags, interval_minutes, enabled, created_at`
 
 func scanAlertRule(r pgx.Row) (AlertRule, error) {
 	var a AlertRule
 	err := r.Scan(&a.ID, &a.ProjectID, &a.Name, &a.Triggers, &a.TimespanMin, &a.Quantity, &a.UsersQuantity, &a.Transaction,
-		&a.P95MS, &a.Level, &a.Environment, &a.Release, &a.Tags, &a.IntervalMin, &a.Enabled, &a.CreatedAt)
-	if a.Has("crash_free_rate") {
-		a.CrashFreeBelow, a.P95MS = a.P95MS, 0
-	}
+		&a.P95MS, &a.CrashFreeBelow, &a.Level, &a.Environment, &a.Release, &a.Tags, &a.IntervalMin, &a.Enabled, &a.CreatedAt)
 	return a, err
-}
-
-// threshold is what the p95_ms column holds: the p95 of slow_transaction,
-// or the percentage of crash_free_rate (Validate refuses both on a rule).
-func (r AlertRule) threshold() float64 {
-	if r.Has("crash_free_rate") {
-		return r.CrashFreeBelow
-	}
-	return r.P95MS
 }
 
 // SaveAlertRule creates a rule (ID 0) or replaces one, with its recipients.
@@ -83,17 +70,17 @@ func (db *DB) SaveAlertRule(ctx context.Context, r AlertRule) (AlertRule, error)
 	var out AlertRule
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		var row pgx.Row
-		args := []any{r.ProjectID, r.Name, r.Triggers, r.TimespanMin, r.Quantity, r.UsersQuantity, r.Transaction, r.threshold(),
-			r.Level, r.Environment, r.Release, r.Tags, r.IntervalMin, r.Enabled}
+		args := []any{r.ProjectID, r.Name, r.Triggers, r.TimespanMin, r.Quantity, r.UsersQuantity, r.Transaction, r.P95MS,
+			r.Level, r.Environment, r.Release, r.Tags, r.IntervalMin, r.Enabled, r.CrashFreeBelow}
 		if r.ID == 0 {
 			row = tx.QueryRow(ctx, `INSERT INTO alert_rules (project_id, name, triggers, timespan_minutes, quantity, users_quantity,
-				transaction, p95_ms, filter_level, filter_environment, filter_release, filter_tags, interval_minutes, enabled)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING `+alertRuleColumns, args...)
+				transaction, p95_ms, filter_level, filter_environment, filter_release, filter_tags, interval_minutes, enabled, crash_free_below)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING `+alertRuleColumns, args...)
 		} else {
 			row = tx.QueryRow(ctx, `UPDATE alert_rules SET name = $2, triggers = $3, timespan_minutes = $4, quantity = $5,
 				users_quantity = $6, transaction = $7, p95_ms = $8, filter_level = $9, filter_environment = $10, filter_release = $11,
-				filter_tags = $12, interval_minutes = $13, enabled = $14
-				WHERE project_id = $1 AND id = $15 RETURNING `+alertRuleColumns, append(args, r.ID)...)
+				filter_tags = $12, interval_minutes = $13, enabled = $14, crash_free_below = $15
+				WHERE project_id = $1 AND id = $16 RETURNING `+alertRuleColumns, append(args, r.ID)...)
 		}
 		var err error
 		if out, err = scanAlertRule(row); err != nil {

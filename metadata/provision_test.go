@@ -79,3 +79,23 @@ func TestCrashFreeRuleRoundTrip(t *testing.T) {
 		t.Fatalf("crash-free rules of the project %+v; want %q below 99.5%%", mine, saved.Name)
 	}
 }
+
+// One rule watches a slow transaction and the crash-free rate at once, each
+// threshold kept apart.
+func TestSlowAndCrashFreeOnOneRule(t *testing.T) {
+	db := metadatatest.Open(t)
+	ctx := context.Background()
+	p := metadatatest.Project(t, db, "alert-both")
+	saved, err := db.SaveAlertRule(ctx, metadata.AlertRule{ProjectID: p.ProjectID, Name: "Both", Triggers: []string{"slow_transaction", "crash_free_rate"},
+		Transaction: "GET /", P95MS: 300, CrashFreeBelow: 99.5, TimespanMin: 5, Quantity: 1, UsersQuantity: 1, Enabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, err := db.AlertRules(ctx, p.ProjectID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rules) != 1 || rules[0].ID != saved.ID || rules[0].P95MS != 300 || rules[0].CrashFreeBelow != 99.5 {
+		t.Fatalf("rules %+v; want one with p95 300 ms and crash-free below 99.5%%", rules)
+	}
+}
