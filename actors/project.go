@@ -64,6 +64,7 @@ func (p pendingEvent) grouped() metadata.GroupedEvent {
 	return metadata.GroupedEvent{
 		EventID: p.event.EventID, Fingerprint: p.grouping.Fingerprint, Title: p.grouping.Title, Culprit: p.grouping.Culprit,
 		Level: p.event.Level, Type: p.grouping.Type, Metadata: p.grouping.Metadata, Timestamp: p.event.Timestamp,
+		Release: p.event.Release,
 	}
 }
 

@@ -83,7 +83,7 @@ func sessionRows(projectID int64, recordID string, counts []event.SessionCount) 
 	for _, c := range counts {
 		rows = append(rows, analytics.SessionRow{
 			ProjectID: uint64(projectID), RecordID: recordID, Started: c.Started, Release: c.Release, Environment: c.Environment,
-			Status: c.Status, Init: c.Init, Errors: uint32(c.Errors), Duration: c.Duration, DistinctID: c.DistinctID,
+			Status: c.Status, Init: c.Init, SessionID: c.SessionID, Seq: c.Seq, Errors: uint32(c.Errors), Duration: c.Duration, DistinctID: c.DistinctID,
 			Quantity: uint32(c.Quantity),
 		})
 	}

@@ -15,6 +15,7 @@ import (
 var (
 	createTable = regexp.MustCompile(`(?s)^CREATE TABLE IF NOT EXISTS (\w+) \((.*)\) ENGINE = (\w*MergeTree)\(\)\s*(.*)$`)
 	clusterName = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
+	alterTable  = regexp.MustCompile(`(?s)^ALTER TABLE (\w+) (.*)$`)
 )
 
 // shardKey is how a table's rows are spread over shards: all of a project's
@@ -26,11 +27,19 @@ func shardKey(table string) string {
 	return "cityHash64(project_id)"
 }
 
-// ClusterDDL rewrites one migration statement for a cluster; statements
-// other than CREATE TABLE pass unchanged.
+// ClusterDDL rewrites one migration statement for a cluster: a CREATE
+// TABLE becomes the local and the Distributed table, an ALTER TABLE alters
+// both; other statements pass unchanged.
 func ClusterDDL(stmt, cluster string) ([]string, error) {
 	if !clusterName.MatchString(cluster) {
 		return nil, fmt.Errorf("cluster name %q: letters, digits and _ only", cluster)
+	}
+	if a := alterTable.FindStringSubmatch(strings.TrimSpace(stmt)); a != nil {
+		table, change := a[1], a[2]
+		return []string{
+			fmt.Sprintf("ALTER TABLE %s_local ON CLUSTER %s %s", table, cluster, change),
+			fmt.Sprintf("ALTER TABLE %s ON CLUSTER %s %s", table, cluster, change),
+		}, nil
 	}
 	m := createTable.FindStringSubmatch(strings.TrimSpace(stmt))
 	if m == nil {

@@ -23,8 +23,8 @@ func TestClusterDDL(t *testing.T) {
 		if strings.Contains(stmt, "Replicated") || strings.Contains(stmt, "ON CLUSTER") || strings.Contains(stmt, "Distributed") {
 			t.Errorf("single-node DDL mentions a cluster: %s", stmt)
 		}
-		if strings.HasPrefix(stmt, "CREATE TABLE") {
-			tables++
+		if strings.HasPrefix(stmt, "CREATE TABLE") || strings.HasPrefix(stmt, "ALTER TABLE") {
+			tables++ // each becomes two statements: the local and the distributed table's
 		}
 	}
 	if len(cluster) != len(single)+tables {
@@ -47,6 +47,11 @@ func TestClusterDDL(t *testing.T) {
 		if dist == "" {
 			t.Errorf("%s: no Distributed table", table)
 		}
+	}
+	alter, err := analytics.ClusterDDL("ALTER TABLE sessions ADD COLUMN seq UInt64", "faultline")
+	if err != nil || len(alter) != 2 || alter[0] != "ALTER TABLE sessions_local ON CLUSTER faultline ADD COLUMN seq UInt64" ||
+		alter[1] != "ALTER TABLE sessions ON CLUSTER faultline ADD COLUMN seq UInt64" {
+		t.Errorf("cluster ALTER = %q, %v; want the local and the distributed table altered", alter, err)
 	}
 	if _, err := analytics.ClusterDDL("CREATE TABLE IF NOT EXISTS x (a UInt8) ENGINE = MergeTree() ORDER BY a", "bad name; DROP"); err == nil {
 		t.Error("a cluster name with spaces and semicolons was accepted")

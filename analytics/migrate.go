@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -107,7 +108,7 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 				}
 			}
 			for _, st := range stmts {
-				if err := s.conn.Exec(ctx, st); err != nil {
+				if err := s.execMigration(ctx, st); err != nil {
 					return n, fmt.Errorf("migration %s: %w", m.name, err)
 				}
 			}
@@ -119,6 +120,27 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 		n++
 	}
 	return n, nil
+}
+
+// addColumn is a migration's ALTER TABLE ... ADD COLUMN.
+var addColumn = regexp.MustCompile(`^ALTER TABLE (\w+)(?: ON CLUSTER \w+)? ADD COLUMN (\w+) `)
+
+// execMigration runs one migration statement. ClickHouse 18.16 knows no
+// ADD COLUMN IF NOT EXISTS, so an ADD COLUMN that failed because the column
+// is there (another process starting at once added it) is done.
+func (s *Store) execMigration(ctx context.Context, stmt string) error {
+	err := s.conn.Exec(ctx, stmt)
+	if err == nil {
+		return nil
+	}
+	if m := addColumn.FindStringSubmatch(stmt); m != nil {
+		var n uint64
+		if s.conn.QueryRow(ctx, `SELECT count() FROM system.columns WHERE database = currentDatabase() AND table = ? AND name = ?`,
+			m[1], m[2]).Scan(&n) == nil && n > 0 {
+			return nil
+		}
+	}
+	return err
 }
 
 // recordMigration inserts through a batch: ClickHouse 18.16 does not answer

@@ -52,6 +52,8 @@ type SessionRow struct {
 	Environment string
 	Status      string
 	Init        bool
+	SessionID   string // "" for aggregates
+	Seq         uint64 // orders a session's updates
 	Errors      uint32
 	Duration    time.Duration
 	DistinctID  string

@@ -11,7 +11,7 @@ func (s *Store) insertSessions(ctx context.Context, rows []SessionRow) error {
 		return nil
 	}
 	batch, err := s.conn.PrepareBatch(ctx, `INSERT INTO sessions (project_id, record_id, started, release, environment,
-		status, init, errors, duration_ms, distinct_id, quantity)`)
+		status, init, errors, duration_ms, distinct_id, quantity, session_id, seq)`)
 	if err != nil {
 		return fmt.Errorf("insert sessions: %w", err)
 	}
@@ -22,7 +22,7 @@ func (s *Store) insertSessions(ctx context.Context, rows []SessionRow) error {
 			init = 1
 		}
 		if err := batch.Append(r.ProjectID, r.RecordID, r.Started.UTC(), r.Release, r.Environment, r.Status, init,
-			r.Errors, ms(r.Duration), r.DistinctID, r.Quantity); err != nil {
+			r.Errors, ms(r.Duration), r.DistinctID, r.Quantity, r.SessionID, r.Seq); err != nil {
 			return fmt.Errorf("insert sessions: %w", err)
 		}
 	}
@@ -59,7 +59,7 @@ type ReleaseHealth struct {
 	Release  string
 	Started  uint64 // sessions started
 	Crashed  uint64
-	Errored  uint64
+	Errored  uint64 // includes Crashed and Abnormal
 	Abnormal uint64
 }
 
@@ -71,31 +71,19 @@ func (h ReleaseHealth) CrashFreeRate() float64 {
 	return 1 - float64(h.Crashed)/float64(h.Started)
 }
 
-// ReleaseHealthSince sums a project's sessions per release. A session counts
-// as started by its first update and as crashed, errored or abnormal by its
-// final status (errored also when it reported errors).
+// ReleaseHealthSince sums a project's sessions per release, counted as
+// SessionHealth counts them.
 func (s *Store) ReleaseHealthSince(ctx context.Context, projectID uint64, since time.Time) ([]ReleaseHealth, error) {
-	rows, err := s.conn.Query(ctx, `SELECT release,
-			sumIf(quantity, init = 1),
-			sumIf(quantity, status = 'crashed'),
-			sumIf(quantity, status = 'errored' OR (status IN ('exited', 'ok') AND errors > 0 AND init = 0)),
-			sumIf(quantity, status = 'abnormal')
-		FROM sessions FINAL
-		WHERE project_id = ? AND started >= ?
-		GROUP BY release ORDER BY release`, projectID, since.UTC())
+	rows, err := s.SessionHealth(ctx, HealthQuery{ProjectIDs: []uint64{projectID}, Start: since,
+		End: time.Now().Add(time.Hour), GroupBy: []string{"release"}})
 	if err != nil {
-		return nil, fmt.Errorf("query release health: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	var out []ReleaseHealth
-	for rows.Next() {
-		var h ReleaseHealth
-		if err := rows.Scan(&h.Release, &h.Started, &h.Crashed, &h.Errored, &h.Abnormal); err != nil {
-			return nil, fmt.Errorf("read release health: %w", err)
-		}
-		out = append(out, h)
+	out := make([]ReleaseHealth, len(rows))
+	for i, r := range rows {
+		out[i] = ReleaseHealth{Release: r.Release, Started: r.Sessions, Crashed: r.Crashed, Errored: r.Errored, Abnormal: r.Abnormal}
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // MonitorCheckIns returns the statuses of a monitor's check-ins since a time,

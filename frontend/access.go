@@ -29,7 +29,7 @@ func (a *API) orgProjectsAllowing(c *fiber.Ctx, scope string) (metadata.Membersh
 
 // orgProjects is the organization's projects, or those named by project=
 // (Sentry's project ids; slugs are accepted too, as the dashboard knows
-// those).
+// those). Sentry's project=-1 names them all.
 func (a *API) orgProjects(c *fiber.Ctx, m metadata.Membership) ([]metadata.Project, error) {
 	all, err := a.access.ListProjects(c.Context(), m.OrgID)
 	if err != nil {
@@ -41,6 +41,9 @@ func (a *API) orgProjects(c *fiber.Ctx, m metadata.Membership) ([]metadata.Proje
 	}
 	var out []metadata.Project
 	for _, w := range wanted {
+		if string(w) == "-1" {
+			return all, nil
+		}
 		id, _ := strconv.ParseInt(string(w), 10, 64) // 0, matching no id, for a slug
 		for _, p := range all {
 			if p.ID == id || p.Slug == string(w) {

@@ -24,7 +24,10 @@ type alertRuleInput struct {
 	UsersQuantity   int      `json:"usersQuantity"`
 	Transaction     string   `json:"transaction"`
 	P95Threshold    float64  `json:"p95Threshold"`
-	Filters         struct {
+	// CrashFreeThreshold is crash_free_rate's percentage of crash-free
+	// sessions under which the rule fires.
+	CrashFreeThreshold float64 `json:"crashFreeThreshold"`
+	Filters            struct {
 		Level       string            `json:"level"`
 		Environment string            `json:"environment"`
 		Release     string            `json:"release"`
@@ -66,7 +69,7 @@ func (in alertRuleInput) rule(r *metadata.AlertRule) {
 		r.Triggers = append(r.Triggers, "monitor_down", "monitor_up")
 	}
 	r.UsersQuantity = max(in.UsersQuantity, 1)
-	r.Transaction, r.P95MS = in.Transaction, in.P95Threshold
+	r.Transaction, r.P95MS, r.CrashFreeBelow = in.Transaction, in.P95Threshold, in.CrashFreeThreshold
 	r.Level, r.Environment, r.Release, r.Tags = in.Filters.Level, in.Filters.Environment, in.Filters.Release, in.Filters.Tags
 	r.Enabled = in.Enabled == nil || *in.Enabled
 	r.Recipients = nil
@@ -93,8 +96,9 @@ func alertRuleJSON(r metadata.AlertRule) fiber.Map {
 	return fiber.Map{"id": itoa(r.ID), "name": r.Name, "timespanMinutes": r.TimespanMin, "quantity": r.Quantity,
 		"uptime": r.Has("monitor_down") || r.Has("monitor_up"), "alertRecipients": recipients, "triggers": r.Triggers,
 		"usersQuantity": r.UsersQuantity, "transaction": r.Transaction, "p95Threshold": r.P95MS,
-		"filters":         fiber.Map{"level": r.Level, "environment": r.Environment, "release": r.Release, "tags": r.Tags},
-		"intervalMinutes": r.IntervalMin, "enabled": r.Enabled, "created": r.CreatedAt}
+		"crashFreeThreshold": r.CrashFreeBelow,
+		"filters":            fiber.Map{"level": r.Level, "environment": r.Environment, "release": r.Release, "tags": r.Tags},
+		"intervalMinutes":    r.IntervalMin, "enabled": r.Enabled, "created": r.CreatedAt}
 }
 
 // registerAlerts mounts the alert rule routes and the user's alert email

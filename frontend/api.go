@@ -22,6 +22,7 @@ import (
 type API struct {
 	db       *metadata.DB
 	events   *analytics.Store
+	health   sessionStore // release health; events
 	access   accessStore
 	finder   *issues.Finder  // issue search and detail
 	editor   *issues.Editor  // issue changes, deletes and merges
@@ -31,6 +32,7 @@ type API struct {
 	alerts   *alerts.Service
 	releases *releases.Service
 	blobs    blob.Store
+	bundles  *assembler // source map uploads
 	opts     Options
 	logins   *throttle // password attempts per account and per client
 	// Account emails per address and per client.
@@ -56,28 +58,25 @@ type Options struct {
 	// statsPeriod, start and end reach no further back. DefaultMaxEventLife
 	// when zero.
 	MaxEventLife time.Duration
-	// ReleaseFiles counts the files uploaded for releases (artifact
-	// bundles and release files) for each release's fileCount; nil counts
-	// none.
-	ReleaseFiles releases.FileCounter
 	// Registerer takes the API's metrics; nil registers them nowhere.
 	Registerer prometheus.Registerer
 }
 
-// NewAPI returns the /api/0/ handlers; attachments are read from blobs.
+// NewAPI returns the /api/0/ handlers; attachments are read from blobs,
+// and uploaded source maps kept there.
 func NewAPI(db *metadata.DB, events *analytics.Store, blobs blob.Store, opts Options, log *slog.Logger) *API {
 	if opts.Mailer == nil {
 		opts.Mailer = &mail.Mailer{}
 	}
 	reg := promreg.Or(opts.Registerer)
-	return &API{db: db, events: events, blobs: blobs, opts: opts, refusals: newAuthRefusals(reg), log: log, access: db,
+	return &API{db: db, events: events, health: events, blobs: blobs, opts: opts, refusals: newAuthRefusals(reg), log: log, access: db,
 		finder: issues.NewFinder(db, db, events), editor: issues.NewEditor(db, db), details: issues.NewDetails(events, db), perf: performance.New(events),
-		monitors: monitors.New(db, events), releases: releases.New(db, events, opts.ReleaseFiles), alerts: alerts.New(db, db, alerts.HostCheck(opts.MonitorHostCheck)),
+		monitors: monitors.New(db, events), releases: releases.New(db, events, db), alerts: alerts.New(db, db, alerts.HostCheck(opts.MonitorHostCheck)),
 		// Five failed password attempts per account or client in 15 minutes, then a wait.
 		logins: newThrottle(5, 15*time.Minute, 100_000),
 		// Three account emails per address, ten per client, an hour.
 		mailsTo: newThrottle(3, time.Hour, 100_000), mailsFrom: newThrottle(10, time.Hour, 100_000),
-		mail: newAccountMail(opts.Mailer, newAccountMails(reg), log)}
+		mail: newAccountMail(opts.Mailer, newAccountMails(reg), log), bundles: newAssembler(db, blobs, reg, log)}
 }
 
 // Register mounts the API and the dashboard (RegisterOps mounts health,
@@ -146,6 +145,7 @@ func (a *API) Register(app *fiber.App) {
 	api.Get("/organizations/:org/stats_v2/", a.usageStats)
 	api.Get("/organizations/:org/events-stats/", a.eventsStats)
 	api.Get("/organizations/:org/events/", a.discover)
+	api.Get("/organizations/:org/sessions/", a.sessionStats)
 	a.registerMonitors(api)
 	a.registerAlerts(api)
 	a.registerReleases(api)
@@ -157,6 +157,7 @@ func (a *API) Register(app *fiber.App) {
 	api.Delete("/organizations/:org/status-pages/:slug/", a.deleteStatusPage)
 	api.Get("/projects/:org/:project/events/:event_id/attachments/", a.eventAttachments)
 	api.Get("/projects/:org/:project/events/:event_id/attachments/:id/", a.attachment)
+	a.registerArtifacts(api)
 	api.Use(func(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusNotFound, "no API route "+c.Method()+" "+c.Path())
 	})

@@ -3,6 +3,7 @@ package frontend
 import (
 	"bytes"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
@@ -25,7 +26,10 @@ func checkInput(c *fiber.Ctx) error {
 	if bad != nil {
 		return bad
 	}
-	if body := c.BodyRaw(); bytes.IndexByte(body, 0) >= 0 || hasNULEscape(body) {
+	// Uploads carry files (source map chunks, release files) whose bytes are
+	// anything; their handlers check their text fields.
+	upload := bytes.HasPrefix(c.Request().Header.ContentType(), []byte(fiber.MIMEMultipartForm)) && isUploadPath(c.Path())
+	if body := c.BodyRaw(); !upload && (bytes.IndexByte(body, 0) >= 0 || hasNULEscape(body)) {
 		return fiber.NewError(fiber.StatusBadRequest, `the request body contains a NUL byte (\u0000), which no field takes`)
 	}
 	if bytes.HasPrefix(c.Request().Header.ContentType(), []byte(fiber.MIMEApplicationForm)) {
@@ -39,6 +43,12 @@ func checkInput(c *fiber.Ctx) error {
 		}
 	}
 	return c.Next()
+}
+
+// isUploadPath reports whether path is one of the routes taking files:
+// chunk uploads and a release's files.
+func isUploadPath(path string) bool {
+	return strings.HasSuffix(path, "/chunk-upload/") || (strings.Contains(path, "/releases/") && strings.HasSuffix(path, "/files/"))
 }
 
 // checkArg is the 400 for a query parameter or form field holding a NUL

@@ -14,6 +14,9 @@ func TestCheckInput(t *testing.T) {
 	app := fiber.New(fiber.Config{ErrorHandler: ErrorHandler(discardLog())})
 	app.Use("/api/0/", checkInput)
 	app.All("/api/0/echo/", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	app.All("/api/0/organizations/acme/chunk-upload/", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	const multipartNUL = "multipart/form-data; boundary=b"
+	nulPart := "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x\"\r\n\r\n\x00\x01\r\n--b--\r\n"
 	for _, tc := range []struct {
 		method, target, contentType, body string
 		want                              string // "" for 200, else in the 400's detail
@@ -33,6 +36,9 @@ func TestCheckInput(t *testing.T) {
 		{"POST", "/api/0/echo/", "application/x-www-form-urlencoded", "name=a%00b", "form field name contains a NUL byte"},
 		{"POST", "/api/0/echo/", "application/x-www-form-urlencoded", "name=%ff", "form field name is not valid UTF-8"},
 		{"POST", "/api/0/echo/", "application/x-www-form-urlencoded", "name=Shop", ""},
+		// Uploads carry binary files; other routes' multipart bodies may not.
+		{"POST", "/api/0/organizations/acme/chunk-upload/", multipartNUL, nulPart, ""},
+		{"POST", "/api/0/echo/", multipartNUL, nulPart, "the request body contains a NUL byte"},
 	} {
 		req := httptest.NewRequest(tc.method, tc.target, strings.NewReader(tc.body))
 		if tc.contentType != "" {

@@ -37,16 +37,43 @@ func issueIDs(c *fiber.Ctx) ([]int64, error) {
 	return ids, nil
 }
 
-// changeBody is a bulk change as Sentry's clients send it.
+// changeBody is a change to issues as Sentry's clients send it, to one
+// issue or in bulk.
 type changeBody struct {
-	Merge         int     `json:"merge"`
-	Status        *string `json:"status"`
-	AssignedTo    *string `json:"assignedTo"`
+	Merge        int     `json:"merge"`
+	Status       *string `json:"status"`
+	AssignedTo   *string `json:"assignedTo"`
+	HasSeen      *bool   `json:"hasSeen"`      // accepted, not kept
+	IsBookmarked *bool   `json:"isBookmarked"` // accepted, not kept
+	// StatusDetails qualifies the status: ignored until a time or a count,
+	// or resolved in a release ("latest" for the latest one) or in the
+	// next release.
 	StatusDetails struct {
 		IgnoreDuration int64     `json:"ignoreDuration"` // minutes
 		IgnoreUntil    time.Time `json:"ignoreUntil"`
 		IgnoreCount    int64     `json:"ignoreCount"`
+		InRelease      string    `json:"inRelease"`
+		InNextRelease  bool      `json:"inNextRelease"`
 	} `json:"statusDetails"`
+}
+
+// change is the body as a change to issues of projects of one organization.
+func (b changeBody) change(orgID int64, projectIDs, ids []int64, actorID int64) issues.Change {
+	d := b.StatusDetails
+	return issues.Change{OrgID: orgID, ProjectIDs: projectIDs, IssueIDs: ids, ActorID: actorID,
+		Status: b.Status, AssignedTo: b.AssignedTo, IgnoreFor: time.Duration(d.IgnoreDuration) * time.Minute,
+		IgnoreUntil: d.IgnoreUntil, IgnoreCount: d.IgnoreCount, InRelease: d.InRelease, InNextRelease: d.InNextRelease, Now: time.Now()}
+}
+
+// statusDetails echoes the release the body resolves in, as Sentry does.
+func (b changeBody) statusDetails() map[string]any {
+	switch d := b.StatusDetails; {
+	case d.InRelease != "":
+		return map[string]any{"inRelease": d.InRelease}
+	case d.InNextRelease:
+		return map[string]any{"inNextRelease": true}
+	}
+	return map[string]any{}
 }
 
 // bulkUpdate changes the status or assignee of, or merges, the issues the
@@ -64,14 +91,43 @@ func (a *API) bulkUpdate(c *fiber.Ctx, orgID int64, projectIDs []int64) error {
 	if body.Merge != 0 {
 		return a.merge(c, projectIDs, ids)
 	}
-	details := body.StatusDetails
-	n, err := a.editor.Update(c.Context(), issues.Change{OrgID: orgID, ProjectIDs: projectIDs, IssueIDs: ids, ActorID: principal(c).UserID,
-		Status: body.Status, AssignedTo: body.AssignedTo, IgnoreFor: time.Duration(details.IgnoreDuration) * time.Minute,
-		IgnoreUntil: details.IgnoreUntil, IgnoreCount: details.IgnoreCount, Now: time.Now()})
+	n, err := a.editor.Update(c.Context(), body.change(orgID, projectIDs, ids, principal(c).UserID))
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"status": body.Status, "assignedTo": body.AssignedTo, "updated": n})
+	return c.JSON(fiber.Map{"status": body.Status, "statusDetails": body.statusDetails(), "assignedTo": body.AssignedTo, "updated": n})
+}
+
+// issueUpdate changes one issue as the bulk routes do (merging aside) and
+// answers the issue as it is now. hasSeen and isBookmarked, which Sentry's
+// clients send on their own, change nothing.
+func (a *API) issueUpdate(c *fiber.Ctx) error {
+	is, err := a.loadIssue(c)
+	if err != nil {
+		return err
+	}
+	m, err := a.access.MembershipBySlug(c.Context(), principal(c).UserID, is.OrgSlug)
+	if err != nil {
+		return err
+	}
+	if err := allow(c, m, "event:write"); err != nil {
+		return err
+	}
+	var body changeBody
+	if err := c.BodyParser(&body); err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with status, statusDetails or assignedTo")
+	}
+	switch {
+	case body.Merge != 0:
+		return fiber.NewError(fiber.StatusBadRequest, "merge issues with PUT /api/0/projects/{org}/{project}/issues/?id=...")
+	case body.Status != nil || body.AssignedTo != nil:
+		if _, err := a.editor.Update(c.Context(), body.change(m.OrgID, []int64{is.ProjectID}, []int64{is.ID}, principal(c).UserID)); err != nil {
+			return err
+		}
+	case body.HasSeen == nil && body.IsBookmarked == nil:
+		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with status, statusDetails or assignedTo")
+	}
+	return a.issue(c)
 }
 
 // merge folds issues of one project into the one with the most events.

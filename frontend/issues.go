@@ -25,6 +25,7 @@ func (a *API) registerIssues(api fiber.Router) {
 	api.Delete("/organizations/:org/issues/", a.orgIssuesDelete)
 	api.Get("/issues/:id/activity/", a.issueActivity)
 	api.Get("/issues/:id/", a.issue)
+	api.Put("/issues/:id/", a.issueUpdate)
 }
 
 // issueSearch reads the request's query, sort, period and bounds into a

@@ -57,10 +57,10 @@ func (f fakeAccess) ListProjects(_ context.Context, orgID int64) ([]metadata.Pro
 func issueStore() *issuestest.Store {
 	return &issuestest.Store{
 		Issues: []metadata.Issue{
-			{ID: 1, ProjectID: 1, Title: "disk full", Status: "unresolved", TimesSeen: 9},
-			{ID: 2, ProjectID: 1, Title: "quota exceeded", Status: "unresolved", TimesSeen: 2},
-			{ID: 3, ProjectID: 2, Title: "timeout", Status: "unresolved"},
-			{ID: 4, ProjectID: 5, Title: "cart lost", Status: "unresolved"},
+			{ID: 1, ProjectID: 1, OrgSlug: "acme", Title: "disk full", Status: "unresolved", TimesSeen: 9, LastRelease: "1.0.0"},
+			{ID: 2, ProjectID: 1, OrgSlug: "acme", Title: "quota exceeded", Status: "unresolved", TimesSeen: 2},
+			{ID: 3, ProjectID: 2, OrgSlug: "acme", Title: "timeout", Status: "unresolved"},
+			{ID: 4, ProjectID: 5, OrgSlug: "small", Title: "cart lost", Status: "unresolved"},
 		},
 		Teams:   map[string]int64{"#ops": 3},
 		Members: map[string]int64{"ann@example.com": 7},
@@ -202,6 +202,27 @@ func TestIssueHandlerErrors(t *testing.T) {
 			status: 403, detail: "lacks the event:write scope"},
 		{name: "role without event:admin", method: "DELETE", path: "/api/0/projects/small/shop/issues/?id=4", status: 403,
 			detail: "your role (member) does not allow event:admin"},
+		{name: "in a release, not resolving", method: "PUT", path: web + "?id=1", body: `{"status":"ignored","statusDetails":{"inRelease":"1.0.0"}}`,
+			status: 400, detail: `go with "status": "resolved"`},
+		{name: "both release resolutions", method: "PUT", path: web + "?id=1", body: `{"status":"resolved","statusDetails":{"inRelease":"1.0.0","inNextRelease":true}}`,
+			status: 400, detail: "not both"},
+		{name: "inRelease not text", method: "PUT", path: web + "?id=1", body: `{"status":"resolved","statusDetails":{"inRelease":1}}`,
+			status: 400, detail: "send a JSON body"},
+
+		// Changing one issue.
+		{name: "change an unknown issue", method: "PUT", path: "/api/0/issues/99/", body: `{"status":"resolved"}`, status: 404, detail: "issue not found"},
+		{name: "change without event:write", method: "PUT", path: "/api/0/issues/1/", body: `{"status":"resolved"}`, scopes: []string{"event:read"},
+			status: 403, detail: "lacks the event:write scope"},
+		{name: "change without event:read", method: "PUT", path: "/api/0/issues/1/", body: `{"status":"resolved"}`, scopes: []string{"event:write"},
+			status: 403, detail: "lacks the event:read scope"},
+		{name: "change with nothing to change", method: "PUT", path: "/api/0/issues/1/", body: `{}`, status: 400, detail: "status, statusDetails or assignedTo"},
+		{name: "change not JSON", method: "PUT", path: "/api/0/issues/1/", body: `status=resolved`, status: 400, detail: "status, statusDetails or assignedTo"},
+		{name: "merge one issue", method: "PUT", path: "/api/0/issues/1/", body: `{"merge":1}`, status: 400, detail: "merge issues with PUT /api/0/projects/"},
+		{name: "change in the next release, unresolving", method: "PUT", path: "/api/0/issues/1/", body: `{"status":"unresolved","statusDetails":{"inNextRelease":true}}`,
+			status: 400, detail: `go with "status": "resolved"`},
+		{name: "change, PostgreSQL busy", method: "PUT", path: "/api/0/issues/1/", body: `{"status":"resolved"}`,
+			fail: map[string]error{"UpdateIssues": metadata.ErrBusy}, status: 503},
+		{name: "change, membership lookup busy", method: "PUT", path: "/api/0/issues/1/", body: `{"status":"resolved"}`, accessFail: metadata.ErrBusy, status: 503},
 		{name: "delete another project's issue", method: "DELETE", path: web + "?id=3", status: 404, detail: "no such issues"},
 		{name: "delete, PostgreSQL busy", method: "DELETE", path: "/api/0/organizations/acme/issues/?id=1", fail: map[string]error{"DeleteIssues": metadata.ErrBusy}, status: 503},
 	}
@@ -271,4 +292,69 @@ func TestIssueChanges(t *testing.T) {
 	if slices.Sort(store.Deleted); !slices.Equal(store.Deleted, []int64{1, 2, 3}) {
 		t.Errorf("deleted %v, want acme's issues 1, 2 and 3", store.Deleted)
 	}
+}
+
+// Issues resolve in a release or in the next one, in bulk or one at a
+// time, and say so in their statusDetails.
+func TestIssueResolvedInRelease(t *testing.T) {
+	store := issueStore()
+	app := issueApp(store, fakeAccess{}, allEventScopes)
+	statusOf := func(path string) (string, map[string]any) {
+		t.Helper()
+		var is issueJSON
+		got := call(t, app, "GET", path, "")
+		if err := json.Unmarshal([]byte(got.body), &is); err != nil || got.status != 200 {
+			t.Fatalf("GET %s: %d %s", path, got.status, got.body)
+		}
+		return is.Status, is.StatusDetails
+	}
+	got := call(t, app, "PUT", "/api/0/issues/1/", `{"status":"resolved","statusDetails":{"inNextRelease":true}}`)
+	var changed issueJSON
+	if err := json.Unmarshal([]byte(got.body), &changed); err != nil || got.status != 200 || changed.ID != "1" || changed.Status != "resolved" ||
+		changed.StatusDetails["inNextRelease"] != true || len(changed.StatusDetails) != 1 {
+		t.Fatalf("resolve issue 1 in the next release: %d %s", got.status, got.body)
+	}
+	if len(store.Updates) != 1 || !store.Updates[0].InNextRelease || store.Updates[0].InRelease != "" {
+		t.Fatalf("stored %+v, want one update in the next release", store.Updates)
+	}
+	got = call(t, app, "PUT", "/api/0/projects/acme/web/issues/?id=2", `{"status":"resolved","statusDetails":{"inRelease":"1.2.0"}}`)
+	if got.status != 200 || !strings.Contains(got.body, `"statusDetails":{"inRelease":"1.2.0"}`) || !strings.Contains(got.body, `"updated":1`) {
+		t.Fatalf("bulk resolve in 1.2.0: %d %s", got.status, got.body)
+	}
+	if status, details := statusOf("/api/0/issues/2/"); status != "resolved" || details["inRelease"] != "1.2.0" || len(details) != 1 {
+		t.Errorf("issue 2: %s %v, want resolved in 1.2.0", status, details)
+	}
+	var list []issueJSON
+	got = call(t, app, "GET", "/api/0/projects/acme/web/issues/?query=is:resolved", "")
+	if err := json.Unmarshal([]byte(got.body), &list); err != nil || len(list) != 2 {
+		t.Fatalf("resolved issues: %d %s", got.status, got.body)
+	}
+	for _, is := range list {
+		if want := map[string]string{"1": `{"inNextRelease":true}`, "2": `{"inRelease":"1.2.0"}`}[is.ID]; mustJSON(t, is.StatusDetails) != want {
+			t.Errorf("issue %s in the list: statusDetails %s, want %s", is.ID, mustJSON(t, is.StatusDetails), want)
+		}
+	}
+	// Resolved plainly, or anything but resolved: empty details.
+	call(t, app, "PUT", "/api/0/issues/2/", `{"status":"resolved"}`)
+	if _, details := statusOf("/api/0/issues/2/"); len(details) != 0 {
+		t.Errorf("resolved plainly: statusDetails %v, want {}", details)
+	}
+	call(t, app, "PUT", "/api/0/issues/1/", `{"status":"unresolved"}`)
+	if status, details := statusOf("/api/0/issues/1/"); status != "unresolved" || len(details) != 0 {
+		t.Errorf("unresolved: %s %v, want no details", status, details)
+	}
+	// What Sentry's clients send on opening an issue changes nothing.
+	updates := len(store.Updates)
+	if got := call(t, app, "PUT", "/api/0/issues/1/", `{"hasSeen":true}`); got.status != 200 || len(store.Updates) != updates {
+		t.Errorf("hasSeen: %d %s, %d updates; want the issue, unchanged", got.status, got.body, len(store.Updates)-updates)
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/faultline/faultline/analytics"
 	"github.com/faultline/faultline/ingest/event"
 	"github.com/faultline/faultline/metadata"
+	"github.com/faultline/faultline/metadata/releaseorder"
 )
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
@@ -66,7 +67,7 @@ func newIssueJSON(is metadata.Issue, platform string, users uint64) issueJSON {
 		Culprit:       is.Culprit,
 		Level:         is.Level,
 		Status:        is.Status,
-		StatusDetails: map[string]any{},
+		StatusDetails: statusDetails(is),
 		Type:          is.Type,
 		Metadata:      meta,
 		Platform:      platform,
@@ -78,6 +79,21 @@ func newIssueJSON(is metadata.Issue, platform string, users uint64) issueJSON {
 		LastSeen:      isoTime(is.LastSeen),
 		Annotations:   []string{},
 	}
+}
+
+// statusDetails says which release a resolved issue was resolved in, as
+// Sentry does: {"inRelease": version}, {"inNextRelease": true}, or {}.
+func statusDetails(is metadata.Issue) map[string]any {
+	if is.Status != "resolved" {
+		return map[string]any{}
+	}
+	switch is.ResolutionType {
+	case releaseorder.InRelease:
+		return map[string]any{"inRelease": is.ResolutionRelease}
+	case releaseorder.InNextRelease:
+		return map[string]any{"inNextRelease": true}
+	}
+	return map[string]any{}
 }
 
 type tagJSON struct {
@@ -158,16 +174,20 @@ type frameJSON struct {
 	InApp    bool            `json:"inApp"`
 	Context  [][2]any        `json:"context"`
 	Vars     json.RawMessage `json:"vars,omitempty"`
+	Data     json.RawMessage `json:"data,omitempty"`
 }
 
 type exceptionJSON struct {
-	Type       string          `json:"type"`
-	Value      string          `json:"value"`
-	Module     string          `json:"module,omitempty"`
-	Mechanism  json.RawMessage `json:"mechanism,omitempty"`
-	Stacktrace *struct {
-		Frames []frameJSON `json:"frames"`
-	} `json:"stacktrace"`
+	Type          string          `json:"type"`
+	Value         string          `json:"value"`
+	Module        string          `json:"module,omitempty"`
+	Mechanism     json.RawMessage `json:"mechanism,omitempty"`
+	Stacktrace    *stacktraceJSON `json:"stacktrace"`
+	RawStacktrace *stacktraceJSON `json:"rawStacktrace"`
+}
+
+type stacktraceJSON struct {
+	Frames []frameJSON `json:"frames"`
 }
 
 func newEventJSON(r analytics.EventRow, is metadata.Issue) (eventJSON, error) {
@@ -199,11 +219,10 @@ func newEventJSON(r analytics.EventRow, is metadata.Issue) (eventJSON, error) {
 		for i, ex := range e.Exceptions {
 			values[i] = exceptionJSON{Type: ex.Type, Value: ex.Value, Module: ex.Module, Mechanism: ex.Mechanism}
 			if ex.Stacktrace != nil {
-				values[i].Stacktrace = &struct {
-					Frames []frameJSON `json:"frames"`
-				}{Frames: framesJSON(ex.Stacktrace.Frames)}
+				values[i].Stacktrace = &stacktraceJSON{Frames: framesJSON(ex.Stacktrace.Frames)}
 			}
 		}
+		addSymbolication(r.Payload, values)
 		out.Entries = append(out.Entries, entryJSON{"exception", map[string]any{"values": values, "hasSystemFrames": true}})
 	}
 	if e.Message != "" {

@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"encoding/json"
+	"github.com/faultline/faultline/analytics"
 	"regexp"
 	"strings"
 	"time"
@@ -39,9 +40,29 @@ type releaseProjectJSON struct {
 	Slug     string `json:"slug"`
 	Name     string `json:"name"`
 	Platform string `json:"platform"`
-	// HealthData is the release's session health in the project; null
-	// until release health is recorded.
-	HealthData any `json:"healthData"`
+	// HealthData is the release's session health in the project over the
+	// last 24 hours; null when its sessions named it in none.
+	HealthData *healthDataJSON `json:"healthData"`
+}
+
+// healthDataJSON is Sentry's release health summary; shares in percent,
+// null when there is nothing to divide.
+type healthDataJSON struct {
+	HasHealthData     bool     `json:"hasHealthData"`
+	CrashFreeSessions *float64 `json:"crashFreeSessions"`
+	CrashFreeUsers    *float64 `json:"crashFreeUsers"`
+	Adoption          *float64 `json:"adoption"` // of the project's users
+	SessionsAdoption  *float64 `json:"sessionsAdoption"`
+	TotalSessions     uint64   `json:"totalSessions"`
+	TotalUsers        uint64   `json:"totalUsers"`
+	SessionsCrashed   uint64   `json:"sessionsCrashed"`
+	SessionsErrored   uint64   `json:"sessionsErrored"`
+}
+
+func newHealthDataJSON(h analytics.ReleaseHealthData) *healthDataJSON {
+	return &healthDataJSON{HasHealthData: h.TotalSessions > 0, CrashFreeSessions: h.CrashFreeSessions, CrashFreeUsers: h.CrashFreeUsers,
+		Adoption: h.UsersAdoption, SessionsAdoption: h.SessionsAdoption, TotalSessions: h.TotalSessions, TotalUsers: h.TotalUsers,
+		SessionsCrashed: h.SessionsCrashed, SessionsErrored: h.SessionsErrored}
 }
 
 type deployJSON struct {
@@ -110,7 +131,11 @@ func newReleaseJSON(v releases.View) releaseJSON {
 		out.LastDeploy = &d
 	}
 	for _, p := range v.Projects {
-		out.Projects = append(out.Projects, releaseProjectJSON{ID: p.ID, Slug: p.Slug, Name: p.Name, Platform: p.Platform})
+		pj := releaseProjectJSON{ID: p.ID, Slug: p.Slug, Name: p.Name, Platform: p.Platform}
+		if h, ok := v.Health[p.ID]; ok {
+			pj.HealthData = newHealthDataJSON(h)
+		}
+		out.Projects = append(out.Projects, pj)
 	}
 	return out
 }

@@ -269,3 +269,49 @@ func TestReleaseHandlers(t *testing.T) {
 		t.Errorf("member with project:read: %d %s", got.status, got.body)
 	}
 }
+
+// A release's projects carry the health of its sessions in the last 24
+// hours, in percent; a project whose sessions never named it has none.
+func TestReleaseHealthData(t *testing.T) {
+	store := releaseStore()
+	crashFree, users, adoption := 98.5, 99.0, 40.0
+	store.Health = map[analytics.ProjectRelease]analytics.ReleaseHealthData{
+		{ProjectID: 1, Release: "web@1"}: {TotalSessions: 200, SessionsErrored: 5, SessionsCrashed: 3, TotalUsers: 50, UsersCrashed: 1,
+			CrashFreeSessions: &crashFree, CrashFreeUsers: &users, UsersAdoption: &adoption},
+		{ProjectID: 2, Release: "web@1"}: {TotalSessions: 9}, // acme/api does not ship web@1
+	}
+	got := call(t, releaseApp(store, releaseScopes), "GET", "/api/0/organizations/acme/releases/", "")
+	var list []struct {
+		Version  string
+		Projects []struct {
+			Slug       string
+			HealthData *struct {
+				HasHealthData                               bool
+				CrashFreeSessions, CrashFreeUsers, Adoption *float64
+				TotalSessions, SessionsCrashed              uint64
+			}
+		}
+	}
+	if got.status != 200 || json.Unmarshal([]byte(got.body), &list) != nil {
+		t.Fatalf("list: %d %s", got.status, got.body)
+	}
+	found := false
+	for _, r := range list {
+		for _, p := range r.Projects {
+			h := p.HealthData
+			switch {
+			case r.Version == "web@1" && p.Slug == "web":
+				found = true
+				if h == nil || !h.HasHealthData || *h.CrashFreeSessions != 98.5 || *h.CrashFreeUsers != 99 || *h.Adoption != 40 ||
+					h.TotalSessions != 200 || h.SessionsCrashed != 3 {
+					t.Errorf("web@1 in web: healthData %+v", h)
+				}
+			case h != nil:
+				t.Errorf("%s in %s: healthData %+v, want null", r.Version, p.Slug, h)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("web@1 of web is not listed: %+v", list)
+	}
+}

@@ -93,7 +93,7 @@ func sameFamily(trigger string) []string {
 	case "monitor_down", "monitor_up", "tls_expiry":
 		return []string{trigger}
 	}
-	return []string{"new_issue", "regression", "frequency", "users", "slow_transaction"}
+	return []string{"new_issue", "regression", "frequency", "users", "slow_transaction", "crash_free_rate"}
 }
 
 // Delivery is one notification to send.

@@ -12,7 +12,7 @@ import (
 const MaxAlertQuantity = 1_000_000_000
 
 // AlertTriggers are the triggers a rule may name.
-var AlertTriggers = []string{"new_issue", "regression", "frequency", "users", "monitor_down", "monitor_up", "tls_expiry", "slow_transaction"}
+var AlertTriggers = []string{"new_issue", "regression", "frequency", "users", "monitor_down", "monitor_up", "tls_expiry", "slow_transaction", "crash_free_rate"}
 
 // AlertRecipientKinds are where a rule's notifications may go.
 var AlertRecipientKinds = []string{"email", "webhook", "slack", "discord", "teams"}
@@ -47,6 +47,9 @@ func (r AlertRule) Validate() error {
 	}
 	if r.Has("slow_transaction") && (strings.TrimSpace(r.Transaction) == "" || r.P95MS <= 0) {
 		return invalid("slow_transaction needs transaction (a name) and p95Threshold (milliseconds above 0)")
+	}
+	if r.Has("crash_free_rate") && (r.CrashFreeBelow <= 0 || r.CrashFreeBelow > 100) {
+		return invalid("crash_free_rate needs crashFreeThreshold: the percentage of crash-free sessions (above 0, at most 100) under which it fires")
 	}
 	for i, rc := range r.Recipients {
 		if err := rc.validate(); err != nil {

@@ -27,6 +27,14 @@ func TestAlertRuleValidate(t *testing.T) {
 		{"a slow transaction rule", func(r *metadata.AlertRule) {
 			r.Triggers, r.Transaction, r.P95MS = []string{"slow_transaction"}, "GET /", 250
 		}, ""},
+		{"a crash-free rule", func(r *metadata.AlertRule) { r.Triggers, r.CrashFreeBelow = []string{"crash_free_rate"}, 99.5 }, ""},
+		{"a crash-free rule without threshold", func(r *metadata.AlertRule) { r.Triggers = []string{"crash_free_rate"} },
+			"crash_free_rate needs crashFreeThreshold"},
+		{"a crash-free threshold past 100%", func(r *metadata.AlertRule) { r.Triggers, r.CrashFreeBelow = []string{"crash_free_rate"}, 100.5 },
+			"crash_free_rate needs crashFreeThreshold"},
+		{"crash-free and slow on one rule", func(r *metadata.AlertRule) {
+			r.Triggers, r.CrashFreeBelow, r.Transaction, r.P95MS = []string{"crash_free_rate", "slow_transaction"}, 99, "GET /", 250
+		}, ""},
 		{"no name", func(r *metadata.AlertRule) { r.Name = "  " }, "name: a rule needs a name"},
 		{"a long name", func(r *metadata.AlertRule) { r.Name = strings.Repeat("a", 201) }, "name: at most 200"},
 		{"timespan zero", func(r *metadata.AlertRule) { r.TimespanMin = 0 }, "timespanMinutes: from 1 to 1440, not 0"},

@@ -15,20 +15,23 @@ type AlertRule struct {
 	ID            int64
 	ProjectID     int64
 	Name          string
-	Triggers      []string // new_issue, regression, frequency, users, monitor_down, monitor_up, tls_expiry, slow_transaction
-	TimespanMin   int      // the window of frequency, users and slow_transaction
+	Triggers      []string // new_issue, regression, frequency, users, monitor_down, monitor_up, tls_expiry, slow_transaction, crash_free_rate
+	TimespanMin   int      // the window of frequency, users, slow_transaction and crash_free_rate
 	Quantity      int      // events in the window (frequency)
 	UsersQuantity int      // distinct users in the window (users)
 	Transaction   string   // slow_transaction: the transaction name
 	P95MS         float64  // slow_transaction: the p95 it must stay under
-	Level         string   // filters: empty matches all
-	Environment   string
-	Release       string
-	Tags          map[string]string
-	IntervalMin   int // at most one notification per rule and issue (or monitor) per interval
-	Enabled       bool
-	CreatedAt     time.Time
-	Recipients    []AlertRecipient
+	// CrashFreeBelow (crash_free_rate) is the percentage of crash-free
+	// sessions, over the window, under which the rule fires.
+	CrashFreeBelow float64
+	Level          string // filters: empty matches all
+	Environment    string
+	Release        string
+	Tags           map[string]string
+	IntervalMin    int // at most one notification per rule and issue (or monitor) per interval
+	Enabled        bool
+	CreatedAt      time.Time
+	Recipients     []AlertRecipient
 }
 
 // AlertRecipient is where a rule's notifications go.
@@ -43,12 +46,12 @@ type AlertRecipient struct {
 func (r AlertRule) Has(trigger string) bool { return slices.Contains(r.Triggers, trigger) }
 
 const alertRuleColumns = `id, project_id, name, triggers, timespan_minutes, quantity, users_quantity, transaction, p95_ms,
-	filter_level, filter_environment, filter_release, filter_tags, interval_minutes, enabled, created_at`
+	crash_free_below, filter_level, filter_environment, filter_release, filter_tags, interval_minutes, enabled, created_at`
 
 func scanAlertRule(r pgx.Row) (AlertRule, error) {
 	var a AlertRule
 	err := r.Scan(&a.ID, &a.ProjectID, &a.Name, &a.Triggers, &a.TimespanMin, &a.Quantity, &a.UsersQuantity, &a.Transaction,
-		&a.P95MS, &a.Level, &a.Environment, &a.Release, &a.Tags, &a.IntervalMin, &a.Enabled, &a.CreatedAt)
+		&a.P95MS, &a.CrashFreeBelow, &a.Level, &a.Environment, &a.Release, &a.Tags, &a.IntervalMin, &a.Enabled, &a.CreatedAt)
 	return a, err
 }
 
@@ -68,16 +71,16 @@ func (db *DB) SaveAlertRule(ctx context.Context, r AlertRule) (AlertRule, error)
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		var row pgx.Row
 		args := []any{r.ProjectID, r.Name, r.Triggers, r.TimespanMin, r.Quantity, r.UsersQuantity, r.Transaction, r.P95MS,
-			r.Level, r.Environment, r.Release, r.Tags, r.IntervalMin, r.Enabled}
+			r.Level, r.Environment, r.Release, r.Tags, r.IntervalMin, r.Enabled, r.CrashFreeBelow}
 		if r.ID == 0 {
 			row = tx.QueryRow(ctx, `INSERT INTO alert_rules (project_id, name, triggers, timespan_minutes, quantity, users_quantity,
-				transaction, p95_ms, filter_level, filter_environment, filter_release, filter_tags, interval_minutes, enabled)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING `+alertRuleColumns, args...)
+				transaction, p95_ms, filter_level, filter_environment, filter_release, filter_tags, interval_minutes, enabled, crash_free_below)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING `+alertRuleColumns, args...)
 		} else {
 			row = tx.QueryRow(ctx, `UPDATE alert_rules SET name = $2, triggers = $3, timespan_minutes = $4, quantity = $5,
 				users_quantity = $6, transaction = $7, p95_ms = $8, filter_level = $9, filter_environment = $10, filter_release = $11,
-				filter_tags = $12, interval_minutes = $13, enabled = $14
-				WHERE project_id = $1 AND id = $15 RETURNING `+alertRuleColumns, append(args, r.ID)...)
+				filter_tags = $12, interval_minutes = $13, enabled = $14, crash_free_below = $15
+				WHERE project_id = $1 AND id = $16 RETURNING `+alertRuleColumns, append(args, r.ID)...)
 		}
 		var err error
 		if out, err = scanAlertRule(row); err != nil {
@@ -182,6 +185,21 @@ func (db *DB) SlowTransactionRules(ctx context.Context) ([]AlertRule, error) {
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (AlertRule, error) { return scanAlertRule(r) })
 	if err != nil {
 		return nil, fmt.Errorf("list slow-transaction rules: %w", err)
+	}
+	return out, nil
+}
+
+// CrashFreeRules lists the enabled rules, of every project, that watch
+// the share of crash-free sessions.
+func (db *DB) CrashFreeRules(ctx context.Context) ([]AlertRule, error) {
+	rows, err := db.pool.Query(ctx, `SELECT `+alertRuleColumns+` FROM alert_rules
+		WHERE enabled AND 'crash_free_rate' = ANY(triggers) ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list crash-free rules: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (AlertRule, error) { return scanAlertRule(r) })
+	if err != nil {
+		return nil, fmt.Errorf("list crash-free rules: %w", err)
 	}
 	return out, nil
 }

@@ -1,6 +1,9 @@
 package metadata
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Hooks for metadata_test.
 
@@ -27,6 +30,13 @@ func (db *DB) AcquireHashSlot(ctx context.Context) (release func(), err error) {
 const DummyHash = dummyHash
 
 var Outdated = outdated
+
+// AddProjectRelease stores a release of the project, created at created.
+func (db *DB) AddProjectRelease(ctx context.Context, orgID, projectID int64, version string, created time.Time) error {
+	_, err := db.pool.Exec(ctx, `WITH r AS (INSERT INTO releases (organization_id, version, created_at) VALUES ($1, $2, $3) RETURNING id)
+		INSERT INTO release_projects (release_id, project_id) SELECT id, $4 FROM r`, orgID, version, created, projectID)
+	return err
+}
 
 // SetFirstRelease names the release of an issue's first event, as the
 // workers will.

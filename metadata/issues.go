@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -19,6 +20,7 @@ type GroupedEvent struct {
 	Type        string
 	Metadata    map[string]string
 	Timestamp   time.Time
+	Release     string // "" when the event names none
 }
 
 // Issue is the aggregate state of one group of events.
@@ -40,6 +42,13 @@ type Issue struct {
 	RegressedAt *time.Time // set when a resolved issue saw a new event
 	Assignee    *string    // the assigned user's email
 	TeamSlug    *string    // or the assigned team's slug
+	// The releases of the issue's first and newest events ("" for none).
+	FirstRelease, LastRelease string
+	// How a resolved issue was resolved: "" plainly, or
+	// releaseorder.InRelease with ResolutionRelease the fixed version, or
+	// releaseorder.InNextRelease with ResolutionRelease the release that was
+	// the latest at the time.
+	ResolutionType, ResolutionRelease string
 }
 
 // RecordEvents groups a project's batch of events into issues in one
@@ -91,7 +100,7 @@ func (db *DB) RecordEventsDetailed(ctx context.Context, projectID int64, events 
 		for _, id := range fresh {
 			rec.Fresh[id] = true
 		}
-		return countEvents(ctx, tx, events, issueIDs, fresh, rec.Regressed)
+		return countEvents(ctx, tx, projectID, events, issueIDs, fresh, rec.Regressed)
 	})
 	if err != nil {
 		return Recorded{}, err
@@ -141,10 +150,10 @@ func ensureIssues(ctx context.Context, tx pgx.Tx, projectID int64, events []Grou
 		// creating the same issue at once are serialised here.
 		err := tx.QueryRow(ctx, `
 			WITH c AS (UPDATE projects SET issue_counter = issue_counter + 1 WHERE id = $1 RETURNING issue_counter)
-			INSERT INTO issues (project_id, short_id, fingerprint, title, culprit, level, type, metadata, first_seen, last_seen)
-			SELECT $1, c.issue_counter, $2, $3, $4, $5, $6, $7, $8, $8 FROM c
+			INSERT INTO issues (project_id, short_id, fingerprint, title, culprit, level, type, metadata, first_seen, last_seen, first_release)
+			SELECT $1, c.issue_counter, $2, $3, $4, $5, $6, $7, $8, $8, $9 FROM c
 			ON CONFLICT (project_id, fingerprint) DO UPDATE SET fingerprint = EXCLUDED.fingerprint
-			RETURNING COALESCE(merged_into, id), xmax = 0`, projectID, fp, e.Title, e.Culprit, e.Level, e.Type, meta, e.Timestamp).Scan(&id, &inserted)
+			RETURNING COALESCE(merged_into, id), xmax = 0`, projectID, fp, e.Title, e.Culprit, e.Level, e.Type, meta, e.Timestamp, e.Release).Scan(&id, &inserted)
 		if err != nil {
 			return nil, fmt.Errorf("create issue: %w", notFound(err))
 		}
@@ -156,9 +165,16 @@ func ensureIssues(ctx context.Context, tx pgx.Tx, projectID int64, events []Grou
 	return ids, nil
 }
 
-// countEvents adds the fresh events to their issues' counters and seen times
-// and takes title, culprit and level from each issue's newest fresh event.
-func countEvents(ctx context.Context, tx pgx.Tx, events []GroupedEvent, issueIDs []int64, fresh []string, regressedOut map[int64]bool) error {
+// reopens is the counting statement's test of whether a resolved issue
+// comes back: a plain resolution by any event newer than it, a release
+// resolution as decided beforehand (releaseReopened) and passed in u.r.
+const reopens = `status = 'resolved' AND CASE WHEN resolution_type IS NULL
+	THEN u.l > COALESCE(resolved_at, '-infinity') ELSE u.r END`
+
+// countEvents adds the fresh events to their issues' counters and seen times,
+// takes title, culprit, level and release from each issue's newest fresh
+// event, and reopens the resolved issues the events show are not fixed.
+func countEvents(ctx context.Context, tx pgx.Tx, projectID int64, events []GroupedEvent, issueIDs []int64, fresh []string, regressedOut map[int64]bool) error {
 	if len(fresh) == 0 {
 		return nil
 	}
@@ -172,17 +188,19 @@ func countEvents(ctx context.Context, tx pgx.Tx, events []GroupedEvent, issueIDs
 		newest      GroupedEvent
 	}
 	byIssue := map[int64]*agg{}
+	releases := map[int64][]string{} // each issue's distinct fresh releases
 	var order []int64
 	for i, e := range events {
 		if !isFresh[e.EventID] {
 			continue
 		}
 		isFresh[e.EventID] = false // an id twice in one batch counts once
-		a := byIssue[issueIDs[i]]
+		id := issueIDs[i]
+		a := byIssue[id]
 		if a == nil {
 			a = &agg{first: e.Timestamp, last: e.Timestamp, newest: e}
-			byIssue[issueIDs[i]] = a
-			order = append(order, issueIDs[i])
+			byIssue[id] = a
+			order = append(order, id)
 		}
 		a.n++
 		if e.Timestamp.Before(a.first) {
@@ -191,15 +209,24 @@ func countEvents(ctx context.Context, tx pgx.Tx, events []GroupedEvent, issueIDs
 		if !e.Timestamp.Before(a.last) {
 			a.last, a.newest = e.Timestamp, e
 		}
+		if e.Release != "" && !slices.Contains(releases[id], e.Release) {
+			releases[id] = append(releases[id], e.Release)
+		}
+	}
+	reopened, err := releaseReopened(ctx, tx, projectID, releases)
+	if err != nil {
+		return fmt.Errorf("count events: %w", err)
 	}
 	n := len(order)
 	ids, counts := make([]int64, n), make([]int64, n)
 	firsts, lasts := make([]time.Time, n), make([]time.Time, n)
-	titles, culprits, levels := make([]string, n), make([]string, n), make([]string, n)
+	titles, culprits, levels, lastReleases := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	reopen := make([]bool, n)
 	for i, id := range order {
 		a := byIssue[id]
 		ids[i], counts[i], firsts[i], lasts[i] = id, a.n, a.first, a.last
-		titles[i], culprits[i], levels[i] = a.newest.Title, a.newest.Culprit, a.newest.Level
+		titles[i], culprits[i], levels[i], lastReleases[i] = a.newest.Title, a.newest.Culprit, a.newest.Level, a.newest.Release
+		reopen[i] = reopened[id]
 	}
 	rows, err := tx.Query(ctx, `
 		UPDATE issues SET
@@ -209,18 +236,21 @@ func countEvents(ctx context.Context, tx pgx.Tx, events []GroupedEvent, issueIDs
 			title = CASE WHEN u.l >= last_seen THEN u.t ELSE title END,
 			culprit = CASE WHEN u.l >= last_seen THEN u.c ELSE culprit END,
 			level = CASE WHEN u.l >= last_seen THEN u.v ELSE level END,
-			-- An event newer than the resolution reopens a resolved issue.
-			regressed_at = CASE WHEN status = 'resolved' AND u.l > COALESCE(resolved_at, '-infinity') THEN now() ELSE regressed_at END,
+			last_release = CASE WHEN u.l >= last_seen AND u.rel <> '' THEN u.rel ELSE last_release END,
+			regressed_at = CASE WHEN `+reopens+` THEN now() ELSE regressed_at END,
+			resolution_type = CASE WHEN `+reopens+` THEN NULL ELSE resolution_type END,
+			resolution_release = CASE WHEN `+reopens+` THEN '' ELSE resolution_release END,
 			-- A resolved issue regresses; an ignored one comes back when its
 			-- ignore condition (a time, a number of events) runs out.
 			status = CASE
-				WHEN status = 'resolved' AND u.l > COALESCE(resolved_at, '-infinity') THEN 'unresolved'
+				WHEN `+reopens+` THEN 'unresolved'
 				WHEN status = 'ignored' AND (u.l > ignore_until OR times_seen + u.n >= ignore_until_seen) THEN 'unresolved'
 				ELSE status END
-		FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::text[], $7::text[])
-			AS u(id, n, f, l, t, c, v)
+		FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bool[])
+			AS u(id, n, f, l, t, c, v, rel, r)
 		WHERE issues.id = u.id
-		RETURNING issues.id, issues.regressed_at IS NOT NULL AND issues.regressed_at >= now()`, ids, counts, firsts, lasts, titles, culprits, levels)
+		RETURNING issues.id, issues.regressed_at IS NOT NULL AND issues.regressed_at >= now()`,
+		ids, counts, firsts, lasts, titles, culprits, levels, lastReleases, reopen)
 	if err != nil {
 		return fmt.Errorf("count events: %w", err)
 	}
@@ -250,12 +280,14 @@ func countEvents(ctx context.Context, tx pgx.Tx, events []GroupedEvent, issueIDs
 
 const issueColumns = `i.id, i.project_id, p.slug, o.slug, i.short_id, i.title, i.culprit, i.level, i.type,
 	i.metadata, i.status, i.first_seen, i.last_seen, i.times_seen, i.regressed_at,
-	(SELECT email FROM users WHERE id = i.assignee_id), (SELECT slug FROM teams WHERE id = i.assignee_team_id)`
+	(SELECT email FROM users WHERE id = i.assignee_id), (SELECT slug FROM teams WHERE id = i.assignee_team_id),
+	i.first_release, i.last_release, COALESCE(i.resolution_type, ''), i.resolution_release`
 
 func scanIssue(row pgx.Row) (Issue, error) {
 	var is Issue
 	err := row.Scan(&is.ID, &is.ProjectID, &is.ProjectSlug, &is.OrgSlug, &is.ShortID, &is.Title, &is.Culprit,
-		&is.Level, &is.Type, &is.Metadata, &is.Status, &is.FirstSeen, &is.LastSeen, &is.TimesSeen, &is.RegressedAt, &is.Assignee, &is.TeamSlug)
+		&is.Level, &is.Type, &is.Metadata, &is.Status, &is.FirstSeen, &is.LastSeen, &is.TimesSeen, &is.RegressedAt, &is.Assignee, &is.TeamSlug,
+		&is.FirstRelease, &is.LastRelease, &is.ResolutionType, &is.ResolutionRelease)
 	return is, err
 }
 
@@ -291,7 +323,8 @@ func (db *DB) IssueForUser(ctx context.Context, userID, issueID int64) (Issue, e
 	return is, nil
 }
 
-// SetIssueStatus sets an issue's status: unresolved, resolved or ignored.
+// SetIssueStatus sets an issue's status: unresolved, resolved (plainly:
+// any newer event reopens it) or ignored.
 func (db *DB) SetIssueStatus(ctx context.Context, issueID int64, status string) error {
 	switch status {
 	case "unresolved", "resolved", "ignored":
@@ -300,7 +333,8 @@ func (db *DB) SetIssueStatus(ctx context.Context, issueID int64, status string) 
 	}
 	tag, err := db.pool.Exec(ctx, `
 		UPDATE issues SET status = $2,
-			resolved_at = CASE WHEN $2 = 'resolved' THEN now() ELSE NULL END
+			resolved_at = CASE WHEN $2 = 'resolved' THEN now() ELSE NULL END,
+			resolution_type = NULL, resolution_release = ''
 		WHERE id = $1`, issueID, status)
 	if err != nil {
 		return fmt.Errorf("set issue status: %w", err)

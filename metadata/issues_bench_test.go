@@ -22,8 +22,24 @@ var benchEventSeq atomic.Uint64
 //	go test -run '^$' -bench RecordEventsDetailed -benchmem -benchtime 50x ./metadata/
 func BenchmarkRecordEventsDetailed(b *testing.B) {
 	db := metadatatest.Open(b)
-	for _, size := range []int{100, 1000} {
-		b.Run(fmt.Sprintf("events=%d/issues=10", size), func(b *testing.B) {
+	cases := []struct {
+		size int
+		// release is every event's; resolved resolves every issue in the
+		// next release first, so each batch is judged against releases
+		// (and none reopens).
+		release  string
+		resolved bool
+	}{{100, "", false}, {1000, "", false}, {1000, "1.0.0", false}, {1000, "1.0.0", true}}
+	for _, tc := range cases {
+		size := tc.size
+		name := fmt.Sprintf("events=%d/issues=10", size)
+		if tc.release != "" {
+			name += "/release"
+		}
+		if tc.resolved {
+			name += "/resolved-in-next-release"
+		}
+		b.Run(name, func(b *testing.B) {
 			ctx := context.Background()
 			proj := metadatatest.Project(b, db, "bench-record")
 			batch := make([]metadata.GroupedEvent, size)
@@ -39,12 +55,21 @@ func BenchmarkRecordEventsDetailed(b *testing.B) {
 						Level:       "error", Type: "error",
 						Metadata:  map[string]string{"type": "TypeError", "value": "cannot read properties of undefined", "filename": "app/handlers/orders.js"},
 						Timestamp: now.Add(time.Duration(i) * time.Millisecond),
+						Release:   tc.release,
 					}
 				}
 			}
 			fill()
-			if _, err := db.RecordEventsDetailed(ctx, proj.ProjectID, batch); err != nil { // creates the issues
+			first, err := db.RecordEventsDetailed(ctx, proj.ProjectID, batch) // creates the issues
+			if err != nil {
 				b.Fatal(err)
+			}
+			if tc.resolved {
+				resolved := "resolved"
+				if _, err := db.UpdateIssues(ctx, []int64{proj.ProjectID}, first.IssueIDs, proj.UserID,
+					metadata.IssueUpdate{Status: &resolved, InNextRelease: true}); err != nil {
+					b.Fatal(err)
+				}
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -56,8 +81,8 @@ func BenchmarkRecordEventsDetailed(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if len(rec.Fresh) != size {
-					b.Fatalf("%d of %d events counted", len(rec.Fresh), size)
+				if len(rec.Fresh) != size || len(rec.Regressed) != 0 {
+					b.Fatalf("%d of %d events counted, %d issues reopened", len(rec.Fresh), size, len(rec.Regressed))
 				}
 			}
 			b.ReportMetric(float64(b.N*size)/b.Elapsed().Seconds(), "events/s")

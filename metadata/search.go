@@ -138,45 +138,46 @@ type IssueUpdate struct {
 	// more events, whichever comes first; zero means no such condition.
 	IgnoreFor   time.Duration
 	IgnoreCount int64
+	// With Status "resolved": resolved in this release (an event of it or
+	// of a newer release reopens the issue; LatestRelease names the latest
+	// one now), or in the next release (only an event of a release newer
+	// than the latest one now reopens it).
+	InRelease     string
+	InNextRelease bool
 }
+
+// LatestRelease, as IssueUpdate.InRelease, stands for the latest release
+// of each issue's project, as Sentry's "latest" does.
+const LatestRelease = "latest"
 
 // UpdateIssues applies an update to issues of the given projects, records
 // each change in the issues' activity, and reports how many it changed.
 func (db *DB) UpdateIssues(ctx context.Context, projectIDs, issueIDs []int64, actorID int64, u IssueUpdate) (int, error) {
-	if u.Status != nil {
-		switch *u.Status {
-		case "unresolved", "resolved", "ignored":
-		default:
-			return 0, invalid("status %q: use resolved, unresolved or ignored", *u.Status)
-		}
+	if err := u.check(); err != nil {
+		return 0, err
 	}
 	n := 0
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT id FROM issues WHERE id = ANY($1) AND project_id = ANY($2) FOR UPDATE`, issueIDs, projectIDs)
+		rows, err := tx.Query(ctx, `SELECT id, project_id, last_release FROM issues
+			WHERE id = ANY($1) AND project_id = ANY($2) ORDER BY id FOR UPDATE`, issueIDs, projectIDs)
 		if err != nil {
 			return err
 		}
-		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		issues, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (lockedIssue, error) {
+			var is lockedIssue
+			err := r.Scan(&is.id, &is.projectID, &is.lastRelease)
+			return is, err
+		})
 		if err != nil {
 			return err
 		}
-		n = len(ids)
+		n = len(issues)
+		ids := make([]int64, n)
+		for i, is := range issues {
+			ids[i] = is.id
+		}
 		if u.Status != nil {
-			var until *time.Time
-			var count *int64
-			if *u.Status == "ignored" && u.IgnoreFor > 0 {
-				t := time.Now().Add(u.IgnoreFor)
-				until = &t
-			}
-			if *u.Status == "ignored" && u.IgnoreCount > 0 {
-				count = &u.IgnoreCount
-			}
-			if _, err := tx.Exec(ctx, `UPDATE issues SET status = $2,
-				resolved_at = CASE WHEN $2 = 'resolved' THEN now() ELSE NULL END,
-				ignore_until = $3, ignore_until_seen = times_seen + $4 WHERE id = ANY($1)`, ids, *u.Status, until, count); err != nil {
-				return err
-			}
-			if err := addActivity(ctx, tx, ids, actorID, "set_"+*u.Status, nil); err != nil {
+			if err := setStatus(ctx, tx, issues, ids, actorID, u); err != nil {
 				return err
 			}
 		}

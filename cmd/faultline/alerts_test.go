@@ -369,3 +369,37 @@ func TestAlertEmailOnlyToMembers(t *testing.T) {
 		t.Errorf("a rule mailing a member: %d, want 201", code)
 	}
 }
+
+// Sessions whose crash-free share falls under a rule's threshold alert
+// once; a rule on a release without crashes stays quiet.
+func TestCrashFreeRateAlert(t *testing.T) {
+	cfg := testConfig(t)
+	tm := testTiming()
+	tm.crashFreeCheckEvery = 200 * time.Millisecond
+	srv := testServerTimed(t, cfg, tm)
+	proj, h := metadatatest.Project(t, srv.db, testSecret), newHook(t)
+	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
+	alerts := fmt.Sprintf("/api/0/projects/%s/%s/alerts/", proj.Organization, proj.Project)
+	for _, release := range []string{"shop@2.0.0", "shop@1.0.0"} {
+		body := fmt.Sprintf(`{"name":"Crashes in %s","triggers":["crash_free_rate"],"crashFreeThreshold":90,"quantity":5,
+			"timespanMinutes":60,"filters":{"release":%q},"alertRecipients":[{"recipientType":"webhook","url":%q}]}`, release, release, h.URL)
+		if code := api.call("POST", alerts, body, nil); code != http.StatusCreated {
+			t.Fatalf("create alert: %d", code)
+		}
+	}
+	started := time.Now().UTC().Add(-time.Minute).Format(time.RFC3339)
+	for release, counts := range map[string]string{"shop@2.0.0": `"exited":7,"crashed":3`, "shop@1.0.0": `"exited":10`} {
+		item := `{"aggregates":[{"started":"` + started + `",` + counts + `}],"attrs":{"release":"` + release + `","environment":"production"}}`
+		if resp, b := postEnvelope(t, srv.addr, proj.ProjectID, proj.PublicKey, "{}\n"+`{"type":"sessions"}`+"\n"+item, nil); resp.StatusCode != http.StatusOK {
+			t.Fatalf("sessions: %d %s", resp.StatusCode, b)
+		}
+	}
+	waitUntil(t, func() (bool, string) { return len(h.calls()) == 1, fmt.Sprintf("%d calls", len(h.calls())) })
+	if history := waitForAlertsSent(t, api, proj.Organization, proj.Project); len(history) != 1 {
+		t.Fatalf("%d alerts fired: %+v, want 1", len(history), history)
+	}
+	body := string(h.calls()[0].Body)
+	if !strings.Contains(body, `"trigger":"crash_free_rate"`) || !strings.Contains(body, "shop@2.0.0: 70.00% crash-free sessions") {
+		t.Fatalf("alert: %s", body)
+	}
+}

@@ -23,6 +23,7 @@ import (
 	"github.com/faultline/faultline/ingest"
 	"github.com/faultline/faultline/ingest/blob"
 	"github.com/faultline/faultline/ingest/queue"
+	"github.com/faultline/faultline/ingest/symbolicate"
 	"github.com/faultline/faultline/metadata"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
@@ -208,6 +209,9 @@ func startParsed(ctx context.Context, set settings, log *slog.Logger, t timing) 
 	if s.has(roleWorker) {
 		wcfg := set.worker
 		wcfg.Brokers, wcfg.Alerts, wcfg.Registerer = s.brokers, alerts, s.metrics
+		// Minified JavaScript frames are mapped through the uploaded source
+		// maps before grouping.
+		wcfg.Symbolicator = symbolicate.NewSymbolicator(actors.NewSourceFiles(s.db, blobs), symbolicate.Options{Logger: log.With("role", "symbolicate")})
 		worker := actors.NewWorker(wcfg, s.db, s.store, s.producer, s.outcomes, log.With("role", "worker"))
 		s.worker = worker
 		s.goRun("worker", func() error { return s.supervise(workerCtx, "worker", worker.Run, log.With("role", "worker")) })
@@ -222,6 +226,11 @@ func startParsed(ctx context.Context, set settings, log *slog.Logger, t timing) 
 				return alerts.WatchTransactions(ctx, s.db, s.store, t.slowCheckEvery)
 			}, log.With("role", "alerts"))
 		})
+		s.goRun("crash-free rates", func() error {
+			return s.supervise(workerCtx, "crash-free rates", func(ctx context.Context) error {
+				return alerts.WatchCrashFreeRate(ctx, s.db, s.store, t.crashFreeCheckEvery)
+			}, log.With("role", "alerts"))
+		})
 		s.purger = actors.NewPurger(s.db, s.store, time.Minute, log.With("role", "purger"))
 		s.goRun("purger", func() error { return s.supervise(workerCtx, "purger", s.purger.Run, log.With("role", "purger")) })
 		merges := actors.NewMergeMover(s.db, s.store, mergeMoveEvery, log.With("role", "merges"))
@@ -230,6 +239,10 @@ func startParsed(ctx context.Context, set settings, log *slog.Logger, t timing) 
 		s.goRun("monitors", func() error { return s.supervise(workerCtx, "monitors", monitors.Run, log.With("role", "monitors")) })
 		s.goRun("alert dispatcher", func() error {
 			return s.supervise(workerCtx, "alert dispatcher", dispatcher.Run, log.With("role", "alerts"))
+		})
+		chunks := actors.NewChunkSweeper(s.db, blobs, time.Hour, 24*time.Hour, log.With("role", "chunk-sweeper"))
+		s.goRun("chunk sweeper", func() error {
+			return s.supervise(workerCtx, "chunk sweeper", chunks.Run, log.With("role", "chunk-sweeper"))
 		})
 		retention := actors.NewRetention(s.db, s.store, set.eventLifeDays, time.Hour, s.metrics, log.With("role", "retention"))
 		s.goRun("retention", func() error { return s.supervise(workerCtx, "retention", retention.Run, log.With("role", "retention")) })

@@ -12,12 +12,17 @@ type timing struct {
 	monitorTimeScale float64          // monitors check this many times as often (1)
 	monitorClock     func() time.Time // the time heartbeats and cron runs are judged at (time.Now)
 	slowCheckEvery   time.Duration    // how often transactions' p95 is checked (a minute)
-	outcomeFlush     time.Duration    // how often outcome counts go to Kafka (queue.DefaultOutcomeFlush)
+	// crashFreeCheckEvery is how often crash-free session rates are checked (a minute).
+	crashFreeCheckEvery time.Duration
+	outcomeFlush        time.Duration // how often outcome counts go to Kafka (queue.DefaultOutcomeFlush)
 }
 
 func (t timing) withDefaults() timing {
 	if t.slowCheckEvery <= 0 {
 		t.slowCheckEvery = time.Minute
+	}
+	if t.crashFreeCheckEvery <= 0 {
+		t.crashFreeCheckEvery = time.Minute
 	}
 	return t
 }

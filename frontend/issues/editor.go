@@ -47,7 +47,12 @@ type Change struct {
 	IgnoreFor   time.Duration
 	IgnoreUntil time.Time
 	IgnoreCount int64
-	Now         time.Time
+	// With Status "resolved": resolved in a release ("latest" for the
+	// latest one now), or in the next release. Without either, any newer
+	// event reopens a resolved issue.
+	InRelease     string
+	InNextRelease bool
+	Now           time.Time
 }
 
 // Update applies a change and reports how many issues it changed; none is
@@ -59,7 +64,16 @@ func (e *Editor) Update(ctx context.Context, c Change) (int, error) {
 	if c.IgnoreFor < 0 || c.IgnoreCount < 0 {
 		return 0, invalid("statusDetails: ignoreDuration and ignoreCount must not be negative")
 	}
-	u := metadata.IssueUpdate{Status: c.Status, IgnoreFor: c.IgnoreFor, IgnoreCount: c.IgnoreCount}
+	if c.InRelease != "" || c.InNextRelease {
+		switch {
+		case c.Status == nil || *c.Status != "resolved":
+			return 0, invalid(`statusDetails: inRelease and inNextRelease go with "status": "resolved"`)
+		case c.InRelease != "" && c.InNextRelease:
+			return 0, invalid("statusDetails: send inRelease or inNextRelease, not both")
+		}
+	}
+	u := metadata.IssueUpdate{Status: c.Status, IgnoreFor: c.IgnoreFor, IgnoreCount: c.IgnoreCount,
+		InRelease: c.InRelease, InNextRelease: c.InNextRelease}
 	if !c.IgnoreUntil.IsZero() {
 		if u.IgnoreFor = c.IgnoreUntil.Sub(c.Now); u.IgnoreFor <= 0 {
 			return 0, invalid("statusDetails.ignoreUntil is in the past")

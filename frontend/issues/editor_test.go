@@ -40,7 +40,14 @@ func TestUpdate(t *testing.T) {
 			want: metadata.IssueUpdate{Status: ptr("ignored"), IgnoreFor: time.Hour, IgnoreCount: 10}},
 		{name: "ignore until", change: issues.Change{Status: ptr("ignored"), IgnoreUntil: now.Add(2 * time.Hour)},
 			want: metadata.IssueUpdate{Status: ptr("ignored"), IgnoreFor: 2 * time.Hour}},
+		{name: "resolve in a release", change: issues.Change{Status: ptr("resolved"), InRelease: "1.2.0"},
+			want: metadata.IssueUpdate{Status: ptr("resolved"), InRelease: "1.2.0"}},
+		{name: "resolve in the next release", change: issues.Change{Status: ptr("resolved"), InNextRelease: true},
+			want: metadata.IssueUpdate{Status: ptr("resolved"), InNextRelease: true}},
 		{name: "nothing to change", change: issues.Change{}, invalid: "status, assignedTo or merge"},
+		{name: "in a release, unresolved", change: issues.Change{Status: ptr("unresolved"), InRelease: "1.2.0"}, invalid: `go with "status": "resolved"`},
+		{name: "next release, no status", change: issues.Change{AssignedTo: ptr(""), InNextRelease: true}, invalid: `go with "status": "resolved"`},
+		{name: "both releases", change: issues.Change{Status: ptr("resolved"), InRelease: "1.2.0", InNextRelease: true}, invalid: "not both"},
 		{name: "unknown team", change: issues.Change{AssignedTo: ptr("#nobody")}, invalid: "no team #nobody"},
 		{name: "not a member", change: issues.Change{AssignedTo: ptr("bob@example.com")}, invalid: "bob@example.com is not a member"},
 		{name: "negative count", change: issues.Change{Status: ptr("ignored"), IgnoreCount: -1}, invalid: "must not be negative"},
@@ -76,7 +83,8 @@ func TestUpdate(t *testing.T) {
 func sameUpdate(a, b metadata.IssueUpdate) bool {
 	eq := func(x, y *int64) bool { return (x == nil) == (y == nil) && (x == nil || *x == *y) }
 	return (a.Status == nil) == (b.Status == nil) && (a.Status == nil || *a.Status == *b.Status) &&
-		eq(a.AssigneeID, b.AssigneeID) && eq(a.TeamID, b.TeamID) && a.IgnoreFor == b.IgnoreFor && a.IgnoreCount == b.IgnoreCount
+		eq(a.AssigneeID, b.AssigneeID) && eq(a.TeamID, b.TeamID) && a.IgnoreFor == b.IgnoreFor && a.IgnoreCount == b.IgnoreCount &&
+		a.InRelease == b.InRelease && a.InNextRelease == b.InNextRelease
 }
 
 func show(u metadata.IssueUpdate) string {
@@ -93,8 +101,8 @@ func show(u metadata.IssueUpdate) string {
 		}
 		return nil
 	}
-	return fmt.Sprintf("{status %v, assignee %v, team %v, for %v, count %d}",
-		deref(u.Status), deref(u.AssigneeID), deref(u.TeamID), u.IgnoreFor, u.IgnoreCount)
+	return fmt.Sprintf("{status %v, assignee %v, team %v, for %v, count %d, in release %q, in next release %v}",
+		deref(u.Status), deref(u.AssigneeID), deref(u.TeamID), u.IgnoreFor, u.IgnoreCount, u.InRelease, u.InNextRelease)
 }
 
 func TestUpdateAndDeleteOfNoIssues(t *testing.T) {

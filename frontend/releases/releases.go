@@ -32,6 +32,7 @@ type Store interface {
 // *analytics.Store is one.
 type Events interface {
 	ReleasesSeen(ctx context.Context, projectIDs []uint64, versions []string, since time.Time) ([]analytics.ReleaseSeen, error)
+	ReleasesHealth(ctx context.Context, projectIDs []uint64, releases []string, since, until time.Time) (map[analytics.ProjectRelease]analytics.ReleaseHealthData, error)
 }
 
 // FileCounter counts the files uploaded for an organization's releases
@@ -43,6 +44,10 @@ type FileCounter interface {
 // Window is how far back events are read for a release's first and last
 // events and for the versions that only events name.
 const Window = 90 * 24 * time.Hour
+
+// HealthWindow is how far back sessions count for a release's health on
+// the releases list, as Sentry's default.
+const HealthWindow = 24 * time.Hour
 
 // Scope is what a request sees: an organization with all its projects,
 // and the projects it picked (a project's route, or project=), nil for all.
@@ -81,6 +86,9 @@ type View struct {
 	NewGroups             int
 	FileCount             int
 	Projects              []metadata.Project
+	// Health is the release's session health per project id, for the
+	// projects whose sessions named it in the HealthWindow.
+	Health map[int64]analytics.ReleaseHealthData
 }
 
 // Service answers the release views and changes.
@@ -138,7 +146,7 @@ func (s *Service) List(ctx context.Context, sc Scope, query string, limit, offse
 	for i, v := range page {
 		versions[i] = v.Version
 	}
-	return s.views(ctx, sc, versions, seen)
+	return s.views(ctx, sc, versions, seen, now)
 }
 
 // Get answers one release the scope sees, stored or named by its events.
@@ -147,7 +155,7 @@ func (s *Service) Get(ctx context.Context, sc Scope, version string, now time.Ti
 	if err != nil {
 		return View{}, err
 	}
-	views, err := s.views(ctx, sc, []string{version}, seen)
+	views, err := s.views(ctx, sc, []string{version}, seen, now)
 	if err != nil {
 		return View{}, err
 	}
@@ -172,7 +180,7 @@ func (s *Service) seen(ctx context.Context, sc Scope, versions []string, now tim
 
 // views builds the views of versions, in order, leaving out those neither
 // stored in the scope nor seen.
-func (s *Service) views(ctx context.Context, sc Scope, versions []string, seen map[string]analytics.ReleaseSeen) ([]View, error) {
+func (s *Service) views(ctx context.Context, sc Scope, versions []string, seen map[string]analytics.ReleaseSeen, now time.Time) ([]View, error) {
 	rows, err := s.store.Releases(ctx, sc.OrgID, versions)
 	if err != nil {
 		return nil, err
@@ -190,6 +198,10 @@ func (s *Service) views(ctx context.Context, sc Scope, versions []string, seen m
 		if files, err = s.files.ReleaseFileCounts(ctx, sc.OrgID, versions); err != nil {
 			return nil, err
 		}
+	}
+	health, err := s.events.ReleasesHealth(ctx, sc.pickedUint(), versions, now.Add(-HealthWindow), now)
+	if err != nil {
+		return nil, err
 	}
 	byID := make(map[int64]metadata.Project, len(sc.Projects))
 	for _, p := range sc.Projects {
@@ -220,6 +232,12 @@ func (s *Service) views(ctx context.Context, sc Scope, versions []string, seen m
 		for _, id := range slices.Compact(ids) {
 			if p, ok := byID[id]; ok {
 				view.Projects = append(view.Projects, p)
+			}
+			if h, ok := health[analytics.ProjectRelease{ProjectID: uint64(id), Release: v}]; ok {
+				if view.Health == nil {
+					view.Health = map[int64]analytics.ReleaseHealthData{}
+				}
+				view.Health[id] = h
 			}
 		}
 		out = append(out, view)

@@ -388,6 +388,33 @@ func TestTrim(t *testing.T) {
 	}
 }
 
+// Releases Relay would drop are dropped: they are not names of releases,
+// and PostgreSQL could not store some of them.
+func TestInvalidReleasesDropped(t *testing.T) {
+	cases := map[string]string{
+		`"shop@1.2.3+45"`:                    "shop@1.2.3+45",
+		`"1.0"`:                              "1.0",
+		`"` + strings.Repeat("r", 200) + `"`: strings.Repeat("r", 200),
+		`"` + strings.Repeat("r", 201) + `"`: "",
+		`"a\u0000b"`:                         "",
+		`"line\nbreak"`:                      "",
+		`"tab\there"`:                        "",
+		`"   "`:                              "",
+		`"."`:                                "",
+		`".."`:                               "",
+		`12`:                                 "12",
+	}
+	for raw, want := range cases {
+		e, err := Parse([]byte(`{"message":"m","release":`+raw+`}`), Meta{Received: received})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Release != want {
+			t.Errorf("release %s became %q, want %q", raw, e.Release, want)
+		}
+	}
+}
+
 func TestDebugMetaImages(t *testing.T) {
 	payload := `{"exception":{"values":[{"type":"E"}]},"debug_meta":{"images":[
 		{"type":"sourcemap","debug_id":"c941d872-b1f3-4e0a-9a5b-5d1b2a7ea6e7","code_file":"https://x.example/app.js"},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -16,6 +17,8 @@ type SessionCount struct {
 	Environment string
 	Status      string // ok, exited, errored, crashed, abnormal
 	Init        bool   // the session's first update: counts as a started session
+	SessionID   string // the SDK's sid; "" for aggregates
+	Seq         uint64 // orders a session's updates: the SDK's seq, else its timestamp in milliseconds
 	Errors      int
 	Duration    time.Duration
 	DistinctID  string
@@ -68,13 +71,16 @@ func ParseSessions(itemType string, payload []byte, received time.Time) ([]Sessi
 		return out, nil
 	}
 	var w struct {
-		Attrs    sessionAttrs `json:"attrs"`
-		DID      text         `json:"did"`
-		Init     flag         `json:"init"`
-		Started  when         `json:"started"`
-		Status   text         `json:"status"`
-		Errors   number       `json:"errors"`
-		Duration json.Number  `json:"duration"`
+		Attrs     sessionAttrs `json:"attrs"`
+		SID       text         `json:"sid"`
+		Seq       json.Number  `json:"seq"`
+		Timestamp when         `json:"timestamp"`
+		DID       text         `json:"did"`
+		Init      flag         `json:"init"`
+		Started   when         `json:"started"`
+		Status    text         `json:"status"`
+		Errors    number       `json:"errors"`
+		Duration  json.Number  `json:"duration"`
 	}
 	if err := ignoreTypeErrors(json.Unmarshal(trimmed, &w)); err != nil {
 		return nil, fmt.Errorf("session item is not valid JSON: %w", err)
@@ -87,6 +93,11 @@ func ParseSessions(itemType string, payload []byte, received time.Time) ([]Sessi
 	if !w.Started.ok {
 		s.Started = received
 	}
+	s.SessionID, _ = NormalizeID(string(w.SID))
+	if s.SessionID == "" && len(w.SID) <= 64 {
+		s.SessionID = string(w.SID) // not a UUID, yet still what ties the updates together
+	}
+	s.Seq = updateOrder(w.Seq, w.Timestamp, received)
 	if s.Status == "" {
 		s.Status = "ok"
 	}
@@ -94,6 +105,18 @@ func ParseSessions(itemType string, payload []byte, received time.Time) ([]Sessi
 		s.Duration = time.Duration(d * float64(time.Second))
 	}
 	return []SessionCount{s}, nil
+}
+
+// updateOrder is Relay's: the SDK's seq when it sends one, else the
+// update's timestamp (or its arrival) in milliseconds.
+func updateOrder(seq json.Number, ts when, received time.Time) uint64 {
+	if n, err := strconv.ParseUint(seq.String(), 10, 64); err == nil {
+		return n
+	}
+	if ts.ok {
+		return uint64(max(ts.t.UnixMilli(), 0))
+	}
+	return uint64(max(received.UnixMilli(), 0))
 }
 
 // CheckIn is one cron check-in from an SDK or sentry-cli.

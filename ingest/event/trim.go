@@ -1,5 +1,10 @@
 package event
 
+import (
+	"strings"
+	"unicode"
+)
+
 // Limits on what one event may hold, close to Relay's: beyond them, data is
 // trimmed rather than the event refused.
 const (
@@ -11,6 +16,7 @@ const (
 	maxTagKeyBytes    = 200
 	maxTagValueBytes  = 200
 	maxExceptionChain = 25
+	maxReleaseBytes   = 200
 	maxDebugImages    = 500
 )
 
@@ -18,6 +24,7 @@ const (
 // traces keep both ends (the crash site and the entry point), exception
 // chains keep the outermost exceptions.
 func (e *Event) trim() {
+	e.Release = validRelease(e.Release)
 	e.Message = truncate(e.Message, maxMessageBytes)
 	if n := len(e.Breadcrumbs); n > maxBreadcrumbs {
 		e.Breadcrumbs = e.Breadcrumbs[n-maxBreadcrumbs:]
@@ -44,4 +51,15 @@ func (e *Event) trim() {
 		e.Tags[i].Key = truncate(e.Tags[i].Key, maxTagKeyBytes)
 		e.Tags[i].Value = truncate(e.Tags[i].Value, maxTagValueBytes)
 	}
+}
+
+// validRelease is release, or "" when Relay would drop it: longer than 200
+// bytes, blank, "." or "..", or holding control characters (which also
+// keeps NUL bytes out of PostgreSQL's text columns).
+func validRelease(release string) string {
+	if len(release) > maxReleaseBytes || strings.TrimSpace(release) == "" || release == "." || release == ".." ||
+		strings.ContainsFunc(release, unicode.IsControl) {
+		return ""
+	}
+	return release
 }

@@ -24,6 +24,8 @@ const Monitors = lazy(() => import("./pages/monitors").then((m) => m.Monitors));
 const MonitorDetail = lazy(() => import("./pages/monitor").then((m) => m.MonitorDetail));
 const PublicStatus = lazy(() => import("./pages/status").then((m) => m.PublicStatus));
 const Alerts = lazy(() => import("./pages/alerts").then((m) => m.Alerts));
+const Releases = lazy(() => import("./pages/releases").then((m) => m.Releases));
+const ReleaseDetail = lazy(() => import("./pages/release").then((m) => m.ReleaseDetail));
 
 function App() {
   const url = useLocation();
@@ -62,6 +64,8 @@ function App() {
   else if (!org) screen = <Empty />;
   else if (parts[1] === "settings") screen = <OrgSettings org={org} />;
   else if (parts[1] === "issues" && parts[2]) screen = <IssueDetail org={org} id={parts[2]} />;
+  else if (parts[2] === "releases" && parts.length > 3) screen = <ReleaseDetail org={org} project={parts[1]} version={version(parts.slice(3))} />;
+  else if (parts[2] === "releases") screen = <Releases org={org} project={parts[1]} query={url.searchParams} />;
   else if (parts[2] === "alerts") screen = <Alerts org={org} project={parts[1]} />;
   else if (parts[2] === "settings") screen = <Settings org={org} project={parts[1]} />;
   else if (parts[1] === "monitors" && parts[2]) screen = <MonitorDetail org={org} id={parts[2]} />;
@@ -98,6 +102,12 @@ function App() {
       <main>{screen}</main>
     </div>
   );
+}
+
+// version reads a release version from the address, where it is encoded
+// (it may hold "+", "@", spaces and, encoded or not, "/").
+function version(parts: string[]): string {
+  try { return decodeURIComponent(parts.join("/")); } catch { return parts.join("/"); }
 }
 
 function Empty() {

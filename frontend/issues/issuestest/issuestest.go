@@ -10,6 +10,7 @@ import (
 
 	"github.com/faultline/faultline/analytics"
 	"github.com/faultline/faultline/metadata"
+	"github.com/faultline/faultline/metadata/releaseorder"
 )
 
 // Store is every store the issue services use, over a list of issues. A
@@ -154,8 +155,9 @@ func (s *Store) IssueUserCounts(_ context.Context, _ uint64, issueIDs []uint64) 
 	return out, nil
 }
 
-// UpdateIssues counts the issues of projectIDs among issueIDs, and records
-// the update when there are any.
+// UpdateIssues counts the issues of projectIDs among issueIDs, records the
+// update when there are any, and applies its status and resolution to them
+// (resolved in the next release: after the issue's last release).
 func (s *Store) UpdateIssues(_ context.Context, projectIDs, issueIDs []int64, _ int64, u metadata.IssueUpdate) (int, error) {
 	if err := s.fail("UpdateIssues"); err != nil {
 		return 0, err
@@ -163,6 +165,19 @@ func (s *Store) UpdateIssues(_ context.Context, projectIDs, issueIDs []int64, _ 
 	n := len(s.find(projectIDs, issueIDs))
 	if n > 0 {
 		s.Updates = append(s.Updates, u)
+	}
+	for i := range s.Issues {
+		is := &s.Issues[i]
+		if u.Status == nil || !slices.Contains(projectIDs, is.ProjectID) || !slices.Contains(issueIDs, is.ID) {
+			continue
+		}
+		is.Status, is.ResolutionType, is.ResolutionRelease = *u.Status, "", ""
+		switch {
+		case u.InRelease != "":
+			is.ResolutionType, is.ResolutionRelease = releaseorder.InRelease, u.InRelease
+		case u.InNextRelease:
+			is.ResolutionType, is.ResolutionRelease = releaseorder.InNextRelease, is.LastRelease
+		}
 	}
 	return n, nil
 }

@@ -23,8 +23,10 @@ type Store struct {
 	// FirstReleases is the first release of issues, per project.
 	FirstReleases map[int64][]string
 	Files         map[string]int
-	Fail          map[string]error
-	nextID        int64
+	// Health is the release health ReleasesHealth answers.
+	Health map[analytics.ProjectRelease]analytics.ReleaseHealthData
+	Fail   map[string]error
+	nextID int64
 }
 
 func (s *Store) fail(method string) error { return s.Fail[method] }
@@ -235,4 +237,17 @@ func (s *Store) PreviousReleaseWithCommits(_ context.Context, orgID int64, versi
 		return metadata.Release{}, metadata.Commit{}, metadata.ErrNotFound
 	}
 	return s.withSummary(*best), s.CommitLists[best.ID][0], nil
+}
+
+func (s *Store) ReleasesHealth(_ context.Context, projectIDs []uint64, releases []string, _, _ time.Time) (map[analytics.ProjectRelease]analytics.ReleaseHealthData, error) {
+	if err := s.fail("ReleasesHealth"); err != nil {
+		return nil, err
+	}
+	out := map[analytics.ProjectRelease]analytics.ReleaseHealthData{}
+	for k, h := range s.Health {
+		if slices.Contains(projectIDs, k.ProjectID) && slices.Contains(releases, k.Release) {
+			out[k] = h
+		}
+	}
+	return out, nil
 }

@@ -3,49 +3,11 @@ import { api, APIError } from "../api";
 import { Link } from "../router";
 import { ErrorNote, NotFound } from "../main";
 import { Chart } from "../chart";
-
-// Fold shows the start of a long value and the rest on request, so one
-// huge field does not make the page thousands of pixels tall.
-function Fold(props: { text: string; limit?: number }) {
-  const limit = props.limit ?? 200;
-  const [open, setOpen] = useState(false);
-  if (props.text.length <= limit || open) return <bdi class="value-text">{props.text}</bdi>;
-  return (
-    <>
-      <bdi class="value-text">{props.text.slice(0, limit)}…</bdi>{" "}
-      <button class="link more" onClick={() => setOpen(true)}>show more ({props.text.length - limit} more characters)</button>
-    </>
-  );
-}
+import { Fold } from "./fold";
+import { Exception } from "./stacktrace";
+import { ResolveMenu, resolvedLabel } from "./resolve";
 
 const text = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v) ?? String(v));
-
-// Frames shows a stack trace from the crashing frame down, with the
-// calls beyond the crashing in-app frame folded away.
-function Frames(props: { frames: any[] }) {
-  const frames = props.frames.slice().reverse();
-  const crash = Math.max(frames.findIndex((f) => f.inApp), 0);
-  const [all, setAll] = useState(false);
-  const shown = all ? frames : frames.slice(0, crash + 1);
-  return (
-    <>
-      <ol class="frames">
-        {shown.map((f: any) => (
-          <li class={"frame" + (f.inApp ? " in-app" : "")}>
-            <details open={f.inApp}>
-              <summary><code><bdi>{f.module || f.filename || f.absPath}</bdi></code> in <code><bdi>{f.function || "?"}</bdi></code>{f.lineNo ? ` at line ${f.lineNo}` : ""}</summary>
-              {f.context?.length > 0 && <pre>{f.context.map((c: any) => `${c[0]}  ${c[1]}`).join("\n")}</pre>}
-              {f.vars && <pre class="vars"><Fold text={JSON.stringify(f.vars, null, 2)} limit={600} /></pre>}
-            </details>
-          </li>
-        ))}
-      </ol>
-      {shown.length < frames.length && (
-        <button class="small more-frames" onClick={() => setAll(true)}>show {frames.length - shown.length} more frames</button>
-      )}
-    </>
-  );
-}
 
 export function IssueDetail(props: { org: string; id: string }) {
   const [issue, setIssue] = useState<any>(null);
@@ -81,9 +43,10 @@ export function IssueDetail(props: { org: string; id: string }) {
       loadSide();
     } catch (err) { setError(err); }
   };
-  const setStatus = async (status: string) => {
+  const setStatus = (status: string) => update({ status });
+  const update = async (body: object) => {
     try {
-      await api("PUT", `/projects/${props.org}/${issue.project.slug}/issues/?id=${props.id}`, { status });
+      await api("PUT", `/projects/${props.org}/${issue.project.slug}/issues/?id=${props.id}`, body);
       load();
     } catch (e) { setError(e); }
   };
@@ -99,8 +62,8 @@ export function IssueDetail(props: { org: string; id: string }) {
       <p class="muted">{issue.shortId} · <bdi><Fold text={issue.culprit || ""} /></bdi> · {issue.count} events · {issue.userCount} users ·
         first seen {new Date(issue.firstSeen).toLocaleString()} · last seen {new Date(issue.lastSeen).toLocaleString()}</p>
       <div class="actions">
-        <span class={"status " + issue.status}>{issue.status}</span>
-        {issue.status !== "resolved" && <button onClick={() => setStatus("resolved")}>Resolve</button>}
+        <span class={"status " + issue.status}>{resolvedLabel(issue)}</span>
+        {issue.status !== "resolved" && <ResolveMenu org={props.org} project={issue.project.slug} onResolve={update} />}
         {issue.status !== "ignored" && issue.status !== "resolved" && <button onClick={() => setStatus("ignored")}>Ignore</button>}
         {issue.status !== "unresolved" && <button onClick={() => setStatus("unresolved")}>Unresolve</button>}
       </div>
@@ -129,11 +92,8 @@ export function IssueDetail(props: { org: string; id: string }) {
           <button class="small" onClick={() => showEvent("latest")}>Latest</button>
         </nav>
       )}
-      {exception && exception.data.values.slice().reverse().map((ex: any) => (
-        <div class="exception">
-          <h2><bdi>{ex.type}</bdi>: <span class="value"><Fold text={ex.value || ""} /></span></h2>
-          <Frames frames={ex.stacktrace?.frames || []} />
-        </div>
+      {exception && exception.data.values.slice().reverse().map((ex: any, i: number) => (
+        <Exception ex={ex} release={event.release} key={event.eventID + ":" + i} />
       ))}
       {!exception && event?.message && <pre class="message"><Fold text={event.message} limit={600} /></pre>}
       {crumbs && (

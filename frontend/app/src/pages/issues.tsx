@@ -3,6 +3,8 @@ import { api, nextCursor, APIError } from "../api";
 import { Link, navigate } from "../router";
 import { ErrorNote, NotFound } from "../main";
 import { Chart } from "../chart";
+import { ProjectNav } from "./projectnav";
+import { ResolveMenu, resolvedLabel } from "./resolve";
 
 // Keys typed into these are the user's, not shortcuts.
 const typing = "input, select, textarea, button, a, summary, [contenteditable]";
@@ -145,6 +147,7 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
   return (
     <section>
       <h1><Link href={`/${props.org}/`}>Projects</Link> / {props.project}</h1>
+      <ProjectNav org={props.org} project={props.project} current="issues" />
       <form class="search" onSubmit={(e) => { e.preventDefault(); go(draft); }}>
         <input name="query" ref={search} aria-label="Search issues" list="suggestions" value={draft} onInput={(e: any) => setDraft(e.currentTarget.value)} />
         <datalist id="suggestions">{suggestions.map((s) => <option value={s} />)}</datalist>
@@ -169,7 +172,7 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
       {checked.size > 0 && (
         <div class="bulk">
           <span>{checked.size} selected</span>
-          <button class="small" onClick={() => setStatus([...checked], "resolved")}>Resolve</button>
+          <ResolveMenu org={props.org} project={props.project} onResolve={bulk} small />
           <button class="small" onClick={() => setStatus([...checked], "ignored")}>Ignore</button>
           <button class="small" onClick={() => setStatus([...checked], "unresolved")}>Unresolve</button>
           {checked.size > 1 && <button class="small" onClick={() => bulk({ merge: 1 })}>Merge</button>}
@@ -198,7 +201,7 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
               </span>
               <div class="what">
                 <Link href={`/${props.org}/issues/${is.id}`} class="title">{is.title}</Link>
-                <span class="muted">{is.shortId} · {is.culprit || "no culprit"}</span>
+                <span class="muted">{is.shortId} · {is.culprit || "no culprit"}{is.status === "resolved" && <> · {resolvedLabel(is)}</>}</span>
               </div>
               <span class="count" title={counts ? `events matching the filters (${is.count} in all)` : "events"}>{counts ? counts.get(is.id)?.count ?? (counts.size < 100 ? "0" : "–") : is.count}</span>
               <span class="count" title={counts ? "users matching the filters" : "users"}>{counts ? counts.get(is.id)?.users ?? (counts.size < 100 ? "0" : "–") : is.userCount}</span>

@@ -34,7 +34,7 @@ export function Projects(props: { org: string }) {
             <Link href={`/${props.org}/${p.slug}/issues`}><strong>{p.name}</strong></Link>
             <span class="muted">{p.platform || "no platform set"}</span>
             <Sparkline org={props.org} project={p.slug} />
-            <span class="small"><Link href={`/${props.org}/${p.slug}/performance`}>Performance</Link> · <Link href={`/${props.org}/${p.slug}/alerts`}>Alerts</Link> · <Link href={`/${props.org}/${p.slug}/settings`}>Settings &amp; DSN</Link></span>
+            <span class="small"><Link href={`/${props.org}/${p.slug}/releases`}>Releases</Link> · <Link href={`/${props.org}/${p.slug}/performance`}>Performance</Link> · <Link href={`/${props.org}/${p.slug}/alerts`}>Alerts</Link> · <Link href={`/${props.org}/${p.slug}/settings`}>Settings &amp; DSN</Link></span>
           </li>
         ))}
       </ul>
