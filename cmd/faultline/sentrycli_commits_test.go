@@ -27,7 +27,8 @@ func setCommitsCLI(t *testing.T) string {
 // sentry-cli's `releases set-commits --commit REPO@SHA` lists the
 // organization's repositories, refuses a REPO it does not have, and sends
 // the head commit (and the previous one of a range) as a ref; the release
-// then has the commit, in the repository as the organization spells it.
+// then has the commit, in the repository as the organization spells it;
+// --clear empties the list.
 func TestSentryCLISetCommits(t *testing.T) {
 	bin := setCommitsCLI(t)
 	srv := testServer(t)
@@ -92,6 +93,14 @@ func TestSentryCLISetCommits(t *testing.T) {
 	}
 	if got := commitsOf("web@1.0.0"); len(got) != 1 {
 		t.Errorf("commits after a refused set-commits: %+v", got)
+	}
+
+	// --clear sends no refs: the release has no commits.
+	if out, err := cli("releases", "set-commits", "web@1.0.0", "--clear"); err != nil {
+		t.Fatalf("set-commits --clear: %v\n%s", err, out)
+	}
+	if got := commitsOf("web@1.0.0"); len(got) != 0 {
+		t.Errorf("commits after --clear: %+v", got)
 	}
 }
 
