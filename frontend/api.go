@@ -31,6 +31,7 @@ type API struct {
 	monitors *monitors.Service
 	alerts   *alerts.Service
 	releases *releases.Service
+	repos    repoStore // repositories that releases' refs name
 	blobs    blob.Store
 	bundles  *assembler // source map uploads
 	opts     Options
@@ -69,7 +70,7 @@ func NewAPI(db *metadata.DB, events *analytics.Store, blobs blob.Store, opts Opt
 		opts.Mailer = &mail.Mailer{}
 	}
 	reg := promreg.Or(opts.Registerer)
-	return &API{db: db, events: events, health: events, blobs: blobs, opts: opts, refusals: newAuthRefusals(reg), log: log, access: db,
+	return &API{db: db, events: events, health: events, blobs: blobs, opts: opts, refusals: newAuthRefusals(reg), log: log, access: db, repos: db,
 		finder: issues.NewFinder(db, db, events), editor: issues.NewEditor(db, db), details: issues.NewDetails(events, db), perf: performance.New(events),
 		monitors: monitors.New(db, events), releases: releases.New(db, events, db), alerts: alerts.New(db, db, alerts.HostCheck(opts.MonitorHostCheck)),
 		// Five failed password attempts per account or client in 15 minutes, then a wait.
@@ -149,6 +150,7 @@ func (a *API) Register(app *fiber.App) {
 	a.registerMonitors(api)
 	a.registerAlerts(api)
 	a.registerReleases(api)
+	a.registerRepos(api)
 	api.Get("/organizations/:org/quotas/", a.quotas)
 	api.Put("/organizations/:org/quotas/", a.quotas)
 	api.Get("/organizations/:org/status-pages/", a.listStatusPages)

@@ -15,7 +15,7 @@ import (
 // Discover, which reads events, leaves them out when they are ANDed with
 // the rest.
 var issueKeys = map[string]bool{"is": true, "assigned": true, "assigned_to": true, "bookmarks": true,
-	"firstSeen": true, "lastSeen": true, "age": true}
+	"firstSeen": true, "lastSeen": true, "age": true, "first-release": true, "firstRelease": true}
 
 // discoverQuery reads a Discover request's parameters into a table query,
 // answering 400 naming the parameter it could not read.

@@ -224,8 +224,9 @@ func indexProject(all []metadata.Project, name string) int {
 }
 
 // commits are the commits a body sets: its commits, else one per ref
-// (the head commit; Faultline reads no repositories to fill a range), and
-// nil when it sets none.
+// (the head commit; Faultline reads no repositories to fill a range from
+// previousCommit, as Sentry reads none of a custom repository), and nil
+// when it sets none. refRepositories has checked the refs' repositories.
 func (b releaseBody) commits() (*[]metadata.Commit, error) {
 	if b.Commits == nil && b.Refs == nil {
 		return nil, nil

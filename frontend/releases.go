@@ -143,6 +143,9 @@ func (a *API) createRelease(c *fiber.Ctx) error {
 	if body.URL != nil {
 		nr.URL = *body.URL
 	}
+	if err := a.refRepositories(c.Context(), m, &body); err != nil {
+		return err
+	}
 	if nr.Commits, err = body.commits(); err != nil {
 		return err
 	}
@@ -175,6 +178,9 @@ func (a *API) updateRelease(c *fiber.Ctx) error {
 		return err
 	}
 	if ch.ProjectIDs, err = projectIDs(body.Projects, m.OrgSlug, sc.Projects); err != nil {
+		return err
+	}
+	if err := a.refRepositories(c.Context(), m, &body); err != nil {
 		return err
 	}
 	if ch.Commits, err = body.commits(); err != nil {

@@ -36,7 +36,7 @@ func releaseStore() *releasestest.Store {
 }
 
 func releaseApp(store *releasestest.Store, scopes []string) *fiber.App {
-	a := &API{access: fakeAccess{}, releases: releases.New(store, store, store)}
+	a := &API{access: fakeAccess{}, releases: releases.New(store, store, store), repos: repoStoreWithWeb()}
 	return testApp(scopes, a.registerReleases)
 }
 
@@ -78,6 +78,11 @@ func TestReleaseHandlerErrors(t *testing.T) {
 		{name: "create, bad commit timestamp", method: "POST", path: org, body: `{"version":"2","projects":["web"],"commits":[{"id":"a","timestamp":"now"}]}`,
 			status: 400, detail: "commits[0].timestamp"},
 		{name: "create, archived", method: "POST", path: org, body: `{"version":"2","projects":["web"],"status":"archived"}`, status: 400, detail: "archiving is not supported"},
+		{name: "update, ref to an unknown repository", method: "PUT", path: org + "web@1/",
+			body: `{"refs":[{"repository":"acme/web","commit":"abc"},{"repository":"acme/nope","commit":"def"}]}`, status: 400,
+			detail: `refs: invalid repository names: "acme/nope" (add them with POST /api/0/organizations/acme/repos/)`},
+		{name: "create, ref to another organization's repository", method: "POST", path: org,
+			body: `{"version":"2","projects":["web"],"refs":[{"repository":"small/shop","commit":"abc"}]}`, status: 400, detail: `"small/shop"`},
 		{name: "get, unknown release", method: "GET", path: org + "9.9/", status: 404, detail: "release 9.9 not found"},
 		{name: "get, another organization's release", method: "GET", path: org + "shop@1/", status: 404, detail: "not found"},
 		{name: "get, encoded slash", method: "GET", path: org + "a%2Fb/", status: 400, detail: "cannot contain /"},
@@ -173,9 +178,14 @@ func TestReleaseHandlers(t *testing.T) {
 	if got := call(t, app, "GET", org+"web@3/previous-with-commits/", ""); got.status != 200 || got.body != "{}" {
 		t.Errorf("previous with commits, before any: %d %s", got.status, got.body)
 	}
-	got := decodeAnswer[releaseAnswer](t, call(t, app, "PUT", path, `{"refs":[{"repository":"acme/web","commit":"abc123","previousCommit":null}],"dateReleased":"2026-12-01T10:00:00Z"}`), 200)
+	// A ref names a repository ignoring case; the commit keeps the
+	// repository's own spelling.
+	got := decodeAnswer[releaseAnswer](t, call(t, app, "PUT", path, `{"refs":[{"repository":"ACME/Web","commit":"abc123","previousCommit":"0a1b2c"}],"dateReleased":"2026-12-01T10:00:00Z"}`), 200)
 	if got.CommitCount != 1 || got.DateReleased == nil || *got.DateReleased != "2026-12-01T10:00:00.000000Z" {
 		t.Errorf("after refs and finalize: %+v", got)
+	}
+	if got := call(t, app, "GET", path+"commits/", ""); got.body != `[{"id":"abc123","message":null,"dateCreated":null,"author":null,"repository":{"name":"acme/web"}}]` {
+		t.Errorf("commits of refs: %d %s", got.status, got.body)
 	}
 	got = decodeAnswer[releaseAnswer](t, call(t, app, "PUT", path, `{"commits":[{"id":"def456","repository":"acme/web","message":"fix","author_name":"Ann",
 		"author_email":"ann@example.com","timestamp":"2026-11-30T09:00:00+01:00"},{"id":"abc123"}]}`), 200)

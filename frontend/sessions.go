@@ -273,7 +273,7 @@ func sessionsQuery(q string, now time.Time) (releases, environments []string, er
 	if err != nil {
 		return nil, nil, fiber.NewError(fiber.StatusBadRequest, "query: "+err.Error())
 	}
-	if parsed.Text != "" || len(parsed.Tags)+len(parsed.Levels)+len(parsed.Statuses)+len(parsed.Assigned)+len(parsed.Has) > 0 ||
+	if parsed.Text != "" || len(parsed.Tags)+len(parsed.Levels)+len(parsed.Statuses)+len(parsed.Assigned)+len(parsed.Has)+len(parsed.FirstReleases) > 0 ||
 		!parsed.FirstSeen.After.IsZero() || !parsed.FirstSeen.Before.IsZero() || !parsed.LastSeen.After.IsZero() || !parsed.LastSeen.Before.IsZero() {
 		return nil, nil, fiber.NewError(fiber.StatusBadRequest, "query: sessions filter by release: and environment: only")
 	}

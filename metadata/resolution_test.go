@@ -283,3 +283,46 @@ func TestResolvedInLatestRelease(t *testing.T) {
 	r.expect("2.0.0", "resolved")
 	r.expect("3.0.0", "unresolved")
 }
+
+// first-release: finds a release's new issues: those whose first event
+// came from it, whatever later events name.
+func TestSearchByFirstRelease(t *testing.T) {
+	r := newReleaseIssue(t)
+	ctx := context.Background()
+	ids, err := r.db.RecordEvents(ctx, r.proj.ProjectID, []metadata.GroupedEvent{
+		r.event("fp-old", "1.0.0"), r.event("fp-old", "2.0.0"), r.event("fp-new", "2.0.0"), r.event("fp-none", "")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldIssue, newIssue := ids[0], ids[2]
+	for _, c := range []struct {
+		name    string
+		f       metadata.IssueFilter
+		want    []int64
+		exclude []int64
+	}{
+		{"first-release:2.0.0", metadata.IssueFilter{FirstReleases: []string{"2.0.0"}}, []int64{newIssue}, []int64{oldIssue}},
+		{"first-release:1.0.0", metadata.IssueFilter{FirstReleases: []string{"1.0.0"}}, []int64{oldIssue}, []int64{newIssue}},
+		{"!first-release:1.0.0", metadata.IssueFilter{NotFirstReleases: []string{"1.0.0"}}, []int64{newIssue}, []int64{oldIssue}},
+	} {
+		c.f.ProjectIDs, c.f.Limit = []int64{r.proj.ProjectID}, 100
+		got, err := r.db.SearchIssues(ctx, c.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := map[int64]bool{}
+		for _, is := range got {
+			found[is.ID] = true
+		}
+		for _, id := range c.want {
+			if !found[id] {
+				t.Errorf("%s: issue %d missing from %v", c.name, id, found)
+			}
+		}
+		for _, id := range c.exclude {
+			if found[id] {
+				t.Errorf("%s: issue %d should not match", c.name, id)
+			}
+		}
+	}
+}

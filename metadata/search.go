@@ -12,21 +12,25 @@ import (
 
 // IssueFilter selects issues. Zero fields do not filter.
 type IssueFilter struct {
-	ProjectIDs    []int64
-	Statuses      []string
-	Levels        []string
-	NotLevels     []string
-	FirstSeen     [2]time.Time // after, before
-	LastSeen      [2]time.Time
-	Text          string
-	AssigneeIDs   []int64
-	AssigneeTeams []int64
-	Unassigned    bool
-	OnlyIDs       []int64 // when RestrictIDs, only these issues
-	RestrictIDs   bool
-	ExcludeIDs    []int64
-	Sort          string // date (default), new, freq
-	Limit, Offset int
+	ProjectIDs []int64
+	Statuses   []string
+	Levels     []string
+	NotLevels  []string
+	// FirstReleases and NotFirstReleases match the release of an issue's
+	// first event.
+	FirstReleases    []string
+	NotFirstReleases []string
+	FirstSeen        [2]time.Time // after, before
+	LastSeen         [2]time.Time
+	Text             string
+	AssigneeIDs      []int64
+	AssigneeTeams    []int64
+	Unassigned       bool
+	OnlyIDs          []int64 // when RestrictIDs, only these issues
+	RestrictIDs      bool
+	ExcludeIDs       []int64
+	Sort             string // date (default), new, freq
+	Limit, Offset    int
 }
 
 // SearchIssues returns the issues a filter selects, sorted.
@@ -46,6 +50,12 @@ func (db *DB) SearchIssues(ctx context.Context, f IssueFilter) ([]Issue, error) 
 	}
 	if len(f.NotLevels) > 0 {
 		where = append(where, "NOT i.level = ANY("+arg(f.NotLevels)+")")
+	}
+	if len(f.FirstReleases) > 0 {
+		where = append(where, "i.first_release = ANY("+arg(f.FirstReleases)+")")
+	}
+	if len(f.NotFirstReleases) > 0 {
+		where = append(where, "NOT i.first_release = ANY("+arg(f.NotFirstReleases)+")")
 	}
 	for i, col := range []string{"i.first_seen", "i.last_seen"} {
 		r := f.FirstSeen

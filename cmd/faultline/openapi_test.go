@@ -125,6 +125,11 @@ func TestTenantIsolationSweep(t *testing.T) {
 		t.Fatalf("victim status page: %d", code)
 	}
 
+	var repo struct{ ID string }
+	if code := victimAPI.call("POST", "/api/0/organizations/"+victim.Organization+"/repos/",
+		`{"name":"victim/repo","url":"https://git.example.com/victim/repo"}`, &repo); code != http.StatusCreated {
+		t.Fatalf("victim repository: %d", code)
+	}
 	if code := victimAPI.call("POST", "/api/0/organizations/"+victim.Organization+"/releases/",
 		`{"version":"victim-release@1","projects":["`+victim.Project+`"],"refs":[{"repository":"victim/repo","commit":"5ec7e7"}]}`, nil); code != http.StatusCreated {
 		t.Fatalf("victim release: %d", code)
@@ -143,7 +148,7 @@ func TestTenantIsolationSweep(t *testing.T) {
 	fill := func(path string) string {
 		path = strings.NewReplacer("{org}", victim.Organization, "{project}", victim.Project, "{key_id}", keys[0].ID,
 			"{event_id}", eventID, "{team}", "victim-team", "{slug}", "victim-status", "{member_id}", fmt.Sprint(victim.UserID),
-			"{version}", "victim-release@1").Replace(path)
+			"{version}", "victim-release@1", "{repo_id}", repo.ID).Replace(path)
 		switch {
 		case strings.Contains(path, "/attachments/{id}/"):
 			return strings.Replace(path, "{id}", attachments[0].ID, 1)
@@ -230,6 +235,10 @@ func TestTenantIsolationSweep(t *testing.T) {
 	// The victim's objects are all still there.
 	if code := victimAPI.get("/api/0/issues/"+issues[0].ID+"/", nil); code != http.StatusOK {
 		t.Errorf("victim's issue after the sweep: %d", code)
+	}
+	var repos []struct{ ID string }
+	if victimAPI.get("/api/0/organizations/"+victim.Organization+"/repos/", &repos); len(repos) != 1 || repos[0].ID != repo.ID {
+		t.Errorf("victim's repositories after the sweep: %+v", repos)
 	}
 }
 

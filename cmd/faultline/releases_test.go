@@ -61,6 +61,14 @@ func TestReleasesWithAToken(t *testing.T) {
 	if code := cli.call("POST", release+"deploys/", `{"environment":"production","name":"web-7"}`, nil); code != http.StatusCreated {
 		t.Errorf("deploy: %d", code)
 	}
+	// Refs name repositories of the organization, which an owner adds.
+	if code := cli.call("PUT", release, `{"refs":[{"repository":"acme/shop","commit":"62aaca3ed186"}]}`, nil); code != http.StatusBadRequest {
+		t.Errorf("a ref to a repository the organization lacks: %d, want 400", code)
+	}
+	ownerAPI := apiClient{t: t, base: cli.base, token: owner.Token}
+	if code := ownerAPI.call("POST", "/api/0/organizations/"+owner.Organization+"/repos/", `{"name":"acme/shop"}`, nil); code != http.StatusCreated {
+		t.Fatalf("repository: %d", code)
+	}
 	if code := cli.call("PUT", release, `{"refs":[{"repository":"acme/shop","commit":"62aaca3ed186edc7671b4cca0ab6ec53cb7de8b5","previousCommit":null}]}`, nil); code != http.StatusOK {
 		t.Errorf("set commits: %d", code)
 	}

@@ -29,7 +29,7 @@ func TestEveryWriteNeedsAWriteScope(t *testing.T) {
 
 	var me struct{ User struct{ Email string } }
 	full.get("/api/0/", &me)
-	var key, monitor, rule struct{ ID string }
+	var key, monitor, rule, repo struct{ ID string }
 	var tokenRow struct{ ID string }
 	for _, c := range []struct {
 		path, body string
@@ -39,6 +39,7 @@ func TestEveryWriteNeedsAWriteScope(t *testing.T) {
 		{"/api/0/organizations/" + org + "/teams/", `{"name":"Scope Team"}`, nil},
 		{"/api/0/organizations/" + org + "/monitors/", `{"monitorType":"GET","name":"Scoped","url":"https://example.com/","interval":3600}`, &monitor},
 		{proj + "/alerts/", `{"name":"Scoped","triggers":["new_issue"],"alertRecipients":[{"recipientType":"email","url":"` + me.User.Email + `"}]}`, &rule},
+		{"/api/0/organizations/" + org + "/repos/", `{"name":"scoped/repo"}`, &repo},
 	} {
 		if code := full.call("POST", c.path, c.body, c.out); code != http.StatusCreated {
 			t.Fatalf("POST %s: %d", c.path, code)
@@ -62,7 +63,7 @@ func TestEveryWriteNeedsAWriteScope(t *testing.T) {
 	}
 	fill := strings.NewReplacer("{org}", org, "{project}", owner.Project, "{key_id}", key.ID, "{team}", "scope-team",
 		"{slug}", "scoped-status", "{member_id}", fmt.Sprint(owner.UserID), "{token}", invite, "{event_id}", "5a1e4f3a2b1c4d0e9f8a7b6c5d4e3f2a",
-		"{version}", "scoped@1")
+		"{version}", "scoped@1", "{repo_id}", repo.ID)
 	idFor := func(path string) string {
 		switch {
 		case strings.Contains(path, "/monitors/"):

@@ -194,6 +194,13 @@ func (f *Finder) filter(ctx context.Context, s Search) (metadata.IssueFilter, er
 			filter.Levels = append(filter.Levels, l.Value)
 		}
 	}
+	for _, r := range q.FirstReleases {
+		if r.Negate {
+			filter.NotFirstReleases = append(filter.NotFirstReleases, r.Value)
+		} else {
+			filter.FirstReleases = append(filter.FirstReleases, r.Value)
+		}
+	}
 	if err := f.assigned(ctx, s, &filter); err != nil {
 		return filter, err
 	}

@@ -35,19 +35,23 @@ type Query struct {
 	Levels       []Term   // level:, possibly negated
 	Environments []Term
 	Releases     []Term
-	Assigned     []string // me, none, an email or #team
-	Has          []string // has:tag
-	Tags         []Term   // any other key:value
-	FirstSeen    Range
-	LastSeen     Range
-	Text         string
+	// FirstReleases (first-release:) match issues by the release of their
+	// first event: a release's new issues.
+	FirstReleases []Term
+	Assigned      []string // me, none, an email or #team
+	Has           []string // has:tag
+	Tags          []Term   // any other key:value
+	FirstSeen     Range
+	LastSeen      Range
+	Text          string
 }
 
 var statuses = map[string]bool{"unresolved": true, "resolved": true, "ignored": true}
 
 // knownKeys are the keys with a meaning of their own; any other key is a tag.
 var knownKeys = map[string]bool{"is": true, "level": true, "environment": true, "release": true, "assigned": true,
-	"assigned_to": true, "has": true, "firstSeen": true, "lastSeen": true, "age": true}
+	"assigned_to": true, "has": true, "firstSeen": true, "lastSeen": true, "age": true,
+	"first-release": true, "firstRelease": true}
 
 // Parse reads a query. now anchors relative times ("-24h").
 func Parse(q string, now time.Time) (Query, error) {
@@ -86,6 +90,8 @@ func Parse(q string, now time.Time) (Query, error) {
 			out.Environments = append(out.Environments, Term{key, value, negate})
 		case "release":
 			out.Releases = append(out.Releases, Term{key, value, negate})
+		case "first-release", "firstRelease":
+			out.FirstReleases = append(out.FirstReleases, Term{"first-release", value, negate})
 		case "assigned", "assigned_to":
 			if negate {
 				return out, fmt.Errorf("!assigned is not supported; use assigned:none")

@@ -24,6 +24,7 @@ func TestParse(t *testing.T) {
 		{"firstSeen:+7d", Query{FirstSeen: Range{Before: now.Add(-7 * 24 * time.Hour)}}},
 		{"lastSeen:>2026-11-01 lastSeen:<2026-11-20T00:00:00Z", Query{LastSeen: Range{After: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Before: time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)}}},
 		{"firstSeen:2026-11-02", Query{FirstSeen: Range{After: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), Before: time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)}}},
+		{"first-release:web@2 !firstRelease:web@1", Query{FirstReleases: []Term{{"first-release", "web@2", false}, {"first-release", "web@1", true}}}},
 		{"", Query{}},
 		// A pasted title: a word ending in a colon is not a filter on a key
 		// nobody knows, it is text.

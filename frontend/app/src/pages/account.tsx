@@ -3,7 +3,7 @@ import { api } from "../api";
 import { ErrorNote } from "../main";
 import { NotificationSettings } from "./notifications";
 
-const scopes = ["org:read", "org:write", "org:admin", "project:read", "project:write", "project:admin",
+const scopes = ["org:read", "org:write", "org:admin", "project:read", "project:write", "project:admin", "project:releases",
   "event:read", "event:write", "event:admin", "member:read", "member:write"];
 
 export function Account() {
