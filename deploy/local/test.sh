@@ -21,7 +21,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 	apt-get update -qq >/dev/null
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-for dir in cmd/faultline/testdata/node cmd/faultline/testdata/browser; do
+# @sentry/cli's binary comes in its per-platform optional package from the npm
+# registry; its postinstall would otherwise fall back to a download elsewhere.
+export SENTRYCLI_SKIP_DOWNLOAD=1
+for dir in cmd/faultline/testdata/node cmd/faultline/testdata/browser cmd/faultline/testdata/sentrycli; do
 	npm ci --silent --no-audit --no-fund --prefix "$dir" >/dev/null
 done
 # npm ci refuses this lock file (npm leaves rollup's other-platform packages

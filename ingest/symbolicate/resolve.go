@@ -170,13 +170,20 @@ func missing(err error, reason, resolvedWith, label string) *resolution {
 
 // parse reads a source map whose sources are relative to absPath.
 func parse(absPath string, raw, minified []byte, resolvedWith, label string) *resolution {
-	c, err := sourcemap.Parse(absPath, raw)
+	base := absPath
+	if strings.HasPrefix(base, "/") {
+		// The library resolves sources only against a URL: a Node.js
+		// module's path goes in as a file URL (see sourceMap.fromPath).
+		base = "file://" + base
+	}
+	c, err := sourcemap.Parse(base, raw)
 	if err != nil {
 		r := failed(reasonInvalidMap, resolvedWith, label)
 		r.invalid = err
 		return r
 	}
 	m := newSourceMap(c, minified)
+	m.fromPath = base != absPath
 	// Parsed, a 163 KiB esbuild map with its 43 KiB bundle took 460 KiB of
 	// heap (the decoded mappings are larger than their text): about three
 	// times the map's bytes plus the bundle's.

@@ -13,6 +13,7 @@ import (
 type sourceMap struct {
 	consumer *sourcemap.Consumer
 	minified []string // nil when the minified file is not known
+	fromPath bool     // parsed against file://<path>: sources are paths again
 
 	mu    sync.Mutex
 	lines map[string][]string // original source → its lines, split on first use
@@ -44,6 +45,9 @@ func (m *sourceMap) at(line, column int) (token, bool) {
 	if !ok || source == "" {
 		return token{}, false
 	}
+	if m.fromPath {
+		source = strings.TrimPrefix(source, "file://")
+	}
 	return token{source: source, name: name, line: srcLine, column: srcCol + 1}, true
 }
 
@@ -54,7 +58,11 @@ func (m *sourceMap) sourceLines(source string) []string {
 	defer m.mu.Unlock()
 	lines, ok := m.lines[source]
 	if !ok {
-		if content := m.consumer.SourceContent(source); content != "" {
+		key := source
+		if m.fromPath && strings.HasPrefix(key, "/") {
+			key = "file://" + key
+		}
+		if content := m.consumer.SourceContent(key); content != "" {
 			lines = strings.Split(strings.ReplaceAll(content, "\r\n", "\n"), "\n")
 		}
 		m.lines[source] = lines

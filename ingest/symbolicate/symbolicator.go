@@ -126,7 +126,7 @@ func (s *Symbolicator) frames(ctx context.Context, l *lookup, platform string, i
 			rep.Skipped++
 			continue
 		}
-		r := l.resolve(ctx, f.AbsPath)
+		r := l.resolve(ctx, location(f))
 		if r.transient != nil {
 			rep.Skipped++
 			continue
@@ -182,13 +182,14 @@ func hasCandidates(e *event.Event) bool {
 // needs a URL or path and a line; runtime-internal frames ("node:fs",
 // "<anonymous>", "native") have no map.
 func candidate(platform string, f *event.Frame) bool {
-	if f.Lineno <= 0 || f.Data != nil || !strings.Contains(f.AbsPath, "/") || strings.HasPrefix(f.AbsPath, "node:") {
+	loc := location(f)
+	if f.Lineno <= 0 || f.Data != nil || !strings.Contains(loc, "/") || strings.HasPrefix(loc, "node:") {
 		return false
 	}
 	if platform == "javascript" || platform == "node" {
 		return true
 	}
-	p := f.AbsPath
+	p := loc
 	if i := strings.IndexAny(p, "?#"); i >= 0 {
 		p = p[:i]
 	}
@@ -197,6 +198,16 @@ func candidate(platform string, f *event.Frame) bool {
 		return true
 	}
 	return false
+}
+
+// location is where a frame's code was loaded from: its abs_path, else its
+// filename, which is all @sentry/browser and @sentry/node send (the script's
+// URL, or the module's path).
+func location(f *event.Frame) string {
+	if f.AbsPath != "" {
+		return f.AbsPath
+	}
+	return f.Filename
 }
 
 // sourceMapImages maps each bundle URL to the debug id of its source map,
