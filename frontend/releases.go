@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"context"
 	"encoding/json"
 	"net/url"
 	"time"
@@ -253,31 +254,16 @@ func (a *API) createDeploy(c *fiber.Ctx) error {
 }
 
 func (a *API) listDeploys(c *fiber.Ctx) error {
-	_, sc, err := a.releaseScope(c, false)
-	if err != nil {
-		return err
-	}
-	version, err := releaseVersion(c)
-	if err != nil {
-		return err
-	}
-	page, err := parsePage(c)
-	if err != nil {
-		return err
-	}
-	deploys, err := a.releases.Deploys(c.Context(), sc, version, time.Now())
-	if err != nil {
-		return err
-	}
-	deploys = trimPage(c, page, pageOf(deploys, page))
-	out := make([]deployJSON, len(deploys))
-	for i, d := range deploys {
-		out[i] = newDeployJSON(d)
-	}
-	return c.JSON(out)
+	return releaseList(a, c, a.releases.Deploys, newDeployJSON)
 }
 
 func (a *API) listCommits(c *fiber.Ctx) error {
+	return releaseList(a, c, a.releases.Commits, newCommitJSON)
+}
+
+// releaseList answers one page of what load lists for the release in the
+// URL (its deploys or its commits), each rendered by render.
+func releaseList[T, J any](a *API, c *fiber.Ctx, load func(context.Context, releases.Scope, string, time.Time) ([]T, error), render func(T) J) error {
 	_, sc, err := a.releaseScope(c, false)
 	if err != nil {
 		return err
@@ -290,14 +276,14 @@ func (a *API) listCommits(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	commits, err := a.releases.Commits(c.Context(), sc, version, time.Now())
+	items, err := load(c.Context(), sc, version, time.Now())
 	if err != nil {
 		return err
 	}
-	commits = trimPage(c, page, pageOf(commits, page))
-	out := make([]commitJSON, len(commits))
-	for i, cm := range commits {
-		out[i] = newCommitJSON(cm)
+	items = trimPage(c, page, pageOf(items, page))
+	out := make([]J, len(items))
+	for i, it := range items {
+		out[i] = render(it)
 	}
 	return c.JSON(out)
 }
