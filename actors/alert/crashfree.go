@@ -25,27 +25,9 @@ type SessionCounts interface {
 // process may run it: PostgreSQL's rule lock and interval keep the alert
 // single.
 func (e *Engine) WatchCrashFreeRate(ctx context.Context, rules CrashFreeStore, sessions SessionCounts, every time.Duration) error {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-		e.checkCrashFreeRules(ctx, rules, sessions)
-	}
-}
-
-func (e *Engine) checkCrashFreeRules(ctx context.Context, rules CrashFreeStore, sessions SessionCounts) {
-	list, err := rules.CrashFreeRules(ctx)
-	if err != nil {
-		e.log.Warn("reading crash-free rules failed", "err", err)
-		return
-	}
-	for _, r := range list {
+	return e.everyRule(ctx, every, "crash-free", rules.CrashFreeRules, func(ctx context.Context, r metadata.AlertRule) {
 		e.checkCrashFree(ctx, r, sessions)
-	}
+	})
 }
 
 // checkCrashFree fires r when at least Quantity sessions (of its release

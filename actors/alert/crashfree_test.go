@@ -65,7 +65,13 @@ func TestCrashFreeRateRule(t *testing.T) {
 	store := &firedStore{}
 	e := NewEngine(store, nil, EngineConfig{BaseURL: "https://faultline.example"}, nil, quiet)
 	e.now = func() time.Time { return now }
-	e.checkCrashFreeRules(context.Background(), rules, sessions)
+	list, err := rules.CrashFreeRules(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range list {
+		e.checkCrashFree(context.Background(), r, sessions)
+	}
 
 	if len(store.fired) != 1 {
 		t.Fatalf("fired %+v; want rule 1 alone", store.fired)

@@ -24,6 +24,15 @@ type Durations interface {
 // transaction p95 over its timespan against its threshold. Each process
 // may run it: PostgreSQL's rule lock and interval keep the alert single.
 func (e *Engine) WatchTransactions(ctx context.Context, rules SlowStore, durations Durations, every time.Duration) error {
+	return e.everyRule(ctx, every, "slow-transaction", rules.SlowTransactionRules, func(ctx context.Context, r metadata.AlertRule) {
+		e.checkSlow(ctx, r, durations)
+	})
+}
+
+// everyRule runs check on each rule load lists, every period until ctx
+// ends; a failed load is logged and tried again the next period.
+func (e *Engine) everyRule(ctx context.Context, every time.Duration, kind string,
+	load func(context.Context) ([]metadata.AlertRule, error), check func(context.Context, metadata.AlertRule)) error {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -32,13 +41,13 @@ func (e *Engine) WatchTransactions(ctx context.Context, rules SlowStore, duratio
 			return nil
 		case <-t.C:
 		}
-		list, err := rules.SlowTransactionRules(ctx)
+		list, err := load(ctx)
 		if err != nil {
-			e.log.Warn("reading slow-transaction rules failed", "err", err)
+			e.log.Warn("reading "+kind+" rules failed", "err", err)
 			continue
 		}
 		for _, r := range list {
-			e.checkSlow(ctx, r, durations)
+			check(ctx, r)
 		}
 	}
 }
