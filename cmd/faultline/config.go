@@ -40,7 +40,8 @@ type config struct {
 	HealthDetails string
 	// Go profiles on a loopback listener of their own, off when empty.
 	PprofListen string
-	// How long a graceful stop keeps answering, with Connection: close.
+	// How long a graceful stop keeps answering open connections, with
+	// Connection: close.
 	ShutdownDrain string
 
 	roles []string // which roles this process runs; all when empty
@@ -76,7 +77,7 @@ func (c *config) settings() []setting {
 		{"broker-min-free", "FAULTLINE_BROKER_MIN_FREE", "", "embedded broker: free disk space below which ingest answers 503 (default 1GiB or 5% of the disk, whichever is smaller)", &c.BrokerMinFree},
 		{"health-details", "FAULTLINE_HEALTH_DETAILS", "false", "health and readiness answers show each failed dependency's error text, which names hosts and paths (true or false; the log always has it)", &c.HealthDetails},
 		{"pprof-listen", "FAULTLINE_PPROF_LISTEN", "", "loopback address (e.g. 127.0.0.1:6060) serving Go profiles at /debug/pprof/; empty: off", &c.PprofListen},
-		{"shutdown-drain", "FAULTLINE_SHUTDOWN_DRAIN", "1s", "on SIGTERM, answer at most this long with Connection: close (readiness 503) before closing connections, so no client loses a request it is sending", &c.ShutdownDrain},
+		{"shutdown-drain", "FAULTLINE_SHUTDOWN_DRAIN", "1s", "on SIGTERM, new connections are refused and open ones answered with Connection: close for at most this long before they are closed, so no client loses a request it is sending", &c.ShutdownDrain},
 		{"monitor-allow-private", "FAULTLINE_MONITOR_ALLOW_PRIVATE", "false", "let uptime monitors check private, loopback and link-local addresses (true or false)", &c.MonitorAllowPrivate},
 		{"monitor-allow-networks", "FAULTLINE_MONITOR_ALLOW_NETWORKS", "", "comma-separated networks (CIDR) uptime monitors may check even though they are private, e.g. 10.20.0.0/16", &c.MonitorAllowNetworks},
 	}

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"net"
 	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 )
 
 // drainer ends keep-alive connections cleanly before a graceful stop.
@@ -12,11 +14,18 @@ import (
 // fasthttp's Shutdown closes every connection that sits idle between two
 // requests. A client that is writing its next request on such a connection
 // at that moment gets a reset instead of an answer, and SDKs do not resend a
-// POST that may have been read. So for a short while first, every answer
-// says Connection: close: each client learns from an answer that its
-// connection ends, and opens a new one (refused cleanly once the listener
-// is closed). The window ends early once no request has come for quietFor.
+// POST that may have been read. So the stop first closes the listener (a
+// client that connects now is refused, which it knows was not taken) and,
+// for a short while, answers Connection: close on the connections already
+// open: each client learns from an answer that its connection ends. The
+// window ends early once no connection is left, or none has had a request
+// for quietFor (a client that keeps a connection and sends nothing).
+//
+// Answering Connection: close before closing the listener would be worse:
+// every client reconnects at once, and the connections still in the
+// listener's queue when it closes are reset.
 type drainer struct {
+	conns    atomic.Int64 // open connections, as the server reports them
 	draining atomic.Bool
 	active   atomic.Int64
 	lastDone atomic.Int64 // unix nanoseconds when the last request ended
@@ -40,12 +49,26 @@ func (d *drainer) middleware(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// drain starts answering Connection: close and returns when the server has
-// been quiet for quietFor, or after window.
+// connState counts open connections; it is the server's ConnState hook.
+// (fasthttp's own count is one short once the listener is closed.)
+func (d *drainer) connState(_ net.Conn, state fasthttp.ConnState) {
+	switch state {
+	case fasthttp.StateNew:
+		d.conns.Add(1)
+	case fasthttp.StateClosed, fasthttp.StateHijacked:
+		d.conns.Add(-1)
+	}
+}
+
+// drain starts answering Connection: close and returns once no connection
+// is open, the server has been quiet for quietFor, or window passed.
 func (d *drainer) drain(window time.Duration) {
 	d.draining.Store(true)
 	start := time.Now()
 	for time.Since(start) < window {
+		if d.conns.Load() <= 0 {
+			return
+		}
 		last := time.Unix(0, d.lastDone.Load())
 		if d.active.Load() == 0 && time.Since(last) >= quietFor {
 			return

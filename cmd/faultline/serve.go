@@ -104,6 +104,7 @@ type server struct {
 
 	cancelWorker context.CancelFunc
 	ready        atomic.Bool
+	listener     net.Listener
 	drainer      drainer
 	drainWindow  time.Duration
 	wg           sync.WaitGroup
@@ -182,7 +183,7 @@ func startParsed(ctx context.Context, set settings, log *slog.Logger, t timing) 
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", set.listen, err)
 	}
-	s.addr = ln.Addr().String()
+	s.addr, s.listener = ln.Addr().String(), ln
 	if set.urlFromListen { // a :0 listen address resolves to the real port
 		if public, err = publicURL("", s.addr); err != nil {
 			ln.Close()
@@ -262,6 +263,7 @@ func startParsed(ctx context.Context, set settings, log *slog.Logger, t timing) 
 		DisableStartupMessage: true,
 		ErrorHandler:          frontend.ErrorHandler(log),
 	})
+	s.app.Server().ConnState = s.drainer.connState
 	s.app.Use(s.drainer.middleware)
 	s.app.Use(requestid.New()) // X-Request-Id on every answer, and in the error log
 	s.app.Use(frontend.Recover(s.metrics, log))
@@ -328,6 +330,9 @@ func (s *server) goRun(name string, fn func() error) {
 // batch, then the producer, the broker and the databases close.
 func (s *server) stop() error {
 	s.ready.Store(false)
+	if s.listener != nil {
+		_ = s.listener.Close() // new connections are refused from now on
+	}
 	s.drainer.drain(s.drainWindow)
 	if err := s.app.ShutdownWithTimeout(10 * time.Second); err != nil {
 		s.log.Warn("HTTP shutdown", "err", err)
