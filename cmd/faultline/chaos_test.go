@@ -216,6 +216,7 @@ type load struct {
 	mu      sync.Mutex
 	answers map[string]answer
 	codes   map[int]int
+	errs    map[string]int // the errors of requests that got no answer
 	stop    context.CancelFunc
 	wg      sync.WaitGroup
 }
@@ -224,7 +225,7 @@ type load struct {
 // events were answered (0: no limit).
 func startLoad(addr string, projectID int64, key string, workers, limit int, payload func(id string) []byte) *load {
 	ctx, cancel := context.WithCancel(context.Background())
-	l := &load{addr: addr, projectID: projectID, key: key, payload: payload, answers: map[string]answer{}, codes: map[int]int{}, stop: cancel}
+	l := &load{addr: addr, projectID: projectID, key: key, payload: payload, answers: map[string]answer{}, codes: map[int]int{}, errs: map[string]int{}, stop: cancel}
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
 	for range workers {
 		l.wg.Go(func() {
@@ -263,6 +264,8 @@ func (l *load) send(client *http.Client) {
 		l.answers[id] = noAnswer
 		if errors.Is(err, syscall.ECONNREFUSED) {
 			l.answers[id] = refused // nothing was sent
+		} else {
+			l.errs[strings.TrimPrefix(err.Error(), fmt.Sprintf("Post %q: ", url))]++
 		}
 		l.codes[0]++
 	default:

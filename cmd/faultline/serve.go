@@ -333,7 +333,9 @@ func (s *server) stop() error {
 	if s.listener != nil {
 		_ = s.listener.Close() // new connections are refused from now on
 	}
-	s.drainer.drain(s.drainWindow)
+	drainStart := time.Now()
+	ended, open := s.drainer.drain(s.drainWindow)
+	s.log.Info("connections drained", "ended", ended, "left_open", open, "took", time.Since(drainStart))
 	if err := s.app.ShutdownWithTimeout(10 * time.Second); err != nil {
 		s.log.Warn("HTTP shutdown", "err", err)
 	}
