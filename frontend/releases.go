@@ -68,6 +68,17 @@ func (a *API) releaseScope(c *fiber.Ctx, write bool) (metadata.Membership, relea
 	return m, sc, nil
 }
 
+// releaseTarget is releaseScope and the version in the URL: the release a
+// request is about.
+func (a *API) releaseTarget(c *fiber.Ctx, write bool) (metadata.Membership, releases.Scope, string, error) {
+	m, sc, err := a.releaseScope(c, write)
+	if err != nil {
+		return m, sc, "", err
+	}
+	version, err := releaseVersion(c)
+	return m, sc, version, err
+}
+
 // releaseVersion is the version in the URL, percent-decoded and checked.
 func releaseVersion(c *fiber.Ctx) (string, error) {
 	v, err := url.PathUnescape(c.Params("version"))
@@ -99,11 +110,7 @@ func (a *API) listReleases(c *fiber.Ctx) error {
 }
 
 func (a *API) getRelease(c *fiber.Ctx) error {
-	_, sc, err := a.releaseScope(c, false)
-	if err != nil {
-		return err
-	}
-	version, err := releaseVersion(c)
+	_, sc, version, err := a.releaseTarget(c, false)
 	if err != nil {
 		return err
 	}
@@ -162,11 +169,7 @@ func (a *API) createRelease(c *fiber.Ctx) error {
 }
 
 func (a *API) updateRelease(c *fiber.Ctx) error {
-	m, sc, err := a.releaseScope(c, true)
-	if err != nil {
-		return err
-	}
-	version, err := releaseVersion(c)
+	m, sc, version, err := a.releaseTarget(c, true)
 	if err != nil {
 		return err
 	}
@@ -198,11 +201,7 @@ func (a *API) updateRelease(c *fiber.Ctx) error {
 }
 
 func (a *API) deleteRelease(c *fiber.Ctx) error {
-	_, sc, err := a.releaseScope(c, true)
-	if err != nil {
-		return err
-	}
-	version, err := releaseVersion(c)
+	_, sc, version, err := a.releaseTarget(c, true)
 	if err != nil {
 		return err
 	}
@@ -213,11 +212,7 @@ func (a *API) deleteRelease(c *fiber.Ctx) error {
 }
 
 func (a *API) createDeploy(c *fiber.Ctx) error {
-	_, sc, err := a.releaseScope(c, true)
-	if err != nil {
-		return err
-	}
-	version, err := releaseVersion(c)
+	_, sc, version, err := a.releaseTarget(c, true)
 	if err != nil {
 		return err
 	}
@@ -264,11 +259,7 @@ func (a *API) listCommits(c *fiber.Ctx) error {
 // releaseList answers one page of what load lists for the release in the
 // URL (its deploys or its commits), each rendered by render.
 func releaseList[T, J any](a *API, c *fiber.Ctx, load func(context.Context, releases.Scope, string, time.Time) ([]T, error), render func(T) J) error {
-	_, sc, err := a.releaseScope(c, false)
-	if err != nil {
-		return err
-	}
-	version, err := releaseVersion(c)
+	_, sc, version, err := a.releaseTarget(c, false)
 	if err != nil {
 		return err
 	}
@@ -292,11 +283,7 @@ func releaseList[T, J any](a *API, c *fiber.Ctx, load func(context.Context, rele
 // commits, with its head commit as lastCommit, or {} when there is none
 // (sentry-cli's set-commits reads the git log from there).
 func (a *API) previousWithCommits(c *fiber.Ctx) error {
-	_, sc, err := a.releaseScope(c, false)
-	if err != nil {
-		return err
-	}
-	version, err := releaseVersion(c)
+	_, sc, version, err := a.releaseTarget(c, false)
 	if err != nil {
 		return err
 	}
