@@ -10,13 +10,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// issueKeys are properties of issues, not of events: the issue list sends
-// its search (is:unresolved …) to Discover to count events by issue, and
-// Discover, which reads events, leaves them out when they are ANDed with
-// the rest.
-var issueKeys = map[string]bool{"is": true, "assigned": true, "assigned_to": true, "bookmarks": true,
-	"firstSeen": true, "lastSeen": true, "age": true, "first-release": true, "firstRelease": true}
-
 // discoverQuery reads a Discover request's parameters into a table query,
 // answering 400 naming the parameter it could not read.
 func (a *API) discoverQuery(c *fiber.Ctx, projects []metadata.Project, now time.Time) (analytics.TableQuery, error) {
@@ -129,7 +122,7 @@ func condOf(e search.Expr, top bool) (analytics.Cond, error) {
 	if e.Op != "" {
 		out := analytics.Cond{Op: e.Op}
 		for _, a := range e.Args {
-			if top && e.Op == "and" && a.Term != nil && issueKeys[a.Term.Key] {
+			if top && e.Op == "and" && a.Term != nil && search.IssueProperty(a.Term.Key) {
 				continue
 			}
 			c, err := condOf(a, top && e.Op == "and")
@@ -143,7 +136,7 @@ func condOf(e search.Expr, top bool) (analytics.Cond, error) {
 	if e.Term == nil {
 		return analytics.Cond{Text: e.Text}, nil
 	}
-	if issueKeys[e.Term.Key] {
+	if search.IssueProperty(e.Term.Key) {
 		if top {
 			return analytics.Cond{}, nil
 		}

@@ -53,6 +53,16 @@ var knownKeys = map[string]bool{"is": true, "level": true, "environment": true, 
 	"assigned_to": true, "has": true, "firstSeen": true, "lastSeen": true, "age": true,
 	"first-release": true, "firstRelease": true}
 
+// issueProperties are the keys of properties of issues, not of events.
+var issueProperties = map[string]bool{"is": true, "assigned": true, "assigned_to": true, "bookmarks": true,
+	"firstSeen": true, "lastSeen": true, "age": true, "first-release": true, "firstRelease": true}
+
+// IssueProperty reports whether key filters issues by a property of their
+// own rather than of their events: the issue list sends its search to
+// Discover to count events by issue, and Discover, which reads events,
+// leaves these out when they are ANDed with the rest.
+func IssueProperty(key string) bool { return issueProperties[key] }
+
 // Parse reads a query. now anchors relative times ("-24h").
 func Parse(q string, now time.Time) (Query, error) {
 	var out Query
