@@ -113,6 +113,9 @@ type projectJSON struct {
 	AllowedDomains []string `json:"allowedDomains"`
 	ScrubData      bool     `json:"scrubData"`
 	ApdexThreshold int      `json:"apdexThreshold"`
+	ResolveAge     int      `json:"resolveAge"`
+	SubjectPrefix  string   `json:"subjectPrefix"`
+	Options        any      `json:"options"`
 	DateCreated    string   `json:"dateCreated"`
 }
 
@@ -122,7 +125,8 @@ func newProjectJSON(p metadata.Project) projectJSON {
 		domains = []string{"*"}
 	}
 	return projectJSON{ID: itoa(p.ID), Slug: p.Slug, Name: p.Name, Platform: p.Platform,
-		Organization: orgJSON{ID: itoa(p.OrgID), Slug: p.OrgSlug}, AllowedDomains: domains, ScrubData: p.ScrubData, ApdexThreshold: p.ApdexMillis,
+		Organization: orgJSON{ID: itoa(p.OrgID), Slug: p.OrgSlug, Name: p.OrgName}, AllowedDomains: domains, ScrubData: p.ScrubData,
+		ApdexThreshold: p.ApdexMillis, ResolveAge: p.ResolveAgeHours, SubjectPrefix: p.SubjectPrefix, Options: projectOptions(p),
 		DateCreated: isoTime(p.CreatedAt)}
 }
 
@@ -147,15 +151,24 @@ func (a *API) createProject(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return a.addProject(c, m, 0)
+}
+
+// addProject creates the project the body describes in m's organization,
+// given to the team teamID when it is not 0. Sentry's default_rules (an
+// alert on every new issue, on by default) is accepted; Faultline creates
+// no alert rule on its own.
+func (a *API) addProject(c *fiber.Ctx, m metadata.Membership, teamID int64) error {
 	var body struct {
-		Name     string `json:"name"`
-		Slug     string `json:"slug"`
-		Platform string `json:"platform"`
+		Name         string `json:"name"`
+		Slug         string `json:"slug"`
+		Platform     string `json:"platform"`
+		DefaultRules *bool  `json:"default_rules"`
 	}
 	if err := c.BodyParser(&body); err != nil {
-		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with name (and optionally slug and platform)")
+		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with name (and optionally slug, platform and default_rules)")
 	}
-	p, err := a.db.CreateProject(c.Context(), metadata.NewProject{OrgID: m.OrgID, Name: body.Name, Slug: body.Slug, Platform: body.Platform})
+	p, err := a.db.CreateProject(c.Context(), metadata.NewProject{OrgID: m.OrgID, Name: body.Name, Slug: body.Slug, Platform: body.Platform, TeamID: teamID})
 	if err != nil {
 		return err
 	}
@@ -164,35 +177,6 @@ func (a *API) createProject(c *fiber.Ctx) error {
 
 func (a *API) project(c *fiber.Ctx) error {
 	p, err := a.projectAllowing(c, "project:read")
-	if err != nil {
-		return err
-	}
-	return c.JSON(newProjectJSON(p))
-}
-
-func (a *API) updateProject(c *fiber.Ctx) error {
-	p, err := a.projectAllowing(c, "project:write")
-	if err != nil {
-		return err
-	}
-	var body struct {
-		Name           *string   `json:"name"`
-		Platform       *string   `json:"platform"`
-		AllowedDomains *[]string `json:"allowedDomains"`
-		ScrubData      *bool     `json:"scrubData"`
-		ApdexThreshold *int      `json:"apdexThreshold"`
-	}
-	if err := c.BodyParser(&body); err != nil {
-		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with the settings to change")
-	}
-	if body.AllowedDomains != nil {
-		// ["*"] is how Sentry says "every origin"; stored as the empty list.
-		if d := *body.AllowedDomains; len(d) == 1 && d[0] == "*" {
-			body.AllowedDomains = &[]string{}
-		}
-	}
-	p, err = a.db.UpdateProject(c.Context(), p.ID, metadata.ProjectUpdate{Name: body.Name, Platform: body.Platform,
-		AllowedOrigins: body.AllowedDomains, ScrubData: body.ScrubData, ApdexMillis: body.ApdexThreshold})
 	if err != nil {
 		return err
 	}
@@ -323,6 +307,11 @@ func (a *API) updateKey(c *fiber.Ctx) error {
 	if body.RateLimit != nil {
 		window := time.Duration(body.RateLimit.Window) * time.Second
 		u.RateLimit, u.RateWindow = &body.RateLimit.Count, &window
+	}
+	// "rateLimit": null removes the limit, as in Sentry.
+	if f, err := readBodyFields(c); err == nil && f.isNull("rateLimit") {
+		zero, none := 0, time.Duration(0)
+		u.RateLimit, u.RateWindow = &zero, &none
 	}
 	k, err := a.db.UpdateKey(c.Context(), p.ID, id, u)
 	if errors.Is(err, metadata.ErrNotFound) {
