@@ -64,6 +64,8 @@ func TestParseProjectUpdate(t *testing.T) {
 		{"an ill-typed option", `{"options":{"sentry:resolve_age":"soon"}}`, "", "options.sentry:resolve_age: must be a whole number"},
 		{"an ill-typed origins option", `{"options":{"sentry:origins":["a"]}}`, "", "options.sentry:origins: "},
 		{"allowedDomains not a list", `{"allowedDomains":"*"}`, "", "allowedDomains: must be a list"},
+		{"too many origins", `{"options":{"sentry:origins":"` + strings.Repeat(`a\n`, 1001) + `"}}`, "", "options.sentry:origins: at most 1000"},
+		{"an origin too long", `{"allowedDomains":["` + strings.Repeat("a", 501) + `"]}`, "", "allowedDomains: an origin has at most"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var f bodyFields

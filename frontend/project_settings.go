@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/faultline/faultline/metadata"
@@ -71,17 +72,34 @@ func parseProjectUpdate(f bodyFields) (metadata.ProjectUpdate, error) {
 	if v, err := optional[[]string](f, "allowedDomains", "a list of strings"); err != nil {
 		return u, err
 	} else if v != nil {
-		u.AllowedOrigins = allowedOrigins(*v)
+		if u.AllowedOrigins, err = allowedOrigins("allowedDomains", *v); err != nil {
+			return u, err
+		}
 	}
 	return u, nil
 }
 
-// allowedOrigins stores Sentry's ["*"] ("every origin") as the empty list.
-func allowedOrigins(d []string) *[]string {
+// Bounds of a project's allowed origins.
+const (
+	maxOrigins      = 1000
+	maxOriginLength = 500
+)
+
+// allowedOrigins checks the origins named by field and stores Sentry's
+// ["*"] ("every origin") as the empty list.
+func allowedOrigins(field string, d []string) (*[]string, error) {
+	if len(d) > maxOrigins {
+		return nil, fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("%s: at most %d origins", field, maxOrigins))
+	}
+	for _, o := range d {
+		if len(o) > maxOriginLength {
+			return nil, fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("%s: an origin has at most %d bytes", field, maxOriginLength))
+		}
+	}
 	if len(d) == 1 && d[0] == "*" {
 		d = []string{}
 	}
-	return &d
+	return &d, nil
 }
 
 func applyProjectOptions(f bodyFields, u *metadata.ProjectUpdate) error {
@@ -109,7 +127,9 @@ func applyProjectOptions(f bodyFields, u *metadata.ProjectUpdate) error {
 				domains = append(domains, line)
 			}
 		}
-		u.AllowedOrigins = allowedOrigins(domains)
+		if u.AllowedOrigins, err = allowedOrigins("options.sentry:origins", domains); err != nil {
+			return err
+		}
 	}
 	if v, err := optional[string](o, "mail:subject_prefix", "a string"); err != nil {
 		return optionError(err)
