@@ -117,6 +117,30 @@ type projectJSON struct {
 	SubjectPrefix  string   `json:"subjectPrefix"`
 	Options        any      `json:"options"`
 	DateCreated    string   `json:"dateCreated"`
+	// Teams are in a single project's answers (lists leave them out).
+	Teams *[]teamRefJSON `json:"teams,omitempty"`
+}
+
+type teamRefJSON struct {
+	ID   string `json:"id"`
+	Slug string `json:"slug"`
+	Name string `json:"name"`
+}
+
+// projectDetail is a project with its teams, as Sentry answers one
+// project (Terraform's provider reads the teams back).
+func (a *API) projectDetail(c *fiber.Ctx, p metadata.Project) (projectJSON, error) {
+	out := newProjectJSON(p)
+	teams, err := a.db.ProjectTeams(c.Context(), p.ID)
+	if err != nil {
+		return out, err
+	}
+	refs := make([]teamRefJSON, len(teams))
+	for i, t := range teams {
+		refs[i] = teamRefJSON{ID: itoa(t.ID), Slug: t.Slug, Name: t.Name}
+	}
+	out.Teams = &refs
+	return out, nil
 }
 
 func newProjectJSON(p metadata.Project) projectJSON {
@@ -172,7 +196,11 @@ func (a *API) addProject(c *fiber.Ctx, m metadata.Membership, teamID int64) erro
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(newProjectJSON(p))
+	out, err := a.projectDetail(c, p)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(out)
 }
 
 func (a *API) project(c *fiber.Ctx) error {
@@ -180,7 +208,11 @@ func (a *API) project(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(newProjectJSON(p))
+	out, err := a.projectDetail(c, p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
 }
 
 func (a *API) deleteProject(c *fiber.Ctx) error {

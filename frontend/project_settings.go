@@ -167,5 +167,9 @@ func (a *API) updateProject(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(newProjectJSON(p))
+	out, err := a.projectDetail(c, p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
 }

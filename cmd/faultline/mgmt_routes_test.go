@@ -17,6 +17,7 @@ type projectAnswer struct {
 	ResolveAge                              int
 	Options                                 map[string]any
 	Organization                            struct{ ID, Slug, Name string }
+	Teams                                   []struct{ Slug string }
 }
 
 // A tool creates a project through a team, as sentry-cli's and Sentry's
@@ -32,7 +33,8 @@ func TestTeamProjectsAndProjectList(t *testing.T) {
 	}
 	var created projectAnswer
 	if code := api.call("POST", "/api/0/teams/"+org+"/platform/projects/", `{"name":"Billing API","platform":"go","default_rules":true}`, &created); code != http.StatusCreated ||
-		created.Slug != "billing-api" || created.Platform != "go" || created.Organization.Slug != org {
+		created.Slug != "billing-api" || created.Platform != "go" || created.Organization.Slug != org ||
+		len(created.Teams) != 1 || created.Teams[0].Slug != "platform" {
 		t.Fatalf("create a project through a team: %d %+v", code, created)
 	}
 	var teams []struct{ Slug string }
