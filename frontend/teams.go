@@ -92,7 +92,7 @@ func (a *API) createTeamProject(c *fiber.Ctx) error {
 
 // updateTeam renames a team or changes its slug.
 func (a *API) updateTeam(c *fiber.Ctx) error {
-	m, t, err := a.team(c, "project:write") // as creating a team; Faultline has no team:* scopes
+	m, t, err := a.team(c, "team:write")
 	if err != nil {
 		return err
 	}

@@ -233,6 +233,20 @@ func TestManagementWrites(t *testing.T) {
 	if code := api.call("PUT", "/api/0/teams/"+org+"/operations/", `{"slug":"web"}`, nil); code != http.StatusConflict {
 		t.Errorf("team PUT to a taken slug: %d, want 409", code)
 	}
+	// team:write: a member's role lacks it, a token without it is refused.
+	member := metadatatest.Project(t, srv.db, testSecret)
+	if err := srv.db.AddMember(ctx, owner.OrganizationID, member.UserID, "member"); err != nil {
+		t.Fatal(err)
+	}
+	if code := (apiClient{t: t, base: api.base, token: member.Token}).call("PUT", "/api/0/teams/"+org+"/operations/", `{"name":"Mine"}`, nil); code != http.StatusForbidden {
+		t.Errorf("a member renaming a team: %d, want 403", code)
+	}
+	if code := tokenClient(t, srv, owner.UserID, api.base, "org:read", "project:write", "project:admin").call("PUT", "/api/0/teams/"+org+"/operations/", `{"name":"x"}`, nil); code != http.StatusForbidden {
+		t.Errorf("a token without team:write renaming a team: %d, want 403", code)
+	}
+	if code := tokenClient(t, srv, owner.UserID, api.base, "team:write").call("PUT", "/api/0/teams/"+org+"/operations/", `{"name":"Ops Team"}`, &team); code != http.StatusOK || team.Name != "Ops Team" {
+		t.Errorf("a team:write token renaming a team: %d %+v", code, team)
+	}
 
 	// Writes with a read-only token.
 	for _, tc := range []struct{ method, path, body string }{
