@@ -318,32 +318,9 @@ func (a *API) updateKey(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var body struct {
-		Name      *string `json:"name"`
-		IsActive  *bool   `json:"isActive"`
-		RateLimit *struct {
-			Window int `json:"window"`
-			Count  int `json:"count"`
-		} `json:"rateLimit"`
-	}
-	if err := c.BodyParser(&body); err != nil {
-		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with the settings to change")
-	}
-	u := metadata.KeyUpdate{Label: body.Name, Active: body.IsActive}
-	if r := body.RateLimit; r != nil && (r.Count < 0 || r.Count > maxRateLimitCount) {
-		return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("rateLimit.count: events per window, from 0 to %d", maxRateLimitCount))
-	}
-	if r := body.RateLimit; r != nil && (r.Window < 0 || r.Window > maxRateLimitWindow) {
-		return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("rateLimit.window: seconds, from 0 (no limit) to %d (a year)", maxRateLimitWindow))
-	}
-	if body.RateLimit != nil {
-		window := time.Duration(body.RateLimit.Window) * time.Second
-		u.RateLimit, u.RateWindow = &body.RateLimit.Count, &window
-	}
-	// "rateLimit": null removes the limit, as in Sentry.
-	if f, err := readBodyFields(c); err == nil && f.isNull("rateLimit") {
-		zero, none := 0, time.Duration(0)
-		u.RateLimit, u.RateWindow = &zero, &none
+	u, err := parseKeyUpdate(c)
+	if err != nil {
+		return err
 	}
 	k, err := a.db.UpdateKey(c.Context(), p.ID, id, u)
 	if errors.Is(err, metadata.ErrNotFound) {
@@ -353,6 +330,56 @@ func (a *API) updateKey(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(a.newKeyJSON(k))
+}
+
+// parseKeyUpdate reads a key PUT body as Sentry takes it: name, isActive
+// and rateLimit {"window": seconds, "count": events}, null removing the
+// limit. A value of the wrong type is a 400 naming its field; other fields
+// are ignored.
+func parseKeyUpdate(c *fiber.Ctx) (metadata.KeyUpdate, error) {
+	var u metadata.KeyUpdate
+	f, err := readBodyFields(c)
+	if err != nil {
+		return u, err
+	}
+	if u.Label, err = optional[string](f, "name", "a string"); err != nil {
+		return u, err
+	}
+	if u.Active, err = optional[bool](f, "isActive", "true or false"); err != nil {
+		return u, err
+	}
+	if f.isNull("rateLimit") {
+		zero, none := 0, time.Duration(0)
+		u.RateLimit, u.RateWindow = &zero, &none
+		return u, nil
+	}
+	limit, err := optional[bodyFields](f, "rateLimit", `an object {"window": seconds, "count": events} or null`)
+	if err != nil || limit == nil {
+		return u, err
+	}
+	count, err := optional[int](*limit, "count", "a whole number of events")
+	if err != nil {
+		return u, optionFieldError("rateLimit.", err)
+	}
+	window, err := optional[int](*limit, "window", "a whole number of seconds")
+	if err != nil {
+		return u, optionFieldError("rateLimit.", err)
+	}
+	if count == nil {
+		count = new(int)
+	}
+	if window == nil {
+		window = new(int)
+	}
+	if *count < 0 || *count > maxRateLimitCount {
+		return u, fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("rateLimit.count: events per window, from 0 to %d", maxRateLimitCount))
+	}
+	if *window < 0 || *window > maxRateLimitWindow {
+		return u, fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("rateLimit.window: seconds, from 0 (no limit) to %d (a year)", maxRateLimitWindow))
+	}
+	w := time.Duration(*window) * time.Second
+	u.RateLimit, u.RateWindow = count, &w
+	return u, nil
 }
 
 func (a *API) deleteKey(c *fiber.Ctx) error {

@@ -172,3 +172,47 @@ func TestEventLookupHandlers(t *testing.T) {
 		t.Errorf("eventids: %d %s", got.status, got.body)
 	}
 }
+
+func TestParseKeyUpdate(t *testing.T) {
+	app := testApp(nil, func(r fiber.Router) {
+		r.Put("/key/", func(c *fiber.Ctx) error {
+			u, err := parseKeyUpdate(c)
+			if err != nil {
+				return err
+			}
+			out := map[string]any{}
+			if u.Label != nil {
+				out["name"] = *u.Label
+			}
+			if u.Active != nil {
+				out["active"] = *u.Active
+			}
+			if u.RateLimit != nil {
+				out["count"], out["window"] = *u.RateLimit, u.RateWindow.String()
+			}
+			return c.JSON(out)
+		})
+	})
+	for _, tc := range []struct{ body, want, err string }{
+		{`{"name":"CI","isActive":false,"browserSdkVersion":"7.x"}`, `{"active":false,"name":"CI"}`, ""},
+		{`{"rateLimit":{"window":60,"count":100}}`, `{"count":100,"window":"1m0s"}`, ""},
+		{`{"rateLimit":null}`, `{"count":0,"window":"0s"}`, ""},
+		{`{"rateLimit":{}}`, `{"count":0,"window":"0s"}`, ""},
+		{`{}`, `{}`, ""},
+		{`{"rateLimit":"60/min"}`, "", "rateLimit: must be an object"},
+		{`{"rateLimit":{"window":"60","count":1}}`, "", "rateLimit.window: must be a whole number"},
+		{`{"rateLimit":{"window":99999999999999999999,"count":1}}`, "", "rateLimit.window: "},
+		{`{"rateLimit":{"window":60,"count":1.5}}`, "", "rateLimit.count: must be a whole number"},
+		{`{"rateLimit":{"window":60,"count":-1}}`, "", "rateLimit.count: events per window"},
+		{`{"isActive":"yes"}`, "", "isActive: must be true or false"},
+		{`{"name":7}`, "", "name: must be a string"},
+		{`[1]`, "", "send a JSON object"},
+	} {
+		got := call(t, app, "PUT", "/api/0/key/", tc.body)
+		if tc.err != "" {
+			checkRefusal(t, "PUT", tc.body, got, 400, tc.err)
+		} else if got.status != 200 || got.body != tc.want {
+			t.Errorf("%s: %d %s, want %s", tc.body, got.status, got.body, tc.want)
+		}
+	}
+}

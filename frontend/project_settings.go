@@ -140,9 +140,12 @@ func applyProjectOptions(f bodyFields, u *metadata.ProjectUpdate) error {
 }
 
 // optionError names an option's field as options.<key>.
-func optionError(err error) error {
+func optionError(err error) error { return optionFieldError("options.", err) }
+
+// optionFieldError names a nested field: prefix, then the field.
+func optionFieldError(prefix string, err error) error {
 	if fe, ok := err.(*fiber.Error); ok {
-		return fiber.NewError(fe.Code, "options."+fe.Message)
+		return fiber.NewError(fe.Code, prefix+fe.Message)
 	}
 	return err
 }
