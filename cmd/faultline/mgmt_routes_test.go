@@ -248,6 +248,17 @@ func TestManagementWrites(t *testing.T) {
 		t.Errorf("a team:write token renaming a team: %d %+v", code, team)
 	}
 
+	for _, tc := range []struct{ path, body, field string }{
+		{"/api/0/teams/" + org + "/operations/", `{"name":5}`, "name"},
+		{"/api/0/teams/" + org + "/operations/", `{"slug":"Not A Slug"}`, "slug"},
+		{"/api/0/organizations/" + org + "/", `{"slug":["x"]}`, "slug"},
+		{"/api/0/organizations/" + org + "/", `{"name":"  "}`, "name"},
+	} {
+		if code, detail := api.callDetail("PUT", tc.path, tc.body); code != http.StatusBadRequest || !strings.HasPrefix(detail, tc.field+":") {
+			t.Errorf("PUT %s %s: %d %q, want 400 naming %s", tc.path, tc.body, code, detail, tc.field)
+		}
+	}
+
 	// Writes with a read-only token.
 	for _, tc := range []struct{ method, path, body string }{
 		{"PUT", proj, `{"resolveAge":1}`},
