@@ -13,6 +13,7 @@ import (
 type RetentionStore interface {
 	ShorterRetention(ctx context.Context, maxDays int) ([]metadata.OrgRetention, error)
 	ExpireBefore(ctx context.Context, projectIDs []int64, cutoff time.Time) (metadata.Expired, error)
+	AutoResolve(ctx context.Context) (int64, error)
 }
 
 // RetentionAnalytics is ClickHouse's side; *analytics.Store is one.
@@ -25,8 +26,10 @@ type RetentionAnalytics interface {
 // check-ins, outcomes and monitor checks older than MaxDays are dropped
 // from ClickHouse by whole day partitions; issues no longer seen, the
 // replay guard, cron runs, monitor history and alerts from PostgreSQL;
-// organizations with a shorter retention lose their older rows too. Each
-// pass is idempotent, so any number of schedulers may run it.
+// organizations with a shorter retention lose their older rows too; and
+// issues of projects with a resolve age (Sentry's resolveAge) not seen
+// for that long are resolved. Each pass is idempotent, so any number of
+// schedulers may run it.
 type Retention struct {
 	pg      RetentionStore
 	ch      RetentionAnalytics
@@ -78,9 +81,13 @@ func (r *Retention) Pass(ctx context.Context, now time.Time) error {
 		}
 		expired.Issues += more.Issues
 	}
+	resolved, err := r.pg.AutoResolve(ctx)
+	if err != nil {
+		return err
+	}
 	r.metrics.retentionPasses.Inc()
 	r.metrics.retentionDropped.Add(float64(dropped))
 	r.log.Info("retention pass", "max_days", r.maxDays, "partitions_dropped", dropped, "issues_expired", expired.Issues,
-		"orgs_with_shorter_retention", len(orgs))
+		"orgs_with_shorter_retention", len(orgs), "issues_auto_resolved", resolved)
 	return nil
 }

@@ -77,3 +77,35 @@ func TestRetentionDropsWhatIsOld(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// The retention pass resolves the issues of a project with a resolve age
+// that were not seen for that long.
+func TestRetentionPassAutoResolves(t *testing.T) {
+	db := metadatatest.Open(t)
+	store := analyticstest.Open(t)
+	proj := metadatatest.Project(t, db, "retention-secret")
+	ctx := context.Background()
+	now := time.Now()
+	ids, err := db.RecordEvents(ctx, proj.ProjectID, []metadata.GroupedEvent{
+		{EventID: fmt.Sprintf("%032x", now.UnixNano()), Fingerprint: "stale", Title: "stale", Level: "error", Timestamp: now.Add(-48 * time.Hour)},
+		{EventID: fmt.Sprintf("%032x", now.UnixNano()+1), Fingerprint: "live", Title: "live", Level: "error", Timestamp: now}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	age := 24
+	if _, err := db.UpdateProject(ctx, proj.ProjectID, metadata.ProjectUpdate{ResolveAgeHours: &age}); err != nil {
+		t.Fatal(err)
+	}
+	if err := NewRetention(db, store, 90, time.Hour, nil, slog.New(slog.NewTextHandler(io.Discard, nil))).Pass(ctx, now); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"resolved", "unresolved"} {
+		is, err := db.IssueForUser(ctx, proj.UserID, ids[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if is.Status != want {
+			t.Errorf("issue %q after the pass: %s, want %s", is.Title, is.Status, want)
+		}
+	}
+}

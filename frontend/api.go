@@ -22,6 +22,7 @@ import (
 type API struct {
 	db       *metadata.DB
 	events   *analytics.Store
+	lookup   eventLookup  // events by id
 	health   sessionStore // release health; events
 	access   accessStore
 	finder   *issues.Finder  // issue search and detail
@@ -70,7 +71,7 @@ func NewAPI(db *metadata.DB, events *analytics.Store, blobs blob.Store, opts Opt
 		opts.Mailer = &mail.Mailer{}
 	}
 	reg := promreg.Or(opts.Registerer)
-	return &API{db: db, events: events, health: events, blobs: blobs, opts: opts, refusals: newAuthRefusals(reg), log: log, access: db, repos: db,
+	return &API{db: db, events: events, lookup: events, health: events, blobs: blobs, opts: opts, refusals: newAuthRefusals(reg), log: log, access: db, repos: db,
 		finder: issues.NewFinder(db, db, events), editor: issues.NewEditor(db, db), details: issues.NewDetails(events, db), perf: performance.New(events),
 		monitors: monitors.New(db, events), releases: releases.New(db, events, db), alerts: alerts.New(db, db, alerts.HostCheck(opts.MonitorHostCheck)),
 		// Five failed password attempts per account or client in 15 minutes, then a wait.
@@ -117,6 +118,10 @@ func (a *API) Register(app *fiber.App) {
 	api.Get("/organizations/", a.listOrganizations)
 	api.Post("/organizations/", a.createOrganization)
 	api.Get("/organizations/:org/", a.organization)
+	api.Put("/organizations/:org/", a.updateOrganization)
+	api.Delete("/organizations/:org/", a.deleteOrganization)
+	api.Get("/organizations/:org/users/", a.orgUsers)
+	api.Get("/organizations/:org/eventids/:event_id/", a.orgEventID)
 	api.Get("/organizations/:org/members/", a.listMembers)
 	api.Post("/organizations/:org/members/", a.invite)
 	api.Put("/organizations/:org/members/:member_id/", a.updateMember)
@@ -125,12 +130,15 @@ func (a *API) Register(app *fiber.App) {
 	api.Get("/organizations/:org/teams/", a.listTeams)
 	api.Post("/organizations/:org/teams/", a.createTeam)
 	api.Get("/teams/:org/:team/", a.getTeam)
+	api.Put("/teams/:org/:team/", a.updateTeam)
+	api.Post("/teams/:org/:team/projects/", a.createTeamProject)
 	api.Delete("/teams/:org/:team/", a.deleteTeam)
 	api.Post("/organizations/:org/members/:member_id/teams/:team/", a.teamMember(true))
 	api.Delete("/organizations/:org/members/:member_id/teams/:team/", a.teamMember(false))
 	api.Get("/projects/:org/:project/teams/", a.projectTeams)
 	api.Post("/projects/:org/:project/teams/:team/", a.projectTeam(true))
 	api.Delete("/projects/:org/:project/teams/:team/", a.projectTeam(false))
+	api.Get("/projects/", a.listUserProjects)
 	api.Get("/organizations/:org/projects/", a.listProjects)
 	api.Post("/organizations/:org/projects/", a.createProject)
 	api.Get("/projects/:org/:project/", a.project)
@@ -157,6 +165,7 @@ func (a *API) Register(app *fiber.App) {
 	api.Post("/organizations/:org/status-pages/", a.saveStatusPage)
 	api.Put("/organizations/:org/status-pages/:slug/", a.saveStatusPage)
 	api.Delete("/organizations/:org/status-pages/:slug/", a.deleteStatusPage)
+	api.Get("/projects/:org/:project/events/:event_id/", a.projectEvent)
 	api.Get("/projects/:org/:project/events/:event_id/attachments/", a.eventAttachments)
 	api.Get("/projects/:org/:project/events/:event_id/attachments/:id/", a.attachment)
 	a.registerArtifacts(api)

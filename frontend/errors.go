@@ -32,6 +32,9 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 		case errors.As(err, &fe):
 		case errors.As(err, &invalid):
 			fe = fiber.NewError(fiber.StatusBadRequest, invalid.Error())
+			if invalid.Conflict() {
+				fe.Code = fiber.StatusConflict
+			}
 		case errors.As(err, &refused):
 			fe = fiber.NewError(fiber.StatusBadRequest, refused.Error())
 			if refused.Missing() {

@@ -113,7 +113,34 @@ type projectJSON struct {
 	AllowedDomains []string `json:"allowedDomains"`
 	ScrubData      bool     `json:"scrubData"`
 	ApdexThreshold int      `json:"apdexThreshold"`
+	ResolveAge     int      `json:"resolveAge"`
+	SubjectPrefix  string   `json:"subjectPrefix"`
+	Options        any      `json:"options"`
 	DateCreated    string   `json:"dateCreated"`
+	// Teams are in a single project's answers (lists leave them out).
+	Teams *[]teamRefJSON `json:"teams,omitempty"`
+}
+
+type teamRefJSON struct {
+	ID   string `json:"id"`
+	Slug string `json:"slug"`
+	Name string `json:"name"`
+}
+
+// projectDetail is a project with its teams, as Sentry answers one
+// project (Terraform's provider reads the teams back).
+func (a *API) projectDetail(c *fiber.Ctx, p metadata.Project) (projectJSON, error) {
+	out := newProjectJSON(p)
+	teams, err := a.db.ProjectTeams(c.Context(), p.ID)
+	if err != nil {
+		return out, err
+	}
+	refs := make([]teamRefJSON, len(teams))
+	for i, t := range teams {
+		refs[i] = teamRefJSON{ID: itoa(t.ID), Slug: t.Slug, Name: t.Name}
+	}
+	out.Teams = &refs
+	return out, nil
 }
 
 func newProjectJSON(p metadata.Project) projectJSON {
@@ -122,7 +149,8 @@ func newProjectJSON(p metadata.Project) projectJSON {
 		domains = []string{"*"}
 	}
 	return projectJSON{ID: itoa(p.ID), Slug: p.Slug, Name: p.Name, Platform: p.Platform,
-		Organization: orgJSON{ID: itoa(p.OrgID), Slug: p.OrgSlug}, AllowedDomains: domains, ScrubData: p.ScrubData, ApdexThreshold: p.ApdexMillis,
+		Organization: orgJSON{ID: itoa(p.OrgID), Slug: p.OrgSlug, Name: p.OrgName}, AllowedDomains: domains, ScrubData: p.ScrubData,
+		ApdexThreshold: p.ApdexMillis, ResolveAge: p.ResolveAgeHours, SubjectPrefix: p.SubjectPrefix, Options: projectOptions(p),
 		DateCreated: isoTime(p.CreatedAt)}
 }
 
@@ -147,19 +175,32 @@ func (a *API) createProject(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return a.addProject(c, m, 0)
+}
+
+// addProject creates the project the body describes in m's organization,
+// given to the team teamID when it is not 0. Sentry's default_rules (an
+// alert on every new issue, on by default) is accepted; Faultline creates
+// no alert rule on its own.
+func (a *API) addProject(c *fiber.Ctx, m metadata.Membership, teamID int64) error {
 	var body struct {
-		Name     string `json:"name"`
-		Slug     string `json:"slug"`
-		Platform string `json:"platform"`
+		Name         string `json:"name"`
+		Slug         string `json:"slug"`
+		Platform     string `json:"platform"`
+		DefaultRules *bool  `json:"default_rules"`
 	}
 	if err := c.BodyParser(&body); err != nil {
-		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with name (and optionally slug and platform)")
+		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with name (and optionally slug, platform and default_rules)")
 	}
-	p, err := a.db.CreateProject(c.Context(), metadata.NewProject{OrgID: m.OrgID, Name: body.Name, Slug: body.Slug, Platform: body.Platform})
+	p, err := a.db.CreateProject(c.Context(), metadata.NewProject{OrgID: m.OrgID, Name: body.Name, Slug: body.Slug, Platform: body.Platform, TeamID: teamID})
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(newProjectJSON(p))
+	out, err := a.projectDetail(c, p)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(out)
 }
 
 func (a *API) project(c *fiber.Ctx) error {
@@ -167,36 +208,11 @@ func (a *API) project(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(newProjectJSON(p))
-}
-
-func (a *API) updateProject(c *fiber.Ctx) error {
-	p, err := a.projectAllowing(c, "project:write")
+	out, err := a.projectDetail(c, p)
 	if err != nil {
 		return err
 	}
-	var body struct {
-		Name           *string   `json:"name"`
-		Platform       *string   `json:"platform"`
-		AllowedDomains *[]string `json:"allowedDomains"`
-		ScrubData      *bool     `json:"scrubData"`
-		ApdexThreshold *int      `json:"apdexThreshold"`
-	}
-	if err := c.BodyParser(&body); err != nil {
-		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with the settings to change")
-	}
-	if body.AllowedDomains != nil {
-		// ["*"] is how Sentry says "every origin"; stored as the empty list.
-		if d := *body.AllowedDomains; len(d) == 1 && d[0] == "*" {
-			body.AllowedDomains = &[]string{}
-		}
-	}
-	p, err = a.db.UpdateProject(c.Context(), p.ID, metadata.ProjectUpdate{Name: body.Name, Platform: body.Platform,
-		AllowedOrigins: body.AllowedDomains, ScrubData: body.ScrubData, ApdexMillis: body.ApdexThreshold})
-	if err != nil {
-		return err
-	}
-	return c.JSON(newProjectJSON(p))
+	return c.JSON(out)
 }
 
 func (a *API) deleteProject(c *fiber.Ctx) error {
@@ -302,27 +318,9 @@ func (a *API) updateKey(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var body struct {
-		Name      *string `json:"name"`
-		IsActive  *bool   `json:"isActive"`
-		RateLimit *struct {
-			Window int `json:"window"`
-			Count  int `json:"count"`
-		} `json:"rateLimit"`
-	}
-	if err := c.BodyParser(&body); err != nil {
-		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with the settings to change")
-	}
-	u := metadata.KeyUpdate{Label: body.Name, Active: body.IsActive}
-	if r := body.RateLimit; r != nil && (r.Count < 0 || r.Count > maxRateLimitCount) {
-		return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("rateLimit.count: events per window, from 0 to %d", maxRateLimitCount))
-	}
-	if r := body.RateLimit; r != nil && (r.Window < 0 || r.Window > maxRateLimitWindow) {
-		return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("rateLimit.window: seconds, from 0 (no limit) to %d (a year)", maxRateLimitWindow))
-	}
-	if body.RateLimit != nil {
-		window := time.Duration(body.RateLimit.Window) * time.Second
-		u.RateLimit, u.RateWindow = &body.RateLimit.Count, &window
+	u, err := parseKeyUpdate(c)
+	if err != nil {
+		return err
 	}
 	k, err := a.db.UpdateKey(c.Context(), p.ID, id, u)
 	if errors.Is(err, metadata.ErrNotFound) {
@@ -332,6 +330,56 @@ func (a *API) updateKey(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(a.newKeyJSON(k))
+}
+
+// parseKeyUpdate reads a key PUT body as Sentry takes it: name, isActive
+// and rateLimit {"window": seconds, "count": events}, null removing the
+// limit. A value of the wrong type is a 400 naming its field; other fields
+// are ignored.
+func parseKeyUpdate(c *fiber.Ctx) (metadata.KeyUpdate, error) {
+	var u metadata.KeyUpdate
+	f, err := readBodyFields(c)
+	if err != nil {
+		return u, err
+	}
+	if u.Label, err = optional[string](f, "name", "a string"); err != nil {
+		return u, err
+	}
+	if u.Active, err = optional[bool](f, "isActive", "true or false"); err != nil {
+		return u, err
+	}
+	if f.isNull("rateLimit") {
+		zero, none := 0, time.Duration(0)
+		u.RateLimit, u.RateWindow = &zero, &none
+		return u, nil
+	}
+	limit, err := optional[bodyFields](f, "rateLimit", `an object {"window": seconds, "count": events} or null`)
+	if err != nil || limit == nil {
+		return u, err
+	}
+	count, err := optional[int](*limit, "count", "a whole number of events")
+	if err != nil {
+		return u, optionFieldError("rateLimit.", err)
+	}
+	window, err := optional[int](*limit, "window", "a whole number of seconds")
+	if err != nil {
+		return u, optionFieldError("rateLimit.", err)
+	}
+	if count == nil {
+		count = new(int)
+	}
+	if window == nil {
+		window = new(int)
+	}
+	if *count < 0 || *count > maxRateLimitCount {
+		return u, fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("rateLimit.count: events per window, from 0 to %d", maxRateLimitCount))
+	}
+	if *window < 0 || *window > maxRateLimitWindow {
+		return u, fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("rateLimit.window: seconds, from 0 (no limit) to %d (a year)", maxRateLimitWindow))
+	}
+	w := time.Duration(*window) * time.Second
+	u.RateLimit, u.RateWindow = count, &w
+	return u, nil
 }
 
 func (a *API) deleteKey(c *fiber.Ctx) error {

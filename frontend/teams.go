@@ -80,6 +80,41 @@ func (a *API) getTeam(c *fiber.Ctx) error {
 	return c.JSON(newTeamJSON(t))
 }
 
+// createTeamProject creates a project the team in the URL owns, as
+// Sentry's POST /teams/{org}/{team}/projects/ does.
+func (a *API) createTeamProject(c *fiber.Ctx) error {
+	m, t, err := a.team(c, "project:write")
+	if err != nil {
+		return err
+	}
+	return a.addProject(c, m, t.ID)
+}
+
+// updateTeam renames a team or changes its slug.
+func (a *API) updateTeam(c *fiber.Ctx) error {
+	m, t, err := a.team(c, "team:write")
+	if err != nil {
+		return err
+	}
+	f, err := readBodyFields(c)
+	if err != nil {
+		return err
+	}
+	name, err := optional[string](f, "name", "a string")
+	if err != nil {
+		return err
+	}
+	slug, err := optional[string](f, "slug", "a string")
+	if err != nil {
+		return err
+	}
+	t, err = a.db.UpdateTeam(c.Context(), m.OrgID, t.ID, name, slug)
+	if err != nil {
+		return err
+	}
+	return c.JSON(newTeamJSON(t))
+}
+
 func (a *API) deleteTeam(c *fiber.Ctx) error {
 	_, t, err := a.team(c, "project:admin")
 	if err != nil {

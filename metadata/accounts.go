@@ -37,7 +37,7 @@ type BootstrapResult struct {
 // AllScopes are the scopes of a bootstrap token: everything.
 var AllScopes = []string{
 	"org:read", "org:write", "org:admin", "project:read", "project:write", "project:admin", "project:releases",
-	"event:read", "event:write", "event:admin", "member:read", "member:write",
+	"event:read", "event:write", "event:admin", "member:read", "member:write", "team:read", "team:write", "team:admin",
 }
 
 // Bootstrap creates whichever of the user, organization (with the user as

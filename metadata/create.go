@@ -168,7 +168,7 @@ func createOrganization(ctx context.Context, tx pgx.Tx, o NewOrganization, on on
 		conflictClause("(slug)", on, "name = EXCLUDED.name, event_retention_days = EXCLUDED.event_retention_days")+
 		` RETURNING id, name, created_at, xmax = 0`, o.Slug, o.Name, retention).Scan(&out.ID, &out.Name, &out.CreatedAt, &created)
 	if uniqueViolation(err) {
-		return out, false, invalid("the slug %q is taken", o.Slug)
+		return out, false, taken("the slug %q is taken", o.Slug)
 	}
 	if err != nil {
 		return out, false, fmt.Errorf("create organization %s: %w", o.Slug, err)
@@ -189,6 +189,8 @@ type NewProject struct {
 	Name     string // required; surrounding space is trimmed
 	Slug     string // empty: made from Name
 	Platform string
+	// TeamID, when set, is the team (of OrgID) given the new project.
+	TeamID int64
 }
 
 func (p NewProject) normalized() NewProject {
@@ -216,6 +218,16 @@ func (db *DB) CreateProject(ctx context.Context, p NewProject) (Project, error) 
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
 		id, _, err = createProject(ctx, tx, p, refuseExisting)
+		if err != nil || p.TeamID == 0 {
+			return err
+		}
+		// The team must be the organization's: a team id of another
+		// organization gives nothing.
+		tag, err := tx.Exec(ctx, `INSERT INTO project_teams (project_id, team_id)
+			SELECT $1, id FROM teams WHERE id = $2 AND organization_id = $3`, id, p.TeamID, p.OrgID)
+		if err == nil && tag.RowsAffected() == 0 {
+			err = fmt.Errorf("team %d: %w", p.TeamID, ErrNotFound)
+		}
 		return err
 	})
 	if err != nil {
@@ -235,7 +247,7 @@ func createProject(ctx context.Context, tx pgx.Tx, p NewProject, on onExisting) 
 		conflictClause("(organization_id, slug)", on, "name = EXCLUDED.name, platform = EXCLUDED.platform")+
 		` RETURNING id, xmax = 0`, p.OrgID, p.Slug, p.Name, p.Platform).Scan(&id, &created)
 	if uniqueViolation(err) {
-		return 0, false, invalid("the slug %q is taken in this organization", p.Slug)
+		return 0, false, taken("the slug %q is taken in this organization", p.Slug)
 	}
 	if err != nil {
 		return 0, false, fmt.Errorf("create project %s: %w", p.Slug, err)

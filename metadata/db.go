@@ -26,12 +26,24 @@ var migrationFiles embed.FS
 var ErrNotFound = errors.New("not found")
 
 // InvalidError is input the store refuses, with a message fit for the user.
-type InvalidError struct{ msg string }
+type InvalidError struct {
+	msg      string
+	conflict bool
+}
 
 func (e *InvalidError) Error() string { return e.msg }
 
+// Conflict reports whether the input clashes with a row that exists (a
+// taken slug) rather than being malformed: Sentry answers those 409.
+func (e *InvalidError) Conflict() bool { return e.conflict }
+
 func invalid(format string, args ...any) error {
 	return &InvalidError{msg: fmt.Sprintf(format, args...)}
+}
+
+// taken is the InvalidError of a slug another row holds.
+func taken(format string, args ...any) error {
+	return &InvalidError{msg: fmt.Sprintf(format, args...), conflict: true}
 }
 
 // DB is Faultline's PostgreSQL store.

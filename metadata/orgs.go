@@ -71,25 +71,47 @@ func (db *DB) ListProjects(ctx context.Context, orgID int64) ([]Project, error) 
 
 // ProjectUpdate holds the project settings to change; nil fields stay.
 type ProjectUpdate struct {
-	Name           *string
-	Platform       *string
-	AllowedOrigins *[]string
-	ScrubData      *bool
-	ApdexMillis    *int
+	Name            *string
+	Slug            *string
+	Platform        *string
+	AllowedOrigins  *[]string
+	ScrubData       *bool
+	ApdexMillis     *int
+	ResolveAgeHours *int
+	SubjectPrefix   *string
 }
 
-// UpdateProject changes a project's settings.
+// MaxResolveAgeHours bounds a project's auto-resolve age: a year.
+const MaxResolveAgeHours = 365 * 24
+
+// UpdateProject changes a project's settings; a slug another project of
+// the organization holds is refused as a conflict.
 func (db *DB) UpdateProject(ctx context.Context, projectID int64, u ProjectUpdate) (Project, error) {
 	if u.Name != nil && strings.TrimSpace(*u.Name) == "" {
-		return Project{}, invalid("a project needs a name")
+		return Project{}, invalid("name: a project needs a name")
+	}
+	if u.Slug != nil {
+		if err := validateSlug(*u.Slug); err != nil {
+			return Project{}, invalid("slug: %v", err)
+		}
 	}
 	if u.ApdexMillis != nil && (*u.ApdexMillis <= 0 || *u.ApdexMillis > 600000) {
 		return Project{}, invalid("apdexThreshold must be between 1 and 600000 milliseconds")
 	}
+	if u.ResolveAgeHours != nil && (*u.ResolveAgeHours < 0 || *u.ResolveAgeHours > MaxResolveAgeHours) {
+		return Project{}, invalid("resolveAge: hours from 0 (never) to %d", MaxResolveAgeHours)
+	}
+	if u.SubjectPrefix != nil && len(*u.SubjectPrefix) > 200 {
+		return Project{}, invalid("subjectPrefix: at most 200 bytes")
+	}
 	_, err := db.pool.Exec(ctx, `UPDATE projects SET name = COALESCE($2, name), platform = COALESCE($3, platform),
 		allowed_origins = COALESCE($4, allowed_origins), scrub_data = COALESCE($5, scrub_data),
-		apdex_threshold_ms = COALESCE($6, apdex_threshold_ms) WHERE id = $1`,
-		projectID, u.Name, u.Platform, u.AllowedOrigins, u.ScrubData, u.ApdexMillis)
+		apdex_threshold_ms = COALESCE($6, apdex_threshold_ms), slug = COALESCE($7, slug),
+		resolve_age_hours = COALESCE($8, resolve_age_hours), subject_prefix = COALESCE($9, subject_prefix) WHERE id = $1`,
+		projectID, u.Name, u.Platform, u.AllowedOrigins, u.ScrubData, u.ApdexMillis, u.Slug, u.ResolveAgeHours, u.SubjectPrefix)
+	if uniqueViolation(err) {
+		return Project{}, taken("slug: the slug %q is taken in this organization", *u.Slug)
+	}
 	if err != nil {
 		return Project{}, fmt.Errorf("update project: %w", err)
 	}

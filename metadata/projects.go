@@ -19,14 +19,21 @@ type Project struct {
 	AllowedOrigins []string
 	ScrubData      bool
 	ApdexMillis    int
-	CreatedAt      time.Time
+	// ResolveAgeHours resolves issues not seen for that many hours; 0 never.
+	ResolveAgeHours int
+	// SubjectPrefix starts the subject of the project's emails.
+	SubjectPrefix string
+	OrgName       string
+	CreatedAt     time.Time
 }
 
-const projectColumns = `p.id, o.id, o.slug, p.slug, p.name, p.platform, p.allowed_origins, p.scrub_data, p.apdex_threshold_ms, p.created_at`
+const projectColumns = `p.id, o.id, o.slug, p.slug, p.name, p.platform, p.allowed_origins, p.scrub_data, p.apdex_threshold_ms,
+	p.resolve_age_hours, p.subject_prefix, o.name, p.created_at`
 
 func scanProject(r pgx.Row) (Project, error) {
 	var p Project
-	err := r.Scan(&p.ID, &p.OrgID, &p.OrgSlug, &p.Slug, &p.Name, &p.Platform, &p.AllowedOrigins, &p.ScrubData, &p.ApdexMillis, &p.CreatedAt)
+	err := r.Scan(&p.ID, &p.OrgID, &p.OrgSlug, &p.Slug, &p.Name, &p.Platform, &p.AllowedOrigins, &p.ScrubData, &p.ApdexMillis,
+		&p.ResolveAgeHours, &p.SubjectPrefix, &p.OrgName, &p.CreatedAt)
 	return p, err
 }
 

@@ -11,10 +11,12 @@ var Roles = []string{"member", "admin", "manager", "owner"}
 
 // roleScopes is what each role may do in its organization.
 var roleScopes = map[string][]string{
-	"member":  {"org:read", "project:read", "project:releases", "event:read", "event:write", "member:read"},
-	"admin":   {"org:read", "project:read", "project:write", "project:admin", "project:releases", "event:read", "event:write", "event:admin", "member:read"},
-	"manager": {"org:read", "org:write", "project:read", "project:write", "project:admin", "project:releases", "event:read", "event:write", "event:admin", "member:read", "member:write"},
-	"owner":   AllScopes,
+	"member": {"org:read", "project:read", "project:releases", "event:read", "event:write", "member:read", "team:read"},
+	"admin": {"org:read", "project:read", "project:write", "project:admin", "project:releases", "event:read", "event:write", "event:admin", "member:read",
+		"team:read", "team:write", "team:admin"},
+	"manager": {"org:read", "org:write", "project:read", "project:write", "project:admin", "project:releases", "event:read", "event:write", "event:admin",
+		"member:read", "member:write", "team:read", "team:write", "team:admin"},
+	"owner": AllScopes,
 }
 
 // ValidScope reports whether s is a scope Faultline knows.

@@ -70,7 +70,7 @@ func (db *DB) CreateTeam(ctx context.Context, orgID, creatorID int64, name, slug
 		return err
 	})
 	if uniqueViolation(err) {
-		return t, invalid("the slug %q is taken in this organization", t.Slug)
+		return t, taken("the slug %q is taken in this organization", t.Slug)
 	}
 	if err != nil {
 		return t, fmt.Errorf("create team: %w", err)

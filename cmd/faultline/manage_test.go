@@ -49,8 +49,8 @@ func TestManagementAPI(t *testing.T) {
 	if code := full.call("POST", org+"/projects/", `{"name":"Mobile App","platform":"android"}`, &created); code != http.StatusCreated || created.Slug != "mobile-app" {
 		t.Fatalf("create project: %d %+v", code, created)
 	}
-	if code := full.call("POST", org+"/projects/", `{"name":"Mobile App"}`, nil); code != http.StatusBadRequest {
-		t.Errorf("duplicate project slug: %d, want 400", code)
+	if code := full.call("POST", org+"/projects/", `{"name":"Mobile App"}`, nil); code != http.StatusConflict {
+		t.Errorf("duplicate project slug: %d, want 409", code)
 	}
 	var projects []struct{ Slug string }
 	full.call("GET", org+"/projects/", "", &projects)

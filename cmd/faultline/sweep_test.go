@@ -233,7 +233,8 @@ var bodyFields = []string{"name", "slug", "email", "password", "current", "new",
 	"hasSeen", "isBookmarked", "isPublic", "ignoreDuration", "ignoreCount", "ignoreUntil", "text", "role", "teams", "scopes",
 	"platform", "triggers", "filters", "alertRecipients", "alertEmails", "timespanMinutes", "intervalMinutes", "quantity",
 	"monitors", "isActive", "rateLimit", "allowedDomains", "scrubData", "apdexThreshold", "quotas", "spikeProtection",
-	"token", "code", "otp", "schedule", "checkinMargin", "maxRuntime", "timezone", "enabled", "public", "value", "window"}
+	"token", "code", "otp", "schedule", "checkinMargin", "maxRuntime", "timezone", "enabled", "public", "value", "window",
+	"default_rules", "resolveAge", "subjectPrefix", "options", "dataScrubber"}
 
 // hostileJSON are the values each body field is sent with: numbers where
 // strings go and past int64 and float64, deep arrays, a 100 KB string,
@@ -393,9 +394,13 @@ func TestHostileParameterSweep(t *testing.T) {
 // value reaches the route's checks of that field rather than stopping at
 // a missing one. {monitor} is the fixture's monitor id.
 var validBodies = map[string]string{
-	"POST /api/0/organizations/":                          `{"name":"Sweep Org"}`,
-	"POST /api/0/organizations/{org}/projects/":           `{"name":"Sweep Project","platform":"go"}`,
-	"PUT /api/0/projects/{org}/{project}/":                `{"name":"Sweep","platform":"go","allowedDomains":["*"],"scrubData":true,"apdexThreshold":300}`,
+	"POST /api/0/organizations/":                `{"name":"Sweep Org"}`,
+	"POST /api/0/organizations/{org}/projects/": `{"name":"Sweep Project","platform":"go"}`,
+	"PUT /api/0/projects/{org}/{project}/": `{"name":"Sweep","platform":"go","allowedDomains":["*"],"scrubData":true,"apdexThreshold":300,` +
+		`"resolveAge":24,"subjectPrefix":"[sweep]","options":{"sentry:resolve_age":1,"sentry:origins":"*"}}`,
+	"POST /api/0/teams/{org}/{team}/projects/":            `{"name":"Sweep Team Project","platform":"go","default_rules":true}`,
+	"PUT /api/0/teams/{org}/{team}/":                      `{"name":"Sweep Team"}`,
+	"PUT /api/0/organizations/{org}/":                     `{"name":"Sweep Org"}`,
 	"POST /api/0/projects/{org}/{project}/keys/":          `{"name":"Sweep key"}`,
 	"PUT /api/0/projects/{org}/{project}/keys/{key_id}/":  `{"name":"Sweep key","isActive":true,"rateLimit":{"window":60,"count":100}}`,
 	"PUT /api/0/projects/{org}/{project}/issues/":         `{"status":"unresolved","assignedTo":"","hasSeen":true,"isBookmarked":true}`,
@@ -426,6 +431,9 @@ var nestedBodies = map[string][]string{
 	"PUT /api/0/projects/{org}/{project}/keys/{key_id}/": {`{"rateLimit":{"window":9223372036854775807,"count":1}}`,
 		`{"rateLimit":{"window":1,"count":9223372036854775807}}`, `{"rateLimit":{"window":-1,"count":-1}}`,
 		`{"rateLimit":{"window":99999999999999999999,"count":1}}`},
+	"PUT /api/0/projects/{org}/{project}/": {`{"options":{"sentry:resolve_age":9223372036854775807}}`, `{"options":{"sentry:resolve_age":1e309}}`,
+		`{"options":{"sentry:origins":"` + strings.Repeat("a\\n", 50<<10) + `"}}`, `{"options":{"sentry:scrub_data":"no"}}`, `{"options":null}`,
+		`{"options":{"mail:subject_prefix":"` + strings.Repeat("x", 100<<10) + `"}}`},
 	"PUT /api/0/issues/{id}/": {`{"status":"resolved","statusDetails":{"inRelease":"a\u0000b"}}`,
 		`{"status":"resolved","statusDetails":{"inRelease":"` + strings.Repeat("9", 100<<10) + `"}}`,
 		`{"status":"resolved","statusDetails":{"inRelease":"\ud800"}}`, `{"status":"resolved","statusDetails":{"inRelease":"latest"}}`,

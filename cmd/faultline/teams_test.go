@@ -18,8 +18,8 @@ func TestTeams(t *testing.T) {
 	if code := api.call("POST", "/api/0/organizations/"+org+"/teams/", `{"name":"Backend Crew"}`, &team); code != http.StatusCreated || team.Slug != "backend-crew" {
 		t.Fatalf("create team: %d %+v", code, team)
 	}
-	if code := api.call("POST", "/api/0/organizations/"+org+"/teams/", `{"name":"Backend Crew"}`, nil); code != http.StatusBadRequest {
-		t.Errorf("duplicate team: %d, want 400", code)
+	if code := api.call("POST", "/api/0/organizations/"+org+"/teams/", `{"name":"Backend Crew"}`, nil); code != http.StatusConflict {
+		t.Errorf("duplicate team: %d, want 409", code)
 	}
 	proj := fmt.Sprintf("/api/0/projects/%s/%s", org, owner.Project)
 	if code := api.call("POST", proj+"/teams/backend-crew/", "", nil); code != http.StatusCreated {

@@ -1,0 +1,150 @@
+package frontend
+
+import (
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// updateOrganization renames an organization or changes its slug; the
+// old slug answers 404 from then on. Owners and managers may (org:write).
+func (a *API) updateOrganization(c *fiber.Ctx) error {
+	m, err := a.orgAllowing(c, "org:write")
+	if err != nil {
+		return err
+	}
+	f, err := readBodyFields(c)
+	if err != nil {
+		return err
+	}
+	name, err := optional[string](f, "name", "a string")
+	if err != nil {
+		return err
+	}
+	slug, err := optional[string](f, "slug", "a string")
+	if err != nil {
+		return err
+	}
+	if slug != nil && *slug == m.OrgSlug {
+		slug = nil
+	}
+	o, err := a.db.UpdateOrganization(c.Context(), m.OrgID, name, slug)
+	if err != nil {
+		return err
+	}
+	return c.JSON(orgJSON{ID: itoa(o.ID), Slug: o.Slug, Name: o.Name, Role: m.Role, DateCreated: isoTime(o.CreatedAt)})
+}
+
+// deleteOrganization removes an organization at once, for its owners only
+// (org:admin): it answers 404 from then on, and the purge job removes its
+// projects' events from ClickHouse as it does for a deleted project.
+// Sentry answers 202, the deletion going on in the background.
+func (a *API) deleteOrganization(c *fiber.Ctx) error {
+	m, err := a.orgAllowing(c, "org:admin")
+	if err != nil {
+		return err
+	}
+	if err := a.db.DeleteOrganization(c.Context(), m.OrgID); err != nil {
+		return err
+	}
+	a.log.Info("organization deleted", "org", m.OrgSlug, "by", principal(c).UserID)
+	return c.Status(fiber.StatusAccepted).JSON(orgJSON{ID: itoa(m.OrgID), Slug: m.OrgSlug, Name: m.OrgName, Role: m.Role})
+}
+
+// orgUserJSON is a member as Sentry's organization users list has it.
+type orgUserJSON struct {
+	ID           string      `json:"id"`
+	Email        string      `json:"email"`
+	Name         string      `json:"name"`
+	User         userJSON    `json:"user"`
+	Role         string      `json:"role"`
+	OrgRole      string      `json:"orgRole"`
+	RoleName     string      `json:"roleName"`
+	Pending      bool        `json:"pending"`
+	Expired      bool        `json:"expired"`
+	InviteStatus string      `json:"inviteStatus"`
+	DateCreated  string      `json:"dateCreated"`
+	Projects     []string    `json:"projects"`
+	Flags        memberFlags `json:"flags"`
+}
+
+type userJSON struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Username string `json:"username"`
+	Email    string `json:"email"`
+	IsActive bool   `json:"isActive"`
+}
+
+type memberFlags struct {
+	SSOLinked  bool `json:"sso:linked"`
+	SSOInvalid bool `json:"sso:invalid"`
+}
+
+// orgUsers lists an organization's members (invitations left out) with
+// their user objects, as Sentry's GET /organizations/{org}/users/ does.
+// Every member sees every project of the organization in Faultline, so
+// each member's projects are all of them.
+func (a *API) orgUsers(c *fiber.Ctx) error {
+	scope := "member:read"
+	if !principal(c).HasScope(scope) {
+		scope = "org:read" // Sentry takes either
+	}
+	m, err := a.orgAllowing(c, scope)
+	if err != nil {
+		return err
+	}
+	members, err := a.db.ListMembers(c.Context(), m.OrgID)
+	if err != nil {
+		return err
+	}
+	projects, err := a.access.ListProjects(c.Context(), m.OrgID)
+	if err != nil {
+		return err
+	}
+	slugs := make([]string, len(projects))
+	for i, p := range projects {
+		slugs[i] = p.Slug
+	}
+	out := make([]orgUserJSON, 0, len(members))
+	for _, mb := range members {
+		if mb.Pending {
+			continue
+		}
+		id := itoa(mb.UserID)
+		out = append(out, orgUserJSON{ID: id, Email: mb.Email, Name: mb.Email,
+			User: userJSON{ID: id, Name: mb.Email, Username: mb.Email, Email: mb.Email, IsActive: true},
+			Role: mb.Role, OrgRole: mb.Role, RoleName: roleName(mb.Role), InviteStatus: "approved",
+			DateCreated: isoTime(mb.CreatedAt), Projects: slugs})
+	}
+	return c.JSON(out)
+}
+
+func roleName(role string) string {
+	if role == "" {
+		return ""
+	}
+	return strings.ToUpper(role[:1]) + role[1:]
+}
+
+// listUserProjects lists the projects of every organization the caller
+// belongs to, each with its organization, as Sentry's GET /projects/ does.
+func (a *API) listUserProjects(c *fiber.Ctx) error {
+	if err := requireScope(c, "project:read"); err != nil {
+		return err
+	}
+	pg, err := parsePage(c)
+	if err != nil {
+		return err
+	}
+	projects, err := a.db.ListUserProjects(c.Context(), principal(c).UserID, pg.limit+1, pg.offset)
+	if err != nil {
+		return err
+	}
+	projects = trimPage(c, pg, projects)
+	out := make([]projectJSON, len(projects))
+	for i, p := range projects {
+		out[i] = newProjectJSON(p)
+	}
+	return c.JSON(out)
+}
