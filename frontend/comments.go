@@ -23,11 +23,11 @@ func (a *API) editComment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	id, err := commentParam(c)
-	if err != nil {
+	if err := requireScope(c, "event:write"); err != nil {
 		return err
 	}
-	if err := requireScope(c, "event:write"); err != nil {
+	id, err := commentParam(c)
+	if err != nil {
 		return err
 	}
 	var body struct {
@@ -50,11 +50,11 @@ func (a *API) deleteComment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	id, err := commentParam(c)
-	if err != nil {
+	if err := requireScope(c, "event:write"); err != nil {
 		return err
 	}
-	if err := requireScope(c, "event:write"); err != nil {
+	id, err := commentParam(c)
+	if err != nil {
 		return err
 	}
 	m, err := a.access.MembershipBySlug(c.Context(), principal(c).UserID, is.OrgSlug)
