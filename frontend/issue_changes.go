@@ -120,8 +120,14 @@ func (a *API) bulkUpdate(c *fiber.Ctx, orgID int64, projectIDs []int64) error {
 	if err != nil {
 		return err
 	}
-	out := fiber.Map{"status": body.Status, "statusDetails": body.statusDetails(ch, metadata.Person{ID: p.UserID, Email: p.Email}),
-		"assignedTo": body.AssignedTo, "updated": n}
+	details := body.statusDetails(ch, metadata.Person{ID: p.UserID, Email: p.Email})
+	if body.StatusDetails.InRelease == metadata.LatestRelease {
+		// Answer the version "latest" stood for, as the issue reads back.
+		if is, err := a.finder.Get(c.Context(), p.UserID, ids[0]); err == nil && is.ResolutionRelease != "" {
+			details["inRelease"] = is.ResolutionRelease
+		}
+	}
+	out := fiber.Map{"status": body.Status, "statusDetails": details, "assignedTo": body.AssignedTo, "updated": n}
 	for k, v := range map[string]*bool{"isBookmarked": body.IsBookmarked, "hasSeen": body.HasSeen, "isPublic": body.IsPublic} {
 		if v != nil {
 			out[k] = *v

@@ -51,7 +51,7 @@ func TestIssueBookmarkSeenPublic(t *testing.T) {
 	if !one.HasSeen || one.IsBookmarked || !one.IsPublic || one.ShareID == nil || *one.ShareID == "" {
 		t.Errorf("after seen, unbookmarked, public: %s", got.body)
 	}
-	if len(one.SeenBy) != 1 || one.SeenBy[0].Email != "me@example.com" || one.SeenBy[0].LastSeen == "" {
+	if one.SeenBy == nil || len(*one.SeenBy) != 1 || (*one.SeenBy)[0].Email != "me@example.com" || (*one.SeenBy)[0].LastSeen == "" {
 		t.Errorf("seenBy: %+v", one.SeenBy)
 	}
 	got = call(t, app, "PUT", "/api/0/issues/1/", `{"isPublic":false}`)

@@ -51,7 +51,7 @@ type issueJSON struct {
 	HasSeen       bool              `json:"hasSeen"`
 	Annotations   []string          `json:"annotations"`
 	// SeenBy is in the single issue's answer only.
-	SeenBy []seenByJSON `json:"seenBy,omitempty"`
+	SeenBy *[]seenByJSON `json:"seenBy,omitempty"`
 	// Stats is in the list's answer with groupStatsPeriod only:
 	// {"24h": [[unix seconds, count], ...]}.
 	Stats map[string][][2]int64 `json:"stats,omitempty"`
@@ -114,10 +114,11 @@ func newIssueJSON(l issues.Listed, platform string) issueJSON {
 		Annotations:   []string{},
 	}
 	if l.SeenBy != nil {
-		out.SeenBy = make([]seenByJSON, len(l.SeenBy))
+		seen := make([]seenByJSON, len(l.SeenBy))
 		for i, s := range l.SeenBy {
-			out.SeenBy[i] = seenByJSON{ID: itoa(s.ID), Name: s.Email, Email: s.Email, Username: s.Email, LastSeen: isoTime(s.LastSeen)}
+			seen[i] = seenByJSON{ID: itoa(s.ID), Name: s.Email, Email: s.Email, Username: s.Email, LastSeen: isoTime(s.LastSeen)}
 		}
+		out.SeenBy = &seen
 	}
 	return out
 }

@@ -228,6 +228,16 @@ func TestIssueState(t *testing.T) {
 
 	t.Run("status details and assignee", func(t *testing.T) {
 		var answer struct{ StatusDetails map[string]any }
+		if code := api.call("POST", "/api/0/organizations/"+owner.Organization+"/releases/",
+			`{"version":"state@1","projects":["`+owner.Project+`"]}`, nil); code != http.StatusCreated {
+			t.Fatalf("release: %d", code)
+		}
+		// "latest" is answered as the version it stood for, as GET reads it.
+		if code := api.call("PUT", list+"?id="+issueID, `{"status":"resolved","statusDetails":{"inRelease":"latest"}}`, &answer); code != http.StatusOK ||
+			answer.StatusDetails["inRelease"] != "state@1" || !reflect.DeepEqual(read(api).StatusDetails, answer.StatusDetails) {
+			t.Errorf("resolved in the latest release: %d, PUT answered %v, GET says %v", code, answer.StatusDetails, read(api).StatusDetails)
+		}
+		answer.StatusDetails = nil
 		if code := api.call("PUT", list+"?id="+issueID, `{"status":"ignored","statusDetails":{"ignoreDuration":30,"ignoreCount":5}}`, &answer); code != http.StatusOK {
 			t.Fatalf("ignore: %d", code)
 		}

@@ -220,6 +220,9 @@ func (f *Finder) Detail(ctx context.Context, userID, issueID int64) (Listed, err
 	if err != nil {
 		return Listed{}, err
 	}
+	if seen == nil {
+		seen = []metadata.Seer{} // the single issue says "nobody", not nothing
+	}
 	return Listed{Issue: is, Users: users[is.ID], UserIssueState: states[is.ID], SeenBy: seen}, nil
 }
 
