@@ -257,3 +257,18 @@ func TestSharedIssue(t *testing.T) {
 		}
 	}
 }
+
+// Past sixty lookups a minute, a client is told to wait: share ids cannot
+// be guessed by brute force, nor ClickHouse kept busy by a stranger.
+func TestSharedIssueThrottle(t *testing.T) {
+	app := sharedApp(issueStore())
+	for i := 0; i < 60; i++ {
+		if got := call(t, app, "GET", "/api/0/shared/issues/"+strings.Repeat("0", 32)+"/", ""); got.status != 404 {
+			t.Fatalf("lookup %d: %d, want 404", i+1, got.status)
+		}
+	}
+	got := call(t, app, "GET", "/share/issue/"+strings.Repeat("0", 32)+"/", "")
+	if got.status != 429 || got.header["Retry-After"] == "" {
+		t.Errorf("lookup 61: %d %v, want 429 with Retry-After", got.status, got.header)
+	}
+}
