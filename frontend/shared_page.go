@@ -21,7 +21,7 @@ h1{font-size:1.25rem;word-break:break-word}
 .meta{color:#555;font-size:.9rem}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;font-size:.9rem}
 dt{color:#555}
-pre,code{font-family:ui-monospace,monospace;font-size:.8rem}
+pre,code{font-family:ui-monospace,monospace;font-size:.8rem;white-space:pre-wrap;overflow-wrap:anywhere}
 .frame{border-top:1px solid #ddd;padding:.4rem 0;overflow-x:auto}
 .frame.app{background:#f6f8ff}
 .tag{display:inline-block;border:1px solid #ccc;border-radius:3px;padding:0 .3rem;margin:.1rem;font-size:.8rem;word-break:break-all}
