@@ -44,6 +44,7 @@ type API struct {
 	log                *slog.Logger
 
 	statusCache pageCache
+	shares      *throttle // public share link lookups per client
 }
 
 // Options are the API's settings.
@@ -103,6 +104,8 @@ func (a *API) Register(app *fiber.App) {
 	app.Get("/status/:org/:slug", func(c *fiber.Ctx) error {
 		return c.Redirect("/app/status/"+c.Params("org")+"/"+c.Params("slug"), fiber.StatusFound)
 	})
+
+	a.registerShared(app)
 
 	api := app.Group("/api/0", a.authenticate)
 	api.Get("/", a.root)

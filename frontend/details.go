@@ -35,6 +35,8 @@ func (a *API) registerIssueDetails(api fiber.Router) {
 	api.Get("/issues/:id/stats/", a.issueStats)
 	api.Get("/issues/:id/comments/", a.comments)
 	api.Post("/issues/:id/comments/", a.addComment)
+	api.Put("/issues/:id/comments/:comment_id/", a.editComment)
+	api.Delete("/issues/:id/comments/:comment_id/", a.deleteComment)
 	api.Get("/projects/:org/:project/stats/", a.projectStats)
 	api.Get("/projects/:org/:project/environments/", a.projectValues("environment"))
 	api.Get("/issues/:id/user-reports/", a.issueFeedback)

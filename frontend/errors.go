@@ -39,6 +39,8 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 			fe = fiber.NewError(fiber.StatusBadRequest, refused.Error())
 			if refused.Missing() {
 				fe.Code = fiber.StatusNotFound
+			} else if f, ok := refused.(interface{ Forbidden() bool }); ok && f.Forbidden() {
+				fe.Code = fiber.StatusForbidden
 			}
 		case errors.Is(err, metadata.ErrNotFound):
 			fe = fiber.NewError(fiber.StatusNotFound, "not found")

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/frontend/issues"
+	"github.com/faultline/faultline/metadata"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -43,8 +44,9 @@ type changeBody struct {
 	Merge        int     `json:"merge"`
 	Status       *string `json:"status"`
 	AssignedTo   *string `json:"assignedTo"`
-	HasSeen      *bool   `json:"hasSeen"`      // accepted, not kept
-	IsBookmarked *bool   `json:"isBookmarked"` // accepted, not kept
+	HasSeen      *bool   `json:"hasSeen"`      // the caller's own
+	IsBookmarked *bool   `json:"isBookmarked"` // the caller's own
+	IsPublic     *bool   `json:"isPublic"`     // shared by a public link
 	// StatusDetails qualifies the status: ignored until a time or a count,
 	// or resolved in a release ("latest" for the latest one) or in the
 	// next release.
@@ -62,18 +64,39 @@ func (b changeBody) change(orgID int64, projectIDs, ids []int64, actorID int64) 
 	d := b.StatusDetails
 	return issues.Change{OrgID: orgID, ProjectIDs: projectIDs, IssueIDs: ids, ActorID: actorID,
 		Status: b.Status, AssignedTo: b.AssignedTo, IgnoreFor: time.Duration(d.IgnoreDuration) * time.Minute,
-		IgnoreUntil: d.IgnoreUntil, IgnoreCount: d.IgnoreCount, InRelease: d.InRelease, InNextRelease: d.InNextRelease, Now: time.Now()}
+		IgnoreUntil: d.IgnoreUntil, IgnoreCount: d.IgnoreCount, InRelease: d.InRelease, InNextRelease: d.InNextRelease,
+		Bookmark: b.IsBookmarked, Seen: b.HasSeen, Public: b.IsPublic, Now: time.Now()}
 }
 
-// statusDetails echoes the release the body resolves in, as Sentry does.
-func (b changeBody) statusDetails() map[string]any {
-	switch d := b.StatusDetails; {
+// changes reports whether the body asks for any change but a merge.
+func (b changeBody) changes() bool {
+	return b.Status != nil || b.AssignedTo != nil || b.HasSeen != nil || b.IsBookmarked != nil || b.IsPublic != nil
+}
+
+// statusDetails echoes the status's qualifiers as Sentry does, and as a
+// single issue reads back: the release the body resolves in, or the
+// ignore's end, count, minutes and actor.
+func (b changeBody) statusDetails(ch issues.Change, actor metadata.Person) map[string]any {
+	d := b.StatusDetails
+	switch {
 	case d.InRelease != "":
 		return map[string]any{"inRelease": d.InRelease}
 	case d.InNextRelease:
 		return map[string]any{"inNextRelease": true}
+	case b.Status == nil || *b.Status != "ignored":
+		return map[string]any{}
 	}
-	return map[string]any{}
+	out := map[string]any{"actor": userActor(actor)}
+	if end := ch.IgnoreEnd(); !end.IsZero() {
+		out["ignoreUntil"] = isoTime(end)
+	}
+	if d.IgnoreCount > 0 {
+		out["ignoreCount"] = d.IgnoreCount
+	}
+	if d.IgnoreDuration > 0 && d.IgnoreUntil.IsZero() {
+		out["ignoreDuration"] = d.IgnoreDuration
+	}
+	return out
 }
 
 // bulkUpdate changes the status or assignee of, or merges, the issues the
@@ -85,22 +108,36 @@ func (a *API) bulkUpdate(c *fiber.Ctx, orgID int64, projectIDs []int64) error {
 		return err
 	}
 	var body changeBody
-	if err := c.BodyParser(&body); err != nil || (body.Status == nil && body.AssignedTo == nil && body.Merge == 0) {
-		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with status, assignedTo or merge")
+	if err := c.BodyParser(&body); err != nil || (!body.changes() && body.Merge == 0) {
+		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with status, assignedTo, isBookmarked, hasSeen, isPublic or merge")
 	}
 	if body.Merge != 0 {
 		return a.merge(c, projectIDs, ids)
 	}
-	n, err := a.editor.Update(c.Context(), body.change(orgID, projectIDs, ids, principal(c).UserID))
+	p := principal(c)
+	ch := body.change(orgID, projectIDs, ids, p.UserID)
+	n, err := a.editor.Update(c.Context(), ch)
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"status": body.Status, "statusDetails": body.statusDetails(), "assignedTo": body.AssignedTo, "updated": n})
+	details := body.statusDetails(ch, metadata.Person{ID: p.UserID, Email: p.Email})
+	if body.StatusDetails.InRelease == metadata.LatestRelease {
+		// Answer the version "latest" stood for, as the issue reads back.
+		if is, err := a.finder.Get(c.Context(), p.UserID, ids[0]); err == nil && is.ResolutionRelease != "" {
+			details["inRelease"] = is.ResolutionRelease
+		}
+	}
+	out := fiber.Map{"status": body.Status, "statusDetails": details, "assignedTo": body.AssignedTo, "updated": n}
+	for k, v := range map[string]*bool{"isBookmarked": body.IsBookmarked, "hasSeen": body.HasSeen, "isPublic": body.IsPublic} {
+		if v != nil {
+			out[k] = *v
+		}
+	}
+	return c.JSON(out)
 }
 
 // issueUpdate changes one issue as the bulk routes do (merging aside) and
-// answers the issue as it is now. hasSeen and isBookmarked, which Sentry's
-// clients send on their own, change nothing.
+// answers the issue as it is now.
 func (a *API) issueUpdate(c *fiber.Ctx) error {
 	is, err := a.loadIssue(c)
 	if err != nil {
@@ -115,19 +152,39 @@ func (a *API) issueUpdate(c *fiber.Ctx) error {
 	}
 	var body changeBody
 	if err := c.BodyParser(&body); err != nil {
-		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with status, statusDetails or assignedTo")
+		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with status, statusDetails, assignedTo, isBookmarked, hasSeen or isPublic")
 	}
 	switch {
 	case body.Merge != 0:
 		return fiber.NewError(fiber.StatusBadRequest, "merge issues with PUT /api/0/projects/{org}/{project}/issues/?id=...")
-	case body.Status != nil || body.AssignedTo != nil:
-		if _, err := a.editor.Update(c.Context(), body.change(m.OrgID, []int64{is.ProjectID}, []int64{is.ID}, principal(c).UserID)); err != nil {
-			return err
-		}
-	case body.HasSeen == nil && body.IsBookmarked == nil:
-		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with status, statusDetails or assignedTo")
+	case !body.changes():
+		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with status, statusDetails, assignedTo, isBookmarked, hasSeen or isPublic")
+	}
+	if _, err := a.editor.Update(c.Context(), body.change(m.OrgID, []int64{is.ProjectID}, []int64{is.ID}, principal(c).UserID)); err != nil {
+		return err
 	}
 	return a.issue(c)
+}
+
+// issueDelete deletes one issue, as the bulk delete does, with the same
+// scope (event:admin): a caller who may read it but not delete it is
+// refused (403), one who may not see it finds nothing (404).
+func (a *API) issueDelete(c *fiber.Ctx) error {
+	is, err := a.loadIssue(c)
+	if err != nil {
+		return err
+	}
+	m, err := a.access.MembershipBySlug(c.Context(), principal(c).UserID, is.OrgSlug)
+	if err != nil {
+		return err
+	}
+	if err := allow(c, m, "event:admin"); err != nil {
+		return err
+	}
+	if err := a.editor.Delete(c.Context(), []int64{is.ProjectID}, []int64{is.ID}); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusAccepted)
 }
 
 // merge folds issues of one project into the one with the most events.

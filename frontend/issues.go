@@ -26,6 +26,23 @@ func (a *API) registerIssues(api fiber.Router) {
 	api.Get("/issues/:id/activity/", a.issueActivity)
 	api.Get("/issues/:id/", a.issue)
 	api.Put("/issues/:id/", a.issueUpdate)
+	api.Delete("/issues/:id/", a.issueDelete)
+}
+
+// groupStatsPeriod reads the list's groupStatsPeriod: 24h (also "" and
+// auto) or 14d; without it the list has no stats.
+func groupStatsPeriod(c *fiber.Ctx) (string, error) {
+	v, asked := c.Queries()["groupStatsPeriod"]
+	if !asked {
+		return "", nil
+	}
+	switch v {
+	case "", "auto":
+		return "24h", nil
+	case "24h", "14d":
+		return v, nil
+	}
+	return "", fiber.NewError(fiber.StatusBadRequest, "groupStatsPeriod: use 24h, 14d, auto or nothing")
 }
 
 // issueSearch reads the request's query, sort, period and bounds into a
@@ -62,6 +79,9 @@ func (a *API) listIssues(c *fiber.Ctx, orgID int64, projects []metadata.Project)
 		return err
 	}
 	s.Limit, s.Offset = pg.limit+1, pg.offset
+	if s.StatsPeriod, err = groupStatsPeriod(c); err != nil {
+		return err
+	}
 	found, err := a.finder.List(c.Context(), s)
 	if err != nil {
 		return err
@@ -73,7 +93,10 @@ func (a *API) listIssues(c *fiber.Ctx, orgID int64, projects []metadata.Project)
 	found = trimPage(c, pg, found)
 	out := make([]issueJSON, len(found))
 	for i, is := range found {
-		out[i] = newIssueJSON(is.Issue, platform[is.ProjectID], is.Users)
+		out[i] = newIssueJSON(is, platform[is.ProjectID])
+		if s.StatsPeriod != "" {
+			out[i] = out[i].withStats(s.StatsPeriod, is.Stats)
+		}
 	}
 	return c.JSON(out)
 }
@@ -125,7 +148,7 @@ func (a *API) issue(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(newIssueJSON(is.Issue, "", is.Users))
+	return c.JSON(newIssueJSON(is, ""))
 }
 
 type activityJSON struct {

@@ -184,7 +184,7 @@ func TestIssueHandlerErrors(t *testing.T) {
 		// Bulk changes.
 		{name: "no issues named", method: "PUT", path: web, body: `{"status":"resolved"}`, status: 400, detail: "name the issues to change with id="},
 		{name: "id not a number", method: "PUT", path: web + "?id=x", body: `{"status":"resolved"}`, status: 400, detail: "id= takes issue ids"},
-		{name: "body not JSON", method: "PUT", path: web + "?id=1", body: `status=resolved`, status: 400, detail: "send a JSON body with status, assignedTo or merge"},
+		{name: "body not JSON", method: "PUT", path: web + "?id=1", body: `status=resolved`, status: 400, detail: "send a JSON body with status, assignedTo, isBookmarked, hasSeen, isPublic or merge"},
 		{name: "body changes nothing", method: "PUT", path: web + "?id=1", body: `{}`, status: 400, detail: "send a JSON body"},
 		{name: "negative ignoreCount", method: "PUT", path: web + "?id=1", body: `{"status":"ignored","statusDetails":{"ignoreCount":-1}}`,
 			status: 400, detail: "must not be negative"},
@@ -215,8 +215,8 @@ func TestIssueHandlerErrors(t *testing.T) {
 			status: 403, detail: "lacks the event:write scope"},
 		{name: "change without event:read", method: "PUT", path: "/api/0/issues/1/", body: `{"status":"resolved"}`, scopes: []string{"event:write"},
 			status: 403, detail: "lacks the event:read scope"},
-		{name: "change with nothing to change", method: "PUT", path: "/api/0/issues/1/", body: `{}`, status: 400, detail: "status, statusDetails or assignedTo"},
-		{name: "change not JSON", method: "PUT", path: "/api/0/issues/1/", body: `status=resolved`, status: 400, detail: "status, statusDetails or assignedTo"},
+		{name: "change with nothing to change", method: "PUT", path: "/api/0/issues/1/", body: `{}`, status: 400, detail: "status, statusDetails, assignedTo, isBookmarked, hasSeen or isPublic"},
+		{name: "change not JSON", method: "PUT", path: "/api/0/issues/1/", body: `status=resolved`, status: 400, detail: "status, statusDetails, assignedTo, isBookmarked, hasSeen or isPublic"},
 		{name: "merge one issue", method: "PUT", path: "/api/0/issues/1/", body: `{"merge":1}`, status: 400, detail: "merge issues with PUT /api/0/projects/"},
 		{name: "change in the next release, unresolving", method: "PUT", path: "/api/0/issues/1/", body: `{"status":"unresolved","statusDetails":{"inNextRelease":true}}`,
 			status: 400, detail: `go with "status": "resolved"`},
@@ -343,10 +343,15 @@ func TestIssueResolvedInRelease(t *testing.T) {
 	if status, details := statusOf("/api/0/issues/1/"); status != "unresolved" || len(details) != 0 {
 		t.Errorf("unresolved: %s %v, want no details", status, details)
 	}
-	// What Sentry's clients send on opening an issue changes nothing.
+	// What Sentry's clients send on opening an issue marks it seen, and
+	// changes nothing else.
 	updates := len(store.Updates)
-	if got := call(t, app, "PUT", "/api/0/issues/1/", `{"hasSeen":true}`); got.status != 200 || len(store.Updates) != updates {
-		t.Errorf("hasSeen: %d %s, %d updates; want the issue, unchanged", got.status, got.body, len(store.Updates)-updates)
+	got = call(t, app, "PUT", "/api/0/issues/1/", `{"hasSeen":true}`)
+	if got.status != 200 || len(store.Updates) != updates+1 || !strings.Contains(got.body, `"hasSeen":true`) {
+		t.Fatalf("hasSeen: %d %s, %d updates; want the issue, seen", got.status, got.body, len(store.Updates)-updates)
+	}
+	if u := store.Updates[updates]; u.Status != nil || u.AssigneeID != nil || u.Seen == nil || !*u.Seen {
+		t.Errorf("hasSeen sent %+v", u)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/analytics"
+	"github.com/faultline/faultline/frontend/issues"
 	"github.com/faultline/faultline/ingest/event"
 	"github.com/faultline/faultline/metadata"
 	"github.com/faultline/faultline/metadata/releaseorder"
@@ -24,7 +25,7 @@ type projectRef struct {
 	Platform string `json:"platform,omitempty"`
 }
 
-// issueJSON is an issue in Sentry's shape.
+// issueJSON is an issue in Sentry's shape, as the caller sees it.
 type issueJSON struct {
 	ID            string            `json:"id"`
 	ShortID       string            `json:"shortId"`
@@ -42,15 +43,43 @@ type issueJSON struct {
 	UserCount     uint64            `json:"userCount"`
 	FirstSeen     string            `json:"firstSeen"`
 	LastSeen      string            `json:"lastSeen"`
-	NumComments   int               `json:"numComments"`
-	AssignedTo    any               `json:"assignedTo"`
+	NumComments   int64             `json:"numComments"`
+	AssignedTo    *actorJSON        `json:"assignedTo"`
 	IsBookmarked  bool              `json:"isBookmarked"`
 	IsPublic      bool              `json:"isPublic"`
+	ShareID       *string           `json:"shareId"`
 	HasSeen       bool              `json:"hasSeen"`
 	Annotations   []string          `json:"annotations"`
+	// SeenBy is in the single issue's answer only.
+	SeenBy *[]seenByJSON `json:"seenBy,omitempty"`
+	// Stats is in the list's answer with groupStatsPeriod only:
+	// {"24h": [[unix seconds, count], ...]}.
+	Stats map[string][][2]int64 `json:"stats,omitempty"`
 }
 
-func newIssueJSON(is metadata.Issue, platform string, users uint64) issueJSON {
+// actorJSON is a user or team as Sentry names who did or holds something.
+type actorJSON struct {
+	Type  string `json:"type"` // user or team
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Email string `json:"email,omitempty"`
+}
+
+func userActor(p metadata.Person) *actorJSON {
+	return &actorJSON{Type: "user", ID: itoa(p.ID), Name: p.Email, Email: p.Email}
+}
+
+// seenByJSON is a user who saw an issue, and when last.
+type seenByJSON struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Email    string `json:"email"`
+	Username string `json:"username"`
+	LastSeen string `json:"lastSeen"`
+}
+
+func newIssueJSON(l issues.Listed, platform string) issueJSON {
+	is := l.Issue
 	meta := is.Metadata
 	if meta == nil {
 		meta = map[string]string{}
@@ -59,7 +88,7 @@ func newIssueJSON(is metadata.Issue, platform string, users uint64) issueJSON {
 	if is.Status == "unresolved" && is.RegressedAt != nil {
 		substatus = "regressed"
 	}
-	return issueJSON{
+	out := issueJSON{
 		ID:            itoa(is.ID),
 		Substatus:     substatus,
 		ShortID:       fmt.Sprintf("%s-%s", strings.ToUpper(is.ProjectSlug), strings.ToUpper(strconv.FormatInt(is.ShortID, 36))),
@@ -72,28 +101,67 @@ func newIssueJSON(is metadata.Issue, platform string, users uint64) issueJSON {
 		Metadata:      meta,
 		Platform:      platform,
 		Project:       projectRef{ID: itoa(is.ProjectID), Name: is.ProjectSlug, Slug: is.ProjectSlug, Platform: platform},
-		AssignedTo:    assignee(is.Assignee, is.TeamSlug),
+		AssignedTo:    assignee(is),
 		Count:         itoa(is.TimesSeen),
-		UserCount:     users,
+		UserCount:     l.Users,
 		FirstSeen:     isoTime(is.FirstSeen),
 		LastSeen:      isoTime(is.LastSeen),
+		NumComments:   is.NumComments,
+		IsBookmarked:  l.Bookmarked,
+		IsPublic:      is.ShareID != nil,
+		ShareID:       is.ShareID,
+		HasSeen:       l.Seen,
 		Annotations:   []string{},
 	}
+	if l.SeenBy != nil {
+		seen := make([]seenByJSON, len(l.SeenBy))
+		for i, s := range l.SeenBy {
+			seen[i] = seenByJSON{ID: itoa(s.ID), Name: s.Email, Email: s.Email, Username: s.Email, LastSeen: isoTime(s.LastSeen)}
+		}
+		out.SeenBy = &seen
+	}
+	return out
 }
 
-// statusDetails says which release a resolved issue was resolved in, as
-// Sentry does: {"inRelease": version}, {"inNextRelease": true}, or {}.
+// withStats adds the issue's stats over period to its JSON.
+func (j issueJSON) withStats(period string, buckets []analytics.Bucket) issueJSON {
+	points := make([][2]int64, len(buckets))
+	for i, b := range buckets {
+		points[i] = [2]int64{b.Start.Unix(), int64(b.Count)}
+	}
+	j.Stats = map[string][][2]int64{period: points}
+	return j
+}
+
+// statusDetails qualifies an issue's status as Sentry does: a resolved
+// issue's release ({"inRelease": version} or {"inNextRelease": true}), an
+// ignored one's conditions (ignoreUntil, ignoreCount, ignoreDuration in
+// minutes) and who ignored it (actor); {} otherwise.
 func statusDetails(is metadata.Issue) map[string]any {
-	if is.Status != "resolved" {
-		return map[string]any{}
+	out := map[string]any{}
+	switch is.Status {
+	case "resolved":
+		switch is.ResolutionType {
+		case releaseorder.InRelease:
+			out["inRelease"] = is.ResolutionRelease
+		case releaseorder.InNextRelease:
+			out["inNextRelease"] = true
+		}
+	case "ignored":
+		if is.IgnoreUntil != nil {
+			out["ignoreUntil"] = isoTime(*is.IgnoreUntil)
+		}
+		if is.IgnoreCount != nil {
+			out["ignoreCount"] = *is.IgnoreCount
+		}
+		if is.IgnoreMinutes != nil {
+			out["ignoreDuration"] = *is.IgnoreMinutes
+		}
+		if is.IgnoredBy != nil {
+			out["actor"] = userActor(*is.IgnoredBy)
+		}
 	}
-	switch is.ResolutionType {
-	case releaseorder.InRelease:
-		return map[string]any{"inRelease": is.ResolutionRelease}
-	case releaseorder.InNextRelease:
-		return map[string]any{"inNextRelease": true}
-	}
-	return map[string]any{}
+	return out
 }
 
 type tagJSON struct {
@@ -293,12 +361,15 @@ func newFeedbackJSON(f metadata.Feedback) feedbackJSON {
 	return out
 }
 
-func assignee(email, team *string) any {
+// assignee is whom an issue is assigned to, as Sentry's actor: a user
+// (named by their email, Faultline keeping no other name) or a team
+// (named by its slug); nil when no one.
+func assignee(is metadata.Issue) *actorJSON {
 	switch {
-	case email != nil:
-		return map[string]string{"type": "user", "email": *email, "name": *email}
-	case team != nil:
-		return map[string]string{"type": "team", "slug": *team, "name": "#" + *team}
+	case is.Assignee != nil:
+		return userActor(metadata.Person{ID: is.AssigneeID, Email: *is.Assignee})
+	case is.TeamSlug != nil:
+		return &actorJSON{Type: "team", ID: itoa(is.TeamID), Name: *is.TeamSlug}
 	}
 	return nil
 }

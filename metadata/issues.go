@@ -49,6 +49,21 @@ type Issue struct {
 	// releaseorder.InNextRelease with ResolutionRelease the release that was
 	// the latest at the time.
 	ResolutionType, ResolutionRelease string
+	AssigneeID, TeamID                int64 // 0 when not assigned so
+	// How an ignored issue was ignored: until when, for how many more
+	// events, for how many minutes (as asked), and by whom (nil: not so).
+	IgnoreUntil   *time.Time
+	IgnoreCount   *int64
+	IgnoreMinutes *int64
+	IgnoredBy     *Person
+	ShareID       *string // set while the issue is public
+	NumComments   int64
+}
+
+// Person is a user as issues show them (assignees, who ignored, who saw).
+type Person struct {
+	ID    int64
+	Email string
 }
 
 // RecordEvents groups a project's batch of events into issues in one
@@ -281,13 +296,22 @@ func countEvents(ctx context.Context, tx pgx.Tx, projectID int64, events []Group
 const issueColumns = `i.id, i.project_id, p.slug, o.slug, i.short_id, i.title, i.culprit, i.level, i.type,
 	i.metadata, i.status, i.first_seen, i.last_seen, i.times_seen, i.regressed_at,
 	(SELECT email FROM users WHERE id = i.assignee_id), (SELECT slug FROM teams WHERE id = i.assignee_team_id),
-	i.first_release, i.last_release, COALESCE(i.resolution_type, ''), i.resolution_release`
+	i.first_release, i.last_release, COALESCE(i.resolution_type, ''), i.resolution_release,
+	COALESCE(i.assignee_id, 0), COALESCE(i.assignee_team_id, 0), i.ignore_until, i.ignore_count, i.ignore_minutes,
+	i.ignored_by, (SELECT email FROM users WHERE id = i.ignored_by), i.share_id,
+	(SELECT count(*) FROM issue_comments WHERE issue_id = i.id)`
 
 func scanIssue(row pgx.Row) (Issue, error) {
 	var is Issue
+	var ignoredByID *int64
+	var ignoredBy *string
 	err := row.Scan(&is.ID, &is.ProjectID, &is.ProjectSlug, &is.OrgSlug, &is.ShortID, &is.Title, &is.Culprit,
 		&is.Level, &is.Type, &is.Metadata, &is.Status, &is.FirstSeen, &is.LastSeen, &is.TimesSeen, &is.RegressedAt, &is.Assignee, &is.TeamSlug,
-		&is.FirstRelease, &is.LastRelease, &is.ResolutionType, &is.ResolutionRelease)
+		&is.FirstRelease, &is.LastRelease, &is.ResolutionType, &is.ResolutionRelease,
+		&is.AssigneeID, &is.TeamID, &is.IgnoreUntil, &is.IgnoreCount, &is.IgnoreMinutes, &ignoredByID, &ignoredBy, &is.ShareID, &is.NumComments)
+	if ignoredByID != nil && ignoredBy != nil {
+		is.IgnoredBy = &Person{ID: *ignoredByID, Email: *ignoredBy}
+	}
 	return is, err
 }
 

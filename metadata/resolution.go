@@ -182,6 +182,9 @@ func setStatus(ctx context.Context, tx pgx.Tx, issues []lockedIssue, ids []int64
 	var count *int64
 	if *u.Status == "ignored" && u.IgnoreFor > 0 {
 		t := time.Now().Add(u.IgnoreFor)
+		if !u.IgnoreUntil.IsZero() {
+			t = u.IgnoreUntil
+		}
 		until = &t
 	}
 	if *u.Status == "ignored" && u.IgnoreCount > 0 {
@@ -215,12 +218,24 @@ func setStatus(ctx context.Context, tx pgx.Tx, issues []lockedIssue, ids []int64
 		}
 		copy(releases, latest)
 	}
+	// What the ignore was asked as is kept beside when it ends, so the
+	// issue reads back as it was sent.
+	var minutes, ignoredBy *int64
+	if *u.Status == "ignored" {
+		if u.IgnoreMinutes > 0 {
+			minutes = &u.IgnoreMinutes
+		}
+		if actorID != 0 {
+			ignoredBy = &actorID
+		}
+	}
 	if _, err := tx.Exec(ctx, `UPDATE issues SET status = $2,
 		resolved_at = CASE WHEN $2 = 'resolved' THEN now() ELSE NULL END,
 		ignore_until = $3, ignore_until_seen = times_seen + $4,
+		ignore_count = $4, ignore_minutes = $7, ignored_by = $8,
 		resolution_type = $5, resolution_release = u.rel
 		FROM unnest($1::bigint[], $6::text[]) AS u(id, rel) WHERE issues.id = u.id`,
-		ids, *u.Status, until, count, kind, releases); err != nil {
+		ids, *u.Status, until, count, kind, releases, minutes, ignoredBy); err != nil {
 		return err
 	}
 	if kind == nil {

@@ -29,6 +29,7 @@ type IssueFilter struct {
 	OnlyIDs          []int64 // when RestrictIDs, only these issues
 	RestrictIDs      bool
 	ExcludeIDs       []int64
+	BookmarkedBy     int64  // when set, only issues this user bookmarked
 	Sort             string // date (default), new, freq
 	Limit, Offset    int
 }
@@ -93,6 +94,9 @@ func (db *DB) SearchIssues(ctx context.Context, f IssueFilter) ([]Issue, error) 
 	if len(f.ExcludeIDs) > 0 {
 		where = append(where, "NOT i.id = ANY("+arg(f.ExcludeIDs)+")")
 	}
+	if f.BookmarkedBy != 0 {
+		where = append(where, "EXISTS (SELECT 1 FROM issue_bookmarks b WHERE b.issue_id = i.id AND b.user_id = "+arg(f.BookmarkedBy)+")")
+	}
 	order := "i.last_seen DESC, i.id DESC"
 	switch f.Sort {
 	case "", "date":
@@ -148,12 +152,21 @@ type IssueUpdate struct {
 	// more events, whichever comes first; zero means no such condition.
 	IgnoreFor   time.Duration
 	IgnoreCount int64
+	// IgnoreMinutes is IgnoreFor as the client asked it (ignoreDuration),
+	// kept to read back; 0 when it asked for a time instead.
+	IgnoreMinutes int64
+	// IgnoreUntil, when set, is when IgnoreFor ends: the time the caller
+	// answers with is then the one stored.
+	IgnoreUntil time.Time
 	// With Status "resolved": resolved in this release (an event of it or
 	// of a newer release reopens the issue; LatestRelease names the latest
 	// one now), or in the next release (only an event of a release newer
 	// than the latest one now reopens it).
 	InRelease     string
 	InNextRelease bool
+	// The actor's own bookmark and seen mark, and whether the issues are
+	// public (shared by an unguessable link).
+	Bookmark, Seen, Public *bool
 }
 
 // LatestRelease, as IssueUpdate.InRelease, stands for the latest release
@@ -206,7 +219,7 @@ func (db *DB) UpdateIssues(ctx context.Context, projectIDs, issueIDs []int64, ac
 				return err
 			}
 		}
-		return nil
+		return applyUserState(ctx, tx, ids, actorID, u)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("update issues: %w", err)

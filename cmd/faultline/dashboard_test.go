@@ -59,6 +59,10 @@ func TestDashboardInBrowser(t *testing.T) {
 	if after.Status != "resolved" {
 		t.Errorf("issue status after the browser resolved it: %s", after.Status)
 	}
+	var seen struct{ HasSeen bool }
+	if api.get("/api/0/issues/"+issue.ID+"/", &seen); !seen.HasSeen {
+		t.Error("opening the issue in the dashboard did not mark it seen")
+	}
 	var keys []struct{ RateLimit *struct{ Window, Count int } }
 	api.get(fmt.Sprintf("/api/0/projects/%s/%s/keys/", proj.Organization, proj.Project), &keys)
 	if len(keys) == 0 || keys[0].RateLimit == nil || keys[0].RateLimit.Count != 100 || keys[0].RateLimit.Window != 60 {

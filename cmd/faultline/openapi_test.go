@@ -145,6 +145,11 @@ func TestTenantIsolationSweep(t *testing.T) {
 		t.Fatalf("victim alert: %d", code)
 	}
 
+	var comment struct{ ID string }
+	if code := victimAPI.call("POST", "/api/0/issues/"+issues[0].ID+"/comments/", `{"text":"victim note"}`, &comment); code != http.StatusCreated {
+		t.Fatalf("victim comment: %d", code)
+	}
+
 	fill := func(path string) string {
 		path = strings.NewReplacer("{org}", victim.Organization, "{project}", victim.Project, "{key_id}", keys[0].ID,
 			"{event_id}", eventID, "{team}", "victim-team", "{slug}", "victim-status", "{member_id}", fmt.Sprint(victim.UserID),
@@ -158,10 +163,12 @@ func TestTenantIsolationSweep(t *testing.T) {
 			return strings.Replace(path, "{id}", monitor.ID, 1)
 		case strings.HasPrefix(path, "/api/0/api-tokens/"):
 			return strings.Replace(path, "{id}", fmt.Sprint(victimTokens[0].ID), 1)
+		case strings.Contains(path, "{comment_id}"):
+			path = strings.Replace(path, "{comment_id}", comment.ID, 1)
 		}
 		return strings.Replace(path, "{id}", issues[0].ID, 1)
 	}
-	secrets := []string{victim.PublicKey, "victim secret message", "top secret", victim.Project, "victim/repo", "victim-env"}
+	secrets := []string{victim.PublicKey, "victim secret message", "top secret", victim.Project, "victim/repo", "victim-env", "victim note"}
 
 	attackerBrowser := newBrowser(t, srv)
 	var me struct{ User struct{ Email string } }
@@ -175,11 +182,11 @@ func TestTenantIsolationSweep(t *testing.T) {
 	swept := 0
 	for path, ops := range doc.Paths {
 		if !strings.Contains(path, "{") || strings.Contains(path, "{token}") || strings.Contains(path, "{endpoint_id}") ||
-			strings.HasPrefix(path, "/api/0/status-pages/") {
+			strings.HasPrefix(path, "/api/0/status-pages/") || strings.HasPrefix(path, "/api/0/shared/") {
 			// Per-user routes hold nothing of another organization; an
 			// invitation token and a heartbeat endpoint are secrets, not
-			// objects to sweep, and status pages are public by design
-			// (their own tests check them).
+			// objects to sweep, and status pages and shared issues are
+			// public by design (their own tests check them).
 			continue
 		}
 		for method, op := range ops {

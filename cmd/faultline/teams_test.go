@@ -56,10 +56,10 @@ func TestTeams(t *testing.T) {
 		t.Fatalf("assign to team: %d", code)
 	}
 	var found []struct {
-		AssignedTo struct{ Type, Slug string }
+		AssignedTo struct{ Type, ID, Name string }
 	}
 	api.get(proj+"/issues/?query="+url.QueryEscape("assigned:#backend-crew"), &found)
-	if len(found) != 1 || found[0].AssignedTo.Type != "team" || found[0].AssignedTo.Slug != "backend-crew" {
+	if len(found) != 1 || found[0].AssignedTo.Type != "team" || found[0].AssignedTo.Name != "backend-crew" || found[0].AssignedTo.ID == "" {
 		t.Errorf("assigned:#backend-crew: %+v", found)
 	}
 	if code := api.call("PUT", proj+"/issues/?id="+issues[0].ID, `{"assignedTo":"#nobody"}`, nil); code != http.StatusBadRequest {

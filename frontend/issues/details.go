@@ -27,6 +27,9 @@ type EventReader interface {
 type Notes interface {
 	Comments(ctx context.Context, issueID int64) ([]metadata.Comment, error)
 	AddComment(ctx context.Context, issueID, userID int64, text string) (metadata.Comment, error)
+	IssueComment(ctx context.Context, issueID, commentID int64) (metadata.Comment, error)
+	EditComment(ctx context.Context, issueID, commentID int64, text string) (metadata.Comment, error)
+	DeleteComment(ctx context.Context, issueID, commentID int64) error
 	IssueFeedback(ctx context.Context, projectID, issueID int64, limit, offset int) ([]metadata.Feedback, error)
 	ProjectFeedback(ctx context.Context, projectID int64, limit, offset int) ([]metadata.Feedback, error)
 }
@@ -130,6 +133,50 @@ func (d *Details) AddComment(ctx context.Context, is metadata.Issue, userID int6
 		return metadata.Comment{}, invalid("a comment needs 1 to 10000 characters of text")
 	}
 	return d.notes.AddComment(ctx, is.ID, userID, text)
+}
+
+// comment finds a comment of the issue; one of another issue is not
+// there.
+func (d *Details) comment(ctx context.Context, is metadata.Issue, commentID int64) (metadata.Comment, error) {
+	c, err := d.notes.IssueComment(ctx, is.ID, commentID)
+	if errors.Is(err, metadata.ErrNotFound) {
+		return c, notFound("comment not found")
+	}
+	return c, err
+}
+
+// EditComment replaces the text of a comment the user wrote; only its
+// author may edit it.
+func (d *Details) EditComment(ctx context.Context, is metadata.Issue, commentID, userID int64, text string) (metadata.Comment, error) {
+	text = strings.TrimSpace(text)
+	if text == "" || len(text) > MaxCommentLen {
+		return metadata.Comment{}, invalid("text: a comment needs 1 to 10000 characters of text")
+	}
+	c, err := d.comment(ctx, is, commentID)
+	if err != nil {
+		return c, err
+	}
+	if c.UserID != userID {
+		return c, forbidden("only the author of a comment may edit it")
+	}
+	return d.notes.EditComment(ctx, is.ID, commentID, text)
+}
+
+// DeleteComment removes a comment: its author may, and so may who
+// moderates the organization (moderator).
+func (d *Details) DeleteComment(ctx context.Context, is metadata.Issue, commentID, userID int64, moderator bool) error {
+	c, err := d.comment(ctx, is, commentID)
+	if err != nil {
+		return err
+	}
+	if c.UserID != userID && !moderator {
+		return forbidden("only the author of a comment or an organization owner or manager may delete it")
+	}
+	err = d.notes.DeleteComment(ctx, is.ID, commentID)
+	if errors.Is(err, metadata.ErrNotFound) {
+		return notFound("comment not found")
+	}
+	return err
 }
 
 // Feedback pages through the feedback users sent about an issue's events,

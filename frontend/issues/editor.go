@@ -52,14 +52,34 @@ type Change struct {
 	// event reopens a resolved issue.
 	InRelease     string
 	InNextRelease bool
-	Now           time.Time
+	// The actor's own bookmark and seen mark, and whether the issues are
+	// shared by a public link; nil leaves each alone.
+	Bookmark, Seen, Public *bool
+	Now                    time.Time
+}
+
+// IgnoreEnd is when an ignore the change asks for ends (zero for none),
+// to the microsecond PostgreSQL keeps.
+func (c Change) IgnoreEnd() time.Time {
+	switch {
+	case !c.IgnoreUntil.IsZero():
+		return c.IgnoreUntil.Truncate(time.Microsecond)
+	case c.IgnoreFor > 0:
+		return c.Now.Add(c.IgnoreFor).Truncate(time.Microsecond)
+	}
+	return time.Time{}
+}
+
+// changes reports whether c changes anything at all.
+func (c Change) changes() bool {
+	return c.Status != nil || c.AssignedTo != nil || c.Bookmark != nil || c.Seen != nil || c.Public != nil
 }
 
 // Update applies a change and reports how many issues it changed; none is
 // a NotFoundError.
 func (e *Editor) Update(ctx context.Context, c Change) (int, error) {
-	if c.Status == nil && c.AssignedTo == nil {
-		return 0, invalid("send a JSON body with status, assignedTo or merge")
+	if !c.changes() {
+		return 0, invalid("send a JSON body with status, assignedTo, isBookmarked, hasSeen, isPublic or merge")
 	}
 	if c.IgnoreFor < 0 || c.IgnoreCount < 0 {
 		return 0, invalid("statusDetails: ignoreDuration and ignoreCount must not be negative")
@@ -73,11 +93,16 @@ func (e *Editor) Update(ctx context.Context, c Change) (int, error) {
 		}
 	}
 	u := metadata.IssueUpdate{Status: c.Status, IgnoreFor: c.IgnoreFor, IgnoreCount: c.IgnoreCount,
-		InRelease: c.InRelease, InNextRelease: c.InNextRelease}
+		IgnoreMinutes: int64(c.IgnoreFor / time.Minute), InRelease: c.InRelease, InNextRelease: c.InNextRelease,
+		Bookmark: c.Bookmark, Seen: c.Seen, Public: c.Public}
 	if !c.IgnoreUntil.IsZero() {
+		u.IgnoreMinutes = 0
 		if u.IgnoreFor = c.IgnoreUntil.Sub(c.Now); u.IgnoreFor <= 0 {
 			return 0, invalid("statusDetails.ignoreUntil is in the past")
 		}
+	}
+	if u.IgnoreFor > 0 {
+		u.IgnoreUntil = c.IgnoreEnd()
 	}
 	if c.AssignedTo != nil {
 		if err := e.assignee(ctx, c.OrgID, strings.TrimSpace(*c.AssignedTo), &u); err != nil {

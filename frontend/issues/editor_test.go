@@ -44,7 +44,7 @@ func TestUpdate(t *testing.T) {
 			want: metadata.IssueUpdate{Status: ptr("resolved"), InRelease: "1.2.0"}},
 		{name: "resolve in the next release", change: issues.Change{Status: ptr("resolved"), InNextRelease: true},
 			want: metadata.IssueUpdate{Status: ptr("resolved"), InNextRelease: true}},
-		{name: "nothing to change", change: issues.Change{}, invalid: "status, assignedTo or merge"},
+		{name: "nothing to change", change: issues.Change{}, invalid: "status, assignedTo, isBookmarked, hasSeen, isPublic or merge"},
 		{name: "in a release, unresolved", change: issues.Change{Status: ptr("unresolved"), InRelease: "1.2.0"}, invalid: `go with "status": "resolved"`},
 		{name: "next release, no status", change: issues.Change{AssignedTo: ptr(""), InNextRelease: true}, invalid: `go with "status": "resolved"`},
 		{name: "both releases", change: issues.Change{Status: ptr("resolved"), InRelease: "1.2.0", InNextRelease: true}, invalid: "not both"},

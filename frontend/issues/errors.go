@@ -21,3 +21,17 @@ func (e *InvalidError) Missing() bool { return false }
 func notFound(msg string) error { return &NotFoundError{Msg: msg} }
 
 func invalid(msg string) error { return &InvalidError{Msg: msg} }
+
+// ForbiddenError is a request the caller may not make of something they
+// may see (another member's comment).
+type ForbiddenError struct{ Msg string }
+
+func (e *ForbiddenError) Error() string { return e.Msg }
+
+// Missing is false: what the request names is there.
+func (e *ForbiddenError) Missing() bool { return false }
+
+// Forbidden is true: the caller lacks the right, not the request its form.
+func (e *ForbiddenError) Forbidden() bool { return true }
+
+func forbidden(msg string) error { return &ForbiddenError{Msg: msg} }

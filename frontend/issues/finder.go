@@ -18,6 +18,9 @@ type Reader interface {
 	SearchIssues(ctx context.Context, f metadata.IssueFilter) ([]metadata.Issue, error)
 	IssueForUser(ctx context.Context, userID, issueID int64) (metadata.Issue, error)
 	IssueActivity(ctx context.Context, issueID int64) ([]metadata.Activity, error)
+	IssueUserStates(ctx context.Context, userID int64, issueIDs []int64) (map[int64]metadata.UserIssueState, error)
+	IssueSeenBy(ctx context.Context, issueID int64) ([]metadata.Seer, error)
+	IssueByShareID(ctx context.Context, shareID string) (metadata.Issue, error)
 }
 
 // People resolves the teams and members that searches and assignments
@@ -33,6 +36,7 @@ type People interface {
 type EventIndex interface {
 	IssuesWithEvents(ctx context.Context, projectIDs []uint64, since time.Time, terms []analytics.EventTerm) ([]uint64, error)
 	IssueUserCounts(ctx context.Context, projectID uint64, issueIDs []uint64) (map[uint64]uint64, error)
+	IssuesCountSeries(ctx context.Context, projectIDs, issueIDs []uint64, since time.Time, step time.Duration) (map[uint64][]analytics.Bucket, error)
 }
 
 const (
@@ -71,12 +75,26 @@ type Search struct {
 	// then also where event conditions start looking.
 	Start, End    time.Time
 	Limit, Offset int
+	// StatsPeriod, when set ("24h" or "14d"), adds each listed issue's
+	// event counts over it.
+	StatsPeriod string
 }
 
-// Listed is an issue with the number of users its events have seen.
+// StatsPeriods are the list's groupStatsPeriod values: how many buckets
+// of what length each counts.
+var StatsPeriods = map[string]struct {
+	Buckets int
+	Step    time.Duration
+}{"24h": {24, time.Hour}, "14d": {14, 24 * time.Hour}}
+
+// Listed is an issue with the number of users its events have seen, and
+// what the user asking has done with it.
 type Listed struct {
 	metadata.Issue
 	Users uint64
+	metadata.UserIssueState
+	SeenBy []metadata.Seer    // with Detail only
+	Stats  []analytics.Bucket // with Search.StatsPeriod only
 }
 
 // List answers a search: at most Limit issues from Offset, each with its
@@ -105,11 +123,51 @@ func (f *Finder) List(ctx context.Context, s Search) ([]Listed, error) {
 		found = found[min(s.Offset, len(found)):]
 		found = found[:min(s.Limit, len(found))]
 	}
+	states, err := f.userStates(ctx, s.UserID, found)
+	if err != nil {
+		return nil, err
+	}
+	stats, err := f.stats(ctx, s, found)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]Listed, len(found))
 	for i, is := range found {
-		out[i] = Listed{Issue: is, Users: users[is.ID]}
+		out[i] = Listed{Issue: is, Users: users[is.ID], UserIssueState: states[is.ID], Stats: stats[uint64(is.ID)]}
 	}
 	return out, nil
+}
+
+// userStates reads what the user has done with each issue.
+func (f *Finder) userStates(ctx context.Context, userID int64, list []metadata.Issue) (map[int64]metadata.UserIssueState, error) {
+	ids := make([]int64, len(list))
+	for i, is := range list {
+		ids[i] = is.ID
+	}
+	return f.issues.IssueUserStates(ctx, userID, ids)
+}
+
+// stats counts the listed issues' events over the search's stats period,
+// all in one query.
+func (f *Finder) stats(ctx context.Context, s Search, list []metadata.Issue) (map[uint64][]analytics.Bucket, error) {
+	period, ok := StatsPeriods[s.StatsPeriod]
+	if !ok || len(list) == 0 {
+		return nil, nil
+	}
+	ids := make([]uint64, len(list))
+	for i, is := range list {
+		ids[i] = uint64(is.ID)
+	}
+	pids := make([]uint64, len(s.ProjectIDs))
+	for i, id := range s.ProjectIDs {
+		pids[i] = uint64(id)
+	}
+	since := s.Now.Truncate(period.Step).Add(-time.Duration(period.Buckets-1) * period.Step)
+	stats, err := f.events.IssuesCountSeries(ctx, pids, ids, since, period.Step)
+	if err != nil {
+		return nil, fmt.Errorf("issue stats: %w", err)
+	}
+	return stats, nil
 }
 
 // Select names the issues (at most MaxSelected) a search selects, for a
@@ -143,9 +201,38 @@ func (f *Finder) Get(ctx context.Context, userID, issueID int64) (metadata.Issue
 	return is, err
 }
 
-// Detail returns an issue the user may see with its user count.
+// Detail returns an issue the user may see with its user count, what the
+// user has done with it, and who has seen it.
 func (f *Finder) Detail(ctx context.Context, userID, issueID int64) (Listed, error) {
 	is, err := f.Get(ctx, userID, issueID)
+	if err != nil {
+		return Listed{}, err
+	}
+	users, err := f.userCounts(ctx, []metadata.Issue{is})
+	if err != nil {
+		return Listed{}, err
+	}
+	states, err := f.userStates(ctx, userID, []metadata.Issue{is})
+	if err != nil {
+		return Listed{}, err
+	}
+	seen, err := f.issues.IssueSeenBy(ctx, is.ID)
+	if err != nil {
+		return Listed{}, err
+	}
+	if seen == nil {
+		seen = []metadata.Seer{} // the single issue says "nobody", not nothing
+	}
+	return Listed{Issue: is, Users: users[is.ID], UserIssueState: states[is.ID], SeenBy: seen}, nil
+}
+
+// Shared returns the public issue a share id names, with its user count;
+// an unknown or revoked id is a NotFoundError.
+func (f *Finder) Shared(ctx context.Context, shareID string) (Listed, error) {
+	is, err := f.issues.IssueByShareID(ctx, shareID)
+	if errors.Is(err, metadata.ErrNotFound) {
+		return Listed{}, notFound("no issue is shared by this link")
+	}
 	if err != nil {
 		return Listed{}, err
 	}
@@ -204,6 +291,9 @@ func (f *Finder) filter(ctx context.Context, s Search) (metadata.IssueFilter, er
 	if err := f.assigned(ctx, s, &filter); err != nil {
 		return filter, err
 	}
+	if err := f.bookmarks(ctx, s, &filter); err != nil {
+		return filter, err
+	}
 	return filter, f.eventConditions(ctx, s, since, &filter)
 }
 
@@ -233,6 +323,27 @@ func (f *Finder) assigned(ctx context.Context, s Search, filter *metadata.IssueF
 				ids = []int64{-1}
 			}
 			filter.AssigneeIDs = append(filter.AssigneeIDs, ids...)
+		}
+	}
+	return nil
+}
+
+// bookmarks narrows the filter to the issues the user the search names
+// (me, or a member's email) bookmarked; someone who is not a member
+// bookmarked none.
+func (f *Finder) bookmarks(ctx context.Context, s Search, filter *metadata.IssueFilter) error {
+	for _, who := range s.Query.Bookmarks {
+		if who == "me" {
+			filter.BookmarkedBy = s.UserID
+			continue
+		}
+		ids, err := f.people.UserIDsByEmail(ctx, s.OrgID, []string{who})
+		if err != nil {
+			return fmt.Errorf("bookmarks:%s: %w", who, err)
+		}
+		filter.BookmarkedBy = -1
+		if len(ids) > 0 {
+			filter.BookmarkedBy = ids[0]
 		}
 	}
 	return nil

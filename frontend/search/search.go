@@ -40,10 +40,13 @@ type Query struct {
 	FirstReleases []Term
 	Assigned      []string // me, none, an email or #team
 	Has           []string // has:tag
-	Tags          []Term   // any other key:value
-	FirstSeen     Range
-	LastSeen      Range
-	Text          string
+	// Bookmarks (bookmarks:, is:bookmarked for bookmarks:me) keeps the
+	// issues the user named (me or an email) bookmarked.
+	Bookmarks []string
+	Tags      []Term // any other key:value
+	FirstSeen Range
+	LastSeen  Range
+	Text      string
 }
 
 var statuses = map[string]bool{"unresolved": true, "resolved": true, "ignored": true}
@@ -51,7 +54,7 @@ var statuses = map[string]bool{"unresolved": true, "resolved": true, "ignored": 
 // knownKeys are the keys with a meaning of their own; any other key is a tag.
 var knownKeys = map[string]bool{"is": true, "level": true, "environment": true, "release": true, "assigned": true,
 	"assigned_to": true, "has": true, "firstSeen": true, "lastSeen": true, "age": true,
-	"first-release": true, "firstRelease": true}
+	"first-release": true, "firstRelease": true, "bookmarks": true}
 
 // issueProperties are the keys of properties of issues, not of events.
 var issueProperties = map[string]bool{"is": true, "assigned": true, "assigned_to": true, "bookmarks": true,
@@ -90,10 +93,19 @@ func Parse(q string, now time.Time) (Query, error) {
 		}
 		switch key {
 		case "is":
+			if value == "bookmarked" && !negate {
+				out.Bookmarks = append(out.Bookmarks, "me")
+				continue
+			}
 			if negate || !statuses[value] {
-				return out, fmt.Errorf("is:%s: use is:unresolved, is:resolved or is:ignored", value)
+				return out, fmt.Errorf("is:%s: use is:unresolved, is:resolved, is:ignored or is:bookmarked", value)
 			}
 			out.Statuses = append(out.Statuses, value)
+		case "bookmarks":
+			if negate {
+				return out, fmt.Errorf("!bookmarks is not supported")
+			}
+			out.Bookmarks = append(out.Bookmarks, value)
 		case "level":
 			out.Levels = append(out.Levels, Term{key, value, negate})
 		case "environment":

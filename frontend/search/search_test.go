@@ -25,6 +25,7 @@ func TestParse(t *testing.T) {
 		{"lastSeen:>2026-11-01 lastSeen:<2026-11-20T00:00:00Z", Query{LastSeen: Range{After: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Before: time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)}}},
 		{"firstSeen:2026-11-02", Query{FirstSeen: Range{After: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), Before: time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)}}},
 		{"first-release:web@2 !firstRelease:web@1", Query{FirstReleases: []Term{{"first-release", "web@2", false}, {"first-release", "web@1", true}}}},
+		{"is:bookmarked bookmarks:ann@example.com", Query{Bookmarks: []string{"me", "ann@example.com"}}},
 		{"", Query{}},
 		// A pasted title: a word ending in a colon is not a filter on a key
 		// nobody knows, it is text.
@@ -50,6 +51,8 @@ func TestParseErrors(t *testing.T) {
 		"firstSeen:-3x":      "not a period",
 		`title:"open`:        "quote is not closed",
 		"level:":             "has no value",
+		"!is:bookmarked":     "use is:unresolved",
+		"!bookmarks:me":      "not supported",
 	} {
 		if _, err := Parse(q, now); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Parse(%q) error %v, want one containing %q", q, err, want)

@@ -30,6 +30,9 @@ type Store struct {
 	Values   []analytics.TagValueCount
 	Notes    []metadata.Comment
 	Feedback []metadata.Feedback
+	States   map[int64]metadata.UserIssueState // issue id → the caller's bookmark and seen mark
+	SeenBy   []metadata.Seer
+	Series   map[uint64][]analytics.Bucket // issue id → its stats
 	Fail     map[string]error
 
 	// What the store was asked.
@@ -40,6 +43,10 @@ type Store struct {
 	Deleted    []int64
 	Merged     []metadata.MergePlan
 	Added      []metadata.Comment
+	Edited     []metadata.Comment
+	Removed    []int64         // comment ids deleted
+	SeriesAsks [][]uint64      // the issue ids of each IssuesCountSeries call
+	SeriesStep []time.Duration // and its step
 }
 
 func (s *Store) fail(method string) error { return s.Fail[method] }
@@ -168,7 +175,11 @@ func (s *Store) UpdateIssues(_ context.Context, projectIDs, issueIDs []int64, _ 
 	}
 	for i := range s.Issues {
 		is := &s.Issues[i]
-		if u.Status == nil || !slices.Contains(projectIDs, is.ProjectID) || !slices.Contains(issueIDs, is.ID) {
+		if !slices.Contains(projectIDs, is.ProjectID) || !slices.Contains(issueIDs, is.ID) {
+			continue
+		}
+		s.applyUserState(is, u)
+		if u.Status == nil {
 			continue
 		}
 		is.Status, is.ResolutionType, is.ResolutionRelease = *u.Status, "", ""

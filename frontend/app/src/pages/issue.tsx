@@ -32,6 +32,8 @@ export function IssueDetail(props: { org: string; id: string }) {
     loadSide();
   };
   useEffect(load, [props.id]);
+  // Opening an issue marks it seen by the caller, as Sentry's dashboard does.
+  useEffect(() => { api("PUT", `/issues/${props.id}/`, { hasSeen: true }).catch(() => {}); }, [props.id]);
   useEffect(() => {
     api<{ stats: [number, number][] }>("GET", `/issues/${props.id}/stats/?statsPeriod=${period}`).then((r) => setStats(r.data.stats)).catch(() => setStats([]));
   }, [props.id, period]);
