@@ -94,7 +94,9 @@ func TestIssueSearchSyntax(t *testing.T) {
 		return strings.Join(out, " | ")
 	}
 	iso := func(at time.Time) string { return at.Format("2006-01-02T15:04:05") }
-	dashed := func(id string) string { return id[:8] + "-" + id[8:12] + "-" + id[12:16] + "-" + id[16:20] + "-" + id[20:] }
+	dashed := func(id string) string {
+		return id[:8] + "-" + id[8:12] + "-" + id[12:16] + "-" + id[16:20] + "-" + id[20:]
+	}
 	const (
 		typeErr  = pasted
 		checkout = "checkout failed"
