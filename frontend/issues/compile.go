@@ -19,6 +19,7 @@ type eventSet int
 // on events become sets of event terms, answered together by one
 // ClickHouse question; positive event conditions ANDed side by side form
 // one set (one event must meet them all), any other is a set of its own.
+// Statuses ANDed side by side are one list: the issue has any of them.
 type compiler struct {
 	f    *Finder
 	s    Search
@@ -65,9 +66,16 @@ func (c *compiler) node(ctx context.Context, n search.Node) (metadata.IssueCond,
 	}
 	out := metadata.IssueCond{Op: n.Op}
 	var together []analytics.EventTerm
+	var statuses []string
 	for _, a := range n.Args {
-		if n.Op == "and" && a.Op == "" && a.Cond != nil && a.Cond.Event() && !a.Cond.Negate {
+		positive := n.Op == "and" && a.Op == "" && a.Cond != nil && !a.Cond.Negate
+		if positive && a.Cond.Event() {
 			together = append(together, eventTerm(*a.Cond))
+			continue
+		}
+		if positive && a.Cond.Kind == search.KindStatus {
+			// is:unresolved is:ignored means either, as it always has.
+			statuses = append(statuses, a.Cond.Value)
 			continue
 		}
 		arg, err := c.node(ctx, a)
@@ -75,6 +83,9 @@ func (c *compiler) node(ctx context.Context, n search.Node) (metadata.IssueCond,
 			return out, err
 		}
 		out.Args = append(out.Args, arg)
+	}
+	if len(statuses) > 0 {
+		out.Args = append([]metadata.IssueCond{{Field: metadata.FieldStatus, Value: statuses}}, out.Args...)
 	}
 	if len(together) > 0 {
 		out.Args = append(out.Args, c.events(together))

@@ -56,6 +56,8 @@ func TestSearchFilter(t *testing.T) {
 	}{
 		{name: "statuses and levels", query: "is:resolved level:error !level:info",
 			match: ptr(and(cond("status", "", []string{"resolved"}), cond("level", "", []string{"error"}), not(cond("level", "", []string{"info"}))))},
+		{name: "statuses side by side are either", query: "is:unresolved level:error is:ignored",
+			match: ptr(and(cond("status", "", []string{"unresolved", "ignored"}), cond("level", "", []string{"error"})))},
 		{name: "OR and parentheses", query: "is:unresolved (level:error OR level:fatal) times_seen:>=10",
 			match: ptr(and(cond("status", "", []string{"unresolved"}), or(cond("level", "", []string{"error"}), cond("level", "", []string{"fatal"})),
 				cond("times_seen", ">=", int64(10))))},
