@@ -19,7 +19,8 @@ type eventSet int
 // on events become sets of event terms, answered together by one
 // ClickHouse question; positive event conditions ANDed side by side form
 // one set (one event must meet them all), any other is a set of its own.
-// Statuses ANDed side by side are one list: the issue has any of them.
+// Statuses, and assignees, ANDed side by side are one list: the issue has
+// any of them.
 type compiler struct {
 	f    *Finder
 	s    Search
@@ -67,6 +68,7 @@ func (c *compiler) node(ctx context.Context, n search.Node) (metadata.IssueCond,
 	out := metadata.IssueCond{Op: n.Op}
 	var together []analytics.EventTerm
 	var statuses []string
+	people := metadata.IssueCond{Op: "or"}
 	for _, a := range n.Args {
 		positive := n.Op == "and" && a.Op == "" && a.Cond != nil && !a.Cond.Negate
 		if positive && a.Cond.Event() {
@@ -78,6 +80,15 @@ func (c *compiler) node(ctx context.Context, n search.Node) (metadata.IssueCond,
 			statuses = append(statuses, a.Cond.Value)
 			continue
 		}
+		if positive && a.Cond.Kind == search.KindAssigned {
+			// So does assigned:me assigned:#ops.
+			who, err := c.assigned(ctx, a.Cond.Value)
+			if err != nil {
+				return out, err
+			}
+			people.Args = append(people.Args, who)
+			continue
+		}
 		arg, err := c.node(ctx, a)
 		if err != nil {
 			return out, err
@@ -86,6 +97,13 @@ func (c *compiler) node(ctx context.Context, n search.Node) (metadata.IssueCond,
 	}
 	if len(statuses) > 0 {
 		out.Args = append([]metadata.IssueCond{{Field: metadata.FieldStatus, Value: statuses}}, out.Args...)
+	}
+	switch len(people.Args) {
+	case 0:
+	case 1:
+		out.Args = append(out.Args, people.Args[0])
+	default:
+		out.Args = append(out.Args, people)
 	}
 	if len(together) > 0 {
 		out.Args = append(out.Args, c.events(together))

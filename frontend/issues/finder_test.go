@@ -61,6 +61,8 @@ func TestSearchFilter(t *testing.T) {
 		{name: "OR and parentheses", query: "is:unresolved (level:error OR level:fatal) times_seen:>=10",
 			match: ptr(and(cond("status", "", []string{"unresolved"}), or(cond("level", "", []string{"error"}), cond("level", "", []string{"fatal"})),
 				cond("times_seen", ">=", int64(10))))},
+		{name: "people side by side are any of them", query: "assigned:me assigned:#ops assigned:ann@example.com",
+			match: ptr(and(or(cond("assignee_id", "", []int64{42}), cond("assignee_team_id", "", []int64{3}), cond("assignee_id", "", []int64{7}))))},
 		{name: "people", query: "assigned:me OR assigned:#ops OR assigned:ann@example.com",
 			match: ptr(or(cond("assignee_id", "", []int64{42}), cond("assignee_team_id", "", []int64{3}), cond("assignee_id", "", []int64{7})))},
 		{name: "people who are not there match nobody", query: "assigned:#nobody OR assigned:bob@example.com OR assigned:none",
