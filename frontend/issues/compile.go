@@ -71,16 +71,16 @@ func (c *compiler) node(ctx context.Context, n search.Node) (metadata.IssueCond,
 	people := metadata.IssueCond{Op: "or"}
 	for _, a := range n.Args {
 		positive := n.Op == "and" && a.Op == "" && a.Cond != nil && !a.Cond.Negate
-		if positive && a.Cond.Event() {
+		if positive && a.Cond.Event() && len(search.Values(a.Cond.Value)) == 1 {
 			together = append(together, eventTerm(*a.Cond))
 			continue
 		}
 		if positive && a.Cond.Kind == search.KindStatus {
 			// is:unresolved is:ignored means either, as it always has.
-			statuses = append(statuses, a.Cond.Value)
+			statuses = append(statuses, search.Values(a.Cond.Value)...)
 			continue
 		}
-		if positive && a.Cond.Kind == search.KindAssigned {
+		if positive && a.Cond.Kind == search.KindAssigned && len(search.Values(a.Cond.Value)) == 1 {
 			// So does assigned:me assigned:#ops.
 			who, err := c.assigned(ctx, a.Cond.Value)
 			if err != nil {
@@ -131,15 +131,16 @@ func eventTerm(c search.Cond) analytics.EventTerm {
 
 func (c *compiler) leaf(ctx context.Context, cond search.Cond) (metadata.IssueCond, error) {
 	var out metadata.IssueCond
+	values := search.Values(cond.Value)
 	switch cond.Kind {
 	case search.KindText:
 		out = metadata.IssueCond{Field: metadata.FieldText, Value: cond.Value}
 	case search.KindStatus:
-		out = metadata.IssueCond{Field: metadata.FieldStatus, Value: []string{cond.Value}}
+		out = metadata.IssueCond{Field: metadata.FieldStatus, Value: values}
 	case search.KindLevel:
-		out = metadata.IssueCond{Field: metadata.FieldLevel, Value: []string{cond.Value}}
+		out = metadata.IssueCond{Field: metadata.FieldLevel, Value: values}
 	case search.KindFirstRelease:
-		out = metadata.IssueCond{Field: metadata.FieldFirstRelease, Value: []string{cond.Value}}
+		out = metadata.IssueCond{Field: metadata.FieldFirstRelease, Value: values}
 	case search.KindFirstSeen:
 		out = timeRange(metadata.FieldFirstSeen, cond.Range)
 	case search.KindLastSeen:
@@ -149,15 +150,30 @@ func (c *compiler) leaf(ctx context.Context, cond search.Cond) (metadata.IssueCo
 	case search.KindShortID:
 		out = metadata.IssueCond{Field: metadata.FieldShortID, Value: metadata.ShortID{Project: cond.Key, Number: cond.Count}}
 	case search.KindAssigned:
-		var err error
-		if out, err = c.assigned(ctx, cond.Value); err != nil {
-			return out, err
+		out = metadata.IssueCond{Op: "or"}
+		for _, who := range values {
+			one, err := c.assigned(ctx, who)
+			if err != nil {
+				return out, err
+			}
+			out.Args = append(out.Args, one)
+		}
+	case search.KindTag:
+		// A list is any of its values: a set for each.
+		out = metadata.IssueCond{Op: "or"}
+		for _, v := range values {
+			one := cond
+			one.Value = v
+			out.Args = append(out.Args, c.events([]analytics.EventTerm{eventTerm(one)}))
 		}
 	default:
 		if !cond.Event() {
 			return out, fmt.Errorf("search: condition %s:%s has no issue condition", cond.Key, cond.Value)
 		}
 		out = c.events([]analytics.EventTerm{eventTerm(cond)})
+	}
+	if out.Op == "or" && len(out.Args) == 1 {
+		out = out.Args[0]
 	}
 	out.Not = cond.Negate
 	return out, nil

@@ -58,6 +58,9 @@ func TestSearchFilter(t *testing.T) {
 			match: ptr(and(cond("status", "", []string{"resolved"}), cond("level", "", []string{"error"}), not(cond("level", "", []string{"info"}))))},
 		{name: "statuses side by side are either", query: "is:unresolved level:error is:ignored",
 			match: ptr(and(cond("status", "", []string{"unresolved", "ignored"}), cond("level", "", []string{"error"})))},
+		{name: "lists", query: "is:[resolved,ignored] level:[error,fatal] assigned:[me,none]",
+			match: ptr(and(cond("status", "", []string{"resolved", "ignored"}), cond("level", "", []string{"error", "fatal"}),
+				or(cond("assignee_id", "", []int64{42}), cond("unassigned", "", nil))))},
 		{name: "OR and parentheses", query: "is:unresolved (level:error OR level:fatal) times_seen:>=10",
 			match: ptr(and(cond("status", "", []string{"unresolved"}), or(cond("level", "", []string{"error"}), cond("level", "", []string{"fatal"})),
 				cond("times_seen", ">=", int64(10))))},
@@ -142,6 +145,19 @@ func TestSearchEventTerms(t *testing.T) {
 		{{Key: "browser", Value: "Chrome"}}}
 	if !reflect.DeepEqual(store.EventTerms, want) {
 		t.Errorf("asked ClickHouse %v, want %v", store.EventTerms, want)
+	}
+	// A list is any of its values.
+	store.EventTerms = nil
+	s.Query = parse(t, "browser:[Chrome,Firefox] !release:[1.0]")
+	if got, err = newFinder(store).List(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	ids = nil
+	for _, is := range got {
+		ids = append(ids, is.ID)
+	}
+	if !slices.Equal(ids, []int64{1, 4}) {
+		t.Errorf("lists found %v, want issues 1 and 4", ids)
 	}
 	for _, since := range store.EventSince {
 		if !since.Equal(now.Add(-time.Hour)) {

@@ -24,8 +24,10 @@ func condOf(t Term, now time.Time) (Cond, error) {
 	text := Cond{Kind: KindText, Value: written}
 	switch t.Key {
 	case "is":
-		if !statuses[t.Value] {
-			return c, fmt.Errorf("is:%s: use is:unresolved, is:resolved or is:ignored", t.Value)
+		for _, v := range Values(t.Value) {
+			if !statuses[v] {
+				return c, fmt.Errorf("is:%s: use is:unresolved, is:resolved or is:ignored", v)
+			}
 		}
 		c.Kind = KindStatus
 	case "level":
@@ -81,6 +83,33 @@ func noValue(toks []token) error {
 		}
 	}
 	return nil
+}
+
+// Values reads a value that may be Sentry's list, [a,b]: a condition on
+// it holds for any of them (is:, level:, first-release:, assigned:, tags).
+func Values(v string) []string {
+	if len(v) < 2 || v[0] != '[' || v[len(v)-1] != ']' {
+		return []string{v}
+	}
+	var out []string
+	for _, item := range strings.Split(v[1:len(v)-1], ",") {
+		if item = strings.Trim(strings.TrimSpace(item), `"`); item != "" {
+			out = append(out, item)
+		}
+	}
+	if len(out) == 0 {
+		return []string{v}
+	}
+	return out
+}
+
+// Listed reports whether a condition of this kind takes a list of values.
+func (c Cond) Listed() bool {
+	switch c.Kind {
+	case KindStatus, KindLevel, KindAssigned, KindFirstRelease, KindTag:
+		return true
+	}
+	return false
 }
 
 var statuses = map[string]bool{"unresolved": true, "resolved": true, "ignored": true}

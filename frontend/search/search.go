@@ -26,8 +26,8 @@ import (
 const (
 	// MaxLength is the longest query, in bytes.
 	MaxLength = 2048
-	// MaxConditions is how many conditions (key:value terms and runs of
-	// free text) a query may hold.
+	// MaxConditions is how many conditions (key:value terms, each value
+	// of a [a,b] list, and runs of free text) a query may hold.
 	MaxConditions = 40
 )
 
@@ -169,13 +169,18 @@ func nodeOf(e Expr, now time.Time, count *int) (Node, error) {
 	if e.empty() {
 		return Node{}, nil
 	}
-	*count++
 	if e.Term == nil {
+		*count++
 		return leaf(Cond{Kind: KindText, Value: e.Text}), nil
 	}
 	c, err := condOf(*e.Term, now)
 	if err != nil {
 		return Node{}, err
+	}
+	if c.Listed() {
+		*count += len(Values(c.Value))
+	} else {
+		*count++
 	}
 	return leaf(c), nil
 }
@@ -309,7 +314,7 @@ const MaxDepth = 10
 func lex(q string, groups bool) ([]token, error) {
 	var out []token
 	var cur strings.Builder
-	inQuote, quoted := false, false
+	inQuote, quoted, inList := false, false, false
 	inner := 0     // parentheses opened inside the current word
 	var open []int // positions of the open groups
 	flush := func() {
@@ -317,7 +322,7 @@ func lex(q string, groups bool) ([]token, error) {
 			out = append(out, token{kind: tokWord, text: cur.String(), quoted: quoted})
 		}
 		cur.Reset()
-		quoted, inner = false, 0
+		quoted, inList, inner = false, false, 0
 	}
 	for i := 0; i < len(q); i++ {
 		c := q[i]
@@ -328,6 +333,14 @@ func lex(q string, groups bool) ([]token, error) {
 		case c == '"':
 			inQuote, quoted = !inQuote, true
 		case inQuote:
+			cur.WriteByte(c)
+		case c == '[' && i > 0 && q[i-1] == ':' && cur.Len() > 0:
+			inList = true // key:[a, b] is one word
+			cur.WriteByte(c)
+		case c == ']' && inList:
+			inList = false
+			cur.WriteByte(c)
+		case unicode.IsSpace(rune(c)) && inList:
 			cur.WriteByte(c)
 		case unicode.IsSpace(rune(c)):
 			flush()

@@ -47,6 +47,8 @@ func TestParse(t *testing.T) {
 		{"assigned_to:#ops", c(KindAssigned, "assigned", "#ops")},
 		{"first-release:web@2 !firstRelease:web@1", and(c(KindFirstRelease, "first-release", "web@2"), neg(c(KindFirstRelease, "first-release", "web@1")))},
 		{"tags[os.name]:Linux", c(KindTag, "os.name", "Linux")},
+		// Sentry's lists stay whole; a condition holds for any value.
+		{"level:[error,fatal] is:[unresolved, ignored]", and(c(KindLevel, "level", "[error,fatal]"), c(KindStatus, "is", "[unresolved, ignored]"))},
 		// OR and parentheses: AND binds tighter, terms side by side are ANDed.
 		{"is:unresolved (level:error OR level:fatal)", and(c(KindStatus, "is", "unresolved"), or(c(KindLevel, "level", "error"), c(KindLevel, "level", "fatal")))},
 		{"browser:Chrome OR browser:Firefox", or(c(KindTag, "browser", "Chrome"), c(KindTag, "browser", "Firefox"))},
@@ -121,6 +123,8 @@ func TestParseErrors(t *testing.T) {
 		{"firstSeen:-3x", "not a period"},
 		{"event.timestamp:>soon", `event.timestamp:>soon: "soon" is not a date`},
 		{"times_seen:>abc", `times_seen:>abc: "abc" is not a whole number`},
+		{"is:[unresolved,closed]", "is:closed: use is:unresolved"},
+		{"browser:[" + strings.Repeat("a,", 40) + "b]", "41 conditions"},
 		{"times_seen:>-1", `"-1" is not a whole number`},
 		{"times_seen:>>1", `">1" is not a whole number`},
 		{"times_seen:99999999999999999999", "is not a whole number"},
@@ -147,6 +151,16 @@ func TestParseErrors(t *testing.T) {
 		strings.TrimSuffix(strings.Repeat("level:error OR ", 40), " OR "), strings.Repeat("x", MaxLength)} {
 		if _, err := Parse(q, now); err != nil {
 			t.Errorf("Parse(%.60q): %v", q, err)
+		}
+	}
+}
+
+func TestValues(t *testing.T) {
+	for in, want := range map[string][]string{
+		"a": {"a"}, "[a,b]": {"a", "b"}, `[ "a b" , c ]`: {"a b", "c"}, "[]": {"[]"}, "[a": {"[a"}, "[,]": {"[,]"},
+	} {
+		if got := Values(in); !reflect.DeepEqual(got, want) {
+			t.Errorf("Values(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
