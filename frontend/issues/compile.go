@@ -82,7 +82,7 @@ func (c *compiler) node(ctx context.Context, n search.Node) (metadata.IssueCond,
 		}
 		if positive && a.Cond.Kind == search.KindAssigned && len(search.Values(a.Cond.Value)) == 1 {
 			// So does assigned:me assigned:#ops.
-			who, err := c.assigned(ctx, a.Cond.Value)
+			who, err := c.assigned(ctx, search.Values(a.Cond.Value)[0])
 			if err != nil {
 				return out, err
 			}
@@ -126,7 +126,7 @@ func eventTerm(c search.Cond) analytics.EventTerm {
 	case search.KindEventID:
 		return analytics.EventTerm{Key: "event.id", Value: c.Value}
 	}
-	return analytics.EventTerm{Key: c.Key, Value: c.Value}
+	return analytics.EventTerm{Key: c.Key, Value: search.Values(c.Value)[0]} // a list is split before
 }
 
 func (c *compiler) leaf(ctx context.Context, cond search.Cond) (metadata.IssueCond, error) {
