@@ -22,6 +22,9 @@ func eventRow(projectID, issueID int64, e *event.Event, title string, payload []
 		Environment: e.Environment, Release: e.Release, Transaction: e.Transaction,
 		Title: title, Message: e.Message, UserKey: e.User.Key(), Payload: payload,
 	}
+	if e.User != nil {
+		row.UserEmail = e.User.Email
+	}
 	row.TagKeys, row.TagValues = splitTags(e.Tags)
 	if row.Timestamp.IsZero() {
 		row.Timestamp = time.Now().UTC()

@@ -26,6 +26,7 @@ type EventRow struct {
 	Title       string
 	Message     string
 	UserKey     string
+	UserEmail   string // the user's email, searched by user.email:
 	TagKeys     []string
 	TagValues   []string
 	Payload     []byte // the normalized event as JSON, uncompressed
@@ -45,7 +46,7 @@ func (s *Store) InsertEvents(ctx context.Context, rows []EventRow) error {
 	}
 	batch, err := s.conn.PrepareBatch(ctx, `INSERT INTO events (project_id, issue_id, event_id, timestamp,
 		timestamp_ms, received, level, platform, environment, release, transaction, title, message, user_key,
-		tags.key, tags.value, payload)`)
+		user_email, tags.key, tags.value, payload)`)
 	if err != nil {
 		return fmt.Errorf("insert events: %w", err)
 	}
@@ -55,7 +56,7 @@ func (s *Store) InsertEvents(ctx context.Context, rows []EventRow) error {
 		buf = encoder.EncodeAll(r.Payload, buf[:0])
 		err := batch.Append(r.ProjectID, r.IssueID, r.EventID, r.Timestamp.UTC(), uint16(r.Timestamp.Nanosecond()/1e6),
 			r.Received.UTC(), r.Level, r.Platform, r.Environment, r.Release, r.Transaction, r.Title, r.Message,
-			r.UserKey, nonNil(r.TagKeys), nonNil(r.TagValues), string(buf))
+			r.UserKey, r.UserEmail, nonNil(r.TagKeys), nonNil(r.TagValues), string(buf))
 		if err != nil {
 			return fmt.Errorf("insert events: %w", err)
 		}

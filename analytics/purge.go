@@ -27,9 +27,9 @@ func (s *Store) PurgeProject(ctx context.Context, projectID uint64) error {
 // Distributed table.
 func (s *Store) MoveEvents(ctx context.Context, projectID uint64, from []uint64, to uint64) error {
 	err := s.conn.Exec(ctx, `INSERT INTO events (project_id, issue_id, event_id, timestamp, timestamp_ms, received, level,
-			platform, environment, release, transaction, title, message, user_key, tags.key, tags.value, payload)
+			platform, environment, release, transaction, title, message, user_key, user_email, tags.key, tags.value, payload)
 		SELECT project_id, ?, event_id, timestamp, timestamp_ms, received, level, platform, environment, release,
-			transaction, title, message, user_key, tags.key, tags.value, payload
+			transaction, title, message, user_key, user_email, tags.key, tags.value, payload
 		FROM events WHERE project_id = ? AND has(?, issue_id)
 			AND event_id GLOBAL NOT IN (SELECT event_id FROM events WHERE project_id = ? AND issue_id = ?)`,
 		to, projectID, from, projectID, to)

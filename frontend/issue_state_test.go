@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -62,7 +63,8 @@ func TestIssueBookmarkSeenPublic(t *testing.T) {
 	for _, q := range []string{"is:bookmarked", "bookmarks:me"} {
 		store.Filters = nil
 		call(t, app, "GET", "/api/0/projects/acme/web/issues/?query="+q, "")
-		if len(store.Filters) != 1 || store.Filters[0].BookmarkedBy != 42 {
+		if len(store.Filters) != 1 || store.Filters[0].Match == nil ||
+			!reflect.DeepEqual(*store.Filters[0].Match, metadata.IssueCond{Field: metadata.FieldBookmarkedBy, Value: []int64{42}}) {
 			t.Errorf("%s searched %+v, want bookmarks of user 42", q, store.Filters)
 		}
 	}

@@ -167,7 +167,7 @@ func TestIssueHandlerErrors(t *testing.T) {
 		{name: "membership lookup busy", method: "GET", path: "/api/0/organizations/acme/issues/", accessFail: metadata.ErrBusy, status: 503},
 		{name: "ClickHouse down for user counts", method: "GET", path: web, fail: chDown, status: 503, detail: "ClickHouse"},
 		{name: "ClickHouse down for a tag search", method: "GET", path: web + "?query=browser:Firefox",
-			fail: map[string]error{"IssuesWithEvents": analytics.ErrUnavailable}, status: 503, detail: "ClickHouse"},
+			fail: map[string]error{"IssuesWithEventSets": analytics.ErrUnavailable}, status: 503, detail: "ClickHouse"},
 		{name: "unexpected store error", method: "GET", path: web, fail: map[string]error{"SearchIssues": errors.New("conn reset on 10.0.0.3")},
 			status: 500, detail: "internal server error"},
 

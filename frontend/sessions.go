@@ -273,11 +273,22 @@ func sessionsQuery(q string, now time.Time) (releases, environments []string, er
 	if err != nil {
 		return nil, nil, fiber.NewError(fiber.StatusBadRequest, "query: "+err.Error())
 	}
-	if parsed.Text != "" || len(parsed.Tags)+len(parsed.Levels)+len(parsed.Statuses)+len(parsed.Assigned)+len(parsed.Has)+len(parsed.FirstReleases) > 0 ||
-		!parsed.FirstSeen.After.IsZero() || !parsed.FirstSeen.Before.IsZero() || !parsed.LastSeen.After.IsZero() || !parsed.LastSeen.Before.IsZero() {
+	conds, ok := parsed.Conjuncts()
+	var releaseTerms, environmentTerms []search.Cond
+	for _, c := range conds {
+		switch {
+		case c.Kind == search.KindTag && c.Key == "release":
+			releaseTerms = append(releaseTerms, c)
+		case c.Kind == search.KindTag && c.Key == "environment":
+			environmentTerms = append(environmentTerms, c)
+		default:
+			ok = false
+		}
+	}
+	if !ok {
 		return nil, nil, fiber.NewError(fiber.StatusBadRequest, "query: sessions filter by release: and environment: only")
 	}
-	values := func(terms []search.Term) ([]string, error) {
+	values := func(terms []search.Cond) ([]string, error) {
 		var out []string // nil: no filter
 		for i, t := range terms {
 			if t.Negate {
@@ -291,10 +302,10 @@ func sessionsQuery(q string, now time.Time) (releases, environments []string, er
 		}
 		return out, nil
 	}
-	if releases, err = values(parsed.Releases); err != nil {
+	if releases, err = values(releaseTerms); err != nil {
 		return nil, nil, fiber.NewError(fiber.StatusBadRequest, err.Error())
 	}
-	if environments, err = values(parsed.Environments); err != nil {
+	if environments, err = values(environmentTerms); err != nil {
 		return nil, nil, fiber.NewError(fiber.StatusBadRequest, err.Error())
 	}
 	return releases, environments, nil

@@ -47,11 +47,13 @@ func TestIssueUserState(t *testing.T) {
 	if other, _ := db.IssueUserStates(ctx, proj.UserID+1000, ids); len(other) != 0 {
 		t.Errorf("another user's states: %+v, want none", other)
 	}
-	found, err := db.SearchIssues(ctx, metadata.IssueFilter{ProjectIDs: pids, BookmarkedBy: proj.UserID, Limit: 10})
+	found, err := db.SearchIssues(ctx, metadata.IssueFilter{ProjectIDs: pids, Limit: 10,
+		Match: &metadata.IssueCond{Field: metadata.FieldBookmarkedBy, Value: []int64{proj.UserID}}})
 	if err != nil || len(found) != 1 {
 		t.Errorf("bookmarked by the user: %d issues, %v", len(found), err)
 	}
-	if found, _ := db.SearchIssues(ctx, metadata.IssueFilter{ProjectIDs: pids, BookmarkedBy: -1, Limit: 10}); len(found) != 0 {
+	if found, _ := db.SearchIssues(ctx, metadata.IssueFilter{ProjectIDs: pids, Limit: 10,
+		Match: &metadata.IssueCond{Field: metadata.FieldBookmarkedBy, Value: []int64{}}}); len(found) != 0 {
 		t.Errorf("bookmarked by nobody: %d issues", len(found))
 	}
 	seen, err := db.IssueSeenBy(ctx, ids[0])

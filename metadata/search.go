@@ -29,9 +29,11 @@ type IssueFilter struct {
 	OnlyIDs          []int64 // when RestrictIDs, only these issues
 	RestrictIDs      bool
 	ExcludeIDs       []int64
-	BookmarkedBy     int64  // when set, only issues this user bookmarked
-	Sort             string // date (default), new, freq
-	Limit, Offset    int
+	// Match, when set, is a condition the issues must also meet: a search
+	// with AND, OR and parentheses.
+	Match         *IssueCond
+	Sort          string // date (default), new, freq
+	Limit, Offset int
 }
 
 // SearchIssues returns the issues a filter selects, sorted.
@@ -94,8 +96,12 @@ func (db *DB) SearchIssues(ctx context.Context, f IssueFilter) ([]Issue, error) 
 	if len(f.ExcludeIDs) > 0 {
 		where = append(where, "NOT i.id = ANY("+arg(f.ExcludeIDs)+")")
 	}
-	if f.BookmarkedBy != 0 {
-		where = append(where, "EXISTS (SELECT 1 FROM issue_bookmarks b WHERE b.issue_id = i.id AND b.user_id = "+arg(f.BookmarkedBy)+")")
+	if f.Match != nil {
+		sql, err := f.Match.compile(arg)
+		if err != nil {
+			return nil, err
+		}
+		where = append(where, "("+sql+")")
 	}
 	order := "i.last_seen DESC, i.id DESC"
 	switch f.Sort {

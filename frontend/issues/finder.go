@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/faultline/faultline/analytics"
@@ -34,7 +33,7 @@ type People interface {
 // which issues have events matching terms, and how many users each has
 // seen; *analytics.Store is one.
 type EventIndex interface {
-	IssuesWithEvents(ctx context.Context, projectIDs []uint64, since time.Time, terms []analytics.EventTerm) ([]uint64, error)
+	IssuesWithEventSets(ctx context.Context, projectIDs []uint64, since time.Time, sets [][]analytics.EventTerm) ([][]uint64, error)
 	IssueUserCounts(ctx context.Context, projectID uint64, issueIDs []uint64) (map[uint64]uint64, error)
 	IssuesCountSeries(ctx context.Context, projectIDs, issueIDs []uint64, since time.Time, step time.Duration) (map[uint64][]analytics.Bucket, error)
 }
@@ -252,21 +251,14 @@ func (f *Finder) Activity(ctx context.Context, userID, issueID int64) ([]metadat
 	return f.issues.IssueActivity(ctx, is.ID)
 }
 
-// filter turns a search into a PostgreSQL filter. Conditions on events
-// (tags, environment, release, has:) are answered by ClickHouse and
-// become lists of issue ids.
+// filter turns a search into a PostgreSQL filter: the period and page
+// here, the query's conditions in Match (see compile).
 func (f *Finder) filter(ctx context.Context, s Search) (metadata.IssueFilter, error) {
-	q := s.Query
-	filter := metadata.IssueFilter{ProjectIDs: s.ProjectIDs, Statuses: q.Statuses, Text: q.Text, Sort: s.Sort,
-		Limit: s.Limit, Offset: s.Offset}
-	filter.FirstSeen = [2]time.Time{q.FirstSeen.After, q.FirstSeen.Before}
-	filter.LastSeen = [2]time.Time{q.LastSeen.After, q.LastSeen.Before}
+	filter := metadata.IssueFilter{ProjectIDs: s.ProjectIDs, Sort: s.Sort, Limit: s.Limit, Offset: s.Offset}
 	since := s.Now.Add(-searchWindow)
 	if s.Period > 0 {
 		since = s.Now.Add(-s.Period)
-		if filter.LastSeen[0].IsZero() || filter.LastSeen[0].Before(since) {
-			filter.LastSeen[0] = since
-		}
+		filter.LastSeen[0] = since
 	}
 	if !s.Start.IsZero() {
 		filter.LastSeen[0], since = s.Start, s.Start
@@ -274,121 +266,15 @@ func (f *Finder) filter(ctx context.Context, s Search) (metadata.IssueFilter, er
 	if !s.End.IsZero() {
 		filter.LastSeen[1] = s.End
 	}
-	for _, l := range q.Levels {
-		if l.Negate {
-			filter.NotLevels = append(filter.NotLevels, l.Value)
-		} else {
-			filter.Levels = append(filter.Levels, l.Value)
-		}
+	if s.Query.Root.Op == "" && s.Query.Root.Cond == nil {
+		return filter, nil
 	}
-	for _, r := range q.FirstReleases {
-		if r.Negate {
-			filter.NotFirstReleases = append(filter.NotFirstReleases, r.Value)
-		} else {
-			filter.FirstReleases = append(filter.FirstReleases, r.Value)
-		}
-	}
-	if err := f.assigned(ctx, s, &filter); err != nil {
+	match, err := f.compile(ctx, s, since)
+	if err != nil {
 		return filter, err
 	}
-	if err := f.bookmarks(ctx, s, &filter); err != nil {
-		return filter, err
-	}
-	return filter, f.eventConditions(ctx, s, since, &filter)
-}
-
-// assigned narrows the filter to the assignees the search names. A team
-// or person who is not there matches no issue, as in Sentry.
-func (f *Finder) assigned(ctx context.Context, s Search, filter *metadata.IssueFilter) error {
-	for _, who := range s.Query.Assigned {
-		switch {
-		case who == "me":
-			filter.AssigneeIDs = append(filter.AssigneeIDs, s.UserID)
-		case who == "none":
-			filter.Unassigned = true
-		case strings.HasPrefix(who, "#"):
-			team, err := f.people.TeamBySlug(ctx, s.OrgID, who)
-			if errors.Is(err, metadata.ErrNotFound) {
-				team.ID = -1
-			} else if err != nil {
-				return fmt.Errorf("assigned:%s: %w", who, err)
-			}
-			filter.AssigneeTeams = append(filter.AssigneeTeams, team.ID)
-		default:
-			ids, err := f.people.UserIDsByEmail(ctx, s.OrgID, []string{who})
-			if err != nil {
-				return fmt.Errorf("assigned:%s: %w", who, err)
-			}
-			if len(ids) == 0 {
-				ids = []int64{-1}
-			}
-			filter.AssigneeIDs = append(filter.AssigneeIDs, ids...)
-		}
-	}
-	return nil
-}
-
-// bookmarks narrows the filter to the issues the user the search names
-// (me, or a member's email) bookmarked; someone who is not a member
-// bookmarked none.
-func (f *Finder) bookmarks(ctx context.Context, s Search, filter *metadata.IssueFilter) error {
-	for _, who := range s.Query.Bookmarks {
-		if who == "me" {
-			filter.BookmarkedBy = s.UserID
-			continue
-		}
-		ids, err := f.people.UserIDsByEmail(ctx, s.OrgID, []string{who})
-		if err != nil {
-			return fmt.Errorf("bookmarks:%s: %w", who, err)
-		}
-		filter.BookmarkedBy = -1
-		if len(ids) > 0 {
-			filter.BookmarkedBy = ids[0]
-		}
-	}
-	return nil
-}
-
-// eventConditions asks ClickHouse which issues have events matching the
-// search's event terms: all positive terms at once, each negated one on
-// its own.
-func (f *Finder) eventConditions(ctx context.Context, s Search, since time.Time, filter *metadata.IssueFilter) error {
-	var positive, negative []analytics.EventTerm
-	for _, group := range [][]search.Term{s.Query.Environments, s.Query.Releases, s.Query.Tags} {
-		for _, t := range group {
-			term := analytics.EventTerm{Key: t.Key, Value: t.Value}
-			if t.Negate {
-				negative = append(negative, term)
-			} else {
-				positive = append(positive, term)
-			}
-		}
-	}
-	for _, h := range s.Query.Has {
-		positive = append(positive, analytics.EventTerm{Key: h})
-	}
-	if len(positive) == 0 && len(negative) == 0 {
-		return nil
-	}
-	pids := make([]uint64, len(s.ProjectIDs))
-	for i, id := range s.ProjectIDs {
-		pids[i] = uint64(id)
-	}
-	if len(positive) > 0 {
-		ids, err := f.events.IssuesWithEvents(ctx, pids, since, positive)
-		if err != nil {
-			return fmt.Errorf("search events: %w", err)
-		}
-		filter.RestrictIDs, filter.OnlyIDs = true, toInt64(ids)
-	}
-	for _, t := range negative {
-		ids, err := f.events.IssuesWithEvents(ctx, pids, since, []analytics.EventTerm{t})
-		if err != nil {
-			return fmt.Errorf("search events: %w", err)
-		}
-		filter.ExcludeIDs = append(filter.ExcludeIDs, toInt64(ids)...)
-	}
-	return nil
+	filter.Match = &match
+	return filter, nil
 }
 
 // userCounts counts each issue's distinct users, project by project.

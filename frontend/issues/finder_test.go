@@ -28,51 +28,60 @@ func parse(t *testing.T, q string) search.Query {
 	return parsed
 }
 
-// A search becomes one PostgreSQL filter: its statuses, levels, people
-// and time bounds.
+func cond(field, cmp string, v any) metadata.IssueCond {
+	return metadata.IssueCond{Field: field, Cmp: cmp, Value: v}
+}
+
+func and(args ...metadata.IssueCond) metadata.IssueCond {
+	return metadata.IssueCond{Op: "and", Args: args}
+}
+
+func or(args ...metadata.IssueCond) metadata.IssueCond {
+	return metadata.IssueCond{Op: "or", Args: args}
+}
+
+func not(c metadata.IssueCond) metadata.IssueCond { c.Not = true; return c }
+
+// A search becomes one PostgreSQL filter: the period and page, and the
+// query's conditions as one condition tree.
 func TestSearchFilter(t *testing.T) {
 	day := 24 * time.Hour
 	cases := []struct {
-		name  string
-		query string
-		edit  func(*issues.Search)
-		check func(t *testing.T, f metadata.IssueFilter)
+		name      string
+		query     string
+		edit      func(*issues.Search)
+		match     *metadata.IssueCond
+		lastSeen  [2]time.Time
+		sortLimit string
 	}{
-		{"statuses and levels", "is:resolved level:error !level:info", nil, func(t *testing.T, f metadata.IssueFilter) {
-			if !slices.Equal(f.Statuses, []string{"resolved"}) || !slices.Equal(f.Levels, []string{"error"}) || !slices.Equal(f.NotLevels, []string{"info"}) {
-				t.Errorf("statuses %v, levels %v, not levels %v", f.Statuses, f.Levels, f.NotLevels)
-			}
-		}},
-		{"people", "assigned:me assigned:#ops assigned:ann@example.com", nil, func(t *testing.T, f metadata.IssueFilter) {
-			if !slices.Equal(f.AssigneeIDs, []int64{42, 7}) || !slices.Equal(f.AssigneeTeams, []int64{3}) {
-				t.Errorf("assignees %v, teams %v; want [42 7] and [3]", f.AssigneeIDs, f.AssigneeTeams)
-			}
-		}},
-		{"people who are not there match nobody", "assigned:#nobody assigned:bob@example.com assigned:none", nil, func(t *testing.T, f metadata.IssueFilter) {
-			if !slices.Equal(f.AssigneeIDs, []int64{-1}) || !slices.Equal(f.AssigneeTeams, []int64{-1}) || !f.Unassigned {
-				t.Errorf("assignees %v, teams %v, unassigned %v", f.AssigneeIDs, f.AssigneeTeams, f.Unassigned)
-			}
-		}},
-		{"a period keeps issues seen within it", "lastSeen:-30d", func(s *issues.Search) { s.Period = day }, func(t *testing.T, f metadata.IssueFilter) {
-			if !f.LastSeen[0].Equal(now.Add(-day)) {
-				t.Errorf("last seen after %v, want %v", f.LastSeen[0], now.Add(-day))
-			}
-		}},
-		{"a query bound inside the period stays", "lastSeen:-1h", func(s *issues.Search) { s.Period = day }, func(t *testing.T, f metadata.IssueFilter) {
-			if !f.LastSeen[0].Equal(now.Add(-time.Hour)) {
-				t.Errorf("last seen after %v, want an hour ago", f.LastSeen[0])
-			}
-		}},
-		{"start and end", "", func(s *issues.Search) { s.Start, s.End = now.Add(-2*day), now.Add(-day) }, func(t *testing.T, f metadata.IssueFilter) {
-			if !f.LastSeen[0].Equal(now.Add(-2*day)) || !f.LastSeen[1].Equal(now.Add(-day)) {
-				t.Errorf("last seen %v, want two days ago to one", f.LastSeen)
-			}
-		}},
-		{"paging", "", func(s *issues.Search) { s.Limit, s.Offset, s.Sort = 26, 50, "freq" }, func(t *testing.T, f metadata.IssueFilter) {
-			if f.Limit != 26 || f.Offset != 50 || f.Sort != "freq" {
-				t.Errorf("limit %d offset %d sort %q", f.Limit, f.Offset, f.Sort)
-			}
-		}},
+		{name: "statuses and levels", query: "is:resolved level:error !level:info",
+			match: ptr(and(cond("status", "", []string{"resolved"}), cond("level", "", []string{"error"}), not(cond("level", "", []string{"info"}))))},
+		{name: "statuses side by side are either", query: "is:unresolved level:error is:ignored",
+			match: ptr(and(cond("status", "", []string{"unresolved", "ignored"}), cond("level", "", []string{"error"})))},
+		{name: "lists", query: "is:[resolved,ignored] level:[error,fatal] assigned:[me,none]",
+			match: ptr(and(cond("status", "", []string{"resolved", "ignored"}), cond("level", "", []string{"error", "fatal"}),
+				or(cond("assignee_id", "", []int64{42}), cond("unassigned", "", nil))))},
+		{name: "a list of one", query: "assigned:[#ops] level:[error]",
+			match: ptr(and(cond("level", "", []string{"error"}), cond("assignee_team_id", "", []int64{3})))},
+		{name: "OR and parentheses", query: "is:unresolved (level:error OR level:fatal) times_seen:>=10",
+			match: ptr(and(cond("status", "", []string{"unresolved"}), or(cond("level", "", []string{"error"}), cond("level", "", []string{"fatal"})),
+				cond("times_seen", ">=", int64(10))))},
+		{name: "people side by side are any of them", query: "assigned:me assigned:#ops assigned:ann@example.com",
+			match: ptr(and(or(cond("assignee_id", "", []int64{42}), cond("assignee_team_id", "", []int64{3}), cond("assignee_id", "", []int64{7}))))},
+		{name: "people", query: "assigned:me OR assigned:#ops OR assigned:ann@example.com",
+			match: ptr(or(cond("assignee_id", "", []int64{42}), cond("assignee_team_id", "", []int64{3}), cond("assignee_id", "", []int64{7})))},
+		{name: "people who are not there match nobody", query: "assigned:#nobody OR assigned:bob@example.com OR assigned:none",
+			match: ptr(or(metadata.MatchNone, cond("assignee_id", "", []int64{}), cond("unassigned", "", nil)))},
+		{name: "first seen range", query: "firstSeen:2026-11-02",
+			match: ptr(and(cond("first_seen", ">=", time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)), cond("first_seen", "<", time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC))))},
+		{name: "short id or its text", query: "SHOP-1A",
+			match: ptr(or(cond("short_id", "", metadata.ShortID{Project: "shop", Number: 46}), cond("text", "", "SHOP-1A")))},
+		{name: "a period keeps issues seen within it", query: "", edit: func(s *issues.Search) { s.Period = day },
+			lastSeen: [2]time.Time{now.Add(-day)}},
+		{name: "a query bound stays beside the period", query: "lastSeen:-1h", edit: func(s *issues.Search) { s.Period = day },
+			match: ptr(and(cond("last_seen", ">=", now.Add(-time.Hour)))), lastSeen: [2]time.Time{now.Add(-day)}},
+		{name: "start and end", query: "", edit: func(s *issues.Search) { s.Start, s.End = now.Add(-2*day), now.Add(-day) },
+			lastSeen: [2]time.Time{now.Add(-2 * day), now.Add(-day)}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -87,7 +96,13 @@ func TestSearchFilter(t *testing.T) {
 			if len(store.Filters) != 1 {
 				t.Fatalf("%d searches, want 1", len(store.Filters))
 			}
-			tc.check(t, store.Filters[0])
+			f := store.Filters[0]
+			if !reflect.DeepEqual(f.Match, tc.match) {
+				t.Errorf("match\n%+v\nwant\n%+v", f.Match, tc.match)
+			}
+			if f.LastSeen != tc.lastSeen {
+				t.Errorf("last seen %v, want %v", f.LastSeen, tc.lastSeen)
+			}
 			if len(store.EventTerms) != 0 {
 				t.Errorf("asked ClickHouse %v for a search with no event terms", store.EventTerms)
 			}
@@ -95,25 +110,56 @@ func TestSearchFilter(t *testing.T) {
 	}
 }
 
-// Tags, environments, releases and has: are answered by ClickHouse: all
-// positive terms in one question that restricts the ids, each negated term
-// in its own that excludes them, looking back as far as the period.
+func TestSearchPage(t *testing.T) {
+	store := &issuestest.Store{}
+	s := issues.Search{ProjectIDs: []int64{1}, Sort: "freq", Now: now, Limit: 26, Offset: 50}
+	if _, err := newFinder(store).List(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	if f := store.Filters[0]; f.Limit != 26 || f.Offset != 50 || f.Sort != "freq" || f.Match != nil {
+		t.Errorf("limit %d offset %d sort %q match %v", f.Limit, f.Offset, f.Sort, f.Match)
+	}
+}
+
+// Tags, environments, releases and has: are answered by ClickHouse, in
+// one question: positive terms ANDed side by side are one set (one event
+// must meet them all), a negated term or one inside OR a set of its own;
+// each looks back as far as the period.
 func TestSearchEventTerms(t *testing.T) {
 	store := &issuestest.Store{
-		Issues: []metadata.Issue{{ID: 1, ProjectID: 1}, {ID: 2, ProjectID: 1}, {ID: 3, ProjectID: 1}},
-		Tagged: map[string][]uint64{"browser:Firefox": {1, 2}, "environment:prod": {1, 2, 3}, "release:1.0": {2}},
+		Issues: []metadata.Issue{{ID: 1, ProjectID: 1}, {ID: 2, ProjectID: 1}, {ID: 3, ProjectID: 1}, {ID: 4, ProjectID: 1}},
+		Tagged: map[string][]uint64{"browser:Firefox": {1, 2}, "environment:prod": {1, 2, 3}, "release:1.0": {2},
+			"browser:Chrome": {4}},
 	}
-	s := issues.Search{ProjectIDs: []int64{1}, Query: parse(t, "browser:Firefox environment:prod !release:1.0"), Now: now, Period: time.Hour, Limit: 10}
+	s := issues.Search{ProjectIDs: []int64{1}, Query: parse(t, "(browser:Firefox environment:prod !release:1.0) OR browser:Chrome"), Now: now, Period: time.Hour, Limit: 10}
 	got, err := newFinder(store).List(context.Background(), s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 1 || got[0].ID != 1 {
-		t.Errorf("found %+v, want issue 1 only", got)
+	var ids []int64
+	for _, is := range got {
+		ids = append(ids, is.ID)
 	}
-	want := [][]analytics.EventTerm{{{Key: "environment", Value: "prod"}, {Key: "browser", Value: "Firefox"}}, {{Key: "release", Value: "1.0"}}}
+	if !slices.Equal(ids, []int64{1, 4}) {
+		t.Errorf("found %v, want issues 1 and 4", ids)
+	}
+	want := [][]analytics.EventTerm{{{Key: "release", Value: "1.0"}}, {{Key: "browser", Value: "Firefox"}, {Key: "environment", Value: "prod"}},
+		{{Key: "browser", Value: "Chrome"}}}
 	if !reflect.DeepEqual(store.EventTerms, want) {
 		t.Errorf("asked ClickHouse %v, want %v", store.EventTerms, want)
+	}
+	// A list is any of its values.
+	store.EventTerms = nil
+	s.Query = parse(t, "browser:[Chrome,Firefox] !release:[1.0] environment:[prod]")
+	if got, err = newFinder(store).List(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	ids = nil
+	for _, is := range got {
+		ids = append(ids, is.ID)
+	}
+	if !slices.Equal(ids, []int64{1}) {
+		t.Errorf("lists found %v, want issue 1", ids)
 	}
 	for _, since := range store.EventSince {
 		if !since.Equal(now.Add(-time.Hour)) {
@@ -174,7 +220,7 @@ func TestFinderErrors(t *testing.T) {
 	}{
 		{"search, PostgreSQL busy", map[string]error{"SearchIssues": metadata.ErrBusy},
 			func(f *issues.Finder) error { _, err := f.List(ctx, issues.Search{ProjectIDs: []int64{1}}); return err }, metadata.ErrBusy},
-		{"search, ClickHouse down for terms", map[string]error{"IssuesWithEvents": analytics.ErrUnavailable},
+		{"search, ClickHouse down for terms", map[string]error{"IssuesWithEventSets": analytics.ErrUnavailable},
 			func(f *issues.Finder) error {
 				_, err := f.List(ctx, issues.Search{ProjectIDs: []int64{1}, Query: parse(t, "has:user")})
 				return err

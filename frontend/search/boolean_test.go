@@ -34,6 +34,10 @@ func TestParseBoolean(t *testing.T) {
 		{"oops)", Expr{Text: "oops)"}},
 		{`"OR"`, Expr{Text: "OR"}},
 		{"TypeError: bad", Expr{Text: "TypeError: bad"}},
+		// A list after a key is one word, spaces and all.
+		{"a:[x, y] b:2", Expr{Op: "and", Args: []Expr{term("a", "[x, y]", false), b}}},
+		{"(a:[x, y])", term("a", "[x, y]", false)},
+		{"see [docs] here", Expr{Text: "see [docs] here"}},
 	}
 	for _, tc := range cases {
 		got, err := ParseBoolean(tc.q)

@@ -1,10 +1,14 @@
 // Package search parses Sentry's issue search syntax:
 //
-//	is:unresolved level:error !environment:staging browser:Chrome
-//	assigned:me firstSeen:-24h lastSeen:>2026-11-01 has:user "disk full"
+//	is:unresolved (level:error OR level:fatal) !environment:staging
+//	browser:Chrome assigned:me times_seen:>10 user.email:ann@example.com
+//	firstSeen:-24h event.timestamp:>2026-11-01T00:00:00 has:user "disk full"
 //
-// into a Query. Unknown keys are tag filters; words outside key:value pairs
-// are free text.
+// into a Query: conditions joined by AND (implicit between terms, binding
+// tighter) and OR, grouped by parentheses. Unknown keys are tag filters;
+// words outside key:value pairs, and key:value pairs that cannot be a
+// filter (a pasted "TypeError: ..."), are free text. A query that is
+// only an event id or a short id (SHOP-1A) finds that issue.
 package search
 
 import (
@@ -15,6 +19,16 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
+)
+
+// Bounds on a query, so that no search grows into unbounded SQL or work.
+const (
+	// MaxLength is the longest query, in bytes.
+	MaxLength = 2048
+	// MaxConditions is how many conditions (key:value terms, each value
+	// of a [a,b] list, and runs of free text) a query may hold.
+	MaxConditions = 40
 )
 
 // Term is one key:value filter.
@@ -29,124 +43,185 @@ type Range struct {
 	After, Before time.Time
 }
 
-// Query is a parsed search.
-type Query struct {
-	Statuses     []string // is:
-	Levels       []Term   // level:, possibly negated
-	Environments []Term
-	Releases     []Term
-	// FirstReleases (first-release:) match issues by the release of their
-	// first event: a release's new issues.
-	FirstReleases []Term
-	Assigned      []string // me, none, an email or #team
-	Has           []string // has:tag
-	// Bookmarks (bookmarks:, is:bookmarked for bookmarks:me) keeps the
-	// issues the user named (me or an email) bookmarked.
-	Bookmarks []string
-	Tags      []Term // any other key:value
-	FirstSeen Range
-	LastSeen  Range
-	Text      string
+// Kind says what a condition tests.
+type Kind int
+
+// The kinds of conditions.
+const (
+	KindText         Kind = iota // Value in the title or culprit
+	KindStatus                   // is:unresolved, is:resolved, is:ignored
+	KindLevel                    // level:
+	KindAssigned                 // assigned: me, none, an email or #team
+	KindFirstRelease             // first-release: the release of the first event
+	KindFirstSeen                // firstSeen:, age: (Range)
+	KindLastSeen                 // lastSeen: (Range)
+	KindTimesSeen                // times_seen: (Cmp, Count)
+	KindTag                      // an event's environment, release, user.email or tag Key is Value
+	KindHas                      // has: an event has the tag Value
+	KindEventTime                // event.timestamp: an event in Range
+	KindEventID                  // the issue has the event Value (32 hex digits)
+	KindShortID                  // the issue of project Key numbered Count (SHOP-1A)
+	KindBookmarks                // bookmarks: bookmarked by Value (me or an email); is:bookmarked is bookmarks:me
+)
+
+// Cond is one condition of a search.
+type Cond struct {
+	Kind   Kind
+	Key    string // as written, without "!"; the project slug of a short id
+	Value  string
+	Negate bool
+	Range  Range  // KindFirstSeen, KindLastSeen, KindEventTime
+	Cmp    string // KindTimesSeen: one of = > >= < <=
+	Count  int64  // KindTimesSeen, KindShortID
 }
 
-var statuses = map[string]bool{"unresolved": true, "resolved": true, "ignored": true}
+// Event reports whether the condition is about an issue's events, which
+// ClickHouse answers, rather than about the issue itself.
+func (c Cond) Event() bool {
+	switch c.Kind {
+	case KindTag, KindHas, KindEventTime, KindEventID:
+		return true
+	}
+	return false
+}
 
-// knownKeys are the keys with a meaning of their own; any other key is a tag.
-var knownKeys = map[string]bool{"is": true, "level": true, "environment": true, "release": true, "assigned": true,
-	"assigned_to": true, "has": true, "firstSeen": true, "lastSeen": true, "age": true,
-	"first-release": true, "firstRelease": true, "bookmarks": true}
+// Node is conditions joined by "and" or "or", or, with Op "", one
+// condition.
+type Node struct {
+	Op   string
+	Args []Node
+	Cond *Cond
+}
 
-// issueProperties are the keys of properties of issues, not of events.
-var issueProperties = map[string]bool{"is": true, "assigned": true, "assigned_to": true, "bookmarks": true,
-	"firstSeen": true, "lastSeen": true, "age": true, "first-release": true, "firstRelease": true}
+// Query is a parsed search; a zero Root matches every issue.
+type Query struct {
+	Root Node
+}
 
-// IssueProperty reports whether key filters issues by a property of their
-// own rather than of their events: the issue list sends its search to
-// Discover to count events by issue, and Discover, which reads events,
-// leaves these out when they are ANDed with the rest.
-func IssueProperty(key string) bool { return issueProperties[key] }
+// Conjuncts lists the conditions a query ANDs together; ok is false when
+// it has an OR.
+func (q Query) Conjuncts() (conds []Cond, ok bool) {
+	switch {
+	case q.Root.Op == "" && q.Root.Cond != nil:
+		return []Cond{*q.Root.Cond}, true
+	case q.Root.Op == "or":
+		return nil, false
+	}
+	for _, a := range q.Root.Args {
+		if a.Op != "" {
+			return nil, false
+		}
+		conds = append(conds, *a.Cond)
+	}
+	return conds, true
+}
 
 // Parse reads a query. now anchors relative times ("-24h").
 func Parse(q string, now time.Time) (Query, error) {
-	var out Query
-	var text []string
-	tokens, err := tokenize(q)
+	if len(q) > MaxLength {
+		return Query{}, fmt.Errorf("the query is %d bytes long; at most %d are read", len(q), MaxLength)
+	}
+	if n, ok := lookupOf(strings.TrimSpace(q)); ok {
+		return Query{Root: n}, nil
+	}
+	if toks, err := lex(q, false); err == nil {
+		if err := noValue(toks); err != nil {
+			return Query{}, err
+		}
+	}
+	expr, err := ParseBoolean(q)
+	var unclosed *UnclosedError
+	if errors.As(err, &unclosed) && onlyText(q) {
+		// A pasted message with an unbalanced parenthesis, not a group.
+		return textQuery(q), nil
+	}
 	if err != nil {
-		return out, err
+		return Query{}, err
 	}
-	for _, tok := range tokens {
-		key, value, ok := strings.Cut(tok, ":")
-		if !ok || key == "" || strings.ContainsAny(key, " \"") {
-			text = append(text, tok)
-			continue
-		}
-		negate := strings.HasPrefix(key, "!")
-		key = strings.TrimPrefix(key, "!")
-		if value == "" {
-			// "TypeError:" in a pasted title names no filter; only a key
-			// the syntax knows needs its value.
-			if !knownKeys[key] {
-				text = append(text, tok)
-				continue
-			}
-			return out, fmt.Errorf("%s: has no value", key)
-		}
-		switch key {
-		case "is":
-			if value == "bookmarked" && !negate {
-				out.Bookmarks = append(out.Bookmarks, "me")
-				continue
-			}
-			if negate || !statuses[value] {
-				return out, fmt.Errorf("is:%s: use is:unresolved, is:resolved, is:ignored or is:bookmarked", value)
-			}
-			out.Statuses = append(out.Statuses, value)
-		case "bookmarks":
-			if negate {
-				return out, fmt.Errorf("!bookmarks is not supported")
-			}
-			out.Bookmarks = append(out.Bookmarks, value)
-		case "level":
-			out.Levels = append(out.Levels, Term{key, value, negate})
-		case "environment":
-			out.Environments = append(out.Environments, Term{key, value, negate})
-		case "release":
-			out.Releases = append(out.Releases, Term{key, value, negate})
-		case "first-release", "firstRelease":
-			out.FirstReleases = append(out.FirstReleases, Term{"first-release", value, negate})
-		case "assigned", "assigned_to":
-			if negate {
-				return out, fmt.Errorf("!assigned is not supported; use assigned:none")
-			}
-			out.Assigned = append(out.Assigned, value)
-		case "has":
-			out.Has = append(out.Has, value)
-		case "firstSeen", "lastSeen", "age":
-			r, err := parseRange(value, now)
-			if err != nil {
-				return out, fmt.Errorf("%s:%s: %w", key, value, err)
-			}
-			if key == "lastSeen" {
-				out.LastSeen = merge(out.LastSeen, r)
-			} else {
-				out.FirstSeen = merge(out.FirstSeen, r)
-			}
-		default:
-			out.Tags = append(out.Tags, Term{key, value, negate})
-		}
+	count := 0
+	root, err := nodeOf(expr, now, &count)
+	if err != nil {
+		return Query{}, err
 	}
-	out.Text = strings.Join(text, " ")
-	return out, nil
+	if count > MaxConditions {
+		return Query{}, fmt.Errorf("the query has %d conditions; at most %d are allowed", count, MaxConditions)
+	}
+	if root.Op == "and" && onlyText(q) {
+		// Words split by parentheses, as in a pasted "TypeError: x
+		// (reading 'y')", are still one text.
+		return textQuery(q), nil
+	}
+	return Query{Root: root}, nil
 }
 
-func merge(a, b Range) Range {
-	if !b.After.IsZero() {
-		a.After = b.After
+// nodeOf turns a boolean expression into conditions, counting its leaves.
+func nodeOf(e Expr, now time.Time, count *int) (Node, error) {
+	if e.Op != "" {
+		n := Node{Op: e.Op}
+		for _, a := range e.Args {
+			c, err := nodeOf(a, now, count)
+			if err != nil {
+				return Node{}, err
+			}
+			n.Args = append(n.Args, c)
+		}
+		return n, nil
 	}
-	if !b.Before.IsZero() {
-		a.Before = b.Before
+	if e.empty() {
+		return Node{}, nil
 	}
-	return a
+	if e.Term == nil {
+		*count++
+		return leaf(Cond{Kind: KindText, Value: e.Text}), nil
+	}
+	c, err := condOf(*e.Term, now)
+	if err != nil {
+		return Node{}, err
+	}
+	if c.Listed() {
+		*count += len(Values(c.Value))
+	} else {
+		*count++
+	}
+	return leaf(c), nil
+}
+
+func leaf(c Cond) Node { return Node{Cond: &c} }
+
+// onlyText reports whether q, read without groups, holds no operator and
+// no filter.
+func onlyText(q string) bool {
+	toks, err := lex(q, false)
+	if err != nil {
+		return false
+	}
+	for _, t := range toks {
+		if t.is("OR") || t.is("AND") {
+			return false
+		}
+		if l := leafOf(t.text); l.Term != nil {
+			if c, err := condOf(*l.Term, time.Time{}); err != nil || c.Kind != KindText {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// textQuery is all of q as one free text, quotes removed and parentheses
+// kept.
+func textQuery(q string) Query {
+	toks, _ := lex(q, false)
+	words := make([]string, 0, len(toks))
+	for _, t := range toks {
+		if t.text != "" {
+			words = append(words, t.text)
+		}
+	}
+	if len(words) == 0 {
+		return Query{}
+	}
+	return Query{Root: leaf(Cond{Kind: KindText, Value: strings.Join(words, " ")})}
 }
 
 // parseRange reads -24h (within the last 24 hours), +7d (older than 7
@@ -211,19 +286,6 @@ func ParseDuration(v string) (time.Duration, error) {
 	return time.Duration(n) * unit, nil
 }
 
-// tokenize splits on spaces, keeping double-quoted runs (with \" escapes)
-// together: browser:"Mobile Safari" is one token.
-func tokenize(q string) ([]string, error) {
-	toks, err := lex(q, false)
-	var out []string
-	for _, t := range toks {
-		if t.text != "" {
-			out = append(out, t.text)
-		}
-	}
-	return out, err
-}
-
 type tokenKind int
 
 const (
@@ -241,20 +303,27 @@ type token struct {
 // is reports whether t is the bare word w (an operator such as AND).
 func (t token) is(w string) bool { return t.kind == tokWord && !t.quoted && t.text == w }
 
+// MaxDepth is how deeply parentheses may nest: enough for any search a
+// person writes, and it bounds the parser's recursion.
+const MaxDepth = 10
+
 // lex splits q into words, keeping double-quoted runs together; with
 // groups, a parenthesis that opens a word or closes an open group is a
 // token of its own, while parentheses within a word (p95(x):>1) stay in it.
+// An unclosed parenthesis is an error naming its position (counted in
+// characters from 1).
 func lex(q string, groups bool) ([]token, error) {
 	var out []token
 	var cur strings.Builder
-	inQuote, quoted := false, false
-	depth, inner := 0, 0 // open groups; parentheses opened inside the current word
+	inQuote, quoted, inList := false, false, false
+	inner := 0     // parentheses opened inside the current word
+	var open []int // positions of the open groups
 	flush := func() {
 		if cur.Len() > 0 || quoted {
 			out = append(out, token{kind: tokWord, text: cur.String(), quoted: quoted})
 		}
 		cur.Reset()
-		quoted, inner = false, 0
+		quoted, inList, inner = false, false, 0
 	}
 	for i := 0; i < len(q); i++ {
 		c := q[i]
@@ -266,15 +335,26 @@ func lex(q string, groups bool) ([]token, error) {
 			inQuote, quoted = !inQuote, true
 		case inQuote:
 			cur.WriteByte(c)
+		case c == '[' && i > 0 && q[i-1] == ':' && cur.Len() > 0:
+			inList = true // key:[a, b] is one word
+			cur.WriteByte(c)
+		case c == ']' && inList:
+			inList = false
+			cur.WriteByte(c)
+		case unicode.IsSpace(rune(c)) && inList:
+			cur.WriteByte(c)
 		case unicode.IsSpace(rune(c)):
 			flush()
 		case groups && c == '(' && cur.Len() == 0 && !quoted:
+			if len(open) == MaxDepth {
+				return nil, fmt.Errorf("parentheses nest deeper than %d (at character %d)", MaxDepth, position(q, i))
+			}
 			out = append(out, token{kind: tokOpen, text: "("})
-			depth++
-		case groups && c == ')' && inner == 0 && depth > 0:
+			open = append(open, i)
+		case groups && c == ')' && inner == 0 && len(open) > 0:
 			flush()
 			out = append(out, token{kind: tokClose, text: ")"})
-			depth--
+			open = open[:len(open)-1]
 		default:
 			if c == '(' {
 				inner++
@@ -287,9 +367,21 @@ func lex(q string, groups bool) ([]token, error) {
 	if inQuote {
 		return nil, fmt.Errorf("a quote is not closed")
 	}
-	if depth > 0 {
-		return nil, fmt.Errorf("a parenthesis is not closed")
+	if len(open) > 0 {
+		return nil, &UnclosedError{Position: position(q, open[len(open)-1])}
 	}
 	flush()
 	return out, nil
 }
+
+// UnclosedError is a parenthesis opened and never closed.
+type UnclosedError struct {
+	Position int // in characters from 1
+}
+
+func (e *UnclosedError) Error() string {
+	return fmt.Sprintf("a parenthesis is not closed: the one at character %d", e.Position)
+}
+
+// position is the 1-based character position of byte offset i of q.
+func position(q string, i int) int { return utf8.RuneCountInString(q[:i]) + 1 }

@@ -6,6 +6,7 @@ package issuestest
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/faultline/faultline/analytics"
@@ -62,7 +63,8 @@ func (s *Store) find(projectIDs, ids []int64) []metadata.Issue {
 	return out
 }
 
-// SearchIssues applies the filter's projects, statuses, id lists and page.
+// SearchIssues applies the filter's projects, statuses, id lists, match
+// and page.
 func (s *Store) SearchIssues(_ context.Context, f metadata.IssueFilter) ([]metadata.Issue, error) {
 	s.Filters = append(s.Filters, f)
 	if err := s.fail("SearchIssues"); err != nil {
@@ -74,7 +76,8 @@ func (s *Store) SearchIssues(_ context.Context, f metadata.IssueFilter) ([]metad
 		case !slices.Contains(f.ProjectIDs, is.ProjectID),
 			len(f.Statuses) > 0 && !slices.Contains(f.Statuses, is.Status),
 			f.RestrictIDs && !slices.Contains(f.OnlyIDs, is.ID),
-			slices.Contains(f.ExcludeIDs, is.ID):
+			slices.Contains(f.ExcludeIDs, is.ID),
+			f.Match != nil && !matches(is, *f.Match):
 			continue
 		}
 		out = append(out, is)
@@ -130,22 +133,26 @@ func (s *Store) UserIDsByEmail(_ context.Context, _ int64, emails []string) ([]i
 	return ids, nil
 }
 
-// IssuesWithEvents answers the issues tagged with every term (a term with
-// no value matches its key alone).
-func (s *Store) IssuesWithEvents(_ context.Context, _ []uint64, since time.Time, terms []analytics.EventTerm) ([]uint64, error) {
-	s.EventTerms = append(s.EventTerms, terms)
-	s.EventSince = append(s.EventSince, since)
-	if err := s.fail("IssuesWithEvents"); err != nil {
+// IssuesWithEventSets answers, for each set of terms, the issues tagged
+// with every term of it (a term with no value matches its key alone).
+func (s *Store) IssuesWithEventSets(_ context.Context, _ []uint64, since time.Time, sets [][]analytics.EventTerm) ([][]uint64, error) {
+	for range sets {
+		s.EventSince = append(s.EventSince, since)
+	}
+	s.EventTerms = append(s.EventTerms, sets...)
+	if err := s.fail("IssuesWithEventSets"); err != nil {
 		return nil, err
 	}
-	var out []uint64
-	for i, t := range terms {
-		ids := s.Tagged[t.Key+":"+t.Value]
-		if i == 0 {
-			out = slices.Clone(ids)
-			continue
+	out := make([][]uint64, len(sets))
+	for j, terms := range sets {
+		for i, t := range terms {
+			ids := s.Tagged[t.Key+":"+t.Value]
+			if i == 0 {
+				out[j] = slices.Clone(ids)
+				continue
+			}
+			out[j] = slices.DeleteFunc(out[j], func(id uint64) bool { return !slices.Contains(ids, id) })
 		}
-		out = slices.DeleteFunc(out, func(id uint64) bool { return !slices.Contains(ids, id) })
 	}
 	return out, nil
 }
@@ -230,4 +237,36 @@ func (s *Store) Merge(_ context.Context, plan metadata.MergePlan, _ int64) error
 	}
 	s.Merged = append(s.Merged, plan)
 	return nil
+}
+
+// matches evaluates a condition on statuses, levels, ids, text and times
+// seen; a condition on any other field holds.
+func matches(is metadata.Issue, c metadata.IssueCond) bool {
+	var ok bool
+	switch {
+	case c.Op == "and":
+		ok = true
+		for _, a := range c.Args {
+			ok = ok && matches(is, a)
+		}
+	case c.Op == "or":
+		for _, a := range c.Args {
+			ok = ok || matches(is, a)
+		}
+	case c.Field == metadata.FieldStatus:
+		ok = slices.Contains(c.Value.([]string), is.Status)
+	case c.Field == metadata.FieldLevel:
+		ok = slices.Contains(c.Value.([]string), is.Level)
+	case c.Field == metadata.FieldID:
+		ok = slices.Contains(c.Value.([]int64), is.ID)
+	case c.Field == metadata.FieldText:
+		ok = strings.Contains(strings.ToLower(is.Title), strings.ToLower(c.Value.(string)))
+	case c.Field == metadata.FieldTimesSeen:
+		n := c.Value.(int64)
+		ok = map[string]bool{"=": is.TimesSeen == n, ">": is.TimesSeen > n, ">=": is.TimesSeen >= n,
+			"<": is.TimesSeen < n, "<=": is.TimesSeen <= n}[c.Cmp]
+	default:
+		ok = true
+	}
+	return ok != c.Not
 }
