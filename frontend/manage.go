@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/faultline/faultline/metadata"
@@ -55,12 +56,48 @@ func (a *API) projectAllowing(c *fiber.Ctx, scope string) (metadata.Project, err
 	return p, err
 }
 
+// orgJSON is Sentry's organization summary, the shape every client
+// (sentry-cli's organizations list among them) parses strictly.
 type orgJSON struct {
-	ID          string `json:"id"`
-	Slug        string `json:"slug"`
-	Name        string `json:"name"`
-	Role        string `json:"role,omitempty"`
-	DateCreated string `json:"dateCreated,omitempty"`
+	ID                       string        `json:"id"`
+	Slug                     string        `json:"slug"`
+	Name                     string        `json:"name"`
+	Role                     string        `json:"role,omitempty"`
+	DateCreated              string        `json:"dateCreated,omitempty"`
+	Status                   *orgStatus    `json:"status,omitempty"`
+	IsEarlyAdopter           *bool         `json:"isEarlyAdopter,omitempty"`
+	Require2FA               *bool         `json:"require2FA,omitempty"`
+	RequireEmailVerification *bool         `json:"requireEmailVerification,omitempty"`
+	Features                 *[]string     `json:"features,omitempty"`
+	Avatar                   *avatarJSON   `json:"avatar,omitempty"`
+	Links                    *orgLinksJSON `json:"links,omitempty"`
+}
+
+type orgStatus struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+type avatarJSON struct {
+	AvatarType string  `json:"avatarType"`
+	AvatarUUID *string `json:"avatarUuid"`
+}
+
+type orgLinksJSON struct {
+	OrganizationURL string `json:"organizationUrl"`
+	RegionURL       string `json:"regionUrl"`
+}
+
+// newOrgJSON is the full summary of an organization the caller belongs to;
+// a project's nested organization stays the short id/slug form. Faultline
+// has no early-adopter program and no organization-wide 2FA or email
+// verification requirement, so those are false.
+func (a *API) newOrgJSON(id int64, slug, name, role string, created time.Time) orgJSON {
+	no, base := false, strings.TrimSuffix(a.opts.PublicURL, "/")
+	return orgJSON{ID: itoa(id), Slug: slug, Name: name, Role: role, DateCreated: isoTime(created),
+		Status: &orgStatus{ID: "active", Name: "active"}, IsEarlyAdopter: &no, Require2FA: &no,
+		RequireEmailVerification: &no, Features: &[]string{}, Avatar: &avatarJSON{AvatarType: "letter_avatar"},
+		Links: &orgLinksJSON{OrganizationURL: base, RegionURL: base}}
 }
 
 func (a *API) listOrganizations(c *fiber.Ctx) error {
@@ -73,7 +110,7 @@ func (a *API) listOrganizations(c *fiber.Ctx) error {
 	}
 	out := make([]orgJSON, len(orgs))
 	for i, o := range orgs {
-		out[i] = orgJSON{ID: itoa(o.ID), Slug: o.Slug, Name: o.Name, Role: o.Role, DateCreated: isoTime(o.CreatedAt)}
+		out[i] = a.newOrgJSON(o.ID, o.Slug, o.Name, o.Role, o.CreatedAt)
 	}
 	return c.JSON(out)
 }
@@ -93,7 +130,7 @@ func (a *API) createOrganization(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(orgJSON{ID: itoa(o.ID), Slug: o.Slug, Name: o.Name, Role: o.Role, DateCreated: isoTime(o.CreatedAt)})
+	return c.Status(fiber.StatusCreated).JSON(a.newOrgJSON(o.ID, o.Slug, o.Name, o.Role, o.CreatedAt))
 }
 
 func (a *API) organization(c *fiber.Ctx) error {
@@ -101,7 +138,7 @@ func (a *API) organization(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(orgJSON{ID: itoa(m.OrgID), Slug: m.OrgSlug, Name: m.OrgName, Role: m.Role})
+	return c.JSON(a.newOrgJSON(m.OrgID, m.OrgSlug, m.OrgName, m.Role, m.OrgCreatedAt))
 }
 
 type projectJSON struct {
