@@ -31,8 +31,24 @@ func (a *API) registerIssues(api fiber.Router) {
 // issueSearch reads the request's query, sort, period and bounds into a
 // search over the given projects.
 func (a *API) issueSearch(c *fiber.Ctx, orgID int64, projectIDs []int64) (issues.Search, error) {
+	return a.issueSearchFor(c, orgID, projectIDs, issueQuery(c))
+}
+
+// issueQuery is the request's search text. As in Sentry, no query= at all
+// means "is:unresolved", while an empty one (sentry-cli's `issues list`
+// without --query, the dashboard's "has this project any issue") filters
+// nothing.
+func issueQuery(c *fiber.Ctx) string {
+	if !c.Context().QueryArgs().Has("query") {
+		return "is:unresolved"
+	}
+	return c.Query("query")
+}
+
+// issueSearchFor is issueSearch with the search text given.
+func (a *API) issueSearchFor(c *fiber.Ctx, orgID int64, projectIDs []int64, text string) (issues.Search, error) {
 	s := issues.Search{OrgID: orgID, UserID: principal(c).UserID, ProjectIDs: projectIDs, Sort: c.Query("sort"), Now: time.Now().UTC()}
-	q, err := search.Parse(c.Query("query", "is:unresolved"), s.Now)
+	q, err := search.Parse(text, s.Now)
 	if err != nil {
 		return s, fiber.NewError(fiber.StatusBadRequest, "query: "+err.Error())
 	}
