@@ -247,26 +247,32 @@ func (a *API) deleteProject(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
+// keyJSON is Sentry's client key: its id is the public key (which the
+// key routes take, as they take the numeric id of older answers), its
+// projectId a number.
 type keyJSON struct {
 	ID        string `json:"id"`
 	Name      string `json:"name"`
+	Label     string `json:"label"`
 	Public    string `json:"public"`
 	Secret    string `json:"secret"`
-	ProjectID string `json:"projectId"`
+	ProjectID int64  `json:"projectId"`
 	IsActive  bool   `json:"isActive"`
 	RateLimit *struct {
 		Window int `json:"window"`
 		Count  int `json:"count"`
 	} `json:"rateLimit"`
 	DSN struct {
-		Public string `json:"public"`
-		Secret string `json:"secret"`
+		Public   string `json:"public"`
+		Secret   string `json:"secret"`
+		Security string `json:"security"`
+		CSP      string `json:"csp"`
 	} `json:"dsn"`
 	DateCreated string `json:"dateCreated"`
 }
 
 func (a *API) newKeyJSON(k metadata.DSNKey) keyJSON {
-	out := keyJSON{ID: itoa(k.ID), Name: k.Label, Public: k.PublicKey, Secret: k.SecretKey, ProjectID: itoa(k.ProjectID),
+	out := keyJSON{ID: k.PublicKey, Name: k.Label, Label: k.Label, Public: k.PublicKey, Secret: k.SecretKey, ProjectID: k.ProjectID,
 		IsActive: k.Active, DateCreated: isoTime(k.CreatedAt)}
 	if k.RateWindow > 0 {
 		out.RateLimit = &struct {
@@ -280,6 +286,9 @@ func (a *API) newKeyJSON(k metadata.DSNKey) keyJSON {
 		out.DSN.Public = u.String()
 		u.User = url.UserPassword(k.PublicKey, k.SecretKey)
 		out.DSN.Secret = u.String()
+		u.User, u.Path, u.RawQuery = nil, strings.TrimSuffix(u.Path, "/"+itoa(k.ProjectID))+"/api/"+itoa(k.ProjectID)+"/security/", "sentry_key="+k.PublicKey
+		out.DSN.Security = u.String()
+		out.DSN.CSP = out.DSN.Security
 	}
 	return out
 }
@@ -322,12 +331,23 @@ const (
 	maxRateLimitWindow = 365 * 24 * 60 * 60
 )
 
-func keyParam(c *fiber.Ctx) (int64, error) {
-	id, err := strconv.ParseInt(c.Params("key_id"), 10, 64)
-	if err != nil {
-		return 0, fiber.NewError(fiber.StatusNotFound, "DSN key not found")
+// keyParam finds the project's key the URL names, by its public key (as
+// Sentry's routes name keys) or by its numeric id.
+func (a *API) keyParam(c *fiber.Ctx, projectID int64) (int64, error) {
+	param := c.Params("key_id")
+	if id, err := strconv.ParseInt(param, 10, 64); err == nil {
+		return id, nil
 	}
-	return id, nil
+	keys, err := a.db.ListKeys(c.Context(), projectID)
+	if err != nil {
+		return 0, err
+	}
+	for _, k := range keys {
+		if k.PublicKey == param {
+			return k.ID, nil
+		}
+	}
+	return 0, fiber.NewError(fiber.StatusNotFound, "DSN key not found")
 }
 
 func (a *API) updateKey(c *fiber.Ctx) error {
@@ -335,7 +355,7 @@ func (a *API) updateKey(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	id, err := keyParam(c)
+	id, err := a.keyParam(c, p.ID)
 	if err != nil {
 		return err
 	}
@@ -376,7 +396,7 @@ func (a *API) deleteKey(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	id, err := keyParam(c)
+	id, err := a.keyParam(c, p.ID)
 	if err != nil {
 		return err
 	}
