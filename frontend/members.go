@@ -15,10 +15,22 @@ import (
 type memberJSON struct {
 	ID          string `json:"id"`
 	Email       string `json:"email"`
+	Name        string `json:"name,omitempty"`
 	Role        string `json:"role"`
+	OrgRole     string `json:"orgRole,omitempty"`
 	Pending     bool   `json:"pending"`
+	Expired     *bool  `json:"expired,omitempty"`
 	DateCreated string `json:"dateCreated"`
 	InviteLink  string `json:"inviteLink,omitempty"`
+	// User is the member's account, null for a pending invitation; listed
+	// members carry it, as Sentry's clients read user.id and user.email.
+	User *memberUser `json:"user,omitempty"`
+}
+
+type memberUser struct {
+	ID    string `json:"id"`
+	Email string `json:"email"`
+	Name  string `json:"name"`
 }
 
 func (a *API) listMembers(c *fiber.Ctx) error {
@@ -36,7 +48,11 @@ func (a *API) listMembers(c *fiber.Ctx) error {
 		if mb.Pending {
 			id = "invite-" + itoa(mb.InviteID)
 		}
-		out[i] = memberJSON{ID: id, Email: mb.Email, Role: mb.Role, Pending: mb.Pending, DateCreated: isoTime(mb.CreatedAt)}
+		out[i] = memberJSON{ID: id, Email: mb.Email, Name: mb.Email, Role: mb.Role, OrgRole: mb.Role, Pending: mb.Pending,
+			Expired: new(bool), DateCreated: isoTime(mb.CreatedAt)}
+		if !mb.Pending {
+			out[i].User = &memberUser{ID: id, Email: mb.Email, Name: mb.Email}
+		}
 	}
 	return c.JSON(out)
 }
