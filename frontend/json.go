@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -36,7 +37,7 @@ type issueJSON struct {
 	StatusDetails map[string]any    `json:"statusDetails"`
 	Type          string            `json:"type"`
 	Metadata      map[string]string `json:"metadata"`
-	Platform      string            `json:"platform,omitempty"`
+	Platform      string            `json:"platform"`
 	Project       projectRef        `json:"project"`
 	Count         string            `json:"count"`
 	UserCount     uint64            `json:"userCount"`
@@ -70,7 +71,7 @@ func newIssueJSON(is metadata.Issue, platform string, users uint64) issueJSON {
 		StatusDetails: statusDetails(is),
 		Type:          is.Type,
 		Metadata:      meta,
-		Platform:      platform,
+		Platform:      cmp.Or(platform, "other"), // Sentry's name for an unknown platform
 		Project:       projectRef{ID: itoa(is.ProjectID), Name: is.ProjectSlug, Slug: is.ProjectSlug, Platform: platform},
 		AssignedTo:    assignee(is.Assignee, is.TeamSlug),
 		Count:         itoa(is.TimesSeen),
@@ -113,6 +114,28 @@ type eventSummaryJSON struct {
 	Level       string    `json:"level"`
 	DateCreated string    `json:"dateCreated"`
 	Tags        []tagJSON `json:"tags"`
+	// User is who the event counts for (the one identifier unique-user
+	// counts use), null for none; a full event answers the whole user.
+	User *event.User `json:"user"`
+}
+
+// userOfKey is the user an event's unique-user key names.
+func userOfKey(key string) *event.User {
+	kind, v, ok := strings.Cut(key, ":")
+	if !ok || v == "" {
+		return nil
+	}
+	switch kind {
+	case "id":
+		return &event.User{ID: v}
+	case "email":
+		return &event.User{Email: v}
+	case "username":
+		return &event.User{Username: v}
+	case "ip":
+		return &event.User{IPAddress: v}
+	}
+	return nil
 }
 
 func newEventSummaryJSON(r analytics.EventRow) eventSummaryJSON {
@@ -130,7 +153,7 @@ func newEventSummaryJSON(r analytics.EventRow) eventSummaryJSON {
 	return eventSummaryJSON{
 		ID: r.EventID, EventID: r.EventID, GroupID: strconv.FormatUint(r.IssueID, 10),
 		ProjectID: strconv.FormatUint(r.ProjectID, 10), Title: r.Title, Message: r.Message,
-		Platform: r.Platform, Level: r.Level, DateCreated: isoTime(r.Timestamp), Tags: tags,
+		Platform: r.Platform, Level: r.Level, DateCreated: isoTime(r.Timestamp), Tags: tags, User: userOfKey(r.UserKey),
 	}
 }
 
@@ -152,7 +175,8 @@ type eventJSON struct {
 	Contexts        json.RawMessage   `json:"contexts"`
 	SDK             json.RawMessage   `json:"sdk"`
 	Extra           json.RawMessage   `json:"context"`
-	Fingerprints    []string          `json:"fingerprints,omitempty"`
+	Fingerprints    []string          `json:"fingerprints"`
+	Errors          []any             `json:"errors"` // processing errors: none kept
 	Entries         []entryJSON       `json:"entries"`
 	PreviousEventID *string           `json:"previousEventID"`
 	NextEventID     *string           `json:"nextEventID"`
@@ -212,7 +236,11 @@ func newEventJSON(r analytics.EventRow, is metadata.Issue) (eventJSON, error) {
 		SDK:              orEmpty(e.SDK),
 		Extra:            orEmpty(e.Extra),
 		Fingerprints:     e.Fingerprint,
+		Errors:           []any{},
 		Entries:          []entryJSON{},
+	}
+	if out.Fingerprints == nil {
+		out.Fingerprints = []string{} // the SDK sent none: grouped by Faultline's own rules
 	}
 	if len(e.Exceptions) > 0 {
 		values := make([]exceptionJSON, len(e.Exceptions))
