@@ -63,9 +63,10 @@ func sentryAPIRows() []apiRow {
 	}
 	monitor := map[string]kind{"id": kID, "name": kString, "monitorType": kString}
 	alert := map[string]kind{"id": kID, "name": kString}
-	token := map[string]kind{"id": kID, "name": kString, "scopes": kArray, "dateCreated": kTime}
+	token := map[string]kind{"id": kID, "name": kString, "scopes": kArray, "dateCreated": kTime, "expiresAt": "time|null"}
 	member := map[string]kind{
-		"id": kID, "email": kString, "name": kString, "role": kString, "pending": kBool, "expired": kBool,
+		"id": kID, "email": kString, "name": kString, "role": kString, "roleName": kString, "orgRole": kString,
+		"pending": kBool, "expired": kBool, "inviteStatus": kString, "flags": kObject,
 		"dateCreated": kTime, "user.id": kID, "user.email": kString,
 	}
 
