@@ -241,6 +241,31 @@ func TestSentryCLIBrowsesAndTriages(t *testing.T) {
 			}
 			wantStatuses(t, map[string]string{alpha: "resolved", beta: "ignored", gamma: "ignored"})
 		}},
+		{"issues list follows the cursor past a page", func(t *testing.T) {
+			// 27 more issues make 30: two of Faultline's (and Sentry's)
+			// 25-issue pages, which sentry-cli joins by the Link header.
+			// Words, not numbers: grouping treats numbers in a message
+			// as parameters.
+			words := strings.Fields("oak ash elm yew fir pine teak lime palm birch cedar maple hazel alder " +
+				"rowan holly olive larch aspen beech willow poplar spruce cherry walnut juniper cypress")
+			for _, w := range words {
+				postEvent(t, srv.addr, proj.ProjectID, proj.PublicKey, "cli page filler "+w)
+			}
+			waitUntil(t, func() (bool, string) {
+				var all []issueResp
+				api.on(t).get("/api/0/projects/"+org+"/"+proj.Project+"/issues/?query=&limit=100", &all)
+				return len(all) == 30, fmt.Sprintf("%d issues, want 30", len(all))
+			})
+			if got := listed(t); len(got) != 30 {
+				t.Errorf("issues list: %d issues, want all 30", len(got))
+			}
+			if got := listed(t, "--pages", "1"); len(got) != 25 {
+				t.Errorf("issues list --pages 1: %d issues, want one page of 25", len(got))
+			}
+			if got := listed(t, "--query", "filler", "--max-rows", "5"); len(got) != 5 {
+				t.Errorf("issues list --query filler --max-rows 5: %d issues", len(got))
+			}
+		}},
 		{"issues resolve of another organization's issue", func(t *testing.T) {
 			other := metadatatest.Project(t, srv.db, testSecret)
 			postEvent(t, srv.addr, other.ProjectID, other.PublicKey, "cli other org failure")
