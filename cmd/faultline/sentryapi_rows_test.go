@@ -61,7 +61,8 @@ func sentryAPIRows() []apiRow {
 		"id": kID, "name": kString, "url": "string|null", "provider.id": kString, "provider.name": kString,
 		"status": kString, "dateCreated": kTime,
 	}
-	monitor := map[string]kind{"id": kID, "name": kString, "monitorType": kString}
+	monitor := map[string]kind{"id": kID, "slug": kString, "name": kString, "status": kString, "isMuted": kBool,
+		"dateCreated": kTime, "monitorType": kString}
 	alert := map[string]kind{"id": kID, "name": kString}
 	token := map[string]kind{"id": kID, "name": kString, "scopes": kArray, "dateCreated": kTime, "expiresAt": "time|null"}
 	member := map[string]kind{

@@ -15,8 +15,8 @@ import (
 )
 
 // TestSentryCLIBrowsesAndTriages drives the unmodified sentry-cli's
-// read-and-triage commands (info, organizations, projects, repos and
-// issues, with their bulk updates by id, by status and --all) against one
+// read-and-triage commands (info, organizations, projects, repos, monitors
+// and issues, with their bulk updates by id, by status and --all) against one
 // server holding real events, and checks each command's exit code, its
 // printed table and, for updates, the issues' status through the API.
 func TestSentryCLIBrowsesAndTriages(t *testing.T) {
@@ -29,6 +29,10 @@ func TestSentryCLIBrowsesAndTriages(t *testing.T) {
 	if code := api.call("POST", "/api/0/organizations/"+org+"/repos/",
 		`{"name":"acme/checkout","url":"https://git.example.com/acme/checkout"}`, nil); code != http.StatusCreated {
 		t.Fatalf("repository: %d", code)
+	}
+	if code := api.call("POST", "/api/0/organizations/"+org+"/monitors/",
+		`{"monitorType":"Heartbeat","name":"nightly checkout export","interval":86400}`, nil); code != http.StatusCreated {
+		t.Fatalf("monitor: %d", code)
 	}
 	var me struct {
 		User struct{ Email string } `json:"user"`
@@ -139,6 +143,12 @@ func TestSentryCLIBrowsesAndTriages(t *testing.T) {
 			out := cli.must(t, "", "repos", "list")
 			if !strings.Contains(out, "acme/checkout") || !strings.Contains(out, "https://git.example.com/acme/checkout") {
 				t.Errorf("repos list does not show acme/checkout:\n%s", out)
+			}
+		}},
+		{"monitors list", func(t *testing.T) {
+			out := cli.must(t, "", "monitors", "list")
+			if !strings.Contains(out, "nightly checkout export") || !strings.Contains(out, "| active ") {
+				t.Errorf("monitors list does not show the active monitor:\n%s", out)
 			}
 		}},
 		{"issues list", func(t *testing.T) {
