@@ -52,6 +52,8 @@ func sentryAPIRows() []apiRow {
 		"deployCount": kNumber, "lastDeploy": "object|null", "authors": kArray, "projects": kArray,
 		"projects.0.slug": kString, "projects.0.name": kString,
 		"lastEvent": "time|null", "firstEvent": "time|null", "data": kObject,
+		"versionInfo.package": "string|null", "versionInfo.version.raw": kString, "versionInfo.description": kString,
+		"versionInfo.buildHash": "string|null",
 	}
 	deploy := map[string]kind{
 		"id": kID, "environment": kString, "name": "string|null", "url": "string|null",
@@ -139,7 +141,12 @@ func sentryAPIRows() []apiRow {
 		{method: "POST", path: org + "/releases/", body: `{"version":"table@2.0.0","ref":"6ba09a7c53235ee8a8fa5ee4c1ca8ca886e7fdbb","projects":["{project}"]}`,
 			status: 201, fields: release},
 		{method: "GET", path: org + "/releases/", status: 200, list: true, fields: release},
-		{method: "GET", path: org + "/releases/table@2.0.0/", status: 200, fields: release},
+		{method: "GET", path: org + "/releases/table@2.0.0/", status: 200, fields: release, check: func(t *testing.T, doc any) {
+			info := doc.(map[string]any)["versionInfo"].(map[string]any)
+			if info["package"] != "table" || info["version"].(map[string]any)["raw"] != "2.0.0" || info["buildHash"] != nil {
+				t.Errorf("versionInfo of table@2.0.0: %v", info)
+			}
+		}},
 		{method: "PUT", path: org + "/releases/table@2.0.0/", body: `{"url":"https://example.com/table/2.0.0","dateReleased":"{now}"}`,
 			status: 200, fields: merge(release, map[string]kind{"dateReleased": kTime, "url": kString})},
 		{method: "PUT", path: org + "/releases/table@2.0.0/", body: `{"commits":[{"id":"6ba09a7c53235ee8a8fa5ee4c1ca8ca886e7fdbb",` +
