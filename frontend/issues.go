@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"net/url"
 	"strconv"
 	"time"
 
@@ -90,6 +91,7 @@ func (a *API) listIssues(c *fiber.Ctx, orgID int64, projects []metadata.Project)
 	out := make([]issueJSON, len(found))
 	for i, is := range found {
 		out[i] = newIssueJSON(is.Issue, platform[is.ProjectID], is.Users)
+		out[i].Permalink = a.issueLink(c.Params("org"), is.ID)
 	}
 	return c.JSON(out)
 }
@@ -141,7 +143,14 @@ func (a *API) issue(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(newIssueJSON(is.Issue, "", is.Users))
+	out := newIssueJSON(is.Issue, "", is.Users)
+	out.Permalink = a.issueLink(is.OrgSlug, is.ID)
+	return c.JSON(out)
+}
+
+// issueLink is the dashboard page of an issue, Sentry's permalink.
+func (a *API) issueLink(org string, id int64) string {
+	return a.appLink(url.PathEscape(org) + "/issues/" + itoa(id) + "/")
 }
 
 type activityJSON struct {

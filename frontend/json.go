@@ -29,6 +29,7 @@ type projectRef struct {
 type issueJSON struct {
 	ID            string            `json:"id"`
 	ShortID       string            `json:"shortId"`
+	Permalink     string            `json:"permalink"` // set by the handler: it knows the server's URL
 	Title         string            `json:"title"`
 	Culprit       string            `json:"culprit"`
 	Level         string            `json:"level"`

@@ -1,6 +1,9 @@
 package main
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // sentryAPIRows are TestSentryAPIShapes' requests, in order: a row may use
 // what an earlier one saved. Field names and kinds follow Sentry's API
@@ -25,9 +28,8 @@ func sentryAPIRows() []apiRow {
 		"dsn.public": kString, "dsn.secret": kString, "dsn.security": kString, "dsn.csp": kString,
 		"rateLimit": "object|null",
 	}
-	// Not yet answered: permalink.
 	issue := map[string]kind{
-		"id": kID, "shortId": kString, "title": kString, "culprit": kString,
+		"id": kID, "shortId": kString, "title": kString, "culprit": kString, "permalink": kString,
 		"level": kString, "status": kString, "statusDetails": kObject, "isPublic": kBool, "platform": kString,
 		"project.id": kID, "project.slug": kString, "project.name": kString, "type": kString,
 		"metadata": kObject, "numComments": kNumber, "assignedTo": "object|null", "isBookmarked": kBool,
@@ -107,7 +109,12 @@ func sentryAPIRows() []apiRow {
 		// Issues and their events.
 		{method: "GET", path: proj + "/issues/?query=", status: 200, list: true, fields: issue, save: map[string]string{"issue": "id"}},
 		{method: "GET", path: org + "/issues/?project={projectID}&query=is:unresolved", status: 200, list: true, fields: issue},
-		{method: "GET", path: "/api/0/issues/{issue}/", status: 200, fields: issue},
+		{method: "GET", path: "/api/0/issues/{issue}/", status: 200, fields: issue, check: func(t *testing.T, doc any) {
+			is := doc.(map[string]any)
+			if link, _ := is["permalink"].(string); !strings.HasPrefix(link, "http") || !strings.HasSuffix(link, "/issues/"+is["id"].(string)+"/") {
+				t.Errorf("permalink %q of issue %v", link, is["id"])
+			}
+		}},
 		{method: "PUT", path: "/api/0/issues/{issue}/", body: `{"status":"resolved"}`, status: 200, fields: issue},
 		{method: "PUT", path: "/api/0/issues/{issue}/", body: `{"assignedTo":"{email}"}`, status: 200, fields: issue},
 		{method: "PUT", path: proj + "/issues/?id={issue}", body: `{"status":"unresolved"}`, status: 200,
