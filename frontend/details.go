@@ -94,7 +94,7 @@ func (a *API) issueEvents(c *fiber.Ctx) error {
 	}
 	out := make([]eventSummaryJSON, len(rows))
 	for i, r := range rows {
-		out[i] = newEventSummaryJSON(r)
+		out[i] = newEventSummaryJSON(r, is)
 	}
 	return c.JSON(out)
 }

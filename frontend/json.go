@@ -118,6 +118,12 @@ type eventSummaryJSON struct {
 	// User is who the event counts for (the one identifier unique-user
 	// counts use), null for none; a full event answers the whole user.
 	User *event.User `json:"user"`
+	// Culprit and EventType are the issue's (the events of an issue share
+	// them); Faultline keeps no crash files and no separate location.
+	Culprit   string  `json:"culprit"`
+	EventType string  `json:"event.type"`
+	Location  *string `json:"location"`
+	CrashFile *string `json:"crashFile"`
 }
 
 // userOfKey is the user an event's unique-user key names.
@@ -139,7 +145,7 @@ func userOfKey(key string) *event.User {
 	return nil
 }
 
-func newEventSummaryJSON(r analytics.EventRow) eventSummaryJSON {
+func newEventSummaryJSON(r analytics.EventRow, is metadata.Issue) eventSummaryJSON {
 	tags := make([]tagJSON, 0, len(r.TagKeys)+3)
 	tags = append(tags, tagJSON{"level", r.Level})
 	if r.Environment != "" {
@@ -155,6 +161,7 @@ func newEventSummaryJSON(r analytics.EventRow) eventSummaryJSON {
 		ID: r.EventID, EventID: r.EventID, GroupID: strconv.FormatUint(r.IssueID, 10),
 		ProjectID: strconv.FormatUint(r.ProjectID, 10), Title: r.Title, Message: r.Message,
 		Platform: r.Platform, Level: r.Level, DateCreated: isoTime(r.Timestamp), Tags: tags, User: userOfKey(r.UserKey),
+		Culprit: is.Culprit, EventType: is.Type,
 	}
 }
 
@@ -164,7 +171,6 @@ type eventJSON struct {
 	eventSummaryJSON
 	DateReceived    string            `json:"dateReceived"`
 	Type            string            `json:"type"`
-	Culprit         string            `json:"culprit"`
 	Metadata        map[string]string `json:"metadata"`
 	Release         string            `json:"release,omitempty"`
 	Environment     string            `json:"environment,omitempty"`
@@ -221,10 +227,9 @@ func newEventJSON(r analytics.EventRow, is metadata.Issue) (eventJSON, error) {
 		return eventJSON{}, fmt.Errorf("decode stored event %s: %w", r.EventID, err)
 	}
 	out := eventJSON{
-		eventSummaryJSON: newEventSummaryJSON(r),
+		eventSummaryJSON: newEventSummaryJSON(r, is),
 		DateReceived:     isoTime(e.Received),
 		Type:             is.Type,
-		Culprit:          is.Culprit,
 		Metadata:         is.Metadata,
 		Release:          e.Release,
 		Environment:      e.Environment,

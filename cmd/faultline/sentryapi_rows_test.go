@@ -38,7 +38,8 @@ func sentryAPIRows() []apiRow {
 	event := map[string]kind{
 		"id": kString, "eventID": kString, "groupID": kID, "title": kString, "message": kString,
 		"dateCreated": kTime, "platform": kString, "tags": kArray, "tags.0.key": kString, "tags.0.value": kString,
-		"user": "object|null",
+		"user": "object|null", "user.id": kString, "culprit": kString, "event.type": kString, "location": "string|null",
+		"crashFile": "string|null",
 	}
 	fullEvent := map[string]kind{
 		"id": kString, "eventID": kString, "groupID": kID, "title": kString, "dateCreated": kTime,

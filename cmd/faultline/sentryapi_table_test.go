@@ -181,28 +181,31 @@ func fill(s string, vars map[string]string) string {
 	})
 }
 
-// lookup follows a dotted path through objects and arrays.
+// lookup follows a dotted path through objects and arrays; a key with a
+// dot of its own ("event.type", "count()") matches before its parts do.
 func lookup(doc any, path string) (any, bool) {
-	cur := doc
-	for _, part := range strings.Split(path, ".") {
-		switch node := cur.(type) {
-		case map[string]any:
-			v, ok := node[part]
-			if !ok {
-				return nil, false
+	parts := strings.Split(path, ".")
+	switch node := doc.(type) {
+	case map[string]any:
+		for n := len(parts); n > 0; n-- {
+			if v, ok := node[strings.Join(parts[:n], ".")]; ok {
+				if n == len(parts) {
+					return v, true
+				}
+				if found, ok := lookup(v, strings.Join(parts[n:], ".")); ok {
+					return found, true
+				}
 			}
-			cur = v
-		case []any:
-			i, err := strconv.Atoi(part)
-			if err != nil || i >= len(node) {
-				return nil, false
+		}
+	case []any:
+		if i, err := strconv.Atoi(parts[0]); err == nil && i >= 0 && i < len(node) {
+			if len(parts) == 1 {
+				return node[i], true
 			}
-			cur = node[i]
-		default:
-			return nil, false
+			return lookup(node[i], strings.Join(parts[1:], "."))
 		}
 	}
-	return cur, true
+	return nil, false
 }
 
 // kindOf names the JSON type of a decoded value.
