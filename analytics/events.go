@@ -182,26 +182,29 @@ func ValidEventID(id string) bool {
 
 // TagValueCount is one value of a tag and how many events carry it.
 type TagValueCount struct {
-	Value string
-	Count uint64
+	Value     string
+	Count     uint64
+	FirstSeen time.Time // of the first event with the value
+	LastSeen  time.Time
 }
 
 // TagCounts is a tag key of an issue with its most frequent values.
 type TagCounts struct {
-	Key        string
-	TotalCount uint64
-	TopValues  []TagValueCount
+	Key          string
+	TotalCount   uint64
+	UniqueValues uint64 // how many values the key has, top or not
+	TopValues    []TagValueCount
 }
 
 // IssueTags returns an issue's tag keys (with environment, release and
 // level among them) and each key's top values, most frequent first.
 func (s *Store) IssueTags(ctx context.Context, projectID, issueID uint64, topN int) ([]TagCounts, error) {
 	rows, err := s.conn.Query(ctx, `
-		SELECT key, value, count() AS n FROM (
+		SELECT key, value, count() AS n, min(timestamp), max(timestamp) FROM (
 			SELECT arrayJoin(arrayConcat(
 				arrayMap((k, v) -> (k, v), tags.key, tags.value),
 				[('environment', environment), ('release', release), ('level', level)])) AS kv,
-				kv.1 AS key, kv.2 AS value
+				kv.1 AS key, kv.2 AS value, timestamp
 			FROM (SELECT * FROM events WHERE project_id = ? AND issue_id = ? ORDER BY event_id LIMIT 1 BY event_id)
 		) WHERE value != ''
 		GROUP BY key, value ORDER BY key, n DESC, value`, projectID, issueID)
@@ -213,7 +216,8 @@ func (s *Store) IssueTags(ctx context.Context, projectID, issueID uint64, topN i
 	for rows.Next() {
 		var key, value string
 		var n uint64
-		if err := rows.Scan(&key, &value, &n); err != nil {
+		var first, last time.Time
+		if err := rows.Scan(&key, &value, &n, &first, &last); err != nil {
 			return nil, fmt.Errorf("read issue tags: %w", err)
 		}
 		if len(out) == 0 || out[len(out)-1].Key != key {
@@ -221,8 +225,9 @@ func (s *Store) IssueTags(ctx context.Context, projectID, issueID uint64, topN i
 		}
 		t := &out[len(out)-1]
 		t.TotalCount += n
+		t.UniqueValues++
 		if len(t.TopValues) < topN {
-			t.TopValues = append(t.TopValues, TagValueCount{Value: value, Count: n})
+			t.TopValues = append(t.TopValues, TagValueCount{Value: value, Count: n, FirstSeen: first.UTC(), LastSeen: last.UTC()})
 		}
 	}
 	return out, rows.Err()

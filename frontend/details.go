@@ -10,16 +10,20 @@ import (
 )
 
 type tagValueJSON struct {
-	Value string `json:"value"`
-	Name  string `json:"name"`
-	Count uint64 `json:"count"`
+	Key       string `json:"key"`
+	Value     string `json:"value"`
+	Name      string `json:"name"`
+	Count     uint64 `json:"count"`
+	FirstSeen string `json:"firstSeen"`
+	LastSeen  string `json:"lastSeen"`
 }
 
 type tagKeyJSON struct {
-	Key         string         `json:"key"`
-	Name        string         `json:"name"`
-	TotalValues uint64         `json:"totalValues"`
-	TopValues   []tagValueJSON `json:"topValues"`
+	Key          string         `json:"key"`
+	Name         string         `json:"name"`
+	TotalValues  uint64         `json:"totalValues"`
+	UniqueValues uint64         `json:"uniqueValues"`
+	TopValues    []tagValueJSON `json:"topValues"`
 }
 
 // registerIssueDetails mounts the routes of what surrounds an issue (its
@@ -55,9 +59,11 @@ func (a *API) issueTags(c *fiber.Ctx) error {
 	}
 	out := make([]tagKeyJSON, len(tags))
 	for i, t := range tags {
-		out[i] = tagKeyJSON{Key: t.Key, Name: t.Key, TotalValues: t.TotalCount, TopValues: make([]tagValueJSON, len(t.TopValues))}
+		out[i] = tagKeyJSON{Key: t.Key, Name: t.Key, TotalValues: t.TotalCount, UniqueValues: t.UniqueValues,
+			TopValues: make([]tagValueJSON, len(t.TopValues))}
 		for j, v := range t.TopValues {
-			out[i].TopValues[j] = tagValueJSON{Value: v.Value, Name: v.Value, Count: v.Count}
+			out[i].TopValues[j] = tagValueJSON{Key: t.Key, Value: v.Value, Name: v.Value, Count: v.Count,
+				FirstSeen: isoTime(v.FirstSeen), LastSeen: isoTime(v.LastSeen)}
 		}
 	}
 	return c.JSON(out)
@@ -90,7 +96,7 @@ func (a *API) issueEvents(c *fiber.Ctx) error {
 	}
 	out := make([]eventSummaryJSON, len(rows))
 	for i, r := range rows {
-		out[i] = newEventSummaryJSON(r)
+		out[i] = newEventSummaryJSON(r, is)
 	}
 	return c.JSON(out)
 }

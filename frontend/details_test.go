@@ -29,7 +29,9 @@ func detailStore() *issuestest.Store {
 		return analytics.EventRow{ProjectID: 1, IssueID: 1, EventID: id, Timestamp: at.Add(-ago), Title: "disk full", Payload: []byte(`{}`)}
 	}
 	store.Events = map[int64][]analytics.EventRow{1: {row(newestEvent, 0), row(middleEvent, time.Hour), row(firstEvent, 2*time.Hour)}}
-	store.Tags = []analytics.TagCounts{{Key: "browser", TotalCount: 3, TopValues: []analytics.TagValueCount{{Value: "Firefox", Count: 2}}}}
+	seen := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	store.Tags = []analytics.TagCounts{{Key: "browser", TotalCount: 3, UniqueValues: 2,
+		TopValues: []analytics.TagValueCount{{Value: "Firefox", Count: 2, FirstSeen: seen, LastSeen: seen.Add(time.Hour)}}}}
 	store.Buckets = []analytics.Bucket{{Start: at, Count: 3}}
 	store.Values = []analytics.TagValueCount{{Value: "production", Count: 3}}
 	store.Notes = []metadata.Comment{{ID: 1, UserEmail: "ann@example.com", Text: "looking", CreatedAt: at}}
@@ -149,7 +151,8 @@ func TestIssueDetailHandlers(t *testing.T) {
 		}
 	}
 	if got := call(t, app, "GET", "/api/0/issues/1/tags/", ""); got.status != 200 ||
-		got.body != `[{"key":"browser","name":"browser","totalValues":3,"topValues":[{"value":"Firefox","name":"Firefox","count":2}]}]` {
+		got.body != `[{"key":"browser","name":"browser","totalValues":3,"uniqueValues":2,"topValues":[{"key":"browser","value":"Firefox","name":"Firefox","count":2,`+
+			`"firstSeen":"2026-11-30T12:00:00.000000Z","lastSeen":"2026-11-30T13:00:00.000000Z"}]}]` {
 		t.Errorf("tags: %d %s", got.status, got.body)
 	}
 	at := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC).Unix()

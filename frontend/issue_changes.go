@@ -1,7 +1,9 @@
 package frontend
 
 import (
+	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/faultline/faultline/frontend/issues"
@@ -10,16 +12,51 @@ import (
 )
 
 // bulkIDs names the issues of a bulk request: the id= list, or else the
-// issues (at most issues.MaxSelected) that the query= selects.
+// issues (at most issues.MaxSelected) that query= selects, as the list
+// would (no query= meaning is:unresolved), narrowed by status= when sent.
+// sentry-cli's `issues resolve --all` sends neither, its --status sends
+// status= alone.
 func (a *API) bulkIDs(c *fiber.Ctx, orgID int64, projectIDs []int64) ([]int64, error) {
-	if len(c.Context().QueryArgs().PeekMulti("id")) > 0 || c.Query("query") == "" {
+	if len(c.Context().QueryArgs().PeekMulti("id")) > 0 {
 		return issueIDs(c)
 	}
-	s, err := a.issueSearch(c, orgID, projectIDs)
+	text, err := bulkQuery(c)
+	if err != nil {
+		return nil, err
+	}
+	s, err := a.issueSearchFor(c, orgID, projectIDs, text)
 	if err != nil {
 		return nil, err
 	}
 	return a.finder.Select(c.Context(), s)
+}
+
+// bulkQuery is the search text of a bulk request without ids: query= (or
+// is:unresolved without one), or with status= the issues of that status
+// ("muted" being Sentry's older name of "ignored") among those query=
+// selects, if sent.
+func bulkQuery(c *fiber.Ctx) (string, error) {
+	status := c.Query("status")
+	if status == "" {
+		return issueQuery(c), nil
+	}
+	switch status {
+	case "muted":
+		status = "ignored"
+	case "resolved", "unresolved", "ignored":
+	default:
+		return "", fiber.NewError(fiber.StatusBadRequest, "status: use resolved, unresolved or ignored")
+	}
+	return strings.TrimSpace("is:" + status + " " + c.Query("query")), nil
+}
+
+// selectedNone reports whether err says a bulk request's search selected
+// no issue. Sentry answers that 204, as a change with nothing to do, and
+// sentry-cli's `issues resolve --status muted` with nothing muted counts on
+// it; ids that name no issue stay a 404.
+func selectedNone(c *fiber.Ctx, err error) bool {
+	var none *issues.NotFoundError
+	return errors.As(err, &none) && len(c.Context().QueryArgs().PeekMulti("id")) == 0
 }
 
 // issueIDs reads the id= list of a bulk request.
@@ -31,9 +68,6 @@ func issueIDs(c *fiber.Ctx) ([]int64, error) {
 			return nil, fiber.NewError(fiber.StatusBadRequest, "id= takes issue ids")
 		}
 		ids = append(ids, id)
-	}
-	if len(ids) == 0 {
-		return nil, fiber.NewError(fiber.StatusBadRequest, "name the issues to change with id= (one or more) or select them with query=")
 	}
 	return ids, nil
 }
@@ -47,6 +81,8 @@ type changeBody struct {
 	HasSeen      *bool   `json:"hasSeen"`      // the caller's own
 	IsBookmarked *bool   `json:"isBookmarked"` // the caller's own
 	IsPublic     *bool   `json:"isPublic"`     // shared by a public link
+	// SnoozeDuration is the older name of statusDetails.ignoreDuration.
+	SnoozeDuration *int64 `json:"snoozeDuration"`
 	// StatusDetails qualifies the status: ignored until a time or a count,
 	// or resolved in a release ("latest" for the latest one) or in the
 	// next release.
@@ -104,6 +140,9 @@ func (b changeBody) statusDetails(ch issues.Change, actor metadata.Person) map[s
 // left alone.
 func (a *API) bulkUpdate(c *fiber.Ctx, orgID int64, projectIDs []int64) error {
 	ids, err := a.bulkIDs(c, orgID, projectIDs)
+	if selectedNone(c, err) {
+		return c.SendStatus(fiber.StatusNoContent)
+	}
 	if err != nil {
 		return err
 	}
@@ -111,6 +150,7 @@ func (a *API) bulkUpdate(c *fiber.Ctx, orgID int64, projectIDs []int64) error {
 	if err := c.BodyParser(&body); err != nil || (!body.changes() && body.Merge == 0) {
 		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with status, assignedTo, isBookmarked, hasSeen, isPublic or merge")
 	}
+	body.normalize()
 	if body.Merge != 0 {
 		return a.merge(c, projectIDs, ids)
 	}
@@ -154,6 +194,7 @@ func (a *API) issueUpdate(c *fiber.Ctx) error {
 	if err := c.BodyParser(&body); err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with status, statusDetails, assignedTo, isBookmarked, hasSeen or isPublic")
 	}
+	body.normalize()
 	switch {
 	case body.Merge != 0:
 		return fiber.NewError(fiber.StatusBadRequest, "merge issues with PUT /api/0/projects/{org}/{project}/issues/?id=...")
@@ -202,8 +243,17 @@ func (a *API) merge(c *fiber.Ctx, projectIDs, ids []int64) error {
 	return c.JSON(fiber.Map{"merge": fiber.Map{"parent": itoa(plan.Parent), "children": children}})
 }
 
+// bulkDelete deletes the issues the request names. Unlike an update, a
+// deletion needs id= or a non-empty query=: one bare DELETE must not
+// remove a project's unresolved issues.
 func (a *API) bulkDelete(c *fiber.Ctx, orgID int64, projectIDs []int64) error {
+	if len(c.Context().QueryArgs().PeekMulti("id")) == 0 && c.Query("query") == "" {
+		return fiber.NewError(fiber.StatusBadRequest, "name the issues to delete with id= (one or more) or select them with query=")
+	}
 	ids, err := a.bulkIDs(c, orgID, projectIDs)
+	if selectedNone(c, err) {
+		return c.SendStatus(fiber.StatusNoContent)
+	}
 	if err != nil {
 		return err
 	}

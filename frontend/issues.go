@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"net/url"
 	"strconv"
 	"time"
 
@@ -48,8 +49,24 @@ func groupStatsPeriod(c *fiber.Ctx) (string, error) {
 // issueSearch reads the request's query, sort, period and bounds into a
 // search over the given projects.
 func (a *API) issueSearch(c *fiber.Ctx, orgID int64, projectIDs []int64) (issues.Search, error) {
+	return a.issueSearchFor(c, orgID, projectIDs, issueQuery(c))
+}
+
+// issueQuery is the request's search text. As in Sentry, no query= at all
+// means "is:unresolved", while an empty one (sentry-cli's `issues list`
+// without --query, the dashboard's "has this project any issue") filters
+// nothing.
+func issueQuery(c *fiber.Ctx) string {
+	if !c.Context().QueryArgs().Has("query") {
+		return "is:unresolved"
+	}
+	return c.Query("query")
+}
+
+// issueSearchFor is issueSearch with the search text given.
+func (a *API) issueSearchFor(c *fiber.Ctx, orgID int64, projectIDs []int64, text string) (issues.Search, error) {
 	s := issues.Search{OrgID: orgID, UserID: principal(c).UserID, ProjectIDs: projectIDs, Sort: c.Query("sort"), Now: time.Now().UTC()}
-	q, err := search.Parse(c.Query("query", "is:unresolved"), s.Now)
+	q, err := search.Parse(text, s.Now)
 	if err != nil {
 		return s, fiber.NewError(fiber.StatusBadRequest, "query: "+err.Error())
 	}
@@ -97,6 +114,7 @@ func (a *API) listIssues(c *fiber.Ctx, orgID int64, projects []metadata.Project)
 		if s.StatsPeriod != "" {
 			out[i] = out[i].withStats(s.StatsPeriod, is.Stats)
 		}
+		out[i].Permalink = a.issueLink(c.Params("org"), is.ID)
 	}
 	return c.JSON(out)
 }
@@ -148,7 +166,14 @@ func (a *API) issue(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(newIssueJSON(is, ""))
+	out := newIssueJSON(is, "")
+	out.Permalink = a.issueLink(is.OrgSlug, is.ID)
+	return c.JSON(out)
+}
+
+// issueLink is the dashboard page of an issue, Sentry's permalink.
+func (a *API) issueLink(org string, id int64) string {
+	return a.appLink(url.PathEscape(org) + "/issues/" + itoa(id) + "/")
 }
 
 type activityJSON struct {

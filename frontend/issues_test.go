@@ -182,7 +182,10 @@ func TestIssueHandlerErrors(t *testing.T) {
 		{name: "activity, PostgreSQL busy", method: "GET", path: "/api/0/issues/1/activity/", fail: map[string]error{"IssueActivity": metadata.ErrBusy}, status: 503},
 
 		// Bulk changes.
-		{name: "no issues named", method: "PUT", path: web, body: `{"status":"resolved"}`, status: 400, detail: "name the issues to change with id="},
+		{name: "no issues named to delete", method: "DELETE", path: web, status: 400, detail: "name the issues to delete with id="},
+		{name: "no issues named to delete, empty query", method: "DELETE", path: web + "?query=", status: 400, detail: "name the issues to delete with id="},
+		{name: "status= not a status", method: "PUT", path: web + "?status=closed", body: `{"status":"resolved"}`, status: 400, detail: "status: use resolved, unresolved or ignored"},
+		{name: "status muted, but no ignored issues", method: "PUT", path: web + "?status=muted", body: `{"status":"resolved"}`, status: 204},
 		{name: "id not a number", method: "PUT", path: web + "?id=x", body: `{"status":"resolved"}`, status: 400, detail: "id= takes issue ids"},
 		{name: "body not JSON", method: "PUT", path: web + "?id=1", body: `status=resolved`, status: 400, detail: "send a JSON body with status, assignedTo, isBookmarked, hasSeen, isPublic or merge"},
 		{name: "body changes nothing", method: "PUT", path: web + "?id=1", body: `{}`, status: 400, detail: "send a JSON body"},
@@ -193,7 +196,8 @@ func TestIssueHandlerErrors(t *testing.T) {
 		{name: "unknown team", method: "PUT", path: web + "?id=1", body: `{"assignedTo":"#nobody"}`, status: 400, detail: "no team #nobody"},
 		{name: "not a member", method: "PUT", path: web + "?id=1", body: `{"assignedTo":"bob@example.com"}`, status: 400, detail: "bob@example.com is not a member"},
 		{name: "another project's issue", method: "PUT", path: web + "?id=3", body: `{"status":"resolved"}`, status: 404, detail: "no such issues"},
-		{name: "query selects nothing", method: "PUT", path: web + "?query=is:ignored", body: `{"status":"resolved"}`, status: 404, detail: "the query selects no issues"},
+		{name: "query selects nothing", method: "PUT", path: web + "?query=is:ignored", body: `{"status":"resolved"}`, status: 204},
+		{name: "query selects nothing to delete", method: "DELETE", path: web + "?query=is:ignored", status: 204},
 		{name: "query does not parse", method: "PUT", path: web + "?query=level:", body: `{"status":"resolved"}`, status: 400, detail: "query: level: has no value"},
 		{name: "merge of one issue", method: "PUT", path: web + "?id=1", body: `{"merge":1}`, status: 400, detail: "at least two issues"},
 		{name: "merge, PostgreSQL busy", method: "PUT", path: web + "?id=1&id=2", body: `{"merge":1}`, fail: map[string]error{"Merge": metadata.ErrBusy}, status: 503},

@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -29,6 +30,7 @@ type projectRef struct {
 type issueJSON struct {
 	ID            string            `json:"id"`
 	ShortID       string            `json:"shortId"`
+	Permalink     string            `json:"permalink"` // set by the handler: it knows the server's URL
 	Title         string            `json:"title"`
 	Culprit       string            `json:"culprit"`
 	Level         string            `json:"level"`
@@ -37,7 +39,7 @@ type issueJSON struct {
 	StatusDetails map[string]any    `json:"statusDetails"`
 	Type          string            `json:"type"`
 	Metadata      map[string]string `json:"metadata"`
-	Platform      string            `json:"platform,omitempty"`
+	Platform      string            `json:"platform"`
 	Project       projectRef        `json:"project"`
 	Count         string            `json:"count"`
 	UserCount     uint64            `json:"userCount"`
@@ -99,7 +101,7 @@ func newIssueJSON(l issues.Listed, platform string) issueJSON {
 		StatusDetails: statusDetails(is),
 		Type:          is.Type,
 		Metadata:      meta,
-		Platform:      platform,
+		Platform:      cmp.Or(platform, "other"), // Sentry's name for an unknown platform
 		Project:       projectRef{ID: itoa(is.ProjectID), Name: is.ProjectSlug, Slug: is.ProjectSlug, Platform: platform},
 		AssignedTo:    assignee(is),
 		Count:         itoa(is.TimesSeen),
@@ -181,9 +183,37 @@ type eventSummaryJSON struct {
 	Level       string    `json:"level"`
 	DateCreated string    `json:"dateCreated"`
 	Tags        []tagJSON `json:"tags"`
+	// User is who the event counts for (the one identifier unique-user
+	// counts use), null for none; a full event answers the whole user.
+	User *event.User `json:"user"`
+	// Culprit and EventType are the issue's (the events of an issue share
+	// them); Faultline keeps no crash files and no separate location.
+	Culprit   string  `json:"culprit"`
+	EventType string  `json:"event.type"`
+	Location  *string `json:"location"`
+	CrashFile *string `json:"crashFile"`
 }
 
-func newEventSummaryJSON(r analytics.EventRow) eventSummaryJSON {
+// userOfKey is the user an event's unique-user key names.
+func userOfKey(key string) *event.User {
+	kind, v, ok := strings.Cut(key, ":")
+	if !ok || v == "" {
+		return nil
+	}
+	switch kind {
+	case "id":
+		return &event.User{ID: v}
+	case "email":
+		return &event.User{Email: v}
+	case "username":
+		return &event.User{Username: v}
+	case "ip":
+		return &event.User{IPAddress: v}
+	}
+	return nil
+}
+
+func newEventSummaryJSON(r analytics.EventRow, is metadata.Issue) eventSummaryJSON {
 	tags := make([]tagJSON, 0, len(r.TagKeys)+3)
 	tags = append(tags, tagJSON{"level", r.Level})
 	if r.Environment != "" {
@@ -198,7 +228,8 @@ func newEventSummaryJSON(r analytics.EventRow) eventSummaryJSON {
 	return eventSummaryJSON{
 		ID: r.EventID, EventID: r.EventID, GroupID: strconv.FormatUint(r.IssueID, 10),
 		ProjectID: strconv.FormatUint(r.ProjectID, 10), Title: r.Title, Message: r.Message,
-		Platform: r.Platform, Level: r.Level, DateCreated: isoTime(r.Timestamp), Tags: tags,
+		Platform: r.Platform, Level: r.Level, DateCreated: isoTime(r.Timestamp), Tags: tags, User: userOfKey(r.UserKey),
+		Culprit: is.Culprit, EventType: is.Type,
 	}
 }
 
@@ -208,7 +239,6 @@ type eventJSON struct {
 	eventSummaryJSON
 	DateReceived    string            `json:"dateReceived"`
 	Type            string            `json:"type"`
-	Culprit         string            `json:"culprit"`
 	Metadata        map[string]string `json:"metadata"`
 	Release         string            `json:"release,omitempty"`
 	Environment     string            `json:"environment,omitempty"`
@@ -220,7 +250,8 @@ type eventJSON struct {
 	Contexts        json.RawMessage   `json:"contexts"`
 	SDK             json.RawMessage   `json:"sdk"`
 	Extra           json.RawMessage   `json:"context"`
-	Fingerprints    []string          `json:"fingerprints,omitempty"`
+	Fingerprints    []string          `json:"fingerprints"`
+	Errors          []any             `json:"errors"` // processing errors: none kept
 	Entries         []entryJSON       `json:"entries"`
 	PreviousEventID *string           `json:"previousEventID"`
 	NextEventID     *string           `json:"nextEventID"`
@@ -264,10 +295,9 @@ func newEventJSON(r analytics.EventRow, is metadata.Issue) (eventJSON, error) {
 		return eventJSON{}, fmt.Errorf("decode stored event %s: %w", r.EventID, err)
 	}
 	out := eventJSON{
-		eventSummaryJSON: newEventSummaryJSON(r),
+		eventSummaryJSON: newEventSummaryJSON(r, is),
 		DateReceived:     isoTime(e.Received),
 		Type:             is.Type,
-		Culprit:          is.Culprit,
 		Metadata:         is.Metadata,
 		Release:          e.Release,
 		Environment:      e.Environment,
@@ -280,7 +310,11 @@ func newEventJSON(r analytics.EventRow, is metadata.Issue) (eventJSON, error) {
 		SDK:              orEmpty(e.SDK),
 		Extra:            orEmpty(e.Extra),
 		Fingerprints:     e.Fingerprint,
+		Errors:           []any{},
 		Entries:          []entryJSON{},
+	}
+	if out.Fingerprints == nil {
+		out.Fingerprints = []string{} // the SDK sent none: grouped by Faultline's own rules
 	}
 	if len(e.Exceptions) > 0 {
 		values := make([]exceptionJSON, len(e.Exceptions))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/faultline/faultline/metadata"
@@ -55,12 +56,48 @@ func (a *API) projectAllowing(c *fiber.Ctx, scope string) (metadata.Project, err
 	return p, err
 }
 
+// orgJSON is Sentry's organization summary, the shape every client
+// (sentry-cli's organizations list among them) parses strictly.
 type orgJSON struct {
-	ID          string `json:"id"`
-	Slug        string `json:"slug"`
-	Name        string `json:"name"`
-	Role        string `json:"role,omitempty"`
-	DateCreated string `json:"dateCreated,omitempty"`
+	ID                       string        `json:"id"`
+	Slug                     string        `json:"slug"`
+	Name                     string        `json:"name"`
+	Role                     string        `json:"role,omitempty"`
+	DateCreated              string        `json:"dateCreated,omitempty"`
+	Status                   *orgStatus    `json:"status,omitempty"`
+	IsEarlyAdopter           *bool         `json:"isEarlyAdopter,omitempty"`
+	Require2FA               *bool         `json:"require2FA,omitempty"`
+	RequireEmailVerification *bool         `json:"requireEmailVerification,omitempty"`
+	Features                 *[]string     `json:"features,omitempty"`
+	Avatar                   *avatarJSON   `json:"avatar,omitempty"`
+	Links                    *orgLinksJSON `json:"links,omitempty"`
+}
+
+type orgStatus struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+type avatarJSON struct {
+	AvatarType string  `json:"avatarType"`
+	AvatarUUID *string `json:"avatarUuid"`
+}
+
+type orgLinksJSON struct {
+	OrganizationURL string `json:"organizationUrl"`
+	RegionURL       string `json:"regionUrl"`
+}
+
+// newOrgJSON is the full summary of an organization the caller belongs to;
+// a project's nested organization stays the short id/slug form. Faultline
+// has no early-adopter program and no organization-wide 2FA or email
+// verification requirement, so those are false.
+func (a *API) newOrgJSON(id int64, slug, name, role string, created time.Time) orgJSON {
+	no, base := false, strings.TrimSuffix(a.opts.PublicURL, "/")
+	return orgJSON{ID: itoa(id), Slug: slug, Name: name, Role: role, DateCreated: isoTime(created),
+		Status: &orgStatus{ID: "active", Name: "active"}, IsEarlyAdopter: &no, Require2FA: &no,
+		RequireEmailVerification: &no, Features: &[]string{}, Avatar: &avatarJSON{AvatarType: "letter_avatar"},
+		Links: &orgLinksJSON{OrganizationURL: base, RegionURL: base}}
 }
 
 func (a *API) listOrganizations(c *fiber.Ctx) error {
@@ -73,7 +110,7 @@ func (a *API) listOrganizations(c *fiber.Ctx) error {
 	}
 	out := make([]orgJSON, len(orgs))
 	for i, o := range orgs {
-		out[i] = orgJSON{ID: itoa(o.ID), Slug: o.Slug, Name: o.Name, Role: o.Role, DateCreated: isoTime(o.CreatedAt)}
+		out[i] = a.newOrgJSON(o.ID, o.Slug, o.Name, o.Role, o.CreatedAt)
 	}
 	return c.JSON(out)
 }
@@ -93,7 +130,7 @@ func (a *API) createOrganization(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(orgJSON{ID: itoa(o.ID), Slug: o.Slug, Name: o.Name, Role: o.Role, DateCreated: isoTime(o.CreatedAt)})
+	return c.Status(fiber.StatusCreated).JSON(a.newOrgJSON(o.ID, o.Slug, o.Name, o.Role, o.CreatedAt))
 }
 
 func (a *API) organization(c *fiber.Ctx) error {
@@ -101,7 +138,7 @@ func (a *API) organization(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(orgJSON{ID: itoa(m.OrgID), Slug: m.OrgSlug, Name: m.OrgName, Role: m.Role})
+	return c.JSON(a.newOrgJSON(m.OrgID, m.OrgSlug, m.OrgName, m.Role, m.OrgCreatedAt))
 }
 
 type projectJSON struct {
@@ -226,26 +263,32 @@ func (a *API) deleteProject(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
+// keyJSON is Sentry's client key: its id is the public key (which the
+// key routes take, as they take the numeric id of older answers), its
+// projectId a number.
 type keyJSON struct {
 	ID        string `json:"id"`
 	Name      string `json:"name"`
+	Label     string `json:"label"`
 	Public    string `json:"public"`
 	Secret    string `json:"secret"`
-	ProjectID string `json:"projectId"`
+	ProjectID int64  `json:"projectId"`
 	IsActive  bool   `json:"isActive"`
 	RateLimit *struct {
 		Window int `json:"window"`
 		Count  int `json:"count"`
 	} `json:"rateLimit"`
 	DSN struct {
-		Public string `json:"public"`
-		Secret string `json:"secret"`
+		Public   string `json:"public"`
+		Secret   string `json:"secret"`
+		Security string `json:"security"`
+		CSP      string `json:"csp"`
 	} `json:"dsn"`
 	DateCreated string `json:"dateCreated"`
 }
 
 func (a *API) newKeyJSON(k metadata.DSNKey) keyJSON {
-	out := keyJSON{ID: itoa(k.ID), Name: k.Label, Public: k.PublicKey, Secret: k.SecretKey, ProjectID: itoa(k.ProjectID),
+	out := keyJSON{ID: k.PublicKey, Name: k.Label, Label: k.Label, Public: k.PublicKey, Secret: k.SecretKey, ProjectID: k.ProjectID,
 		IsActive: k.Active, DateCreated: isoTime(k.CreatedAt)}
 	if k.RateWindow > 0 {
 		out.RateLimit = &struct {
@@ -259,6 +302,9 @@ func (a *API) newKeyJSON(k metadata.DSNKey) keyJSON {
 		out.DSN.Public = u.String()
 		u.User = url.UserPassword(k.PublicKey, k.SecretKey)
 		out.DSN.Secret = u.String()
+		u.User, u.Path, u.RawQuery = nil, strings.TrimSuffix(u.Path, "/"+itoa(k.ProjectID))+"/api/"+itoa(k.ProjectID)+"/security/", "sentry_key="+k.PublicKey
+		out.DSN.Security = u.String()
+		out.DSN.CSP = out.DSN.Security
 	}
 	return out
 }
@@ -301,12 +347,23 @@ const (
 	maxRateLimitWindow = 365 * 24 * 60 * 60
 )
 
-func keyParam(c *fiber.Ctx) (int64, error) {
-	id, err := strconv.ParseInt(c.Params("key_id"), 10, 64)
-	if err != nil {
-		return 0, fiber.NewError(fiber.StatusNotFound, "DSN key not found")
+// keyParam finds the project's key the URL names, by its public key (as
+// Sentry's routes name keys) or by its numeric id.
+func (a *API) keyParam(c *fiber.Ctx, projectID int64) (int64, error) {
+	param := c.Params("key_id")
+	if id, err := strconv.ParseInt(param, 10, 64); err == nil {
+		return id, nil
 	}
-	return id, nil
+	keys, err := a.db.ListKeys(c.Context(), projectID)
+	if err != nil {
+		return 0, err
+	}
+	for _, k := range keys {
+		if k.PublicKey == param {
+			return k.ID, nil
+		}
+	}
+	return 0, fiber.NewError(fiber.StatusNotFound, "DSN key not found")
 }
 
 func (a *API) updateKey(c *fiber.Ctx) error {
@@ -314,7 +371,7 @@ func (a *API) updateKey(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	id, err := keyParam(c)
+	id, err := a.keyParam(c, p.ID)
 	if err != nil {
 		return err
 	}
@@ -387,7 +444,7 @@ func (a *API) deleteKey(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	id, err := keyParam(c)
+	id, err := a.keyParam(c, p.ID)
 	if err != nil {
 		return err
 	}

@@ -13,12 +13,29 @@ import (
 )
 
 type memberJSON struct {
-	ID          string `json:"id"`
-	Email       string `json:"email"`
-	Role        string `json:"role"`
-	Pending     bool   `json:"pending"`
-	DateCreated string `json:"dateCreated"`
-	InviteLink  string `json:"inviteLink,omitempty"`
+	ID       string `json:"id"`
+	Email    string `json:"email"`
+	Name     string `json:"name,omitempty"`
+	Role     string `json:"role"`
+	OrgRole  string `json:"orgRole,omitempty"`
+	RoleName string `json:"roleName,omitempty"`
+	// InviteStatus is "approved" for members and invitations alike:
+	// nobody requests to join here.
+	InviteStatus string          `json:"inviteStatus,omitempty"`
+	Flags        map[string]bool `json:"flags,omitempty"`
+	Pending      bool            `json:"pending"`
+	Expired      *bool           `json:"expired,omitempty"`
+	DateCreated  string          `json:"dateCreated"`
+	InviteLink   string          `json:"inviteLink,omitempty"`
+	// User is the member's account, null for a pending invitation; listed
+	// members carry it, as Sentry's clients read user.id and user.email.
+	User *memberUser `json:"user,omitempty"`
+}
+
+type memberUser struct {
+	ID    string `json:"id"`
+	Email string `json:"email"`
+	Name  string `json:"name"`
 }
 
 func (a *API) listMembers(c *fiber.Ctx) error {
@@ -36,7 +53,12 @@ func (a *API) listMembers(c *fiber.Ctx) error {
 		if mb.Pending {
 			id = "invite-" + itoa(mb.InviteID)
 		}
-		out[i] = memberJSON{ID: id, Email: mb.Email, Role: mb.Role, Pending: mb.Pending, DateCreated: isoTime(mb.CreatedAt)}
+		out[i] = memberJSON{ID: id, Email: mb.Email, Name: mb.Email, Role: mb.Role, OrgRole: mb.Role, Pending: mb.Pending,
+			RoleName: roleName(mb.Role), InviteStatus: "approved", Flags: map[string]bool{"sso:linked": false, "sso:invalid": false},
+			Expired: new(bool), DateCreated: isoTime(mb.CreatedAt)}
+		if !mb.Pending {
+			out[i].User = &memberUser{ID: id, Email: mb.Email, Name: mb.Email}
+		}
 	}
 	return c.JSON(out)
 }
@@ -243,4 +265,12 @@ func (a *API) sendVerification(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"detail": "a confirmation link is on its way to " + p.Email})
+}
+
+// roleName is a role as Sentry titles it: "owner" is "Owner".
+func roleName(role string) string {
+	if role == "" {
+		return ""
+	}
+	return strings.ToUpper(role[:1]) + role[1:]
 }

@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -218,7 +219,10 @@ func newCheckJSON(c analytics.MonitorCheck) checkJSON {
 	return j
 }
 
-// monitorJSON is GlitchTip's monitor shape plus Faultline's fields.
+// monitorJSON is GlitchTip's monitor shape plus Faultline's fields, with
+// the fields of Sentry's that clients list monitors by (sentry-cli's
+// monitors list reads id, slug, name and status): a monitor without an
+// SDK's slug goes by its id.
 func (a *API) monitorJSON(org string, m metadata.Monitor, checks []analytics.MonitorCheck, strip []analytics.UptimeBucket, uptime *analytics.UptimeStats) map[string]any {
 	var expected any = m.StatusMin
 	if m.StatusMin != m.StatusMax {
@@ -231,13 +235,14 @@ func (a *API) monitorJSON(org string, m metadata.Monitor, checks []analytics.Mon
 		"timeout": int(m.Timeout / time.Second), "failureThreshold": m.FailureThreshold, "tlsExpiryDays": m.TLSExpiryDays,
 		"project": m.ProjectID, "environment": nilIfEmpty(m.Environment), "paused": m.Paused, "isUp": m.IsUp,
 		"lastChange": m.LastChange, "created": m.CreatedAt, "organization": org, "endpointId": nil, "heartbeatEndpoint": nil,
+		"slug": cmp.Or(m.Slug, itoa(m.ID)), "status": map[bool]string{false: "active", true: "disabled"}[m.Paused],
+		"isMuted": m.Paused, "dateCreated": isoTime(m.CreatedAt),
 	}
 	if m.Kind == "heartbeat" {
 		out["endpointId"] = m.EndpointID
 		out["heartbeatEndpoint"] = fmt.Sprintf("%s/api/0/organizations/%s/heartbeat_check/%s/", a.opts.PublicURL, org, m.EndpointID)
 	}
 	if m.Kind == "cron" {
-		out["slug"] = m.Slug
 		out["schedule"] = map[string]any{"type": m.ScheduleType, "value": m.Schedule}
 		out["timezone"] = m.Timezone
 		out["checkinMargin"] = int(m.CheckinMargin / time.Minute)

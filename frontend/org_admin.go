@@ -1,7 +1,6 @@
 package frontend
 
 import (
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 )
@@ -118,13 +117,6 @@ func (a *API) orgUsers(c *fiber.Ctx) error {
 			DateCreated: isoTime(mb.CreatedAt), Projects: slugs})
 	}
 	return c.JSON(out)
-}
-
-func roleName(role string) string {
-	if role == "" {
-		return ""
-	}
-	return strings.ToUpper(role[:1]) + role[1:]
 }
 
 // listUserProjects lists the projects of every organization the caller

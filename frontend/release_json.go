@@ -33,6 +33,31 @@ type releaseJSON struct {
 	Status       string               `json:"status"`
 	Data         struct{}             `json:"data"`
 	LastCommit   *commitJSON          `json:"lastCommit,omitempty"`
+	VersionInfo  versionInfoJSON      `json:"versionInfo"`
+}
+
+// versionInfoJSON is how Sentry parses a version: "pkg@1.2.3" is package
+// pkg, version 1.2.3; a commit SHA is a build hash.
+type versionInfoJSON struct {
+	Package *string `json:"package"`
+	Version struct {
+		Raw string `json:"raw"`
+	} `json:"version"`
+	Description string  `json:"description"`
+	BuildHash   *string `json:"buildHash"`
+}
+
+func newVersionInfo(v string) versionInfoJSON {
+	var out versionInfoJSON
+	out.Version.Raw, out.Description = v, shortVersion(v)
+	if pkg, after, ok := strings.Cut(v, "@"); ok && pkg != "" && after != "" {
+		out.Package, out.Version.Raw = &pkg, after
+	}
+	if fullSHA.MatchString(out.Version.Raw) {
+		hash := out.Version.Raw
+		out.BuildHash = &hash
+	}
+	return out
 }
 
 type releaseProjectJSON struct {
@@ -122,7 +147,8 @@ func newReleaseJSON(v releases.View) releaseJSON {
 	out := releaseJSON{Version: v.Version, ShortVersion: shortVersion(v.Version), Ref: nonEmpty(v.Ref), URL: nonEmpty(v.URL),
 		DateCreated: isoTime(v.CreatedAt), DateReleased: isoTimePtr(v.DateReleased), FirstEvent: isoTimePtr(v.FirstEvent),
 		LastEvent: isoTimePtr(v.LastEvent), NewGroups: v.NewGroups, CommitCount: v.CommitCount, DeployCount: v.DeployCount,
-		FileCount: v.FileCount, Authors: []any{}, Projects: []releaseProjectJSON{}, Status: "open"}
+		FileCount: v.FileCount, Authors: []any{}, Projects: []releaseProjectJSON{}, Status: "open",
+		VersionInfo: newVersionInfo(v.Version)}
 	if v.ID != 0 {
 		out.ID = &v.ID
 	}

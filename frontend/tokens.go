@@ -27,6 +27,7 @@ type tokenJSON struct {
 	LastChars   string   `json:"tokenLastCharacters,omitempty"`
 	DateCreated string   `json:"dateCreated"`
 	LastUsed    *string  `json:"lastUsed"`
+	ExpiresAt   *string  `json:"expiresAt"` // tokens do not expire: always null
 }
 
 func newTokenJSON(t metadata.APIToken) tokenJSON {

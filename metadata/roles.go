@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 )
 
 // Roles in an organization, weakest first.
@@ -28,6 +29,8 @@ type Membership struct {
 	OrgSlug string
 	OrgName string
 	Role    string
+	// OrgCreatedAt is when the organization was made, for its detail.
+	OrgCreatedAt time.Time
 }
 
 // Allows reports whether the role, and the principal acting in it, may use
@@ -40,9 +43,9 @@ func (m Membership) Allows(p Principal, scope string) bool {
 // ErrNotFound when the user is not a member (or there is no such org).
 func (db *DB) MembershipBySlug(ctx context.Context, userID int64, orgSlug string) (Membership, error) {
 	var m Membership
-	err := db.pool.QueryRow(ctx, `SELECT o.id, o.slug, o.name, m.role FROM organizations o
+	err := db.pool.QueryRow(ctx, `SELECT o.id, o.slug, o.name, m.role, o.created_at FROM organizations o
 		JOIN organization_members m ON m.organization_id = o.id AND m.user_id = $1
-		WHERE o.slug = $2`, userID, orgSlug).Scan(&m.OrgID, &m.OrgSlug, &m.OrgName, &m.Role)
+		WHERE o.slug = $2`, userID, orgSlug).Scan(&m.OrgID, &m.OrgSlug, &m.OrgName, &m.Role, &m.OrgCreatedAt)
 	if err != nil {
 		return m, fmt.Errorf("organization %s: %w", orgSlug, notFound(err))
 	}
