@@ -98,6 +98,7 @@ function answer(method, url) {
   if (p === "/issues/1/events/latest/") return ok(hostileEvent);
   if (p === "/issues/1/tags/") return ok(hostileTags);
   if (p === "/issues/1/comments/" || p === "/issues/1/activity/") return ok([]);
+  if (p === "/projects/acme/shop/transactions/" && q.get("query") === "boom") return { status: 500, body: { detail: "the analytics store did not answer" } };
   if (p === "/projects/acme/shop/transactions/") {
     return ok([{ transaction: "GET /api/checkout/{cart_id}/items", count: 120, tpm: 1.5, p50: 80, p95: 240, p99: 900, failure_rate: 0.02, apdex: 0.93, user_misery: 1 }]);
   }
@@ -238,6 +239,21 @@ try {
       expect(await page.locator("header.top a:has-text('Monitors')").count() === 1, "no navigation on the 404 page of " + path);
       expect(await page.title() === "Page not found · Faultline", `the tab of ${path} is titled ` + await page.title());
     }
+  });
+  await check("5 unknown project on its other screens", async () => {
+    for (const screen of ["performance", "alerts", "settings"]) {
+      await page.goto(`${base}/app/acme/nope/${screen}`);
+      await page.waitForSelector("h1:has-text('not found')", { timeout: 15000 });
+      expect(await page.locator(".loading").count() === 0, `the ${screen} screen is still loading`);
+    }
+  });
+  await check("4 a failed transaction list says why and can be tried again", async () => {
+    await page.goto(`${base}/app/acme/shop/performance?query=boom`);
+    await page.waitForSelector("[role=alert]:has-text('did not answer')", { timeout: 15000 });
+    expect(await page.locator(".loading").count() === 0, "still loading");
+    await page.click("[role=alert] button:has-text('Try again')", { timeout: 3000 });
+    await page.waitForSelector("[role=alert]:has-text('did not answer')");
+    expect(await page.locator(".loading").count() === 0, "still loading after trying again");
   });
   await check("5 a project's own address leads to its issues", async () => {
     await page.goto(`${base}/app/acme/shop`);
