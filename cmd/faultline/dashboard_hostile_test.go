@@ -18,7 +18,8 @@ const hostileFilename = "invoice\u202Egnp.js"
 // hostileEvent is an error event with values no layout expects: a
 // 10,000-character word, a 199-character tag value, a 10,000-character
 // context value, 200 frames (the crashing one in a file named with a
-// right-to-left override) and breadcrumbs carrying wide JSON.
+// right-to-left override, the only in-app one 160 calls below it) and
+// breadcrumbs carrying wide JSON.
 func hostileEvent() map[string]any {
 	word := strings.Repeat("x", 10000)
 	frames := make([]map[string]any, 200)
@@ -26,7 +27,10 @@ func hostileEvent() map[string]any {
 		frames[i] = map[string]any{"filename": fmt.Sprintf("lib/frame%d.js", i), "function": fmt.Sprintf("fn%d", i),
 			"lineno": i + 1, "colno": 3, "in_app": false, "context_line": fmt.Sprintf("call(%d)", i)}
 	}
-	frames[199]["filename"], frames[199]["abs_path"], frames[199]["in_app"] = hostileFilename, "app:///"+hostileFilename, true
+	// The crashing frame is a library's, named with the override; the one
+	// in-app frame is 160 calls below it.
+	frames[199]["filename"], frames[199]["abs_path"] = hostileFilename, "app:///"+hostileFilename
+	frames[39]["filename"], frames[39]["function"], frames[39]["in_app"] = "app/checkout.js", "checkout", true
 	crumbs := make([]map[string]any, 5)
 	for i := range crumbs {
 		crumbs[i] = map[string]any{"category": "xhr", "timestamp": float64(time.Now().Unix()),

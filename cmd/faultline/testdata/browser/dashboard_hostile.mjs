@@ -84,7 +84,8 @@ try {
     });
     await check(`200 frames show the crashing one, the rest on request (${name})`, async () => {
       const shown = await page.locator(".frame").count();
-      expect(shown >= 1 && shown < 10, `${shown} frames shown`);
+      expect(shown >= 2 && shown < 10, `${shown} frames shown`);
+      expect(await page.locator(".frame.in-app summary:has-text('checkout')").count() === 1, "the in-app frame is not shown");
       const more = page.locator("button:has-text('more frames')");
       expect(/show \d+ more frames/.test(await more.textContent()), "no show-more-frames button");
       await more.click();
