@@ -255,6 +255,11 @@ try {
     await page.waitForSelector("[role=alert]:has-text('did not answer')");
     expect(await page.locator(".loading").count() === 0, "still loading after trying again");
   });
+  await check("5 unknown monitor", async () => {
+    await page.goto(`${base}/app/acme/monitors/9`);
+    await page.waitForSelector("h1:has-text('Monitor not found')", { timeout: 15000 });
+    expect(await page.locator(".not-found a:has-text('projects')").count() === 1, "no link back");
+  });
   await check("5 a project's own address leads to its issues", async () => {
     await page.goto(`${base}/app/acme/shop`);
     await page.waitForSelector("ul.issues li.issue");

@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
-import { api } from "../api";
+import { api, APIError } from "../api";
 import { Link, navigate, setTitle } from "../router";
-import { ErrorNote } from "../main";
+import { ErrorNote, NotFound } from "../main";
 import { LineChart } from "../chart";
 import { MonitorForm, Strip, status } from "./monitors";
 
@@ -29,7 +29,8 @@ export function MonitorDetail(props: { org: string; id: string }) {
   useEffect(() => { load(); }, [props.org, props.id]);
   useEffect(() => { const t = setInterval(load, pending ? 2000 : 30000); return () => clearInterval(t); }, [props.org, props.id, pending]);
   useEffect(() => { if (m && m.kind !== "cron") loadStats(); }, [period]);
-  if (error) return <section><ErrorNote error={error} /></section>;
+  if (error instanceof APIError && error.status === 404 && !m) return <NotFound what="monitor" />;
+  if (error) return <section><ErrorNote error={error} retry={() => { setError(null); load(); }} /></section>;
   if (!m) return <p class="loading">Loading the monitor…</p>;
   const [cls, label] = status(m);
   setTitle(m.name, "Monitors");
