@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -25,6 +26,27 @@ func mailServer(t *testing.T) (*server, *mailtest.TestServer) {
 
 var linkToken = regexp.MustCompile(`/(?:reset-password|accept-invite)/([A-Za-z0-9_-]{20,})`)
 
+// emailLink is the address of the page an email sends its reader to.
+var emailLink = regexp.MustCompile(`https?://[^\s"<>]+/(?:reset-password|accept-invite)/[A-Za-z0-9_-]{20,}`)
+
+// opensDashboard follows a link a person is sent, as their browser would,
+// and requires the dashboard page (not a JSON 404) at the end of it.
+func opensDashboard(t *testing.T, what, link string) {
+	t.Helper()
+	resp, err := http.Get(link)
+	if err != nil {
+		t.Errorf("%s %q: %v", what, link, err)
+		return
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") ||
+		!strings.Contains(string(body), `id="app"`) || !strings.HasPrefix(resp.Request.URL.Path, "/app/") {
+		t.Errorf("%s %q ends at %s: %d %s %.200s, want the dashboard's page", what, link, resp.Request.URL, resp.StatusCode,
+			resp.Header.Get("Content-Type"), body)
+	}
+}
+
 func TestPasswordResetByEmail(t *testing.T) {
 	srv, smtp := mailServer(t)
 	email := metadatatest.Slug("ann") + "@example.com"
@@ -42,6 +64,7 @@ func TestPasswordResetByEmail(t *testing.T) {
 	if m == nil || !strings.Contains(msg.Text(), "Reset your Faultline password") {
 		t.Fatalf("reset email without a link:\n%s", msg.Text())
 	}
+	opensDashboard(t, "the reset email's link", emailLink.FindString(msg.Text()))
 	if resp, body := b.do("POST", "/api/0/auth/password-reset/confirm/", `{"token":"`+m[1]+`","password":"second password"}`, nil); resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("confirm: %d %s", resp.StatusCode, body)
 	}
@@ -78,6 +101,8 @@ func TestMembersAndInvitations(t *testing.T) {
 		t.Fatalf("invitation email %v:\n%s", ok, msg.Text())
 	}
 	token := linkToken.FindStringSubmatch(invite.InviteLink)[1]
+	opensDashboard(t, "the invitation answer's link", invite.InviteLink)
+	opensDashboard(t, "the invitation email's link", emailLink.FindString(msg.Text()))
 
 	// Someone else cannot use Bob's invitation.
 	eve := signUp(t, srv, smtp, metadatatest.Slug("eve")+"@example.com", "eve password")

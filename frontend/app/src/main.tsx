@@ -1,7 +1,7 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { api, APIError } from "./api";
-import { navigate, useLocation, base, Link } from "./router";
+import { navigate, useLocation, base, Link, setTitle } from "./router";
 import { Login } from "./pages/login";
 import { Projects } from "./pages/projects";
 import { IssueList } from "./pages/issues";
@@ -46,9 +46,10 @@ function App() {
     return <PublicStatus org={org} slug={slug} />;
   }
   if (me === undefined) return <p class="boot">Loading…</p>;
-  if (path.startsWith("/reset-password/")) return <ResetPassword token={path.split("/")[2]} />;
-  if (path.startsWith("/verify-email/")) return <VerifyEmail token={path.split("/")[2]} loggedIn={!!me} />;
+  if (path.startsWith("/reset-password/")) { setTitle("New password"); return <ResetPassword token={path.split("/")[2]} />; }
+  if (path.startsWith("/verify-email/")) { setTitle("Confirm your address"); return <VerifyEmail token={path.split("/")[2]} loggedIn={!!me} />; }
   if (me === null || path === "/login") {
+    setTitle("Log in");
     // After logging in, stay on the page that was asked for (an invitation,
     // a deep link); the login page itself leads to the start.
     return <Login onLogin={(m) => { setMe(m); if (path === "/login") navigate("/", true); }} />;
@@ -58,25 +59,29 @@ function App() {
   if (!parts.length && org) {
     navigate("/" + org + "/", true);
   }
-  let screen;
-  if (parts[0] === "account" && parts.length === 1) screen = <Account />;
-  else if (parts[0] === "accept-invite" && parts.length === 2) screen = <AcceptInvite token={parts[1]} />;
-  else if (!org) screen = <Empty />;
-  else if (parts[1] === "settings") screen = <OrgSettings org={org} />;
-  else if (parts[1] === "issues" && parts[2]) screen = <IssueDetail org={org} id={parts[2]} />;
-  else if (parts[2] === "releases" && parts.length > 3) screen = <ReleaseDetail org={org} project={parts[1]} version={version(parts.slice(3))} />;
-  else if (parts[2] === "releases") screen = <Releases org={org} project={parts[1]} query={url.searchParams} />;
-  else if (parts[2] === "alerts") screen = <Alerts org={org} project={parts[1]} />;
-  else if (parts[2] === "settings") screen = <Settings org={org} project={parts[1]} />;
-  else if (parts[1] === "monitors" && parts[2]) screen = <MonitorDetail org={org} id={parts[2]} />;
-  else if (parts[1] === "monitors") screen = <Monitors org={org} />;
-  else if (parts[1] === "discover") screen = <Discover org={org} query={url.searchParams} />;
-  else if (parts[2] === "performance" && parts[3] === "summary") screen = <TransactionSummary org={org} project={parts[1]} query={url.searchParams} />;
-  else if (parts[2] === "performance" && parts[3] === "trace" && parts[4]) screen = <Waterfall org={org} project={parts[1]} eventId={parts[4]} />;
-  else if (parts[2] === "performance") screen = <Performance org={org} project={parts[1]} query={url.searchParams} />;
-  else if (parts[2] === "issues" && parts.length === 3) screen = <IssueList org={org} project={parts[1]} query={url.searchParams} />;
-  else if (parts.length <= 1) screen = <Projects org={org} />;
-  else screen = <NotFound what="page" />;
+  // Each screen names the tab: what it shows, then where, then Faultline.
+  let screen, title: string[];
+  const project = parts[1] || "";
+  if (parts[0] === "account" && parts.length === 1) { screen = <Account />; title = ["Account"]; }
+  else if (parts[0] === "accept-invite" && parts.length === 2) { screen = <AcceptInvite token={parts[1]} />; title = ["Join an organization"]; }
+  else if (!org) { screen = <Empty />; title = ["No organization"]; }
+  else if (parts[1] === "settings") { screen = <OrgSettings org={org} />; title = ["Organization settings", org]; }
+  else if (parts[1] === "issues" && parts[2]) { screen = <IssueDetail org={org} id={parts[2]} />; title = ["Issue", org]; }
+  else if (parts[2] === "releases" && parts.length > 3) { const v = version(parts.slice(3)); screen = <ReleaseDetail org={org} project={project} version={v} />; title = ["Release " + v, project]; }
+  else if (parts[2] === "releases") { screen = <Releases org={org} project={project} query={url.searchParams} />; title = ["Releases", project]; }
+  else if (parts[2] === "alerts") { screen = <Alerts org={org} project={project} />; title = ["Alerts", project]; }
+  else if (parts[2] === "settings") { screen = <Settings org={org} project={project} />; title = ["Settings", project]; }
+  else if (parts[1] === "monitors" && parts[2]) { screen = <MonitorDetail org={org} id={parts[2]} />; title = ["Monitor", org]; }
+  else if (parts[1] === "monitors") { screen = <Monitors org={org} />; title = ["Monitors", org]; }
+  else if (parts[1] === "discover") { screen = <Discover org={org} query={url.searchParams} />; title = ["Discover", org]; }
+  else if (parts[2] === "performance" && parts[3] === "summary") { screen = <TransactionSummary org={org} project={project} query={url.searchParams} />; title = [url.searchParams.get("transaction") || "Transaction", project]; }
+  else if (parts[2] === "performance" && parts[3] === "trace" && parts[4]) { screen = <Waterfall org={org} project={project} eventId={parts[4]} />; title = ["Trace", project]; }
+  else if (parts[2] === "performance" && parts.length === 3) { screen = <Performance org={org} project={project} query={url.searchParams} />; title = ["Performance", project]; }
+  else if (parts[2] === "issues" && parts.length === 3) { screen = <IssueList org={org} project={project} query={url.searchParams} />; title = ["Issues", project]; }
+  else if (parts.length === 2 && parts[1] !== "issues") { navigate(`/${org}/${project}/issues`, true); screen = null; title = ["Issues", project]; }
+  else if (parts.length <= 1) { screen = <Projects org={org} />; title = ["Projects", org]; }
+  else { screen = <NotFound what="page" />; title = ["Page not found"]; }
+  setTitle(...title);
 
   const logout = async () => {
     try { await api("POST", "/auth/logout/"); } catch { /* the session may be gone already */ }
@@ -117,19 +122,23 @@ function Empty() {
 // NotFound is the answer to an address that leads nowhere: a path the
 // dashboard does not know, or a project or issue that does not exist.
 export function NotFound(props: { what: string }) {
+  const what = props.what[0].toUpperCase() + props.what.slice(1);
+  setTitle(what + " not found");
   return (
     <section class="empty not-found">
-      <h1>{props.what[0].toUpperCase() + props.what.slice(1)} not found</h1>
-      <p>There is nothing at <code>{location.pathname}</code>. It may have been deleted, or the address is mistyped.</p>
+      <h1>{what} not found</h1>
+      <p>There is nothing at <code><bdi>{location.pathname}</bdi></code>. It may have been deleted, or the address is mistyped.</p>
       <p><Link href="/">Go to your projects</Link></p>
     </section>
   );
 }
 
-export function ErrorNote(props: { error: unknown }) {
+// ErrorNote says what went wrong; with retry, it offers to try again
+// (a failed load must never look like one still under way).
+export function ErrorNote(props: { error: unknown; retry?: () => void }) {
   const e = props.error;
   const msg = e instanceof APIError ? e.message : String(e);
-  return <p class="error" role="alert">{msg}</p>;
+  return <p class="error" role="alert"><bdi>{msg}</bdi>{props.retry && <> <button class="small retry" onClick={props.retry}>Try again</button></>}</p>;
 }
 
 render(<App />, document.getElementById("app")!);

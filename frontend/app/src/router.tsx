@@ -36,3 +36,10 @@ export function Link(props: { href: string; class?: string; children: any }) {
       }}>{props.children}</a>
   );
 }
+
+// setTitle names the browser tab after the screen, most specific first:
+// setTitle("Issues", "shop") gives "Issues · shop · Faultline".
+export function setTitle(...parts: string[]) {
+  const t = [...parts.filter(Boolean), "Faultline"].join(" · ");
+  if (document.title !== t) document.title = t;
+}

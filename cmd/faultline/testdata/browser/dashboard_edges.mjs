@@ -50,7 +50,8 @@ const monitors = {
   2: { id: "2", name: "Dead host", kind: "uptime", monitorType: "GET", url: "https://dead.example/", interval: 60, isUp: false, paused: false,
     stateChanges: [], checks: [], strip: [] },
   3: { id: "3", name: "Nightly job", kind: "heartbeat", monitorType: "Heartbeat", interval: 3600, timeout: 60, isUp: true, paused: false,
-    heartbeatEndpoint: "https://faultline.example/hb/abc", stateChanges: [], checks: [], strip: [] },
+    heartbeatEndpoint: "https://faultline.example/hb/abc", stateChanges: [], strip: [],
+    checks: [{ isUp: true, startCheck: now, reason: null, responseTime: null }, { isUp: false, startCheck: now, reason: "no heartbeat since 2026-01-01T00:00:00Z", responseTime: null }] },
 };
 const hour = Math.floor(Date.now() / 1000 / 1800) * 1800;
 // 48 half-hour buckets; the 12 checks all fall in the last one.
@@ -63,6 +64,7 @@ const monitorStats = {
 };
 
 const resolved = [];
+let failedSearches = 0;
 const requests = [];
 function answer(method, url) {
   const p = url.pathname.replace(/^\/api\/0/, "");
@@ -76,7 +78,7 @@ function answer(method, url) {
   if (p === "/projects/acme/shop/issues/" && method === "PUT") { resolved.push(q.getAll("id").join(",")); return ok({ status: "resolved" }); }
   if (p === "/projects/acme/shop/issues/") {
     const query = q.get("query") ?? "is:unresolved";
-    if (query === "level:") return { status: 400, body: { detail: "query: level: has no value" } };
+    if (query === "level:") { failedSearches++; return { status: 400, body: { detail: "query: level: has no value" } }; }
     if (query === "nomatch") return ok([]);
     if (query === "") return ok([issue(1)]);
     if (query.includes("environment:staging")) return ok([issue(7, { title: "Staging error" })]);
@@ -96,6 +98,7 @@ function answer(method, url) {
   if (p === "/issues/1/events/latest/") return ok(hostileEvent);
   if (p === "/issues/1/tags/") return ok(hostileTags);
   if (p === "/issues/1/comments/" || p === "/issues/1/activity/") return ok([]);
+  if (p === "/projects/acme/shop/transactions/" && q.get("query") === "boom") return { status: 500, body: { detail: "the analytics store did not answer" } };
   if (p === "/projects/acme/shop/transactions/") {
     return ok([{ transaction: "GET /api/checkout/{cart_id}/items", count: 120, tpm: 1.5, p50: 80, p95: 240, p99: 900, failure_rate: 0.02, apdex: 0.93, user_misery: 1 }]);
   }
@@ -200,26 +203,76 @@ try {
     expect(chart && chart.includes("environment%3Astaging") && chart.includes("statsPeriod=24h"), "the chart asks " + chart);
   });
 
-  await check("4 a failed search says why", async () => {
+  await check("4 a failed search says why and can be tried again", async () => {
     await page.goto(`${base}/app/acme/shop/issues?query=level%3A`);
     await page.waitForSelector("[role=alert]:has-text('has no value')", { timeout: 15000 });
     expect(await page.locator("text=Loading issues").count() === 0, "still loading");
+    const before = failedSearches;
+    await page.click("[role=alert] button:has-text('Try again')", { timeout: 3000 });
+    await page.waitForFunction(() => document.querySelector("[role=alert]")?.textContent.includes("has no value"));
+    expect(failedSearches === before + 1, `Try again asked ${failedSearches - before} times`);
+    expect(await page.locator("text=Loading issues").count() === 0, "still loading after trying again");
   });
   await check("4 an empty search is not the first-run page", async () => {
     await page.goto(`${base}/app/acme/shop/issues?query=nomatch`);
     await page.waitForSelector("h2:has-text('No issues')");
     await page.waitForSelector(".no-match", { timeout: 3000 }).catch(() => {});
     expect(await page.locator("pre:has-text('Sentry.init')").count() === 0, "the DSN snippet shows for a search without results");
+    expect(await page.locator(".no-match:has-text('No issues match')").count() === 1, "no 'No issues match'");
+    await page.click(".no-match button:has-text('Clear search')", { timeout: 3000 });
+    await page.waitForSelector("a.title:has-text('Error number 1')");
+    expect(new URL(page.url()).searchParams.get("query") === "", "cleared to " + page.url());
   });
 
   await check("5 unknown project", async () => {
     await page.goto(`${base}/app/acme/nope/issues`);
     await page.waitForSelector("h1:has-text('not found')", { timeout: 15000 });
     expect(await page.locator("text=Loading issues").count() === 0, "still loading");
+    expect(await page.locator("h1:has-text('not found')").count() === 1, "more than one not-found heading");
+    expect(await page.locator(".not-found a:has-text('projects')").count() === 1, "no link back");
+    expect(await page.title() === "Project not found · Faultline", "the tab is titled " + await page.title());
   });
   await check("5 unknown path", async () => {
-    await page.goto(`${base}/app/acme/shop/nothing/here`);
-    await page.waitForSelector("h1:has-text('not found')", { timeout: 15000 });
+    for (const path of ["/acme/shop/nothing/here", "/acme/shop/performance/nothing"]) {
+      await page.goto(`${base}/app${path}`);
+      await page.waitForSelector("h1:has-text('not found')", { timeout: 15000 });
+      expect(await page.locator("header.top a:has-text('Monitors')").count() === 1, "no navigation on the 404 page of " + path);
+      expect(await page.title() === "Page not found · Faultline", `the tab of ${path} is titled ` + await page.title());
+    }
+  });
+  await check("5 unknown project on its other screens", async () => {
+    for (const screen of ["performance", "alerts", "settings"]) {
+      await page.goto(`${base}/app/acme/nope/${screen}`);
+      await page.waitForSelector("h1:has-text('not found')", { timeout: 15000 });
+      expect(await page.locator(".loading").count() === 0, `the ${screen} screen is still loading`);
+    }
+  });
+  await check("4 a failed transaction list says why and can be tried again", async () => {
+    await page.goto(`${base}/app/acme/shop/performance?query=boom`);
+    await page.waitForSelector("[role=alert]:has-text('did not answer')", { timeout: 15000 });
+    expect(await page.locator(".loading").count() === 0, "still loading");
+    await page.click("[role=alert] button:has-text('Try again')", { timeout: 3000 });
+    await page.waitForSelector("[role=alert]:has-text('did not answer')");
+    expect(await page.locator(".loading").count() === 0, "still loading after trying again");
+  });
+  await check("5 unknown monitor", async () => {
+    await page.goto(`${base}/app/acme/monitors/9`);
+    await page.waitForSelector("h1:has-text('Monitor not found')", { timeout: 15000 });
+    expect(await page.locator(".not-found a:has-text('projects')").count() === 1, "no link back");
+  });
+  await check("5 a project's own address leads to its issues", async () => {
+    await page.goto(`${base}/app/acme/shop`);
+    await page.waitForSelector("ul.issues li.issue");
+    expect(new URL(page.url()).pathname === "/app/acme/shop/issues", "landed on " + page.url());
+  });
+  await check("titles name each screen", async () => {
+    for (const [path, want] of [["/acme/", "Projects · acme · Faultline"], ["/acme/shop/issues", "Issues · shop · Faultline"],
+      ["/acme/shop/performance", "Performance · shop · Faultline"], ["/acme/monitors", "Monitors · acme · Faultline"],
+      ["/acme/monitors/1", "Shop home · Monitors · Faultline"], ["/account", "Account · Faultline"]]) {
+      await page.goto(`${base}/app${path}`);
+      await page.waitForFunction((want) => document.title === want, want, { timeout: 10000 }).catch(() => {});
+      expect(await page.title() === want, `${path} is titled ${JSON.stringify(await page.title())}, want ${JSON.stringify(want)}`);
+    }
   });
 
   await check("6 up monitor with 12 checks draws its response time", async () => {
@@ -247,6 +300,13 @@ try {
     await page.waitForSelector(".figures dd");
     expect(await page.locator("h2:has-text('Response time')").count() === 0, "has a response-time heading");
     expect(await page.locator(".monitor .chart").count() === 0, "has a chart");
+    expect(await page.locator(".figures dt:has-text('p50')").count() === 0, "shows response-time percentiles");
+  });
+  await check("6 a heartbeat shows its check-in history", async () => {
+    await page.waitForSelector("h2:has-text('Check-in history')", { timeout: 3000 });
+    expect(await page.locator(".checkins li").count() === 2, "check-ins listed: " + await page.locator(".checkins li").count());
+    expect(await page.locator(".checkins li:has-text('missed')").count() === 1, "the missed check-in is not marked");
+    expect(await page.locator("th:has-text('Response')").count() === 0, "a response column for a heartbeat");
   });
   await page.close();
 

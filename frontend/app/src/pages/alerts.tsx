@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
-import { api } from "../api";
+import { api, APIError } from "../api";
 import { Link } from "../router";
-import { ErrorNote } from "../main";
+import { ErrorNote, NotFound } from "../main";
 
 const triggerNames: [string, string][] = [["new_issue", "New issue"], ["regression", "Regression"], ["frequency", "Issue seen often"],
   ["users", "Many users affected"], ["monitor_down", "Monitor down"], ["monitor_up", "Monitor up again"], ["tls_expiry", "Certificate expiring"],
@@ -43,12 +43,13 @@ export function Alerts(props: { org: string; project: string }) {
   const set = (k: string, v: any) => setEditing({ ...editing, [k]: v });
   const has = (t: string) => editing?.triggers.includes(t);
   const toggle = (t: string) => set("triggers", has(t) ? editing.triggers.filter((x: string) => x !== t) : [...editing.triggers, t]);
+  if (error instanceof APIError && error.status === 404 && !rules) return <NotFound what="project" />;
   return (
     <section class="alerts">
       <h1><Link href={`/${props.org}/${props.project}/issues`}>{props.project}</Link> / alerts</h1>
-      {error ? <ErrorNote error={error} /> : null}
+      {error ? <ErrorNote error={error} retry={() => { setError(null); load(); }} /> : null}
       {note && <p class="ok" role="status">{note}</p>}
-      {!rules ? <p class="loading">Loading alerts…</p> : (
+      {error && !rules ? null : !rules ? <p class="loading">Loading alerts…</p> : (
         <ul class="tokens rules">{rules.map((r) => (
           <li><b>{r.name}</b>{!r.enabled && <span class="muted">(off)</span>}
             <span class="muted">{r.triggers.map((t: string) => triggerNames.find(([k]) => k === t)?.[1] || t).join(", ")} → {r.alertRecipients.map((x: any) => x.recipientType + (x.url ? " " + x.url : " (members)")).join(", ")}</span>

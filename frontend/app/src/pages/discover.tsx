@@ -95,7 +95,7 @@ export function Discover(props: { org: string; query: URLSearchParams }) {
       <div class="table-head">
         <a class="button" href={`/api/0/organizations/${props.org}/events/?${params({ format: "csv" })}`} download>Download CSV</a>
       </div>
-      {!rows ? <p class="loading">Running the query…</p> : rows.length === 0 ? <div class="empty"><h2>No rows</h2><p>Nothing matches in this period; widen the time range or loosen the filter.</p></div> : (
+      {error && !rows ? null : !rows ? <p class="loading">Running the query…</p> : rows.length === 0 ? <div class="empty"><h2>No rows</h2><p>Nothing matches in this period; widen the time range or loosen the filter.</p></div> : (
         <div class="scroll">
           <table class="perf discover-table">
             <thead><tr>{fields.map((f) => (

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, APIError } from "../api";
-import { Link } from "../router";
+import { Link, setTitle } from "../router";
 import { ErrorNote, NotFound } from "../main";
 import { Chart } from "../chart";
 import { Fold } from "./fold";
@@ -53,8 +53,9 @@ export function IssueDetail(props: { org: string; id: string }) {
     } catch (e) { setError(e); }
   };
   if (error instanceof APIError && error.status === 404 && !issue) return <NotFound what="issue" />;
-  if (error) return <ErrorNote error={error} />;
+  if (error && !issue) return <ErrorNote error={error} retry={() => { setError(null); load(); }} />;
   if (!issue) return <p class="loading">Loading issue…</p>;
+  setTitle(`${issue.shortId}: ${issue.title.length > 80 ? issue.title.slice(0, 80) + "…" : issue.title}`, issue.project.slug);
   const exception = event?.entries?.find((e: any) => e.type === "exception");
   const crumbs = event?.entries?.find((e: any) => e.type === "breadcrumbs");
   return (
@@ -69,6 +70,7 @@ export function IssueDetail(props: { org: string; id: string }) {
         {issue.status !== "ignored" && issue.status !== "resolved" && <button onClick={() => setStatus("ignored")}>Ignore</button>}
         {issue.status !== "unresolved" && <button onClick={() => setStatus("unresolved")}>Unresolve</button>}
       </div>
+      {error ? <ErrorNote error={error} /> : null}
       <div class="chart-head">
         <h2>Events</h2>
         {["24h", "30d"].map((p) => <button class={"small" + (p === period ? " on" : "")} onClick={() => setPeriod(p)}>{p}</button>)}

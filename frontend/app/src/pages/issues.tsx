@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { api, nextCursor, APIError } from "../api";
 import { Link, navigate } from "../router";
 import { ErrorNote, NotFound } from "../main";
@@ -137,8 +137,9 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
     return () => window.removeEventListener("keydown", onKey);
   }, [issues, selected]);
   // The highlighted row follows j and k onto the screen (not on the first
-  // render, which would scroll past the search).
-  useEffect(() => {
+  // render, which would scroll past the search), in the same frame as the
+  // highlight moves.
+  useLayoutEffect(() => {
     if (!rendered.current) { rendered.current = true; return; }
     (list.current?.children[selected] as HTMLElement | undefined)?.scrollIntoView({ block: "nearest" });
   }, [selected]);
@@ -181,7 +182,7 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
         </div>
       )}
       <Chart stats={stats} height={90} label="events matching the search" />
-      {error ? <ErrorNote error={error} /> : null}
+      {error ? <ErrorNote error={error} retry={() => { setError(null); load(); }} /> : null}
       {error && !issues ? null : !issues ? <p class="loading">Loading issues…</p> : issues.length === 0 ? (neverSent ? (
         <div class="empty first-run"><h2>No issues yet</h2>
           <p>Send an error from an SDK with this project's DSN (more snippets in <Link href={`/${props.org}/${props.project}/settings`}>settings</Link>):</p>
@@ -189,7 +190,8 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
         </div>
       ) : (
         <div class="empty no-match"><h2>No issues match</h2>
-          <p>Nothing matches <code>{query || "(all issues)"}</code>{period ? ` in the last ${period}` : ""}. Change the search or the filters.</p>
+          <p>Nothing matches <code><bdi>{query || "(all issues)"}</bdi></code>{period ? ` in the last ${period}` : ""}. Change the search or the filters.</p>
+          {(query || period) && <button class="clear-search" onClick={() => go("", sort, "", "")}>Clear search</button>}
         </div>
       )) : (
         <ul class="issues" ref={list}>

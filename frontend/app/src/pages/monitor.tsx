@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
-import { api } from "../api";
-import { Link, navigate } from "../router";
-import { ErrorNote } from "../main";
+import { api, APIError } from "../api";
+import { Link, navigate, setTitle } from "../router";
+import { ErrorNote, NotFound } from "../main";
 import { LineChart } from "../chart";
 import { MonitorForm, Strip, status } from "./monitors";
 
@@ -29,9 +29,11 @@ export function MonitorDetail(props: { org: string; id: string }) {
   useEffect(() => { load(); }, [props.org, props.id]);
   useEffect(() => { const t = setInterval(load, pending ? 2000 : 30000); return () => clearInterval(t); }, [props.org, props.id, pending]);
   useEffect(() => { if (m && m.kind !== "cron") loadStats(); }, [period]);
-  if (error) return <section><ErrorNote error={error} /></section>;
+  if (error instanceof APIError && error.status === 404 && !m) return <NotFound what="monitor" />;
+  if (error) return <section><ErrorNote error={error} retry={() => { setError(null); load(); }} /></section>;
   if (!m) return <p class="loading">Loading the monitor…</p>;
   const [cls, label] = status(m);
+  setTitle(m.name, "Monitors");
   const remove = async () => {
     if (!confirm(`Delete the monitor ${m.name}? Its history goes with it.`)) return;
     try { await api("DELETE", base); navigate(`/${props.org}/monitors`); } catch (err) { setError(err); }
@@ -91,7 +93,7 @@ export function MonitorDetail(props: { org: string; id: string }) {
           <li class={"change " + c.kind}><b>{c.kind === "tls_expiry" ? "Certificate" : c.kind === "up" ? "Up" : "Down"}</b> {new Date(c.at).toLocaleString()} <span class="muted">{c.reason}</span></li>
         ))}</ul>
       )}
-      {m.checks && m.checks.length > 0 && (
+      {m.checks && m.checks.length > 0 && (timed ? (
         <>
           <h2>Latest checks</h2>
           <table class="perf checks">
@@ -102,7 +104,20 @@ export function MonitorDetail(props: { org: string; id: string }) {
             ))}</tbody>
           </table>
         </>
-      )}
+      ) : (
+        // A heartbeat has no answer to time: its history is whether the
+        // job called in before each verdict.
+        <>
+          <h2>Check-in history</h2>
+          <ol class="timeline checkins">{m.checks.slice(0, 20).map((c: any) => (
+            <li class={"run " + (c.isUp ? "ok" : "error")}>
+              <span class="dot" /><span>{new Date(c.startCheck).toLocaleString()}</span>
+              <span class="run-status">{c.isUp ? "called in" : "missed"}</span>
+              {!c.isUp && c.reason ? <span class="muted">{c.reason}</span> : null}
+            </li>
+          ))}</ol>
+        </>
+      ))}
     </section>
   );
 }

@@ -40,8 +40,8 @@ export function Monitors(props: { org: string }) {
       <h1>Monitors</h1>
       <div class="actions"><button onClick={() => setAdding(!adding)}>{adding ? "Cancel" : "New monitor"}</button></div>
       {adding && <MonitorForm org={props.org} onSaved={(m) => { setAdding(false); navigate(`/${props.org}/monitors/${m.id}`); }} />}
-      {error ? <ErrorNote error={error} /> : null}
-      {!monitors ? <p class="loading">Loading monitors…</p> : monitors.length === 0 ? (
+      {error ? <ErrorNote error={error} retry={() => { setError(null); load(); }} /> : null}
+      {error && !monitors ? null : !monitors ? <p class="loading">Loading monitors…</p> : monitors.length === 0 ? (
         <div class="empty"><h2>No monitors yet</h2><p>Add an uptime monitor above, or send cron check-ins from a Sentry SDK (<code>Sentry.withMonitor</code>, <code>sentry.CaptureCheckIn</code>): they appear here by their slug.</p></div>
       ) : (
         <ul class="monitor-list">{monitors.map((m) => {

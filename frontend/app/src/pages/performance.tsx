@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
-import { api, nextCursor } from "../api";
+import { api, nextCursor, APIError } from "../api";
 import { Link, navigate } from "../router";
-import { ErrorNote } from "../main";
+import { ErrorNote, NotFound } from "../main";
 import { Chart } from "../chart";
 
 const columns: [string, string][] = [["count", "Count"], ["tpm", "TPM"], ["p50", "p50"], ["p95", "p95"], ["p99", "p99"],
@@ -17,17 +17,19 @@ export function Performance(props: { org: string; project: string; query: URLSea
   const [next, setNext] = useState<string | null>(null);
   const [draft, setDraft] = useState(search);
   const [error, setError] = useState<unknown>(null);
+  const [tries, setTries] = useState(0);
   useEffect(() => {
-    setRows(null);
+    setRows(null); setError(null);
     const qs = new URLSearchParams({ sort, statsPeriod: period, query: search });
     if (cursor) qs.set("cursor", cursor);
     api<any[]>("GET", `/projects/${props.org}/${props.project}/transactions/?${qs}`)
       .then((r) => { setRows(r.data); setNext(nextCursor(r.link)); setError(null); }).catch(setError);
-  }, [props.org, props.project, sort, period, search, cursor]);
+  }, [props.org, props.project, sort, period, search, cursor, tries]);
   const go = (changes: Record<string, string>) => {
     const qs = new URLSearchParams({ sort, statsPeriod: period, query: search, ...changes });
     navigate(`/${props.org}/${props.project}/performance?${qs}`);
   };
+  if (error instanceof APIError && error.status === 404) return <NotFound what="project" />;
   const ms = (v: number) => (v >= 1000 ? (v / 1000).toFixed(2) + " s" : Math.round(v) + " ms");
   return (
     <section>
@@ -39,8 +41,8 @@ export function Performance(props: { org: string; project: string; query: URLSea
         </select>
         <button type="submit">Search</button>
       </form>
-      {error ? <ErrorNote error={error} /> : null}
-      {!rows ? <p class="loading">Loading transactions…</p> : rows.length === 0 ? (
+      {error ? <ErrorNote error={error} retry={() => setTries(tries + 1)} /> : null}
+      {error && !rows ? null : !rows ? <p class="loading">Loading transactions…</p> : rows.length === 0 ? (
         <div class="empty"><h2>No transactions</h2><p>Turn tracing on in your SDK (e.g. <code>tracesSampleRate: 1.0</code>) to see requests here.</p></div>
       ) : (
         <div class="scroll"><table class="perf transactions">

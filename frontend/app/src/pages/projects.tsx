@@ -17,12 +17,13 @@ function Sparkline(props: { org: string; project: string }) {
 export function Projects(props: { org: string }) {
   const [projects, setProjects] = useState<any[] | null>(null);
   const [error, setError] = useState<unknown>(null);
-  useEffect(() => {
-    setProjects(null);
+  const load = () => {
+    setProjects(null); setError(null);
     api<any[]>("GET", `/organizations/${props.org}/projects/`).then((r) => setProjects(r.data)).catch(setError);
-  }, [props.org]);
+  };
+  useEffect(load, [props.org]);
   if (error instanceof APIError && error.status === 404) return <NotFound what="organization" />;
-  if (error) return <ErrorNote error={error} />;
+  if (error) return <ErrorNote error={error} retry={load} />;
   if (!projects) return <p class="loading">Loading projects…</p>;
   if (!projects.length) return <section class="empty"><h1>No projects yet</h1><p>Create one with the API: <code>POST /api/0/organizations/{props.org}/projects/</code>.</p></section>;
   return (

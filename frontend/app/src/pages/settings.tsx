@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
-import { api } from "../api";
+import { api, APIError } from "../api";
 import { Link } from "../router";
-import { ErrorNote } from "../main";
+import { ErrorNote, NotFound } from "../main";
 
 export function Settings(props: { org: string; project: string }) {
   const [keys, setKeys] = useState<any[] | null>(null);
@@ -21,6 +21,7 @@ export function Settings(props: { org: string; project: string }) {
       setProject(r.data); setSaved(true);
     } catch (err) { setError(err); }
   };
+  if (error instanceof APIError && error.status === 404 && !keys) return <NotFound what="project" />;
   if (error) return <ErrorNote error={error} />;
   if (!keys) return <p class="loading">Loading keys…</p>;
   const dsn = keys.find((k) => k.isActive)?.dsn.public;

@@ -28,13 +28,17 @@ function FrameNote(props: { data: any }) {
   return null;
 }
 
-// Frames shows a stack trace from the crashing frame down, with the
-// calls beyond the crashing in-app frame folded away.
+// At most this many in-app frames show before "show more": deep recursion
+// in the app's own code must not make the page thousands of pixels tall.
+const inAppShown = 10;
+
+// Frames shows a stack trace from the crashing frame down: the crashing
+// frame and the first in-app frames, the others folded away.
 export function Frames(props: { frames: any[] }) {
   const frames = props.frames.slice().reverse();
-  const crash = Math.max(frames.findIndex((f) => f.inApp), 0);
   const [all, setAll] = useState(false);
-  const shown = all ? frames : frames.slice(0, crash + 1);
+  let inApp = 0;
+  const shown = all ? frames : frames.filter((f, i) => i === 0 || (f.inApp && inApp++ < inAppShown));
   return (
     <>
       <ol class="frames">
