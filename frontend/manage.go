@@ -61,6 +61,7 @@ type orgJSON struct {
 	Name        string `json:"name"`
 	Role        string `json:"role,omitempty"`
 	DateCreated string `json:"dateCreated,omitempty"`
+	RequireSSO  *bool  `json:"requireSso,omitempty"` // on one organization's own answers
 }
 
 func (a *API) listOrganizations(c *fiber.Ctx) error {
@@ -101,7 +102,11 @@ func (a *API) organization(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(orgJSON{ID: itoa(m.OrgID), Slug: m.OrgSlug, Name: m.OrgName, Role: m.Role})
+	requireSSO, err := a.db.OrgRequiresSSO(c.Context(), m.OrgID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(orgJSON{ID: itoa(m.OrgID), Slug: m.OrgSlug, Name: m.OrgName, Role: m.Role, RequireSSO: &requireSSO})
 }
 
 type projectJSON struct {
