@@ -417,6 +417,8 @@ var validBodies = map[string]string{
 	"PUT /api/0/organizations/{org}/status-pages/{slug}/": `{"name":"Sweep status","slug":"sweep-status","monitors":[{monitor}],"isPublic":true}`,
 	"PUT /api/0/users/me/notifications/":                  `{"alertEmails":true}`,
 	"PUT /api/0/organizations/{org}/quotas/":              `{"quotas":{"error":1000},"spikeProtection":true}`,
+	"PUT /api/0/organizations/{org}/":                     `{"requireSso":false}`,
+	"POST /api/0/auth/sso/link/":                          `{"token":"sweep-link-token","password":"sweep-password","otp":"123456"}`,
 	"POST /api/0/organizations/{org}/repos/":              `{"name":"sweep/repo","url":"https://example.com/sweep/repo","provider":"integrations:custom_scm"}`,
 }
 
