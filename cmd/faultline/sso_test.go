@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/faultline/faultline/metadata"
 	"github.com/faultline/faultline/metadata/metadatatest"
@@ -309,7 +310,9 @@ func TestSSORequiredRefusesPasswordLogin(t *testing.T) {
 	if code := ownerAPI.call("PUT", orgPath, `{}`, nil); code != http.StatusBadRequest {
 		t.Errorf("PUT without requireSso: %d", code)
 	}
-	var org struct{ RequireSSO bool `json:"requireSso"` }
+	var org struct {
+		RequireSSO bool `json:"requireSso"`
+	}
 	if code := ownerAPI.call("PUT", orgPath, `{"requireSso":true}`, &org); code != http.StatusOK || !org.RequireSSO {
 		t.Fatalf("owner turns requireSso on: %d %+v", code, org)
 	}
@@ -353,3 +356,15 @@ func TestSSORequiredNeedsAProvider(t *testing.T) {
 	}
 }
 
+// TestSSOInBrowser signs in from the login page's button in headless
+// Chromium: to the identity provider and back to the dashboard.
+func TestSSOInBrowser(t *testing.T) {
+	dir, chromium := browserHarness(t)
+	f := newSSOFixture(t)
+	user := f.user("browser", true)
+	f.idp.QueueUser(user)
+	shots, _ := filepath.Abs(filepath.Join("..", "..", ".data", "screenshots", "sso"))
+	if out, err := runBrowserScript(dir, chromium, 120*time.Second, "sso.mjs", "http://"+f.srv.addr, "Corp SSO", user.Email, shots); err != nil {
+		t.Fatalf("sso.mjs: %v\n%s\n(screenshots in %s)", err, out, shots)
+	}
+}
