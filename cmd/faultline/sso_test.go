@@ -15,6 +15,7 @@ import (
 	"github.com/faultline/faultline/metadata"
 	"github.com/faultline/faultline/metadata/metadatatest"
 	"github.com/oauth2-proxy/mockoidc"
+	"github.com/pquerna/otp/totp"
 )
 
 // ssoFixture is a Faultline server with one OpenID Connect provider, a
@@ -366,5 +367,47 @@ func TestSSOInBrowser(t *testing.T) {
 	shots, _ := filepath.Abs(filepath.Join("..", "..", ".data", "screenshots", "sso"))
 	if out, err := runBrowserScript(dir, chromium, 120*time.Second, "sso.mjs", "http://"+f.srv.addr, "Corp SSO", user.Email, shots); err != nil {
 		t.Fatalf("sso.mjs: %v\n%s\n(screenshots in %s)", err, out, shots)
+	}
+}
+
+// Linking an account with two-factor login on takes its second factor too.
+func TestSSOLinkAsksForTheSecondFactor(t *testing.T) {
+	f := newSSOFixture(t)
+	email := metadatatest.Slug("twofa") + "@" + f.domain
+	if _, err := f.srv.db.CreateUser(t.Context(), metadata.NewUser{Email: email, Password: "local-password"}); err != nil {
+		t.Fatal(err)
+	}
+	owner := newBrowser(t, f.srv)
+	if resp, body := owner.do("POST", "/api/0/auth/login/", fmt.Sprintf(`{"email":%q,"password":"local-password"}`, email), nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("login: %d %s", resp.StatusCode, body)
+	}
+	_, body := owner.do("POST", "/api/0/users/me/2fa/", "", owner.csrf())
+	var setup struct{ Secret string }
+	_ = json.Unmarshal([]byte(body), &setup)
+	code, _ := totp.GenerateCode(setup.Secret, time.Now())
+	_, body = owner.do("POST", "/api/0/users/me/2fa/confirm/", `{"code":"`+code+`"}`, owner.csrf())
+	var enabled struct{ RecoveryCodes []string }
+	if json.Unmarshal([]byte(body), &enabled) != nil || len(enabled.RecoveryCodes) == 0 {
+		t.Fatalf("turn two-factor on: %s", body)
+	}
+
+	b := f.browser(t)
+	resp, body := f.signIn(t, b, &mockoidc.MockUser{Subject: metadatatest.Slug("sub"), Email: email, EmailVerified: true})
+	frag, _ := url.ParseQuery(resp.Request.URL.Fragment)
+	token := frag.Get("sso-link")
+	if token == "" {
+		t.Fatalf("no link token: %s %d %s", resp.Request.URL, resp.StatusCode, body)
+	}
+	link := func(extra string) (*http.Response, string) {
+		return b.do("POST", "/api/0/auth/sso/link/", fmt.Sprintf(`{"token":%q,"password":"local-password"%s}`, token, extra), nil)
+	}
+	if resp, body := link(""); resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, `"twoFactorRequired":true`) || signedInAs(t, b.browser) != "" {
+		t.Fatalf("link without the second factor: %d %s", resp.StatusCode, body)
+	}
+	if resp, body := link(`,"otp":"000000"`); resp.StatusCode != http.StatusUnauthorized || signedInAs(t, b.browser) != "" {
+		t.Fatalf("link with a wrong code: %d %s", resp.StatusCode, body)
+	}
+	if resp, body := link(`,"otp":"` + enabled.RecoveryCodes[0] + `"`); resp.StatusCode != http.StatusOK || signedInAs(t, b.browser) != email {
+		t.Fatalf("link with a recovery code: %d %s", resp.StatusCode, body)
 	}
 }
