@@ -42,6 +42,7 @@ type API struct {
 	mail               *accountMail
 	refusals           *prometheus.CounterVec // account requests refused, by reason
 	log                *slog.Logger
+	sso                map[string]*ssoClient // single sign-on providers by slug
 
 	statusCache pageCache
 	shares      *throttle // public share link lookups per client
@@ -61,6 +62,8 @@ type Options struct {
 	// statsPeriod, start and end reach no further back. DefaultMaxEventLife
 	// when zero.
 	MaxEventLife time.Duration
+	// SSO are the OpenID Connect providers people may sign in with.
+	SSO []SSOProvider
 	// Registerer takes the API's metrics; nil registers them nowhere.
 	Registerer prometheus.Registerer
 }
@@ -79,7 +82,7 @@ func NewAPI(db *metadata.DB, events *analytics.Store, blobs blob.Store, opts Opt
 		logins: newThrottle(5, 15*time.Minute, 100_000),
 		// Three account emails per address, ten per client, an hour.
 		mailsTo: newThrottle(3, time.Hour, 100_000), mailsFrom: newThrottle(10, time.Hour, 100_000),
-		mail: newAccountMail(opts.Mailer, newAccountMails(reg), log), bundles: newAssembler(db, blobs, reg, log)}
+		sso: newSSOClients(opts.SSO), mail: newAccountMail(opts.Mailer, newAccountMails(reg), log), bundles: newAssembler(db, blobs, reg, log)}
 }
 
 // Register mounts the API and the dashboard (RegisterOps mounts health,
@@ -96,6 +99,13 @@ func (a *API) Register(app *fiber.App) {
 	app.Post("/api/0/auth/password-reset/", a.sameSiteJSON, a.requestPasswordReset)
 	app.Post("/api/0/auth/password-reset/confirm/", a.sameSiteJSON, a.confirmPasswordReset)
 	app.Post("/api/0/auth/verify-email/", a.sameSiteJSON, a.verifyEmail)
+	// Single sign-on: the login page's buttons, the link of an identity to
+	// an existing account (its password), and the browser's round trip
+	// through the provider (outside /api/0/: pages, not JSON).
+	app.Get("/api/0/auth/providers/", a.listSSOProviders)
+	app.Post("/api/0/auth/sso/link/", a.sameSiteJSON, a.confirmSSOLink)
+	app.Get("/auth/sso/:provider/login", a.ssoLogin)
+	app.Get("/auth/sso/:provider/callback", a.ssoCallback)
 	// A heartbeat monitor's secret URL, called by users' jobs.
 	app.Post("/api/0/organizations/:org/heartbeat_check/:endpoint_id/", a.heartbeat)
 	app.Get("/api/0/organizations/:org/heartbeat_check/:endpoint_id/", a.heartbeat)

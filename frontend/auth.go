@@ -177,6 +177,12 @@ func (a *API) login(c *fiber.Ctx) error {
 		at.cancel() // not a guess: the password was not checked
 		return err
 	}
+	// Checked once the password is right, so that it tells no one else
+	// which organizations an address belongs to.
+	if err := a.ssoRequired(c, userID); err != nil {
+		at.cancel()
+		return err
+	}
 	twoFactor, err := a.db.TwoFactorEnabled(c.Context(), userID)
 	if err != nil {
 		at.cancel()
@@ -201,14 +207,10 @@ func (a *API) login(c *fiber.Ctx) error {
 	a.logins.reset(accountKey(cred.Email))
 	// A new session id on every login: a session id planted before login
 	// (session fixation) is never promoted.
-	if old := c.Cookies(sessionCookie); old != "" {
-		_ = a.db.DeleteSession(c.Context(), old)
-	}
-	s, err := a.db.CreateSession(c.Context(), userID, c.Get(fiber.HeaderUserAgent), c.IP())
+	s, err := a.startSession(c, userID)
 	if err != nil {
 		return err
 	}
-	a.setSessionCookies(c, s)
 	return c.JSON(fiber.Map{"user": fiber.Map{"id": itoa(userID), "email": cred.Email}, "csrfToken": s.CSRFToken})
 }
 

@@ -71,6 +71,7 @@ type orgJSON struct {
 	Features                 *[]string     `json:"features,omitempty"`
 	Avatar                   *avatarJSON   `json:"avatar,omitempty"`
 	Links                    *orgLinksJSON `json:"links,omitempty"`
+	RequireSSO               *bool         `json:"requireSso,omitempty"` // on one organization's own answers
 }
 
 type orgStatus struct {
@@ -138,7 +139,19 @@ func (a *API) organization(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(a.newOrgJSON(m.OrgID, m.OrgSlug, m.OrgName, m.Role, m.OrgCreatedAt))
+	return a.organizationAnswer(c, m.OrgID, m.OrgSlug, m.OrgName, m.Role, m.OrgCreatedAt)
+}
+
+// organizationAnswer is one organization's own answer: its summary and
+// its settings.
+func (a *API) organizationAnswer(c *fiber.Ctx, id int64, slug, name, role string, created time.Time) error {
+	requireSSO, err := a.db.OrgRequiresSSO(c.Context(), id)
+	if err != nil {
+		return err
+	}
+	out := a.newOrgJSON(id, slug, name, role, created)
+	out.RequireSSO = &requireSSO
+	return c.JSON(out)
 }
 
 type projectJSON struct {

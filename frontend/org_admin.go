@@ -1,12 +1,14 @@
 package frontend
 
 import (
-
+	"github.com/faultline/faultline/metadata"
 	"github.com/gofiber/fiber/v2"
 )
 
-// updateOrganization renames an organization or changes its slug; the
-// old slug answers 404 from then on. Owners and managers may (org:write).
+// updateOrganization renames an organization or changes its slug (the
+// old slug answers 404 from then on), which owners and managers may
+// (org:write), and turns requireSso on or off, which only owners may
+// (org:admin). Every field is checked before anything is written.
 func (a *API) updateOrganization(c *fiber.Ctx) error {
 	m, err := a.orgAllowing(c, "org:write")
 	if err != nil {
@@ -24,14 +26,36 @@ func (a *API) updateOrganization(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if slug != nil && *slug == m.OrgSlug {
-		slug = nil
-	}
-	o, err := a.db.UpdateOrganization(c.Context(), m.OrgID, name, slug)
+	requireSSO, err := optional[bool](f, "requireSso", "true or false")
 	if err != nil {
 		return err
 	}
-	return c.JSON(orgJSON{ID: itoa(o.ID), Slug: o.Slug, Name: o.Name, Role: m.Role, DateCreated: isoTime(o.CreatedAt)})
+	if name == nil && slug == nil && requireSSO == nil {
+		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with name, slug or requireSso")
+	}
+	if requireSSO != nil {
+		if _, err := a.orgAllowing(c, "org:admin"); err != nil {
+			return err
+		}
+		if *requireSSO && len(a.sso) == 0 {
+			return fiber.NewError(fiber.StatusBadRequest, "requireSso: this server has no single sign-on provider (FAULTLINE_OIDC_PROVIDERS), so no member could log in")
+		}
+	}
+	if slug != nil && *slug == m.OrgSlug {
+		slug = nil
+	}
+	o := metadata.Organization{ID: m.OrgID, Slug: m.OrgSlug, Name: m.OrgName, CreatedAt: m.OrgCreatedAt}
+	if name != nil || slug != nil {
+		if o, err = a.db.UpdateOrganization(c.Context(), m.OrgID, name, slug); err != nil {
+			return err
+		}
+	}
+	if requireSSO != nil {
+		if err := a.db.SetOrgRequiresSSO(c.Context(), m.OrgID, *requireSSO); err != nil {
+			return err
+		}
+	}
+	return a.organizationAnswer(c, o.ID, o.Slug, o.Name, m.Role, o.CreatedAt)
 }
 
 // deleteOrganization removes an organization at once, for its owners only

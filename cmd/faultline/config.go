@@ -43,6 +43,8 @@ type config struct {
 	// How long a graceful stop keeps answering open connections, with
 	// Connection: close.
 	ShutdownDrain string
+	// OpenID Connect providers for single sign-on, a JSON array.
+	OIDCProviders string
 
 	roles []string // which roles this process runs; all when empty
 }
@@ -78,6 +80,7 @@ func (c *config) settings() []setting {
 		{"health-details", "FAULTLINE_HEALTH_DETAILS", "false", "health and readiness answers show each failed dependency's error text, which names hosts and paths (true or false; the log always has it)", &c.HealthDetails},
 		{"pprof-listen", "FAULTLINE_PPROF_LISTEN", "", "loopback address (e.g. 127.0.0.1:6060) serving Go profiles at /debug/pprof/; empty: off", &c.PprofListen},
 		{"shutdown-drain", "FAULTLINE_SHUTDOWN_DRAIN", "1s", "on SIGTERM, new connections are refused and open ones answered with Connection: close for at most this long before they are closed, so no client loses a request it is sending", &c.ShutdownDrain},
+		{"oidc-providers", "FAULTLINE_OIDC_PROVIDERS", "", "single sign-on: a JSON array of OpenID Connect providers (see the README's Single sign-on)", &c.OIDCProviders},
 		{"monitor-allow-private", "FAULTLINE_MONITOR_ALLOW_PRIVATE", "false", "let uptime monitors check private, loopback and link-local addresses (true or false)", &c.MonitorAllowPrivate},
 		{"monitor-allow-networks", "FAULTLINE_MONITOR_ALLOW_NETWORKS", "", "comma-separated networks (CIDR) uptime monitors may check even though they are private, e.g. 10.20.0.0/16", &c.MonitorAllowNetworks},
 	}

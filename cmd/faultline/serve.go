@@ -278,7 +278,8 @@ func startParsed(ctx context.Context, set settings, log *slog.Logger, t timing) 
 	}
 	if s.has(roleWeb) {
 		apiOpts := frontend.Options{PublicURL: s.url, Registration: set.registration, SecureCookies: public.Scheme == "https", Mailer: set.mailer,
-			SecretKey: set.secretKey, MonitorHostCheck: set.guard.CheckHost, MaxEventLife: set.maxEventLife(), Registerer: s.metrics}
+			SecretKey: set.secretKey, MonitorHostCheck: set.guard.CheckHost, MaxEventLife: set.maxEventLife(), Registerer: s.metrics,
+			SSO: set.sso}
 		api := frontend.NewAPI(s.db, s.store, blobs, apiOpts, log.With("role", "api"))
 		api.Register(s.app)
 		s.goRun("account mail", func() error { return api.Run(workerCtx) })

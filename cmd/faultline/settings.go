@@ -13,6 +13,7 @@ import (
 
 	"github.com/faultline/faultline/actors"
 	"github.com/faultline/faultline/actors/monitor"
+	"github.com/faultline/faultline/frontend"
 	"github.com/faultline/faultline/frontend/mail"
 	"github.com/faultline/faultline/ingest/queue"
 )
@@ -41,6 +42,7 @@ type settings struct {
 	guard             monitor.Guard
 	worker            actors.WorkerConfig // bounds only: brokers and alerts are filled at start
 	broker            queue.EmbeddedConfig
+	sso               []frontend.SSOProvider // client secrets resolved
 	roles             []string
 }
 
@@ -114,6 +116,9 @@ func (c config) parse() (settings, error) {
 		add(fmt.Errorf("FAULTLINE_WORKER_MAX_BATCH_BYTES (%s) is larger than FAULTLINE_WORKER_MAX_IN_FLIGHT (%s)",
 			orDefault(c.WorkerMaxBatchBytes, "16MiB"), orDefault(c.WorkerMaxInFlight, "256MiB")))
 	}
+	var ssoErrs []error
+	s.sso, ssoErrs = parseSSOProviders(c.OIDCProviders)
+	errs = append(errs, ssoErrs...)
 	s.broker = queue.EmbeddedConfig{DataDir: s.dataDir}
 	s.broker.Retention, err = parseDuration("FAULTLINE_BROKER_RETENTION", c.BrokerRetention, 24*time.Hour)
 	add(err)

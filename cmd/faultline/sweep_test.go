@@ -400,7 +400,7 @@ var validBodies = map[string]string{
 		`"resolveAge":24,"subjectPrefix":"[sweep]","options":{"sentry:resolve_age":1,"sentry:origins":"*"}}`,
 	"POST /api/0/teams/{org}/{team}/projects/":            `{"name":"Sweep Team Project","platform":"go","default_rules":true}`,
 	"PUT /api/0/teams/{org}/{team}/":                      `{"name":"Sweep Team"}`,
-	"PUT /api/0/organizations/{org}/":                     `{"name":"Sweep Org"}`,
+	"PUT /api/0/organizations/{org}/":                     `{"name":"Sweep Org","requireSso":false}`,
 	"POST /api/0/projects/{org}/{project}/keys/":          `{"name":"Sweep key"}`,
 	"PUT /api/0/projects/{org}/{project}/keys/{key_id}/":  `{"name":"Sweep key","isActive":true,"rateLimit":{"window":60,"count":100}}`,
 	"PUT /api/0/projects/{org}/{project}/issues/":         `{"status":"unresolved","assignedTo":"","hasSeen":true,"isBookmarked":true}`,
@@ -422,6 +422,7 @@ var validBodies = map[string]string{
 	"PUT /api/0/organizations/{org}/status-pages/{slug}/": `{"name":"Sweep status","slug":"sweep-status","monitors":[{monitor}],"isPublic":true}`,
 	"PUT /api/0/users/me/notifications/":                  `{"alertEmails":true}`,
 	"PUT /api/0/organizations/{org}/quotas/":              `{"quotas":{"error":1000},"spikeProtection":true}`,
+	"POST /api/0/auth/sso/link/":                          `{"token":"sweep-link-token","password":"sweep-password","otp":"123456"}`,
 	"POST /api/0/organizations/{org}/repos/":              `{"name":"sweep/repo","url":"https://example.com/sweep/repo","provider":"integrations:custom_scm"}`,
 }
 

@@ -1,8 +1,18 @@
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { api, APIError } from "../api";
 import type { Me } from "../main";
 
 type Mode = "login" | "register" | "reset";
+type Provider = { slug: string; name: string };
+
+// A single sign-on whose email has an account already comes back here with
+// #sso-link=<token>&provider=<name>&email=<address>: the account's password
+// links the two (the fragment never reaches a server).
+function pendingLink() {
+  const h = new URLSearchParams(location.hash.slice(1));
+  const token = h.get("sso-link");
+  return token ? { token, provider: h.get("provider") || "single sign-on", email: h.get("email") || "" } : null;
+}
 
 export function Login(props: { onLogin: (me: Me) => void }) {
   const [mode, setMode] = useState<Mode>("login");
@@ -13,12 +23,24 @@ export function Login(props: { onLogin: (me: Me) => void }) {
   const [needOTP, setNeedOTP] = useState(false);
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
+  const [providers, setProviders] = useState<Provider[]>([]);
+  const [link] = useState(pendingLink);
+  useEffect(() => {
+    api<Provider[]>("GET", "/auth/providers/").then((r) => setProviders(r.data || [])).catch(() => setProviders([]));
+    if (link) history.replaceState(null, "", location.pathname + location.search);
+  }, []);
 
   const submit = async (e: Event) => {
     e.preventDefault();
     setBusy(true);
     setError("");
     try {
+      if (link) {
+        await api("POST", "/auth/sso/link/", needOTP ? { token: link.token, password, otp } : { token: link.token, password });
+        const me = await api<Me>("GET", "/");
+        props.onLogin(me.data);
+        return;
+      }
       if (mode === "reset") {
         const r = await api("POST", "/auth/password-reset/", { email });
         setSent(r.data.detail);
@@ -47,9 +69,10 @@ export function Login(props: { onLogin: (me: Me) => void }) {
   return (
     <form class="login" onSubmit={submit}>
       <h1>Faultline</h1>
+      {link && !needOTP && <p class="ok" role="status">An account with {link.email} exists already. Enter its password to link it to {link.provider}; after that, {link.provider} signs you in.</p>}
       {!needOTP ? (
         <>
-          <label>Email<input name="email" type="email" autocomplete="username" required value={email} onInput={(e: any) => setEmail(e.currentTarget.value)} /></label>
+          {!link && <label>Email<input name="email" type="email" autocomplete="username" required value={email} onInput={(e: any) => setEmail(e.currentTarget.value)} /></label>}
           {mode !== "reset" && <label>Password<input name="password" type="password" autocomplete={mode === "register" ? "new-password" : "current-password"} required minLength={mode === "register" ? 8 : undefined} value={password} onInput={(e: any) => setPassword(e.currentTarget.value)} /></label>}
         </>
       ) : (
@@ -57,7 +80,10 @@ export function Login(props: { onLogin: (me: Me) => void }) {
       )}
       {error && <p class="error" role="alert">{error}</p>}
       {sent && <p class="ok" role="status">{sent}</p>}
-      <button type="submit" disabled={busy}>{busy ? "Working…" : mode === "register" ? "Create account" : mode === "reset" ? "Email me a reset link" : "Log in"}</button>
+      <button type="submit" disabled={busy}>{busy ? "Working…" : link ? "Link and log in" : mode === "register" ? "Create account" : mode === "reset" ? "Email me a reset link" : "Log in"}</button>
+      {mode === "login" && !link && !needOTP && providers.map((p) => (
+        <a class="button sso" style={{ textAlign: "center" }} href={"/auth/sso/" + encodeURIComponent(p.slug) + "/login"}>Sign in with {p.name}</a>
+      ))}
       <p class="small">
         {mode !== "login" && <button type="button" class="link" onClick={() => { setMode("login"); setError(""); setSent(""); }}>Log in</button>}
         {mode !== "register" && <button type="button" class="link" onClick={() => { setMode("register"); setError(""); setSent(""); }}>Create an account</button>}
