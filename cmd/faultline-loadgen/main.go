@@ -47,7 +47,13 @@ func main() {
 	serverPID := flag.Int("server-pid", 0, "read the server's CPU time from /proc/<pid>/stat instead of its /metrics")
 	gzipped := flag.Bool("gzip", true, "gzip envelopes, as most SDKs do")
 	settle := flag.Duration("settle", 5*time.Second, "without probes, how long to wait after sending for the workers to finish before the server's CPU is read")
+	kind := flag.String("kind", "error", "what to send: error (Python-shaped exceptions) or transaction")
+	spans := flag.Int("spans", 50, "spans per transaction, with -kind transaction")
 	flag.Parse()
+	if *kind != "error" && *kind != "transaction" {
+		fmt.Fprintf(os.Stderr, "faultline-loadgen: -kind %q: use error or transaction\n", *kind)
+		os.Exit(2)
+	}
 	if flag.NArg() == 0 {
 		fmt.Fprintln(os.Stderr, "usage: faultline-loadgen [flags] target.json... (targets are `faultline bootstrap` output)")
 		os.Exit(2)
@@ -61,7 +67,8 @@ func main() {
 	defer stop()
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: *workers * 2}}
 	cpu := cpuMeter{metricsURL: targets[0].base + "/metrics", pid: *serverPID, client: client}
-	r := run(ctx, client, cpu, targets, options{rate: *rate, duration: *duration, workers: *workers, probeEvery: *probeEvery, gzip: *gzipped, settle: *settle})
+	r := run(ctx, client, cpu, targets, options{rate: *rate, duration: *duration, workers: *workers, probeEvery: *probeEvery, gzip: *gzipped, settle: *settle,
+		transactions: *kind == "transaction", spans: *spans})
 	r.print(os.Stdout)
 	if r.accepted == 0 {
 		os.Exit(1)
@@ -127,6 +134,9 @@ type options struct {
 	probeEvery time.Duration
 	gzip       bool
 	settle     time.Duration
+	// transactions sends transactions of spans spans each instead of errors.
+	transactions bool
+	spans        int
 }
 
 func run(ctx context.Context, client *http.Client, cpu cpuMeter, targets []*target, o options) *result {
@@ -179,6 +189,8 @@ func run(ctx context.Context, client *http.Client, cpu cpuMeter, targets []*targ
 		if probeEvery > 0 && time.Since(lastProbe) >= probeEvery {
 			lastProbe = time.Now()
 			j = probes.newProbe(t)
+		} else if o.transactions {
+			j = job{target: t, body: transactionEnvelope(t, i, o.spans)}
 		} else {
 			j = job{target: t, body: envelope(t, i)}
 		}

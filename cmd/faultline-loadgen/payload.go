@@ -56,3 +56,52 @@ func probeEnvelope(t *target, probe string) []byte {
 		probe, float64(time.Now().UnixMilli())/1000, probe, probe)
 	return fmt.Appendf(nil, "{\"event_id\":\"%s\"}\n{\"type\":\"event\",\"length\":%d}\n%s\n", probe, len(payload), payload)
 }
+
+// spanShapes are the operations a transaction's spans repeat: queries with
+// literals, calls with ids in the path, cache keys, as a web request makes
+// them; the server normalizes each into one summary row.
+var spanShapes = []struct{ op, format string }{
+	{"db.query", "SELECT o.id, o.total FROM orders o WHERE o.customer_id = %d AND o.status IN ('open', 'paid') LIMIT 50"},
+	{"db.query", "UPDATE inventory SET reserved = reserved + %d WHERE sku = 'SKU-%[1]d'"},
+	{"http.client", "GET https://payments.internal/v2/customers/%d/cards?expand=billing"},
+	{"cache.get", "orders:customer:%d"},
+	{"template.render", "checkout/summary.html"},
+}
+
+// transactionEnvelope builds a transaction with the given number of spans:
+// a tree of nested spans under one request, about 350 bytes of JSON each.
+func transactionEnvelope(t *target, n, spans int) []byte {
+	id, trace := newID(), newID()
+	root := trace[:16]
+	start := time.Now().Add(-time.Second)
+	at := func(d time.Duration) float64 { return float64(start.Add(d).UnixMicro()) / 1e6 }
+	var b strings.Builder
+	parent, offset := root, time.Millisecond
+	for i := range spans {
+		s := spanShapes[i%len(spanShapes)]
+		spanID := newID()[:16]
+		d := time.Duration(1+i%7) * time.Millisecond
+		desc := s.format
+		if strings.Contains(desc, "%") {
+			desc = fmt.Sprintf(desc, 1000+n%997+i)
+		}
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"span_id":"%s","parent_span_id":"%s","trace_id":"%s","op":"%s","description":"%s","start_timestamp":%.6f,"timestamp":%.6f,"status":"ok","data":{"thread.name":"MainThread"}}`,
+			spanID, parent, trace, s.op, desc, at(offset), at(offset+d))
+		if i%5 == 0 {
+			parent = spanID
+		}
+		offset += d / 2
+	}
+	payload := fmt.Sprintf(`{"type":"transaction","event_id":"%s","platform":"python","transaction":"/api/v1/checkout/%d","transaction_info":{"source":"route"},
+"start_timestamp":%.6f,"timestamp":%.6f,"release":"shop@3.%d.0","environment":"production","server_name":"web-%d",
+"user":{"id":"user-%d"},"tags":{"region":"eu-west-%d"},"request":{"method":"POST","url":"https://shop.example.com/api/v1/checkout"},
+"contexts":{"trace":{"trace_id":"%s","span_id":"%s","op":"http.server","status":"ok"},"runtime":{"name":"CPython","version":"3.11.7"}},
+"spans":[%s],"sdk":{"name":"sentry.python","version":"2.19.0"}}`,
+		id, n%8, at(0), at(offset+5*time.Millisecond), n%3, n%4, n%500, n%3, trace, root, b.String())
+	payload = strings.ReplaceAll(payload, "\n", "")
+	return fmt.Appendf(nil, "{\"event_id\":\"%s\",\"dsn\":\"%s\",\"sent_at\":\"%s\"}\n{\"type\":\"transaction\",\"length\":%d}\n%s\n",
+		id, t.DSN, time.Now().UTC().Format(time.RFC3339Nano), len(payload), payload)
+}

@@ -102,3 +102,23 @@ func TestLargePythonEventParses(t *testing.T) {
 		t.Errorf("title %q, culprit %q", g.Title, g.Culprit)
 	}
 }
+
+// BenchmarkParseTransaction is the CPU a transaction costs a worker's parse:
+// a Python request with 50 spans (SQL with literals, HTTP calls with ids in
+// the path, cache keys), about 19 KB.
+//
+//	go test -run '^$' -bench ParseTransaction -benchmem ./ingest/event/
+func BenchmarkParseTransaction(b *testing.B) {
+	payload, err := os.ReadFile("testdata/python_transaction_50_spans.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(payload)))
+	b.ReportAllocs()
+	for b.Loop() {
+		tr, err := ParseTransaction(payload, goldenMeta)
+		if err != nil || len(tr.Spans) != 50 {
+			b.Fatalf("%v spans, err %v", tr, err)
+		}
+	}
+}

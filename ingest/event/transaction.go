@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -224,32 +223,6 @@ func covered(from, to time.Time, spans []Span, idx []int) time.Duration {
 	return total
 }
 
-var (
-	sqlString  = regexp.MustCompile(`'(?:[^']|'')*'`)
-	sqlNumber  = regexp.MustCompile(`\b-?\d+(?:\.\d+)?\b`)
-	sqlInList  = regexp.MustCompile(`(?i)\bIN\s*\((?:\s*(?:%s|\?|\$\d+)\s*,?)+\)`)
-	pathNumber = regexp.MustCompile(`/\d+(/|$|\?)`)
-	pathID     = regexp.MustCompile(`(?i)/(?:[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}|[0-9a-f]{16,})(/|$|\?)`)
-	queryPart  = regexp.MustCompile(`\?.*$`)
-)
-
-// replaceNumbers turns SQL number literals into %s, leaving positional
-// parameters ($1) alone.
-func replaceNumbers(sql string) string {
-	var b strings.Builder
-	last := 0
-	for _, m := range sqlNumber.FindAllStringIndex(sql, -1) {
-		if m[0] > 0 && sql[m[0]-1] == '$' {
-			continue
-		}
-		b.WriteString(sql[last:m[0]])
-		b.WriteString("%s")
-		last = m[1]
-	}
-	b.WriteString(sql[last:])
-	return b.String()
-}
-
 // NormalizeSpanDescription replaces the variable parts of a span's
 // description so that the same operation is one row in a summary: SQL
 // literals become %s (and IN lists one %s), ids in URL paths become *, query
@@ -257,18 +230,11 @@ func replaceNumbers(sql string) string {
 func NormalizeSpanDescription(op, desc string) string {
 	switch {
 	case strings.HasPrefix(op, "db"):
-		desc = sqlString.ReplaceAllString(desc, "%s")
-		desc = replaceNumbers(desc)
-		desc = sqlInList.ReplaceAllString(desc, "IN (%s)")
+		return collapseInLists(replaceSQLNumbers(replaceSQLStrings(desc)))
 	case strings.HasPrefix(op, "http"):
-		desc = queryPart.ReplaceAllString(desc, "")
-		for _, re := range []*regexp.Regexp{pathID, pathNumber} {
-			for re.MatchString(desc) {
-				desc = re.ReplaceAllString(desc, "/*$1")
-			}
-		}
+		return starPathIDs(cutQuery(desc))
 	case strings.HasPrefix(op, "cache"):
-		desc = parameterize(desc)
+		return parameterize(desc)
 	}
 	return desc
 }

@@ -1,0 +1,40 @@
+package actors
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/faultline/faultline/ingest/queue"
+)
+
+// BenchmarkProjectActorTransactions turns a batch of 50-span transactions
+// into ClickHouse rows: the actor's own work for performance data, parse
+// and rows, without the stores'.
+//
+//	go test -run '^$' -bench ProjectActorTransactions -benchmem ./actors/
+func BenchmarkProjectActorTransactions(b *testing.B) {
+	payload, err := os.ReadFile("../ingest/event/testdata/python_transaction_50_spans.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n = 200
+	records := make([]queue.Record, n)
+	for i := range records {
+		records[i] = queue.Record{ProjectID: 1, EventID: fmt.Sprintf("%032x", i), ItemType: "transaction",
+			Received: time.Now(), Payload: payload}
+	}
+	a := &projectActor{projectID: 1, issues: &refusingStore{}, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if out := a.group(ctx, records); out.err != nil || len(out.rows.Transactions) != n || len(out.rows.Spans) != 50*n {
+			b.Fatalf("%d transactions, %d spans, err %v", len(out.rows.Transactions), len(out.rows.Spans), out.err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n)/1e3, "µs/transaction")
+}
