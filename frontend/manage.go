@@ -167,8 +167,16 @@ type projectJSON struct {
 	SubjectPrefix  string   `json:"subjectPrefix"`
 	Options        any      `json:"options"`
 	DateCreated    string   `json:"dateCreated"`
-	// Teams are in a single project's answers (lists leave them out).
-	Teams *[]teamRefJSON `json:"teams,omitempty"`
+	// Teams are the project's teams; Team is the first of them (null for
+	// none), which sentry-cli's projects list shows.
+	Teams []teamRefJSON `json:"teams"`
+	Team  *teamRefJSON  `json:"team"`
+	// Membership is open: every member sees, and may act on, every project.
+	IsMember     bool     `json:"isMember"`
+	HasAccess    bool     `json:"hasAccess"`
+	IsBookmarked bool     `json:"isBookmarked"`
+	Status       string   `json:"status"`
+	Features     []string `json:"features"`
 }
 
 type teamRefJSON struct {
@@ -180,16 +188,33 @@ type teamRefJSON struct {
 // projectDetail is a project with its teams, as Sentry answers one
 // project (Terraform's provider reads the teams back).
 func (a *API) projectDetail(c *fiber.Ctx, p metadata.Project) (projectJSON, error) {
-	out := newProjectJSON(p)
-	teams, err := a.db.ProjectTeams(c.Context(), p.ID)
+	out, err := a.projectsJSON(c, []metadata.Project{p})
 	if err != nil {
-		return out, err
+		return projectJSON{}, err
 	}
-	refs := make([]teamRefJSON, len(teams))
-	for i, t := range teams {
-		refs[i] = teamRefJSON{ID: itoa(t.ID), Slug: t.Slug, Name: t.Name}
+	return out[0], nil
+}
+
+// projectsJSON renders projects with their teams, found in one query.
+func (a *API) projectsJSON(c *fiber.Ctx, projects []metadata.Project) ([]projectJSON, error) {
+	ids := make([]int64, len(projects))
+	for i, p := range projects {
+		ids[i] = p.ID
 	}
-	out.Teams = &refs
+	teams, err := a.db.TeamsOfProjects(c.Context(), ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]projectJSON, len(projects))
+	for i, p := range projects {
+		out[i] = newProjectJSON(p)
+		for _, t := range teams[p.ID] {
+			out[i].Teams = append(out[i].Teams, teamRefJSON{ID: itoa(t.ID), Slug: t.Slug, Name: t.Name})
+		}
+		if len(out[i].Teams) > 0 {
+			out[i].Team = &out[i].Teams[0]
+		}
+	}
 	return out, nil
 }
 
@@ -201,7 +226,7 @@ func newProjectJSON(p metadata.Project) projectJSON {
 	return projectJSON{ID: itoa(p.ID), Slug: p.Slug, Name: p.Name, Platform: p.Platform,
 		Organization: orgJSON{ID: itoa(p.OrgID), Slug: p.OrgSlug, Name: p.OrgName}, AllowedDomains: domains, ScrubData: p.ScrubData,
 		ApdexThreshold: p.ApdexMillis, ResolveAge: p.ResolveAgeHours, SubjectPrefix: p.SubjectPrefix, Options: projectOptions(p),
-		DateCreated: isoTime(p.CreatedAt)}
+		DateCreated: isoTime(p.CreatedAt), Teams: []teamRefJSON{}, IsMember: true, HasAccess: true, Status: "active", Features: []string{}}
 }
 
 func (a *API) listProjects(c *fiber.Ctx) error {
@@ -213,9 +238,9 @@ func (a *API) listProjects(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := make([]projectJSON, len(projects))
-	for i, p := range projects {
-		out[i] = newProjectJSON(p)
+	out, err := a.projectsJSON(c, projects)
+	if err != nil {
+		return err
 	}
 	return c.JSON(out)
 }

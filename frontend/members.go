@@ -33,9 +33,11 @@ type memberJSON struct {
 }
 
 type memberUser struct {
-	ID    string `json:"id"`
-	Email string `json:"email"`
-	Name  string `json:"name"`
+	ID       string `json:"id"`
+	Email    string `json:"email"`
+	Name     string `json:"name"`
+	Username string `json:"username"`
+	IsActive bool   `json:"isActive"`
 }
 
 func (a *API) listMembers(c *fiber.Ctx) error {
@@ -49,18 +51,25 @@ func (a *API) listMembers(c *fiber.Ctx) error {
 	}
 	out := make([]memberJSON, len(members))
 	for i, mb := range members {
-		id := itoa(mb.UserID)
-		if mb.Pending {
-			id = "invite-" + itoa(mb.InviteID)
-		}
-		out[i] = memberJSON{ID: id, Email: mb.Email, Name: mb.Email, Role: mb.Role, OrgRole: mb.Role, Pending: mb.Pending,
-			RoleName: roleName(mb.Role), InviteStatus: "approved", Flags: map[string]bool{"sso:linked": false, "sso:invalid": false},
-			Expired: new(bool), DateCreated: isoTime(mb.CreatedAt)}
-		if !mb.Pending {
-			out[i].User = &memberUser{ID: id, Email: mb.Email, Name: mb.Email}
-		}
+		out[i] = newMemberJSON(mb)
 	}
 	return c.JSON(out)
+}
+
+// newMemberJSON is a member, or a pending invitation, as Sentry's member
+// lists have it.
+func newMemberJSON(mb metadata.Member) memberJSON {
+	id := itoa(mb.UserID)
+	if mb.Pending {
+		id = "invite-" + itoa(mb.InviteID)
+	}
+	out := memberJSON{ID: id, Email: mb.Email, Name: mb.Email, Role: mb.Role, OrgRole: mb.Role, Pending: mb.Pending,
+		RoleName: roleName(mb.Role), InviteStatus: "approved", Flags: map[string]bool{"sso:linked": false, "sso:invalid": false},
+		Expired: new(bool), DateCreated: isoTime(mb.CreatedAt)}
+	if !mb.Pending {
+		out.User = &memberUser{ID: id, Email: mb.Email, Name: mb.Email, Username: mb.Email, IsActive: true}
+	}
+	return out
 }
 
 // grantable refuses roles above the caller's own.

@@ -74,34 +74,11 @@ func (a *API) deleteOrganization(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusAccepted).JSON(orgJSON{ID: itoa(m.OrgID), Slug: m.OrgSlug, Name: m.OrgName, Role: m.Role})
 }
 
-// orgUserJSON is a member as Sentry's organization users list has it.
+// orgUserJSON is a member as Sentry's organization users list has it:
+// the member, and the projects it sees.
 type orgUserJSON struct {
-	ID           string      `json:"id"`
-	Email        string      `json:"email"`
-	Name         string      `json:"name"`
-	User         userJSON    `json:"user"`
-	Role         string      `json:"role"`
-	OrgRole      string      `json:"orgRole"`
-	RoleName     string      `json:"roleName"`
-	Pending      bool        `json:"pending"`
-	Expired      bool        `json:"expired"`
-	InviteStatus string      `json:"inviteStatus"`
-	DateCreated  string      `json:"dateCreated"`
-	Projects     []string    `json:"projects"`
-	Flags        memberFlags `json:"flags"`
-}
-
-type userJSON struct {
-	ID       string `json:"id"`
-	Name     string `json:"name"`
-	Username string `json:"username"`
-	Email    string `json:"email"`
-	IsActive bool   `json:"isActive"`
-}
-
-type memberFlags struct {
-	SSOLinked  bool `json:"sso:linked"`
-	SSOInvalid bool `json:"sso:invalid"`
+	memberJSON
+	Projects []string `json:"projects"`
 }
 
 // orgUsers lists an organization's members (invitations left out) with
@@ -131,14 +108,9 @@ func (a *API) orgUsers(c *fiber.Ctx) error {
 	}
 	out := make([]orgUserJSON, 0, len(members))
 	for _, mb := range members {
-		if mb.Pending {
-			continue
+		if !mb.Pending {
+			out = append(out, orgUserJSON{newMemberJSON(mb), slugs})
 		}
-		id := itoa(mb.UserID)
-		out = append(out, orgUserJSON{ID: id, Email: mb.Email, Name: mb.Email,
-			User: userJSON{ID: id, Name: mb.Email, Username: mb.Email, Email: mb.Email, IsActive: true},
-			Role: mb.Role, OrgRole: mb.Role, RoleName: roleName(mb.Role), InviteStatus: "approved",
-			DateCreated: isoTime(mb.CreatedAt), Projects: slugs})
 	}
 	return c.JSON(out)
 }
@@ -158,9 +130,9 @@ func (a *API) listUserProjects(c *fiber.Ctx) error {
 		return err
 	}
 	projects = trimPage(c, pg, projects)
-	out := make([]projectJSON, len(projects))
-	for i, p := range projects {
-		out[i] = newProjectJSON(p)
+	out, err := a.projectsJSON(c, projects)
+	if err != nil {
+		return err
 	}
 	return c.JSON(out)
 }

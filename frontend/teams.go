@@ -14,18 +14,39 @@ type teamJSON struct {
 	Name        string `json:"name"`
 	MemberCount int    `json:"memberCount"`
 	DateCreated string `json:"dateCreated"`
+	// IsMember says whether the caller is in the team; membership of the
+	// organization is open, so every member has access to every team.
+	IsMember  bool       `json:"isMember"`
+	HasAccess bool       `json:"hasAccess"`
+	Avatar    avatarJSON `json:"avatar"`
 }
 
-func newTeamJSON(t metadata.Team) teamJSON {
-	return teamJSON{ID: itoa(t.ID), Slug: t.Slug, Name: t.Name, MemberCount: t.MemberCount, DateCreated: isoTime(t.CreatedAt)}
+func newTeamJSON(t metadata.Team, isMember bool) teamJSON {
+	return teamJSON{ID: itoa(t.ID), Slug: t.Slug, Name: t.Name, MemberCount: t.MemberCount, DateCreated: isoTime(t.CreatedAt),
+		IsMember: isMember, HasAccess: true, Avatar: avatarJSON{AvatarType: "letter_avatar"}}
 }
 
-func teamsJSON(teams []metadata.Team) []teamJSON {
+// teamsJSON renders teams of the organization orgID, each saying whether
+// the caller is a member.
+func (a *API) teamsJSON(c *fiber.Ctx, orgID int64, teams []metadata.Team) ([]teamJSON, error) {
+	mine, err := a.db.TeamsOfUser(c.Context(), orgID, principal(c).UserID)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]teamJSON, len(teams))
 	for i, t := range teams {
-		out[i] = newTeamJSON(t)
+		out[i] = newTeamJSON(t, mine[t.ID])
 	}
-	return out
+	return out, nil
+}
+
+// teamAnswer is one team of the organization orgID, as teamsJSON has it.
+func (a *API) teamAnswer(c *fiber.Ctx, status int, orgID int64, t metadata.Team) error {
+	out, err := a.teamsJSON(c, orgID, []metadata.Team{t})
+	if err != nil {
+		return err
+	}
+	return c.Status(status).JSON(out[0])
 }
 
 // team loads the team in the URL within an organization the caller belongs to.
@@ -50,7 +71,11 @@ func (a *API) listTeams(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(teamsJSON(teams))
+	out, err := a.teamsJSON(c, m.OrgID, teams)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
 }
 
 func (a *API) createTeam(c *fiber.Ctx) error {
@@ -69,15 +94,15 @@ func (a *API) createTeam(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(newTeamJSON(t))
+	return a.teamAnswer(c, fiber.StatusCreated, m.OrgID, t)
 }
 
 func (a *API) getTeam(c *fiber.Ctx) error {
-	_, t, err := a.team(c, "org:read")
+	m, t, err := a.team(c, "org:read")
 	if err != nil {
 		return err
 	}
-	return c.JSON(newTeamJSON(t))
+	return a.teamAnswer(c, fiber.StatusOK, m.OrgID, t)
 }
 
 // createTeamProject creates a project the team in the URL owns, as
@@ -112,7 +137,7 @@ func (a *API) updateTeam(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(newTeamJSON(t))
+	return a.teamAnswer(c, fiber.StatusOK, m.OrgID, t)
 }
 
 func (a *API) deleteTeam(c *fiber.Ctx) error {
@@ -160,7 +185,7 @@ func (a *API) teamMember(in bool) fiber.Handler {
 			return err
 		}
 		if in {
-			return c.Status(fiber.StatusCreated).JSON(newTeamJSON(t))
+			return a.teamAnswer(c, fiber.StatusCreated, m.OrgID, t)
 		}
 		return c.SendStatus(fiber.StatusNoContent)
 	}
@@ -175,7 +200,11 @@ func (a *API) projectTeams(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(teamsJSON(teams))
+	out, err := a.teamsJSON(c, p.OrgID, teams)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
 }
 
 // projectTeam gives a team a project, or takes it away.
@@ -196,7 +225,11 @@ func (a *API) projectTeam(in bool) fiber.Handler {
 			return err
 		}
 		if in {
-			return c.Status(fiber.StatusCreated).JSON(newProjectJSON(p))
+			out, err := a.projectDetail(c, p)
+			if err != nil {
+				return err
+			}
+			return c.Status(fiber.StatusCreated).JSON(out)
 		}
 		return c.SendStatus(fiber.StatusNoContent)
 	}

@@ -46,6 +46,33 @@ func (db *DB) ProjectTeams(ctx context.Context, projectID int64) ([]Team, error)
 		WHERE pt.project_id = $1 ORDER BY t.slug`, projectID))
 }
 
+// TeamRef names a team a project belongs to.
+type TeamRef struct {
+	ID         int64
+	Slug, Name string
+}
+
+// TeamsOfProjects returns the teams of each of the projects, by slug, in
+// one query: what a project list shows beside each project.
+func (db *DB) TeamsOfProjects(ctx context.Context, projectIDs []int64) (map[int64][]TeamRef, error) {
+	rows, err := db.pool.Query(ctx, `SELECT pt.project_id, t.id, t.slug, t.name FROM project_teams pt
+		JOIN teams t ON t.id = pt.team_id WHERE pt.project_id = ANY($1) ORDER BY pt.project_id, t.slug`, projectIDs)
+	if err != nil {
+		return nil, fmt.Errorf("teams of projects: %w", err)
+	}
+	out := map[int64][]TeamRef{}
+	var project int64
+	var t TeamRef
+	_, err = pgx.ForEachRow(rows, []any{&project, &t.ID, &t.Slug, &t.Name}, func() error {
+		out[project] = append(out[project], t)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("teams of projects: %w", err)
+	}
+	return out, nil
+}
+
 // CreateTeam creates a team; its creator joins it.
 func (db *DB) CreateTeam(ctx context.Context, orgID, creatorID int64, name, slug string) (Team, error) {
 	t := Team{Name: strings.TrimSpace(name), Slug: slug}
@@ -98,6 +125,22 @@ func (db *DB) DeleteTeam(ctx context.Context, teamID int64) error {
 		return fmt.Errorf("delete team: %w", err)
 	}
 	return nil
+}
+
+// TeamsOfUser returns the ids of the teams of an organization the user is
+// a member of.
+func (db *DB) TeamsOfUser(ctx context.Context, orgID, userID int64) (map[int64]bool, error) {
+	rows, err := db.pool.Query(ctx, `SELECT tm.team_id FROM team_members tm JOIN teams t ON t.id = tm.team_id
+		WHERE t.organization_id = $1 AND tm.user_id = $2`, orgID, userID)
+	if err != nil {
+		return nil, fmt.Errorf("teams of user: %w", err)
+	}
+	out := map[int64]bool{}
+	var id int64
+	if _, err := pgx.ForEachRow(rows, []any{&id}, func() error { out[id] = true; return nil }); err != nil {
+		return nil, fmt.Errorf("teams of user: %w", err)
+	}
+	return out, nil
 }
 
 // SetTeamMember adds (or with in false, removes) a member of the team's

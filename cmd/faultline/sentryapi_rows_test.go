@@ -20,8 +20,11 @@ func sentryAPIRows() []apiRow {
 		"require2FA": kBool, "requireEmailVerification": kBool, "status.id": kString, "status.name": kString,
 		"avatar.avatarType": kString, "features": kArray, "links.organizationUrl": kString,
 	}
-	project := map[string]kind{"id": kID, "slug": kString, "name": kString, "platform": "string|null", "dateCreated": kTime}
-	team := map[string]kind{"id": kID, "slug": kString, "name": kString, "dateCreated": kTime}
+	project := map[string]kind{"id": kID, "slug": kString, "name": kString, "platform": "string|null", "dateCreated": kTime,
+		"isMember": kBool, "hasAccess": kBool, "isBookmarked": kBool, "status": kString, "features": kArray, "teams": kArray,
+		"team": "object|null"}
+	team := map[string]kind{"id": kID, "slug": kString, "name": kString, "dateCreated": kTime, "memberCount": kNumber,
+		"isMember": kBool, "hasAccess": kBool, "avatar.avatarType": kString}
 	key := map[string]kind{
 		"id": kString, "name": kString, "label": kString, "public": kString, "secret": kString,
 		"projectId": kNumber, "isActive": kBool, "dateCreated": kTime,
@@ -87,6 +90,20 @@ func sentryAPIRows() []apiRow {
 		{method: "POST", path: org + "/teams/", body: `{"name":"Table Crew","slug":"table-crew"}`, status: 201, fields: team, save: map[string]string{"team": "slug"}},
 		{method: "GET", path: org + "/teams/", status: 200, list: true, fields: team},
 		{method: "GET", path: "/api/0/teams/{org}/{team}/", status: 200, fields: team},
+		{method: "PUT", path: "/api/0/teams/{org}/{team}/", body: `{"name":"Table Crew Two"}`, status: 200, fields: team, check: func(t *testing.T, doc any) {
+			if tm := doc.(map[string]any); tm["name"] != "Table Crew Two" || tm["isMember"] != true {
+				t.Errorf("renamed team (its creator a member): %v", tm)
+			}
+		}},
+		{method: "POST", path: "/api/0/teams/{org}/{team}/projects/", body: `{"name":"Table Crew App","platform":"go"}`, status: 201,
+			fields: merge(project, map[string]kind{"team.slug": kString, "teams.0.slug": kString}), save: map[string]string{"project3": "slug"},
+			check: func(t *testing.T, doc any) {
+				if tm := doc.(map[string]any)["team"].(map[string]any); tm["slug"] != "table-crew" {
+					t.Errorf("a team's new project belongs to %v", tm)
+				}
+			}},
+		{method: "GET", path: "/api/0/projects/", status: 200, list: true, fields: merge(project, map[string]kind{"organization.slug": kString})},
+		{method: "DELETE", path: "/api/0/projects/{org}/{project3}/", status: 204},
 
 		// Projects.
 		{method: "GET", path: org + "/projects/", status: 200, list: true, fields: project},
@@ -95,6 +112,14 @@ func sentryAPIRows() []apiRow {
 		{method: "GET", path: "/api/0/projects/{org}/{project2}/", status: 200,
 			fields: merge(project, map[string]kind{"organization.id": kID, "organization.slug": kString})},
 		{method: "PUT", path: "/api/0/projects/{org}/{project2}/", body: `{"name":"Table Service Two","platform":"node"}`, status: 200, fields: project},
+		{method: "PUT", path: "/api/0/projects/{org}/{project2}/", body: `{"resolveAge":72,"subjectPrefix":"[table]","options":{"sentry:scrub_data":false,"unknown:option":1}}`,
+			status: 200, fields: merge(project, map[string]kind{"resolveAge": kNumber, "subjectPrefix": kString, "options": kObject,
+				"options.sentry:resolve_age": kNumber}), check: func(t *testing.T, doc any) {
+				if p := doc.(map[string]any); p["resolveAge"] != 72.0 || p["subjectPrefix"] != "[table]" {
+					t.Errorf("project settings: %v", p)
+				}
+			}},
+		{method: "PUT", path: "/api/0/projects/{org}/{project2}/", body: `{"resolveAge":"soon"}`, status: 400},
 		{method: "DELETE", path: "/api/0/projects/{org}/{project2}/", status: 204},
 		{method: "DELETE", path: "/api/0/teams/{org}/{team}/", status: 204},
 
@@ -102,10 +127,14 @@ func sentryAPIRows() []apiRow {
 		{method: "GET", path: proj + "/keys/", status: 200, list: true, fields: key},
 		{method: "POST", path: proj + "/keys/", body: `{"name":"Table Key"}`, status: 201, fields: key, save: map[string]string{"key": "id"}},
 		{method: "PUT", path: proj + "/keys/{key}/", body: `{"name":"Table Key Renamed","isActive":false}`, status: 200, fields: key},
+		{method: "PUT", path: proj + "/keys/{key}/", body: `{"rateLimit":{"window":60,"count":100}}`, status: 200,
+			fields: merge(key, map[string]kind{"rateLimit.window": kNumber, "rateLimit.count": kNumber})},
+		{method: "PUT", path: proj + "/keys/{key}/", body: `{"rateLimit":{"window":"a minute","count":100}}`, status: 400},
 		{method: "DELETE", path: proj + "/keys/{key}/", status: 204},
 
 		// Members.
 		{method: "GET", path: org + "/members/", status: 200, list: true, fields: member},
+		{method: "GET", path: org + "/users/", status: 200, list: true, fields: merge(member, map[string]kind{"projects": kArray, "user.isActive": kBool})},
 
 		// Issues and their events.
 		{method: "GET", path: proj + "/issues/?query=", status: 200, list: true, fields: issue, save: map[string]string{"issue": "id"}},
@@ -117,13 +146,37 @@ func sentryAPIRows() []apiRow {
 			}
 		}},
 		{method: "PUT", path: "/api/0/issues/{issue}/", body: `{"status":"resolved"}`, status: 200, fields: issue},
-		{method: "PUT", path: "/api/0/issues/{issue}/", body: `{"assignedTo":"{email}"}`, status: 200, fields: issue},
+		{method: "PUT", path: "/api/0/issues/{issue}/", body: `{"assignedTo":"{email}"}`, status: 200,
+			fields: merge(issue, map[string]kind{"assignedTo.type": kString, "assignedTo.id": kID, "assignedTo.email": kString})},
+		{method: "PUT", path: "/api/0/issues/{issue}/", body: `{"isBookmarked":true,"hasSeen":true,"isPublic":true}`, status: 200,
+			fields: merge(issue, map[string]kind{"shareId": kString, "seenBy": kArray}), check: func(t *testing.T, doc any) {
+				if is := doc.(map[string]any); is["isBookmarked"] != true || is["hasSeen"] != true || is["isPublic"] != true {
+					t.Errorf("bookmarked, seen, public: %v %v %v", is["isBookmarked"], is["hasSeen"], is["isPublic"])
+				}
+			}},
+		{method: "GET", path: proj + "/issues/?query=is:bookmarked&groupStatsPeriod=24h", status: 200, list: true,
+			fields: merge(issue, map[string]kind{"stats.24h": kArray, "stats.24h.0.0": kNumber, "stats.24h.0.1": kNumber})},
+		{method: "GET", path: proj + "/issues/?groupStatsPeriod=1y", status: 400},
+		{method: "POST", path: "/api/0/issues/{issue}/comments/", body: `{"text":"table note"}`, status: 201, fields: map[string]kind{"id": kID},
+			save: map[string]string{"comment": "id"}},
+		{method: "PUT", path: "/api/0/issues/{issue}/comments/{comment}/", body: `{"text":"table note, edited"}`, status: 200, fields: map[string]kind{"id": kID}},
+		{method: "GET", path: "/api/0/issues/{issue}/", status: 200, fields: issue, check: func(t *testing.T, doc any) {
+			if n := doc.(map[string]any)["numComments"]; n != 1.0 {
+				t.Errorf("numComments %v after one comment", n)
+			}
+		}},
+		{method: "DELETE", path: "/api/0/issues/{issue}/comments/{comment}/", status: 204},
 		{method: "PUT", path: proj + "/issues/?id={issue}", body: `{"status":"unresolved"}`, status: 200,
 			fields: map[string]kind{"status": kString, "statusDetails": kObject}},
 		{method: "PUT", path: proj + "/issues/?id={issue}", body: `{"status":"ignored","statusDetails":{"ignoreDuration":30}}`, status: 200,
 			fields: map[string]kind{"status": kString, "statusDetails": kObject}},
 		{method: "GET", path: "/api/0/issues/{issue}/events/", status: 200, list: true, fields: event},
-		{method: "GET", path: "/api/0/issues/{issue}/events/latest/", status: 200, fields: fullEvent},
+		{method: "GET", path: "/api/0/issues/{issue}/events/latest/", status: 200, fields: fullEvent, save: map[string]string{"eventID": "eventID"}},
+		{method: "GET", path: proj + "/events/{eventID}/", status: 200, fields: fullEvent},
+		{method: "GET", path: org + "/eventids/{eventID}/", status: 200, fields: map[string]kind{
+			"organizationSlug": kString, "projectSlug": kString, "groupId": kID, "eventId": kString, "event": kObject, "event.eventID": kString,
+		}},
+		{method: "GET", path: org + "/eventids/not-an-id/", status: 400},
 		{method: "GET", path: "/api/0/issues/{issue}/tags/", status: 200, list: true, fields: map[string]kind{
 			"key": kString, "name": kString, "totalValues": kNumber, "uniqueValues": kNumber, "topValues": kArray,
 			"topValues.0.key": kString, "topValues.0.value": kString, "topValues.0.name": kString,
@@ -206,8 +259,8 @@ func sentryAPIRows() []apiRow {
 		{method: "DELETE", path: "/api/0/api-tokens/{token}/", session: true, status: 204},
 		{method: "GET", path: "/api/0/api-tokens/", status: 403},
 
-		// Bulk deletion last: it takes the issue away.
-		{method: "DELETE", path: proj + "/issues/?id={issue}", status: 204},
+		// Deletion last: it takes the issue away.
+		{method: "DELETE", path: "/api/0/issues/{issue}/", status: 202},
 		{method: "GET", path: "/api/0/issues/{issue}/", status: 404},
 	}
 }
