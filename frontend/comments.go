@@ -17,16 +17,24 @@ func commentParam(c *fiber.Ctx) (int64, error) {
 	return id, nil
 }
 
-// editComment replaces the text of one of the caller's comments.
-func (a *API) editComment(c *fiber.Ctx) error {
+// commentTarget finds the issue and the comment id in the URL of a
+// comment change: the issue first (404 when the caller cannot see it),
+// then the scope (403), then the id.
+func (a *API) commentTarget(c *fiber.Ctx) (metadata.Issue, int64, error) {
 	is, err := a.loadIssue(c)
 	if err != nil {
-		return err
+		return is, 0, err
 	}
 	if err := requireScope(c, "event:write"); err != nil {
-		return err
+		return is, 0, err
 	}
 	id, err := commentParam(c)
+	return is, id, err
+}
+
+// editComment replaces the text of one of the caller's comments.
+func (a *API) editComment(c *fiber.Ctx) error {
+	is, id, err := a.commentTarget(c)
 	if err != nil {
 		return err
 	}
@@ -46,14 +54,7 @@ func (a *API) editComment(c *fiber.Ctx) error {
 // deleteComment removes a comment: the caller's own, or any of the
 // organization's when they own or manage it.
 func (a *API) deleteComment(c *fiber.Ctx) error {
-	is, err := a.loadIssue(c)
-	if err != nil {
-		return err
-	}
-	if err := requireScope(c, "event:write"); err != nil {
-		return err
-	}
-	id, err := commentParam(c)
+	is, id, err := a.commentTarget(c)
 	if err != nil {
 		return err
 	}

@@ -27,6 +27,15 @@ func readBodyFields(c *fiber.Ctx) (bodyFields, error) {
 	return f, nil
 }
 
+// nameAndSlug reads the optional name and slug of a rename.
+func nameAndSlug(f bodyFields) (name, slug *string, err error) {
+	if name, err = optional[string](f, "name", "a string"); err != nil {
+		return nil, nil, err
+	}
+	slug, err = optional[string](f, "slug", "a string")
+	return name, slug, err
+}
+
 // isNull reports whether the field is present and JSON null.
 func (f bodyFields) isNull(name string) bool {
 	v, ok := f[name]

@@ -176,18 +176,25 @@ func (a *API) bulkUpdate(c *fiber.Ctx, orgID int64, projectIDs []int64) error {
 	return c.JSON(out)
 }
 
-// issueUpdate changes one issue as the bulk routes do (merging aside) and
-// answers the issue as it is now.
-func (a *API) issueUpdate(c *fiber.Ctx) error {
+// issueAllowing loads the issue in the URL (404 when the caller cannot see
+// it) and checks that the caller's role and token allow scope on it (403).
+func (a *API) issueAllowing(c *fiber.Ctx, scope string) (metadata.Issue, metadata.Membership, error) {
 	is, err := a.loadIssue(c)
 	if err != nil {
-		return err
+		return is, metadata.Membership{}, err
 	}
 	m, err := a.access.MembershipBySlug(c.Context(), principal(c).UserID, is.OrgSlug)
 	if err != nil {
-		return err
+		return is, m, err
 	}
-	if err := allow(c, m, "event:write"); err != nil {
+	return is, m, allow(c, m, scope)
+}
+
+// issueUpdate changes one issue as the bulk routes do (merging aside) and
+// answers the issue as it is now.
+func (a *API) issueUpdate(c *fiber.Ctx) error {
+	is, m, err := a.issueAllowing(c, "event:write")
+	if err != nil {
 		return err
 	}
 	var body changeBody
@@ -211,15 +218,8 @@ func (a *API) issueUpdate(c *fiber.Ctx) error {
 // scope (event:admin): a caller who may read it but not delete it is
 // refused (403), one who may not see it finds nothing (404).
 func (a *API) issueDelete(c *fiber.Ctx) error {
-	is, err := a.loadIssue(c)
+	is, _, err := a.issueAllowing(c, "event:admin")
 	if err != nil {
-		return err
-	}
-	m, err := a.access.MembershipBySlug(c.Context(), principal(c).UserID, is.OrgSlug)
-	if err != nil {
-		return err
-	}
-	if err := allow(c, m, "event:admin"); err != nil {
 		return err
 	}
 	if err := a.editor.Delete(c.Context(), []int64{is.ProjectID}, []int64{is.ID}); err != nil {

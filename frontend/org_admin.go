@@ -18,11 +18,7 @@ func (a *API) updateOrganization(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	name, err := optional[string](f, "name", "a string")
-	if err != nil {
-		return err
-	}
-	slug, err := optional[string](f, "slug", "a string")
+	name, slug, err := nameAndSlug(f)
 	if err != nil {
 		return err
 	}
