@@ -25,27 +25,37 @@ func (db *DB) ListUserProjects(ctx context.Context, userID int64, limit, offset 
 	return out, nil
 }
 
-// UpdateOrganization renames an organization or changes its slug (nil
-// leaves either as it is); a slug another organization holds is refused as
-// a conflict.
-func (db *DB) UpdateOrganization(ctx context.Context, orgID int64, name, slug *string) (Organization, error) {
+// renamed checks the new name and slug of a rename (nil for either that
+// stays) and returns the name trimmed.
+func renamed(what string, name, slug *string) (*string, error) {
 	if name != nil {
 		trimmed := strings.TrimSpace(*name)
 		if trimmed == "" {
-			return Organization{}, invalid("name: an organization needs a name")
+			return nil, invalid("name: %s needs a name", what)
 		}
 		if len(trimmed) > 200 {
-			return Organization{}, invalid("name: at most 200 bytes")
+			return nil, invalid("name: at most 200 bytes")
 		}
 		name = &trimmed
 	}
 	if slug != nil {
 		if err := validateSlug(*slug); err != nil {
-			return Organization{}, invalid("slug: %v", err)
+			return nil, invalid("slug: %v", err)
 		}
 	}
+	return name, nil
+}
+
+// UpdateOrganization renames an organization or changes its slug (nil
+// leaves either as it is); a slug another organization holds is refused as
+// a conflict.
+func (db *DB) UpdateOrganization(ctx context.Context, orgID int64, name, slug *string) (Organization, error) {
+	name, err := renamed("an organization", name, slug)
+	if err != nil {
+		return Organization{}, err
+	}
 	var o Organization
-	err := db.pool.QueryRow(ctx, `UPDATE organizations SET name = COALESCE($2, name), slug = COALESCE($3, slug)
+	err = db.pool.QueryRow(ctx, `UPDATE organizations SET name = COALESCE($2, name), slug = COALESCE($3, slug)
 		WHERE id = $1 RETURNING id, slug, name, created_at`, orgID, name, slug).Scan(&o.ID, &o.Slug, &o.Name, &o.CreatedAt)
 	if uniqueViolation(err) {
 		return o, taken("slug: the slug %q is taken", *slug)
@@ -85,22 +95,11 @@ func (db *DB) DeleteOrganization(ctx context.Context, orgID int64) error {
 // UpdateTeam renames a team or changes its slug (nil leaves either as it
 // is); a slug another team of the organization holds is a conflict.
 func (db *DB) UpdateTeam(ctx context.Context, orgID, teamID int64, name, slug *string) (Team, error) {
-	if name != nil {
-		trimmed := strings.TrimSpace(*name)
-		if trimmed == "" {
-			return Team{}, invalid("name: a team needs a name")
-		}
-		if len(trimmed) > 200 {
-			return Team{}, invalid("name: at most 200 bytes")
-		}
-		name = &trimmed
+	name, err := renamed("a team", name, slug)
+	if err != nil {
+		return Team{}, err
 	}
-	if slug != nil {
-		if err := validateSlug(*slug); err != nil {
-			return Team{}, invalid("slug: %v", err)
-		}
-	}
-	_, err := db.pool.Exec(ctx, `UPDATE teams SET name = COALESCE($3, name), slug = COALESCE($4, slug)
+	_, err = db.pool.Exec(ctx, `UPDATE teams SET name = COALESCE($3, name), slug = COALESCE($4, slug)
 		WHERE organization_id = $1 AND id = $2`, orgID, teamID, name, slug)
 	if uniqueViolation(err) {
 		return Team{}, taken("slug: the slug %q is taken in this organization", *slug)
