@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/faultline/faultline/metadata/metadatatest"
 )
@@ -246,5 +248,25 @@ func TestSecurityKeysNeedASession(t *testing.T) {
 		if code := api.call(r.method, r.path, `{}`, nil); code != http.StatusForbidden {
 			t.Errorf("%s %s with a token: %d, want 403", r.method, r.path, code)
 		}
+	}
+}
+
+// TestSecurityKeyInTheBrowser adds a (virtual) security key on the account
+// page of the dashboard in headless Chromium, logs out, and logs in with
+// the password and the key; a forged second step gets no session.
+func TestSecurityKeyInTheBrowser(t *testing.T) {
+	dir, chromium := browserHarness(t)
+	srv, base := localhostServer(t)
+	proj := metadatatest.Project(t, srv.db, testSecret) // a member of an organization, so the dashboard lists projects
+	var me struct{ User struct{ Email string } }
+	apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}.get("/api/0/", &me)
+	email, userID := me.User.Email, proj.UserID
+	shots, _ := filepath.Abs(filepath.Join("..", "..", ".data", "screenshots", "webauthn"))
+	if out, err := runBrowserScript(dir, chromium, 150*time.Second, "webauthn.mjs", base, email, "test-password", shots); err != nil {
+		t.Fatalf("webauthn.mjs: %v\n%s\n(screenshots in %s)", err, out, shots)
+	}
+	keys, err := srv.db.SecurityKeys(t.Context(), userID)
+	if err != nil || len(keys) != 1 || keys[0].Name != "Virtual key" || keys[0].LastUsedAt == nil || keys[0].SignCount == 0 {
+		t.Fatalf("keys after the browser run: %+v (%v)", keys, err)
 	}
 }
