@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/metadata/metadatatest"
+	"github.com/pquerna/otp/totp"
 )
 
 // keyAccount is an account with a security key registered through the API.
@@ -268,5 +269,41 @@ func TestSecurityKeyInTheBrowser(t *testing.T) {
 	keys, err := srv.db.SecurityKeys(t.Context(), userID)
 	if err != nil || len(keys) != 1 || keys[0].Name != "Virtual key" || keys[0].LastUsedAt == nil || keys[0].SignCount == 0 {
 		t.Fatalf("keys after the browser run: %+v (%v)", keys, err)
+	}
+}
+
+// An account with both an authenticator app and a security key is offered
+// both; turning the app off keeps the recovery codes the key still needs.
+func TestSecurityKeyBesideTOTP(t *testing.T) {
+	srv, origin := localhostServer(t)
+	a := newKeyAccount(t, srv, origin)
+	b := newBrowser(t, srv)
+	if resp, body := b.do("POST", "/api/0/auth/login/", a.creds(a.recovery[0]), nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("login with the key's recovery code: %d %s", resp.StatusCode, body)
+	}
+	_, body := b.do("POST", "/api/0/users/me/2fa/", "", b.csrf())
+	var setup struct{ Secret string }
+	_ = json.Unmarshal([]byte(body), &setup)
+	code, _ := totp.GenerateCode(setup.Secret, time.Now())
+	_, body = b.do("POST", "/api/0/users/me/2fa/confirm/", `{"code":"`+code+`"}`, b.csrf())
+	var enabled struct{ RecoveryCodes []string }
+	if json.Unmarshal([]byte(body), &enabled) != nil || len(enabled.RecoveryCodes) != 10 {
+		t.Fatalf("turn two-factor codes on: %s", body)
+	}
+	resp, body := newBrowser(t, srv).do("POST", "/api/0/auth/login/", a.creds(""), nil)
+	var step struct{ Methods []string }
+	if resp.StatusCode != http.StatusUnauthorized || json.Unmarshal([]byte(body), &step) != nil ||
+		strings.Join(step.Methods, ",") != "totp,webauthn,recovery" {
+		t.Errorf("password step with both: %d %s", resp.StatusCode, body)
+	}
+	if resp, body := b.do("DELETE", "/api/0/users/me/2fa/", `{"password":"`+a.password+`"}`, b.csrf()); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("turn two-factor codes off: %d %s", resp.StatusCode, body)
+	}
+	kb, token := a.passwordStep(t) // the key is still asked for
+	if resp, body := finishKeyLogin(kb, token, a.key.get(beginKeyLogin(t, kb, token), origin)); resp.StatusCode != http.StatusOK {
+		t.Errorf("login with the key after the app is off: %d %s", resp.StatusCode, body)
+	}
+	if resp, body := newBrowser(t, srv).do("POST", "/api/0/auth/login/", a.creds(enabled.RecoveryCodes[1]), nil); resp.StatusCode != http.StatusOK {
+		t.Errorf("a recovery code after the app is off, with a key left: %d %s", resp.StatusCode, body)
 	}
 }
