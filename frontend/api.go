@@ -95,6 +95,9 @@ func (a *API) Register(app *fiber.App) {
 	// those that take credentials take same-site JSON only (login CSRF).
 	app.Post("/api/0/auth/login/", a.sameSiteJSON, a.login)
 	app.Post("/api/0/auth/register/", a.sameSiteJSON, a.register)
+	// A login's second step with a security key (the password step's loginToken).
+	app.Post("/api/0/auth/webauthn/begin/", a.sameSiteJSON, a.beginKeyLogin)
+	app.Post("/api/0/auth/webauthn/finish/", a.sameSiteJSON, a.finishKeyLogin)
 	app.Get("/api/0/openapi.json", openAPIDocument)
 	app.Post("/api/0/auth/password-reset/", a.sameSiteJSON, a.requestPasswordReset)
 	app.Post("/api/0/auth/password-reset/confirm/", a.sameSiteJSON, a.confirmPasswordReset)
@@ -125,6 +128,10 @@ func (a *API) Register(app *fiber.App) {
 	api.Post("/users/me/2fa/", a.startTwoFactor)
 	api.Post("/users/me/2fa/confirm/", a.confirmTwoFactor)
 	api.Delete("/users/me/2fa/", a.disableTwoFactor)
+	api.Get("/users/me/webauthn/", a.listSecurityKeys)
+	api.Post("/users/me/webauthn/register/begin/", a.beginKeyRegistration)
+	api.Post("/users/me/webauthn/register/finish/", a.finishKeyRegistration)
+	api.Delete("/users/me/webauthn/:id/", a.deleteSecurityKey)
 	api.Get("/api-tokens/", a.listTokens)
 	api.Post("/api-tokens/", a.createToken)
 	api.Delete("/api-tokens/:id/", a.deleteToken)

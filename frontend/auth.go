@@ -183,16 +183,15 @@ func (a *API) login(c *fiber.Ctx) error {
 		at.cancel()
 		return err
 	}
-	twoFactor, err := a.db.TwoFactorEnabled(c.Context(), userID)
+	totp, keys, err := a.db.SecondFactors(c.Context(), userID)
 	if err != nil {
 		at.cancel()
 		return err
 	}
-	if twoFactor {
+	if totp || keys {
 		if cred.OTP == "" {
 			at.cancel()
-			return c.Status(fiber.StatusUnauthorized).JSON(fiber.Map{
-				"detail": "two-factor code required: send it (or a recovery code) as otp", "twoFactorRequired": true})
+			return a.secondFactorRequired(c, userID, totp, keys)
 		}
 		ok, err := a.secondFactor(c, userID, cred.OTP)
 		if err != nil {
@@ -212,6 +211,30 @@ func (a *API) login(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(fiber.Map{"user": fiber.Map{"id": itoa(userID), "email": cred.Email}, "csrfToken": s.CSRFToken})
+}
+
+// secondFactorRequired answers a right password of an account with a
+// second factor: which methods it has, and for a security key the token of
+// the pending login that /auth/webauthn/begin/ and finish/ take. A code
+// (or recovery code) is sent with the password again, as otp.
+func (a *API) secondFactorRequired(c *fiber.Ctx, userID int64, totp, keys bool) error {
+	methods := []string{}
+	if totp {
+		methods = append(methods, "totp")
+	}
+	out := fiber.Map{"detail": "two-factor code required: send it (or a recovery code) as otp", "twoFactorRequired": true}
+	if keys {
+		methods = append(methods, "webauthn")
+		token, err := a.db.CreatePendingLogin(c.Context(), userID)
+		if err != nil {
+			return err
+		}
+		out["loginToken"] = token
+		out["detail"] = "second factor required: use your security key (POST /api/0/auth/webauthn/begin/ with loginToken), or send a code as otp"
+	}
+	methods = append(methods, "recovery")
+	out["methods"] = methods
+	return c.Status(fiber.StatusUnauthorized).JSON(out)
 }
 
 func (a *API) logout(c *fiber.Ctx) error {

@@ -113,14 +113,7 @@ func (a *API) confirmTwoFactor(c *fiber.Ctx) error {
 	if !ok {
 		return fiber.NewError(fiber.StatusBadRequest, "that code is not right; check your authenticator app's clock")
 	}
-	codes := make([]string, 10)
-	hashes := make([][]byte, len(codes))
-	for i := range codes {
-		b := make([]byte, 10)
-		_, _ = rand.Read(b)
-		codes[i] = strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
-		hashes[i] = metadata.HashToken(codes[i])
-	}
+	codes, hashes := newRecoveryCodes()
 	if err := a.db.EnableTOTP(c.Context(), userID, step, hashes); err != nil {
 		return err
 	}
@@ -156,19 +149,36 @@ func (a *API) disableTwoFactor(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
+// newRecoveryCodes makes ten recovery codes and their hashes.
+func newRecoveryCodes() ([]string, [][]byte) {
+	codes := make([]string, 10)
+	hashes := make([][]byte, len(codes))
+	for i := range codes {
+		b := make([]byte, 10)
+		_, _ = rand.Read(b)
+		codes[i] = strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+		hashes[i] = metadata.HashToken(codes[i])
+	}
+	return codes, hashes
+}
+
 // secondFactor checks a login's one-time code: a TOTP code, used once, or
 // a recovery code, used once.
 func (a *API) secondFactor(c *fiber.Ctx, userID int64, code string) (bool, error) {
 	state, err := a.db.TOTP(c.Context(), userID)
-	if err != nil {
+	switch {
+	case errors.Is(err, metadata.ErrNotFound) || (err == nil && !state.Enabled):
+		// Security keys only: the code can be a recovery code.
+	case err != nil:
 		return false, err
-	}
-	secret, err := a.open(state.SecretEnc)
-	if err != nil {
-		return false, err
-	}
-	if step, ok := matchTOTP(string(secret), code, time.Now()); ok {
-		return a.db.UseTOTPCounter(c.Context(), userID, step)
+	default:
+		secret, err := a.open(state.SecretEnc)
+		if err != nil {
+			return false, err
+		}
+		if step, ok := matchTOTP(string(secret), code, time.Now()); ok {
+			return a.db.UseTOTPCounter(c.Context(), userID, step)
+		}
 	}
 	return a.db.UseRecoveryCode(c.Context(), userID, metadata.HashToken(strings.ToLower(strings.TrimSpace(code))))
 }

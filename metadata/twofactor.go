@@ -2,7 +2,6 @@ package metadata
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -80,24 +79,24 @@ func (db *DB) UseRecoveryCode(ctx context.Context, userID int64, codeHash []byte
 	return tag.RowsAffected() == 1, nil
 }
 
-// DisableTOTP turns two-factor off and forgets the recovery codes.
+// DisableTOTP turns two-factor codes off and forgets the recovery codes,
+// unless a security key still needs them.
 func (db *DB) DisableTOTP(ctx context.Context, userID int64) error {
 	return db.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM user_totp WHERE user_id = $1`, userID); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `DELETE FROM user_recovery_codes WHERE user_id = $1`, userID)
+		_, err := tx.Exec(ctx, `DELETE FROM user_recovery_codes WHERE user_id = $1
+			AND NOT EXISTS (SELECT 1 FROM webauthn_credentials WHERE user_id = $1)`, userID)
 		return err
 	})
 }
 
-// TwoFactorEnabled reports whether the user must give a second factor.
+// TwoFactorEnabled reports whether the user must give a second factor: an
+// authenticator app's code or a security key.
 func (db *DB) TwoFactorEnabled(ctx context.Context, userID int64) (bool, error) {
-	s, err := db.TOTP(ctx, userID)
-	if errors.Is(err, ErrNotFound) {
-		return false, nil
-	}
-	return s.Enabled, err
+	totp, keys, err := db.SecondFactors(ctx, userID)
+	return totp || keys, err
 }
 
 // UserPassword checks a user's password, for confirming sensitive changes.

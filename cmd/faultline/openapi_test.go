@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/faultline/faultline/metadata"
 	"github.com/faultline/faultline/metadata/metadatatest"
 )
 
@@ -150,6 +151,14 @@ func TestTenantIsolationSweep(t *testing.T) {
 		t.Fatalf("victim comment: %d", code)
 	}
 
+	// A security key of the victim's account (the row alone: the sweep
+	// only tries to remove it).
+	victimKey, _, err := srv.db.AddSecurityKey(t.Context(), victim.UserID, metadata.SecurityKey{CredentialID: []byte(metadatatest.Slug("cred")),
+		PublicKey: []byte("key"), Name: "victim key", Record: []byte("{}")}, nil)
+	if err != nil {
+		t.Fatalf("victim security key: %v", err)
+	}
+
 	fill := func(path string) string {
 		path = strings.NewReplacer("{org}", victim.Organization, "{project}", victim.Project, "{key_id}", keys[0].ID,
 			"{event_id}", eventID, "{team}", "victim-team", "{slug}", "victim-status", "{member_id}", fmt.Sprint(victim.UserID),
@@ -161,6 +170,8 @@ func TestTenantIsolationSweep(t *testing.T) {
 			return strings.Replace(path, "{id}", rule.ID, 1)
 		case strings.Contains(path, "/monitors/{id}/"):
 			return strings.Replace(path, "{id}", monitor.ID, 1)
+		case strings.HasPrefix(path, "/api/0/users/me/webauthn/"):
+			return strings.Replace(path, "{id}", fmt.Sprint(victimKey.ID), 1)
 		case strings.HasPrefix(path, "/api/0/api-tokens/"):
 			return strings.Replace(path, "{id}", fmt.Sprint(victimTokens[0].ID), 1)
 		case strings.Contains(path, "{comment_id}"):
@@ -244,6 +255,9 @@ func TestTenantIsolationSweep(t *testing.T) {
 	// The victim's objects are all still there.
 	if code := victimAPI.get("/api/0/issues/"+issues[0].ID+"/", nil); code != http.StatusOK {
 		t.Errorf("victim's issue after the sweep: %d", code)
+	}
+	if keys, err := srv.db.SecurityKeys(t.Context(), victim.UserID); err != nil || len(keys) != 1 {
+		t.Errorf("victim's security keys after the sweep: %d (%v)", len(keys), err)
 	}
 	var repos []struct{ ID string }
 	if victimAPI.get("/api/0/organizations/"+victim.Organization+"/repos/", &repos); len(repos) != 1 || repos[0].ID != repo.ID {

@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api } from "../api";
 import { ErrorNote } from "../main";
 import { NotificationSettings } from "./notifications";
+import { createKey, securityKeysSupported } from "../webauthn";
 
 const scopes = ["org:read", "org:write", "org:admin", "project:read", "project:write", "project:admin", "project:releases",
   "event:read", "event:write", "event:admin", "member:read", "member:write"];
@@ -19,8 +20,13 @@ export function Account() {
   const [error, setError] = useState<unknown>(null);
   const [verified, setVerified] = useState(true);
   const load = () => api<any[]>("GET", "/api-tokens/").then((r) => setTokens(r.data)).catch(setError);
+  const [keys, setKeys] = useState<any[]>([]);
+  const [keyForm, setKeyForm] = useState({ name: "", password: "" });
+  const [keyRecovery, setKeyRecovery] = useState<string[]>([]);
+  const loadKeys = () => api<any[]>("GET", "/users/me/webauthn/").then((r) => setKeys(r.data)).catch(setError);
   useEffect(() => {
     load();
+    loadKeys();
     api("GET", "/").then((r) => setVerified(r.data.user.emailVerified !== false)).catch(setError);
   }, []);
   const run = (f: () => Promise<unknown>) => async (e?: Event) => {
@@ -75,6 +81,31 @@ export function Account() {
       ) : (
         <p><button onClick={run(async () => { const r = await api("POST", "/users/me/2fa/"); setSetup(r.data); })}>Set up two-factor login</button></p>
       )}
+
+      <h2>Security keys</h2>
+      <p class="muted">A security key (or this device's built-in authenticator) as the second step of your login. Adding or removing one takes your current password.</p>
+      <ul class="tokens security-keys">{keys.map((k) => (
+        <li><strong>{k.name}</strong> <span class="muted">added {new Date(k.dateCreated).toLocaleString()} · {k.lastUsed ? "used " + new Date(k.lastUsed).toLocaleString() : "never used"}</span>
+          <button class="small" onClick={run(async () => {
+            if (!keyForm.password) throw new Error("Enter your current password below to remove a security key.");
+            await api("DELETE", `/users/me/webauthn/${k.id}/`, { password: keyForm.password });
+            setKeyForm({ ...keyForm, password: "" }); setDone(`Security key "${k.name}" removed.`); loadKeys();
+          })}>Remove</button></li>
+      ))}</ul>
+      {securityKeysSupported() ? (
+        <form class="token security-key" onSubmit={run(async () => {
+          const options = await api("POST", "/users/me/webauthn/register/begin/", { password: keyForm.password });
+          const credential = await createKey(options.data);
+          const r = await api("POST", "/users/me/webauthn/register/finish/", { name: keyForm.name, credential });
+          setKeyForm({ name: "", password: "" }); setKeyRecovery(r.data.recoveryCodes || []);
+          setDone(`Security key "${r.data.key.name}" added.`); loadKeys();
+        })}>
+          <input aria-label="Security key name" placeholder="Name (e.g. Desk key)" maxLength={64} value={keyForm.name} onInput={(e: any) => setKeyForm({ ...keyForm, name: e.currentTarget.value })} />
+          <input type="password" aria-label="Current password for security keys" placeholder="Current password" autocomplete="current-password" required value={keyForm.password} onInput={(e: any) => setKeyForm({ ...keyForm, password: e.currentTarget.value })} />
+          <button type="submit">Add security key</button>
+        </form>
+      ) : <p class="muted">This browser cannot use security keys.</p>}
+      {keyRecovery.length > 0 && <div><p>Keep these recovery codes somewhere safe, for a login without your security key; each works once:</p><pre class="recovery-codes">{keyRecovery.join("\n")}</pre></div>}
 
       <h2>Password</h2>
       <p class="muted">Changing your password (or resetting it by email) logs you out everywhere else and revokes all your API tokens; create new tokens afterwards.</p>

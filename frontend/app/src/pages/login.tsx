@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, APIError } from "../api";
 import type { Me } from "../main";
+import { getAssertion, securityKeysSupported } from "../webauthn";
 
 type Mode = "login" | "register" | "reset";
 type Provider = { slug: string; name: string };
@@ -21,6 +22,8 @@ export function Login(props: { onLogin: (me: Me) => void }) {
   const [password, setPassword] = useState("");
   const [otp, setOTP] = useState("");
   const [needOTP, setNeedOTP] = useState(false);
+  // The pending login a security key may finish (the password step's answer).
+  const [keyToken, setKeyToken] = useState("");
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
   const [providers, setProviders] = useState<Provider[]>([]);
@@ -59,9 +62,27 @@ export function Login(props: { onLogin: (me: Me) => void }) {
     } catch (err) {
       if (err instanceof APIError && err.body?.twoFactorRequired) {
         setNeedOTP(true);
+        setKeyToken(err.body.loginToken || "");
       } else {
         setError(err instanceof Error ? err.message : String(err));
       }
+    } finally {
+      setBusy(false);
+    }
+  };
+  const useKey = async () => {
+    setBusy(true);
+    setError("");
+    try {
+      const options = await api("POST", "/auth/webauthn/begin/", { loginToken: keyToken });
+      const credential = await getAssertion(options.data);
+      await api("POST", "/auth/webauthn/finish/", { loginToken: keyToken, credential });
+      const me = await api<Me>("GET", "/");
+      props.onLogin(me.data);
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+      // The server ends a pending login at its first answer: start over.
+      if (err instanceof APIError) { setNeedOTP(false); setKeyToken(""); setOTP(""); }
     } finally {
       setBusy(false);
     }
@@ -76,7 +97,10 @@ export function Login(props: { onLogin: (me: Me) => void }) {
           {mode !== "reset" && <label>Password<input name="password" type="password" autocomplete={mode === "register" ? "new-password" : "current-password"} required minLength={mode === "register" ? 8 : undefined} value={password} onInput={(e: any) => setPassword(e.currentTarget.value)} /></label>}
         </>
       ) : (
-        <label>Two-factor code (or a recovery code)<input name="otp" autocomplete="one-time-code" required autofocus value={otp} onInput={(e: any) => setOTP(e.currentTarget.value)} /></label>
+        <>
+          {keyToken && securityKeysSupported() && <button type="button" class="security-key" disabled={busy} onClick={useKey}>Use security key</button>}
+          <label>{keyToken ? "Or a two-factor code (or a recovery code)" : "Two-factor code (or a recovery code)"}<input name="otp" autocomplete="one-time-code" required autofocus={!keyToken} value={otp} onInput={(e: any) => setOTP(e.currentTarget.value)} /></label>
+        </>
       )}
       {error && <p class="error" role="alert">{error}</p>}
       {sent && <p class="ok" role="status">{sent}</p>}
