@@ -193,13 +193,8 @@ func (a *API) login(c *fiber.Ctx) error {
 			at.cancel()
 			return a.secondFactorRequired(c, userID, totp, keys)
 		}
-		ok, err := a.secondFactor(c, userID, cred.OTP)
-		if err != nil {
-			at.cancel()
+		if err := a.checkOTP(c, at, userID, cred.OTP); err != nil {
 			return err
-		}
-		if !ok {
-			return fiber.NewError(fiber.StatusUnauthorized, "the two-factor code is wrong or was used already")
 		}
 	}
 	at.cancel()
@@ -211,6 +206,20 @@ func (a *API) login(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(fiber.Map{"user": fiber.Map{"id": itoa(userID), "email": cred.Email}, "csrfToken": s.CSRFToken})
+}
+
+// checkOTP checks a code (or recovery code) sent with a right password; a
+// wrong one is a failed attempt, an error checking it is not.
+func (a *API) checkOTP(c *fiber.Ctx, at *attempt, userID int64, otp string) error {
+	ok, err := a.secondFactor(c, userID, otp)
+	if err != nil {
+		at.cancel()
+		return err
+	}
+	if !ok {
+		return fiber.NewError(fiber.StatusUnauthorized, "the two-factor code is wrong or was used already")
+	}
+	return nil
 }
 
 // secondFactorRequired answers a right password of an account with a

@@ -51,13 +51,8 @@ func (a *API) confirmSSOLink(c *fiber.Ctx) error {
 			return c.Status(fiber.StatusUnauthorized).JSON(fiber.Map{
 				"detail": "two-factor code required: send it (or a recovery code) as otp", "twoFactorRequired": true})
 		}
-		ok, err := a.secondFactor(c, link.UserID, body.OTP)
-		if err != nil {
-			at.cancel()
+		if err := a.checkOTP(c, at, link.UserID, body.OTP); err != nil {
 			return err
-		}
-		if !ok {
-			return fiber.NewError(fiber.StatusUnauthorized, "the two-factor code is wrong or was used already")
 		}
 	}
 	at.cancel()
