@@ -2,9 +2,13 @@ import { useEffect, useState } from "preact/hooks";
 import { api } from "../api";
 import { ErrorNote } from "../main";
 import { NotificationSettings } from "./notifications";
+import { Copyable } from "../copy";
+import { QRCode } from "../qr";
+import "./manage.css";
 
+// The scopes a token can be given: the server's full list.
 const scopes = ["org:read", "org:write", "org:admin", "project:read", "project:write", "project:admin", "project:releases",
-  "event:read", "event:write", "event:admin", "member:read", "member:write"];
+  "event:read", "event:write", "event:admin", "member:read", "member:write", "team:read", "team:write", "team:admin"];
 
 export function Account() {
   const [tokens, setTokens] = useState<any[]>([]);
@@ -18,15 +22,18 @@ export function Account() {
   const [done, setDone] = useState("");
   const [error, setError] = useState<unknown>(null);
   const [verified, setVerified] = useState(true);
+  const [busy, setBusy] = useState(false);
   const load = () => api<any[]>("GET", "/api-tokens/").then((r) => setTokens(r.data)).catch(setError);
   useEffect(() => {
     load();
     api("GET", "/").then((r) => setVerified(r.data.user.emailVerified !== false)).catch(setError);
   }, []);
+  // run sends one request at a time: buttons are disabled meanwhile.
   const run = (f: () => Promise<unknown>) => async (e?: Event) => {
     e?.preventDefault();
-    setError(null);
-    try { await f(); } catch (err) { setError(err); }
+    if (busy) return;
+    setError(null); setDone(""); setBusy(true);
+    try { await f(); } catch (err) { setError(err); } finally { setBusy(false); }
   };
   return (
     <section class="account">
@@ -36,7 +43,7 @@ export function Account() {
 
       {!verified && (
         <p>Your email address is not confirmed yet; invitations to organizations need a confirmed address.{" "}
-          <button class="small" onClick={run(async () => { const r = await api("POST", "/users/me/verify-email/"); setDone(r.data.detail); })}>Email me a confirmation link</button></p>
+          <button class="small" disabled={busy} onClick={run(async () => { const r = await api("POST", "/users/me/verify-email/"); setDone(r.data.detail); })}>Email me a confirmation link</button></p>
       )}
 
       <NotificationSettings />
@@ -53,12 +60,12 @@ export function Account() {
             const n = new Set(picked); if (n.has(s)) n.delete(s); else n.add(s); setPicked(n);
           }} /> {s}</label>
         ))}</div>
-        <button type="submit">Create token</button>
+        <button type="submit" disabled={busy}>Create token</button>
       </form>
-      {minted && <p>New token (copy it now): <code class="secret">{minted}</code></p>}
+      {minted && <div class="minted"><p>New token (copy it now; it is not shown again):</p><Copyable value={minted} label="New API token" /></div>}
       <ul class="tokens">{tokens.map((t) => (
         <li><strong>{t.name}</strong> <span class="muted">…{t.tokenLastCharacters || ""} · {t.scopes.join(", ")} · {t.lastUsed ? "used " + new Date(t.lastUsed).toLocaleString() : "never used"}</span>
-          <button class="small" onClick={run(async () => { await api("DELETE", `/api-tokens/${t.id}/`); load(); })}>Revoke</button></li>
+          <button class="small" disabled={busy} onClick={run(async () => { await api("DELETE", `/api-tokens/${t.id}/`); load(); })}>Revoke</button></li>
       ))}</ul>
 
       <h2>Two-factor login</h2>
@@ -66,14 +73,15 @@ export function Account() {
         <div><p>Two-factor login is on. Keep these recovery codes somewhere safe; each works once:</p><pre>{recovery.join("\n")}</pre></div>
       ) : setup ? (
         <form onSubmit={run(async () => { const r = await api("POST", "/users/me/2fa/confirm/", { code }); setRecovery(r.data.recoveryCodes); setSetup(null); })}>
-          <p>Add this key to your authenticator app, then type the code it shows.</p>
-          <p><code class="secret">{setup.secret}</code></p>
-          <p class="muted small"><a href={setup.otpauthUrl}>{setup.otpauthUrl}</a></p>
-          <input aria-label="Code" inputMode="numeric" required value={code} onInput={(e: any) => setCode(e.currentTarget.value)} />
-          <button type="submit">Turn on</button>
+          <p>Scan this code with your authenticator app (or type the key below into it), then type the code it shows.</p>
+          <QRCode text={setup.otpauthUrl} label="QR code of your two-factor key" />
+          <Copyable value={setup.secret} label="Two-factor key" />
+          <p class="muted small"><a href={setup.otpauthUrl}>Open in an authenticator app on this device</a></p>
+          <input aria-label="Code" inputMode="numeric" autocomplete="one-time-code" required value={code} onInput={(e: any) => setCode(e.currentTarget.value)} />
+          <button type="submit" disabled={busy}>Turn on</button>
         </form>
       ) : (
-        <p><button onClick={run(async () => { const r = await api("POST", "/users/me/2fa/"); setSetup(r.data); })}>Set up two-factor login</button></p>
+        <p><button disabled={busy} onClick={run(async () => { const r = await api("POST", "/users/me/2fa/"); setSetup(r.data); })}>Set up two-factor login</button></p>
       )}
 
       <h2>Password</h2>
@@ -84,7 +92,7 @@ export function Account() {
       })}>
         <input type="password" aria-label="Current password" placeholder="Current password" autocomplete="current-password" required value={pw.current} onInput={(e: any) => setPW({ ...pw, current: e.currentTarget.value })} />
         <input type="password" aria-label="New password" placeholder="New password (8+ characters)" autocomplete="new-password" minLength={8} required value={pw.next} onInput={(e: any) => setPW({ ...pw, next: e.currentTarget.value })} />
-        <button type="submit">Change password</button>
+        <button type="submit" disabled={busy}>Change password</button>
       </form>
     </section>
   );
