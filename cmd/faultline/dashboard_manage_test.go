@@ -19,7 +19,7 @@ import (
 // and a project for it, the project renamed with a new Apdex threshold, an
 // invitation resent and revoked, a member put in the team, a quota, the
 // usage page, two-factor setup from its QR code, a project deleted by
-// typing its slug, every screen at phone size, and copying a DSN on plain
+// typing its slug, an organization renamed and deleted, every screen at phone size, and copying a DSN on plain
 // http. What the browser did is then checked through the API.
 func TestManagementInBrowser(t *testing.T) {
 	dir, chromium := browserHarness(t)
@@ -30,6 +30,10 @@ func TestManagementInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	api := apiClient{t: t, base: "http://" + srv.addr, token: proj.Token}
+	spare := metadatatest.Slug("spare")
+	if code := api.call("POST", "/api/0/organizations/", `{"name":"Spare","slug":"`+spare+`"}`, nil); code != http.StatusCreated {
+		t.Fatalf("create a spare organization: %d", code)
+	}
 	var me, member struct{ User struct{ Email string } }
 	api.get("/api/0/", &me)
 	apiClient{t: t, base: api.base, token: other.Token}.get("/api/0/", &member)
@@ -59,7 +63,7 @@ func TestManagementInBrowser(t *testing.T) {
 	_, port, _ := net.SplitHostPort(srv.addr)
 	shots, _ := filepath.Abs(filepath.Join("..", "..", ".data", "screenshots", "manage"))
 	out, err := runBrowserScript(dir, chromium, 300*time.Second, "manage.mjs", api.base, "http://faultline.test:"+port,
-		me.User.Email, "test-password", proj.Organization, proj.Project, member.User.Email, shots)
+		me.User.Email, "test-password", proj.Organization, proj.Project, member.User.Email, spare, shots)
 	if err != nil {
 		t.Fatalf("manage.mjs: %v\n%s\n(screenshots in %s)", err, out, shots)
 	}
@@ -94,6 +98,12 @@ func TestManagementInBrowser(t *testing.T) {
 		}
 		if m.Email == member.User.Email && !slices.Contains(m.Teams, "web") {
 			t.Errorf("the member put in #web: %+v", m)
+		}
+	}
+	// The spare organization was renamed, then deleted.
+	for _, slug := range []string{spare, spare + "-renamed"} {
+		if code := api.get("/api/0/organizations/"+slug+"/", nil); code != http.StatusNotFound {
+			t.Errorf("organization %s after the browser deleted it: %d, want 404", slug, code)
 		}
 	}
 	var quotas struct{ Quotas map[string]int }

@@ -1,11 +1,11 @@
-// Usage: node manage.mjs BASE_URL INSECURE_BASE_URL EMAIL PASSWORD ORG PROJECT MEMBER_EMAIL SCREENSHOT_DIR
+// Usage: node manage.mjs BASE_URL INSECURE_BASE_URL EMAIL PASSWORD ORG PROJECT MEMBER_EMAIL SPARE_ORG SCREENSHOT_DIR
 // Drives the management screens in headless Chromium as an owner would:
 // creates a team and a project for it (and reads its DSN), renames the
 // project and changes its Apdex threshold, invites someone, resends and
 // revokes the invitation, puts a member in the team, changes a quota,
 // reads the usage page, starts two-factor setup (a QR code) and turns it
 // on with a code computed from the key shown, and deletes a project by
-// typing its slug. Then, on the same server reached by a name that is not
+// typing its slug; renames a spare organization and deletes it. Then, on the same server reached by a name that is not
 // a secure origin (plain http, no navigator.clipboard), copies a DSN.
 // Every screen is also opened at 390x844, where nothing may overflow
 // sideways. The Go test checks the results through the API.
@@ -13,7 +13,7 @@ import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
 import { createHmac } from "node:crypto";
 
-const [base, insecureBase, email, password, org, project, memberEmail, shots] = process.argv.slice(2);
+const [base, insecureBase, email, password, org, project, memberEmail, spareOrg, shots] = process.argv.slice(2);
 mkdirSync(shots, { recursive: true });
 const insecureHost = new URL(insecureBase).hostname;
 const browser = await chromium.launch({
@@ -179,6 +179,20 @@ try {
   await page.waitForSelector("h1:has-text('Projects')");
   expect(await page.locator(".card:has-text('scratch')").count() === 0, "the deleted project is still listed");
   await shot("8-deleted");
+
+  step = "rename and delete an organization";
+  await page.goto(`${base}/app/${spareOrg}/settings`);
+  await page.fill("input[aria-label='Organization name']", "Spare renamed");
+  await page.fill("input[aria-label='Organization slug']", `${spareOrg}-renamed`);
+  await page.click("form.settings-form button[type=submit]");
+  await page.waitForURL(`**/app/${spareOrg}-renamed/settings`);
+  await page.waitForFunction(() => document.querySelector("input[aria-label='Organization name']")?.value === "Spare renamed");
+  const doom = page.locator(".danger-zone button[type=submit]");
+  expect(await doom.isDisabled(), "deleting the organization is enabled before its slug is typed");
+  await page.fill(`input[aria-label='Type ${spareOrg}-renamed to confirm']`, `${spareOrg}-renamed`);
+  await doom.click();
+  await page.waitForURL((u) => !u.pathname.includes(spareOrg) && u.pathname.startsWith("/app/"));
+  await page.waitForSelector("h1:has-text('Projects')");
 
   step = "every screen at 390x844";
   const phone = page;
