@@ -248,6 +248,10 @@ try {
   expect(modules > 100, `the QR code has ${modules} rects`);
   await shot("7-two-factor");
   const secret = await page.inputValue("input[aria-label='Two-factor key']");
+  // A wrong code: the API's refusal shows by the form.
+  await page.fill("input[aria-label='Code']", totp(secret) === "000000" ? "111111" : "000000");
+  await page.click("button:has-text('Turn on')");
+  await page.waitForSelector("form:has(input[aria-label='Code']) [role=alert]");
   await page.fill("input[aria-label='Code']", totp(secret));
   await page.click("button:has-text('Turn on')");
   await page.waitForSelector("text=Two-factor login is on");

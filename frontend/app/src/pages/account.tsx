@@ -23,22 +23,24 @@ export function Account() {
   const [error, setError] = useState<unknown>(null);
   const [verified, setVerified] = useState(true);
   const [busy, setBusy] = useState(false);
+  // where names the section whose request failed: its message shows there.
+  const [where, setWhere] = useState("top");
   const load = () => api<any[]>("GET", "/api-tokens/").then((r) => setTokens(r.data)).catch(setError);
   useEffect(() => {
     load();
     api("GET", "/").then((r) => setVerified(r.data.user.emailVerified !== false)).catch(setError);
   }, []);
   // run sends one request at a time: buttons are disabled meanwhile.
-  const run = (f: () => Promise<unknown>) => async (e?: Event) => {
+  const run = (f: () => Promise<unknown>, at = "top") => async (e?: Event) => {
     e?.preventDefault();
     if (busy) return;
-    setError(null); setDone(""); setBusy(true);
+    setError(null); setDone(""); setBusy(true); setWhere(at);
     try { await f(); } catch (err) { setError(err); } finally { setBusy(false); }
   };
   return (
     <section class="account">
       <h1>Your account</h1>
-      {error ? <ErrorNote error={error} /> : null}
+      {error && where === "top" ? <ErrorNote error={error} /> : null}
       {done && <p class="ok" role="status">{done}</p>}
 
       {!verified && (
@@ -53,13 +55,14 @@ export function Account() {
       <form class="token" onSubmit={run(async () => {
         const r = await api("POST", "/api-tokens/", { name, scopes: [...picked] });
         setMinted(r.data.token); setName(""); load();
-      })}>
+      }, "token")}>
         <input aria-label="Token name" placeholder="Name" required value={name} onInput={(e: any) => setName(e.currentTarget.value)} />
         <div class="scopes">{scopes.map((s) => (
           <label><input type="checkbox" checked={picked.has(s)} onChange={() => {
             const n = new Set(picked); if (n.has(s)) n.delete(s); else n.add(s); setPicked(n);
           }} /> {s}</label>
         ))}</div>
+        {error && where === "token" ? <ErrorNote error={error} /> : null}
         <button type="submit" disabled={busy}>Create token</button>
       </form>
       {minted && <div class="minted"><p>New token (copy it now; it is not shown again):</p><Copyable value={minted} label="New API token" /></div>}
@@ -72,16 +75,18 @@ export function Account() {
       {recovery.length > 0 ? (
         <div><p>Two-factor login is on. Keep these recovery codes somewhere safe; each works once:</p><pre>{recovery.join("\n")}</pre></div>
       ) : setup ? (
-        <form onSubmit={run(async () => { const r = await api("POST", "/users/me/2fa/confirm/", { code }); setRecovery(r.data.recoveryCodes); setSetup(null); })}>
+        <form onSubmit={run(async () => { const r = await api("POST", "/users/me/2fa/confirm/", { code }); setRecovery(r.data.recoveryCodes); setSetup(null); }, "2fa")}>
           <p>Scan this code with your authenticator app (or type the key below into it), then type the code it shows.</p>
           <QRCode text={setup.otpauthUrl} label="QR code of your two-factor key" />
           <Copyable value={setup.secret} label="Two-factor key" />
           <p class="muted small"><a href={setup.otpauthUrl}>Open in an authenticator app on this device</a></p>
           <input aria-label="Code" inputMode="numeric" autocomplete="one-time-code" required value={code} onInput={(e: any) => setCode(e.currentTarget.value)} />
+          {error && where === "2fa" ? <ErrorNote error={error} /> : null}
           <button type="submit" disabled={busy}>Turn on</button>
         </form>
       ) : (
-        <p><button disabled={busy} onClick={run(async () => { const r = await api("POST", "/users/me/2fa/"); setSetup(r.data); })}>Set up two-factor login</button></p>
+        <><p><button disabled={busy} onClick={run(async () => { const r = await api("POST", "/users/me/2fa/"); setSetup(r.data); }, "2fa")}>Set up two-factor login</button></p>
+          {error && where === "2fa" ? <ErrorNote error={error} /> : null}</>
       )}
 
       <h2>Password</h2>
@@ -89,9 +94,10 @@ export function Account() {
       <form class="password" onSubmit={run(async () => {
         await api("PUT", "/users/me/password/", { current: pw.current, password: pw.next });
         setPW({ current: "", next: "" }); setDone("Password changed. Your other sessions have ended and your API tokens are revoked."); load();
-      })}>
+      }, "password")}>
         <input type="password" aria-label="Current password" placeholder="Current password" autocomplete="current-password" required value={pw.current} onInput={(e: any) => setPW({ ...pw, current: e.currentTarget.value })} />
         <input type="password" aria-label="New password" placeholder="New password (8+ characters)" autocomplete="new-password" minLength={8} required value={pw.next} onInput={(e: any) => setPW({ ...pw, next: e.currentTarget.value })} />
+        {error && where === "password" ? <ErrorNote error={error} /> : null}
         <button type="submit" disabled={busy}>Change password</button>
       </form>
     </section>

@@ -28,7 +28,7 @@ export function DangerZone(props: { what: string; slug: string; warning: string;
     <form class="danger-zone" onSubmit={a.run(props.onDelete)}>
       <h2>Delete this {props.what}</h2>
       <p>{props.warning}</p>
-      <label>Type <code>{props.slug}</code> to confirm
+      <label><span>Type <code>{props.slug}</code> to confirm</span>
         <input aria-label={`Type ${props.slug} to confirm`} autocomplete="off" autocapitalize="off" spellcheck={false}
           value={typed} onInput={(e: any) => setTyped(e.currentTarget.value)} />
       </label>
