@@ -106,6 +106,10 @@ func TestManagementInBrowser(t *testing.T) {
 			t.Errorf("organization %s after the browser deleted it: %d, want 404", slug, code)
 		}
 	}
+	var team struct{ Name string }
+	if code := api.get("/api/0/teams/"+proj.Organization+"/web/", &team); code != http.StatusOK || team.Name != "Web crew" {
+		t.Errorf("the team renamed in the browser: %d %+v", code, team)
+	}
 	var quotas struct{ Quotas map[string]int }
 	if api.get(orgPath+"quotas/", &quotas); quotas.Quotas["error"] != 5000 {
 		t.Errorf("quotas after the browser saved them: %+v", quotas)

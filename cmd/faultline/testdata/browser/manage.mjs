@@ -144,6 +144,9 @@ try {
   await page.waitForSelector(".team-projects li:has-text('checkout-store')");
   await page.selectOption("select[aria-label='Add a member to the team']", { label: memberEmail });
   await page.waitForSelector(`.team-members li:has-text(${JSON.stringify(memberEmail)})`);
+  await page.fill("form.settings-form input[aria-label='Team name']", "Web crew");
+  await page.click("form.settings-form button[type=submit]");
+  await page.waitForSelector("form.settings-form [role=status]:has-text('Saved')");
   await shot("5-team");
 
   step = "usage and quotas";
