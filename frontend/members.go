@@ -30,6 +30,8 @@ type memberJSON struct {
 	// User is the member's account, null for a pending invitation; listed
 	// members carry it, as Sentry's clients read user.id and user.email.
 	User *memberUser `json:"user,omitempty"`
+	// Teams are the slugs of the member's teams, on listed members.
+	Teams []string `json:"teams,omitempty"`
 }
 
 type memberUser struct {
@@ -49,9 +51,16 @@ func (a *API) listMembers(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	teams, err := a.db.MemberTeams(c.Context(), m.OrgID)
+	if err != nil {
+		return err
+	}
 	out := make([]memberJSON, len(members))
 	for i, mb := range members {
 		out[i] = newMemberJSON(mb)
+		if !mb.Pending {
+			out[i].Teams = teams[mb.UserID]
+		}
 	}
 	return c.JSON(out)
 }
@@ -106,10 +115,20 @@ func (a *API) invite(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	link, err := a.sendInvitation(c, m, body.Email, token)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(memberJSON{Email: body.Email, Role: body.Role, Pending: true, InviteLink: link})
+}
+
+// sendInvitation emails the invitation's link when email is configured and
+// returns the link.
+func (a *API) sendInvitation(c *fiber.Ctx, m metadata.Membership, email, token string) (string, error) {
 	link := a.appLink("accept-invite/" + token)
 	if a.opts.Mailer.Configured() {
 		err := a.opts.Mailer.Send(c.Context(), mail.Message{
-			To:      body.Email,
+			To:      email,
 			Subject: "You are invited to " + m.OrgName + " on Faultline",
 			Text:    fmt.Sprintf("%s invited you to the organization %s on Faultline.\n\nAccept: %s\n\nThe link works for 7 days.\n", principal(c).Email, m.OrgName, link),
 			HTML: fmt.Sprintf(`<p>%s invited you to the organization <b>%s</b> on Faultline.</p><p><a href="%s">Accept the invitation</a></p><p>The link works for 7 days.</p>`,
@@ -117,10 +136,10 @@ func (a *API) invite(c *fiber.Ctx) error {
 		})
 		if err != nil {
 			a.log.Error("invitation email not sent", "err", err)
-			return unavailableError("the invitation was created but its email could not be sent; share the link instead")
+			return "", unavailableError("the invitation was created but its email could not be sent; share the link instead")
 		}
 	}
-	return c.Status(fiber.StatusCreated).JSON(memberJSON{Email: body.Email, Role: body.Role, Pending: true, InviteLink: link})
+	return link, nil
 }
 
 func unavailableError(msg string) error { return fiber.NewError(fiber.StatusServiceUnavailable, msg) }
@@ -139,6 +158,9 @@ func (a *API) changeMember(c *fiber.Ctx, remove bool) error {
 	m, err := a.orgAllowing(c, "member:write")
 	if err != nil {
 		return err
+	}
+	if id, ok := strings.CutPrefix(c.Params("member_id"), "invite-"); ok {
+		return a.changeInvitation(c, m, id, remove)
 	}
 	userID, err := a.memberParam(c)
 	if err != nil {

@@ -6,9 +6,6 @@ import { Login } from "./pages/login";
 import { Projects } from "./pages/projects";
 import { IssueList } from "./pages/issues";
 import { IssueDetail } from "./pages/issue";
-import { Settings } from "./pages/settings";
-import { Account } from "./pages/account";
-import { OrgSettings } from "./pages/org";
 import { ResetPassword, AcceptInvite, VerifyEmail } from "./pages/links";
 import { lazy } from "./lazy";
 import "./style.css";
@@ -26,6 +23,13 @@ const PublicStatus = lazy(() => import("./pages/status").then((m) => m.PublicSta
 const Alerts = lazy(() => import("./pages/alerts").then((m) => m.Alerts));
 const Releases = lazy(() => import("./pages/releases").then((m) => m.Releases));
 const ReleaseDetail = lazy(() => import("./pages/release").then((m) => m.ReleaseDetail));
+const Settings = lazy(() => import("./pages/settings").then((m) => m.Settings));
+const NewProject = lazy(() => import("./pages/newproject").then((m) => m.NewProject));
+const Account = lazy(() => import("./pages/account").then((m) => m.Account));
+const OrgSettings = lazy(() => import("./pages/org").then((m) => m.OrgSettings));
+const Teams = lazy(() => import("./pages/teams").then((m) => m.Teams));
+const TeamSettings = lazy(() => import("./pages/teams").then((m) => m.TeamSettings));
+const Usage = lazy(() => import("./pages/usage").then((m) => m.Usage));
 
 function App() {
   const url = useLocation();
@@ -65,7 +69,11 @@ function App() {
   if (parts[0] === "account" && parts.length === 1) { screen = <Account />; title = ["Account"]; }
   else if (parts[0] === "accept-invite" && parts.length === 2) { screen = <AcceptInvite token={parts[1]} />; title = ["Join an organization"]; }
   else if (!org) { screen = <Empty />; title = ["No organization"]; }
-  else if (parts[1] === "settings") { screen = <OrgSettings org={org} />; title = ["Organization settings", org]; }
+  else if (parts[1] === "settings" && parts.length === 2) { screen = <OrgSettings org={org} />; title = ["Organization settings", org]; }
+  else if (parts[1] === "settings" && parts[2] === "teams" && parts.length === 3) { screen = <Teams org={org} />; title = ["Teams", org]; }
+  else if (parts[1] === "settings" && parts[2] === "teams" && parts.length === 4) { screen = <TeamSettings org={org} team={parts[3]} />; title = ["Team #" + parts[3], org]; }
+  else if (parts[1] === "settings" && parts[2] === "usage" && parts.length === 3) { screen = <Usage org={org} />; title = ["Usage & quotas", org]; }
+  else if (parts[1] === "projects" && parts[2] === "new" && parts.length === 3) { screen = <NewProject org={org} />; title = ["New project", org]; }
   else if (parts[1] === "issues" && parts[2]) { screen = <IssueDetail org={org} id={parts[2]} />; title = ["Issue", org]; }
   else if (parts[2] === "releases" && parts.length > 3) { const v = version(parts.slice(3)); screen = <ReleaseDetail org={org} project={project} version={v} />; title = ["Release " + v, project]; }
   else if (parts[2] === "releases") { screen = <Releases org={org} project={project} query={url.searchParams} />; title = ["Releases", project]; }

@@ -54,7 +54,7 @@ try {
     await page.waitForSelector("h2:has-text('API tokens')");
     await page.fill("input[aria-label='Token name']", "from the browser test");
     await page.click("button:has-text('Create token')");
-    await page.waitForSelector("code.secret");
+    await page.waitForSelector("input[aria-label='New API token']");
     await shot("6-account");
     await page.goto(`${base}/app/${org}/settings`);
     await page.waitForSelector(`li:has-text(${JSON.stringify(email)})`);

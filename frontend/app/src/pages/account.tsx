@@ -3,9 +3,13 @@ import { api } from "../api";
 import { ErrorNote } from "../main";
 import { NotificationSettings } from "./notifications";
 import { createKey, securityKeysSupported } from "../webauthn";
+import { Copyable } from "../copy";
+import { QRCode } from "../qr";
+import "./manage.css";
 
+// The scopes a token can be given: the server's full list.
 const scopes = ["org:read", "org:write", "org:admin", "project:read", "project:write", "project:admin", "project:releases",
-  "event:read", "event:write", "event:admin", "member:read", "member:write"];
+  "event:read", "event:write", "event:admin", "member:read", "member:write", "team:read", "team:write", "team:admin"];
 
 export function Account() {
   const [tokens, setTokens] = useState<any[]>([]);
@@ -19,6 +23,9 @@ export function Account() {
   const [done, setDone] = useState("");
   const [error, setError] = useState<unknown>(null);
   const [verified, setVerified] = useState(true);
+  const [busy, setBusy] = useState(false);
+  // where names the section whose request failed: its message shows there.
+  const [where, setWhere] = useState("top");
   const load = () => api<any[]>("GET", "/api-tokens/").then((r) => setTokens(r.data)).catch(setError);
   const [keys, setKeys] = useState<any[]>([]);
   const [keyForm, setKeyForm] = useState({ name: "", password: "" });
@@ -29,20 +36,22 @@ export function Account() {
     loadKeys();
     api("GET", "/").then((r) => setVerified(r.data.user.emailVerified !== false)).catch(setError);
   }, []);
-  const run = (f: () => Promise<unknown>) => async (e?: Event) => {
+  // run sends one request at a time: buttons are disabled meanwhile.
+  const run = (f: () => Promise<unknown>, at = "top") => async (e?: Event) => {
     e?.preventDefault();
-    setError(null);
-    try { await f(); } catch (err) { setError(err); }
+    if (busy) return;
+    setError(null); setDone(""); setBusy(true); setWhere(at);
+    try { await f(); } catch (err) { setError(err); } finally { setBusy(false); }
   };
   return (
     <section class="account">
       <h1>Your account</h1>
-      {error ? <ErrorNote error={error} /> : null}
+      {error && where === "top" ? <ErrorNote error={error} /> : null}
       {done && <p class="ok" role="status">{done}</p>}
 
       {!verified && (
         <p>Your email address is not confirmed yet; invitations to organizations need a confirmed address.{" "}
-          <button class="small" onClick={run(async () => { const r = await api("POST", "/users/me/verify-email/"); setDone(r.data.detail); })}>Email me a confirmation link</button></p>
+          <button class="small" disabled={busy} onClick={run(async () => { const r = await api("POST", "/users/me/verify-email/"); setDone(r.data.detail); })}>Email me a confirmation link</button></p>
       )}
 
       <NotificationSettings />
@@ -52,34 +61,38 @@ export function Account() {
       <form class="token" onSubmit={run(async () => {
         const r = await api("POST", "/api-tokens/", { name, scopes: [...picked] });
         setMinted(r.data.token); setName(""); load();
-      })}>
+      }, "token")}>
         <input aria-label="Token name" placeholder="Name" required value={name} onInput={(e: any) => setName(e.currentTarget.value)} />
         <div class="scopes">{scopes.map((s) => (
           <label><input type="checkbox" checked={picked.has(s)} onChange={() => {
             const n = new Set(picked); if (n.has(s)) n.delete(s); else n.add(s); setPicked(n);
           }} /> {s}</label>
         ))}</div>
-        <button type="submit">Create token</button>
+        {error && where === "token" ? <ErrorNote error={error} /> : null}
+        <button type="submit" disabled={busy}>Create token</button>
       </form>
-      {minted && <p>New token (copy it now): <code class="secret">{minted}</code></p>}
+      {minted && <div class="minted"><p>New token (copy it now; it is not shown again):</p><Copyable value={minted} label="New API token" /></div>}
       <ul class="tokens">{tokens.map((t) => (
         <li><strong>{t.name}</strong> <span class="muted">…{t.tokenLastCharacters || ""} · {t.scopes.join(", ")} · {t.lastUsed ? "used " + new Date(t.lastUsed).toLocaleString() : "never used"}</span>
-          <button class="small" onClick={run(async () => { await api("DELETE", `/api-tokens/${t.id}/`); load(); })}>Revoke</button></li>
+          <button class="small" disabled={busy} onClick={run(async () => { await api("DELETE", `/api-tokens/${t.id}/`); load(); })}>Revoke</button></li>
       ))}</ul>
 
       <h2>Two-factor login</h2>
       {recovery.length > 0 ? (
         <div><p>Two-factor login is on. Keep these recovery codes somewhere safe; each works once:</p><pre>{recovery.join("\n")}</pre></div>
       ) : setup ? (
-        <form onSubmit={run(async () => { const r = await api("POST", "/users/me/2fa/confirm/", { code }); setRecovery(r.data.recoveryCodes); setSetup(null); })}>
-          <p>Add this key to your authenticator app, then type the code it shows.</p>
-          <p><code class="secret">{setup.secret}</code></p>
-          <p class="muted small"><a href={setup.otpauthUrl}>{setup.otpauthUrl}</a></p>
-          <input aria-label="Code" inputMode="numeric" required value={code} onInput={(e: any) => setCode(e.currentTarget.value)} />
-          <button type="submit">Turn on</button>
+        <form onSubmit={run(async () => { const r = await api("POST", "/users/me/2fa/confirm/", { code }); setRecovery(r.data.recoveryCodes); setSetup(null); }, "2fa")}>
+          <p>Scan this code with your authenticator app (or type the key below into it), then type the code it shows.</p>
+          <QRCode text={setup.otpauthUrl} label="QR code of your two-factor key" />
+          <Copyable value={setup.secret} label="Two-factor key" />
+          <p class="muted small"><a href={setup.otpauthUrl}>Open in an authenticator app on this device</a></p>
+          <input aria-label="Code" inputMode="numeric" autocomplete="one-time-code" required value={code} onInput={(e: any) => setCode(e.currentTarget.value)} />
+          {error && where === "2fa" ? <ErrorNote error={error} /> : null}
+          <button type="submit" disabled={busy}>Turn on</button>
         </form>
       ) : (
-        <p><button onClick={run(async () => { const r = await api("POST", "/users/me/2fa/"); setSetup(r.data); })}>Set up two-factor login</button></p>
+        <><p><button disabled={busy} onClick={run(async () => { const r = await api("POST", "/users/me/2fa/"); setSetup(r.data); }, "2fa")}>Set up two-factor login</button></p>
+          {error && where === "2fa" ? <ErrorNote error={error} /> : null}</>
       )}
 
       <h2>Security keys</h2>
@@ -112,10 +125,11 @@ export function Account() {
       <form class="password" onSubmit={run(async () => {
         await api("PUT", "/users/me/password/", { current: pw.current, password: pw.next });
         setPW({ current: "", next: "" }); setDone("Password changed. Your other sessions have ended and your API tokens are revoked."); load();
-      })}>
+      }, "password")}>
         <input type="password" aria-label="Current password" placeholder="Current password" autocomplete="current-password" required value={pw.current} onInput={(e: any) => setPW({ ...pw, current: e.currentTarget.value })} />
         <input type="password" aria-label="New password" placeholder="New password (8+ characters)" autocomplete="new-password" minLength={8} required value={pw.next} onInput={(e: any) => setPW({ ...pw, next: e.currentTarget.value })} />
-        <button type="submit">Change password</button>
+        {error && where === "password" ? <ErrorNote error={error} /> : null}
+        <button type="submit" disabled={busy}>Change password</button>
       </form>
     </section>
   );

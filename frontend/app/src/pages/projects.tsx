@@ -25,10 +25,11 @@ export function Projects(props: { org: string }) {
   if (error instanceof APIError && error.status === 404) return <NotFound what="organization" />;
   if (error) return <ErrorNote error={error} retry={load} />;
   if (!projects) return <p class="loading">Loading projects…</p>;
-  if (!projects.length) return <section class="empty"><h1>No projects yet</h1><p>Create one with the API: <code>POST /api/0/organizations/{props.org}/projects/</code>.</p></section>;
+  if (!projects.length) return <section class="empty"><h1>No projects yet</h1><p><Link href={`/${props.org}/projects/new`} class="button">Create a project</Link> to get its DSN, or use the API: <code>POST /api/0/organizations/{props.org}/projects/</code>.</p></section>;
   return (
     <section>
       <h1>Projects</h1>
+      <p class="table-head"><Link href={`/${props.org}/projects/new`} class="button">New project</Link></p>
       <ul class="cards">
         {projects.map((p) => (
           <li class="card">
