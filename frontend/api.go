@@ -134,6 +134,7 @@ func (a *API) Register(app *fiber.App) {
 	api.Put("/organizations/:org/", a.updateOrganization)
 	api.Delete("/organizations/:org/", a.deleteOrganization)
 	api.Get("/organizations/:org/users/", a.orgUsers)
+	api.Get("/organizations/:org/audit-logs/", a.auditLogs)
 	api.Get("/organizations/:org/eventids/:event_id/", a.orgEventID)
 	api.Get("/organizations/:org/members/", a.listMembers)
 	api.Post("/organizations/:org/members/", a.invite)

@@ -171,6 +171,7 @@ func (a *API) login(c *fiber.Ctx) error {
 	}
 	userID, err := a.db.CheckLogin(c.Context(), cred.Email, cred.Password)
 	if errors.Is(err, metadata.ErrBadCredentials) {
+		a.auditLogin(c, 0, cred.Email, "member.login-failed", "password")
 		return fiber.NewError(fiber.StatusUnauthorized, err.Error())
 	}
 	if err != nil {
@@ -200,6 +201,7 @@ func (a *API) login(c *fiber.Ctx) error {
 			return err
 		}
 		if !ok {
+			a.auditLogin(c, userID, "", "member.login-failed", "password")
 			return fiber.NewError(fiber.StatusUnauthorized, "the two-factor code is wrong or was used already")
 		}
 	}
@@ -211,6 +213,7 @@ func (a *API) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	a.auditLogin(c, userID, "", "member.login", "password")
 	return c.JSON(fiber.Map{"user": fiber.Map{"id": itoa(userID), "email": cred.Email}, "csrfToken": s.CSRFToken})
 }
 

@@ -106,6 +106,7 @@ func (a *API) invite(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	a.audit(c, m.OrgID, "member.invite", 0, map[string]any{"email": body.Email, "role": body.Role})
 	link := a.appLink("accept-invite/" + token)
 	if a.opts.Mailer.Configured() {
 		err := a.opts.Mailer.Send(c.Context(), mail.Message{
@@ -158,6 +159,7 @@ func (a *API) changeMember(c *fiber.Ctx, remove bool) error {
 		if err := a.db.RemoveMember(c.Context(), m.OrgID, userID); err != nil {
 			return err
 		}
+		a.auditAbout(c, m.OrgID, "member.remove", userID, userID, map[string]any{"role": current})
 		return c.SendStatus(fiber.StatusNoContent)
 	}
 	var body struct {
@@ -174,6 +176,7 @@ func (a *API) changeMember(c *fiber.Ctx, remove bool) error {
 	if err := a.db.SetMemberRole(c.Context(), m.OrgID, userID, body.Role); err != nil {
 		return err
 	}
+	a.auditAbout(c, m.OrgID, "member.edit", userID, userID, map[string]any{"role": map[string]any{"before": current, "after": body.Role}})
 	return c.JSON(memberJSON{ID: itoa(userID), Role: body.Role})
 }
 
