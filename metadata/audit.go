@@ -113,7 +113,7 @@ func (db *DB) RecordLoginAudit(ctx context.Context, userID int64, email string, 
 		user_agent, event, target_user_id, data)
 		SELECT m.organization_id, u.id, u.email, $3, $4, $5, u.id, $6
 		FROM users u JOIN organization_members m ON m.user_id = u.id
-		WHERE CASE WHEN $1 <> 0 THEN u.id = $1 ELSE lower(u.email) = lower(trim($2)) END`,
+		WHERE CASE WHEN $1::bigint <> 0 THEN u.id = $1::bigint ELSE lower(u.email) = lower(trim($2)) END`,
 		userID, email, clip(e.IP), clip(e.UserAgent), e.Event, data)
 	if err != nil {
 		return fmt.Errorf("record audit %s: %w", e.Event, err)
@@ -126,7 +126,7 @@ func (db *DB) ListAudit(ctx context.Context, orgID int64, f AuditFilter) ([]Audi
 	rows, err := db.pool.Query(ctx, `SELECT a.id, a.event, a.actor_user_id, coalesce(u.email, a.actor_label), a.actor_token_id,
 		a.ip_address, a.user_agent, a.target_object, a.target_user_id, coalesce(tu.email, ''), a.data, a.created_at
 		FROM audit_log a LEFT JOIN users u ON u.id = a.actor_user_id LEFT JOIN users tu ON tu.id = a.target_user_id
-		WHERE a.organization_id = $1 AND ($2 = '' OR a.event = $2) AND ($3 = 0 OR a.actor_user_id = $3)
+		WHERE a.organization_id = $1 AND ($2 = '' OR a.event = $2) AND ($3::bigint = 0 OR a.actor_user_id = $3::bigint)
 		ORDER BY a.created_at DESC, a.id DESC LIMIT $4 OFFSET $5`, orgID, f.Event, f.ActorID, f.Limit, f.Offset)
 	if err != nil {
 		return nil, fmt.Errorf("list audit log: %w", err)
