@@ -26,6 +26,7 @@ const PublicStatus = lazy(() => import("./pages/status").then((m) => m.PublicSta
 const Alerts = lazy(() => import("./pages/alerts").then((m) => m.Alerts));
 const Releases = lazy(() => import("./pages/releases").then((m) => m.Releases));
 const ReleaseDetail = lazy(() => import("./pages/release").then((m) => m.ReleaseDetail));
+const AuditLog = lazy(() => import("./pages/audit").then((m) => m.AuditLog));
 
 function App() {
   const url = useLocation();
@@ -65,6 +66,7 @@ function App() {
   if (parts[0] === "account" && parts.length === 1) { screen = <Account />; title = ["Account"]; }
   else if (parts[0] === "accept-invite" && parts.length === 2) { screen = <AcceptInvite token={parts[1]} />; title = ["Join an organization"]; }
   else if (!org) { screen = <Empty />; title = ["No organization"]; }
+  else if (parts[1] === "settings" && parts[2] === "audit-log") { screen = <AuditLog org={org} />; title = ["Audit log", org]; }
   else if (parts[1] === "settings") { screen = <OrgSettings org={org} />; title = ["Organization settings", org]; }
   else if (parts[1] === "issues" && parts[2]) { screen = <IssueDetail org={org} id={parts[2]} />; title = ["Issue", org]; }
   else if (parts[2] === "releases" && parts.length > 3) { const v = version(parts.slice(3)); screen = <ReleaseDetail org={org} project={project} version={v} />; title = ["Release " + v, project]; }

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api } from "../api";
 import { ErrorNote } from "../main";
+import { Link } from "../router";
 
 const roles = ["member", "admin", "manager", "owner"];
 
@@ -25,6 +26,7 @@ export function OrgSettings(props: { org: string }) {
   return (
     <section>
       <h1>Organization settings</h1>
+      <p><Link href={`/${props.org}/settings/audit-log`}>Audit log</Link> <span class="muted">(owners and managers)</span></p>
       {error ? <ErrorNote error={error} /> : null}
       <h2>Members</h2>
       <form class="invite" onSubmit={run(async () => {
