@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/faultline/faultline/metadata"
 	"github.com/faultline/faultline/metadata/metadatatest"
@@ -177,6 +178,9 @@ func TestAuditLogRecordsEveryChange(t *testing.T) {
 		r := found[0]
 		if r.Actor == nil || r.Actor.ID != strconv.FormatInt(o.UserID, 10) || r.Actor.Email != o.email {
 			t.Errorf("%s: actor %+v, want user %d", w.event, r.Actor, o.UserID)
+		}
+		if _, err := time.Parse(time.RFC3339, r.Date); err != nil || id(r.ID) == 0 || len(r.Data) == 0 || r.Data[0] != '{' {
+			t.Errorf("%s: id %q, dateCreated %q, data %s: want a string id, an ISO time and an object", w.event, r.ID, r.Date, r.Data)
 		}
 		if r.IP != auditIP {
 			t.Errorf("%s: ipAddress %q, want %s", w.event, r.IP, auditIP)
