@@ -350,3 +350,26 @@ func TestAuditLogNeverHoldsASecret(t *testing.T) {
 		t.Errorf("the summaries lost what they may say (a recipient's kind, a monitor's host):\n%s", body)
 	}
 }
+
+// A single sign-on login is recorded in the account's organization with
+// method sso, without the provider's client secret or any token.
+func TestAuditLogRecordsSSOLogins(t *testing.T) {
+	f := newSSOFixture(t)
+	jane := f.user("jane", true)
+	if resp, body := f.signIn(t, f.browser(t), jane); resp.StatusCode != http.StatusOK {
+		t.Fatalf("sign-in: %d %s", resp.StatusCode, body)
+	}
+	api := apiClient{t: t, base: "http://" + f.srv.addr, token: f.owner.Token}
+	code, body := api.getRaw("/api/0/organizations/" + f.owner.Organization + "/audit-logs/?event=member.login")
+	var log auditAnswer
+	if code != http.StatusOK || json.Unmarshal(body, &log) != nil {
+		t.Fatalf("audit log: %d %s", code, body)
+	}
+	if len(log.Rows) != 1 || log.Rows[0].Actor == nil || log.Rows[0].Actor.Email != jane.Email ||
+		!strings.Contains(string(log.Rows[0].Data), `"method":"sso"`) {
+		t.Errorf("logins recorded: %s", body)
+	}
+	if strings.Contains(string(body), f.idp.ClientSecret) {
+		t.Errorf("the audit log holds the provider's client secret: %s", body)
+	}
+}
