@@ -24,7 +24,8 @@ type auditStore interface {
 
 // audit records a change the caller made in an organization, after it
 // succeeded: who (the user, and the token when one was used), from where
-// (c.IP(), which follows the server's proxy settings, and the user agent)
+// (c.IP(), the client address login throttling counts by too, and the
+// user agent)
 // and a summary in data, which must never hold a secret. A failure to
 // record is logged, not answered: the change is made already.
 func (a *API) audit(c *fiber.Ctx, orgID int64, event string, targetID int64, data map[string]any) {

@@ -198,6 +198,9 @@ func (a *API) acceptInvite(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if m, err := a.access.MembershipBySlug(c.Context(), principal(c).UserID, slug); err == nil {
+		a.auditAbout(c, m.OrgID, "member.accept", principal(c).UserID, principal(c).UserID, map[string]any{"role": m.Role})
+	}
 	return c.JSON(fiber.Map{"organization": slug})
 }
 

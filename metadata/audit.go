@@ -12,7 +12,7 @@ import (
 // AuditEvents are the audit log's event names (Sentry's, where Sentry has
 // one), in the order the dashboard offers them as filters.
 var AuditEvents = []string{
-	"member.invite", "member.edit", "member.remove", "member.login", "member.login-failed",
+	"member.invite", "member.accept", "member.edit", "member.remove", "member.login", "member.login-failed",
 	"team.create", "team.edit", "team.remove",
 	"project.create", "project.edit", "project.remove",
 	"projectkey.create", "projectkey.edit", "projectkey.remove",

@@ -115,7 +115,21 @@ func TestAuditLogRecordsEveryChange(t *testing.T) {
 		t.Fatalf("delete token: %d %s", resp.StatusCode, body)
 	}
 
-	o.must(http.StatusCreated, "POST", org+"members/", `{"email":"invited@example.com","role":"member"}`, nil)
+	inviteeEmail := metadatatest.Slug("invitee") + "@example.com"
+	var invite struct{ InviteLink string }
+	o.must(http.StatusCreated, "POST", org+"members/", `{"email":"`+inviteeEmail+`","role":"member"}`, &invite)
+	inviteeID, err := srv.db.CreateUser(ctx, metadata.NewUser{Email: inviteeEmail, Password: "invitee password", Verified: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	invitee := newBrowser(t, srv)
+	if resp, body := invitee.do("POST", "/api/0/auth/login/", `{"email":"`+inviteeEmail+`","password":"invitee password"}`, nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("invitee login: %d %s", resp.StatusCode, body)
+	}
+	acceptPath := "/api/0/accept-invite/" + invite.InviteLink[strings.LastIndex(invite.InviteLink, "/")+1:] + "/"
+	if resp, body := invitee.do("POST", acceptPath, "", invitee.csrf()); resp.StatusCode != http.StatusOK {
+		t.Fatalf("accept: %d %s", resp.StatusCode, body)
+	}
 	bob := metadatatest.Project(t, srv.db, testSecret)
 	if err := srv.db.AddMember(ctx, o.OrganizationID, bob.UserID, "member"); err != nil {
 		t.Fatal(err)
@@ -161,6 +175,20 @@ func TestAuditLogRecordsEveryChange(t *testing.T) {
 		{"org.edit", o.OrganizationID, true}, {"quota.edit", o.OrganizationID, true},
 	}
 	log := o.auditLog("")
+	// The invitee's acceptance is theirs, from their own address.
+	accepted := o.auditLog("&event=member.accept")
+	if len(accepted.Rows) != 1 || accepted.Rows[0].Actor == nil || accepted.Rows[0].Actor.Email != inviteeEmail ||
+		accepted.Rows[0].User == nil || accepted.Rows[0].User.ID != strconv.FormatInt(inviteeID, 10) || accepted.Rows[0].IP != "127.0.0.1" {
+		t.Errorf("member.accept rows: %+v", accepted.Rows)
+	}
+	all := log.Rows
+	var rows []auditRow
+	for _, r := range all {
+		if r.Event != "member.accept" {
+			rows = append(rows, r)
+		}
+	}
+	log.Rows = rows
 	if len(log.Rows) != len(want) {
 		t.Errorf("%d audit rows, want %d", len(log.Rows), len(want))
 	}
@@ -229,7 +257,7 @@ func TestAuditLogRecordsEveryChange(t *testing.T) {
 	}
 	var page auditAnswer
 	resp, body = o.tok.do("GET", org+"audit-logs/?per_page=5&cursor=0:5:0", "", map[string]string{"Authorization": "Bearer " + o.Token})
-	if json.Unmarshal([]byte(body), &page) != nil || len(page.Rows) != 5 || page.Rows[0].ID != log.Rows[5].ID ||
+	if json.Unmarshal([]byte(body), &page) != nil || len(page.Rows) != 5 || page.Rows[0].ID != all[5].ID ||
 		!strings.Contains(resp.Header.Get("Link"), `rel="next"; results="true"`) {
 		t.Errorf("second page of 5: %d %s %s", resp.StatusCode, resp.Header.Get("Link"), body)
 	}
