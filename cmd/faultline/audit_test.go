@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/cookiejar"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -399,5 +400,31 @@ func TestAuditLogRecordsSSOLogins(t *testing.T) {
 	}
 	if strings.Contains(string(body), f.idp.ClientSecret) {
 		t.Errorf("the audit log holds the provider's client secret: %s", body)
+	}
+}
+
+// TestAuditLogPageInBrowser opens the dashboard's audit log in headless
+// Chromium: an owner reaches it from the organization settings, sees the
+// changes with their actor and address and filters them by event; a
+// member is told only owners and managers may read it.
+func TestAuditLogPageInBrowser(t *testing.T) {
+	dir, chromium := browserHarness(t)
+	srv := testServer(t)
+	o := newAuditOwner(t, srv)
+	org := "/api/0/organizations/" + o.Organization + "/"
+	o.must(http.StatusCreated, "POST", org+"teams/", `{"slug":"audited-team"}`, nil)
+	o.must(http.StatusOK, "PUT", org, `{"name":"Renamed Org"}`, nil)
+	memberEmail := metadatatest.Slug("member") + "@example.com"
+	memberID, err := srv.db.CreateUser(t.Context(), metadata.NewUser{Email: memberEmail, Password: o.password, Verified: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.db.AddMember(t.Context(), o.OrganizationID, memberID, "member"); err != nil {
+		t.Fatal(err)
+	}
+	shots, _ := filepath.Abs(filepath.Join("..", "..", ".data", "screenshots", "dashboard-audit"))
+	if out, err := runBrowserScript(dir, chromium, 120*time.Second, "dashboard_audit.mjs", "http://"+srv.addr, o.email, memberEmail,
+		o.password, o.Organization, shots); err != nil {
+		t.Fatalf("dashboard_audit.mjs: %v\n%s\n(screenshots in %s)", err, out, shots)
 	}
 }
