@@ -14,6 +14,7 @@ type RetentionStore interface {
 	ShorterRetention(ctx context.Context, maxDays int) ([]metadata.OrgRetention, error)
 	ExpireBefore(ctx context.Context, projectIDs []int64, cutoff time.Time) (metadata.Expired, error)
 	AutoResolve(ctx context.Context) (int64, error)
+	ExpireAudit(ctx context.Context, now time.Time, defaultDays int) (int64, error)
 }
 
 // RetentionAnalytics is ClickHouse's side; *analytics.Store is one.
@@ -26,7 +27,8 @@ type RetentionAnalytics interface {
 // check-ins, outcomes and monitor checks older than MaxDays are dropped
 // from ClickHouse by whole day partitions; issues no longer seen, the
 // replay guard, cron runs, monitor history and alerts from PostgreSQL;
-// organizations with a shorter retention lose their older rows too; and
+// organizations with a shorter retention lose their older rows too; audit
+// log entries older than their organization's retention go as well; and
 // issues of projects with a resolve age (Sentry's resolveAge) not seen
 // for that long are resolved. Each pass is idempotent, so any number of
 // schedulers may run it.
@@ -81,6 +83,10 @@ func (r *Retention) Pass(ctx context.Context, now time.Time) error {
 		}
 		expired.Issues += more.Issues
 	}
+	audit, err := r.pg.ExpireAudit(ctx, now, r.maxDays)
+	if err != nil {
+		return err
+	}
 	resolved, err := r.pg.AutoResolve(ctx)
 	if err != nil {
 		return err
@@ -88,6 +94,6 @@ func (r *Retention) Pass(ctx context.Context, now time.Time) error {
 	r.metrics.retentionPasses.Inc()
 	r.metrics.retentionDropped.Add(float64(dropped))
 	r.log.Info("retention pass", "max_days", r.maxDays, "partitions_dropped", dropped, "issues_expired", expired.Issues,
-		"orgs_with_shorter_retention", len(orgs), "issues_auto_resolved", resolved)
+		"orgs_with_shorter_retention", len(orgs), "audit_entries_expired", audit, "issues_auto_resolved", resolved)
 	return nil
 }

@@ -76,6 +76,27 @@ func TestRetentionDropsWhatIsOld(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+
+	// The audit log follows each organization's retention: six days on,
+	// the 5-day organization's entry is gone, a 90-day one's stays.
+	other := metadatatest.Project(t, db, "retention-secret")
+	for _, org := range []int64{proj.OrganizationID, other.OrganizationID} {
+		if err := db.RecordAudit(ctx, metadata.AuditEntry{OrgID: org, ActorUserID: proj.UserID, Event: "org.edit"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.Pass(ctx, now.AddDate(0, 0, 6)); err != nil {
+		t.Fatal(err)
+	}
+	for org, want := range map[int64]int{proj.OrganizationID: 0, other.OrganizationID: 1} {
+		rows, err := db.ListAudit(ctx, org, metadata.AuditFilter{Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != want {
+			t.Errorf("organization %d keeps %d audit entries six days on, want %d", org, len(rows), want)
+		}
+	}
 }
 
 // The retention pass resolves the issues of a project with a resolve age

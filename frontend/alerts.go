@@ -153,6 +153,11 @@ func (a *API) saveAlertRule(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	event := "alertrule.create"
+	if status == fiber.StatusOK {
+		event = "alertrule.edit"
+	}
+	a.audit(c, p.OrgID, event, saved.ID, alertRuleAudit(p, saved))
 	return c.Status(status).JSON(alertRuleJSON(saved))
 }
 
@@ -178,6 +183,7 @@ func (a *API) deleteAlertRule(c *fiber.Ctx) error {
 	if err := a.alerts.Delete(c.Context(), p.ID, id); err != nil {
 		return err
 	}
+	a.audit(c, p.OrgID, "alertrule.remove", id, map[string]any{"project": p.Slug})
 	return c.SendStatus(fiber.StatusNoContent)
 }
 

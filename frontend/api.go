@@ -33,6 +33,7 @@ type API struct {
 	alerts   *alerts.Service
 	releases *releases.Service
 	repos    repoStore // repositories that releases' refs name
+	audits   auditStore
 	blobs    blob.Store
 	bundles  *assembler // source map uploads
 	opts     Options
@@ -75,7 +76,7 @@ func NewAPI(db *metadata.DB, events *analytics.Store, blobs blob.Store, opts Opt
 		opts.Mailer = &mail.Mailer{}
 	}
 	reg := promreg.Or(opts.Registerer)
-	return &API{db: db, events: events, lookup: events, health: events, blobs: blobs, opts: opts, refusals: newAuthRefusals(reg), log: log, access: db, repos: db,
+	return &API{db: db, events: events, lookup: events, health: events, blobs: blobs, opts: opts, refusals: newAuthRefusals(reg), log: log, access: db, repos: db, audits: db,
 		finder: issues.NewFinder(db, db, events), editor: issues.NewEditor(db, db), details: issues.NewDetails(events, db), perf: performance.New(events),
 		monitors: monitors.New(db, events), releases: releases.New(db, events, db), alerts: alerts.New(db, db, alerts.HostCheck(opts.MonitorHostCheck)),
 		// Five failed password attempts per account or client in 15 minutes, then a wait.
@@ -141,6 +142,7 @@ func (a *API) Register(app *fiber.App) {
 	api.Put("/organizations/:org/", a.updateOrganization)
 	api.Delete("/organizations/:org/", a.deleteOrganization)
 	api.Get("/organizations/:org/users/", a.orgUsers)
+	api.Get("/organizations/:org/audit-logs/", a.auditLogs)
 	api.Get("/organizations/:org/eventids/:event_id/", a.orgEventID)
 	api.Get("/organizations/:org/members/", a.listMembers)
 	api.Post("/organizations/:org/members/", a.invite)

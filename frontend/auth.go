@@ -171,6 +171,7 @@ func (a *API) login(c *fiber.Ctx) error {
 	}
 	userID, err := a.db.CheckLogin(c.Context(), cred.Email, cred.Password)
 	if errors.Is(err, metadata.ErrBadCredentials) {
+		a.auditLogin(c, 0, cred.Email, "member.login-failed", "password")
 		return fiber.NewError(fiber.StatusUnauthorized, err.Error())
 	}
 	if err != nil {
@@ -194,6 +195,10 @@ func (a *API) login(c *fiber.Ctx) error {
 			return a.secondFactorRequired(c, userID, totp, keys)
 		}
 		if err := a.checkOTP(c, at, userID, cred.OTP); err != nil {
+			var refused *fiber.Error
+			if errors.As(err, &refused) && refused.Code == fiber.StatusUnauthorized {
+				a.auditLogin(c, userID, "", "member.login-failed", "password")
+			}
 			return err
 		}
 	}
@@ -205,6 +210,7 @@ func (a *API) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	a.auditLogin(c, userID, "", "member.login", "password")
 	return c.JSON(fiber.Map{"user": fiber.Map{"id": itoa(userID), "email": cred.Email}, "csrfToken": s.CSRFToken})
 }
 

@@ -271,6 +271,7 @@ func (a *API) addProject(c *fiber.Ctx, m metadata.Membership, teamID int64) erro
 	if err != nil {
 		return err
 	}
+	a.audit(c, m.OrgID, "project.create", p.ID, map[string]any{"slug": p.Slug, "name": p.Name, "platform": p.Platform})
 	out, err := a.projectDetail(c, p)
 	if err != nil {
 		return err
@@ -298,6 +299,7 @@ func (a *API) deleteProject(c *fiber.Ctx) error {
 	if err := a.db.DeleteProject(c.Context(), p.ID); err != nil {
 		return err
 	}
+	a.audit(c, p.OrgID, "project.remove", p.ID, map[string]any{"slug": p.Slug, "name": p.Name})
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -376,6 +378,7 @@ func (a *API) createKey(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	a.audit(c, p.OrgID, "projectkey.create", k.ID, map[string]any{"project": p.Slug, "name": k.Label})
 	return c.Status(fiber.StatusCreated).JSON(a.newKeyJSON(k))
 }
 
@@ -424,6 +427,7 @@ func (a *API) updateKey(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	a.audit(c, p.OrgID, "projectkey.edit", k.ID, keyAudit(p, k))
 	return c.JSON(a.newKeyJSON(k))
 }
 
@@ -491,5 +495,6 @@ func (a *API) deleteKey(c *fiber.Ctx) error {
 	} else if err != nil {
 		return err
 	}
+	a.audit(c, p.OrgID, "projectkey.remove", id, map[string]any{"project": p.Slug})
 	return c.SendStatus(fiber.StatusNoContent)
 }

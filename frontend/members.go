@@ -115,6 +115,7 @@ func (a *API) invite(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	a.audit(c, m.OrgID, "member.invite", 0, map[string]any{"email": body.Email, "role": body.Role})
 	link, err := a.sendInvitation(c, m, body.Email, token)
 	if err != nil {
 		return err
@@ -180,6 +181,7 @@ func (a *API) changeMember(c *fiber.Ctx, remove bool) error {
 		if err := a.db.RemoveMember(c.Context(), m.OrgID, userID); err != nil {
 			return err
 		}
+		a.auditAbout(c, m.OrgID, "member.remove", userID, userID, map[string]any{"role": current})
 		return c.SendStatus(fiber.StatusNoContent)
 	}
 	var body struct {
@@ -196,6 +198,7 @@ func (a *API) changeMember(c *fiber.Ctx, remove bool) error {
 	if err := a.db.SetMemberRole(c.Context(), m.OrgID, userID, body.Role); err != nil {
 		return err
 	}
+	a.auditAbout(c, m.OrgID, "member.edit", userID, userID, map[string]any{"role": map[string]any{"before": current, "after": body.Role}})
 	return c.JSON(memberJSON{ID: itoa(userID), Role: body.Role})
 }
 
@@ -216,6 +219,9 @@ func (a *API) acceptInvite(c *fiber.Ctx) error {
 	slug, err := a.db.AcceptInvitation(c.Context(), c.Params("token"), principal(c).UserID)
 	if err != nil {
 		return err
+	}
+	if m, err := a.access.MembershipBySlug(c.Context(), principal(c).UserID, slug); err == nil {
+		a.auditAbout(c, m.OrgID, "member.accept", principal(c).UserID, principal(c).UserID, map[string]any{"role": m.Role})
 	}
 	return c.JSON(fiber.Map{"organization": slug})
 }

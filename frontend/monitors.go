@@ -113,6 +113,7 @@ func (a *API) createMonitor(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	a.audit(c, m.OrgID, "monitor.add", created.ID, monitorAudit(created))
 	return c.Status(fiber.StatusCreated).JSON(a.monitorJSON(c.Params("org"), created, []analytics.MonitorCheck{}, nil, nil))
 }
 
@@ -134,6 +135,7 @@ func (a *API) updateMonitor(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	a.audit(c, m.OrgID, "monitor.edit", updated.ID, monitorAudit(updated))
 	return c.JSON(a.monitorJSON(c.Params("org"), updated, nil, nil, nil))
 }
 
@@ -145,6 +147,7 @@ func (a *API) deleteMonitor(c *fiber.Ctx) error {
 	if err := a.monitors.Delete(c.Context(), m.OrgID, mon.ID); err != nil {
 		return err
 	}
+	a.audit(c, m.OrgID, "monitor.remove", mon.ID, map[string]any{"name": mon.Name, "kind": mon.Kind})
 	return c.SendStatus(fiber.StatusNoContent)
 }
 

@@ -46,10 +46,14 @@ func (a *API) updateOrganization(c *fiber.Ctx) error {
 			return err
 		}
 	}
+	if name != nil || slug != nil {
+		a.audit(c, m.OrgID, "org.edit", m.OrgID, map[string]any{"name": beforeAfter(m.OrgName, o.Name), "slug": beforeAfter(m.OrgSlug, o.Slug)})
+	}
 	if requireSSO != nil {
 		if err := a.db.SetOrgRequiresSSO(c.Context(), m.OrgID, *requireSSO); err != nil {
 			return err
 		}
+		a.audit(c, m.OrgID, "sso.edit", m.OrgID, map[string]any{"requireSso": *requireSSO})
 	}
 	return a.organizationAnswer(c, o.ID, o.Slug, o.Name, m.Role, o.CreatedAt)
 }
@@ -67,6 +71,7 @@ func (a *API) deleteOrganization(c *fiber.Ctx) error {
 		return err
 	}
 	a.log.Info("organization deleted", "org", m.OrgSlug, "by", principal(c).UserID)
+	a.audit(c, m.OrgID, "org.remove", m.OrgID, map[string]any{"slug": m.OrgSlug, "name": m.OrgName})
 	return c.Status(fiber.StatusAccepted).JSON(orgJSON{ID: itoa(m.OrgID), Slug: m.OrgSlug, Name: m.OrgName, Role: m.Role})
 }
 

@@ -166,10 +166,12 @@ func (a *API) updateProject(c *fiber.Ctx) error {
 	if u.Slug != nil && *u.Slug == p.Slug {
 		u.Slug = nil
 	}
+	before := p
 	p, err = a.db.UpdateProject(c.Context(), p.ID, u)
 	if err != nil {
 		return err
 	}
+	a.audit(c, p.OrgID, "project.edit", p.ID, projectAudit(before, p))
 	out, err := a.projectDetail(c, p)
 	if err != nil {
 		return err

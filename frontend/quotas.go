@@ -34,9 +34,15 @@ func (a *API) quotas(c *fiber.Ctx) error {
 				return fiber.NewError(fiber.StatusBadRequest, "quotas: "+cat+" is not one of error, transaction, span, attachment, session, security, monitor, user_report_v2")
 			}
 		}
+		before, err := a.db.OrgQuotas(c.Context(), m.OrgID)
+		if err != nil {
+			return err
+		}
 		if err := a.db.SetOrgQuotas(c.Context(), m.OrgID, in.Quotas, in.SpikeProtection); err != nil {
 			return err
 		}
+		a.audit(c, m.OrgID, "quota.edit", m.OrgID, map[string]any{"quotas": map[string]any{"before": before.Monthly, "after": in.Quotas},
+			"spikeProtection": beforeAfter(before.SpikeProtection, in.SpikeProtection)})
 	}
 	q, err := a.db.OrgQuotas(c.Context(), m.OrgID)
 	if err != nil {

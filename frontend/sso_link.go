@@ -71,5 +71,6 @@ func (a *API) confirmSSOLink(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	a.auditLogin(c, userID, "", "member.login", "sso")
 	return c.JSON(fiber.Map{"user": fiber.Map{"id": itoa(userID), "email": link.Email}, "csrfToken": s.CSRFToken})
 }

@@ -200,6 +200,7 @@ func (a *API) ssoSignIn(c *fiber.Ctx, p SSOProvider, id metadata.Identity, verif
 	if _, err := a.startSession(c, userID); err != nil {
 		return err
 	}
+	a.auditLogin(c, userID, "", "member.login", "sso")
 	return c.Redirect("/app/", fiber.StatusSeeOther)
 }
 

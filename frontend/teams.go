@@ -94,6 +94,7 @@ func (a *API) createTeam(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	a.audit(c, m.OrgID, "team.create", t.ID, map[string]any{"slug": t.Slug, "name": t.Name})
 	return a.teamAnswer(c, fiber.StatusCreated, m.OrgID, t)
 }
 
@@ -129,21 +130,24 @@ func (a *API) updateTeam(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	before := t
 	t, err = a.db.UpdateTeam(c.Context(), m.OrgID, t.ID, name, slug)
 	if err != nil {
 		return err
 	}
+	a.audit(c, m.OrgID, "team.edit", t.ID, map[string]any{"slug": beforeAfter(before.Slug, t.Slug), "name": beforeAfter(before.Name, t.Name)})
 	return a.teamAnswer(c, fiber.StatusOK, m.OrgID, t)
 }
 
 func (a *API) deleteTeam(c *fiber.Ctx) error {
-	_, t, err := a.team(c, "project:admin")
+	m, t, err := a.team(c, "project:admin")
 	if err != nil {
 		return err
 	}
 	if err := a.db.DeleteTeam(c.Context(), t.ID); err != nil {
 		return err
 	}
+	a.audit(c, m.OrgID, "team.remove", t.ID, map[string]any{"slug": t.Slug, "name": t.Name})
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -180,6 +184,7 @@ func (a *API) teamMember(in bool) fiber.Handler {
 		} else if err != nil {
 			return err
 		}
+		a.auditAbout(c, m.OrgID, "member.edit", userID, userID, map[string]any{"team": t.Slug, "joined": in})
 		if in {
 			return a.teamAnswer(c, fiber.StatusCreated, m.OrgID, t)
 		}
@@ -220,6 +225,7 @@ func (a *API) projectTeam(in bool) fiber.Handler {
 		if err := a.db.SetProjectTeam(c.Context(), p.ID, t.ID, in); err != nil {
 			return err
 		}
+		a.audit(c, p.OrgID, "project.edit", p.ID, map[string]any{"slug": p.Slug, "team": t.Slug, "teamAdded": in})
 		if in {
 			out, err := a.projectDetail(c, p)
 			if err != nil {

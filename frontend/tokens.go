@@ -70,6 +70,7 @@ func (a *API) createToken(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	a.auditAccount(c, "apitoken.create", t.ID, map[string]any{"name": t.Label, "scopes": t.Scopes})
 	return c.Status(fiber.StatusCreated).JSON(newTokenJSON(t))
 }
 
@@ -86,5 +87,6 @@ func (a *API) deleteToken(c *fiber.Ctx) error {
 	} else if err != nil {
 		return err
 	}
+	a.auditAccount(c, "apitoken.remove", id, nil)
 	return c.SendStatus(fiber.StatusNoContent)
 }

@@ -44,3 +44,10 @@ func (db *DB) SetFirstRelease(ctx context.Context, issueID int64, version string
 	_, err := db.pool.Exec(ctx, `UPDATE issues SET first_release = $2 WHERE id = $1`, issueID, version)
 	return err
 }
+
+// BackdateAudit moves an organization's audit entries of event back by age.
+func (db *DB) BackdateAudit(ctx context.Context, orgID int64, event string, age time.Duration) error {
+	_, err := db.pool.Exec(ctx, `UPDATE audit_log SET created_at = now() - $3::interval WHERE organization_id = $1 AND event = $2`,
+		orgID, event, age)
+	return err
+}

@@ -17,6 +17,8 @@ type Principal struct {
 	Scopes []string
 	// Session is true for a dashboard session (cookie), false for a token.
 	Session bool
+	// TokenID is the API token's id when a token authenticated; 0 otherwise.
+	TokenID int64
 	// EmailVerified is true once the user has shown they read Email (a
 	// confirmation link, a password reset, or an administrator made the
 	// account).
@@ -39,6 +41,7 @@ func (db *DB) Authenticate(ctx context.Context, token string) (Principal, error)
 	if err != nil {
 		return p, fmt.Errorf("look up API token: %w", notFound(err))
 	}
+	p.TokenID = id
 	if lastUsed == nil || time.Since(*lastUsed) > time.Minute {
 		if _, err := db.pool.Exec(ctx, `UPDATE api_tokens SET last_used_at = now() WHERE id = $1`, id); err != nil {
 			db.log.Warn("could not record token use", "err", err)

@@ -30,6 +30,7 @@ const OrgSettings = lazy(() => import("./pages/org").then((m) => m.OrgSettings))
 const Teams = lazy(() => import("./pages/teams").then((m) => m.Teams));
 const TeamSettings = lazy(() => import("./pages/teams").then((m) => m.TeamSettings));
 const Usage = lazy(() => import("./pages/usage").then((m) => m.Usage));
+const AuditLog = lazy(() => import("./pages/audit").then((m) => m.AuditLog));
 
 function App() {
   const url = useLocation();
@@ -69,6 +70,7 @@ function App() {
   if (parts[0] === "account" && parts.length === 1) { screen = <Account />; title = ["Account"]; }
   else if (parts[0] === "accept-invite" && parts.length === 2) { screen = <AcceptInvite token={parts[1]} />; title = ["Join an organization"]; }
   else if (!org) { screen = <Empty />; title = ["No organization"]; }
+  else if (parts[1] === "settings" && parts[2] === "audit-log") { screen = <AuditLog org={org} />; title = ["Audit log", org]; }
   else if (parts[1] === "settings" && parts.length === 2) { screen = <OrgSettings org={org} />; title = ["Organization settings", org]; }
   else if (parts[1] === "settings" && parts[2] === "teams" && parts.length === 3) { screen = <Teams org={org} />; title = ["Teams", org]; }
   else if (parts[1] === "settings" && parts[2] === "teams" && parts.length === 4) { screen = <TeamSettings org={org} team={parts[3]} />; title = ["Team #" + parts[3], org]; }

@@ -38,7 +38,8 @@ export function DangerZone(props: { what: string; slug: string; warning: string;
   );
 }
 
-const orgTabs: [string, string][] = [["settings", "General & members"], ["settings/teams", "Teams"], ["settings/usage", "Usage & quotas"]];
+const orgTabs: [string, string][] = [["settings", "General & members"], ["settings/teams", "Teams"], ["settings/usage", "Usage & quotas"],
+  ["settings/audit-log", "Audit log"]];
 
 // OrgNav links the organization's settings screens; the current one is marked.
 export function OrgNav(props: { org: string; current: string }) {
