@@ -92,9 +92,10 @@ func (a *API) releaseTarget(c *fiber.Ctx, write bool) (metadata.Membership, rele
 	if err != nil {
 		return m, sc, version, err
 	}
-	if write && !v.All {
-		// A member who sees only its teams' projects changes only their
-		// releases: any other answers 404, as reading it does.
+	if !v.All {
+		// A member who sees only its teams' projects reaches only their
+		// releases (its deploys, commits and files too): any other
+		// answers 404.
 		if _, err := a.releases.Get(c.Context(), sc, version, time.Now()); err != nil {
 			return m, sc, version, err
 		}

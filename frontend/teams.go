@@ -152,8 +152,11 @@ func (a *API) deleteTeam(c *fiber.Ctx) error {
 }
 
 // teamMember adds or removes an organization member to a team. Any member
-// may join or leave a team themselves; others need a role with member:write.
-// A token needs the member:write scope either way: it changes memberships.
+// may leave a team, and join one while the organization's membership is
+// open; otherwise (joining a closed organization's team, whose projects
+// it would then see, or changing someone else) it takes a role with
+// member:write. A token needs the member:write scope either way: it
+// changes memberships.
 func (a *API) teamMember(in bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		m, err := a.orgAllowing(c, "org:read")
@@ -167,7 +170,7 @@ func (a *API) teamMember(in bool) fiber.Handler {
 		if err != nil {
 			return fiber.NewError(fiber.StatusNotFound, "member not found")
 		}
-		if userID != principal(c).UserID {
+		if userID != principal(c).UserID || (in && !m.OpenMembership) {
 			if err := allow(c, m, "member:write"); err != nil {
 				return err
 			}
