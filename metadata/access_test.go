@@ -3,6 +3,7 @@ package metadata_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -160,5 +161,77 @@ func TestClosedMembershipShowsTeamProjects(t *testing.T) {
 	}
 	if v, i, l, s := sees("member", hidden); !v || !i || !l || !s {
 		t.Errorf("membership open again: the member sees the project: %v %v %v %v, want all true", v, i, l, s)
+	}
+}
+
+// TestClosedMembershipAlertEmails: an alert mailed to "every member"
+// reaches, with membership closed, only the members who see the project.
+func TestClosedMembershipAlertEmails(t *testing.T) {
+	db := metadatatest.Open(t)
+	ctx := context.Background()
+	base := metadatatest.Project(t, db, "access-mail")
+	org := base.OrganizationID
+	team, err := db.CreateTeam(ctx, org, base.UserID, "Web", metadatatest.Slug("web"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetProjectTeam(ctx, base.ProjectID, team.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	emails := map[string]string{}
+	for _, who := range []string{"in-team", "outside"} {
+		emails[who] = metadatatest.Slug(who) + "@example.com"
+		id, err := db.CreateUser(ctx, metadata.NewUser{Email: emails[who], Password: "long enough"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.AddMember(ctx, org, id, "member"); err != nil {
+			t.Fatal(err)
+		}
+		if who == "in-team" {
+			if err := db.SetTeamMember(ctx, org, team.ID, id, true); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	rule, err := db.SaveAlertRule(ctx, metadata.AlertRule{ProjectID: base.ProjectID, Name: "Everyone", Triggers: []string{"new_issue"},
+		TimespanMin: 60, Quantity: 1, UsersQuantity: 1, IntervalMin: 1, Enabled: true, Recipients: []metadata.AlertRecipient{{Kind: "email"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mailed := func(open bool, issue int64) map[string]bool {
+		t.Helper()
+		if err := db.SetOrgOpenMembership(ctx, org, open); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.FireAlert(ctx, rule, metadata.Alert{ProjectID: base.ProjectID, IssueID: &issue, Trigger: "new_issue", Title: "boom"}); err != nil {
+			t.Fatal(err)
+		}
+		history, err := db.AlertHistory(ctx, base.ProjectID, 1, 0)
+		if err != nil || len(history) != 1 {
+			t.Fatalf("alert history: %+v %v", history, err)
+		}
+		out := map[string]bool{}
+		for _, d := range history[0].Deliveries {
+			out[d.Target] = true
+		}
+		return out
+	}
+	now := time.Now().UTC()
+	var issues []int64
+	for i := range 2 {
+		ev := groupedEvent(200+i, now)
+		ev.Fingerprint = fmt.Sprintf("fp-access-%d", i) // two issues: the rule fires once per issue
+		ids, err := db.RecordEvents(ctx, base.ProjectID, []metadata.GroupedEvent{ev})
+		if err != nil {
+			t.Fatal(err)
+		}
+		issues = append(issues, ids[0])
+	}
+	if got := mailed(true, issues[0]); !got[emails["in-team"]] || !got[emails["outside"]] {
+		t.Errorf("open membership mails %v, want both members", got)
+	}
+	if got := mailed(false, issues[1]); !got[emails["in-team"]] || got[emails["outside"]] {
+		t.Errorf("closed membership mails %v, want the team's member and not the other", got)
 	}
 }

@@ -190,6 +190,7 @@ func TestTeamAccessSweep(t *testing.T) {
 		shows("releases", "/api/0/organizations/"+org+"/releases/", "victim-release@1")
 		shows("monitors", "/api/0/organizations/"+org+"/monitors/", "Victim site")
 		shows("the members' projects", "/api/0/organizations/"+org+"/users/", `"`+victim.Project+`"`)
+		shows("usage", "/api/0/organizations/"+org+"/stats_v2/?statsPeriod=24h&interval=1h", `"outcome":"accepted"`)
 		// The insider's own project shows either way.
 		for _, path := range []string{"/api/0/projects/", "/api/0/organizations/" + org + "/projects/"} {
 			if _, body := insider.getRaw(path); !strings.Contains(string(body), `"slug":"`+insiderProject+`"`) {
@@ -247,6 +248,29 @@ func TestTeamAccessSweep(t *testing.T) {
 		t.Fatalf("swept only %d project-scoped routes", swept)
 	}
 	lists(false)
+
+	// A member outside the team finds nothing either; a manager, in no
+	// team at all, sees the project.
+	for role, want := range map[string]int{"member": http.StatusNotFound, "manager": http.StatusOK} {
+		id, err := srv.db.CreateUser(ctx, metadata.NewUser{Email: metadatatest.Slug(role) + "@example.com", Password: "test-password", Verified: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := srv.db.AddMember(ctx, victim.OrganizationID, id, role); err != nil {
+			t.Fatal(err)
+		}
+		tok, err := srv.db.CreateToken(ctx, id, role, metadata.AllScopes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		api := apiClient{t: t, base: base, token: tok.Token}
+		for _, path := range []string{fmt.Sprintf("/api/0/projects/%s/%s/", org, victim.Project), "/api/0/issues/" + issues[0].ID + "/",
+			fmt.Sprintf("/api/0/projects/%s/%s/issues/?query=", org, victim.Project)} {
+			if code := api.get(path, nil); code != want {
+				t.Errorf("closed membership, a %s in no team: GET %s: %d, want %d", role, path, code, want)
+			}
+		}
+	}
 
 	// The owner still sees it all, and nothing the sweep sent changed it.
 	for _, path := range []string{fmt.Sprintf("/api/0/projects/%s/%s/", org, victim.Project), "/api/0/issues/" + issues[0].ID + "/",
