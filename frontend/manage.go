@@ -19,8 +19,14 @@ func (a *API) membership(c *fiber.Ctx) (metadata.Membership, error) {
 	if errors.Is(err, metadata.ErrNotFound) {
 		return m, fiber.NewError(fiber.StatusNotFound, "organization not found")
 	}
+	if err == nil {
+		c.Locals(membershipKey, m)
+	}
 	return m, err
 }
+
+// membershipKey holds the request's membership once loaded.
+const membershipKey = "membership"
 
 // allow answers 403 unless the caller's token and role both grant scope.
 func allow(c *fiber.Ctx, m metadata.Membership, scope string) error {

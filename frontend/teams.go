@@ -14,16 +14,18 @@ type teamJSON struct {
 	Name        string `json:"name"`
 	MemberCount int    `json:"memberCount"`
 	DateCreated string `json:"dateCreated"`
-	// IsMember says whether the caller is in the team; membership of the
-	// organization is open, so every member has access to every team.
+	// IsMember says whether the caller is in the team; HasAccess whether
+	// the caller sees the team's projects: as a member of it, or because
+	// the organization's membership is open or the caller's role sees
+	// every project.
 	IsMember  bool       `json:"isMember"`
 	HasAccess bool       `json:"hasAccess"`
 	Avatar    avatarJSON `json:"avatar"`
 }
 
-func newTeamJSON(t metadata.Team, isMember bool) teamJSON {
+func newTeamJSON(t metadata.Team, isMember, hasAccess bool) teamJSON {
 	return teamJSON{ID: itoa(t.ID), Slug: t.Slug, Name: t.Name, MemberCount: t.MemberCount, DateCreated: isoTime(t.CreatedAt),
-		IsMember: isMember, HasAccess: true, Avatar: avatarJSON{AvatarType: "letter_avatar"}}
+		IsMember: isMember, HasAccess: hasAccess, Avatar: avatarJSON{AvatarType: "letter_avatar"}}
 }
 
 // teamsJSON renders teams of the organization orgID, each saying whether
@@ -33,9 +35,11 @@ func (a *API) teamsJSON(c *fiber.Ctx, orgID int64, teams []metadata.Team) ([]tea
 	if err != nil {
 		return nil, err
 	}
+	// Every route answering teams loaded the caller's membership first.
+	m, _ := c.Locals(membershipKey).(metadata.Membership)
 	out := make([]teamJSON, len(teams))
 	for i, t := range teams {
-		out[i] = newTeamJSON(t, mine[t.ID])
+		out[i] = newTeamJSON(t, mine[t.ID], mine[t.ID] || m.SeesEveryProject())
 	}
 	return out, nil
 }

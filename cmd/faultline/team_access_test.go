@@ -249,6 +249,20 @@ func TestTeamAccessSweep(t *testing.T) {
 	}
 	lists(false)
 
+	// The teams answer which of them the insider has access to.
+	var teams []struct {
+		Slug                string
+		IsMember, HasAccess bool
+	}
+	insider.get("/api/0/organizations/"+org+"/teams/", &teams)
+	access := map[string][2]bool{}
+	for _, tm := range teams {
+		access[tm.Slug] = [2]bool{tm.IsMember, tm.HasAccess}
+	}
+	if access["insider-team"] != [2]bool{true, true} || access["victim-team"] != [2]bool{false, false} {
+		t.Errorf("closed membership: the insider's teams (isMember, hasAccess): %v", access)
+	}
+
 	// A member outside the team finds nothing either; a manager, in no
 	// team at all, sees the project.
 	for role, want := range map[string]int{"member": http.StatusNotFound, "manager": http.StatusOK} {
