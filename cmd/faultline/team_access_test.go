@@ -216,6 +216,15 @@ func TestTeamAccessSweep(t *testing.T) {
 	}
 	lists(true)
 
+	// Only owners and managers change the setting, and only to a boolean.
+	if code, detail := owner.callDetail("PUT", "/api/0/organizations/"+org+"/", `{"openMembership":"no"}`); code != http.StatusBadRequest ||
+		!strings.Contains(detail, "openMembership") {
+		t.Errorf(`openMembership "no": %d %q, want 400 naming the field`, code, detail)
+	}
+	if code := insider.call("PUT", "/api/0/organizations/"+org+"/", `{"openMembership":false}`, nil); code != http.StatusForbidden {
+		t.Errorf("an admin closes membership: %d, want 403", code)
+	}
+
 	// Closed membership: every project-scoped route of the victim project
 	// answers the insider 404, leaking nothing.
 	setOpen(false)
