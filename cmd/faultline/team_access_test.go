@@ -258,6 +258,13 @@ func TestTeamAccessSweep(t *testing.T) {
 	}
 	lists(false)
 
+	// Nor can it put the victim's monitor on a status page it makes.
+	var page struct{ Monitors []int64 }
+	if code := insider.call("POST", "/api/0/organizations/"+org+"/status-pages/",
+		`{"name":"Insider status","slug":"insider-status","monitors":[`+monitor.ID+`]}`, &page); code != http.StatusCreated || len(page.Monitors) != 0 {
+		t.Errorf("closed membership: a status page with the victim's monitor: %d %v, want 201 without it", code, page.Monitors)
+	}
+
 	// The teams answer which of them the insider has access to.
 	var teams []struct {
 		Slug                string
