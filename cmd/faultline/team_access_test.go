@@ -258,6 +258,17 @@ func TestTeamAccessSweep(t *testing.T) {
 	}
 	lists(false)
 
+	// The organization's bulk issue routes do not reach the victim's issue.
+	for _, method := range []string{"PUT", "DELETE"} {
+		if code := insider.call(method, "/api/0/organizations/"+org+"/issues/?id="+issues[0].ID, `{"status":"resolved"}`, nil); code != http.StatusNotFound {
+			t.Errorf("closed membership: %s the organization's issues ?id= the victim's: %d, want 404", method, code)
+		}
+	}
+	var still issueResp
+	if owner.get("/api/0/issues/"+issues[0].ID+"/", &still); still.Status != "unresolved" {
+		t.Errorf("the victim's issue after the insider's bulk change: %q, want unresolved", still.Status)
+	}
+
 	// Nor can it put the victim's monitor on a status page it makes.
 	var page struct{ Monitors []int64 }
 	if code := insider.call("POST", "/api/0/organizations/"+org+"/status-pages/",
