@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"context"
+	"errors"
 	"strconv"
 
 	"github.com/faultline/faultline/metadata"
@@ -14,6 +15,83 @@ type accessStore interface {
 	MembershipBySlug(ctx context.Context, userID int64, orgSlug string) (metadata.Membership, error)
 	ProjectInOrg(ctx context.Context, orgID int64, slug string) (metadata.Project, error)
 	ListProjects(ctx context.Context, orgID int64) ([]metadata.Project, error)
+	ProjectVisibility(ctx context.Context, m metadata.Membership) (metadata.Visibility, error)
+}
+
+// Every route that reaches a project through an organization asks here
+// which projects the caller sees: visibility answers it once per request
+// and organization, visibleProjects and visibleProject apply it. A project
+// the caller does not see answers 404, as one that does not exist does.
+// Routes that resolve an object by the user alone (an issue by id, the
+// projects of every organization) use the same rule in SQL
+// (metadata/access.go).
+
+// visibility is which of m's organization's projects the caller sees,
+// asked of the database once per request.
+func (a *API) visibility(c *fiber.Ctx, m metadata.Membership) (metadata.Visibility, error) {
+	if m.SeesEveryProject() {
+		return metadata.Visibility{All: true}, nil
+	}
+	key := "visibility:" + itoa(m.OrgID)
+	if v, ok := c.Locals(key).(metadata.Visibility); ok {
+		return v, nil
+	}
+	v, err := a.access.ProjectVisibility(c.Context(), m)
+	if err != nil {
+		return v, err
+	}
+	c.Locals(key, v)
+	return v, nil
+}
+
+// visibleProjects is the organization's projects the caller sees.
+func (a *API) visibleProjects(c *fiber.Ctx, m metadata.Membership) ([]metadata.Project, error) {
+	all, err := a.access.ListProjects(c.Context(), m.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	v, err := a.visibility(c, m)
+	if err != nil || v.All {
+		return all, err
+	}
+	out := all[:0:0]
+	for _, p := range all {
+		if v.Sees(p.ID) {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// visibleProject finds the organization's project by slug among those the
+// caller sees; any other is a 404.
+func (a *API) visibleProject(c *fiber.Ctx, m metadata.Membership, slug string) (metadata.Project, error) {
+	p, err := a.access.ProjectInOrg(c.Context(), m.OrgID, slug)
+	if errors.Is(err, metadata.ErrNotFound) {
+		return p, fiber.NewError(fiber.StatusNotFound, "project not found")
+	}
+	if err != nil {
+		return p, err
+	}
+	v, err := a.visibility(c, m)
+	if err != nil {
+		return p, err
+	}
+	if !v.Sees(p.ID) {
+		return metadata.Project{}, fiber.NewError(fiber.StatusNotFound, "project not found")
+	}
+	return p, nil
+}
+
+// sees reports whether the caller sees the project of m's organization
+// with this id; a nil id (an object of no project) is seen by every
+// member.
+func (a *API) sees(c *fiber.Ctx, m metadata.Membership, projectID *int64) (bool, error) {
+	if projectID == nil {
+		return true, nil
+	}
+	v, err := a.visibility(c, m)
+	return v.Sees(*projectID), err
 }
 
 // orgProjectsAllowing loads the organization in the URL, checks scope and
@@ -27,11 +105,11 @@ func (a *API) orgProjectsAllowing(c *fiber.Ctx, scope string) (metadata.Membersh
 	return m, projects, err
 }
 
-// orgProjects is the organization's projects, or those named by project=
-// (Sentry's project ids; slugs are accepted too, as the dashboard knows
-// those). Sentry's project=-1 names them all.
+// orgProjects is the organization's projects the caller sees, or those of
+// them named by project= (Sentry's project ids; slugs are accepted too, as
+// the dashboard knows those). Sentry's project=-1 names them all.
 func (a *API) orgProjects(c *fiber.Ctx, m metadata.Membership) ([]metadata.Project, error) {
-	all, err := a.access.ListProjects(c.Context(), m.OrgID)
+	all, err := a.visibleProjects(c, m)
 	if err != nil {
 		return nil, err
 	}

@@ -232,7 +232,7 @@ func (a *API) assembleBundle(c *fiber.Ctx) error {
 	if len(body.Projects) == 0 {
 		return fiber.NewError(fiber.StatusBadRequest, "name at least one project")
 	}
-	all, err := a.access.ListProjects(c.Context(), m.OrgID)
+	all, err := a.visibleProjects(c, m)
 	if err != nil {
 		return err
 	}
@@ -264,11 +264,21 @@ func (a *API) assembleReleaseBundle(c *fiber.Ctx) error {
 		return err
 	}
 	if len(ids) == 0 {
-		all, err := a.access.ListProjects(c.Context(), m.OrgID)
+		all, err := a.visibleProjects(c, m)
 		if err != nil {
 			return err
 		}
 		ids = projectIDsOf(all)
+	} else {
+		// Only the projects the caller sees get the bundle; a release of
+		// none of them is not the caller's to upload to.
+		v, err := a.visibility(c, m)
+		if err != nil {
+			return err
+		}
+		if ids = slices.DeleteFunc(ids, func(id int64) bool { return !v.Sees(id) }); len(ids) == 0 {
+			return fiber.NewError(fiber.StatusNotFound, "release not found")
+		}
 	}
 	return a.runAssemble(c, assembleRequest{orgID: m.OrgID, checksum: body.Checksum, chunks: body.Chunks, projectIDs: ids,
 		release: version, dist: body.Dist})
@@ -313,10 +323,7 @@ func (a *API) artifactBundles(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	p, err := a.access.ProjectInOrg(c.Context(), m.OrgID, c.Params("project"))
-	if errors.Is(err, metadata.ErrNotFound) {
-		return fiber.NewError(fiber.StatusNotFound, "project not found")
-	}
+	p, err := a.visibleProject(c, m, c.Params("project"))
 	if err != nil {
 		return err
 	}

@@ -34,6 +34,10 @@ func (a oneProjectAccess) ProjectInOrg(context.Context, int64, string) (metadata
 	return a.p, nil
 }
 
+func (a oneProjectAccess) ProjectVisibility(context.Context, metadata.Membership) (metadata.Visibility, error) {
+	return metadata.Visibility{All: true}, nil
+}
+
 func (a oneProjectAccess) ListProjects(context.Context, int64) ([]metadata.Project, error) {
 	return []metadata.Project{a.p}, nil
 }

@@ -90,7 +90,7 @@ func (a *API) orgEventID(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	projects, err := a.access.ListProjects(c.Context(), m.OrgID)
+	projects, err := a.visibleProjects(c, m)
 	if err != nil {
 		return err
 	}

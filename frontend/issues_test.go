@@ -39,6 +39,11 @@ func (f fakeAccess) MembershipBySlug(_ context.Context, _ int64, slug string) (m
 	return metadata.Membership{}, metadata.ErrNotFound
 }
 
+// ProjectVisibility: the fake organizations' membership is open.
+func (f fakeAccess) ProjectVisibility(context.Context, metadata.Membership) (metadata.Visibility, error) {
+	return metadata.Visibility{All: true}, nil
+}
+
 func (f fakeAccess) ProjectInOrg(_ context.Context, orgID int64, slug string) (metadata.Project, error) {
 	for _, p := range testProjects[orgID] {
 		if p.Slug == slug {

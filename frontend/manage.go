@@ -19,8 +19,14 @@ func (a *API) membership(c *fiber.Ctx) (metadata.Membership, error) {
 	if errors.Is(err, metadata.ErrNotFound) {
 		return m, fiber.NewError(fiber.StatusNotFound, "organization not found")
 	}
+	if err == nil {
+		c.Locals(membershipKey, m)
+	}
 	return m, err
 }
+
+// membershipKey holds the request's membership once loaded.
+const membershipKey = "membership"
 
 // allow answers 403 unless the caller's token and role both grant scope.
 func allow(c *fiber.Ctx, m metadata.Membership, scope string) error {
@@ -43,17 +49,14 @@ func (a *API) orgAllowing(c *fiber.Ctx, scope string) (metadata.Membership, erro
 	return m, allow(c, m, scope)
 }
 
-// projectAllowing loads the project in the URL and checks scope.
+// projectAllowing loads the project in the URL, among those the caller
+// sees, and checks scope.
 func (a *API) projectAllowing(c *fiber.Ctx, scope string) (metadata.Project, error) {
 	m, err := a.orgAllowing(c, scope)
 	if err != nil {
 		return metadata.Project{}, err
 	}
-	p, err := a.access.ProjectInOrg(c.Context(), m.OrgID, c.Params("project"))
-	if errors.Is(err, metadata.ErrNotFound) {
-		return p, fiber.NewError(fiber.StatusNotFound, "project not found")
-	}
-	return p, err
+	return a.visibleProject(c, m, c.Params("project"))
 }
 
 // orgJSON is Sentry's organization summary, the shape every client
@@ -71,7 +74,9 @@ type orgJSON struct {
 	Features                 *[]string     `json:"features,omitempty"`
 	Avatar                   *avatarJSON   `json:"avatar,omitempty"`
 	Links                    *orgLinksJSON `json:"links,omitempty"`
-	RequireSSO               *bool         `json:"requireSso,omitempty"` // on one organization's own answers
+	// On one organization's own answers: its settings.
+	RequireSSO     *bool `json:"requireSso,omitempty"`
+	OpenMembership *bool `json:"openMembership,omitempty"`
 }
 
 type orgStatus struct {
@@ -149,8 +154,12 @@ func (a *API) organizationAnswer(c *fiber.Ctx, id int64, slug, name, role string
 	if err != nil {
 		return err
 	}
+	open, err := a.db.OrgOpenMembership(c.Context(), id)
+	if err != nil {
+		return err
+	}
 	out := a.newOrgJSON(id, slug, name, role, created)
-	out.RequireSSO = &requireSSO
+	out.RequireSSO, out.OpenMembership = &requireSSO, &open
 	return c.JSON(out)
 }
 
@@ -171,7 +180,10 @@ type projectJSON struct {
 	// none), which sentry-cli's projects list shows.
 	Teams []teamRefJSON `json:"teams"`
 	Team  *teamRefJSON  `json:"team"`
-	// Membership is open: every member sees, and may act on, every project.
+	// IsMember: the organization's membership is open, or the caller is
+	// in one of the project's teams. HasAccess: the caller sees the
+	// project (every project answered is one the caller sees, but for
+	// one just created outside the caller's teams).
 	IsMember     bool     `json:"isMember"`
 	HasAccess    bool     `json:"hasAccess"`
 	IsBookmarked bool     `json:"isBookmarked"`
@@ -205,9 +217,14 @@ func (a *API) projectsJSON(c *fiber.Ctx, projects []metadata.Project) ([]project
 	if err != nil {
 		return nil, err
 	}
+	mine, err := a.db.ProjectsOfUserTeams(c.Context(), principal(c).UserID, ids)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]projectJSON, len(projects))
 	for i, p := range projects {
 		out[i] = newProjectJSON(p)
+		out[i].IsMember = p.OrgOpenMembership || mine[p.ID]
 		for _, t := range teams[p.ID] {
 			out[i].Teams = append(out[i].Teams, teamRefJSON{ID: itoa(t.ID), Slug: t.Slug, Name: t.Name})
 		}
@@ -234,7 +251,7 @@ func (a *API) listProjects(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	projects, err := a.db.ListProjects(c.Context(), m.OrgID)
+	projects, err := a.visibleProjects(c, m)
 	if err != nil {
 		return err
 	}
@@ -276,6 +293,9 @@ func (a *API) addProject(c *fiber.Ctx, m metadata.Membership, teamID int64) erro
 	if err != nil {
 		return err
 	}
+	// With membership closed, an admin who creates a project outside its
+	// teams does not see it from then on.
+	out.HasAccess = m.SeesEveryProject() || out.IsMember
 	return c.Status(fiber.StatusCreated).JSON(out)
 }
 

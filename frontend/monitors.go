@@ -33,7 +33,14 @@ func (a *API) listMonitors(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	list, err := a.monitors.List(c.Context(), m.OrgID, pg.limit+1, pg.offset, time.Now())
+	v, err := a.visibility(c, m)
+	if err != nil {
+		return err
+	}
+	// A monitor of a project the caller does not see is left out; one of
+	// no project is the organization's.
+	keep := func(mon metadata.Monitor) bool { return mon.ProjectID == nil || v.Sees(*mon.ProjectID) }
+	list, err := a.monitors.ListWhere(c.Context(), m.OrgID, keep, pg.limit+1, pg.offset, time.Now())
 	if err != nil {
 		return err
 	}
@@ -53,7 +60,16 @@ func (a *API) loadMonitor(c *fiber.Ctx, scope string) (metadata.Membership, meta
 		return m, metadata.Monitor{}, err
 	}
 	mon, err := a.monitors.Find(c.Context(), m.OrgID, c.Params("id"))
-	return m, mon, err
+	if err != nil {
+		return m, mon, err
+	}
+	if ok, err := a.sees(c, m, mon.ProjectID); err != nil || !ok {
+		if err == nil {
+			err = fiber.NewError(fiber.StatusNotFound, "monitor not found")
+		}
+		return m, metadata.Monitor{}, err
+	}
+	return m, mon, nil
 }
 
 // monitor answers one monitor with its latest checks, its last 24 hours
@@ -76,12 +92,12 @@ func (a *API) monitor(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (a *API) monitorInput(c *fiber.Ctx, orgID int64, mon *metadata.Monitor) error {
+func (a *API) monitorInput(c *fiber.Ctx, m metadata.Membership, mon *metadata.Monitor) error {
 	var in monitorInput
 	if err := json.Unmarshal(c.Body(), &in); err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with monitorType, name, url and interval")
 	}
-	projects, err := a.access.ListProjects(c.Context(), orgID)
+	projects, err := a.visibleProjects(c, m)
 	if err != nil {
 		return err
 	}
@@ -106,7 +122,7 @@ func (a *API) createMonitor(c *fiber.Ctx) error {
 		return err
 	}
 	mon := metadata.Monitor{OrgID: m.OrgID}
-	if err := a.monitorInput(c, m.OrgID, &mon); err != nil {
+	if err := a.monitorInput(c, m, &mon); err != nil {
 		return err
 	}
 	created, err := a.monitors.Create(c.Context(), mon)
@@ -128,7 +144,7 @@ func (a *API) updateMonitor(c *fiber.Ctx) error {
 		if err := cronInput(c.Body(), &mon); err != nil {
 			return fiber.NewError(fiber.StatusBadRequest, err.Error())
 		}
-	} else if err := a.monitorInput(c, m.OrgID, &mon); err != nil {
+	} else if err := a.monitorInput(c, m, &mon); err != nil {
 		return err
 	}
 	updated, err := a.monitors.Update(c.Context(), mon)

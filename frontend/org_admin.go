@@ -7,8 +7,10 @@ import (
 
 // updateOrganization renames an organization or changes its slug (the
 // old slug answers 404 from then on), which owners and managers may
-// (org:write), and turns requireSso on or off, which only owners may
-// (org:admin). Every field is checked before anything is written.
+// (org:write), turns openMembership on or off (org:write: off, members
+// and admins see only their teams' projects), and turns requireSso on or
+// off, which only owners may (org:admin). Every field is checked before
+// anything is written.
 func (a *API) updateOrganization(c *fiber.Ctx) error {
 	m, err := a.orgAllowing(c, "org:write")
 	if err != nil {
@@ -26,8 +28,12 @@ func (a *API) updateOrganization(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if name == nil && slug == nil && requireSSO == nil {
-		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with name, slug or requireSso")
+	openMembership, err := optional[bool](f, "openMembership", "true or false")
+	if err != nil {
+		return err
+	}
+	if name == nil && slug == nil && requireSSO == nil && openMembership == nil {
+		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with name, slug, requireSso or openMembership")
 	}
 	if requireSSO != nil {
 		if _, err := a.orgAllowing(c, "org:admin"); err != nil {
@@ -54,6 +60,11 @@ func (a *API) updateOrganization(c *fiber.Ctx) error {
 			return err
 		}
 		a.audit(c, m.OrgID, "sso.edit", m.OrgID, map[string]any{"requireSso": *requireSSO})
+	}
+	if openMembership != nil {
+		if err := a.db.SetOrgOpenMembership(c.Context(), m.OrgID, *openMembership); err != nil {
+			return err
+		}
 	}
 	return a.organizationAnswer(c, o.ID, o.Slug, o.Name, m.Role, o.CreatedAt)
 }
@@ -84,8 +95,8 @@ type orgUserJSON struct {
 
 // orgUsers lists an organization's members (invitations left out) with
 // their user objects, as Sentry's GET /organizations/{org}/users/ does.
-// Every member sees every project of the organization in Faultline, so
-// each member's projects are all of them.
+// Each member's projects are those it sees (all of them while membership
+// is open) among those the caller sees.
 func (a *API) orgUsers(c *fiber.Ctx) error {
 	scope := "member:read"
 	if !principal(c).HasScope(scope) {
@@ -99,19 +110,27 @@ func (a *API) orgUsers(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	projects, err := a.access.ListProjects(c.Context(), m.OrgID)
+	projects, err := a.visibleProjects(c, m)
 	if err != nil {
 		return err
 	}
-	slugs := make([]string, len(projects))
-	for i, p := range projects {
-		slugs[i] = p.Slug
+	theirs, err := a.db.MembersVisibility(c.Context(), m.OrgID)
+	if err != nil {
+		return err
 	}
 	out := make([]orgUserJSON, 0, len(members))
 	for _, mb := range members {
-		if !mb.Pending {
-			out = append(out, orgUserJSON{newMemberJSON(mb), slugs})
+		if mb.Pending {
+			continue
 		}
+		v, restricted := theirs[mb.UserID]
+		slugs := []string{}
+		for _, p := range projects {
+			if !restricted || v.Sees(p.ID) {
+				slugs = append(slugs, p.Slug)
+			}
+		}
+		out = append(out, orgUserJSON{newMemberJSON(mb), slugs})
 	}
 	return c.JSON(out)
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -38,6 +39,21 @@ func (a *API) releaseInURL(c *fiber.Ctx) (metadata.Membership, string, error) {
 	}
 	if !ok {
 		return m, "", fiber.NewError(fiber.StatusNotFound, "release not found")
+	}
+	v, err := a.visibility(c, m)
+	if err != nil {
+		return m, "", err
+	}
+	if !v.All {
+		// A member who sees only its teams' projects reaches only their
+		// releases, as the release routes answer it.
+		ids, err := a.db.ReleaseProjectIDs(c.Context(), m.OrgID, version)
+		if err != nil {
+			return m, "", err
+		}
+		if !slices.ContainsFunc(ids, v.Sees) {
+			return m, "", fiber.NewError(fiber.StatusNotFound, "release not found")
+		}
 	}
 	return m, version, nil
 }

@@ -44,7 +44,7 @@ func (a *API) releaseScope(c *fiber.Ctx, write bool) (metadata.Membership, relea
 	if err := allow(c, m, releaseScopeName); err != nil && (write || allow(c, m, "project:read") != nil) {
 		return m, releases.Scope{}, err
 	}
-	all, err := a.access.ListProjects(c.Context(), m.OrgID)
+	all, err := a.visibleProjects(c, m)
 	if err != nil {
 		return m, releases.Scope{}, err
 	}
@@ -65,6 +65,15 @@ func (a *API) releaseScope(c *fiber.Ctx, write bool) (metadata.Membership, relea
 	if len(wanted) > 0 && len(sc.Only) == 0 {
 		return m, sc, fiber.NewError(fiber.StatusNotFound, "project not found")
 	}
+	v, err := a.visibility(c, m)
+	if err != nil {
+		return m, sc, err
+	}
+	if !v.All && len(wanted) == 0 {
+		// A member who sees only its teams' projects sees only their
+		// releases (an empty Only picks none).
+		sc.Only = projectIDsOf(all)
+	}
 	return m, sc, nil
 }
 
@@ -76,7 +85,22 @@ func (a *API) releaseTarget(c *fiber.Ctx, write bool) (metadata.Membership, rele
 		return m, sc, "", err
 	}
 	version, err := releaseVersion(c)
-	return m, sc, version, err
+	if err != nil {
+		return m, sc, version, err
+	}
+	v, err := a.visibility(c, m)
+	if err != nil {
+		return m, sc, version, err
+	}
+	if !v.All {
+		// A member who sees only its teams' projects reaches only their
+		// releases (its deploys, commits and files too): any other
+		// answers 404.
+		if _, err := a.releases.Get(c.Context(), sc, version, time.Now()); err != nil {
+			return m, sc, version, err
+		}
+	}
+	return m, sc, version, nil
 }
 
 // releaseVersion is the version in the URL, percent-decoded and checked.

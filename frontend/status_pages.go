@@ -3,6 +3,7 @@ package frontend
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -52,6 +53,7 @@ func (a *API) saveStatusPage(c *fiber.Ctx) error {
 	p := metadata.StatusPage{OrgID: m.OrgID, Name: strings.TrimSpace(in.Name), Slug: in.Slug, Public: in.IsPublic == nil || *in.IsPublic,
 		MonitorIDs: in.Monitors}
 	status := fiber.StatusCreated
+	var before []int64 // the page's monitors before this change
 	if slug := c.Params("slug"); slug != "" {
 		existing, err := a.db.StatusPageBySlug(c.Context(), c.Params("org"), slug)
 		if errors.Is(err, metadata.ErrNotFound) || (err == nil && existing.OrgID != m.OrgID) {
@@ -60,10 +62,13 @@ func (a *API) saveStatusPage(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		p.ID, status = existing.ID, fiber.StatusOK
+		p.ID, status, before = existing.ID, fiber.StatusOK, existing.MonitorIDs
 		if p.Slug == "" {
 			p.Slug = existing.Slug
 		}
+	}
+	if p.MonitorIDs, err = a.pageMonitors(c, m, p.MonitorIDs, before); err != nil {
+		return err
 	}
 	saved, err := a.db.SaveStatusPage(c.Context(), p)
 	if err != nil {
@@ -196,4 +201,25 @@ func (p *pageCache) forget(org, slug string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	delete(p.entries, org+"/"+slug)
+}
+
+// pageMonitors is the monitors a status page may show: a caller who sees
+// only its teams' projects cannot add a monitor of another project (it is
+// dropped, as an unknown id is), though one already on the page stays.
+func (a *API) pageMonitors(c *fiber.Ctx, m metadata.Membership, ids, before []int64) ([]int64, error) {
+	v, err := a.visibility(c, m)
+	if err != nil || v.All || len(ids) == 0 {
+		return ids, err
+	}
+	mons, err := a.db.MonitorsByID(c.Context(), m.OrgID, ids)
+	if err != nil {
+		return nil, err
+	}
+	hidden := map[int64]bool{}
+	for _, mon := range mons {
+		if mon.ProjectID != nil && !v.Sees(*mon.ProjectID) && !slices.Contains(before, mon.ID) {
+			hidden[mon.ID] = true
+		}
+	}
+	return slices.DeleteFunc(slices.Clone(ids), func(id int64) bool { return hidden[id] }), nil
 }

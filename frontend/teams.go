@@ -14,16 +14,18 @@ type teamJSON struct {
 	Name        string `json:"name"`
 	MemberCount int    `json:"memberCount"`
 	DateCreated string `json:"dateCreated"`
-	// IsMember says whether the caller is in the team; membership of the
-	// organization is open, so every member has access to every team.
+	// IsMember says whether the caller is in the team; HasAccess whether
+	// the caller sees the team's projects: as a member of it, or because
+	// the organization's membership is open or the caller's role sees
+	// every project.
 	IsMember  bool       `json:"isMember"`
 	HasAccess bool       `json:"hasAccess"`
 	Avatar    avatarJSON `json:"avatar"`
 }
 
-func newTeamJSON(t metadata.Team, isMember bool) teamJSON {
+func newTeamJSON(t metadata.Team, isMember, hasAccess bool) teamJSON {
 	return teamJSON{ID: itoa(t.ID), Slug: t.Slug, Name: t.Name, MemberCount: t.MemberCount, DateCreated: isoTime(t.CreatedAt),
-		IsMember: isMember, HasAccess: true, Avatar: avatarJSON{AvatarType: "letter_avatar"}}
+		IsMember: isMember, HasAccess: hasAccess, Avatar: avatarJSON{AvatarType: "letter_avatar"}}
 }
 
 // teamsJSON renders teams of the organization orgID, each saying whether
@@ -33,9 +35,11 @@ func (a *API) teamsJSON(c *fiber.Ctx, orgID int64, teams []metadata.Team) ([]tea
 	if err != nil {
 		return nil, err
 	}
+	// Every route answering teams loaded the caller's membership first.
+	m, _ := c.Locals(membershipKey).(metadata.Membership)
 	out := make([]teamJSON, len(teams))
 	for i, t := range teams {
-		out[i] = newTeamJSON(t, mine[t.ID])
+		out[i] = newTeamJSON(t, mine[t.ID], mine[t.ID] || m.SeesEveryProject())
 	}
 	return out, nil
 }
@@ -152,8 +156,11 @@ func (a *API) deleteTeam(c *fiber.Ctx) error {
 }
 
 // teamMember adds or removes an organization member to a team. Any member
-// may join or leave a team themselves; others need a role with member:write.
-// A token needs the member:write scope either way: it changes memberships.
+// may leave a team, and join one while the organization's membership is
+// open; otherwise (joining a closed organization's team, whose projects
+// it would then see, or changing someone else) it takes a role with
+// member:write. A token needs the member:write scope either way: it
+// changes memberships.
 func (a *API) teamMember(in bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		m, err := a.orgAllowing(c, "org:read")
@@ -167,7 +174,7 @@ func (a *API) teamMember(in bool) fiber.Handler {
 		if err != nil {
 			return fiber.NewError(fiber.StatusNotFound, "member not found")
 		}
-		if userID != principal(c).UserID {
+		if userID != principal(c).UserID || (in && !m.OpenMembership) {
 			if err := allow(c, m, "member:write"); err != nil {
 				return err
 			}

@@ -25,7 +25,7 @@ type Alert struct {
 
 // FireAlert records an alert and queues a delivery per recipient (email
 // recipients without an address expand to the organization's members who
-// take alert email), unless the rule already fired for the same issue or
+// see the project and take alert email), unless the rule already fired for the same issue or
 // monitor within its interval: then it answers 0. The rule's row is locked
 // meanwhile, so two processes cannot both fire it.
 func (db *DB) FireAlert(ctx context.Context, rule AlertRule, a Alert) (int64, error) {
@@ -57,10 +57,12 @@ func (db *DB) FireAlert(ctx context.Context, rule AlertRule, a Alert) (int64, er
 			UNION ALL
 			SELECT $1::bigint, r.id, 'email', u.email, '' FROM alert_recipients r
 				JOIN projects p ON p.id = $3::bigint
+				JOIN organizations o ON o.id = p.organization_id
 				JOIN organization_members m ON m.organization_id = p.organization_id
 				JOIN users u ON u.id = m.user_id
 				LEFT JOIN notification_settings s ON s.user_id = u.id
-			WHERE r.rule_id = $2::bigint AND r.kind = 'email' AND r.url = '' AND coalesce(s.alert_emails, true)`, id, rule.ID, a.ProjectID)
+			WHERE r.rule_id = $2::bigint AND r.kind = 'email' AND r.url = '' AND coalesce(s.alert_emails, true)
+				AND `+projectVisibleSQL, id, rule.ID, a.ProjectID)
 		return err
 	})
 	if err != nil {

@@ -340,7 +340,7 @@ func (db *DB) IssueForUser(ctx context.Context, userID, issueID int64) (Issue, e
 		SELECT `+issueColumns+`
 		FROM issues i JOIN projects p ON p.id = i.project_id JOIN organizations o ON o.id = p.organization_id
 		JOIN organization_members m ON m.organization_id = o.id AND m.user_id = $1
-		WHERE i.id = $2`, userID, issueID))
+		WHERE i.id = $2 AND `+projectVisibleSQL, userID, issueID))
 	if err != nil {
 		return is, fmt.Errorf("get issue %d: %w", issueID, notFound(err))
 	}

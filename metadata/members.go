@@ -152,6 +152,12 @@ func (db *DB) changeMember(ctx context.Context, orgID, userID int64, role string
 		}
 		if role == "" {
 			_, err = tx.Exec(ctx, `DELETE FROM organization_members WHERE organization_id = $1 AND user_id = $2`, orgID, userID)
+			if err == nil {
+				// A member who leaves leaves its teams: coming back does not
+				// bring back the projects they showed.
+				_, err = tx.Exec(ctx, `DELETE FROM team_members WHERE user_id = $2
+					AND team_id IN (SELECT id FROM teams WHERE organization_id = $1)`, orgID, userID)
+			}
 		} else {
 			_, err = tx.Exec(ctx, `UPDATE organization_members SET role = $3 WHERE organization_id = $1 AND user_id = $2`, orgID, userID, role)
 		}

@@ -8,13 +8,13 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// ListUserProjects returns the projects of every organization the user
-// belongs to, by organization slug then project slug, limit of them from
+// ListUserProjects returns the projects the user sees in every
+// organization it belongs to, by organization slug then project slug, limit of them from
 // offset on.
 func (db *DB) ListUserProjects(ctx context.Context, userID int64, limit, offset int) ([]Project, error) {
 	rows, err := db.pool.Query(ctx, `SELECT `+projectColumns+` FROM projects p JOIN organizations o ON o.id = p.organization_id
 		JOIN organization_members m ON m.organization_id = o.id AND m.user_id = $1
-		ORDER BY o.slug, p.slug LIMIT $2 OFFSET $3`, userID, limit, offset)
+		WHERE `+projectVisibleSQL+` ORDER BY o.slug, p.slug LIMIT $2 OFFSET $3`, userID, limit, offset)
 	if err != nil {
 		return nil, fmt.Errorf("list the user's projects: %w", err)
 	}

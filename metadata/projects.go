@@ -25,15 +25,18 @@ type Project struct {
 	SubjectPrefix string
 	OrgName       string
 	CreatedAt     time.Time
+	// OrgOpenMembership is the organization's setting: whether every
+	// member sees the project (see Membership.SeesEveryProject).
+	OrgOpenMembership bool
 }
 
 const projectColumns = `p.id, o.id, o.slug, p.slug, p.name, p.platform, p.allowed_origins, p.scrub_data, p.apdex_threshold_ms,
-	p.resolve_age_hours, p.subject_prefix, o.name, p.created_at`
+	p.resolve_age_hours, p.subject_prefix, o.name, p.created_at, o.open_membership`
 
 func scanProject(r pgx.Row) (Project, error) {
 	var p Project
 	err := r.Scan(&p.ID, &p.OrgID, &p.OrgSlug, &p.Slug, &p.Name, &p.Platform, &p.AllowedOrigins, &p.ScrubData, &p.ApdexMillis,
-		&p.ResolveAgeHours, &p.SubjectPrefix, &p.OrgName, &p.CreatedAt)
+		&p.ResolveAgeHours, &p.SubjectPrefix, &p.OrgName, &p.CreatedAt, &p.OrgOpenMembership)
 	return p, err
 }
 
@@ -47,13 +50,14 @@ func (db *DB) projectByID(ctx context.Context, id int64) (Project, error) {
 }
 
 // ProjectForUser finds a project by its organization's slug and its own,
-// provided the user is a member of the organization; otherwise ErrNotFound.
+// provided the user is a member of the organization who sees the project;
+// otherwise ErrNotFound.
 func (db *DB) ProjectForUser(ctx context.Context, userID int64, orgSlug, projectSlug string) (Project, error) {
 	p, err := scanProject(db.pool.QueryRow(ctx, `
 		SELECT `+projectColumns+`
 		FROM projects p JOIN organizations o ON o.id = p.organization_id
 		JOIN organization_members m ON m.organization_id = o.id AND m.user_id = $1
-		WHERE o.slug = $2 AND p.slug = $3`, userID, orgSlug, projectSlug))
+		WHERE o.slug = $2 AND p.slug = $3 AND `+projectVisibleSQL, userID, orgSlug, projectSlug))
 	if err != nil {
 		return p, fmt.Errorf("get project %s/%s: %w", orgSlug, projectSlug, notFound(err))
 	}

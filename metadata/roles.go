@@ -31,6 +31,10 @@ type Membership struct {
 	Role    string
 	// OrgCreatedAt is when the organization was made, for its detail.
 	OrgCreatedAt time.Time
+	UserID       int64
+	// OpenMembership is the organization's setting: every member sees
+	// every project (see SeesEveryProject).
+	OpenMembership bool
 }
 
 // Allows reports whether the role, and the principal acting in it, may use
@@ -42,10 +46,10 @@ func (m Membership) Allows(p Principal, scope string) bool {
 // MembershipBySlug returns the user's membership in the organization, or
 // ErrNotFound when the user is not a member (or there is no such org).
 func (db *DB) MembershipBySlug(ctx context.Context, userID int64, orgSlug string) (Membership, error) {
-	var m Membership
-	err := db.pool.QueryRow(ctx, `SELECT o.id, o.slug, o.name, m.role, o.created_at FROM organizations o
+	m := Membership{UserID: userID}
+	err := db.pool.QueryRow(ctx, `SELECT o.id, o.slug, o.name, m.role, o.created_at, o.open_membership FROM organizations o
 		JOIN organization_members m ON m.organization_id = o.id AND m.user_id = $1
-		WHERE o.slug = $2`, userID, orgSlug).Scan(&m.OrgID, &m.OrgSlug, &m.OrgName, &m.Role, &m.OrgCreatedAt)
+		WHERE o.slug = $2`, userID, orgSlug).Scan(&m.OrgID, &m.OrgSlug, &m.OrgName, &m.Role, &m.OrgCreatedAt, &m.OpenMembership)
 	if err != nil {
 		return m, fmt.Errorf("organization %s: %w", orgSlug, notFound(err))
 	}

@@ -61,9 +61,24 @@ type Overview struct {
 // List answers at most limit of an organization's monitors from offset,
 // each with its last day.
 func (s *Service) List(ctx context.Context, orgID int64, limit, offset int, now time.Time) ([]Overview, error) {
+	return s.ListWhere(ctx, orgID, nil, limit, offset, now)
+}
+
+// ListWhere is List over the monitors keep keeps (all when keep is nil),
+// filtered before the page is cut.
+func (s *Service) ListWhere(ctx context.Context, orgID int64, keep func(metadata.Monitor) bool, limit, offset int, now time.Time) ([]Overview, error) {
 	all, err := s.settings.ListMonitors(ctx, orgID)
 	if err != nil {
 		return nil, err
+	}
+	if keep != nil {
+		kept := all[:0:0]
+		for _, mon := range all {
+			if keep(mon) {
+				kept = append(kept, mon)
+			}
+		}
+		all = kept
 	}
 	page := all[min(offset, len(all)):min(len(all), offset+limit)]
 	ids := make([]uint64, len(page))
