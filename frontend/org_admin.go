@@ -51,8 +51,6 @@ func (a *API) updateOrganization(c *fiber.Ctx) error {
 		if o, err = a.db.UpdateOrganization(c.Context(), m.OrgID, name, slug); err != nil {
 			return err
 		}
-	}
-	if name != nil || slug != nil {
 		a.audit(c, m.OrgID, "org.edit", m.OrgID, map[string]any{"name": beforeAfter(m.OrgName, o.Name), "slug": beforeAfter(m.OrgSlug, o.Slug)})
 	}
 	if requireSSO != nil {
@@ -65,6 +63,7 @@ func (a *API) updateOrganization(c *fiber.Ctx) error {
 		if err := a.db.SetOrgOpenMembership(c.Context(), m.OrgID, *openMembership); err != nil {
 			return err
 		}
+		a.audit(c, m.OrgID, "org.edit", m.OrgID, map[string]any{"openMembership": *openMembership})
 	}
 	return a.organizationAnswer(c, o.ID, o.Slug, o.Name, m.Role, o.CreatedAt)
 }
