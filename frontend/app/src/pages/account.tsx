@@ -78,7 +78,10 @@ export function Account() {
       ))}</ul>
 
       <h2>Two-factor login</h2>
-      {recovery.length > 0 ? (
+      {/* One element whatever the step, so that the sections after it keep
+          their own elements (a shifted input once inherited another's
+          emptied maxlength, 0, and took no typing). */}
+      <div class="two-factor">{recovery.length > 0 ? (
         <div><p>Two-factor login is on. Keep these recovery codes somewhere safe; each works once:</p><pre>{recovery.join("\n")}</pre></div>
       ) : setup ? (
         <form onSubmit={run(async () => { const r = await api("POST", "/users/me/2fa/confirm/", { code }); setRecovery(r.data.recoveryCodes); setSetup(null); }, "2fa")}>
@@ -93,7 +96,7 @@ export function Account() {
       ) : (
         <><p><button disabled={busy} onClick={run(async () => { const r = await api("POST", "/users/me/2fa/"); setSetup(r.data); }, "2fa")}>Set up two-factor login</button></p>
           {error && where === "2fa" ? <ErrorNote error={error} /> : null}</>
-      )}
+      )}</div>
 
       <h2>Security keys</h2>
       <p class="muted">A security key (or this device's built-in authenticator) as the second step of your login. Adding or removing one takes your current password.</p>
