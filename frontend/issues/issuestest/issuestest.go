@@ -89,6 +89,13 @@ func (s *Store) SearchIssues(_ context.Context, f metadata.IssueFilter) ([]metad
 	return out, nil
 }
 
+// CountIssues counts what SearchIssues finds without the page, up to limit.
+func (s *Store) CountIssues(ctx context.Context, f metadata.IssueFilter, limit int) (int, error) {
+	f.Limit, f.Offset = limit, 0
+	found, err := s.SearchIssues(ctx, f)
+	return len(found), err
+}
+
 // IssueForUser finds an issue by id; every user may see every issue.
 func (s *Store) IssueForUser(_ context.Context, _, issueID int64) (metadata.Issue, error) {
 	if err := s.fail("IssueForUser"); err != nil {
