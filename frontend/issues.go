@@ -169,7 +169,7 @@ func (a *API) issue(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := newIssueJSON(is, "")
+	out := newIssueJSON(is, "").withReleases(is.Issue)
 	out.Permalink = a.issueLink(is.OrgSlug, is.ID)
 	return c.JSON(out)
 }

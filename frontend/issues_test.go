@@ -276,6 +276,12 @@ func TestIssueListAndDetail(t *testing.T) {
 	if err := json.Unmarshal([]byte(got.body), &one); err != nil || got.status != 200 || one.ID != "1" || one.UserCount != 4 {
 		t.Errorf("detail: %d %s", got.status, got.body)
 	}
+	if !strings.Contains(got.body, `"lastRelease":{"version":"1.0.0","shortVersion":"1.0.0"}`) || !strings.Contains(got.body, `"firstRelease":null`) {
+		t.Errorf("detail releases: %s, want lastRelease 1.0.0 and firstRelease null", got.body)
+	}
+	if got = call(t, app, "GET", "/api/0/organizations/acme/issues/", ""); strings.Contains(got.body, "lastRelease") {
+		t.Errorf("the list carries releases: %s", got.body)
+	}
 }
 
 func TestIssueChanges(t *testing.T) {
