@@ -12,7 +12,7 @@ function csrfToken(): string {
   return m ? decodeURIComponent(m[1]) : "";
 }
 
-export async function api<T = any>(method: string, path: string, body?: unknown): Promise<{ data: T; link: string }> {
+export async function api<T = any>(method: string, path: string, body?: unknown): Promise<{ data: T; link: string; hits: number | null }> {
   const headers: Record<string, string> = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
@@ -28,7 +28,9 @@ export async function api<T = any>(method: string, path: string, body?: unknown)
   if (!resp.ok) {
     throw new APIError(resp.status, (data && data.detail) || `The server answered ${resp.status}.`, data);
   }
-  return { data, link: resp.headers.get("Link") || "" };
+  // X-Hits: how many a list matches in all, where the server counts them.
+  const hits = resp.headers.get("X-Hits");
+  return { data, link: resp.headers.get("Link") || "", hits: hits === null ? null : Number(hits) };
 }
 
 // nextCursor reads Sentry's Link header: the next page's cursor, if any.
