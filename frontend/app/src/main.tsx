@@ -11,6 +11,7 @@ import { Account } from "./pages/account";
 import { OrgSettings } from "./pages/org";
 import { ResetPassword, AcceptInvite, VerifyEmail } from "./pages/links";
 import { lazy } from "./lazy";
+import { prefetchScreen } from "./pages/prefetch";
 import "./style.css";
 
 export type Me = { user: { id: string; email: string; emailVerified?: boolean } };
@@ -141,4 +142,5 @@ export function ErrorNote(props: { error: unknown; retry?: () => void }) {
   return <p class="error" role="alert"><bdi>{msg}</bdi>{props.retry && <> <button class="small retry" onClick={props.retry}>Try again</button></>}</p>;
 }
 
+prefetchScreen(location);
 render(<App />, document.getElementById("app")!);

@@ -52,6 +52,25 @@ try {
   await page.click("button[type=submit]");
   await page.waitForSelector("h1:has-text('Projects')");
 
+  await check("a deep link asks for its data alongside who-am-I, not after it", async () => {
+    for (const [url, wanted] of [[listURL(""), `/api/0/projects/${org}/${project}/issues/?`], [`${base}/app/${org}/issues/${firstID}`, `/api/0/issues/${firstID}/?`]]) {
+      const seen = [];
+      const onRequest = (r) => { const u = new URL(r.url()); if (r.method() === "GET") seen.push("request " + u.pathname + "?" + u.search.slice(1)); };
+      const onResponse = (r) => { if (new URL(r.url()).pathname === "/api/0/") seen.push("me answered"); };
+      page.on("request", onRequest);
+      page.on("response", onResponse);
+      await page.goto(url);
+      await page.waitForSelector("ul.issues li.issue, select#assignee:not([disabled])");
+      page.off("request", onRequest);
+      page.off("response", onResponse);
+      const data = seen.findIndex((e) => e.startsWith("request " + wanted));
+      const me = seen.indexOf("me answered");
+      expect(data >= 0 && me >= 0 && data < me, `${url}: ${seen.filter((e) => e.includes("/api/0/")).join(", ")}`);
+      const twice = seen.filter((e) => e.startsWith("request " + wanted)).length;
+      expect(twice === 1, `${wanted} asked for ${twice} times`);
+    }
+  });
+
   await page.goto(listURL(""));
   await page.waitForSelector("ul.issues li.issue");
   await page.screenshot({ path: `${shots}/1-list.png` });

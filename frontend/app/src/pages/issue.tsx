@@ -8,6 +8,11 @@ import { Exception } from "./stacktrace";
 import { ResolveMenu, resolvedLabel } from "./resolve";
 import { Ago, Avatar, Confirm, Star } from "./triage";
 
+// issuePaths are the requests the issue page opens with; the boot
+// prefetch asks for the same ones.
+export const issuePaths = (id: string) => [`/issues/${id}/`, `/issues/${id}/events/latest/`, `/issues/${id}/tags/`,
+  `/issues/${id}/comments/`, `/issues/${id}/activity/`];
+
 const text = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v) ?? String(v));
 
 export function IssueDetail(props: { org: string; id: string }) {

@@ -14,6 +14,17 @@ const typing = "input, select, textarea, button, a, summary, [contenteditable]";
 // issue's lifetime count is not what the list is about.
 const eventFilter = /(?:^|\s)!?(?!is:|assigned:|assigned_to:|has:|firstSeen:|lastSeen:|age:)[^\s:"]+:\S/;
 
+// issueListPath is the list request for the page's address; the boot
+// prefetch asks for the same one. Each issue's 24-hour sparkline comes in
+// the same answer.
+export function issueListPath(org: string, project: string, params: URLSearchParams): string {
+  const qs = new URLSearchParams({ query: params.get("query") ?? "is:unresolved", sort: params.get("sort") ?? "date", groupStatsPeriod: "24h" });
+  const cursor = params.get("cursor"), period = params.get("statsPeriod");
+  if (cursor) qs.set("cursor", cursor);
+  if (period) qs.set("statsPeriod", period);
+  return `/projects/${org}/${project}/issues/?${qs}`;
+}
+
 // An undoable bulk change: the statuses the issues had before it.
 type Undo = { text: string; before: Map<string, string[]> };
 
@@ -51,11 +62,7 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
   const filtered = !!period || eventFilter.test(query);
 
   const load = () => {
-    // Each issue's 24-hour sparkline comes in the same answer.
-    const qs = new URLSearchParams({ query, sort, groupStatsPeriod: "24h" });
-    if (cursor) qs.set("cursor", cursor);
-    if (period) qs.set("statsPeriod", period);
-    api<any[]>("GET", `/projects/${props.org}/${props.project}/issues/?${qs}`)
+    api<any[]>("GET", issueListPath(props.org, props.project, props.query))
       .then((r) => {
         setIssues(r.data); setNext(nextCursor(r.link)); setError(null); setHits(r.hits);
         setSelected((s) => Math.min(s, Math.max(r.data.length - 1, 0)));
