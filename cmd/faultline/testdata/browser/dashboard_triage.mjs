@@ -138,12 +138,68 @@ try {
     await page.click(".bulk button:has-text('Merge')");
     await page.waitForSelector("dialog.confirm[open]");
     await page.screenshot({ path: `${shots}/3-merge.png` });
+    // Keys pressed while the dialog is open are not the list's shortcuts.
+    const at = await page.locator("li.issue.selected a.title").textContent();
+    await page.keyboard.press("e");
+    await page.keyboard.press("j");
+    await new Promise((r) => setTimeout(r, 500));
+    expect(Object.values(await statuses(page)).filter((v) => v === "resolved").length === 0, "e resolved an issue under the dialog");
+    expect(await page.locator("li.issue.selected a.title").textContent() === at, "j moved the highlight under the dialog");
     await page.click("dialog.confirm button:has-text('Cancel')");
     await page.waitForSelector("dialog.confirm", { state: "detached" });
     expect(Object.keys(await statuses(page)).length === n, "Cancel merged");
     await page.click(".bulk button:has-text('Merge')");
     await page.click("dialog.confirm button:has-text('Merge 2 issues')");
     await waitFor("two issues merged into one", async () => { const s = await statuses(page); return [Object.keys(s).length === n - 1, Object.keys(s).length]; });
+  });
+
+  await check("the star bookmarks, and keys on it are not shortcuts", async () => {
+    await page.goto(listURL(""));
+    await page.waitForSelector("ul.issues li.issue");
+    const row = page.locator("li.issue").nth(3);
+    const title = await row.locator("a.title").textContent();
+    const id = (await get(page, `/projects/${org}/${project}/issues/?query=&limit=100`)).find((is) => is.title === title).id;
+    await row.locator("button.star").click();
+    await waitFor("isBookmarked", async () => { const is = await get(page, `/issues/${id}/`); return [is.isBookmarked === true, is.isBookmarked]; });
+    expect(await row.locator("button.star").getAttribute("aria-pressed") === "true", "the star is not pressed");
+    await page.keyboard.press("e"); // focus is on the star
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await get(page, `/issues/${id}/`)).status !== "resolved", "e on the star resolved");
+  });
+
+  await check("unseen issues are bold until opened", async () => {
+    await page.goto(listURL(""));
+    await page.waitForSelector("ul.issues li.issue");
+    const row = page.locator("li.issue.unseen").first();
+    const title = await row.locator("a.title").textContent();
+    const weight = await row.locator("a.title").evaluate((a) => Number(getComputedStyle(a).fontWeight));
+    expect(weight >= 700, "an unseen title weighs " + weight);
+    await row.locator("a.title").click();
+    await page.waitForSelector("h1 .issue-title");
+    await page.goBack();
+    await page.waitForSelector("ul.issues li.issue");
+    await page.waitForFunction((t) => [...document.querySelectorAll("li.issue.seen a.title")].some((a) => a.textContent === t), title);
+  });
+
+  await check("the author edits and deletes a comment", async () => {
+    await page.goto(`${base}/app/${org}/issues/${firstID}`);
+    await page.fill("textarea[aria-label=Comment]", "first words");
+    await page.click("form.note button:has-text('Comment')");
+    await page.waitForSelector(".note-item:has-text('first words') button:has-text('Edit')");
+    await page.click(".note-item button:has-text('Edit')");
+    await page.fill("textarea[aria-label='Edit comment']", "better words");
+    await page.click(".note-item button:has-text('Save')");
+    await waitFor("comment edited", async () => { const c = await get(page, `/issues/${firstID}/comments/`); return [c.length === 1 && c[0].data.text === "better words", c]; });
+    await page.click(".note-item button:has-text('Delete')");
+    await page.click("dialog.confirm button:has-text('Delete')");
+    await waitFor("comment deleted", async () => { const c = await get(page, `/issues/${firstID}/comments/`); return [c.length === 0, c]; });
+  });
+
+  await check("the title is at most two lines, whole on hover", async () => {
+    const t = page.locator("h1 .issue-title");
+    expect(await t.getAttribute("title") === "triage issue 00", "title attribute " + await t.getAttribute("title"));
+    const lines = await t.evaluate((el) => el.getBoundingClientRect().height / parseFloat(getComputedStyle(el).lineHeight));
+    expect(lines <= 2.05, lines + " lines");
   });
 
   await check("the assignee select assigns", async () => {
