@@ -99,10 +99,13 @@ func (a *API) listIssues(c *fiber.Ctx, orgID int64, projects []metadata.Project)
 	if s.StatsPeriod, err = groupStatsPeriod(c); err != nil {
 		return err
 	}
-	found, err := a.finder.List(c.Context(), s)
+	// The total, as Sentry's X-Hits, with X-Max-Hits where counting stops.
+	found, hits, err := a.finder.ListCounted(c.Context(), s)
 	if err != nil {
 		return err
 	}
+	c.Set("X-Hits", strconv.Itoa(hits))
+	c.Set("X-Max-Hits", strconv.Itoa(issues.MaxCounted))
 	platform := map[int64]string{}
 	for _, p := range projects {
 		platform[p.ID] = p.Platform
@@ -166,7 +169,7 @@ func (a *API) issue(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := newIssueJSON(is, "")
+	out := newIssueJSON(is, "").withReleases(is.Issue)
 	out.Permalink = a.issueLink(is.OrgSlug, is.ID)
 	return c.JSON(out)
 }

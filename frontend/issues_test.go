@@ -266,14 +266,26 @@ func TestIssueListAndDetail(t *testing.T) {
 	if !strings.Contains(got.header["Link"], `rel="next"; results="true"`) {
 		t.Errorf("Link %q: want a next page", got.header["Link"])
 	}
+	if got.header["X-Hits"] != "3" || got.header["X-Max-Hits"] != "10000" {
+		t.Errorf("X-Hits %q, X-Max-Hits %q: want 3 issues in acme in all (of a page of 1), counted up to 10000", got.header["X-Hits"], got.header["X-Max-Hits"])
+	}
 	got = call(t, app, "GET", "/api/0/projects/acme/web/issues/?query=browser:Firefox", "")
 	if err := json.Unmarshal([]byte(got.body), &list); err != nil || len(list) != 1 || list[0].ID != "2" {
 		t.Errorf("tag search: %d %s, want issue 2 only", got.status, got.body)
+	}
+	if got.header["X-Hits"] != "1" {
+		t.Errorf("tag search X-Hits %q: want 1, the matches of the same filter", got.header["X-Hits"])
 	}
 	got = call(t, app, "GET", "/api/0/issues/1/", "")
 	var one issueJSON
 	if err := json.Unmarshal([]byte(got.body), &one); err != nil || got.status != 200 || one.ID != "1" || one.UserCount != 4 {
 		t.Errorf("detail: %d %s", got.status, got.body)
+	}
+	if !strings.Contains(got.body, `"lastRelease":{"version":"1.0.0","shortVersion":"1.0.0"}`) || !strings.Contains(got.body, `"firstRelease":null`) {
+		t.Errorf("detail releases: %s, want lastRelease 1.0.0 and firstRelease null", got.body)
+	}
+	if got = call(t, app, "GET", "/api/0/organizations/acme/issues/", ""); strings.Contains(got.body, "lastRelease") {
+		t.Errorf("the list carries releases: %s", got.body)
 	}
 }
 

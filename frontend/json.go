@@ -54,9 +54,33 @@ type issueJSON struct {
 	Annotations   []string          `json:"annotations"`
 	// SeenBy is in the single issue's answer only.
 	SeenBy *[]seenByJSON `json:"seenBy,omitempty"`
+	// FirstRelease and LastRelease are in the single issue's answer only
+	// (null when the events named no release), as Sentry's issue page reads
+	// them beside first and last seen.
+	FirstRelease **releaseRef `json:"firstRelease,omitempty"`
+	LastRelease  **releaseRef `json:"lastRelease,omitempty"`
 	// Stats is in the list's answer with groupStatsPeriod only:
 	// {"24h": [[unix seconds, count], ...]}.
 	Stats map[string][][2]int64 `json:"stats,omitempty"`
+}
+
+// releaseRef names a release inside another object.
+type releaseRef struct {
+	Version      string `json:"version"`
+	ShortVersion string `json:"shortVersion"`
+}
+
+// withReleases adds the issue's first and last releases, for its page.
+func (j issueJSON) withReleases(is metadata.Issue) issueJSON {
+	ref := func(v string) **releaseRef {
+		var r *releaseRef
+		if v != "" {
+			r = &releaseRef{Version: v, ShortVersion: v}
+		}
+		return &r
+	}
+	j.FirstRelease, j.LastRelease = ref(is.FirstRelease), ref(is.LastRelease)
+	return j
 }
 
 // actorJSON is a user or team as Sentry names who did or holds something.

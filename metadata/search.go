@@ -36,14 +36,10 @@ type IssueFilter struct {
 	Limit, Offset int
 }
 
-// SearchIssues returns the issues a filter selects, sorted.
-func (db *DB) SearchIssues(ctx context.Context, f IssueFilter) ([]Issue, error) {
+// issueWhere is the WHERE clause a filter makes over issues i joined to
+// their projects p and organizations o, with its arguments through arg.
+func issueWhere(f IssueFilter, arg func(any) string) (string, error) {
 	var where []string
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return fmt.Sprintf("$%d", len(args))
-	}
 	where = append(where, "i.project_id = ANY("+arg(f.ProjectIDs)+")", "i.merged_into IS NULL")
 	if len(f.Statuses) > 0 {
 		where = append(where, "i.status = ANY("+arg(f.Statuses)+")")
@@ -99,9 +95,23 @@ func (db *DB) SearchIssues(ctx context.Context, f IssueFilter) ([]Issue, error) 
 	if f.Match != nil {
 		sql, err := f.Match.compile(arg)
 		if err != nil {
-			return nil, err
+			return "", err
 		}
 		where = append(where, "("+sql+")")
+	}
+	return strings.Join(where, " AND "), nil
+}
+
+// SearchIssues returns the issues a filter selects, sorted.
+func (db *DB) SearchIssues(ctx context.Context, f IssueFilter) ([]Issue, error) {
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	where, err := issueWhere(f, arg)
+	if err != nil {
+		return nil, err
 	}
 	order := "i.last_seen DESC, i.id DESC"
 	switch f.Sort {
@@ -115,7 +125,7 @@ func (db *DB) SearchIssues(ctx context.Context, f IssueFilter) ([]Issue, error) 
 	}
 	q := `SELECT ` + issueColumns + `
 		FROM issues i JOIN projects p ON p.id = i.project_id JOIN organizations o ON o.id = p.organization_id
-		WHERE ` + strings.Join(where, " AND ") + ` ORDER BY ` + order + ` LIMIT ` + arg(f.Limit) + ` OFFSET ` + arg(f.Offset)
+		WHERE ` + where + ` ORDER BY ` + order + ` LIMIT ` + arg(f.Limit) + ` OFFSET ` + arg(f.Offset)
 	rows, err := db.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("search issues: %w", err)
@@ -125,6 +135,28 @@ func (db *DB) SearchIssues(ctx context.Context, f IssueFilter) ([]Issue, error) 
 		return nil, fmt.Errorf("search issues: %w", err)
 	}
 	return issues, nil
+}
+
+// CountIssues counts the issues a filter selects (its sort and page
+// aside), stopping at limit: the list's total stays one index-bounded
+// query however many issues a project has.
+func (db *DB) CountIssues(ctx context.Context, f IssueFilter, limit int) (int, error) {
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	where, err := issueWhere(f, arg)
+	if err != nil {
+		return 0, err
+	}
+	q := `SELECT count(*) FROM (SELECT 1 FROM issues i JOIN projects p ON p.id = i.project_id JOIN organizations o ON o.id = p.organization_id
+		WHERE ` + where + ` LIMIT ` + arg(limit) + `) AS matched`
+	var n int
+	if err := db.pool.QueryRow(ctx, q, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count issues: %w", err)
+	}
+	return n, nil
 }
 
 // UserIDsByEmail resolves members' emails within an organization.

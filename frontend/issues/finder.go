@@ -15,6 +15,7 @@ import (
 // Reader reads issues; *metadata.DB is one.
 type Reader interface {
 	SearchIssues(ctx context.Context, f metadata.IssueFilter) ([]metadata.Issue, error)
+	CountIssues(ctx context.Context, f metadata.IssueFilter, limit int) (int, error)
 	IssueForUser(ctx context.Context, userID, issueID int64) (metadata.Issue, error)
 	IssueActivity(ctx context.Context, issueID int64) ([]metadata.Activity, error)
 	IssueUserStates(ctx context.Context, userID int64, issueIDs []int64) (map[int64]metadata.UserIssueState, error)
@@ -45,6 +46,9 @@ const (
 	// MaxSelected is how many issues a search ranks by users, and how many
 	// a bulk change may select by query.
 	MaxSelected = 1000
+	// MaxCounted is where a list's total stops counting: past it the
+	// dashboard says "10,000+" rather than scan every issue.
+	MaxCounted = 10000
 )
 
 // Finder searches and reads issues.
@@ -103,6 +107,38 @@ func (f *Finder) List(ctx context.Context, s Search) ([]Listed, error) {
 	if err != nil {
 		return nil, err
 	}
+	return f.list(ctx, s, filter)
+}
+
+// ListCounted is List with how many issues the search selects in all (up
+// to MaxCounted), the list's X-Hits. The search's conditions are compiled
+// once, and the total counts in PostgreSQL while the page is read.
+func (f *Finder) ListCounted(ctx context.Context, s Search) ([]Listed, int, error) {
+	filter, err := f.filter(ctx, s)
+	if err != nil {
+		return nil, 0, err
+	}
+	var total int
+	var countErr error
+	counted := make(chan struct{})
+	go func() {
+		defer close(counted)
+		all := filter
+		all.Limit, all.Offset = 0, 0
+		total, countErr = f.issues.CountIssues(ctx, all, MaxCounted)
+	}()
+	out, err := f.list(ctx, s, filter)
+	<-counted
+	if err != nil {
+		return nil, 0, err
+	}
+	if countErr != nil {
+		return nil, 0, countErr
+	}
+	return out, total, nil
+}
+
+func (f *Finder) list(ctx context.Context, s Search, filter metadata.IssueFilter) ([]Listed, error) {
 	byUsers := s.Sort == "user"
 	if byUsers {
 		// Users are counted in ClickHouse: rank the most recently seen

@@ -12,13 +12,29 @@ function csrfToken(): string {
   return m ? decodeURIComponent(m[1]) : "";
 }
 
-export async function api<T = any>(method: string, path: string, body?: unknown): Promise<{ data: T; link: string }> {
+// warm holds GET answers asked for ahead of the screen that reads them
+// (see prefetch); each is used once, and only if it succeeded.
+const warm = new Map<string, Promise<Response | null>>();
+
+// prefetch starts a GET now, for a screen that is about to ask for it: a
+// deep link's data then loads alongside the "who am I" call, not after it.
+export function prefetch(path: string) {
+  if (warm.has(path)) return;
+  warm.set(path, fetch("/api/0" + path, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+    .then((r) => (r.ok ? r : null)).catch(() => null));
+  // Unclaimed answers go stale: drop them.
+  setTimeout(() => warm.delete(path), 15000);
+}
+
+export async function api<T = any>(method: string, path: string, body?: unknown): Promise<{ data: T; link: string; hits: number | null }> {
   const headers: Record<string, string> = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
-  let resp: Response;
+  let resp: Response | null = null;
+  const early = method === "GET" ? warm.get(path) : undefined;
+  if (early) { warm.delete(path); resp = await early; }
   try {
-    resp = await fetch("/api/0" + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin" });
+    resp ??= await fetch("/api/0" + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin" });
   } catch {
     throw new APIError(0, "The server could not be reached. Check your connection and try again.");
   }
@@ -28,7 +44,9 @@ export async function api<T = any>(method: string, path: string, body?: unknown)
   if (!resp.ok) {
     throw new APIError(resp.status, (data && data.detail) || `The server answered ${resp.status}.`, data);
   }
-  return { data, link: resp.headers.get("Link") || "" };
+  // X-Hits: how many a list matches in all, where the server counts them.
+  const hits = resp.headers.get("X-Hits");
+  return { data, link: resp.headers.get("Link") || "", hits: hits === null ? null : Number(hits) };
 }
 
 // nextCursor reads Sentry's Link header: the next page's cursor, if any.

@@ -8,6 +8,7 @@ import { IssueList } from "./pages/issues";
 import { IssueDetail } from "./pages/issue";
 import { ResetPassword, AcceptInvite, VerifyEmail } from "./pages/links";
 import { lazy } from "./lazy";
+import { prefetchScreen } from "./pages/prefetch";
 import "./style.css";
 
 export type Me = { user: { id: string; email: string; emailVerified?: boolean } };
@@ -151,4 +152,5 @@ export function ErrorNote(props: { error: unknown; retry?: () => void }) {
   return <p class="error" role="alert"><bdi>{msg}</bdi>{props.retry && <> <button class="small retry" onClick={props.retry}>Try again</button></>}</p>;
 }
 
+prefetchScreen(location);
 render(<App />, document.getElementById("app")!);

@@ -70,6 +70,11 @@ func (s *Store) SearchIssues(_ context.Context, f metadata.IssueFilter) ([]metad
 	if err := s.fail("SearchIssues"); err != nil {
 		return nil, err
 	}
+	return s.search(f), nil
+}
+
+// search is SearchIssues without recording the filter.
+func (s *Store) search(f metadata.IssueFilter) []metadata.Issue {
 	var out []metadata.Issue
 	for _, is := range s.Issues {
 		switch {
@@ -86,7 +91,14 @@ func (s *Store) SearchIssues(_ context.Context, f metadata.IssueFilter) ([]metad
 	if f.Limit > 0 {
 		out = out[:min(f.Limit, len(out))]
 	}
-	return out, nil
+	return out
+}
+
+// CountIssues counts what SearchIssues finds without the page, up to
+// limit; it runs alongside SearchIssues, so it records nothing.
+func (s *Store) CountIssues(_ context.Context, f metadata.IssueFilter, limit int) (int, error) {
+	f.Limit, f.Offset = limit, 0
+	return len(s.search(f)), nil
 }
 
 // IssueForUser finds an issue by id; every user may see every issue.

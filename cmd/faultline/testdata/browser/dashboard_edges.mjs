@@ -327,6 +327,20 @@ try {
       const over = await p.evaluate(() => [...document.querySelectorAll(".tags .tag")].some((t) => t.scrollWidth > t.clientWidth + 1));
       expect(!over, "a tag value runs past its column");
     });
+    await check(`7 the title is clamped to two lines, whole on hover (${name})`, async () => {
+      const t = p.locator("h1 .issue-title");
+      expect(await t.getAttribute("title") === word, "the full title is not in the title attribute");
+      const lines = await t.evaluate((el) => el.getBoundingClientRect().height / parseFloat(getComputedStyle(el).lineHeight));
+      expect(lines <= 2.05, `the title takes ${lines.toFixed(1)} lines`);
+    });
+    await check(`7 frame headers read file:line; In-app and All frames switch (${name})`, async () => {
+      const where = await p.locator(".frame.in-app summary code.where").textContent();
+      expect(where === `${rtlName}:200`, "the in-app frame header reads " + JSON.stringify(where));
+      await p.click(".frame-scope button:has-text('All frames')");
+      expect(await p.locator(".frame").count() === 200, `${await p.locator(".frame").count()} frames under All frames`);
+      await p.click(".frame-scope button:has-text('In-app')");
+      expect(await p.locator(".frame").count() < 10, `${await p.locator(".frame").count()} frames under In-app`);
+    });
     await check(`7 frames beyond the crashing one are folded (${name})`, async () => {
       expect(await p.locator(".frame").count() < 10, `${await p.locator(".frame").count()} frames shown`);
       await p.click("button:has-text('more frames')");

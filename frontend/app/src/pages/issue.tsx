@@ -6,6 +6,12 @@ import { Chart } from "../chart";
 import { Fold } from "./fold";
 import { Exception } from "./stacktrace";
 import { ResolveMenu, resolvedLabel } from "./resolve";
+import { Ago, Avatar, Confirm, Star } from "./triage";
+
+// issuePaths are the requests the issue page opens with; the boot
+// prefetch asks for the same ones.
+export const issuePaths = (id: string) => [`/issues/${id}/`, `/issues/${id}/events/latest/`, `/issues/${id}/tags/`,
+  `/issues/${id}/comments/`, `/issues/${id}/activity/`];
 
 const text = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v) ?? String(v));
 
@@ -18,6 +24,10 @@ export function IssueDetail(props: { org: string; id: string }) {
   const [notes, setNotes] = useState<any[]>([]);
   const [activity, setActivity] = useState<any[]>([]);
   const [note, setNote] = useState("");
+  const [me, setMe] = useState("");
+  const [people, setPeople] = useState<{ members: any[]; teams: any[] } | null>(null);
+  const [editing, setEditing] = useState<{ id: string; text: string } | null>(null);
+  const [deleting, setDeleting] = useState<any>(null);
   const [error, setError] = useState<unknown>(null);
   const showEvent = (which: string) =>
     api("GET", `/issues/${props.id}/events/${which}/`).then((r) => setEvent(r.data)).catch(() => setEvent(null));
@@ -32,6 +42,14 @@ export function IssueDetail(props: { org: string; id: string }) {
     loadSide();
   };
   useEffect(load, [props.id]);
+  // Who may edit which comment, and whom the issue can be assigned to.
+  useEffect(() => { api("GET", "/").then((r) => setMe(r.data?.user?.email || "")).catch(() => setMe("")); }, []);
+  useEffect(() => {
+    Promise.all([
+      api<any[]>("GET", `/organizations/${props.org}/members/`).then((r) => r.data.filter((m) => !m.pending && m.user)).catch(() => []),
+      api<any[]>("GET", `/organizations/${props.org}/teams/`).then((r) => r.data).catch(() => []),
+    ]).then(([members, teams]) => setPeople({ members, teams }));
+  }, [props.org]);
   // Opening an issue marks it seen by the caller, as Sentry's dashboard does.
   useEffect(() => { api("PUT", `/issues/${props.id}/`, { hasSeen: true }).catch(() => {}); }, [props.id]);
   useEffect(() => {
@@ -46,6 +64,28 @@ export function IssueDetail(props: { org: string; id: string }) {
     } catch (err) { setError(err); }
   };
   const setStatus = (status: string) => update({ status });
+  const saveNote = async (e: Event) => {
+    e.preventDefault();
+    if (!editing) return;
+    try {
+      await api("PUT", `/issues/${props.id}/comments/${editing.id}/`, { text: editing.text });
+      setEditing(null);
+      loadSide();
+    } catch (err) { setError(err); }
+  };
+  const deleteNote = async (n: any) => {
+    setDeleting(null);
+    try {
+      await api("DELETE", `/issues/${props.id}/comments/${n.id}/`);
+      loadSide();
+    } catch (err) { setError(err); }
+  };
+  const bookmark = async () => {
+    try {
+      await api("PUT", `/issues/${props.id}/`, { isBookmarked: !issue.isBookmarked });
+      setIssue({ ...issue, isBookmarked: !issue.isBookmarked });
+    } catch (e) { setError(e); }
+  };
   const update = async (body: object) => {
     try {
       await api("PUT", `/projects/${props.org}/${issue.project.slug}/issues/?id=${props.id}`, body);
@@ -61,9 +101,8 @@ export function IssueDetail(props: { org: string; id: string }) {
   return (
     <section class="detail">
       <p><Link href={`/${props.org}/${issue.project.slug}/issues`}>← {issue.project.slug}</Link></p>
-      <h1><span class={"level " + issue.level}>{issue.level}</span> <bdi><Fold text={issue.title} limit={150} /></bdi></h1>
-      <p class="muted">{issue.shortId} · <bdi><Fold text={issue.culprit || ""} /></bdi> · {issue.count} events · {issue.userCount} users ·
-        first seen {new Date(issue.firstSeen).toLocaleString()} · last seen {new Date(issue.lastSeen).toLocaleString()}</p>
+      <h1><span class={"level " + issue.level}>{issue.level}</span> <span class="issue-title" title={issue.title}><bdi>{issue.title}</bdi></span></h1>
+      <p class="muted">{issue.shortId} · <bdi><Fold text={issue.culprit || ""} /></bdi> · {issue.count} events · {issue.userCount} users</p>
       <div class="actions">
         <span class={"status " + issue.status}>{resolvedLabel(issue)}</span>
         {issue.status !== "resolved" && <ResolveMenu org={props.org} project={issue.project.slug} onResolve={update} />}
@@ -71,22 +110,13 @@ export function IssueDetail(props: { org: string; id: string }) {
         {issue.status !== "unresolved" && <button onClick={() => setStatus("unresolved")}>Unresolve</button>}
       </div>
       {error ? <ErrorNote error={error} /> : null}
+      <div class="issue-layout">
+      <div class="issue-main">
       <div class="chart-head">
         <h2>Events</h2>
         {["24h", "30d"].map((p) => <button class={"small" + (p === period ? " on" : "")} onClick={() => setPeriod(p)}>{p}</button>)}
       </div>
       <Chart stats={stats} label="events of this issue" />
-      {tags.length > 0 && (
-        <div class="tags">
-          {tags.map((t) => (
-            <div class="tag"><strong><bdi>{t.key}</bdi></strong>
-              {t.topValues.map((v: any) => (
-                <div class="bar"><span style={{ width: `${Math.round((100 * v.count) / t.totalValues)}%` }} /><bdi>{v.value}</bdi> <span class="muted">{v.count}</span></div>
-              ))}
-            </div>
-          ))}
-        </div>
-      )}
       {event && (
         <nav class="event-nav">
           <span class="muted">Event <code>{event.eventID}</code> · {new Date(event.dateCreated).toLocaleString()}</span>
@@ -112,10 +142,94 @@ export function IssueDetail(props: { org: string; id: string }) {
         <textarea aria-label="Comment" required value={note} onInput={(e: any) => setNote(e.currentTarget.value)} />
         <button type="submit">Comment</button>
       </form>
-      <ul class="notes">{notes.map((n) => <li><strong>{n.user}</strong> <span class="muted">{new Date(n.dateCreated).toLocaleString()}</span><p><Fold text={n.data.text} limit={600} /></p></li>)}</ul>
+      <ul class="notes">{notes.map((n) => (
+        <li class="note-item"><strong>{n.user}</strong> <Ago class="muted" at={n.dateCreated} />
+          {me && n.user === me && editing?.id !== n.id && (
+            <span class="note-actions">
+              <button class="small link" onClick={() => setEditing({ id: n.id, text: n.data.text })}>Edit</button>
+              <button class="small link" onClick={() => setDeleting(n)}>Delete</button>
+            </span>
+          )}
+          {editing?.id === n.id ? (
+            <form class="note" onSubmit={saveNote}>
+              <textarea aria-label="Edit comment" required value={editing?.text ?? ""} onInput={(e: any) => setEditing({ id: n.id, text: e.currentTarget.value })} />
+              <button type="submit">Save</button> <button type="button" onClick={() => setEditing(null)}>Cancel</button>
+            </form>
+          ) : <p><Fold text={n.data.text} limit={600} /></p>}
+        </li>
+      ))}</ul>
+      {deleting && (
+        <Confirm title="Delete comment?" confirm="Delete" onCancel={() => setDeleting(null)} onConfirm={() => deleteNote(deleting)}>
+          <p>The comment goes for everyone.</p>
+        </Confirm>
+      )}
       <h2>Activity</h2>
       <ul class="activity">{activity.length === 0 ? <li class="muted">Nothing yet.</li> : activity.map((a) => <li><span class="muted">{new Date(a.dateCreated).toLocaleString()}</span> {a.user || "Faultline"}: {a.type.replace("set_", "marked ")}</li>)}</ul>
+      </div>
+      <IssueSide org={props.org} issue={issue} tags={tags} people={people} onAssign={(v) => update({ assignedTo: v })} onBookmark={bookmark} />
+      </div>
     </section>
+  );
+}
+
+// assigneeValue is the assignee select's value for an issue's assignedTo:
+// the member's email, "#team", or "" for nobody.
+const assigneeValue = (a: any) => (!a ? "" : a.type === "team" ? "#" + a.name.replace(/^#/, "") : a.email || a.name);
+
+// tagQuery is the issue search for one tag value, quoted when it must be.
+export const tagQuery = (key: string, value: string) =>
+  `${key}:${/[\s"]/.test(value) || value === "" ? JSON.stringify(value) : value}`;
+
+// IssueSide is the issue page's sidebar: who it is assigned to, the
+// bookmark, when it was first and last seen (and in which releases), who
+// has looked at it, and its tags, each value a search.
+function IssueSide(props: { org: string; issue: any; tags: any[]; people: { members: any[]; teams: any[] } | null;
+  onAssign: (who: string) => void; onBookmark: () => void }) {
+  const is = props.issue;
+  const current = assigneeValue(is.assignedTo);
+  const members = props.people?.members || [];
+  const teams = props.people?.teams || [];
+  const known = current === "" || members.some((m) => m.user.email === current) || teams.some((t) => "#" + t.slug === current);
+  return (
+    <aside class="issue-side" aria-label="Issue details">
+      <div>
+        <h3><label for="assignee">Assignee</label></h3>
+        <div class="assign-row">
+          <Avatar actor={is.assignedTo} />{" "}
+          <select id="assignee" name="assignee" value={current} disabled={!props.people} onChange={(e: any) => props.onAssign(e.currentTarget.value)}>
+            <option value="">Unassigned</option>
+            {!known && <option value={current}>{current}</option>}
+            {members.length > 0 && <optgroup label="Members">{members.map((m) => <option value={m.user.email}>{m.user.name || m.user.email}</option>)}</optgroup>}
+            {teams.length > 0 && <optgroup label="Teams">{teams.map((t) => <option value={"#" + t.slug}>#{t.slug}</option>)}</optgroup>}
+          </select>
+        </div>
+      </div>
+      <div><Star on={!!is.isBookmarked} label="Bookmark this issue" onToggle={props.onBookmark} /> {is.isBookmarked ? "Bookmarked" : "Bookmark"}</div>
+      <div>
+        <h3>First seen</h3>
+        <p class="seen-first"><Ago at={is.firstSeen} />{is.firstRelease?.version && <> in <Link href={`/${props.org}/${is.project.slug}/releases/${encodeURIComponent(is.firstRelease.version)}`}><bdi>{is.firstRelease.shortVersion || is.firstRelease.version}</bdi></Link></>}</p>
+        <h3>Last seen</h3>
+        <p class="seen-last"><Ago at={is.lastSeen} />{is.lastRelease?.version && <> in <Link href={`/${props.org}/${is.project.slug}/releases/${encodeURIComponent(is.lastRelease.version)}`}><bdi>{is.lastRelease.shortVersion || is.lastRelease.version}</bdi></Link></>}</p>
+      </div>
+      {is.seenBy?.length > 0 && (
+        <div>
+          <h3>Participants</h3>
+          <ul class="participants">{is.seenBy.map((u: any) => <li title={`${u.email}, last looked ${new Date(u.lastSeen).toLocaleString()}`}><Avatar actor={{ type: "user", name: u.name || u.email, email: u.email }} /></li>)}</ul>
+        </div>
+      )}
+      {props.tags.length > 0 && (
+        <div class="tags side-tags">
+          {props.tags.map((t) => (
+            <div class="tag"><strong><bdi>{t.key}</bdi></strong>
+              {t.topValues.map((v: any) => (
+                <div class="bar"><span style={{ width: `${Math.round((100 * v.count) / t.totalValues)}%` }} />
+                  <Link class="tag-filter" href={`/${props.org}/${is.project.slug}/issues?${new URLSearchParams({ query: tagQuery(t.key, String(v.value)) })}`}><bdi>{v.value}</bdi></Link> <span class="muted">{v.count}</span></div>
+              ))}
+            </div>
+          ))}
+        </div>
+      )}
+    </aside>
   );
 }
 

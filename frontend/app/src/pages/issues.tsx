@@ -5,6 +5,7 @@ import { ErrorNote, NotFound } from "../main";
 import { Chart } from "../chart";
 import { ProjectNav } from "./projectnav";
 import { ResolveMenu, resolvedLabel } from "./resolve";
+import { Ago, Avatar, Confirm, Sparkline, Star, Toast, thousands } from "./triage";
 
 // Keys typed into these are the user's, not shortcuts.
 const typing = "input, select, textarea, button, a, summary, [contenteditable]";
@@ -12,6 +13,23 @@ const typing = "input, select, textarea, button, a, summary, [contenteditable]";
 // eventFilter: a query that narrows events (not just issues), so an
 // issue's lifetime count is not what the list is about.
 const eventFilter = /(?:^|\s)!?(?!is:|assigned:|assigned_to:|has:|firstSeen:|lastSeen:|age:)[^\s:"]+:\S/;
+
+// issueListPath is the list request for the page's address; the boot
+// prefetch asks for the same one. Each issue's 24-hour sparkline comes in
+// the same answer.
+export function issueListPath(org: string, project: string, params: URLSearchParams): string {
+  const qs = new URLSearchParams({ query: params.get("query") ?? "is:unresolved", sort: params.get("sort") ?? "date", groupStatsPeriod: "24h" });
+  const cursor = params.get("cursor"), period = params.get("statsPeriod");
+  if (cursor) qs.set("cursor", cursor);
+  if (period) qs.set("statsPeriod", period);
+  return `/projects/${org}/${project}/issues/?${qs}`;
+}
+
+// An undoable bulk change: the statuses the issues had before it.
+type Undo = { text: string; before: Map<string, string[]> };
+
+// offsetOf reads the offset of a "0:offset:isPrev" cursor.
+const offsetOf = (cursor: string) => Number(cursor.split(":")[1]) || 0;
 
 const suggestions = ["is:unresolved", "is:resolved", "is:ignored", "level:error", "level:warning", "environment:", "release:", "assigned:me"];
 
@@ -29,6 +47,12 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
   const [assignee, setAssignee] = useState("");
   const [issues, setIssues] = useState<any[] | null>(null);
   const [next, setNext] = useState<string | null>(null);
+  const [hits, setHits] = useState<number | null>(null);
+  // allMatching: the selection is every issue the search matches, not
+  // only the page's.
+  const [allMatching, setAllMatching] = useState(false);
+  const [undo, setUndo] = useState<Undo | null>(null);
+  const [merging, setMerging] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [selected, setSelected] = useState(0);
   const [draft, setDraft] = useState(query);
@@ -38,12 +62,9 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
   const filtered = !!period || eventFilter.test(query);
 
   const load = () => {
-    const qs = new URLSearchParams({ query, sort });
-    if (cursor) qs.set("cursor", cursor);
-    if (period) qs.set("statsPeriod", period);
-    api<any[]>("GET", `/projects/${props.org}/${props.project}/issues/?${qs}`)
+    api<any[]>("GET", issueListPath(props.org, props.project, props.query))
       .then((r) => {
-        setIssues(r.data); setNext(nextCursor(r.link)); setError(null);
+        setIssues(r.data); setNext(nextCursor(r.link)); setError(null); setHits(r.hits);
         setSelected((s) => Math.min(s, Math.max(r.data.length - 1, 0)));
         if (!r.data.length) {
           // Nothing matches: say so, unless the project never had an issue
@@ -67,7 +88,7 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
       .then((r) => setCounts(new Map(r.data.data.map((row) => [String(row["issue.id"]), { count: String(row["count()"]), users: String(row["count_unique(user)"]) }]))))
       .catch(() => setCounts(null));
   };
-  useEffect(() => { setDraft(query); setIssues(null); setError(null); setChecked(new Set()); setCounts(null); load(); }, [props.org, props.project, query, sort, cursor, period]);
+  useEffect(() => { setDraft(query); setIssues(null); setError(null); setChecked(new Set()); setAllMatching(false); setCounts(null); load(); }, [props.org, props.project, query, sort, cursor, period]);
   // Counts change while the list is open: refresh it every 30 seconds.
   useEffect(() => {
     const t = setInterval(() => { if (document.visibilityState === "visible") load(); }, 30000);
@@ -83,12 +104,67 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
     api<{ data: [number, { count: number }[]][] }>("GET", `/organizations/${props.org}/events-stats/?${qs}`)
       .then((r) => setStats((r.data.data || []).map((d) => [d[0], d[1][0]?.count ?? 0]))).catch(() => setStats([]));
   }, [props.org, props.project, period, query]);
-  const bulk = async (body: object) => {
+  const issuesPath = `/projects/${props.org}/${props.project}/issues/`;
+  // selection is the bulk request's target: the checked ids, or the
+  // search itself when every match is selected.
+  const selection = () => {
+    if (!allMatching) return [...checked].map((id) => "id=" + id).join("&");
+    const qs = new URLSearchParams({ query });
+    if (period) qs.set("statsPeriod", period);
+    return qs.toString();
+  };
+  // before reads the statuses of what a change is about to touch, so Undo
+  // can put them back: the page's issues, or every match page by page.
+  const before = async (ids: string[] | null): Promise<Map<string, string[]>> => {
+    const out = new Map<string, string[]>();
+    const add = (is: any) => out.set(is.status, [...(out.get(is.status) || []), is.id]);
+    if (ids) {
+      for (const is of issues || []) if (ids.includes(is.id)) add(is);
+      return out;
+    }
+    let c = "";
+    for (let pages = 0; pages < 10; pages++) {
+      const qs = new URLSearchParams({ query, limit: "100" });
+      if (period) qs.set("statsPeriod", period);
+      if (c) qs.set("cursor", c);
+      const r = await api<any[]>("GET", `${issuesPath}?${qs}`);
+      r.data.forEach(add);
+      const n = nextCursor(r.link);
+      if (!n) break;
+      c = n;
+    }
+    return out;
+  };
+  const bulk = async (body: any) => {
     try {
-      await api("PUT", `/projects/${props.org}/${props.project}/issues/?${[...checked].map((id) => "id=" + id).join("&")}`, body);
-      setChecked(new Set());
+      const status: string | undefined = body.status;
+      const prev = status ? await before(allMatching ? null : [...checked]) : null;
+      const n = allMatching ? hits ?? 0 : checked.size;
+      await api("PUT", `${issuesPath}?${selection()}`, body);
+      setChecked(new Set()); setAllMatching(false);
+      if (prev) setUndo({ text: `${status === "ignored" ? "Ignored" : status === "resolved" ? "Resolved" : "Changed"} ${thousands(n)} issue${n === 1 ? "" : "s"}`, before: prev });
       load();
     } catch (e) { setError(e); }
+  };
+  // restore puts the statuses an Undo remembers back, one PUT per status.
+  const restore = async (u: Undo) => {
+    setUndo(null);
+    try {
+      for (const [status, ids] of u.before) {
+        for (let i = 0; i < ids.length; i += 100) {
+          await api("PUT", `${issuesPath}?${ids.slice(i, i + 100).map((id) => "id=" + id).join("&")}`, { status });
+        }
+      }
+      load();
+    } catch (e) { setError(e); }
+  };
+  const bookmark = async (is: any) => {
+    const on = !is.isBookmarked;
+    setIssues((list) => list && list.map((x) => x.id === is.id ? { ...x, isBookmarked: on } : x));
+    try { await api("PUT", `/issues/${is.id}/`, { isBookmarked: on }); } catch (e) {
+      setIssues((list) => list && list.map((x) => x.id === is.id ? { ...x, isBookmarked: !on } : x));
+      setError(e);
+    }
   };
 
   const go = (q: string, s = sort, c = "", p = period) => {
@@ -97,20 +173,24 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
     if (p) qs.set("statsPeriod", p);
     navigate(`/${props.org}/${props.project}/issues?${qs}`);
   };
-  const setStatus = async (ids: string[], status: string) => {
-    if (!ids.length) return;
+  const resolve = async (id: string) => {
     try {
-      await api("PUT", `/projects/${props.org}/${props.project}/issues/?${ids.map((id) => "id=" + id).join("&")}`, { status });
-      setChecked(new Set());
+      const prev = await before([id]);
+      await api("PUT", `${issuesPath}?id=${id}`, { status: "resolved" });
+      setUndo({ text: "Resolved 1 issue", before: prev });
       load();
     } catch (e) { setError(e); }
   };
-  const resolve = (id: string) => setStatus([id], "resolved");
   const toggle = (id: string) => {
     const next = new Set(checked);
     if (next.has(id)) next.delete(id); else next.add(id);
-    setChecked(next);
+    setChecked(next); setAllMatching(false);
   };
+  const pageIds = (issues || []).map((is) => is.id);
+  const pageChecked = pageIds.length > 0 && pageIds.every((id) => checked.has(id));
+  const checkPage = () => { setChecked(pageChecked ? new Set() : new Set(pageIds)); setAllMatching(false); };
+  const selectedCount = allMatching ? hits ?? checked.size : checked.size;
+  const offset = offsetOf(cursor);
   const envInQuery = (query.match(/(?:^|\s)environment:(\S+)/) || [])[1] || "";
   const pickEnv = (env: string) => {
     const rest = query.replace(/(?:^|\s)environment:\S+/, "").trim();
@@ -172,15 +252,29 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
       </form>
       {checked.size > 0 && (
         <div class="bulk">
-          <span>{checked.size} selected</span>
+          <span class="selected-count">{thousands(selectedCount)} selected</span>
           <ResolveMenu org={props.org} project={props.project} onResolve={bulk} small />
-          <button class="small" onClick={() => setStatus([...checked], "ignored")}>Ignore</button>
-          <button class="small" onClick={() => setStatus([...checked], "unresolved")}>Unresolve</button>
-          {checked.size > 1 && <button class="small" onClick={() => bulk({ merge: 1 })}>Merge</button>}
+          <button class="small" onClick={() => bulk({ status: "ignored" })}>Ignore</button>
+          <button class="small" onClick={() => bulk({ status: "unresolved" })}>Unresolve</button>
+          {checked.size > 1 && !allMatching && <button class="small" onClick={() => setMerging(true)}>Merge</button>}
           <input class="small" aria-label="Assign to (email or #team)" placeholder="email or #team" value={assignee} onInput={(e: any) => setAssignee(e.currentTarget.value)} />
           <button class="small" onClick={() => bulk({ assignedTo: assignee })}>Assign</button>
         </div>
       )}
+      {pageChecked && hits !== null && hits > pageIds.length && (
+        <p class="select-all">{allMatching
+          ? <>All {thousands(hits)} matching issues are selected. <button class="small link" onClick={() => { setAllMatching(false); setChecked(new Set()); }}>Clear selection</button></>
+          : <>All {pageIds.length} issues on this page are selected. <button class="small link" onClick={() => setAllMatching(true)}>Select all {thousands(hits)} matching</button></>}
+        </p>
+      )}
+      {merging && (
+        <Confirm title="Merge issues?" confirm={`Merge ${checked.size} issues`} onCancel={() => setMerging(false)}
+          onConfirm={() => { setMerging(false); bulk({ merge: 1 }); }}>
+          <p>The {checked.size} selected issues become one; their events move to it. A merge cannot be undone here.</p>
+          <ul>{(issues || []).filter((is) => checked.has(is.id)).map((is) => <li><bdi>{is.shortId}</bdi> <bdi>{is.title}</bdi></li>)}</ul>
+        </Confirm>
+      )}
+      {undo && <Toast text={undo.text} action="Undo" onAction={() => restore(undo)} onClose={() => setUndo(null)} />}
       <Chart stats={stats} height={90} label="events matching the search" />
       {error ? <ErrorNote error={error} retry={() => { setError(null); load(); }} /> : null}
       {error && !issues ? null : !issues ? <p class="loading">Loading issues…</p> : issues.length === 0 ? (neverSent ? (
@@ -194,26 +288,37 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
           {(query || period) && <button class="clear-search" onClick={() => go("", sort, "", "")}>Clear search</button>}
         </div>
       )) : (
+        <>
+        <div class="issue-head" role="presentation">
+          <span class="pick"><input type="checkbox" aria-label="Select all issues on this page" checked={pageChecked} onChange={checkPage} /></span>
+          <span>Issue</span><span>Graph <span class="muted small">24h</span></span><span class="count">Events</span><span class="count">Users</span><span>Assignee</span><span />
+        </div>
         <ul class="issues" ref={list}>
           {issues.map((is, i) => (
-            <li class={"issue" + (i === selected ? " selected" : "")} aria-current={i === selected ? "true" : undefined}>
+            <li class={"issue" + (i === selected ? " selected" : "") + (is.hasSeen ? " seen" : " unseen")} aria-current={i === selected ? "true" : undefined}>
               <span class="pick">
                 <input type="checkbox" aria-label={`Select ${is.shortId}`} checked={checked.has(is.id)} onChange={() => toggle(is.id)} />
                 <span class={"level " + is.level}>{is.level}</span>
               </span>
               <div class="what">
                 <Link href={`/${props.org}/issues/${is.id}`} class="title">{is.title}</Link>
-                <span class="muted">{is.shortId} · {is.culprit || "no culprit"}{is.status === "resolved" && <> · {resolvedLabel(is)}</>}</span>
+                <span class="muted"><Star on={!!is.isBookmarked} label={`Bookmark ${is.shortId}`} onToggle={() => bookmark(is)} />{is.shortId} · {is.culprit || "no culprit"}{is.status === "resolved" && <> · {resolvedLabel(is)}</>}
+                  {" · "}<Ago class="when" at={is.lastSeen} /> <span class="age">(first <Ago at={is.firstSeen} />)</span>{is.numComments > 0 && <> · {is.numComments} 💬</>}</span>
               </div>
+              <span class="graph"><Sparkline points={is.stats?.["24h"] || []} label={`${is.shortId}, last 24 hours`} /></span>
               <span class="count" title={counts ? `events matching the filters (${is.count} in all)` : "events"}>{counts ? counts.get(is.id)?.count ?? (counts.size < 100 ? "0" : "–") : is.count}</span>
               <span class="count" title={counts ? "users matching the filters" : "users"}>{counts ? counts.get(is.id)?.users ?? (counts.size < 100 ? "0" : "–") : is.userCount}</span>
-              <span class="muted when">{new Date(is.lastSeen).toLocaleString()}</span>
-              {is.status === "unresolved" && <button class="small" onClick={() => resolve(is.id)}>Resolve</button>}
+              <span class="assignee"><Avatar actor={is.assignedTo} /></span>
+              {is.status === "unresolved" ? <button class="small" onClick={() => resolve(is.id)}>Resolve</button> : <span />}
             </li>
           ))}
         </ul>
+        </>
       )}
       <nav class="pager">
+        {issues && issues.length > 0 && hits !== null && (
+          <span class="total">{thousands(offset + 1)}–{thousands(offset + issues.length)} of {thousands(hits)}{hits >= 10000 ? "+" : ""}</span>
+        )}
         {cursor && <button class="link" onClick={() => history.back()}>Previous</button>}
         {next && <button class="link" onClick={() => go(query, sort, next)}>Next</button>}
       </nav>

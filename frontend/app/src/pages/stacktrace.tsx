@@ -39,13 +39,20 @@ export function Frames(props: { frames: any[] }) {
   const [all, setAll] = useState(false);
   let inApp = 0;
   const shown = all ? frames : frames.filter((f, i) => i === 0 || (f.inApp && inApp++ < inAppShown));
+  const someInApp = frames.some((f) => f.inApp);
   return (
     <>
+      {someInApp && frames.some((f) => !f.inApp) && (
+        <div class="frame-scope" role="group" aria-label="Frames shown">
+          <button class={"small" + (!all ? " on" : "")} aria-pressed={!all} onClick={() => setAll(false)}>In-app</button>
+          <button class={"small" + (all ? " on" : "")} aria-pressed={all} onClick={() => setAll(true)}>All frames</button>
+        </div>
+      )}
       <ol class="frames">
         {shown.map((f: any) => (
           <li class={"frame" + (f.inApp ? " in-app" : "") + (f.data?.symbolicated === false ? " not-mapped" : "")}>
             <details open={f.inApp}>
-              <summary><code><bdi>{f.module || f.filename || f.absPath}</bdi></code> in <code><bdi>{f.function || "?"}</bdi></code>{f.lineNo ? ` at line ${f.lineNo}` : ""}{f.colNo ? `:${f.colNo}` : ""}</summary>
+              <summary><code class="where"><bdi>{f.filename || f.absPath || f.module}</bdi>{f.lineNo ? `:${f.lineNo}` : ""}{f.lineNo && f.colNo ? `:${f.colNo}` : ""}</code> in <code><bdi>{f.function || "?"}</bdi></code></summary>
               <FrameNote data={f.data} />
               {f.context?.length > 0 && <pre>{f.context.map((c: any) => `${c[0]}  ${c[1]}`).join("\n")}</pre>}
               {f.vars && <pre class="vars"><Fold text={JSON.stringify(f.vars, null, 2)} limit={600} /></pre>}

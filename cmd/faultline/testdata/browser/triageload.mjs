@@ -1,0 +1,42 @@
+// Usage: node triageload.mjs BASE_URL EMAIL PASSWORD ORG PROJECT ISSUE_ID RUNS
+// Times, in milliseconds, how long the issue list and an issue page take
+// to become usable: from pressing "Log in" on a deep link in a fresh
+// browser (no session), and from loading the deep link with a session.
+// Usable means the list shows its rows and its total, and the issue page
+// its event and an enabled assignee select. Prints JSON.
+import { chromium } from "playwright-core";
+
+const [base, email, password, org, project, issueID, runs] = process.argv.slice(2);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run"],
+});
+const screens = {
+  list: [`${base}/app/${org}/${project}/issues`, "ul.issues li.issue a.title", ".pager .total"],
+  issue: [`${base}/app/${org}/issues/${issueID}`, "select#assignee:not([disabled])", "h1 .issue-title"],
+};
+const out = { listAfterLogin: [], issueAfterLogin: [], listWithSession: [], issueWithSession: [] };
+for (let i = 0; i < Number(runs); i++) {
+  for (const [name, [url, ...ready]] of Object.entries(screens)) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.setDefaultTimeout(60000);
+    await page.goto(url);
+    await page.fill("input[name=email]", email);
+    await page.fill("input[name=password]", password);
+    let start = Date.now();
+    await page.click("button[type=submit]");
+    for (const sel of ready) await page.waitForSelector(sel);
+    out[name + "AfterLogin"].push(Date.now() - start);
+    const again = await context.newPage();
+    again.setDefaultTimeout(60000);
+    start = Date.now();
+    await again.goto(url);
+    for (const sel of ready) await again.waitForSelector(sel);
+    out[name + "WithSession"].push(Date.now() - start);
+    await context.close();
+  }
+}
+console.log(JSON.stringify(out));
+await browser.close();
