@@ -2,16 +2,12 @@
 // Drives the dashboard in headless Chromium as a person would: log in, find
 // the issue, open it, see its in-app stack frame, resolve it, and see it
 // leave the unresolved list. Saves a screenshot of each step.
-import { chromium } from "playwright-core";
+import { launch } from "./harness.mjs";
 import { mkdirSync } from "node:fs";
 
 const [base, email, password, org, project, title, frameFunction, shots] = process.argv.slice(2);
 mkdirSync(shots, { recursive: true });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run"],
-});
+const browser = await launch();
 const errors = [];
 let status = 1;
 try {

@@ -3,21 +3,13 @@
 // its rows and its event filter, then opens it as a member, who is told
 // only owners and managers may read it. Prints "ok" or every check that
 // failed.
-import { chromium } from "playwright-core";
+import { launch, checks } from "./harness.mjs";
 import { mkdirSync } from "node:fs";
 
 const [base, ownerEmail, memberEmail, password, org, shots] = process.argv.slice(2);
 mkdirSync(shots, { recursive: true });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run"],
-});
-const failures = [];
-async function check(name, fn) {
-  try { await fn(); } catch (e) { failures.push(`${name}: ${String(e).split("\n")[0]}`); }
-}
-function expect(cond, msg) { if (!cond) throw new Error(msg); }
+const browser = await launch();
+const { failures, check, expect } = checks();
 
 async function login(email) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });

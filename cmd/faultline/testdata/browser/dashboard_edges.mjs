@@ -5,16 +5,12 @@
 // failed and empty searches, unknown addresses, monitors with few or no
 // answered checks, hostile event data and the performance table on a
 // phone. Prints "ok" or every check that failed.
-import { chromium } from "playwright-core";
+import { launch, checks } from "./harness.mjs";
 import { mkdirSync } from "node:fs";
 
 const [base, shots] = process.argv.slice(2);
 mkdirSync(shots, { recursive: true });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run"],
-});
+const browser = await launch();
 
 const now = new Date().toISOString();
 const issue = (i, extra = {}) => ({ id: String(i), shortId: `SHOP-${i}`, title: `Error number ${i}`, culprit: "app.js", level: "error",
@@ -107,11 +103,7 @@ function answer(method, url) {
   return notFound("route " + p);
 }
 
-const failures = [];
-async function check(name, fn) {
-  try { await fn(); } catch (e) { failures.push(`${name}: ${String(e).split("\n")[0]}`); }
-}
-function expect(cond, msg) { if (!cond) throw new Error(msg); }
+const { failures, check, expect } = checks();
 
 async function newPage(viewport) {
   const page = await browser.newPage({ viewport });

@@ -4,22 +4,14 @@
 // holds them: no sideways scrolling, a bounded height, tag values inside
 // their column, long frame lists folded, the right-to-left filename
 // isolated. Prints "ok" or every check that failed.
-import { chromium } from "playwright-core";
+import { launch, checks } from "./harness.mjs";
 import { mkdirSync } from "node:fs";
 
 const [base, email, password, org, project, issueID, rtlName, shots] = process.argv.slice(2);
 mkdirSync(shots, { recursive: true });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run"],
-});
+const browser = await launch();
 
-const failures = [];
-async function check(name, fn) {
-  try { await fn(); } catch (e) { failures.push(`${name}: ${String(e).split("\n")[0]}`); }
-}
-function expect(cond, msg) { if (!cond) throw new Error(msg); }
+const { failures, check, expect } = checks();
 const size = (page) => page.evaluate(() => ({ width: document.documentElement.scrollWidth, height: document.documentElement.scrollHeight, inner: innerWidth }));
 // The page's tallest parts, to name in a failure.
 const tallest = (page) => page.evaluate(() => [...document.querySelectorAll(".detail > *, .facts > *")]

@@ -2,21 +2,13 @@
 // Opens an up monitor with a dozen checks, a monitor that never answered
 // and a heartbeat monitor, and checks what each page shows of them.
 // Prints "ok" or every check that failed.
-import { chromium } from "playwright-core";
+import { launch, checks } from "./harness.mjs";
 import { mkdirSync } from "node:fs";
 
 const [base, email, password, org, upID, downID, beatID, shots] = process.argv.slice(2);
 mkdirSync(shots, { recursive: true });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run"],
-});
-const failures = [];
-async function check(name, fn) {
-  try { await fn(); } catch (e) { failures.push(`${name}: ${String(e).split("\n")[0]}`); }
-}
-function expect(cond, msg) { if (!cond) throw new Error(msg); }
+const browser = await launch();
+const { failures, check, expect } = checks();
 const figure = (page, name) => page.locator(`.figures div:has(dt:text-is("${name}")) dd`).textContent();
 
 let status = 1;

@@ -5,23 +5,15 @@
 // the merge confirmation, the assignee select and a tag value as a
 // filter, on a desktop and a phone screen. Each change is checked through
 // the API. Prints "ok" or every check that failed.
-import { chromium } from "playwright-core";
+import { launch, checks } from "./harness.mjs";
 import { mkdirSync } from "node:fs";
 
 const [base, email, password, org, project, firstID, total, shots] = process.argv.slice(2);
 const n = Number(total);
 mkdirSync(shots, { recursive: true });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run"],
-});
+const browser = await launch();
 
-const failures = [];
-async function check(name, fn) {
-  try { await fn(); } catch (e) { failures.push(`${name}: ${String(e).split("\n")[0]}`); }
-}
-function expect(cond, msg) { if (!cond) throw new Error(msg); }
+const { failures, check, expect } = checks();
 // get reads the API with the browser's session.
 const get = (page, path) => page.evaluate(async (p) => (await fetch("/api/0" + p, { headers: { Accept: "application/json" } })).json(), path);
 const statuses = async (page) => {

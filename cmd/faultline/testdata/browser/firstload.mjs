@@ -2,14 +2,10 @@
 // Logs in, then loads the issue list RUNS times from scratch (a new page,
 // the session kept) and prints, as JSON, how long each took until the first
 // issue was on screen, in milliseconds.
-import { chromium } from "playwright-core";
+import { launch } from "./harness.mjs";
 
 const [base, email, password, org, project, runs] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run"],
-});
+const browser = await launch();
 const context = await browser.newContext();
 const login = await context.newPage();
 await login.goto(`${base}/app/login`);

@@ -9,19 +9,14 @@
 // a secure origin (plain http, no navigator.clipboard), copies a DSN.
 // Every screen is also opened at 390x844, where nothing may overflow
 // sideways. The Go test checks the results through the API.
-import { chromium } from "playwright-core";
+import { launch } from "./harness.mjs";
 import { mkdirSync } from "node:fs";
 import { createHmac } from "node:crypto";
 
 const [base, insecureBase, email, password, org, project, memberEmail, spareOrg, shots] = process.argv.slice(2);
 mkdirSync(shots, { recursive: true });
 const insecureHost = new URL(insecureBase).hostname;
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-    `--host-resolver-rules=MAP ${insecureHost} 127.0.0.1`],
-});
+const browser = await launch(`--host-resolver-rules=MAP ${insecureHost} 127.0.0.1`);
 const errors = [];
 const expect = (ok, what) => { if (!ok) throw new Error(what); };
 let status = 1;

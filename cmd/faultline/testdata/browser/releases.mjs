@@ -6,16 +6,12 @@
 // on request, the reason a frame stayed minified), one that was never
 // mapped, and resolving in the next release or in a chosen one, at desktop
 // and phone sizes. Prints "ok" or every check that failed.
-import { chromium } from "playwright-core";
+import { launch, checks } from "./harness.mjs";
 import { mkdirSync } from "node:fs";
 
 const [base, shots] = process.argv.slice(2);
 mkdirSync(shots, { recursive: true });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run"],
-});
+const browser = await launch();
 
 const now = new Date().toISOString();
 const version = "shop@1.2.0+build.7";
@@ -115,11 +111,7 @@ function answer(method, url, body) {
   return notFound("route " + p);
 }
 
-const failures = [];
-async function check(name, fn) {
-  try { await fn(); } catch (e) { failures.push(`${name}: ${String(e).split("\n")[0]}`); }
-}
-function expect(cond, msg) { if (!cond) throw new Error(msg); }
+const { failures, check, expect } = checks();
 
 async function newPage(viewport) {
   const page = await browser.newPage({ viewport });

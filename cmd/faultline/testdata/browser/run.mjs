@@ -4,7 +4,7 @@
 // Chromium and waits until the SDK has flushed its events.
 import http from "node:http";
 import { build } from "esbuild";
-import { chromium } from "playwright-core";
+import { launch } from "./harness.mjs";
 
 const dsn = process.argv[2];
 const bundle = await build({
@@ -22,11 +22,7 @@ const server = http.createServer((req, res) => {
 await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
 const pageURL = `http://127.0.0.1:${server.address().port}/`;
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run"],
-});
+const browser = await launch();
 let status = 1;
 try {
   const page = await browser.newPage();

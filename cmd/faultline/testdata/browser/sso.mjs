@@ -2,16 +2,12 @@
 // Signs in to the dashboard in headless Chromium with the login page's
 // "Sign in with <provider>" button: through the identity provider and back
 // to the dashboard, whose session then answers /api/0/ as EMAIL.
-import { chromium } from "playwright-core";
+import { launch } from "./harness.mjs";
 import { mkdirSync } from "node:fs";
 
 const [base, provider, email, shots] = process.argv.slice(2);
 mkdirSync(shots, { recursive: true });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run"],
-});
+const browser = await launch();
 let status = 1;
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });

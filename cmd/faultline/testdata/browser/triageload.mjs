@@ -4,14 +4,10 @@
 // browser (no session), and from loading the deep link with a session.
 // Usable means the list shows its rows and its total, and the issue page
 // its event and an enabled assignee select. Prints JSON.
-import { chromium } from "playwright-core";
+import { launch } from "./harness.mjs";
 
 const [base, email, password, org, project, issueID, runs] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run"],
-});
+const browser = await launch();
 const screens = {
   list: [`${base}/app/${org}/${project}/issues`, "ul.issues li.issue a.title", ".pager .total"],
   issue: [`${base}/app/${org}/issues/${issueID}`, "select#assignee:not([disabled])", "h1 .issue-title"],

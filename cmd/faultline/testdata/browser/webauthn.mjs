@@ -4,16 +4,12 @@
 // logs in with the password and the key and reaches the dashboard; then
 // shows that the password step alone, or a forged answer for the key,
 // gives no session.
-import { chromium } from "playwright-core";
+import { launch } from "./harness.mjs";
 import { mkdirSync } from "node:fs";
 
 const [base, email, password, shots] = process.argv.slice(2);
 mkdirSync(shots, { recursive: true });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run"],
-});
+const browser = await launch();
 let status = 1;
 let page;
 try {
