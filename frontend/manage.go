@@ -144,23 +144,15 @@ func (a *API) organization(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return a.organizationAnswer(c, m.OrgID, m.OrgSlug, m.OrgName, m.Role, m.OrgCreatedAt)
+	return c.JSON(a.organizationAnswer(m))
 }
 
 // organizationAnswer is one organization's own answer: its summary and
-// its settings.
-func (a *API) organizationAnswer(c *fiber.Ctx, id int64, slug, name, role string, created time.Time) error {
-	requireSSO, err := a.db.OrgRequiresSSO(c.Context(), id)
-	if err != nil {
-		return err
-	}
-	open, err := a.db.OrgOpenMembership(c.Context(), id)
-	if err != nil {
-		return err
-	}
-	out := a.newOrgJSON(id, slug, name, role, created)
-	out.RequireSSO, out.OpenMembership = &requireSSO, &open
-	return c.JSON(out)
+// its settings, all read with the caller's membership.
+func (a *API) organizationAnswer(m metadata.Membership) orgJSON {
+	out := a.newOrgJSON(m.OrgID, m.OrgSlug, m.OrgName, m.Role, m.OrgCreatedAt)
+	out.RequireSSO, out.OpenMembership = &m.RequireSSO, &m.OpenMembership
+	return out
 }
 
 type projectJSON struct {

@@ -1,7 +1,6 @@
 package frontend
 
 import (
-	"github.com/faultline/faultline/metadata"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -46,26 +45,30 @@ func (a *API) updateOrganization(c *fiber.Ctx) error {
 	if slug != nil && *slug == m.OrgSlug {
 		slug = nil
 	}
-	o := metadata.Organization{ID: m.OrgID, Slug: m.OrgSlug, Name: m.OrgName, CreatedAt: m.OrgCreatedAt}
+	changed := m
 	if name != nil || slug != nil {
-		if o, err = a.db.UpdateOrganization(c.Context(), m.OrgID, name, slug); err != nil {
+		o, err := a.db.UpdateOrganization(c.Context(), m.OrgID, name, slug)
+		if err != nil {
 			return err
 		}
+		changed.OrgName, changed.OrgSlug = o.Name, o.Slug
 		a.audit(c, m.OrgID, "org.edit", m.OrgID, map[string]any{"name": beforeAfter(m.OrgName, o.Name), "slug": beforeAfter(m.OrgSlug, o.Slug)})
 	}
 	if requireSSO != nil {
 		if err := a.db.SetOrgRequiresSSO(c.Context(), m.OrgID, *requireSSO); err != nil {
 			return err
 		}
+		changed.RequireSSO = *requireSSO
 		a.audit(c, m.OrgID, "sso.edit", m.OrgID, map[string]any{"requireSso": *requireSSO})
 	}
 	if openMembership != nil {
 		if err := a.db.SetOrgOpenMembership(c.Context(), m.OrgID, *openMembership); err != nil {
 			return err
 		}
+		changed.OpenMembership = *openMembership
 		a.audit(c, m.OrgID, "org.edit", m.OrgID, map[string]any{"openMembership": *openMembership})
 	}
-	return a.organizationAnswer(c, o.ID, o.Slug, o.Name, m.Role, o.CreatedAt)
+	return c.JSON(a.organizationAnswer(changed))
 }
 
 // deleteOrganization removes an organization at once, for its owners only

@@ -35,6 +35,9 @@ type Membership struct {
 	// OpenMembership is the organization's setting: every member sees
 	// every project (see SeesEveryProject).
 	OpenMembership bool
+	// RequireSSO is the organization's setting: its members who are not
+	// owners sign in with single sign-on only.
+	RequireSSO bool
 }
 
 // Allows reports whether the role, and the principal acting in it, may use
@@ -47,9 +50,9 @@ func (m Membership) Allows(p Principal, scope string) bool {
 // ErrNotFound when the user is not a member (or there is no such org).
 func (db *DB) MembershipBySlug(ctx context.Context, userID int64, orgSlug string) (Membership, error) {
 	m := Membership{UserID: userID}
-	err := db.pool.QueryRow(ctx, `SELECT o.id, o.slug, o.name, m.role, o.created_at, o.open_membership FROM organizations o
+	err := db.pool.QueryRow(ctx, `SELECT o.id, o.slug, o.name, m.role, o.created_at, o.open_membership, o.require_sso FROM organizations o
 		JOIN organization_members m ON m.organization_id = o.id AND m.user_id = $1
-		WHERE o.slug = $2`, userID, orgSlug).Scan(&m.OrgID, &m.OrgSlug, &m.OrgName, &m.Role, &m.OrgCreatedAt, &m.OpenMembership)
+		WHERE o.slug = $2`, userID, orgSlug).Scan(&m.OrgID, &m.OrgSlug, &m.OrgName, &m.Role, &m.OrgCreatedAt, &m.OpenMembership, &m.RequireSSO)
 	if err != nil {
 		return m, fmt.Errorf("organization %s: %w", orgSlug, notFound(err))
 	}

@@ -220,16 +220,6 @@ func (db *DB) SSORequiredBy(ctx context.Context, userID int64) (string, error) {
 	return slug, nil
 }
 
-// OrgRequiresSSO reports whether the organization's members must sign in
-// by single sign-on.
-func (db *DB) OrgRequiresSSO(ctx context.Context, orgID int64) (bool, error) {
-	var on bool
-	if err := db.pool.QueryRow(ctx, `SELECT require_sso FROM organizations WHERE id = $1`, orgID).Scan(&on); err != nil {
-		return false, fmt.Errorf("organization settings: %w", notFound(err))
-	}
-	return on, nil
-}
-
 // SetOrgRequiresSSO turns the requirement on or off.
 func (db *DB) SetOrgRequiresSSO(ctx context.Context, orgID int64, on bool) error {
 	if _, err := db.pool.Exec(ctx, `UPDATE organizations SET require_sso = $2 WHERE id = $1`, orgID, on); err != nil {
