@@ -15,6 +15,7 @@ import (
 
 	"github.com/faultline/faultline/ingest/blob"
 	"github.com/faultline/faultline/ingest/event"
+	"github.com/faultline/faultline/ingest/jsonscan"
 	"github.com/faultline/faultline/ingest/queue"
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
@@ -239,7 +240,7 @@ func (h *Handler) envelope(c *fiber.Ctx) error {
 			// Small items that the workers read as JSON objects and store
 			// as they are; each gets an id of its own so that a replay is
 			// recognised.
-			if int64(len(it.payload)) > h.limits.MaxEventBytes || !validJSON(it.payload) || jsonKind(it.payload) != '{' {
+			if int64(len(it.payload)) > h.limits.MaxEventBytes || !jsonscan.Valid(it.payload) || jsonKind(it.payload) != '{' {
 				h.outcomes.Add(projectID, itemCategory(it.Type), "invalid", "invalid_item", 1)
 				continue // a bad session or check-in does not cost the envelope's event
 			}
@@ -258,7 +259,7 @@ func (h *Handler) envelope(c *fiber.Ctx) error {
 			return h.invalid(projectID, category, "too_large", fiber.StatusRequestEntityTooLarge,
 				fmt.Sprintf("%s item is %d bytes; the limit is %d", it.Type, len(it.payload), h.limits.MaxEventBytes))
 		}
-		if !validJSON(it.payload) {
+		if !jsonscan.Valid(it.payload) {
 			return h.invalid(projectID, category, "invalid_json", fiber.StatusBadRequest, fmt.Sprintf("item %d (%s): payload is not valid JSON", i+1, it.Type))
 		}
 		if kind := jsonKind(it.payload); kind != '{' {
@@ -420,7 +421,7 @@ func (h *Handler) store(c *fiber.Ctx) error {
 	projectID := k.ProjectID
 	// One scan checks the event and finds its id; json.Valid runs only to
 	// word a refusal.
-	valid, rawID := scanJSON(body, "event_id")
+	valid, rawID := jsonscan.ValidMember(body, "event_id")
 	if kind := jsonKind(body); kind != '{' || !valid {
 		if !json.Valid(body) {
 			return h.invalid(projectID, "error", "invalid_json", fiber.StatusBadRequest, "event is not valid JSON")

@@ -1,28 +1,29 @@
-package ingest
+// Package jsonscan checks JSON documents without decoding them, exactly as
+// encoding/json would accept them, at a fraction of its cost.
+package jsonscan
 
 import (
 	"bytes"
 	"encoding/json"
 )
 
-// validJSON reports whether b is one JSON document, exactly as json.Valid
-// does (which FuzzValidJSON checks), at a fraction of its cost: json.Valid
-// calls a state function for every byte, which made it the largest part
-// of ingest's CPU for an event. Ingest only checks that an event is
-// well-formed; the workers parse it.
+// Valid reports whether b is one JSON document, exactly as json.Valid does
+// (which FuzzValid checks), at a fraction of its cost: json.Valid calls a
+// state function for every byte, which made it the largest part of
+// ingest's CPU for an event.
 //
 // Like json.Valid, it takes any byte from 0x20 up inside a string (invalid
 // UTF-8 included) and refuses nesting deeper than 10,000.
-func validJSON(b []byte) bool {
-	ok, _ := scanJSON(b, "")
+func Valid(b []byte) bool {
+	ok, _ := ValidMember(b, "")
 	return ok
 }
 
-// scanJSON is validJSON that also returns the raw value of the top-level
+// ValidMember is Valid that also returns the raw value of the top-level
 // object's member named name (the last one, as encoding/json takes), or
 // nil: the legacy store endpoint reads the event id without unmarshalling
 // the whole event.
-func scanJSON(b []byte, name string) (ok bool, value []byte) {
+func ValidMember(b []byte, name string) (ok bool, value []byte) {
 	start, end := -1, -1 // the wanted value's bounds, once seen
 	wanted := false      // the member just read is the wanted one
 	var stackBuf [32]byte
@@ -38,7 +39,7 @@ func scanJSON(b []byte, name string) (ok bool, value []byte) {
 		}
 		switch c := b[i]; {
 		case c == '{' || c == '[':
-			if len(stack) == maxJSONDepth {
+			if len(stack) == MaxDepth {
 				return false, nil
 			}
 			end := byte('}')
@@ -125,8 +126,8 @@ func scanJSON(b []byte, name string) (ok bool, value []byte) {
 	}
 }
 
-// maxJSONDepth is the deepest nesting json.Valid accepts.
-const maxJSONDepth = 10000
+// MaxDepth is the deepest nesting json.Valid accepts.
+const MaxDepth = 10000
 
 // member reads an object member's name and colon starting at i and returns
 // where its value starts (after any space), or -1.

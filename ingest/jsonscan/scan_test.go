@@ -1,7 +1,8 @@
-package ingest
+package jsonscan
 
 import (
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 )
@@ -14,54 +15,54 @@ var jsonSamples = []string{
 	"{\"a\":\n\t1\r}", `{"":""}`, `{"a":-}`, `[-0.0e-0]`, `[1.0e]`,
 }
 
-func TestValidJSON(t *testing.T) {
+func TestValid(t *testing.T) {
 	for _, s := range jsonSamples {
-		if got, want := validJSON([]byte(s)), json.Valid([]byte(s)); got != want {
-			t.Errorf("validJSON(%q) = %t, json.Valid says %t", s, got, want)
+		if got, want := Valid([]byte(s)), json.Valid([]byte(s)); got != want {
+			t.Errorf("Valid(%q) = %t, json.Valid says %t", s, got, want)
 		}
 	}
-	event := pythonEvent("9ec79c33ec9942ab8353589fcb2e04dc")
-	if !validJSON([]byte(event)) {
+	event := string(pythonEvent(t))
+	if !Valid([]byte(event)) {
 		t.Error("a Python event is not valid")
 	}
 	for cut := range len(event) - 1 {
-		if validJSON([]byte(event[:cut])) {
+		if Valid([]byte(event[:cut])) {
 			t.Fatalf("the event cut after %d bytes is valid", cut)
 		}
 	}
 }
 
 // Nesting as deep as json.Valid allows is valid; one level more is not.
-func TestValidJSONDepth(t *testing.T) {
+func TestValidDepth(t *testing.T) {
 	for _, tc := range []struct {
 		depth int
 		inner string
-	}{{maxJSONDepth, ""}, {maxJSONDepth + 1, ""}, {maxJSONDepth - 1, "[]"}, {maxJSONDepth, "[]"}, {maxJSONDepth, `{"a":1}`}} {
+	}{{MaxDepth, ""}, {MaxDepth + 1, ""}, {MaxDepth - 1, "[]"}, {MaxDepth, "[]"}, {MaxDepth, `{"a":1}`}} {
 		doc := []byte(strings.Repeat("[", tc.depth) + tc.inner + strings.Repeat("]", tc.depth))
-		if got, want := validJSON(doc), json.Valid(doc); got != want {
-			t.Errorf("depth %d around %q: validJSON %t, json.Valid %t", tc.depth, tc.inner, got, want)
+		if got, want := Valid(doc), json.Valid(doc); got != want {
+			t.Errorf("depth %d around %q: Valid %t, json.Valid %t", tc.depth, tc.inner, got, want)
 		}
 	}
 }
 
-func FuzzValidJSON(f *testing.F) {
+func FuzzValid(f *testing.F) {
 	for _, s := range jsonSamples {
 		f.Add([]byte(s))
 	}
-	f.Add([]byte(pythonEvent("9ec79c33ec9942ab8353589fcb2e04dc")))
+	f.Add(pythonEvent(f))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if got, want := validJSON(b), json.Valid(b); got != want {
-			t.Fatalf("validJSON(%q) = %t, json.Valid says %t", b, got, want)
+		if got, want := Valid(b), json.Valid(b); got != want {
+			t.Fatalf("Valid(%q) = %t, json.Valid says %t", b, got, want)
 		}
 	})
 }
 
-func BenchmarkValidJSON(b *testing.B) {
-	event := []byte(pythonEvent("9ec79c33ec9942ab8353589fcb2e04dc"))
+func BenchmarkValid(b *testing.B) {
+	event := pythonEvent(b)
 	for _, v := range []struct {
 		name  string
 		valid func([]byte) bool
-	}{{"validJSON", validJSON}, {"json.Valid", json.Valid}} {
+	}{{"Valid", Valid}, {"json.Valid", json.Valid}} {
 		b.Run(v.name, func(b *testing.B) {
 			b.SetBytes(int64(len(event)))
 			b.ReportAllocs()
@@ -74,9 +75,9 @@ func BenchmarkValidJSON(b *testing.B) {
 	}
 }
 
-// TestScanJSONFindsTheEventID: the store endpoint takes the event id from
+// TestValidMemberFindsTheEventID: the store endpoint takes the event id from
 // the scan that validates the event, as encoding/json would read it.
-func TestScanJSONFindsTheEventID(t *testing.T) {
+func TestValidMemberFindsTheEventID(t *testing.T) {
 	for _, c := range []struct {
 		doc  string
 		want string // "" for none
@@ -94,34 +95,34 @@ func TestScanJSONFindsTheEventID(t *testing.T) {
 		{`{"Event_ID":"other case"}`, ""},
 		{`["event_id","abc"]`, ""},
 	} {
-		ok, got := scanJSON([]byte(c.doc), "event_id")
+		ok, got := ValidMember([]byte(c.doc), "event_id")
 		if !ok || string(got) != c.want {
-			t.Errorf("scanJSON(%s) = %t, %q; want true, %q", c.doc, ok, got, c.want)
+			t.Errorf("ValidMember(%s) = %t, %q; want true, %q", c.doc, ok, got, c.want)
 		}
 	}
-	if ok, got := scanJSON([]byte(`{"event_id":"abc",}`), "event_id"); ok || got != nil {
+	if ok, got := ValidMember([]byte(`{"event_id":"abc",}`), "event_id"); ok || got != nil {
 		t.Errorf("an invalid document gave %t, %q", ok, got)
 	}
 }
 
-// FuzzScanJSON: the member scanJSON returns is the one encoding/json reads
+// FuzzValidMember: the member ValidMember returns is the one encoding/json reads
 // into a map (exact name, last one wins), and validity is json.Valid's.
-func FuzzScanJSON(f *testing.F) {
+func FuzzValidMember(f *testing.F) {
 	for _, s := range jsonSamples {
 		f.Add([]byte(s))
 	}
 	f.Add([]byte(`{"event_id":"a","x":{"event_id":"b"},"event_id":[1]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		ok, got := scanJSON(b, "event_id")
+		ok, got := ValidMember(b, "event_id")
 		if ok != json.Valid(b) {
-			t.Fatalf("scanJSON(%q) valid = %t, json.Valid says %t", b, ok, !ok)
+			t.Fatalf("ValidMember(%q) valid = %t, json.Valid says %t", b, ok, !ok)
 		}
 		var m map[string]json.RawMessage
 		if !ok || json.Unmarshal(b, &m) != nil {
 			return // not an object
 		}
 		if want := m["event_id"]; string(got) != string(want) {
-			t.Fatalf("scanJSON(%q) = %q; encoding/json reads %q", b, got, want)
+			t.Fatalf("ValidMember(%q) = %q; encoding/json reads %q", b, got, want)
 		}
 	})
 }
@@ -129,12 +130,12 @@ func FuzzScanJSON(f *testing.F) {
 // BenchmarkStoreEventID: finding the event id of a store request while
 // validating it, against unmarshalling the body for it.
 func BenchmarkStoreEventID(b *testing.B) {
-	event := []byte(pythonEvent("9ec79c33ec9942ab8353589fcb2e04dc"))
-	b.Run("scanJSON", func(b *testing.B) {
+	event := pythonEvent(b)
+	b.Run("ValidMember", func(b *testing.B) {
 		b.SetBytes(int64(len(event)))
 		b.ReportAllocs()
 		for b.Loop() {
-			if ok, id := scanJSON(event, "event_id"); !ok || id == nil {
+			if ok, id := ValidMember(event, "event_id"); !ok || id == nil {
 				b.Fatal("no id")
 			}
 		}
@@ -151,4 +152,14 @@ func BenchmarkStoreEventID(b *testing.B) {
 			}
 		}
 	})
+}
+
+// pythonEvent is an 11 KB error event as sentry-python sends it: 20 frames
+// with context lines and variables, 8 breadcrumbs.
+func pythonEvent(tb testing.TB) []byte {
+	b, err := os.ReadFile("testdata/python_event.json")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
 }
