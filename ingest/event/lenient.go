@@ -4,14 +4,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"reflect"
 	"strconv"
 	"time"
 )
 
-// Lenient JSON leaves. encoding/json hands each of these the bytes of its
-// value, already validated, so one pass over the payload decodes the whole
-// event; a value of the wrong type becomes the zero value instead of an
-// error. (Unmarshalling json.RawMessage fields one level at a time, as a
+// Lenient JSON leaves. The decoder (decode.go) hands each of these the bytes
+// of its value, already validated, so one pass over the payload decodes the
+// whole event; a value of the wrong type becomes the zero value instead of
+// an error. (Unmarshalling json.RawMessage fields one level at a time, as a
 // first version did, validated deep subtrees once per level: 2.3× slower
 // on a 12 KB Node event, 674 µs against 290 µs, see BenchmarkParseAndGroup.)
 
@@ -83,28 +84,24 @@ func (w *when) UnmarshalJSON(b []byte) error {
 type list[T any] []T
 
 func (l *list[T]) UnmarshalJSON(b []byte) error {
-	switch b[0] {
+	_, err := l.decodeWire(b, 0)
+	return err
+}
+
+func (l *list[T]) decodeWire(b []byte, i int) (int, error) {
+	switch b[i] {
 	case '[':
-		return ignoreTypeErrors(json.Unmarshal(b, (*[]T)(l)))
+		return decoderFor(reflect.TypeFor[[]T]())(b, i, reflect.ValueOf((*[]T)(l)).Elem())
 	case '{':
 		var wrapped struct {
 			Values []T `json:"values"`
 		}
-		err := json.Unmarshal(b, &wrapped)
+		end, err := decoderFor(reflect.TypeOf(wrapped))(b, i, reflect.ValueOf(&wrapped).Elem())
 		*l = wrapped.Values
-		return ignoreTypeErrors(err)
+		return end, err
 	}
 	*l = nil
-	return nil
-}
-
-// ignoreTypeErrors drops the errors encoding/json reports for values of the
-// wrong type: it has decoded everything else by then.
-func ignoreTypeErrors(err error) error {
-	if _, ok := err.(*json.UnmarshalTypeError); ok {
-		return nil
-	}
-	return err
+	return valueEnd(b, i), nil
 }
 
 // message is a string, or an object with formatted, or message and params.
@@ -122,7 +119,7 @@ func (m *message) UnmarshalJSON(b []byte) error {
 		Message   text   `json:"message"`
 		Params    []text `json:"params"`
 	}
-	err := ignoreTypeErrors(json.Unmarshal(b, &v))
+	err := decodeValid(b, &v)
 	if v.Formatted != "" {
 		*m = message(v.Formatted)
 	} else {
@@ -149,7 +146,7 @@ func (tl *tagList) UnmarshalJSON(b []byte) error {
 		}
 	case '[':
 		var pairs [][]text
-		if err := ignoreTypeErrors(json.Unmarshal(b, &pairs)); err != nil {
+		if err := decodeValid(b, &pairs); err != nil {
 			return err
 		}
 		for _, p := range pairs {

@@ -120,7 +120,7 @@ func Parse(payload []byte, m Meta) (*Event, error) {
 		return nil, ErrNotObject
 	}
 	var w wire
-	if err := ignoreTypeErrors(json.Unmarshal(trimmed, &w)); err != nil {
+	if err := unmarshal(trimmed, &w); err != nil {
 		return nil, fmt.Errorf("event is not valid JSON: %w", err)
 	}
 	e := &Event{

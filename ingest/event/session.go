@@ -49,7 +49,7 @@ func ParseSessions(itemType string, payload []byte, received time.Time) ([]Sessi
 				Abnormal number `json:"abnormal"`
 			} `json:"aggregates"`
 		}
-		if err := ignoreTypeErrors(json.Unmarshal(trimmed, &w)); err != nil {
+		if err := unmarshal(trimmed, &w); err != nil {
 			return nil, fmt.Errorf("sessions item is not valid JSON: %w", err)
 		}
 		if w.Attrs.Release == "" {
@@ -82,7 +82,7 @@ func ParseSessions(itemType string, payload []byte, received time.Time) ([]Sessi
 		Errors    number       `json:"errors"`
 		Duration  json.Number  `json:"duration"`
 	}
-	if err := ignoreTypeErrors(json.Unmarshal(trimmed, &w)); err != nil {
+	if err := unmarshal(trimmed, &w); err != nil {
 		return nil, fmt.Errorf("session item is not valid JSON: %w", err)
 	}
 	if w.Attrs.Release == "" {
@@ -145,7 +145,7 @@ func ParseCheckIn(payload []byte) (*CheckIn, error) {
 		Release       text        `json:"release"`
 		MonitorConfig object      `json:"monitor_config"`
 	}
-	if err := ignoreTypeErrors(json.Unmarshal(trimmed, &w)); err != nil {
+	if err := unmarshal(trimmed, &w); err != nil {
 		return nil, fmt.Errorf("check_in item is not valid JSON: %w", err)
 	}
 	c := &CheckIn{MonitorSlug: string(w.MonitorSlug), Status: strings.ToLower(string(w.Status)),
@@ -188,7 +188,7 @@ func ParseFeedback(itemType string, payload []byte, received time.Time) (*Feedba
 			Email    text `json:"email"`
 			Comments text `json:"comments"`
 		}
-		if err := ignoreTypeErrors(json.Unmarshal(trimmed, &w)); err != nil {
+		if err := unmarshal(trimmed, &w); err != nil {
 			return nil, fmt.Errorf("user_report item is not valid JSON: %w", err)
 		}
 		f.EventID, _ = NormalizeID(string(w.EventID))
@@ -205,7 +205,7 @@ func ParseFeedback(itemType string, payload []byte, received time.Time) (*Feedba
 				} `json:"feedback"`
 			} `json:"contexts"`
 		}
-		if err := ignoreTypeErrors(json.Unmarshal(trimmed, &w)); err != nil {
+		if err := unmarshal(trimmed, &w); err != nil {
 			return nil, fmt.Errorf("feedback item is not valid JSON: %w", err)
 		}
 		fb := w.Contexts.Feedback

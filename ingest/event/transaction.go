@@ -89,7 +89,7 @@ func ParseTransaction(payload []byte, m Meta) (*Transaction, error) {
 		return nil, ErrNotObject
 	}
 	var w wireTransaction
-	if err := ignoreTypeErrors(json.Unmarshal(trimmed, &w)); err != nil {
+	if err := unmarshal(trimmed, &w); err != nil {
 		return nil, fmt.Errorf("transaction is not valid JSON: %w", err)
 	}
 	if !w.Start.ok || !w.End.ok {
@@ -116,7 +116,7 @@ func ParseTransaction(payload []byte, m Meta) (*Transaction, error) {
 		var data struct {
 			Code number `json:"http.response.status_code"`
 		}
-		_ = json.Unmarshal(tr.Data, &data)
+		_ = decodeValid(tr.Data, &data)
 		t.HTTPStatus = int(data.Code)
 	}
 	if t.Status == "" {

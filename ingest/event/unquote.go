@@ -2,7 +2,6 @@ package event
 
 import (
 	"iter"
-	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -150,7 +149,11 @@ func valueEnd(b []byte, i int) int {
 			}
 		}
 	}
-	for i < len(b) && !strings.ContainsRune(",}] \t\n\r", rune(b[i])) {
+	for i < len(b) {
+		switch b[i] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			return i
+		}
 		i++
 	}
 	return i
