@@ -84,7 +84,7 @@ func decodeEveryWireType(t testing.TB, doc []byte) {
 		B  bool    `json:"b"`
 		S  string  `json:"s"`
 		P  *float64
-		A  any      `json:"a"`
+		A  any `json:"a"`
 		M  map[string]int
 		Sk string `json:"-"`
 	}](t, doc)
