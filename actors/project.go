@@ -364,7 +364,8 @@ func normalize(i int, r queue.Record, symbolicate func(*event.Event)) (p pending
 		symbolicate(e)
 	}
 	p = pendingEvent{index: i, event: e, grouping: event.Group(e)}
-	p.payload, err = json.Marshal(e)
+	// The stored JSON is about the payload's size: one allocation, no growth.
+	p.payload, err = e.AppendJSON(make([]byte, 0, len(r.Payload)+1024))
 	return p, err
 }
 

@@ -13,9 +13,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/faultline/faultline/ingest/cputime"
 
 	"github.com/faultline/faultline/ingest/artifact"
 	"github.com/faultline/faultline/ingest/blob"
@@ -58,7 +59,7 @@ func BenchmarkSymbolicateWithManyBundles(b *testing.B) {
 			run(b, s, id)
 		}
 		b.ReportAllocs()
-		defer reportCPU(b)()
+		defer cputime.Report(b)()
 		i := 0
 		for b.Loop() {
 			run(b, s, ids[i%4])
@@ -71,7 +72,7 @@ func BenchmarkSymbolicateWithManyBundles(b *testing.B) {
 	b.Run("cold", func(b *testing.B) {
 		var s *symbolicate.Symbolicator
 		b.ReportAllocs()
-		defer reportCPU(b)()
+		defer cputime.Report(b)()
 		i := 0
 		for b.Loop() {
 			if i%benchBundles == 0 { // every bundle seen: start afresh
@@ -95,7 +96,7 @@ func BenchmarkSymbolicateWithManyBundles(b *testing.B) {
 				run(b, s, id)
 			}
 			b.ReportAllocs()
-			stopCPU := reportCPU(b)
+			stopCPU := cputime.Report(b)
 			i := 0
 			for b.Loop() {
 				run(b, s, ids[i%benchBundles])
@@ -182,20 +183,6 @@ func benchEventFor(b *testing.B) (*event.Event, func(debugID string)) {
 		e.Exceptions[0].RawStacktrace = nil
 		e.DebugMeta = &event.DebugMeta{Images: []event.DebugImage{{Type: "sourcemap", DebugID: debugID, CodeFile: script}}}
 	}
-}
-
-// reportCPU adds the process's CPU time per op (GC included) to b's
-// results: on a shared, loaded machine wall time per op says little.
-func reportCPU(b *testing.B) func() {
-	cpu := func() time.Duration {
-		var ru syscall.Rusage
-		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-			b.Fatal(err)
-		}
-		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	}
-	start := cpu()
-	return func() { b.ReportMetric(float64(cpu()-start)/float64(b.N), "cpu-ns/op") }
 }
 
 // vmRSS is the process's resident set, in bytes.

@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"syscall"
 	"testing"
+
+	"github.com/faultline/faultline/ingest/cputime"
 
 	"github.com/faultline/faultline/ingest/blob"
 	"github.com/gofiber/fiber/v2"
@@ -72,7 +73,7 @@ func BenchmarkIngestEnvelope(b *testing.B) {
 			serve := benchHandler(b)
 			var ctx fasthttp.RequestCtx
 			b.ReportAllocs()
-			cpu := processCPU()
+			stopCPU := cputime.Report(b)
 			for b.Loop() {
 				ctx.Request.Reset()
 				ctx.Response.Reset()
@@ -86,22 +87,11 @@ func BenchmarkIngestEnvelope(b *testing.B) {
 					b.Fatalf("answered %d %s", code, ctx.Response.Body())
 				}
 			}
-			b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+			stopCPU()
 			b.ReportMetric(float64(len(plain)), "B-envelope")
 			b.ReportMetric(float64(len(body)), "B-sent")
 		})
 	}
-}
-
-// processCPU is the CPU time the process has used, user and system, in
-// nanoseconds. On a busy machine it says what an operation costs better
-// than ns/op, which counts the time spent waiting for a core.
-func processCPU() int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
 }
 
 // discard is a Producer that drops what it is given.

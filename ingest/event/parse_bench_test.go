@@ -7,6 +7,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/faultline/faultline/ingest/cputime"
 )
 
 // largePythonEvent is shaped like what sentry-python sends for an error in a
@@ -72,13 +74,14 @@ func BenchmarkParseGroup(b *testing.B) {
 		b.Run(n, func(b *testing.B) {
 			b.SetBytes(int64(len(payload)))
 			b.ReportAllocs()
+			defer cputime.Report(b)()
 			for b.Loop() {
 				e, err := Parse(payload, goldenMeta)
 				if err != nil {
 					b.Fatal(err)
 				}
 				Group(e)
-				if _, err := json.Marshal(e); err != nil {
+				if _, err := e.AppendJSON(make([]byte, 0, len(payload)+1024)); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -115,6 +118,7 @@ func BenchmarkParseTransaction(b *testing.B) {
 	}
 	b.SetBytes(int64(len(payload)))
 	b.ReportAllocs()
+	defer cputime.Report(b)()
 	for b.Loop() {
 		tr, err := ParseTransaction(payload, goldenMeta)
 		if err != nil || len(tr.Spans) != 50 {

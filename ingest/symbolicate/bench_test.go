@@ -3,9 +3,9 @@ package symbolicate
 import (
 	"context"
 	"slices"
-	"syscall"
 	"testing"
-	"time"
+
+	"github.com/faultline/faultline/ingest/cputime"
 
 	"github.com/faultline/faultline/ingest/event"
 )
@@ -21,20 +21,6 @@ func benchEvent(b *testing.B) (*event.Event, func()) {
 	}
 }
 
-// reportCPU adds the process's CPU time per op (GC included) to b's
-// results: on a shared, loaded machine wall time per op says little.
-func reportCPU(b *testing.B) func() {
-	cpu := func() time.Duration {
-		var ru syscall.Rusage
-		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-			b.Fatal(err)
-		}
-		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	}
-	start := cpu()
-	return func() { b.ReportMetric(float64(cpu()-start)/float64(b.N), "cpu-ns/op") }
-}
-
 // BenchmarkSymbolicateWarm is one event whose map is cached.
 func BenchmarkSymbolicateWarm(b *testing.B) {
 	s := NewSymbolicator(newFakeSource().withBuild(b, "app.min.js"), Options{})
@@ -43,7 +29,7 @@ func BenchmarkSymbolicateWarm(b *testing.B) {
 	reset()
 	s.Symbolicate(ctx, 1, e)
 	b.ReportAllocs()
-	defer reportCPU(b)()
+	defer cputime.Report(b)()
 	for b.Loop() {
 		reset()
 		if rep := s.Symbolicate(ctx, 1, e); rep.Mapped != 10 {
@@ -59,7 +45,7 @@ func BenchmarkSymbolicateCold(b *testing.B) {
 	e, reset := benchEvent(b)
 	ctx := context.Background()
 	b.ReportAllocs()
-	defer reportCPU(b)()
+	defer cputime.Report(b)()
 	for b.Loop() {
 		reset()
 		s := NewSymbolicator(src, Options{})
@@ -76,7 +62,7 @@ func BenchmarkSymbolicateMissCached(b *testing.B) {
 	e, reset := benchEvent(b)
 	ctx := context.Background()
 	b.ReportAllocs()
-	defer reportCPU(b)()
+	defer cputime.Report(b)()
 	for b.Loop() {
 		reset()
 		s.Symbolicate(ctx, 1, e)
