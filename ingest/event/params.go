@@ -13,22 +13,31 @@ var parameters = []struct {
 	re          *regexp.Regexp
 	placeholder string
 	minLen      int // shorter matches are kept: "cafe" and "add1" are words, not ids
+	// mayMatch is true of every string re changes (FuzzParameterize holds
+	// it to that): most messages and cache keys lack what most expressions
+	// need, and a byte search is far cheaper than a regexp that finds
+	// nothing.
+	mayMatch func(s string) bool
 }{
-	{regexp.MustCompile(`\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?`), "<date>", 0},
-	{regexp.MustCompile(`\d{4}-\d{2}-\d{2}`), "<date>", 0},
-	{regexp.MustCompile(`(?i)\b[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\b`), "<uuid>", 0},
-	{regexp.MustCompile(`[\w.+-]+@[\w-]+(?:\.[\w-]+)+`), "<email>", 0},
-	{regexp.MustCompile(`\b\d{1,3}(?:\.\d{1,3}){3}\b`), "<ip>", 0},
-	{regexp.MustCompile(`(?i)\b(?:[0-9a-f]{1,4}:){3,7}[0-9a-f]{1,4}\b`), "<ip>", 0},
-	{regexp.MustCompile(`(?i)\b0x[0-9a-f]+\b`), "<hex>", 0},
-	{regexp.MustCompile(`(?i)\b[0-9a-f]*\d[0-9a-f]*[a-f][0-9a-f]*\b|\b[0-9a-f]*[a-f][0-9a-f]*\d[0-9a-f]*\b`), "<hex>", 8},
+	{regexp.MustCompile(`\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?`), "<date>", 0,
+		func(s string) bool { return strings.IndexByte(s, '-') >= 0 && strings.IndexByte(s, ':') >= 0 }},
+	{regexp.MustCompile(`\d{4}-\d{2}-\d{2}`), "<date>", 0, func(s string) bool { return strings.IndexByte(s, '-') >= 0 }},
+	{regexp.MustCompile(`(?i)\b[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\b`), "<uuid>", 0, hasHexRun8},
+	{regexp.MustCompile(`[\w.+-]+@[\w-]+(?:\.[\w-]+)+`), "<email>", 0, func(s string) bool { return strings.IndexByte(s, '@') >= 0 }},
+	{regexp.MustCompile(`\b\d{1,3}(?:\.\d{1,3}){3}\b`), "<ip>", 0, func(s string) bool { return strings.IndexByte(s, '.') >= 0 }},
+	{regexp.MustCompile(`(?i)\b(?:[0-9a-f]{1,4}:){3,7}[0-9a-f]{1,4}\b`), "<ip>", 0, func(s string) bool { return strings.IndexByte(s, ':') >= 0 }},
+	{regexp.MustCompile(`(?i)\b0x[0-9a-f]+\b`), "<hex>", 0, func(s string) bool { return strings.Contains(s, "0x") || strings.Contains(s, "0X") }},
+	{regexp.MustCompile(`(?i)\b[0-9a-f]*\d[0-9a-f]*[a-f][0-9a-f]*\b|\b[0-9a-f]*[a-f][0-9a-f]*\d[0-9a-f]*\b`), "<hex>", 8, hasHexRun8},
 	// Numbers, also glued to units or names: 30s, 1.5ms, worker7.
-	{regexp.MustCompile(`\d+(?:\.\d+)?`), "<int>", 0},
+	{regexp.MustCompile(`\d+(?:\.\d+)?`), "<int>", 0, hasDigit},
 }
 
 // parameterize replaces a message's variable parts with placeholders.
 func parameterize(s string) string {
 	for _, p := range parameters {
+		if !p.mayMatch(s) {
+			continue
+		}
 		s = p.re.ReplaceAllStringFunc(s, func(m string) string {
 			if len(m) < p.minLen {
 				return m
@@ -37,6 +46,29 @@ func parameterize(s string) string {
 		})
 	}
 	return s
+}
+
+// hasHexRun8 reports whether s holds eight hexadecimal digits in a row, as
+// a UUID or a long hex id does.
+func hasHexRun8(s string) bool {
+	run := 0
+	for i := 0; i < len(s); i++ {
+		if !isHex(s[i]) {
+			run = 0
+		} else if run++; run == 8 {
+			return true
+		}
+	}
+	return false
+}
+
+func hasDigit(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if isDigit(s[i]) {
+			return true
+		}
+	}
+	return false
 }
 
 var (

@@ -110,6 +110,12 @@ func replaceSQLNumbers(sql string) string {
 	var b strings.Builder
 	last := 0
 	for i := 0; i < len(sql); {
+		// Only a digit or a minus sign starts a number: most bytes are
+		// neither, and need no look at their neighbours.
+		if c := sql[i]; c != '-' && !isDigit(c) {
+			i++
+			continue
+		}
 		end := sqlNumberEnd(sql, i)
 		if end < 0 {
 			i++
