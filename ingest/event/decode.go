@@ -238,6 +238,11 @@ func sliceDecoder(elem decodeFunc) decodeFunc {
 		default:
 			return valueEnd(b, i), nil
 		}
+		if count := arrayLen(b, i); count > v.Cap() {
+			// Growing once, not by doubling, saves copying elements
+			// as large as a frame or a span several times over.
+			v.Grow(count - v.Len())
+		}
 		i = skipSpace(b, i+1)
 		n := 0
 		for b[i] != ']' {
@@ -367,4 +372,32 @@ func decodeInterface(b []byte, i int, v reflect.Value) (int, error) {
 // valid document that starts and ends as a number does is one number.
 func isNumber(s []byte) bool {
 	return len(s) > 0 && (s[0] == '-' || isDigit(s[0])) && isDigit(s[len(s)-1]) && jsonscan.Valid(s)
+}
+
+// arrayLen counts the elements of the valid array that opens at b[i].
+func arrayLen(b []byte, i int) int {
+	commas, depth, empty := 0, 0, true
+	for ; ; i++ {
+		c := b[i]
+		if depth == 1 && empty && c != ']' && c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			empty = false
+		}
+		switch c {
+		case '"':
+			i = valueEnd(b, i) - 1
+		case '[', '{':
+			depth++
+		case ']', '}':
+			if depth--; depth == 0 {
+				if empty {
+					return 0
+				}
+				return commas + 1
+			}
+		case ',':
+			if depth == 1 {
+				commas++
+			}
+		}
+	}
 }

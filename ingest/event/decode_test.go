@@ -140,3 +140,12 @@ func sdkPayloads(t testing.TB) [][]byte {
 	}
 	return docs
 }
+
+func TestArrayLen(t *testing.T) {
+	for doc, want := range map[string]int{`[]`: 0, `[ ]`: 0, "[\n]": 0, `[1]`: 1, `["a,b"]`: 1, `[{"a":[1,2]},[3,4],"x\",y"]`: 3,
+		`[ [] , {} ]`: 2, `[null,true,false,-1.5e3]`: 4} {
+		if got := arrayLen([]byte(doc), 0); got != want {
+			t.Errorf("arrayLen(%s) = %d, want %d", doc, got, want)
+		}
+	}
+}
