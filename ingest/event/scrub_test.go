@@ -2,11 +2,13 @@ package event
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestScrub(t *testing.T) {
@@ -241,6 +243,39 @@ func FuzzScrubString(f *testing.F) {
 		once := scrubString(s)
 		if twice := scrubString(once); twice != once {
 			t.Errorf("scrubbing %q twice: %q, then %q", s, once, twice)
+		}
+	})
+}
+
+// FuzzMayHoldCard: whatever the card expression finds in a string, the
+// pre-check flags in the string and in its JSON, plain or with every
+// character escaped.
+func FuzzMayHoldCard(f *testing.F) {
+	for _, s := range []string{"4111 1111 1111 1111", "4111-1111-1111-1111", "4111111111111111", "1 2 3 4 5 6 7 8 9 0 1 2 3",
+		"12 -34", "app_memory 109469696 free 24353480704", "v1.2.3 build 20261121", "4111\u00201111\u00201111\u00201111"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !cardNumber.MatchString(s) {
+			return
+		}
+		plain, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var escaped strings.Builder
+		escaped.WriteByte('"')
+		for _, r := range s {
+			if r > 0xFFFF {
+				r = utf8.RuneError
+			}
+			fmt.Fprintf(&escaped, `\u%04x`, r)
+		}
+		escaped.WriteByte('"')
+		for _, text := range []string{s, string(plain), escaped.String()} {
+			if !mayHoldCard(text) {
+				t.Fatalf("%q matches the card expression, but the pre-check passes %q", s, text)
+			}
 		}
 	})
 }
