@@ -90,6 +90,9 @@ func groupingFile(f string) string {
 	if i := strings.IndexAny(f, "?#"); i >= 0 {
 		f = f[:i]
 	}
+	if !hasHexRun8(f) {
+		return f // what fileHash needs; most paths have none
+	}
 	return fileHash.ReplaceAllString(f, "$1<hash>$2")
 }
 
@@ -99,6 +102,12 @@ func groupingFunction(fn string) string {
 	case "?", "<anonymous>", "Object.<anonymous>", "<unknown>":
 		return ""
 	}
-	fn = hexAddress.ReplaceAllString(fn, "<addr>")
-	return lambdaNumber.ReplaceAllString(fn, "$1")
+	// Byte searches first: most function names hold neither.
+	if strings.Contains(fn, "0x") || strings.Contains(fn, "0X") {
+		fn = hexAddress.ReplaceAllString(fn, "<addr>")
+	}
+	if strings.IndexByte(fn, '$') >= 0 || strings.Contains(fn, "b__") {
+		fn = lambdaNumber.ReplaceAllString(fn, "$1")
+	}
+	return fn
 }

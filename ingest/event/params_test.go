@@ -41,3 +41,24 @@ func FuzzParameterize(f *testing.F) {
 		}
 	})
 }
+
+// FuzzGroupingNames: the byte searches in groupingFile and groupingFunction
+// skip only what the expressions would leave as it is.
+func FuzzGroupingNames(f *testing.F) {
+	for _, s := range []string{"main.3f4a5b6c.chunk.js", "app-0123abcd-x.js", "lambda$checkout$0", "<Total>b__3_0", "at 0x7f3a in f",
+		"0XAB", "https://cdn.example.com/static/js/main.3f4a5b6c.js?v=1", "plain.js", "?", "fn$", "b__"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := groupingFunction(s), lambdaNumber.ReplaceAllString(hexAddress.ReplaceAllString(s, "<addr>"), "$1"); got != want {
+			switch s {
+			case "?", "<anonymous>", "Object.<anonymous>", "<unknown>":
+			default:
+				t.Fatalf("groupingFunction(%q) = %q; the expressions give %q", s, got, want)
+			}
+		}
+		if got, want := fileHash.ReplaceAllString(s, "$1<hash>$2"), s; !hasHexRun8(s) && got != want {
+			t.Fatalf("fileHash changes %q to %q, but it holds no run of 8 hex digits", s, got)
+		}
+	})
+}
