@@ -105,15 +105,21 @@ func TestDecodeAsStdlib(t *testing.T) {
 }
 
 func FuzzDecodeAsStdlib(f *testing.F) {
+	addPayloadSeeds(f)
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		decodeEveryWireType(t, doc)
+	})
+}
+
+// addPayloadSeeds seeds a fuzz target with decodeSamples and the SDKs'
+// payloads.
+func addPayloadSeeds(f *testing.F) {
 	for _, s := range decodeSamples {
 		f.Add([]byte(s))
 	}
 	for _, doc := range sdkPayloads(f) {
 		f.Add(doc)
 	}
-	f.Fuzz(func(t *testing.T, doc []byte) {
-		decodeEveryWireType(t, doc)
-	})
 }
 
 // sdkPayloads are the events and transactions real SDKs sent, as kept in

@@ -62,12 +62,7 @@ func TestAppendJSONAsMarshal(t *testing.T) {
 }
 
 func FuzzAppendJSONAsMarshal(f *testing.F) {
-	for _, s := range decodeSamples {
-		f.Add([]byte(s))
-	}
-	for _, doc := range sdkPayloads(f) {
-		f.Add(doc)
-	}
+	addPayloadSeeds(f)
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		if e, err := Parse(doc, goldenMeta); err == nil {
 			appendAsMarshal(t, e)
