@@ -206,7 +206,7 @@ func (a *API) login(c *fiber.Ctx) error {
 	a.logins.reset(accountKey(cred.Email))
 	// A new session id on every login: a session id planted before login
 	// (session fixation) is never promoted.
-	s, err := a.startSession(c, userID)
+	s, err := a.startSession(c, userID, metadata.SessionByPassword)
 	if err != nil {
 		return err
 	}
@@ -320,7 +320,7 @@ func (a *API) registerWithoutEmail(c *fiber.Ctx, cred credentials) error {
 	if err != nil {
 		return err
 	}
-	s, err := a.db.CreateSession(c.Context(), userID, c.Get(fiber.HeaderUserAgent), c.IP())
+	s, err := a.db.CreateSession(c.Context(), userID, metadata.SessionByPassword, c.Get(fiber.HeaderUserAgent), c.IP())
 	if err != nil {
 		return err
 	}

@@ -67,7 +67,7 @@ func (a *API) confirmSSOLink(c *fiber.Ctx) error {
 		return err
 	}
 	a.log.Info("single sign-on identity linked", "provider", link.Provider, "user", userID)
-	s, err := a.startSession(c, userID)
+	s, err := a.startSession(c, userID, metadata.SessionBySSO)
 	if err != nil {
 		return err
 	}

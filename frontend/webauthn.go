@@ -370,7 +370,7 @@ func (a *API) finishKeyLogin(c *fiber.Ctx) error {
 		return a.refuse("security_key", fiber.StatusUnauthorized, "the security key's signature counter did not grow (a replayed answer?); log in again")
 	}
 	a.logins.reset(accountKey(email))
-	s, err := a.startSession(c, userID)
+	s, err := a.startSession(c, userID, metadata.SessionByKey)
 	if err != nil {
 		return err
 	}
