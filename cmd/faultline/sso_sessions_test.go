@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"testing"
 
 	"github.com/faultline/faultline/metadata"
@@ -84,5 +85,53 @@ func TestSSORequiredEndsPasswordSessions(t *testing.T) {
 	var got map[string]any
 	if code := (apiClient{t: t, base: "http://" + f.srv.addr, token: token.Token}).call("GET", orgPath, "", &got); code != http.StatusOK {
 		t.Errorf("the member's API token after requireSso: %d", code)
+	}
+}
+
+// An account whose only second factor is a security key links a single
+// sign-on identity with its password and its key: the password step
+// answers a loginToken, whose key challenge is answered to the link route.
+// The key's answer for another account's login does not link.
+func TestSSOLinkTakesASecurityKey(t *testing.T) {
+	cfg := localhostConfig(t)
+	origin := cfg.URL
+	f := newSSOFixtureWith(t, cfg)
+	a := newKeyAccountAs(t, f.srv, origin, metadatatest.Slug("keylink")+"@"+f.domain)
+
+	b := f.browser(t)
+	b.base = origin // the sign-in's cookies belong to the public URL's host
+	resp, body := f.signIn(t, b, &mockoidc.MockUser{Subject: metadatatest.Slug("sub"), Email: a.email, EmailVerified: true})
+	frag, _ := url.ParseQuery(resp.Request.URL.Fragment)
+	token := frag.Get("sso-link")
+	if token == "" {
+		t.Fatalf("no link token: %s %d %s", resp.Request.URL, resp.StatusCode, body)
+	}
+	resp, body = b.do("POST", "/api/0/auth/sso/link/", fmt.Sprintf(`{"token":%q,"password":%q}`, token, a.password), nil)
+	var step struct {
+		TwoFactorRequired bool
+		Methods           []string
+		LoginToken        string
+	}
+	if resp.StatusCode != http.StatusUnauthorized || json.Unmarshal([]byte(body), &step) != nil || !step.TwoFactorRequired ||
+		!slices.Contains(step.Methods, "webauthn") || step.LoginToken == "" || signedInAs(t, b.browser) != "" {
+		t.Fatalf("password step of the link: %d %s", resp.StatusCode, body)
+	}
+	keyLink := func(loginToken, credential string) (*http.Response, string) {
+		return b.do("POST", "/api/0/auth/sso/link/", fmt.Sprintf(`{"token":%q,"loginToken":%q,"credential":%s}`, token, loginToken, credential), nil)
+	}
+	// Another account's key login, though valid, links nothing.
+	other := newKeyAccountAs(t, f.srv, origin, metadatatest.Slug("other")+"@example.com")
+	ob, otherToken := other.passwordStep(t)
+	if resp, body := keyLink(otherToken, other.key.get(beginKeyLogin(t, ob, otherToken), origin)); resp.StatusCode != http.StatusUnauthorized || signedInAs(t, b.browser) != "" {
+		t.Fatalf("link with another account's key: %d %s", resp.StatusCode, body)
+	}
+	if resp, body := keyLink(step.LoginToken, a.key.get(beginKeyLogin(t, b.browser, step.LoginToken), origin)); resp.StatusCode != http.StatusOK ||
+		signedInAs(t, b.browser) != a.email {
+		t.Fatalf("link with the security key: %d %s", resp.StatusCode, body)
+	}
+	b2 := f.browser(t)
+	b2.base = origin
+	if resp, body := f.signIn(t, b2, &mockoidc.MockUser{Subject: "again", Email: a.email, EmailVerified: true}); resp.StatusCode != http.StatusConflict {
+		t.Errorf("a second identity after linking: %d %s", resp.StatusCode, body)
 	}
 }
