@@ -36,6 +36,7 @@ type settings struct {
 	provisionFile     string
 	selfMonitor       string // org/project, checked
 	eventLifeDays     int
+	auditDays         int
 	healthDetails     bool
 	pprofListen       string // loopback only, checked; empty: no profiles
 	shutdownDrain     time.Duration
@@ -95,6 +96,8 @@ func (c config) parse() (settings, error) {
 	s.shutdownDrain, err = parseDuration("FAULTLINE_SHUTDOWN_DRAIN", c.ShutdownDrain, time.Second)
 	add(err)
 	s.eventLifeDays, err = parseInt("FAULTLINE_MAX_EVENT_LIFE_DAYS", c.MaxEventLifeDays, 90, 1, 36500, "a number of days")
+	add(err)
+	s.auditDays, err = parseInt("FAULTLINE_AUDIT_RETENTION_DAYS", c.AuditRetentionDays, 365, 1, 36500, "a number of days")
 	add(err)
 	s.guard.AllowPrivate, err = parseBool("FAULTLINE_MONITOR_ALLOW_PRIVATE", c.MonitorAllowPrivate, false)
 	add(err)
