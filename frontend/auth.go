@@ -358,6 +358,7 @@ func (a *API) changePassword(c *fiber.Ctx) error {
 		return err
 	}
 	a.logins.reset(accountKey(p.Email))
+	a.auditAccount(c, "password.change", 0, map[string]any{"endedSessions": "others", "revokedApiAccess": true})
 	return c.SendStatus(fiber.StatusNoContent)
 }
 

@@ -231,6 +231,7 @@ func (a *API) finishKeyRegistration(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	a.auditAccount(c, "securitykey.add", key.ID, map[string]any{"name": key.Name})
 	out := fiber.Map{"key": newSecurityKeyJSON(key)}
 	if gave {
 		out["recoveryCodes"] = codes
@@ -268,6 +269,7 @@ func (a *API) deleteSecurityKey(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	a.auditAccount(c, "securitykey.remove", id, nil)
 	return c.SendStatus(fiber.StatusNoContent)
 }
 

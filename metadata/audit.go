@@ -17,6 +17,7 @@ var AuditEvents = []string{
 	"project.create", "project.edit", "project.remove",
 	"projectkey.create", "projectkey.edit", "projectkey.remove",
 	"apitoken.create", "apitoken.remove",
+	"password.change", "password.reset", "2fa.enable", "2fa.disable", "securitykey.add", "securitykey.remove",
 	"alertrule.create", "alertrule.edit", "alertrule.remove",
 	"monitor.add", "monitor.edit", "monitor.remove",
 	"org.edit", "org.remove", "sso.edit", "quota.edit",
