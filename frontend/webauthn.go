@@ -343,6 +343,7 @@ func (a *API) finishKeyLogin(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	a.auditLogin(c, userID, "", "member.login", "key")
 	return c.JSON(fiber.Map{"user": fiber.Map{"id": itoa(userID), "email": email}, "csrfToken": s.CSRFToken})
 }
 

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/faultline/faultline/metadata"
@@ -133,5 +135,38 @@ func TestSSOLinkTakesASecurityKey(t *testing.T) {
 	b2.base = origin
 	if resp, body := f.signIn(t, b2, &mockoidc.MockUser{Subject: "again", Email: a.email, EmailVerified: true}); resp.StatusCode != http.StatusConflict {
 		t.Errorf("a second identity after linking: %d %s", resp.StatusCode, body)
+	}
+}
+
+// A login with a password and a security key is recorded in the account's
+// organizations with method key.
+func TestAuditLogRecordsKeyLogins(t *testing.T) {
+	srv, origin := localhostServer(t)
+	a := newKeyAccount(t, srv, origin)
+	owner := metadatatest.Project(t, srv.db, testSecret)
+	keyLogin := func() *browser {
+		b, token := a.passwordStep(t)
+		if resp, body := finishKeyLogin(b, token, a.key.get(beginKeyLogin(t, b, token), origin)); resp.StatusCode != http.StatusOK {
+			t.Fatalf("login with the key: %d %s", resp.StatusCode, body)
+		}
+		return b
+	}
+	var me struct{ User struct{ ID string } }
+	if _, body := keyLogin().do("GET", "/api/0/", "", nil); json.Unmarshal([]byte(body), &me) != nil || me.User.ID == "" {
+		t.Fatalf("who am I: %s", body)
+	}
+	userID, _ := strconv.ParseInt(me.User.ID, 10, 64)
+	if err := srv.db.AddMember(t.Context(), owner.OrganizationID, userID, "member"); err != nil {
+		t.Fatal(err)
+	}
+	keyLogin()
+	api := apiClient{t: t, base: "http://" + srv.addr, token: owner.Token}
+	code, body := api.getRaw("/api/0/organizations/" + owner.Organization + "/audit-logs/?event=member.login")
+	var log auditAnswer
+	if code != http.StatusOK || json.Unmarshal(body, &log) != nil {
+		t.Fatalf("audit log: %d %s", code, body)
+	}
+	if len(log.Rows) != 1 || log.Rows[0].Actor == nil || log.Rows[0].Actor.Email != a.email || !strings.Contains(string(log.Rows[0].Data), `"method":"key"`) {
+		t.Errorf("key logins recorded: %s", body)
 	}
 }
