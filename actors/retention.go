@@ -14,7 +14,7 @@ type RetentionStore interface {
 	ShorterRetention(ctx context.Context, maxDays int) ([]metadata.OrgRetention, error)
 	ExpireBefore(ctx context.Context, projectIDs []int64, cutoff time.Time) (metadata.Expired, error)
 	AutoResolve(ctx context.Context) (int64, error)
-	ExpireAudit(ctx context.Context, now time.Time, defaultDays int) (int64, error)
+	ExpireAudit(ctx context.Context, now time.Time, days int) (int64, error)
 }
 
 // RetentionAnalytics is ClickHouse's side; *analytics.Store is one.
@@ -28,7 +28,7 @@ type RetentionAnalytics interface {
 // from ClickHouse by whole day partitions; issues no longer seen, the
 // replay guard, cron runs, monitor history and alerts from PostgreSQL;
 // organizations with a shorter retention lose their older rows too; audit
-// log entries older than their organization's retention go as well; and
+// log entries older than AuditDays (their own retention) go as well; and
 // issues of projects with a resolve age (Sentry's resolveAge) not seen
 // for that long are resolved. Each pass is idempotent, so any number of
 // schedulers may run it.
@@ -36,15 +36,18 @@ type Retention struct {
 	pg      RetentionStore
 	ch      RetentionAnalytics
 	maxDays int
+	audit   int
 	every   time.Duration
 	metrics *workerMetrics
 	log     *slog.Logger
 }
 
-// NewRetention returns the retention job; Run starts it. Its metrics are
-// registered on reg; nil registers them nowhere.
-func NewRetention(pg RetentionStore, ch RetentionAnalytics, maxDays int, every time.Duration, reg prometheus.Registerer, log *slog.Logger) *Retention {
-	return &Retention{pg: pg, ch: ch, maxDays: maxDays, every: every, metrics: newWorkerMetrics(reg), log: log.With("component", "retention")}
+// NewRetention returns the retention job: events and what goes with them
+// are kept maxDays, audit log entries auditDays. Run starts it. Its
+// metrics are registered on reg; nil registers them nowhere.
+func NewRetention(pg RetentionStore, ch RetentionAnalytics, maxDays, auditDays int, every time.Duration, reg prometheus.Registerer, log *slog.Logger) *Retention {
+	return &Retention{pg: pg, ch: ch, maxDays: maxDays, audit: auditDays, every: every, metrics: newWorkerMetrics(reg),
+		log: log.With("component", "retention")}
 }
 
 // Run passes once now and then every period until ctx ends.
@@ -83,7 +86,7 @@ func (r *Retention) Pass(ctx context.Context, now time.Time) error {
 		}
 		expired.Issues += more.Issues
 	}
-	audit, err := r.pg.ExpireAudit(ctx, now, r.maxDays)
+	audit, err := r.pg.ExpireAudit(ctx, now, r.audit)
 	if err != nil {
 		return err
 	}
@@ -93,7 +96,7 @@ func (r *Retention) Pass(ctx context.Context, now time.Time) error {
 	}
 	r.metrics.retentionPasses.Inc()
 	r.metrics.retentionDropped.Add(float64(dropped))
-	r.log.Info("retention pass", "max_days", r.maxDays, "partitions_dropped", dropped, "issues_expired", expired.Issues,
+	r.log.Info("retention pass", "max_days", r.maxDays, "audit_days", r.audit, "partitions_dropped", dropped, "issues_expired", expired.Issues,
 		"orgs_with_shorter_retention", len(orgs), "audit_entries_expired", audit, "issues_auto_resolved", resolved)
 	return nil
 }

@@ -45,7 +45,7 @@ func TestRetentionDropsWhatIsOld(t *testing.T) {
 		}
 		return events, len(list)
 	}
-	r := NewRetention(db, store, 90, time.Hour, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	r := NewRetention(db, store, 90, 365, time.Hour, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err := r.Pass(ctx, now); err != nil {
 		t.Fatal(err)
 	}
@@ -77,24 +77,28 @@ func TestRetentionDropsWhatIsOld(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 
-	// The audit log follows each organization's retention: six days on,
-	// the 5-day organization's entry is gone, a 90-day one's stays.
+	// The audit log has its own retention (365 days here), whatever the
+	// organization keeps of its events: six days on, and 100 days on, the
+	// 5-day organization's entry stays; 366 days on it is gone, in every
+	// organization.
 	other := metadatatest.Project(t, db, "retention-secret")
 	for _, org := range []int64{proj.OrganizationID, other.OrganizationID} {
 		if err := db.RecordAudit(ctx, metadata.AuditEntry{OrgID: org, ActorUserID: proj.UserID, Event: "org.edit"}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := r.Pass(ctx, now.AddDate(0, 0, 6)); err != nil {
-		t.Fatal(err)
-	}
-	for org, want := range map[int64]int{proj.OrganizationID: 0, other.OrganizationID: 1} {
-		rows, err := db.ListAudit(ctx, org, metadata.AuditFilter{Limit: 10})
-		if err != nil {
+	for _, step := range []struct{ days, want int }{{6, 1}, {100, 1}, {366, 0}} {
+		if err := r.Pass(ctx, now.AddDate(0, 0, step.days)); err != nil {
 			t.Fatal(err)
 		}
-		if len(rows) != want {
-			t.Errorf("organization %d keeps %d audit entries six days on, want %d", org, len(rows), want)
+		for _, org := range []int64{proj.OrganizationID, other.OrganizationID} {
+			rows, err := db.ListAudit(ctx, org, metadata.AuditFilter{Limit: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rows) != step.want {
+				t.Errorf("organization %d keeps %d audit entries %d days on, want %d", org, len(rows), step.days, step.want)
+			}
 		}
 	}
 }
@@ -117,7 +121,7 @@ func TestRetentionPassAutoResolves(t *testing.T) {
 	if _, err := db.UpdateProject(ctx, proj.ProjectID, metadata.ProjectUpdate{ResolveAgeHours: &age}); err != nil {
 		t.Fatal(err)
 	}
-	if err := NewRetention(db, store, 90, time.Hour, nil, slog.New(slog.NewTextHandler(io.Discard, nil))).Pass(ctx, now); err != nil {
+	if err := NewRetention(db, store, 90, 365, time.Hour, nil, slog.New(slog.NewTextHandler(io.Discard, nil))).Pass(ctx, now); err != nil {
 		t.Fatal(err)
 	}
 	for i, want := range []string{"resolved", "unresolved"} {

@@ -69,10 +69,21 @@ func auditEntry(c *fiber.Ctx, event string, targetID int64, data map[string]any)
 // auditLogin records a login, or a failed one, in every organization of
 // the account (by id, or by the email tried when the password was wrong).
 func (a *API) auditLogin(c *fiber.Ctx, userID int64, email, event, method string) {
+	a.auditAccountOf(c, userID, email, event, map[string]any{"method": method})
+}
+
+// auditAs records a change to an account made without a session (a
+// password reset by its link) in every organization of the account, the
+// account being the actor.
+func (a *API) auditAs(c *fiber.Ctx, userID int64, event string, data map[string]any) {
+	a.auditAccountOf(c, userID, "", event, data)
+}
+
+func (a *API) auditAccountOf(c *fiber.Ctx, userID int64, email, event string, data map[string]any) {
 	if a.audits == nil {
 		return
 	}
-	e := metadata.AuditEntry{IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent), Event: event, Data: map[string]any{"method": method}}
+	e := metadata.AuditEntry{IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent), Event: event, Data: data}
 	ctx, cancel := auditContext(c)
 	defer cancel()
 	if err := a.audits.RecordLoginAudit(ctx, userID, email, e); err != nil {

@@ -192,7 +192,7 @@ func (a *API) login(c *fiber.Ctx) error {
 	if totp || keys {
 		if cred.OTP == "" {
 			at.cancel()
-			return a.secondFactorRequired(c, userID, totp, keys)
+			return a.secondFactorRequired(c, userID, totp, keys, "/api/0/auth/webauthn/finish/")
 		}
 		if err := a.checkOTP(c, at, userID, cred.OTP); err != nil {
 			var refused *fiber.Error
@@ -206,7 +206,7 @@ func (a *API) login(c *fiber.Ctx) error {
 	a.logins.reset(accountKey(cred.Email))
 	// A new session id on every login: a session id planted before login
 	// (session fixation) is never promoted.
-	s, err := a.startSession(c, userID)
+	s, err := a.startSession(c, userID, metadata.SessionByPassword)
 	if err != nil {
 		return err
 	}
@@ -231,8 +231,9 @@ func (a *API) checkOTP(c *fiber.Ctx, at *attempt, userID int64, otp string) erro
 // secondFactorRequired answers a right password of an account with a
 // second factor: which methods it has, and for a security key the token of
 // the pending login that /auth/webauthn/begin/ and finish/ take. A code
-// (or recovery code) is sent with the password again, as otp.
-func (a *API) secondFactorRequired(c *fiber.Ctx, userID int64, totp, keys bool) error {
+// (or recovery code) is sent with the password again, as otp. finish names
+// where the key's answer goes.
+func (a *API) secondFactorRequired(c *fiber.Ctx, userID int64, totp, keys bool, finish string) error {
 	methods := []string{}
 	if totp {
 		methods = append(methods, "totp")
@@ -245,7 +246,7 @@ func (a *API) secondFactorRequired(c *fiber.Ctx, userID int64, totp, keys bool) 
 			return err
 		}
 		out["loginToken"] = token
-		out["detail"] = "second factor required: use your security key (POST /api/0/auth/webauthn/begin/ with loginToken), or send a code as otp"
+		out["detail"] = "second factor required: use your security key (POST /api/0/auth/webauthn/begin/ with loginToken, its answer to " + finish + "), or send a code as otp"
 	}
 	methods = append(methods, "recovery")
 	out["methods"] = methods
@@ -320,7 +321,7 @@ func (a *API) registerWithoutEmail(c *fiber.Ctx, cred credentials) error {
 	if err != nil {
 		return err
 	}
-	s, err := a.db.CreateSession(c.Context(), userID, c.Get(fiber.HeaderUserAgent), c.IP())
+	s, err := a.db.CreateSession(c.Context(), userID, metadata.SessionByPassword, c.Get(fiber.HeaderUserAgent), c.IP())
 	if err != nil {
 		return err
 	}
@@ -357,6 +358,7 @@ func (a *API) changePassword(c *fiber.Ctx) error {
 		return err
 	}
 	a.logins.reset(accountKey(p.Email))
+	a.auditAccount(c, "password.change", 0, map[string]any{"endedSessions": "others", "revokedApiAccess": true})
 	return c.SendStatus(fiber.StatusNoContent)
 }
 

@@ -263,9 +263,12 @@ func (a *API) confirmPasswordReset(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &body); err != nil || body.Token == "" {
 		return fiber.NewError(fiber.StatusBadRequest, "send a JSON body with token and password")
 	}
-	if err := a.db.ResetPassword(c.Context(), body.Token, body.Password); err != nil {
+	userID, err := a.db.ResetPassword(c.Context(), body.Token, body.Password)
+	if err != nil {
 		return err
 	}
+	// The link's holder is the actor: the account whose password it was.
+	a.auditAs(c, userID, "password.reset", map[string]any{"endedSessions": "all", "revokedApiAccess": true})
 	return c.SendStatus(fiber.StatusNoContent)
 }
 

@@ -55,11 +55,12 @@ func (a *API) updateOrganization(c *fiber.Ctx) error {
 		a.audit(c, m.OrgID, "org.edit", m.OrgID, map[string]any{"name": beforeAfter(m.OrgName, o.Name), "slug": beforeAfter(m.OrgSlug, o.Slug)})
 	}
 	if requireSSO != nil {
-		if err := a.db.SetOrgRequiresSSO(c.Context(), m.OrgID, *requireSSO); err != nil {
+		ended, err := a.db.SetOrgRequiresSSO(c.Context(), m.OrgID, *requireSSO)
+		if err != nil {
 			return err
 		}
 		changed.RequireSSO = *requireSSO
-		a.audit(c, m.OrgID, "sso.edit", m.OrgID, map[string]any{"requireSso": *requireSSO})
+		a.audit(c, m.OrgID, "sso.edit", m.OrgID, map[string]any{"requireSso": *requireSSO, "sessionsEnded": ended})
 	}
 	if openMembership != nil {
 		if err := a.db.SetOrgOpenMembership(c.Context(), m.OrgID, *openMembership); err != nil {

@@ -11,7 +11,8 @@ var quotaCategories = map[string]bool{"error": true, "transaction": true, "span"
 	"security": true, "monitor": true, "user_report_v2": true}
 
 // quotas answers (GET) or replaces (PUT) an organization's monthly quotas
-// per category and its spike protection, with this month's usage.
+// per category and its spike protection, with this month's usage (of the
+// projects the caller sees, when membership is closed).
 func (a *API) quotas(c *fiber.Ctx) error {
 	scope := "org:read"
 	if c.Method() == fiber.MethodPut {
@@ -48,9 +49,17 @@ func (a *API) quotas(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ids := make([]uint64, len(q.ProjectIDs))
-	for i, id := range q.ProjectIDs {
-		ids[i] = uint64(id)
+	// A caller who sees only its teams' projects is told their usage
+	// only, as stats_v2 tells it: the others' volumes are theirs.
+	v, err := a.visibility(c, m)
+	if err != nil {
+		return err
+	}
+	ids := make([]uint64, 0, len(q.ProjectIDs))
+	for _, id := range q.ProjectIDs {
+		if v.Sees(id) {
+			ids = append(ids, uint64(id))
+		}
 	}
 	usage, err := a.events.OrgUsage(c.Context(), ids, time.Now())
 	if err != nil {

@@ -69,6 +69,7 @@ func (a *API) releaseScope(c *fiber.Ctx, write bool) (metadata.Membership, relea
 	if err != nil {
 		return m, sc, err
 	}
+	sc.Partial = !v.All
 	if !v.All && len(wanted) == 0 {
 		// A member who sees only its teams' projects sees only their
 		// releases (an empty Only picks none).

@@ -3,6 +3,7 @@ package frontend
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -15,6 +16,21 @@ type repoStore interface {
 	Repositories(ctx context.Context, orgID int64) ([]metadata.Repository, error)
 	CreateRepository(ctx context.Context, orgID int64, nr metadata.NewRepository) (metadata.Repository, error)
 	DeleteRepository(ctx context.Context, orgID, id int64) error
+	HiddenRepositories(ctx context.Context, orgID int64, visible []int64) (map[int64]bool, error)
+}
+
+// hiddenRepos is which repositories the caller does not see: with
+// membership closed, those only other teams' releases name.
+func (a *API) hiddenRepos(c *fiber.Ctx, m metadata.Membership) (map[int64]bool, error) {
+	v, err := a.visibility(c, m)
+	if err != nil || v.All {
+		return nil, err
+	}
+	visible := make([]int64, 0, len(v.Projects))
+	for id := range v.Projects {
+		visible = append(visible, id)
+	}
+	return a.repos.HiddenRepositories(c.Context(), m.OrgID, visible)
 }
 
 // registerRepos mounts Sentry's organization repositories: the custom
@@ -78,6 +94,11 @@ func (a *API) listRepos(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	hidden, err := a.hiddenRepos(c, m)
+	if err != nil {
+		return err
+	}
+	repos = slices.DeleteFunc(repos, func(r metadata.Repository) bool { return hidden[r.ID] })
 	repos = trimPage(c, page, pageOf(repos, page))
 	out := make([]repoJSON, len(repos))
 	for i, r := range repos {

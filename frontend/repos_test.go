@@ -63,6 +63,11 @@ func (f *fakeRepos) DeleteRepository(_ context.Context, orgID, id int64) error {
 	return metadata.ErrNotFound
 }
 
+// HiddenRepositories: these tests' callers see every project.
+func (f *fakeRepos) HiddenRepositories(context.Context, int64, []int64) (map[int64]bool, error) {
+	return nil, nil
+}
+
 func repoApp(store *fakeRepos, scopes []string) *fiber.App {
 	a := &API{access: fakeAccess{}, repos: store}
 	return testApp(scopes, a.registerRepos)

@@ -197,20 +197,21 @@ func (a *API) ssoSignIn(c *fiber.Ctx, p SSOProvider, id metadata.Identity, verif
 	} else if err != nil {
 		return err
 	}
-	if _, err := a.startSession(c, userID); err != nil {
+	if _, err := a.startSession(c, userID, metadata.SessionBySSO); err != nil {
 		return err
 	}
 	a.auditLogin(c, userID, "", "member.login", "sso")
 	return c.Redirect("/app/", fiber.StatusSeeOther)
 }
 
-// startSession starts a new session for the user, as a password login
-// does, ending the one the browser had (no session fixation).
-func (a *API) startSession(c *fiber.Ctx, userID int64) (metadata.Session, error) {
+// startSession starts a new session for the user, begun by method (see
+// metadata.CreateSession), ending the one the browser had (no session
+// fixation).
+func (a *API) startSession(c *fiber.Ctx, userID int64, method string) (metadata.Session, error) {
 	if old := c.Cookies(sessionCookie); old != "" {
 		_ = a.db.DeleteSession(c.UserContext(), old)
 	}
-	s, err := a.db.CreateSession(c.UserContext(), userID, c.Get(fiber.HeaderUserAgent), c.IP())
+	s, err := a.db.CreateSession(c.UserContext(), userID, method, c.Get(fiber.HeaderUserAgent), c.IP())
 	if err != nil {
 		return s, err
 	}

@@ -33,8 +33,17 @@ func (a *API) listStatusPages(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	var ids []int64
+	for _, p := range pages {
+		ids = append(ids, p.MonitorIDs...)
+	}
+	hidden, err := a.hiddenMonitors(c, m, ids)
+	if err != nil {
+		return err
+	}
 	out := make([]fiber.Map, len(pages))
 	for i, p := range pages {
+		p.MonitorIDs = withoutHidden(p.MonitorIDs, hidden)
 		out[i] = statusPageJSON(p, c.Params("org"))
 	}
 	return c.JSON(out)
@@ -75,6 +84,11 @@ func (a *API) saveStatusPage(c *fiber.Ctx) error {
 		return err
 	}
 	a.statusCache.forget(c.Params("org"), saved.Slug)
+	hidden, err := a.hiddenMonitors(c, m, saved.MonitorIDs)
+	if err != nil {
+		return err
+	}
+	saved.MonitorIDs = withoutHidden(saved.MonitorIDs, hidden)
 	return c.Status(status).JSON(statusPageJSON(saved, c.Params("org")))
 }
 
@@ -205,11 +219,29 @@ func (p *pageCache) forget(org, slug string) {
 
 // pageMonitors is the monitors a status page may show: a caller who sees
 // only its teams' projects cannot add a monitor of another project (it is
-// dropped, as an unknown id is), though one already on the page stays.
+// dropped, as an unknown id is), and those of other projects already on the
+// page stay: the caller is never shown them (the answers leave them out),
+// so leaving them out of what it sends does not remove them.
 func (a *API) pageMonitors(c *fiber.Ctx, m metadata.Membership, ids, before []int64) ([]int64, error) {
+	hidden, err := a.hiddenMonitors(c, m, append(slices.Clone(ids), before...))
+	if err != nil || len(hidden) == 0 {
+		return ids, err
+	}
+	out := withoutHidden(ids, hidden)
+	for _, id := range before {
+		if hidden[id] && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// hiddenMonitors is which of the organization's monitors ids belong to a
+// project the caller does not see.
+func (a *API) hiddenMonitors(c *fiber.Ctx, m metadata.Membership, ids []int64) (map[int64]bool, error) {
 	v, err := a.visibility(c, m)
 	if err != nil || v.All || len(ids) == 0 {
-		return ids, err
+		return nil, err
 	}
 	mons, err := a.db.MonitorsByID(c.Context(), m.OrgID, ids)
 	if err != nil {
@@ -217,9 +249,16 @@ func (a *API) pageMonitors(c *fiber.Ctx, m metadata.Membership, ids, before []in
 	}
 	hidden := map[int64]bool{}
 	for _, mon := range mons {
-		if mon.ProjectID != nil && !v.Sees(*mon.ProjectID) && !slices.Contains(before, mon.ID) {
+		if mon.ProjectID != nil && !v.Sees(*mon.ProjectID) {
 			hidden[mon.ID] = true
 		}
 	}
-	return slices.DeleteFunc(slices.Clone(ids), func(id int64) bool { return hidden[id] }), nil
+	return hidden, nil
+}
+
+func withoutHidden(ids []int64, hidden map[int64]bool) []int64 {
+	if len(hidden) == 0 {
+		return ids
+	}
+	return slices.DeleteFunc(slices.Clone(ids), func(id int64) bool { return hidden[id] })
 }

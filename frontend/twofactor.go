@@ -117,6 +117,7 @@ func (a *API) confirmTwoFactor(c *fiber.Ctx) error {
 	if err := a.db.EnableTOTP(c.Context(), userID, step, hashes); err != nil {
 		return err
 	}
+	a.auditAccount(c, "2fa.enable", 0, map[string]any{"method": "totp"})
 	return c.JSON(fiber.Map{"enabled": true, "recoveryCodes": codes})
 }
 
@@ -146,6 +147,7 @@ func (a *API) disableTwoFactor(c *fiber.Ctx) error {
 	if err := a.db.DisableTOTP(c.Context(), principal(c).UserID); err != nil {
 		return err
 	}
+	a.auditAccount(c, "2fa.disable", 0, map[string]any{"method": "totp"})
 	return c.SendStatus(fiber.StatusNoContent)
 }
 

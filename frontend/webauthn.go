@@ -231,6 +231,7 @@ func (a *API) finishKeyRegistration(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	a.auditAccount(c, "securitykey.add", key.ID, map[string]any{"name": key.Name})
 	out := fiber.Map{"key": newSecurityKeyJSON(key)}
 	if gave {
 		out["recoveryCodes"] = codes
@@ -268,6 +269,7 @@ func (a *API) deleteSecurityKey(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	a.auditAccount(c, "securitykey.remove", id, nil)
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -317,9 +319,8 @@ func (a *API) beginKeyLogin(c *fiber.Ctx) error {
 	return c.JSON(assertion.Response)
 }
 
-// finishKeyLogin verifies the security key's assertion against the pending
-// login's challenge (the pending login ends either way) and the key's
-// signature counter, then starts the session as the password step would.
+// finishKeyLogin verifies the security key's answer (verifyKeyAnswer),
+// then starts the session as the password step would.
 func (a *API) finishKeyLogin(c *fiber.Ctx) error {
 	var body struct {
 		LoginToken string          `json:"loginToken"`
@@ -328,53 +329,70 @@ func (a *API) finishKeyLogin(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &body); err != nil || body.LoginToken == "" || len(body.Credential) == 0 {
 		return fiber.NewError(fiber.StatusBadRequest, "credential: send a JSON body with loginToken and credential (the PublicKeyCredential as JSON)")
 	}
-	userID, email, raw, err := a.db.TakePendingLogin(c.Context(), body.LoginToken)
-	if errors.Is(err, metadata.ErrNotFound) {
-		return a.refuse("no_pending_login", errNoPendingLogin.Code, errNoPendingLogin.Message)
-	}
+	userID, email, err := a.verifyKeyAnswer(c, body.LoginToken, body.Credential)
 	if err != nil {
 		return err
+	}
+	// Checked again here: a pending login made by linking a single
+	// sign-on identity did not pass the password step's check.
+	if err := a.ssoRequired(c, userID); err != nil {
+		return err
+	}
+	a.logins.reset(accountKey(email))
+	s, err := a.startSession(c, userID, metadata.SessionByKey)
+	if err != nil {
+		return err
+	}
+	a.auditLogin(c, userID, "", "member.login", "key")
+	return c.JSON(fiber.Map{"user": fiber.Map{"id": itoa(userID), "email": email}, "csrfToken": s.CSRFToken})
+}
+
+// verifyKeyAnswer checks a security key's assertion against the challenge
+// of the pending login of token (the pending login ends either way) and the
+// key's signature counter, and answers the account it proves.
+func (a *API) verifyKeyAnswer(c *fiber.Ctx, token string, credential json.RawMessage) (userID int64, email string, err error) {
+	userID, email, raw, err := a.db.TakePendingLogin(c.Context(), token)
+	if errors.Is(err, metadata.ErrNotFound) {
+		return 0, "", a.refuse("no_pending_login", errNoPendingLogin.Code, errNoPendingLogin.Message)
+	}
+	if err != nil {
+		return 0, "", err
 	}
 	var session webauthn.SessionData
 	if err := json.Unmarshal(raw, &session); err != nil {
-		return err
+		return 0, "", err
 	}
-	parsed, err := protocol.ParseCredentialRequestResponseBytes(body.Credential)
+	parsed, err := protocol.ParseCredentialRequestResponseBytes(credential)
 	if err != nil {
-		return a.refuse("security_key", fiber.StatusBadRequest, "credential: not a security key's answer: "+protocolDetail(err))
+		return 0, "", a.refuse("security_key", fiber.StatusBadRequest, "credential: not a security key's answer: "+protocolDetail(err))
 	}
 	user, _, err := a.loadKeyUser(c, userID, email)
 	if err != nil {
-		return err
+		return 0, "", err
 	}
 	rp, err := a.relyingParty()
 	if err != nil {
-		return err
+		return 0, "", err
 	}
 	cred, err := rp.ValidateLogin(user, session, parsed)
 	if err != nil {
-		return a.refuse("security_key", fiber.StatusUnauthorized, "the security key's answer did not verify: "+protocolDetail(err)+"; log in again")
+		return 0, "", a.refuse("security_key", fiber.StatusUnauthorized, "the security key's answer did not verify: "+protocolDetail(err)+"; log in again")
 	}
 	if cred.Authenticator.CloneWarning {
-		return a.refuse("security_key", fiber.StatusUnauthorized, "the security key's signature counter went backwards (a copied key?); log in again")
+		return 0, "", a.refuse("security_key", fiber.StatusUnauthorized, "the security key's signature counter went backwards (a copied key?); log in again")
 	}
 	record, err := json.Marshal(cred)
 	if err != nil {
-		return err
+		return 0, "", err
 	}
 	ok, err := a.db.UseSecurityKey(c.Context(), userID, cred.ID, cred.Authenticator.SignCount, record)
 	if err != nil {
-		return err
+		return 0, "", err
 	}
 	if !ok {
-		return a.refuse("security_key", fiber.StatusUnauthorized, "the security key's signature counter did not grow (a replayed answer?); log in again")
+		return 0, "", a.refuse("security_key", fiber.StatusUnauthorized, "the security key's signature counter did not grow (a replayed answer?); log in again")
 	}
-	a.logins.reset(accountKey(email))
-	s, err := a.startSession(c, userID)
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"user": fiber.Map{"id": itoa(userID), "email": email}, "csrfToken": s.CSRFToken})
+	return userID, email, nil
 }
 
 // protocolDetail is the library's reason for refusing, fit for the user.

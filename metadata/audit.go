@@ -17,6 +17,7 @@ var AuditEvents = []string{
 	"project.create", "project.edit", "project.remove",
 	"projectkey.create", "projectkey.edit", "projectkey.remove",
 	"apitoken.create", "apitoken.remove",
+	"password.change", "password.reset", "2fa.enable", "2fa.disable", "securitykey.add", "securitykey.remove",
 	"alertrule.create", "alertrule.edit", "alertrule.remove",
 	"monitor.add", "monitor.edit", "monitor.remove",
 	"org.edit", "org.remove", "sso.edit", "quota.edit",
@@ -144,17 +145,16 @@ func (db *DB) ListAudit(ctx context.Context, orgID int64, f AuditFilter) ([]Audi
 	return out, rows.Err()
 }
 
-// ExpireAudit deletes entries older than their organization's retention
-// (its event retention when set, else defaultDays, never more than
-// defaultDays), and those of removed organizations after defaultDays.
-// It deletes in slices so no transaction grows large.
-func (db *DB) ExpireAudit(ctx context.Context, now time.Time, defaultDays int) (int64, error) {
+// ExpireAudit deletes entries older than days, in every organization
+// (removed ones included). The audit log has its own retention, not the
+// events': an organization that keeps events a week still needs to know
+// who changed what months ago. It deletes in slices so no transaction
+// grows large.
+func (db *DB) ExpireAudit(ctx context.Context, now time.Time, days int) (int64, error) {
 	var n int64
 	for {
-		tag, err := db.pool.Exec(ctx, `DELETE FROM audit_log WHERE id IN (SELECT a.id FROM audit_log a
-			LEFT JOIN organizations o ON o.id = a.organization_id
-			WHERE a.created_at < $1::timestamptz - make_interval(days => least(coalesce(o.event_retention_days, $2), $2))
-			LIMIT 10000)`, now, defaultDays)
+		tag, err := db.pool.Exec(ctx, `DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log
+			WHERE created_at < $1::timestamptz - make_interval(days => $2) LIMIT 10000)`, now, days)
 		if err != nil {
 			return n, fmt.Errorf("expire audit log: %w", err)
 		}

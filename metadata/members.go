@@ -202,16 +202,16 @@ func (db *DB) CreatePasswordReset(ctx context.Context, email string) (token, acc
 // ResetPassword sets a new password with a reset token, once. It ends all
 // of the user's sessions and revokes the user's API tokens, and counts as
 // proof that the user reads the account's email.
-func (db *DB) ResetPassword(ctx context.Context, token, password string) error {
+func (db *DB) ResetPassword(ctx context.Context, token, password string) (int64, error) {
 	if err := checkPassword("the new password", password); err != nil {
-		return err
+		return 0, err
 	}
 	hash, err := db.hashPassword(ctx, password)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	return db.inTx(ctx, func(tx pgx.Tx) error {
-		var userID int64
+	var userID int64
+	err = db.inTx(ctx, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `UPDATE password_resets SET used_at = now()
 			WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() RETURNING user_id`, HashToken(token)).Scan(&userID)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -226,4 +226,5 @@ func (db *DB) ResetPassword(ctx context.Context, token, password string) error {
 		}
 		return endAccess(ctx, tx, userID, "")
 	})
+	return userID, err
 }

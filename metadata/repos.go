@@ -105,6 +105,31 @@ func (db *DB) Repositories(ctx context.Context, orgID int64) ([]Repository, erro
 	return out, nil
 }
 
+// HiddenRepositories is which of the organization's repositories a member
+// who sees only the projects visible does not see: those that commits of
+// releases name, none of these releases being of a visible project (a
+// repository no commit names yet is the whole organization's).
+func (db *DB) HiddenRepositories(ctx context.Context, orgID int64, visible []int64) (map[int64]bool, error) {
+	rows, err := db.pool.Query(ctx, `SELECT r.id FROM repositories r WHERE r.organization_id = $1
+		AND EXISTS (SELECT 1 FROM release_commits c JOIN releases rel ON rel.id = c.release_id
+			WHERE rel.organization_id = $1 AND lower(c.repository) = lower(r.name))
+		AND NOT EXISTS (SELECT 1 FROM release_commits c JOIN releases rel ON rel.id = c.release_id
+			JOIN release_projects rp ON rp.release_id = rel.id
+			WHERE rel.organization_id = $1 AND lower(c.repository) = lower(r.name) AND rp.project_id = ANY($2))`, orgID, visible)
+	if err != nil {
+		return nil, fmt.Errorf("repositories of other teams: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("repositories of other teams: %w", err)
+	}
+	out := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
+}
+
 // DeleteRepository removes one of the organization's repositories, or
 // answers ErrNotFound. Commits that name it keep the name.
 func (db *DB) DeleteRepository(ctx context.Context, orgID, id int64) error {

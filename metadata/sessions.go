@@ -121,12 +121,20 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// CreateSession starts a session with fresh id and CSRF token.
-func (db *DB) CreateSession(ctx context.Context, userID int64, userAgent, ip string) (Session, error) {
+// How a session began, as CreateSession records it.
+const (
+	SessionByPassword = "password" // a password, with a two-factor code when the account has one
+	SessionByKey      = "key"      // a password and a security key
+	SessionBySSO      = "sso"      // single sign-on
+)
+
+// CreateSession starts a session with fresh id and CSRF token, noting how
+// it began (SessionByPassword, SessionByKey or SessionBySSO).
+func (db *DB) CreateSession(ctx context.Context, userID int64, method, userAgent, ip string) (Session, error) {
 	s := Session{ID: randomToken(), CSRFToken: randomToken()}
-	_, err := db.pool.Exec(ctx, `INSERT INTO user_sessions (id_hash, user_id, csrf_token, user_agent, ip, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6)`, HashToken(s.ID), userID, s.CSRFToken, truncateText(userAgent, 512), ip,
-		time.Now().Add(SessionTTL))
+	_, err := db.pool.Exec(ctx, `INSERT INTO user_sessions (id_hash, user_id, csrf_token, user_agent, ip, expires_at, method)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, HashToken(s.ID), userID, s.CSRFToken, truncateText(userAgent, 512), ip,
+		time.Now().Add(SessionTTL), method)
 	if err != nil {
 		return s, fmt.Errorf("create session: %w", err)
 	}

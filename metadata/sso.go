@@ -220,10 +220,29 @@ func (db *DB) SSORequiredBy(ctx context.Context, userID int64) (string, error) {
 	return slug, nil
 }
 
-// SetOrgRequiresSSO turns the requirement on or off.
-func (db *DB) SetOrgRequiresSSO(ctx context.Context, orgID int64, on bool) error {
-	if _, err := db.pool.Exec(ctx, `UPDATE organizations SET require_sso = $2 WHERE id = $1`, orgID, on); err != nil {
-		return fmt.Errorf("organization settings: %w", err)
+// SetOrgRequiresSSO turns the requirement on or off. Turning it on ends
+// the sessions of the organization's members who are not owners that did
+// not begin with single sign-on (a password, or a password and a security
+// key): the requirement holds from the next request, not the next login.
+// Owners keep theirs (break-glass). API tokens stay: like Sentry's user
+// auth tokens they are made on purpose, scoped, and used by automation.
+// It answers how many sessions it ended.
+func (db *DB) SetOrgRequiresSSO(ctx context.Context, orgID int64, on bool) (int64, error) {
+	var ended int64
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE organizations SET require_sso = $2 WHERE id = $1`, orgID, on); err != nil {
+			return err
+		}
+		if !on {
+			return nil
+		}
+		tag, err := tx.Exec(ctx, `DELETE FROM user_sessions s USING organization_members m
+			WHERE m.organization_id = $1 AND m.user_id = s.user_id AND m.role <> 'owner' AND s.method <> $2`, orgID, SessionBySSO)
+		ended = tag.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("organization settings: %w", err)
 	}
-	return nil
+	return ended, nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/faultline/faultline/metadata"
 	"github.com/faultline/faultline/metadata/metadatatest"
+	"github.com/pquerna/otp/totp"
 )
 
 // auditIP is the loopback address the audited requests come from, so the
@@ -25,11 +26,12 @@ type auditOwner struct {
 	metadata.BootstrapResult
 	email, password string
 	sess, tok       *browser
+	srv             *server
 }
 
 func newAuditOwner(t *testing.T, srv *server) auditOwner {
 	t.Helper()
-	o := auditOwner{email: metadatatest.Slug("owner") + "@example.com", password: "owner password 1"}
+	o := auditOwner{email: metadatatest.Slug("owner") + "@example.com", password: "owner password 1", srv: srv}
 	var err error
 	o.BootstrapResult, err = srv.db.Bootstrap(t.Context(), metadata.BootstrapRequest{Email: o.email, Password: o.password,
 		Org: metadatatest.Slug("org"), Project: metadatatest.Slug("proj"), SecretKey: metadatatest.Slug("secret")})
@@ -100,7 +102,7 @@ func (o auditOwner) login(password string, want int) {
 // once, with its event, actor, target and the client's address; members,
 // read-only tokens and other organizations cannot read it.
 func TestAuditLogRecordsEveryChange(t *testing.T) {
-	srv := testServer(t)
+	srv, origin := localhostServer(t) // security keys take no IP address as their relying party
 	ctx := t.Context()
 	o := newAuditOwner(t, srv)
 	org := "/api/0/organizations/" + o.Organization + "/"
@@ -156,6 +158,7 @@ func TestAuditLogRecordsEveryChange(t *testing.T) {
 	o.must(http.StatusNoContent, "DELETE", proj, "", nil)
 	o.must(http.StatusOK, "PUT", org, `{"name":"Renamed Org"}`, nil)
 	o.must(http.StatusOK, "PUT", org+"quotas/", `{"quotas":{"error":1000},"spikeProtection":true}`, nil)
+	keyID := o.changeSecurity(t, origin)
 
 	id := func(s string) int64 { n, _ := strconv.ParseInt(s, 10, 64); return n }
 	// event → the target it names (0: any, -1: none) and whether a token made it.
@@ -174,6 +177,9 @@ func TestAuditLogRecordsEveryChange(t *testing.T) {
 		{"monitor.add", id(mon.ID), true}, {"monitor.remove", id(mon.ID), true},
 		{"project.remove", id(project.ID), true},
 		{"org.edit", o.OrganizationID, true}, {"quota.edit", o.OrganizationID, true},
+		{"2fa.enable", -1, false}, {"2fa.disable", -1, false},
+		{"securitykey.add", keyID, false}, {"securitykey.remove", keyID, false},
+		{"password.change", -1, false}, {"password.reset", -1, false},
 	}
 	log := o.auditLog("")
 	// The invitee's acceptance is theirs, from their own address.
@@ -427,4 +433,58 @@ func TestAuditLogPageInBrowser(t *testing.T) {
 		o.password, o.Organization, shots); err != nil {
 		t.Fatalf("dashboard_audit.mjs: %v\n%s\n(screenshots in %s)", err, out, shots)
 	}
+}
+
+// changeSecurity turns two-factor login on and off, adds and removes a
+// security key, changes the password and resets it with a reset link,
+// all from the owner's session (the reset without one) and auditIP; the
+// owner's token, revoked by the password change, is replaced. It answers
+// the security key's id.
+func (o *auditOwner) changeSecurity(t *testing.T, origin string) int64 {
+	t.Helper()
+	s := o.sess
+	mustDo := func(want int, method, path, body string) string {
+		t.Helper()
+		resp, out := s.do(method, path, body, s.csrf())
+		if resp.StatusCode != want {
+			t.Fatalf("%s %s: %d %s, want %d", method, path, resp.StatusCode, out, want)
+		}
+		return out
+	}
+	var setup struct{ Secret string }
+	if err := json.Unmarshal([]byte(mustDo(http.StatusCreated, "POST", "/api/0/users/me/2fa/", "")), &setup); err != nil {
+		t.Fatal(err)
+	}
+	code, err := totp.GenerateCode(setup.Secret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustDo(http.StatusOK, "POST", "/api/0/users/me/2fa/confirm/", `{"code":"`+code+`"}`)
+	mustDo(http.StatusNoContent, "DELETE", "/api/0/users/me/2fa/", `{"password":"`+o.password+`"}`)
+
+	key := newSoftKey(t, origin)
+	options := mustDo(http.StatusOK, "POST", "/api/0/users/me/webauthn/register/begin/", `{"password":"`+o.password+`"}`)
+	var added struct{ Key struct{ ID string } }
+	if err := json.Unmarshal([]byte(mustDo(http.StatusCreated, "POST", "/api/0/users/me/webauthn/register/finish/",
+		`{"name":"Desk key","credential":`+key.create(options)+`}`)), &added); err != nil {
+		t.Fatal(err)
+	}
+	mustDo(http.StatusNoContent, "DELETE", "/api/0/users/me/webauthn/"+added.Key.ID+"/", `{"password":"`+o.password+`"}`)
+
+	mustDo(http.StatusNoContent, "PUT", "/api/0/users/me/password/", `{"current":"`+o.password+`","password":"owner password 2"}`)
+	reset, _, _, err := o.srv.db.CreatePasswordReset(t.Context(), o.email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, body := o.tok.do("POST", "/api/0/auth/password-reset/confirm/", `{"token":"`+reset+`","password":"owner password 3"}`, nil); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("reset: %d %s", resp.StatusCode, body)
+	}
+	o.password = "owner password 3"
+	fresh, err := o.srv.db.CreateToken(t.Context(), o.UserID, "reader", metadata.AllScopes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Token = fresh.Token
+	id, _ := strconv.ParseInt(added.Key.ID, 10, 64)
+	return id
 }

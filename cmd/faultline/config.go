@@ -27,6 +27,7 @@ type config struct {
 	MonitorAllowPrivate  string
 	MonitorAllowNetworks string
 	MaxEventLifeDays     string
+	AuditRetentionDays   string
 	ProvisionFile        string
 	SelfMonitor          string
 	// Bounds of the workers and of the embedded broker.
@@ -71,6 +72,7 @@ func (c *config) settings() []setting {
 		{"provision-file", "FAULTLINE_PROVISION_FILE", "", "apply this provisioning file (see faultline provision) at start", &c.ProvisionFile},
 		{"self-monitor", "FAULTLINE_SELF_MONITOR", "", "org/project whose cron monitor faultline-scheduler the schedulers check in to every minute", &c.SelfMonitor},
 		{"max-event-life-days", "FAULTLINE_MAX_EVENT_LIFE_DAYS", "90", "days events, transactions, check results and outcomes are kept (organizations may keep fewer)", &c.MaxEventLifeDays},
+		{"audit-retention-days", "FAULTLINE_AUDIT_RETENTION_DAYS", "365", "days audit log entries are kept, in every organization", &c.AuditRetentionDays},
 		{"worker-max-batch", "FAULTLINE_WORKER_MAX_BATCH", "2000", "records a worker takes from one partition at a time", &c.WorkerMaxBatch},
 		{"worker-max-batch-bytes", "FAULTLINE_WORKER_MAX_BATCH_BYTES", "16MiB", "payload bytes a worker takes from one partition at a time", &c.WorkerMaxBatchBytes},
 		{"worker-max-in-flight", "FAULTLINE_WORKER_MAX_IN_FLIGHT", "256MiB", "payload bytes a worker holds over all its partitions (plan about 4x this in memory)", &c.WorkerMaxInFlight},

@@ -14,7 +14,7 @@ func TestParseDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if s.listen != "127.0.0.1:8000" || s.publicURL.String() != "http://127.0.0.1:8000" || !s.urlFromListen || s.dataDir != ".data" ||
-		s.logLevel != slog.LevelInfo || !s.registration || s.healthDetails || s.guard.AllowPrivate || s.eventLifeDays != 90 ||
+		s.logLevel != slog.LevelInfo || !s.registration || s.healthDetails || s.guard.AllowPrivate || s.eventLifeDays != 90 || s.auditDays != 365 ||
 		s.brokers != nil || s.mailer.Configured() {
 		t.Errorf("defaults: %+v", s)
 	}
@@ -29,13 +29,13 @@ func TestParseDefaults(t *testing.T) {
 func TestParseTypes(t *testing.T) {
 	s, err := config{Listen: ":9000", URL: "https://errors.example.com/", KafkaBrokers: " k1:9092, ,k2:9092 ", LogLevel: "debug",
 		Registration: "no", HealthDetails: "ON", MonitorAllowPrivate: "1", MonitorAllowNetworks: "10.20.0.0/16, fd00::/8",
-		MaxEventLifeDays: "30", SelfMonitor: "acme/ops", WorkerMaxBatch: "500", WorkerMaxBatchBytes: "8MiB", WorkerMaxInFlight: "1GiB",
+		MaxEventLifeDays: "30", AuditRetentionDays: "730", SelfMonitor: "acme/ops", WorkerMaxBatch: "500", WorkerMaxBatchBytes: "8MiB", WorkerMaxInFlight: "1GiB",
 		BrokerRetention: "90m", BrokerMaxBytes: "10GB", BrokerMinFree: "1048576"}.parse()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if s.publicURL.String() != "https://errors.example.com" || s.urlFromListen || strings.Join(s.brokers, "|") != "k1:9092|k2:9092" ||
-		s.logLevel != slog.LevelDebug || s.registration || !s.healthDetails || !s.guard.AllowPrivate || s.eventLifeDays != 30 ||
+		s.logLevel != slog.LevelDebug || s.registration || !s.healthDetails || !s.guard.AllowPrivate || s.eventLifeDays != 30 || s.auditDays != 730 ||
 		s.maxEventLife() != 30*24*time.Hour || s.selfMonitor != "acme/ops" {
 		t.Errorf("parsed: %+v", s)
 	}
@@ -73,6 +73,7 @@ func TestParseNamesEveryMistake(t *testing.T) {
 		{"smtp", config{SMTPURL: "smtp://mail.example.com:587"}, []string{"FAULTLINE_EMAIL_FROM"}},
 		{"self monitor", config{SelfMonitor: "acme"}, []string{"FAULTLINE_SELF_MONITOR", "org/project"}},
 		{"event life", config{MaxEventLifeDays: "forever"}, []string{"FAULTLINE_MAX_EVENT_LIFE_DAYS", "1 to 36500"}},
+		{"audit retention", config{AuditRetentionDays: "0"}, []string{"FAULTLINE_AUDIT_RETENTION_DAYS", "1 to 36500"}},
 		{"zero batch", config{WorkerMaxBatch: "0"}, []string{"FAULTLINE_WORKER_MAX_BATCH", "1 to 100000"}},
 		{"negative size", config{BrokerMaxBytes: "-5GiB"}, []string{"FAULTLINE_BROKER_MAX_BYTES", "16MiB"}},
 		{"overflowing size", config{BrokerMaxBytes: "99999999999TiB"}, []string{"FAULTLINE_BROKER_MAX_BYTES"}},

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/faultline/faultline/frontend"
 	"github.com/faultline/faultline/metadata"
 	"go.yaml.in/yaml/v3"
 )
@@ -18,7 +19,7 @@ import (
 // provisionFile is the file `faultline provision` reads (YAML, or JSON,
 // which is YAML too). Every secret can be given inline, or — as a secret
 // store mounts them — by the name of an environment variable (…Env) or the
-// path of a file (…File).
+// path of a file (…File); single sign-on client secrets by reference only.
 type provisionFile struct {
 	Users []struct {
 		Email  string `yaml:"email"`
@@ -55,6 +56,9 @@ type provisionFile struct {
 			Role  string   `yaml:"role"`
 			Teams []string `yaml:"teams"`
 		} `yaml:"members"`
+		// The organization's single sign-on providers: the server reads
+		// them at start, beside FAULTLINE_OIDC_PROVIDERS (see provisionSSO).
+		SSOProviders []ssoProviderJSON `yaml:"ssoProviders"`
 	} `yaml:"organizations"`
 	Tokens []struct {
 		User      string   `yaml:"user"`
@@ -96,19 +100,66 @@ func resolve(what, inline, env, file string) (string, error) {
 	return inline, nil
 }
 
-// loadProvisionPlan reads a provisioning file into a plan, resolving its
-// secrets.
-func loadProvisionPlan(path string) (metadata.ProvisionPlan, error) {
-	var plan metadata.ProvisionPlan
+// readProvisionFile decodes a provisioning file, refusing unknown fields.
+func readProvisionFile(path string) (provisionFile, error) {
+	var f provisionFile
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return plan, err
+		return f, err
 	}
-	var f provisionFile
 	dec := yaml.NewDecoder(strings.NewReader(string(raw)))
 	dec.KnownFields(true)
 	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
-		return plan, fmt.Errorf("%s: %w", path, err)
+		return f, fmt.Errorf("%s: %w", path, err)
+	}
+	return f, nil
+}
+
+// provisionSSO checks the single sign-on providers of the file's
+// organizations as FAULTLINE_OIDC_PROVIDERS's are checked, each being its
+// organization's (sign-ups join it with defaultRole), and resolves their
+// client secrets. slugs holds the slugs defined already: a provider's slug
+// is unique across the variable and the file.
+func provisionSSO(f provisionFile, path string, slugs ssoSlugs) ([]frontend.SSOProvider, []error) {
+	var out []frontend.SSOProvider
+	var errs []error
+	for _, o := range f.Organizations {
+		for i, p := range o.SSOProviders {
+			where := "the provisioning file's organization " + o.Slug
+			what := fmt.Sprintf("FAULTLINE_PROVISION_FILE (%s): organization %s: ssoProviders %d (%s)", path, o.Slug, i+1, p.Slug)
+			if p.Organization != "" && p.Organization != o.Slug {
+				errs = append(errs, fmt.Errorf("%s: organization %q: leave it out, the provider is that of the organization it is listed under", what, p.Organization))
+			}
+			p.Organization = o.Slug
+			sp, perrs := checkSSOProvider(what, where, p, slugs)
+			errs = append(errs, perrs...)
+			out = append(out, sp)
+		}
+	}
+	return out, errs
+}
+
+// loadProvisionSSO reads the single sign-on providers of a provisioning
+// file, for the server's settings.
+func loadProvisionSSO(path string, slugs ssoSlugs) ([]frontend.SSOProvider, []error) {
+	f, err := readProvisionFile(path)
+	if err != nil {
+		return nil, []error{fmt.Errorf("FAULTLINE_PROVISION_FILE: %w", err)}
+	}
+	return provisionSSO(f, path, slugs)
+}
+
+// loadProvisionPlan reads a provisioning file into a plan, resolving its
+// secrets; its single sign-on providers are checked (the server reads
+// them at start, see loadProvisionSSO) but are not part of the plan.
+func loadProvisionPlan(path string) (metadata.ProvisionPlan, error) {
+	var plan metadata.ProvisionPlan
+	f, err := readProvisionFile(path)
+	if err != nil {
+		return plan, err
+	}
+	if _, errs := provisionSSO(f, path, ssoSlugs{}); len(errs) > 0 {
+		return plan, errors.Join(errs...)
 	}
 	for _, u := range f.Users {
 		pw, err := resolve("user "+u.Email+" password", u.Password, u.PasswordEnv, u.PasswordFile)

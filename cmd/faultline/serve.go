@@ -245,7 +245,7 @@ func startParsed(ctx context.Context, set settings, log *slog.Logger, t timing) 
 		s.goRun("chunk sweeper", func() error {
 			return s.supervise(workerCtx, "chunk sweeper", chunks.Run, log.With("role", "chunk-sweeper"))
 		})
-		retention := actors.NewRetention(s.db, s.store, set.eventLifeDays, time.Hour, s.metrics, log.With("role", "retention"))
+		retention := actors.NewRetention(s.db, s.store, set.eventLifeDays, set.auditDays, time.Hour, s.metrics, log.With("role", "retention"))
 		s.goRun("retention", func() error { return s.supervise(workerCtx, "retention", retention.Run, log.With("role", "retention")) })
 		if set.selfMonitor != "" {
 			s.goRun("self-monitor", func() error {

@@ -36,6 +36,7 @@ type settings struct {
 	provisionFile     string
 	selfMonitor       string // org/project, checked
 	eventLifeDays     int
+	auditDays         int
 	healthDetails     bool
 	pprofListen       string // loopback only, checked; empty: no profiles
 	shutdownDrain     time.Duration
@@ -96,6 +97,8 @@ func (c config) parse() (settings, error) {
 	add(err)
 	s.eventLifeDays, err = parseInt("FAULTLINE_MAX_EVENT_LIFE_DAYS", c.MaxEventLifeDays, 90, 1, 36500, "a number of days")
 	add(err)
+	s.auditDays, err = parseInt("FAULTLINE_AUDIT_RETENTION_DAYS", c.AuditRetentionDays, 365, 1, 36500, "a number of days")
+	add(err)
 	s.guard.AllowPrivate, err = parseBool("FAULTLINE_MONITOR_ALLOW_PRIVATE", c.MonitorAllowPrivate, false)
 	add(err)
 	for _, n := range splitList(c.MonitorAllowNetworks) {
@@ -116,9 +119,18 @@ func (c config) parse() (settings, error) {
 		add(fmt.Errorf("FAULTLINE_WORKER_MAX_BATCH_BYTES (%s) is larger than FAULTLINE_WORKER_MAX_IN_FLIGHT (%s)",
 			orDefault(c.WorkerMaxBatchBytes, "16MiB"), orDefault(c.WorkerMaxInFlight, "256MiB")))
 	}
+	// Single sign-on providers come from FAULTLINE_OIDC_PROVIDERS and from
+	// the provisioning file's organizations, together; a slug defined
+	// twice is a mistake naming both places.
+	slugs := ssoSlugs{}
 	var ssoErrs []error
-	s.sso, ssoErrs = parseSSOProviders(c.OIDCProviders)
+	s.sso, ssoErrs = parseSSOProviders(c.OIDCProviders, slugs)
 	errs = append(errs, ssoErrs...)
+	if c.ProvisionFile != "" {
+		fromFile, fileErrs := loadProvisionSSO(c.ProvisionFile, slugs)
+		s.sso = append(s.sso, fromFile...)
+		errs = append(errs, fileErrs...)
+	}
 	s.broker = queue.EmbeddedConfig{DataDir: s.dataDir}
 	s.broker.Retention, err = parseDuration("FAULTLINE_BROKER_RETENTION", c.BrokerRetention, 24*time.Hour)
 	add(err)

@@ -14,7 +14,7 @@ func TestParseSSOProviders(t *testing.T) {
 	}
 	t.Setenv("FAULTLINE_TEST_SSO_SECRET", "from-env")
 	good := `{"slug":"corp","issuer":"https://idp.example.com/","clientId":"fl","clientSecretFile":"` + secret + `","allowedDomains":["Example.COM"],"organization":"acme"}`
-	ps, errs := parseSSOProviders("[" + good + "]")
+	ps, errs := parseSSOProviders("["+good+"]", ssoSlugs{})
 	if len(errs) > 0 || len(ps) != 1 {
 		t.Fatalf("good provider: %v", errs)
 	}
@@ -23,7 +23,7 @@ func TestParseSSOProviders(t *testing.T) {
 		p.DefaultRole != "member" || strings.Join(p.Scopes, " ") != "openid email profile" {
 		t.Errorf("parsed: %+v", p)
 	}
-	ps, errs = parseSSOProviders(`[{"slug":"env","issuer":"http://127.0.0.1:9999/oidc","clientId":"fl","clientSecretEnv":"FAULTLINE_TEST_SSO_SECRET","allowedDomains":["a.example"],"scopes":["email"]}]`)
+	ps, errs = parseSSOProviders(`[{"slug":"env","issuer":"http://127.0.0.1:9999/oidc","clientId":"fl","clientSecretEnv":"FAULTLINE_TEST_SSO_SECRET","allowedDomains":["a.example"],"scopes":["email"]}]`, ssoSlugs{})
 	if len(errs) > 0 || ps[0].ClientSecret != "from-env" || strings.Join(ps[0].Scopes, " ") != "openid email" || ps[0].DefaultRole != "" {
 		t.Errorf("secret from the environment, loopback http issuer: %+v %v", ps, errs)
 	}
@@ -45,7 +45,7 @@ func TestParseSSOProviders(t *testing.T) {
 		if !strings.HasPrefix(raw, "[") && raw != "{" {
 			raw = "[" + raw + "]"
 		}
-		_, errs := parseSSOProviders(raw)
+		_, errs := parseSSOProviders(raw, ssoSlugs{})
 		var all []string
 		for _, e := range errs {
 			all = append(all, e.Error())

@@ -30,6 +30,12 @@ type ssoFixture struct {
 
 func newSSOFixture(t *testing.T) *ssoFixture {
 	t.Helper()
+	return newSSOFixtureWith(t, testConfig(t))
+}
+
+// newSSOFixtureWith is newSSOFixture on the given configuration.
+func newSSOFixtureWith(t *testing.T, cfg config) *ssoFixture {
+	t.Helper()
 	idp, err := mockoidc.Run()
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +49,6 @@ func newSSOFixture(t *testing.T) *ssoFixture {
 	f := &ssoFixture{idp: idp, owner: owner, domain: metadatatest.Slug("corp") + ".example"}
 	providers, _ := json.Marshal([]map[string]any{{"slug": "corp", "name": "Corp SSO", "issuer": idp.Issuer(), "clientId": idp.ClientID,
 		"clientSecretFile": secretFile, "allowedDomains": []string{strings.ToUpper(f.domain)}, "organization": owner.Organization, "defaultRole": "member"}})
-	cfg := testConfig(t)
 	cfg.OIDCProviders = string(providers)
 	f.srv = testServerWith(t, cfg)
 	return f

@@ -96,6 +96,16 @@ func TestTeamAccessSweep(t *testing.T) {
 		`{"name":"Victim alert","triggers":["new_issue"],"alertRecipients":[{"recipientType":"email","url":""}]}`, &rule), http.StatusCreated, "victim alert")
 	var comment struct{ ID string }
 	must(owner.call("POST", "/api/0/issues/"+issues[0].ID+"/comments/", `{"text":"victim note"}`, &comment), http.StatusCreated, "victim comment")
+	// A repository the victim's release names, one no release names, and
+	// a status page showing the victim's monitor.
+	var victimRepo struct{ ID string }
+	must(owner.call("POST", "/api/0/organizations/"+org+"/repos/", `{"name":"victim/secret-repo"}`, &victimRepo), http.StatusCreated, "victim repo")
+	must(owner.call("POST", "/api/0/organizations/"+org+"/repos/", `{"name":"shared/tools"}`, nil), http.StatusCreated, "shared repo")
+	must(owner.call("PUT", "/api/0/organizations/"+org+"/releases/victim-release@1/",
+		`{"url":"https://victim.example/rel","refs":[{"repository":"victim/secret-repo","commit":"0123456789abcdef0123456789abcdef01234567"}]}`, nil),
+		http.StatusOK, "victim release commits")
+	must(owner.call("POST", "/api/0/organizations/"+org+"/status-pages/",
+		`{"name":"Everything","slug":"everything","monitors":[`+monitor.ID+`]}`, nil), http.StatusCreated, "status page")
 
 	fill := func(path string) string {
 		path = strings.NewReplacer("{org}", org, "{project}", victim.Project, "{key_id}", keys[0].ID, "{event_id}", eventID,
@@ -268,6 +278,9 @@ func TestTeamAccessSweep(t *testing.T) {
 	if owner.get("/api/0/issues/"+issues[0].ID+"/", &still); still.Status != "unresolved" {
 		t.Errorf("the victim's issue after the insider's bulk change: %q, want unresolved", still.Status)
 	}
+
+	closedOrgWide(t, owner, insider, org, closedFixture{victimProject: victim.Project, insiderProject: insiderProject,
+		monitorID: monitor.ID, victimRepoID: victimRepo.ID})
 
 	// Nor can it put the victim's monitor on a status page it makes.
 	var page struct{ Monitors []int64 }

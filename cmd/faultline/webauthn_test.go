@@ -28,6 +28,14 @@ type keyAccount struct {
 // browsers (and the WebAuthn library) take no IP address as a relying party.
 func localhostServer(t *testing.T) (*server, string) {
 	t.Helper()
+	cfg := localhostConfig(t)
+	return testServerWith(t, cfg), cfg.URL
+}
+
+// localhostConfig is a test configuration whose public URL names
+// localhost, on a free port.
+func localhostConfig(t *testing.T) config {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -37,13 +45,18 @@ func localhostServer(t *testing.T) (*server, string) {
 	cfg := testConfig(t)
 	cfg.Listen = fmt.Sprintf("127.0.0.1:%d", port)
 	cfg.URL = fmt.Sprintf("http://localhost:%d", port)
-	return testServerWith(t, cfg), cfg.URL
+	return cfg
 }
 
 func newKeyAccount(t *testing.T, srv *server, origin string) *keyAccount {
 	t.Helper()
-	a := &keyAccount{srv: srv, email: metadatatest.Slug("keys") + "@example.com", password: "key owner password",
-		key: newSoftKey(t, origin)}
+	return newKeyAccountAs(t, srv, origin, metadatatest.Slug("keys")+"@example.com")
+}
+
+// newKeyAccountAs registers email, with a security key, on srv.
+func newKeyAccountAs(t *testing.T, srv *server, origin, email string) *keyAccount {
+	t.Helper()
+	a := &keyAccount{srv: srv, email: email, password: "key owner password", key: newSoftKey(t, origin)}
 	b := newBrowser(t, srv)
 	if resp, body := b.do("POST", "/api/0/auth/register/", a.creds(""), nil); resp.StatusCode != http.StatusCreated {
 		t.Fatalf("register: %d %s", resp.StatusCode, body)

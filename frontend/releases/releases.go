@@ -49,12 +49,20 @@ const Window = 90 * 24 * time.Hour
 // the releases list, as Sentry's default.
 const HealthWindow = 24 * time.Hour
 
-// Scope is what a request sees: an organization with all its projects,
-// and the projects it picked (a project's route, or project=), nil for all.
+// Scope is what a request sees: an organization with all its projects
+// (those the caller sees), and the projects it picked (a project's route,
+// or project=), nil for all. Partial says the caller sees only some of the
+// organization's projects (closed membership).
 type Scope struct {
 	OrgID    int64
 	Projects []metadata.Project
 	Only     []int64
+	Partial  bool
+}
+
+// seesAny reports whether one of ids is a project of the scope.
+func (sc Scope) seesAny(ids []int64) bool {
+	return slices.ContainsFunc(sc.Projects, func(p metadata.Project) bool { return slices.Contains(ids, p.ID) })
 }
 
 // picked is the ids of the projects the scope looks at.
@@ -249,6 +257,15 @@ func (s *Service) views(ctx context.Context, sc Scope, versions []string, seen m
 // says which. A new release needs projects; naming none is how sentry-cli
 // touches one that exists (archive, restore).
 func (s *Service) Create(ctx context.Context, sc Scope, nr metadata.NewRelease, now time.Time) (View, bool, error) {
+	if sc.Partial {
+		r, err := s.store.Release(ctx, sc.OrgID, nr.Version)
+		if err != nil && !errors.Is(err, metadata.ErrNotFound) {
+			return View{}, false, err
+		}
+		if err == nil && !sc.seesAny(r.ProjectIDs) {
+			return unsaved(sc, nr, now)
+		}
+	}
 	if len(nr.ProjectIDs) == 0 {
 		_, err := s.store.Release(ctx, sc.OrgID, nr.Version)
 		if errors.Is(err, metadata.ErrNotFound) {
@@ -264,6 +281,30 @@ func (s *Service) Create(ctx context.Context, sc Scope, nr metadata.NewRelease, 
 	}
 	v, err := s.Get(ctx, Scope{OrgID: sc.OrgID, Projects: sc.Projects}, nr.Version, now)
 	return v, created, err
+}
+
+// unsaved answers the creation of a version that exists only for projects
+// the caller does not see as if it did not exist: a new release with what
+// was sent. Nothing is written: the caller's projects are not attached to
+// another team's release, nor its commits replaced, nor its ref, url,
+// dates, commits or deploys shown. Versions are unique in an organization,
+// so the caller cannot change it later (its routes answer 404); teams
+// sharing an organization name versions per project (package@version).
+func unsaved(sc Scope, nr metadata.NewRelease, now time.Time) (View, bool, error) {
+	if len(nr.ProjectIDs) == 0 {
+		return View{}, false, &RefusedError{Msg: "projects: a new release needs at least one project of the organization (slugs or ids)"}
+	}
+	v := View{Release: metadata.Release{OrgID: sc.OrgID, Version: nr.Version, Ref: nr.Ref, URL: nr.URL, DateReleased: nr.DateReleased,
+		CreatedAt: now, ProjectIDs: nr.ProjectIDs}}
+	if nr.Commits != nil {
+		v.CommitCount = len(*nr.Commits)
+	}
+	for _, p := range sc.Projects {
+		if slices.Contains(nr.ProjectIDs, p.ID) {
+			v.Projects = append(v.Projects, p)
+		}
+	}
+	return v, true, nil
 }
 
 // Update changes a release. A version that only events name is stored

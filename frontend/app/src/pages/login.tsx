@@ -76,7 +76,9 @@ export function Login(props: { onLogin: (me: Me) => void }) {
     try {
       const options = await api("POST", "/auth/webauthn/begin/", { loginToken: keyToken });
       const credential = await getAssertion(options.data);
-      await api("POST", "/auth/webauthn/finish/", { loginToken: keyToken, credential });
+      // Linking a single sign-on identity: the key's answer links it too.
+      if (link) await api("POST", "/auth/sso/link/", { token: link.token, loginToken: keyToken, credential });
+      else await api("POST", "/auth/webauthn/finish/", { loginToken: keyToken, credential });
       const me = await api<Me>("GET", "/");
       props.onLogin(me.data);
     } catch (err) {
