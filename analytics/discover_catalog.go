@@ -29,6 +29,9 @@ type FunctionSpec struct {
 	Name     string        `json:"name"`
 	Args     []FunctionArg `json:"args"`
 	Datasets []string      `json:"datasets"`
+	// Date says the function's value is a time, which charts cannot draw;
+	// every other function's is a number.
+	Date bool `json:"date,omitempty"`
 }
 
 var (
@@ -62,7 +65,7 @@ var discoverFunctions = []FunctionSpec{
 	{Name: "count_miserable", Args: []FunctionArg{{Name: "user", Kind: ArgUser}, {Name: "threshold", Kind: ArgNumber, Default: "300"}}, Datasets: txOnly},
 	{Name: "epm", Datasets: both},
 	{Name: "tpm", Datasets: txOnly},
-	{Name: "last_seen", Datasets: both},
+	{Name: "last_seen", Datasets: both, Date: true},
 }
 
 // knownFunction says whether name is one of discoverFunctions.

@@ -42,6 +42,10 @@ func TestCatalogFunctionsCompile(t *testing.T) {
 			if _, err := s.PrepareTable(TableQuery{Dataset: dataset, Since: since, Fields: []string{call}}); err != nil {
 				t.Errorf("%s on %s: %v", call, dataset, err)
 			}
+			env := aggregateEnv{dataset: dataset, apdexMillis: 300, periodMinutes: 60}
+			if _, err := yAxisExpr(call, env); (err == nil) == fn.Date {
+				t.Errorf("%s on %s charted: %v; the catalog says date=%v", call, dataset, err, fn.Date)
+			}
 		}
 	}
 	for _, name := range []string{"eps()", "median()", "count_web_vitals()"} {
