@@ -3,7 +3,10 @@
 // to become usable: from pressing "Log in" on a deep link in a fresh
 // browser (no session), and from loading the deep link with a session.
 // Usable means the list shows its rows and its total, and the issue page
-// its event and an enabled assignee select. Prints JSON.
+// its event and an enabled assignee select. Prints JSON: the times by
+// screen, and under "requests" each API request of those loads with when
+// it started after the click or navigation (ms) and how long the server
+// took to answer it (ms to the first byte), by screen and path.
 import { launch } from "./harness.mjs";
 
 const [base, email, password, org, project, issueID, runs] = process.argv.slice(2);
@@ -12,7 +15,20 @@ const screens = {
   list: [`${base}/app/${org}/${project}/issues`, "ul.issues li.issue a.title", ".pager .total"],
   issue: [`${base}/app/${org}/issues/${issueID}`, "select#assignee:not([disabled])", "h1 .issue-title"],
 };
-const out = { listAfterLogin: [], issueAfterLogin: [], listWithSession: [], issueWithSession: [] };
+const out = { listAfterLogin: [], issueAfterLogin: [], listWithSession: [], issueWithSession: [], requests: {} };
+// watch records the API requests page makes into out.requests[name],
+// timed from t0 (a Date.now()).
+const watch = (page, name, t0) => {
+  page.on("requestfinished", (r) => {
+    const u = new URL(r.url());
+    const t = r.timing();
+    const key = `${r.method()} ${u.pathname.replace(/^\/api\/0/, "").replace(/\/\d+\//g, "/{id}/").replace(/(org|proj)-[0-9a-f]+/g, "$1")}`;
+    const row = ((out.requests[name] ||= {})[key] ||= { start: [], server: [], end: [] });
+    row.start.push(Math.round(t.startTime - t0));
+    row.server.push(Math.round(t.responseStart - t.requestStart));
+    row.end.push(Math.round(t.startTime + t.responseEnd - t0));
+  });
+};
 for (let i = 0; i < Number(runs); i++) {
   for (const [name, [url, ...ready]] of Object.entries(screens)) {
     const context = await browser.newContext();
@@ -22,12 +38,14 @@ for (let i = 0; i < Number(runs); i++) {
     await page.fill("input[name=email]", email);
     await page.fill("input[name=password]", password);
     let start = Date.now();
+    watch(page, name + "AfterLogin", start);
     await page.click("button[type=submit]");
     for (const sel of ready) await page.waitForSelector(sel);
     out[name + "AfterLogin"].push(Date.now() - start);
     const again = await context.newPage();
     again.setDefaultTimeout(60000);
     start = Date.now();
+    watch(again, name + "WithSession", start);
     await again.goto(url);
     for (const sel of ready) await again.waitForSelector(sel);
     out[name + "WithSession"].push(Date.now() - start);
