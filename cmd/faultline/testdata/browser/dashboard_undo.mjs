@@ -1,4 +1,6 @@
 // Usage: node dashboard_undo.mjs BASE_URL EMAIL PASSWORD ORG PROJECT IDS_JSON SCREENSHOT_DIR
+// Logs in on the issue list's deep link, checking that the list is asked
+// for as soon as the login is answered.
 // IDS_JSON maps "undo issue 0".."undo issue 3" to ids; the issues are
 // ignored until 5 more events, resolved in 1.0, ignored for an hour and
 // assigned to EMAIL, and unresolved. All four are resolved together, then
@@ -39,11 +41,24 @@ try {
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   page.setDefaultTimeout(20000);
   page.on("pageerror", (e) => failures.push("page error: " + String(e)));
-  await page.goto(`${base}/app/login`);
+  // Logging in on a deep link: the list's data is asked for as soon as
+  // the login is answered, alongside "who am I", not after it.
+  const seen = [];
+  const onRequest = (r) => { const u = new URL(r.url()); if (u.pathname.startsWith(`/api/0/projects/${org}/${project}/issues/`)) seen.push("list asked"); };
+  const onResponse = (r) => { const u = new URL(r.url()); if (u.pathname === "/api/0/auth/login/") seen.push("login answered"); else if (u.pathname === "/api/0/") seen.push("me answered"); };
+  page.on("request", onRequest);
+  page.on("response", onResponse);
+  await page.goto(`${base}/app/${org}/${project}/issues?query=`);
   await page.fill("input[name=email]", email);
   await page.fill("input[name=password]", password);
   await page.click("button[type=submit]");
-  await page.waitForSelector("h1:has-text('Projects')");
+  await page.waitForSelector("ul.issues li.issue");
+  page.off("request", onRequest);
+  page.off("response", onResponse);
+  await check("after logging in, the deep link's data is asked for alongside who-am-I", async () => {
+    const after = seen.slice(seen.indexOf("login answered"));
+    expect(after.includes("list asked") && after.indexOf("list asked") < after.indexOf("me answered"), seen.join(", "));
+  });
   const before = await states(page);
   const kinds = Object.values(before).map((s) => s.status + JSON.stringify(s.statusDetails)).sort().join(" ");
   expect(/ignored\{"ignoreCount":5\}/.test(kinds) && /resolved\{"inRelease":"1.0"\}/.test(kinds) && /"ignoreDuration":60/.test(kinds) && /unresolved\{\}/.test(kinds), "setup: " + kinds);
