@@ -59,6 +59,15 @@ try {
     const after = seen.slice(seen.indexOf("login answered"));
     expect(after.includes("list asked") && after.indexOf("list asked") < after.indexOf("me answered"), seen.join(", "));
   });
+  await check("with a session, a deep link asks who-am-I before the screen's data, as the script starts", async () => {
+    const asked = [];
+    const onRequest = (r) => { const u = new URL(r.url()); if (u.pathname === "/api/0/") asked.push("me"); else if (u.pathname.startsWith(`/api/0/projects/${org}/${project}/issues/`)) asked.push("list"); };
+    page.on("request", onRequest);
+    await page.goto(`${base}/app/${org}/${project}/issues?query=`);
+    await page.waitForSelector("ul.issues li.issue");
+    page.off("request", onRequest);
+    expect(asked[0] === "me" && asked[1] === "list", asked.join(", "));
+  });
   const before = await states(page);
   const kinds = Object.values(before).map((s) => s.status + JSON.stringify(s.statusDetails)).sort().join(" ");
   expect(/ignored\{"ignoreCount":5\}/.test(kinds) && /resolved\{"inRelease":"1.0"\}/.test(kinds) && /"ignoreDuration":60/.test(kinds) && /unresolved\{\}/.test(kinds), "setup: " + kinds);
