@@ -8,6 +8,7 @@
 // it started after the click or navigation (ms) and how long the server
 // took to answer it (ms to the first byte), by screen and path.
 import { launch } from "./harness.mjs";
+import { writeFileSync } from "node:fs";
 
 const [base, email, password, org, project, issueID, runs] = process.argv.slice(2);
 const browser = await launch();
@@ -44,10 +45,17 @@ for (let i = 0; i < Number(runs); i++) {
     out[name + "AfterLogin"].push(Date.now() - start);
     const again = await context.newPage();
     again.setDefaultTimeout(60000);
+    // TRIAGE_PROFILE=dir: a CPU profile of the first load with a session.
+    const profiling = process.env.TRIAGE_PROFILE && i === 0 ? await context.newCDPSession(again) : null;
+    if (profiling) { await profiling.send("Profiler.enable"); await profiling.send("Profiler.start"); }
     start = Date.now();
     watch(again, name + "WithSession", start);
     await again.goto(url);
     for (const sel of ready) await again.waitForSelector(sel);
+    if (profiling) {
+      const { profile } = await profiling.send("Profiler.stop");
+      writeFileSync(`${process.env.TRIAGE_PROFILE}/${name}.cpuprofile`, JSON.stringify(profile));
+    }
     out[name + "WithSession"].push(Date.now() - start);
     await context.close();
   }
