@@ -184,6 +184,9 @@ func compileFunction(s string, env aggregateEnv) (aggregate, error) {
 	if !ok {
 		return aggregate{}, fmt.Errorf("%s is neither a column nor a function", s)
 	}
+	if !knownFunction(name) {
+		return aggregate{}, fmt.Errorf("%s: unknown function %s()", s, name)
+	}
 	wantArgs := func(lo, hi int) error {
 		if len(args) < lo || len(args) > hi {
 			if lo == hi {

@@ -129,7 +129,7 @@ func (b changeBody) statusDetails(ch issues.Change, actor metadata.Person) map[s
 	if d.IgnoreCount > 0 {
 		out["ignoreCount"] = d.IgnoreCount
 	}
-	if d.IgnoreDuration > 0 && d.IgnoreUntil.IsZero() {
+	if d.IgnoreDuration > 0 {
 		out["ignoreDuration"] = d.IgnoreDuration
 	}
 	return out

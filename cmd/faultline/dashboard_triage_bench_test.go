@@ -53,8 +53,31 @@ func BenchmarkDashboardTriageLoad(b *testing.B) {
 		b.Fatalf("triageload.mjs: %v", err)
 	}
 	var ms map[string][]float64
-	if err := json.Unmarshal(out, &ms); err != nil {
+	var reqs struct {
+		Requests map[string]map[string]struct{ Start, Server, End []float64 }
+	}
+	if err := json.Unmarshal(out, &reqs); err != nil {
 		b.Fatalf("triageload.mjs printed %q", out)
+	}
+	raw := map[string]json.RawMessage{}
+	_ = json.Unmarshal(out, &raw)
+	delete(raw, "requests")
+	ms = map[string][]float64{}
+	for k, v := range raw {
+		var runs []float64
+		if err := json.Unmarshal(v, &runs); err != nil {
+			b.Fatalf("triageload.mjs: %s: %v", k, err)
+		}
+		ms[k] = runs
+	}
+	// Each request of the loads: when it started after the click or
+	// navigation, how long the server took and when it was done, medians
+	// over the runs.
+	for _, screen := range sortedKeys(reqs.Requests) {
+		for _, path := range sortedKeys(reqs.Requests[screen]) {
+			r := reqs.Requests[screen][path]
+			b.Logf("%s %s: starts at %.0f ms, server %.0f ms, done at %.0f ms (median of %d)", screen, path, median(r.Start), median(r.Server), median(r.End), len(r.Server))
+		}
 	}
 	for _, name := range []string{"listAfterLogin", "issueAfterLogin", "listWithSession", "issueWithSession"} {
 		runs := ms[name]
@@ -65,6 +88,24 @@ func BenchmarkDashboardTriageLoad(b *testing.B) {
 		b.ReportMetric(runs[len(runs)/2], "ms-p50-"+name)
 		b.Logf("%s: %v ms", name, runs)
 	}
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	return s[len(s)/2]
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // benchGet reads an API path with the project's token, without a

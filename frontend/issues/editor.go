@@ -96,7 +96,9 @@ func (e *Editor) Update(ctx context.Context, c Change) (int, error) {
 		IgnoreMinutes: int64(c.IgnoreFor / time.Minute), InRelease: c.InRelease, InNextRelease: c.InNextRelease,
 		Bookmark: c.Bookmark, Seen: c.Seen, Public: c.Public}
 	if !c.IgnoreUntil.IsZero() {
-		u.IgnoreMinutes = 0
+		// ignoreUntil with ignoreDuration puts back an ignore for a
+		// duration as it was (an Undo): it ends when it ended and still
+		// reads back its duration.
 		if u.IgnoreFor = c.IgnoreUntil.Sub(c.Now); u.IgnoreFor <= 0 {
 			return 0, invalid("statusDetails.ignoreUntil is in the past")
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/faultline/faultline/analytics"
@@ -149,21 +150,30 @@ func (f *Finder) list(ctx context.Context, s Search, filter metadata.IssueFilter
 	if err != nil {
 		return nil, err
 	}
-	users, err := f.userCounts(ctx, found)
-	if err != nil {
-		return nil, err
-	}
+	var users map[int64]uint64
 	if byUsers {
+		if users, err = f.userCounts(ctx, found); err != nil {
+			return nil, err
+		}
 		sort.SliceStable(found, func(i, j int) bool { return users[found[i].ID] > users[found[j].ID] })
 		found = found[min(s.Offset, len(found)):]
 		found = found[:min(s.Limit, len(found))]
 	}
-	states, err := f.userStates(ctx, s.UserID, found)
-	if err != nil {
-		return nil, err
+	// The page's user counts, the caller's marks and the sparklines come
+	// from three queries (two in ClickHouse, one in PostgreSQL) that do not
+	// wait for one another: asked together, the list answers in the time
+	// of the slowest.
+	var states map[int64]metadata.UserIssueState
+	var stats map[uint64][]analytics.Bucket
+	var usersErr, statesErr, statsErr error
+	var wg sync.WaitGroup
+	if !byUsers {
+		wg.Go(func() { users, usersErr = f.userCounts(ctx, found) })
 	}
-	stats, err := f.stats(ctx, s, found)
-	if err != nil {
+	wg.Go(func() { states, statesErr = f.userStates(ctx, s.UserID, found) })
+	wg.Go(func() { stats, statsErr = f.stats(ctx, s, found) })
+	wg.Wait()
+	if err := errors.Join(usersErr, statesErr, statsErr); err != nil {
 		return nil, err
 	}
 	out := make([]Listed, len(found))
@@ -243,16 +253,17 @@ func (f *Finder) Detail(ctx context.Context, userID, issueID int64) (Listed, err
 	if err != nil {
 		return Listed{}, err
 	}
-	users, err := f.userCounts(ctx, []metadata.Issue{is})
-	if err != nil {
-		return Listed{}, err
-	}
-	states, err := f.userStates(ctx, userID, []metadata.Issue{is})
-	if err != nil {
-		return Listed{}, err
-	}
-	seen, err := f.issues.IssueSeenBy(ctx, is.ID)
-	if err != nil {
+	// Asked together, as the list's are.
+	var users map[int64]uint64
+	var states map[int64]metadata.UserIssueState
+	var seen []metadata.Seer
+	var usersErr, statesErr, seenErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { users, usersErr = f.userCounts(ctx, []metadata.Issue{is}) })
+	wg.Go(func() { states, statesErr = f.userStates(ctx, userID, []metadata.Issue{is}) })
+	wg.Go(func() { seen, seenErr = f.issues.IssueSeenBy(ctx, is.ID) })
+	wg.Wait()
+	if err := errors.Join(usersErr, statesErr, seenErr); err != nil {
 		return Listed{}, err
 	}
 	if seen == nil {

@@ -20,8 +20,12 @@ const warm = new Map<string, Promise<Response | null>>();
 // deep link's data then loads alongside the "who am I" call, not after it.
 export function prefetch(path: string) {
   if (warm.has(path)) return;
-  warm.set(path, fetch("/api/0" + path, { headers: { Accept: "application/json" }, credentials: "same-origin" })
-    .then((r) => (r.ok ? r : null)).catch(() => null));
+  const early = fetch("/api/0" + path, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+    .then((r) => (r.ok ? r : null)).catch(() => null);
+  warm.set(path, early);
+  // A failed one (no session yet) is forgotten, so that it can be asked
+  // ahead again once logged in.
+  early.then((r) => { if (!r && warm.get(path) === early) warm.delete(path); });
   // Unclaimed answers go stale: drop them.
   setTimeout(() => warm.delete(path), 15000);
 }

@@ -2,16 +2,11 @@ import { useEffect, useState } from "preact/hooks";
 import { api, nextCursor } from "../api";
 import { navigate } from "../router";
 import { ErrorNote } from "../main";
+import { APIError } from "../api";
 import { LineChart, seriesOf } from "../chart";
+import { catalog } from "./discovercatalog";
+import { FunctionBuilder } from "./discoverfns";
 
-const columns: Record<string, string[]> = {
-  transactions: ["transaction", "transaction.op", "transaction.status", "transaction.duration", "http.status_code", "environment", "release", "user", "id", "timestamp", "trace"],
-  errors: ["title", "message", "level", "platform", "transaction", "environment", "release", "user", "issue.id", "id", "timestamp"],
-};
-const aggregates: Record<string, string[]> = {
-  transactions: ["count()", "count_unique(user)", "p50()", "p75()", "p95()", "p99()", "failure_rate()", "apdex()"],
-  errors: ["count()", "count_unique(user)"],
-};
 const splittable = new Set(["transaction", "environment", "release", "level"]);
 const intervals: Record<string, string> = { "1h": "1m", "24h": "30m", "14d": "6h", "30d": "12h" };
 
@@ -29,9 +24,12 @@ export function Discover(props: { org: string; query: URLSearchParams }) {
   const [rows, setRows] = useState<any[] | null>(null);
   const [next, setNext] = useState<string | null>(null);
   const [stats, setStats] = useState<any>(null);
+  const [types, setTypes] = useState<Record<string, string>>({});
   const [error, setError] = useState<unknown>(null);
   const [draft, setDraft] = useState(search);
   const [tag, setTag] = useState("");
+  // The field picker stays as the user left it while queries rerun.
+  const [picking, setPicking] = useState(!q.getAll("field").length);
 
   const params = (extra: Record<string, string> = {}) => {
     const p = new URLSearchParams({ dataset, statsPeriod: period, query: search, ...(sort ? { sort } : {}), ...extra });
@@ -39,14 +37,16 @@ export function Discover(props: { org: string; query: URLSearchParams }) {
     return p;
   };
   const picked = fields.filter((f) => f.includes("("));
-  const split = picked.length === 1 ? fields.find((f) => splittable.has(f)) : undefined;
+  // charted: the picked functions whose values are numbers.
+  const charted = picked.filter((f) => !catalog.functions.find((fn) => fn.date && f.startsWith(fn.name + "(")));
+  const split = charted.length === 1 ? fields.find((f) => splittable.has(f)) : undefined;
   useEffect(() => {
     setRows(null); setError(null);
     const p = params(cursor ? { cursor } : {});
     api<any>("GET", `/organizations/${props.org}/events/?${p}`)
-      .then((r) => { setRows(r.data.data); setNext(nextCursor(r.link)); }).catch(setError);
+      .then((r) => { setRows(r.data.data); setTypes(r.data.meta?.fields || {}); setNext(nextCursor(r.link)); }).catch(setError);
     const s = new URLSearchParams({ dataset, statsPeriod: period, interval: intervals[period] || "1h", query: search });
-    for (const y of picked.length ? picked : ["count()"]) s.append("yAxis", y);
+    for (const y of charted.length ? charted : ["count()"]) s.append("yAxis", y);
     if (split) { s.set("field", split); s.set("topEvents", "5"); }
     api("GET", `/organizations/${props.org}/events-stats/?${s}`).then((r) => setStats(r.data)).catch(setError);
   }, [props.org, q.toString()]);
@@ -61,8 +61,8 @@ export function Discover(props: { org: string; query: URLSearchParams }) {
     go(p);
   };
   const toggle = (f: string) => setFields(fields.includes(f) ? fields.filter((x) => x !== f) : [...fields, f]);
-  const lines = chartLines(stats, picked.length ? picked : ["count()"], !!split);
-  const unit = picked.length && picked.every((f) => /^p\d\d\(\)$/.test(f)) ? "ms" : picked.length === 1 && picked[0] === "failure_rate()" ? "%" : undefined;
+  const lines = chartLines(stats, charted.length ? charted : ["count()"], !!split);
+  const unit = charted.length && charted.every((f) => types[f] === "duration") ? "ms" : charted.length === 1 && types[charted[0]] === "percentage" ? "%" : undefined;
   return (
     <section class="discover">
       <h1>Discover</h1>
@@ -76,21 +76,22 @@ export function Discover(props: { org: string; query: URLSearchParams }) {
         </select>
         <button type="submit">Run</button>
       </form>
-      <details class="fields" open={!rows || rows.length === 0}>
+      <details class="fields" open={picking} onToggle={(e: any) => setPicking(e.currentTarget.open)}>
         <summary>Fields: {fields.join(", ")}</summary>
-        <fieldset><legend>Columns</legend>{columns[dataset].map((f) => (
+        <fieldset><legend>Columns</legend>{catalog.columns[dataset].map(({ name: f }) => (
           <label><input type="checkbox" checked={fields.includes(f)} onChange={() => toggle(f)} /> {f}</label>
         ))}</fieldset>
-        <fieldset><legend>Aggregates</legend>{aggregates[dataset].map((f) => (
-          <label><input type="checkbox" checked={fields.includes(f)} onChange={() => toggle(f)} /> {f}</label>
-        ))}</fieldset>
+        <fieldset class="functions"><legend>Functions</legend>
+          {picked.map((f) => <button type="button" class="chip" aria-label={`Remove ${f}`} onClick={() => toggle(f)}>{f} ×</button>)}
+          <FunctionBuilder dataset={dataset} onAdd={(f) => { if (!fields.includes(f)) setFields([...fields, f]); }} />
+        </fieldset>
         <form class="tag" onSubmit={(e) => { e.preventDefault(); if (tag.trim()) { setFields([...fields, `tags[${tag.trim()}]`]); setTag(""); } }}>
           <input aria-label="Tag key" placeholder="a tag key, e.g. browser" value={tag} onInput={(e: any) => setTag(e.currentTarget.value)} />
           <button type="submit">Add tag column</button>
           {fields.filter((f) => f.startsWith("tags[")).map((f) => <button type="button" class="chip" onClick={() => toggle(f)}>{f} ×</button>)}
         </form>
       </details>
-      {error ? <ErrorNote error={error} /> : null}
+      {error instanceof APIError && error.status === 400 ? <p class="error" role="alert">Discover cannot run this query: <bdi>{error.message}</bdi></p> : error ? <ErrorNote error={error} /> : null}
       {lines.xs.length ? <LineChart label="chart of the picked aggregates" xs={lines.xs} lines={lines.lines} unit={unit} /> : null}
       <div class="table-head">
         <a class="button" href={`/api/0/organizations/${props.org}/events/?${params({ format: "csv" })}`} download>Download CSV</a>
@@ -101,7 +102,7 @@ export function Discover(props: { org: string; query: URLSearchParams }) {
             <thead><tr>{fields.map((f) => (
               <th><button class="link" onClick={() => go(params({ sort: sort === "-" + f ? f : "-" + f, cursor: "" }))}>{f}{sort.replace(/^-/, "") === f ? (sort.startsWith("-") ? " ↓" : " ↑") : ""}</button></th>
             ))}</tr></thead>
-            <tbody>{rows.map((r) => <tr>{fields.map((f, i) => <td class={i === 0 ? "name" : ""}>{format(f, r[f])}</td>)}</tr>)}</tbody>
+            <tbody>{rows.map((r) => <tr>{fields.map((f, i) => <td class={i === 0 ? "name" : ""}>{format(types[f], r[f])}</td>)}</tr>)}</tbody>
           </table>
         </div>
       )}
@@ -113,13 +114,19 @@ export function Discover(props: { org: string; query: URLSearchParams }) {
   );
 }
 
-function format(field: string, v: string): string {
+// format writes a value as its column's type (the answer's meta) says.
+function format(type: string | undefined, v: string): string {
   if (v === undefined || v === null) return "";
   const n = Number(v);
-  if (/^p\d\d\(\)$/.test(field) || field === "transaction.duration") return isNaN(n) ? v : (n >= 1000 ? (n / 1000).toFixed(2) + " s" : Math.round(n) + " ms");
-  if (field === "failure_rate()") return (100 * n).toFixed(1) + "%";
-  if (field === "apdex()") return n.toFixed(2);
-  return v;
+  if (typeof v === "string" && type !== "duration") return v;
+  if (isNaN(n)) return String(v);
+  switch (type) {
+    case "duration": return n >= 1000 ? (n / 1000).toFixed(2) + " s" : Math.round(n) + " ms";
+    case "percentage": return (100 * n).toFixed(1) + "%";
+    case "rate": return n.toFixed(2) + "/min";
+    case "number": return Number.isInteger(n) ? String(n) : n.toFixed(2);
+  }
+  return String(v);
 }
 
 // chartLines turns events-stats answers (one series, several keyed by

@@ -6,6 +6,7 @@ import { Chart } from "../chart";
 import { ProjectNav } from "./projectnav";
 import { ResolveMenu, resolvedLabel } from "./resolve";
 import { Ago, Avatar, Confirm, Sparkline, Star, Toast, thousands } from "./triage";
+import { restoresOf, type Restore } from "./undo";
 
 // Keys typed into these are the user's, not shortcuts.
 const typing = "input, select, textarea, button, a, summary, [contenteditable]";
@@ -25,8 +26,9 @@ export function issueListPath(org: string, project: string, params: URLSearchPar
   return `/projects/${org}/${project}/issues/?${qs}`;
 }
 
-// An undoable bulk change: the statuses the issues had before it.
-type Undo = { text: string; before: Map<string, string[]> };
+// An undoable bulk change: the requests that give each issue back what
+// the change altered.
+type Undo = { text: string; restores: Restore[] };
 
 // offsetOf reads the offset of a "0:offset:isPrev" cursor.
 const offsetOf = (cursor: string) => Number(cursor.split(":")[1]) || 0;
@@ -113,14 +115,15 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
     if (period) qs.set("statsPeriod", period);
     return qs.toString();
   };
-  // before reads the statuses of what a change is about to touch, so Undo
-  // can put them back: the page's issues, or every match page by page.
-  const before = async (ids: string[] | null): Promise<Map<string, string[]>> => {
-    const out = new Map<string, string[]>();
-    const add = (is: any) => out.set(is.status, [...(out.get(is.status) || []), is.id]);
+  // before reads the issues a change is about to touch as they are, so
+  // Undo can put back what it alters: the page's issues, or every match
+  // page by page.
+  const before = async (ids: string[] | null, change: any): Promise<Restore[]> => {
+    const out: any[] = [];
+    const add = (is: any) => out.push(is);
     if (ids) {
       for (const is of issues || []) if (ids.includes(is.id)) add(is);
-      return out;
+      return restoresOf(out, change);
     }
     let c = "";
     for (let pages = 0; pages < 10; pages++) {
@@ -133,26 +136,27 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
       if (!n) break;
       c = n;
     }
-    return out;
+    return restoresOf(out, change);
   };
   const bulk = async (body: any) => {
     try {
       const status: string | undefined = body.status;
-      const prev = status ? await before(allMatching ? null : [...checked]) : null;
+      const prev = body.merge ? null : await before(allMatching ? null : [...checked], body);
       const n = allMatching ? hits ?? 0 : checked.size;
       await api("PUT", `${issuesPath}?${selection()}`, body);
       setChecked(new Set()); setAllMatching(false);
-      if (prev) setUndo({ text: `${status === "ignored" ? "Ignored" : status === "resolved" ? "Resolved" : "Changed"} ${thousands(n)} issue${n === 1 ? "" : "s"}`, before: prev });
+      if (prev) setUndo({ text: `${status === "ignored" ? "Ignored" : status === "resolved" ? "Resolved" : body.assignedTo !== undefined ? "Assigned" : "Changed"} ${thousands(n)} issue${n === 1 ? "" : "s"}`, restores: prev });
       load();
     } catch (e) { setError(e); }
   };
-  // restore puts the statuses an Undo remembers back, one PUT per status.
+  // restore puts back what an Undo remembers, one PUT per group of
+  // issues that were alike.
   const restore = async (u: Undo) => {
     setUndo(null);
     try {
-      for (const [status, ids] of u.before) {
+      for (const { body, ids } of u.restores) {
         for (let i = 0; i < ids.length; i += 100) {
-          await api("PUT", `${issuesPath}?${ids.slice(i, i + 100).map((id) => "id=" + id).join("&")}`, { status });
+          await api("PUT", `${issuesPath}?${ids.slice(i, i + 100).map((id) => "id=" + id).join("&")}`, body);
         }
       }
       load();
@@ -175,9 +179,9 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
   };
   const resolve = async (id: string) => {
     try {
-      const prev = await before([id]);
+      const prev = await before([id], { status: "resolved" });
       await api("PUT", `${issuesPath}?id=${id}`, { status: "resolved" });
-      setUndo({ text: "Resolved 1 issue", before: prev });
+      setUndo({ text: "Resolved 1 issue", restores: prev });
       load();
     } catch (e) { setError(e); }
   };

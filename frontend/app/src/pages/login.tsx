@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, APIError } from "../api";
 import type { Me } from "../main";
 import { getAssertion, securityKeysSupported } from "../webauthn";
+import { prefetchScreen } from "./prefetch";
 
 type Mode = "login" | "register" | "reset";
 type Provider = { slug: string; name: string };
@@ -57,6 +58,8 @@ export function Login(props: { onLogin: (me: Me) => void }) {
           return;
         }
       } else await api("POST", "/auth/login/", needOTP ? { email, password, otp } : { email, password });
+      // Logged in: the deep link's data loads alongside "who am I".
+      prefetchScreen(location);
       const me = await api<Me>("GET", "/");
       props.onLogin(me.data);
     } catch (err) {
