@@ -2,7 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, nextCursor } from "../api";
 import { navigate } from "../router";
 import { ErrorNote } from "../main";
-import { LineChart, seriesOf } from "../chart";
+import { LineChart, seriesOf, type Line } from "../chart";
 
 const columns: Record<string, string[]> = {
   transactions: ["transaction", "transaction.op", "transaction.status", "transaction.duration", "http.status_code", "environment", "release", "user", "id", "timestamp", "trace"],
@@ -61,8 +61,7 @@ export function Discover(props: { org: string; query: URLSearchParams }) {
     go(p);
   };
   const toggle = (f: string) => setFields(fields.includes(f) ? fields.filter((x) => x !== f) : [...fields, f]);
-  const lines = chartLines(stats, picked.length ? picked : ["count()"], !!split);
-  const unit = picked.length && picked.every((f) => /^p\d\d\(\)$/.test(f)) ? "ms" : picked.length === 1 && picked[0] === "failure_rate()" ? "%" : undefined;
+  const charts = byUnit(chartLines(stats, picked.length ? picked : ["count()"], !!split), split ? picked[0] || "count()" : "");
   return (
     <section class="discover">
       <h1>Discover</h1>
@@ -91,7 +90,7 @@ export function Discover(props: { org: string; query: URLSearchParams }) {
         </form>
       </details>
       {error ? <ErrorNote error={error} /> : null}
-      {lines.xs.length ? <LineChart label="chart of the picked aggregates" xs={lines.xs} lines={lines.lines} unit={unit} /> : null}
+      {charts.map((c) => <LineChart label={`chart of ${c.lines.map((l) => l.label).join(", ")}`} xs={c.xs} lines={c.lines} unit={c.unit} />)}
       <div class="table-head">
         <a class="button" href={`/api/0/organizations/${props.org}/events/?${params({ format: "csv" })}`} download>Download CSV</a>
       </div>
@@ -120,6 +119,29 @@ function format(field: string, v: string): string {
   if (field === "failure_rate()") return (100 * n).toFixed(1) + "%";
   if (field === "apdex()") return n.toFixed(2);
   return v;
+}
+
+// unitOf says what an aggregate measures: durations in ms, rates in %,
+// apdex a score from 0 to 1; anything else counts.
+function unitOf(field: string): string | undefined {
+  if (/^p\d\d\(/.test(field)) return "ms";
+  if (field.startsWith("failure_rate(")) return "%";
+  if (field.startsWith("apdex(")) return "score";
+  return undefined;
+}
+
+// byUnit splits the lines into one chart per unit, so a duration and a
+// count never share an axis. A duration of 0 is a bucket without events:
+// drawn as a gap. split names the one aggregate of split series.
+function byUnit(c: { xs: number[]; lines: { label: string; values: number[] }[] }, split: string): { xs: number[]; unit?: string; lines: Line[] }[] {
+  if (!c.xs.length) return [];
+  const groups = new Map<string, Line[]>();
+  for (const l of c.lines) {
+    const unit = unitOf(split || l.label) || "";
+    if (!groups.has(unit)) groups.set(unit, []);
+    groups.get(unit)!.push({ label: l.label, values: unit === "ms" ? l.values.map((v) => (v > 0 ? v : null)) : l.values });
+  }
+  return [...groups].map(([unit, lines]) => ({ xs: c.xs, unit: unit || undefined, lines }));
 }
 
 // chartLines turns events-stats answers (one series, several keyed by
