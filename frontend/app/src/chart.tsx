@@ -22,7 +22,8 @@ function yTicks(max: number, unit?: string): number[] {
   let step = niceStep(top / 4);
   if (!unit && step < 1) step = 1; // counts are whole
   const out: number[] = [];
-  for (let v = 0; v <= top + step / 2 && out.length < 12; v += step) out.push(+v.toPrecision(12));
+  // The last tick is at or above the highest value, so no mark leaves the plot.
+  for (let v = 0; out.length < 12; v += step) { out.push(+v.toPrecision(12)); if (v >= top) break; }
   return out;
 }
 
