@@ -40,15 +40,19 @@ function timeLabel(t: number, span: number): string {
     : d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
 }
 
-// useWidth follows the width of the chart's box.
+// useWidth follows the width of the chart's box (a window resize, a
+// scroll bar appearing, a sidebar folding under on a phone).
 function useWidth(): [preact.RefObject<HTMLDivElement>, number] {
   const el = useRef<HTMLDivElement>(null);
   const [w, setW] = useState(0);
   useEffect(() => {
-    const measure = () => setW(el.current?.clientWidth || 0);
+    const box = el.current;
+    if (!box) return;
+    const measure = () => setW(Math.floor(box.clientWidth));
     measure();
-    window.addEventListener("resize", measure);
-    return () => window.removeEventListener("resize", measure);
+    const obs = new ResizeObserver(measure);
+    obs.observe(box);
+    return () => obs.disconnect();
   }, []);
   return [el, w];
 }

@@ -99,6 +99,11 @@ async function graphicsContrast(page) {
 async function chartLabels(page) {
   return page.evaluate(() => {
     const bad = [];
+    // A chart with axes must label them in text that can be measured (a
+    // canvas's labels cannot be, and clipped ones went unnoticed).
+    document.querySelectorAll("main .chart:not(.spark)").forEach((c) => {
+      if (c.querySelector("canvas, svg") && !c.querySelector("svg text")) bad.push("a chart without measurable axis labels");
+    });
     document.querySelectorAll("main svg").forEach((svg) => {
       const box = svg.getBoundingClientRect();
       svg.querySelectorAll("text").forEach((t) => {
@@ -119,7 +124,7 @@ async function smallTargets(page) {
   return page.evaluate(() => {
     const bad = [];
     const sel = ["header a", "header button", "header select", "nav a", "nav button", "nav [aria-current]", "table a", "table button", "table input",
-      ".issues a", ".issues button", ".issues input", ".issue-head input", ".monitor-list a", ".monitor-list button", ".pager a", ".pager button", ".span-row"].join(", ");
+      ".issues a", ".issues button", ".issues input", ".issue-head input", ".monitor-list a", ".monitor-list button", ".pager a", ".pager button", ".span-row", "main input[type=checkbox]"].join(", ");
     for (const el of document.querySelectorAll(sel)) {
       const r = el.getBoundingClientRect();
       if (r.width === 0 || r.height === 0 || getComputedStyle(el).visibility === "hidden") continue;
