@@ -1,5 +1,5 @@
 import { render } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { api, APIError } from "./api";
 import { navigate, useLocation, base, Link, setTitle } from "./router";
 import { Login } from "./pages/login";
@@ -40,6 +40,7 @@ function App() {
   const path = url.pathname.startsWith(base) ? url.pathname.slice(base.length) || "/" : "/";
 
   const publicPage = path.startsWith("/status/");
+  useHeadingFocus(url.pathname);
   useEffect(() => {
     if (!publicPage) api<Me>("GET", "/").then((r) => setMe(r.data)).catch(() => setMe(null));
   }, [publicPage]);
@@ -101,6 +102,7 @@ function App() {
   };
   return (
     <div class="shell">
+      <a class="skip" href="#main" onClick={(e) => { e.preventDefault(); focusMain(); }}>Skip to content</a>
       <header class="top">
         <Link href={"/" + (org || "")} class="brand">Faultline</Link>
         {orgs.length > 1 ? (
@@ -115,9 +117,44 @@ function App() {
         <Link href="/account" class="who">{me.user.email}</Link>
         <button class="link" onClick={logout}>Log out</button>
       </header>
-      <main>{screen}</main>
+      <main id="main" tabIndex={-1}>{screen}</main>
     </div>
   );
+}
+
+// focusMain moves focus to the screen's heading, or to the main region
+// while the screen has none yet.
+function focusMain() {
+  const main = document.getElementById("main");
+  const h1 = main?.querySelector("h1");
+  if (h1) { h1.tabIndex = -1; h1.focus(); } else main?.focus();
+}
+
+// useHeadingFocus moves focus to the new screen's heading after every
+// navigation inside the app (not on the first load), so a screen reader
+// announces the screen and Tab continues from it. Screens load lazily and
+// draw their heading when their data comes: focus follows it until the
+// user moves it.
+function useHeadingFocus(path: string) {
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) { first.current = false; return; }
+    const main = document.getElementById("main");
+    if (!main) return;
+    const from = document.activeElement;
+    const moved = () => document.activeElement !== from && document.activeElement !== document.body && !main.contains(document.activeElement);
+    const tryFocus = () => {
+      const h1 = main.querySelector("h1");
+      if (!h1) return false;
+      if (!moved()) { h1.tabIndex = -1; h1.focus({ preventScroll: true }); }
+      return true;
+    };
+    if (tryFocus()) return;
+    const obs = new MutationObserver(() => { if (tryFocus()) obs.disconnect(); });
+    obs.observe(main, { childList: true, subtree: true });
+    const stop = setTimeout(() => obs.disconnect(), 10000);
+    return () => { obs.disconnect(); clearTimeout(stop); };
+  }, [path]);
 }
 
 // version reads a release version from the address, where it is encoded

@@ -71,7 +71,7 @@ try {
     await page.click("td.name a:has-text('GET /dashboard-test')");
     await page.waitForSelector(".figures dd");
     await page.waitForSelector("td.name:has-text('db.query')");
-    await page.waitForSelector(".transaction .chart canvas");
+    await page.waitForSelector(".transaction .chart svg");
     await shot("10-transaction");
     await page.click("table.samples td.name a");
     await page.waitForSelector(".span .label:has-text('SELECT')");
@@ -81,7 +81,7 @@ try {
     await page.click("details.fields summary").catch(() => {});
     await page.check("label:has-text('p50()') input");
     await page.waitForSelector("th:has-text('p50()')");
-    await page.waitForSelector(".discover .chart canvas");
+    await page.waitForSelector(".discover .chart svg");
     const csv = await page.evaluate(async () => {
       const r = await fetch(document.querySelector("a[download]").getAttribute("href"));
       return r.status + " " + (await r.text());

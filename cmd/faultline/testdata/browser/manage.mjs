@@ -150,7 +150,7 @@ try {
   await page.waitForSelector("tr[data-category=error] td[data-outcome=accepted]");
   const accepted = await page.textContent("tr[data-category=error] td[data-outcome=accepted]");
   expect(accepted === "1", "accepted errors in 30 days: " + accepted);
-  await page.waitForSelector(".usage .chart canvas");
+  await page.waitForSelector(".usage .chart svg");
   await page.fill("input[aria-label='Monthly quota of Errors']", "lots");
   await page.click("button:has-text('Save quotas')");
   await page.waitForSelector("form.quotas [role=alert]");

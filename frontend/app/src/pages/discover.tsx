@@ -3,7 +3,7 @@ import { api, nextCursor } from "../api";
 import { navigate } from "../router";
 import { ErrorNote } from "../main";
 import { APIError } from "../api";
-import { LineChart, seriesOf } from "../chart";
+import { LineChart, seriesOf, type Line } from "../chart";
 import { catalog } from "./discovercatalog";
 import { FunctionBuilder } from "./discoverfns";
 
@@ -61,8 +61,7 @@ export function Discover(props: { org: string; query: URLSearchParams }) {
     go(p);
   };
   const toggle = (f: string) => setFields(fields.includes(f) ? fields.filter((x) => x !== f) : [...fields, f]);
-  const lines = chartLines(stats, charted.length ? charted : ["count()"], !!split);
-  const unit = charted.length && charted.every((f) => types[f] === "duration") ? "ms" : charted.length === 1 && types[charted[0]] === "percentage" ? "%" : undefined;
+  const charts = byUnit(chartLines(stats, charted.length ? charted : ["count()"], !!split), split ? charted[0] || "count()" : "", types);
   return (
     <section class="discover">
       <h1>Discover</h1>
@@ -92,7 +91,7 @@ export function Discover(props: { org: string; query: URLSearchParams }) {
         </form>
       </details>
       {error instanceof APIError && error.status === 400 ? <p class="error" role="alert">Discover cannot run this query: <bdi>{error.message}</bdi></p> : error ? <ErrorNote error={error} /> : null}
-      {lines.xs.length ? <LineChart label="chart of the picked aggregates" xs={lines.xs} lines={lines.lines} unit={unit} /> : null}
+      {charts.map((c) => <LineChart label={`chart of ${c.lines.map((l) => l.label).join(", ")}`} xs={c.xs} lines={c.lines} unit={c.unit} />)}
       <div class="table-head">
         <a class="button" href={`/api/0/organizations/${props.org}/events/?${params({ format: "csv" })}`} download>Download CSV</a>
       </div>
@@ -127,6 +126,30 @@ function format(type: string | undefined, v: string): string {
     case "number": return Number.isInteger(n) ? String(n) : n.toFixed(2);
   }
   return String(v);
+}
+
+// unitOf says what an aggregate measures, from the answer's types where
+// it has them: durations in ms, rates in %, apdex a score from 0 to 1;
+// anything else counts.
+function unitOf(field: string, types: Record<string, string>): string | undefined {
+  if (types[field] === "duration" || /^p\d\d\(/.test(field)) return "ms";
+  if (types[field] === "percentage" || field.startsWith("failure_rate(")) return "%";
+  if (field.startsWith("apdex(")) return "score";
+  return undefined;
+}
+
+// byUnit splits the lines into one chart per unit, so a duration and a
+// count never share an axis. A duration of 0 is a bucket without events:
+// drawn as a gap. split names the one aggregate of split series.
+function byUnit(c: { xs: number[]; lines: { label: string; values: number[] }[] }, split: string, types: Record<string, string>): { xs: number[]; unit?: string; lines: Line[] }[] {
+  if (!c.xs.length) return [];
+  const groups = new Map<string, Line[]>();
+  for (const l of c.lines) {
+    const unit = unitOf(split || l.label, types) || "";
+    if (!groups.has(unit)) groups.set(unit, []);
+    groups.get(unit)!.push({ label: l.label, values: unit === "ms" ? l.values.map((v) => (v > 0 ? v : null)) : l.values });
+  }
+  return [...groups].map(([unit, lines]) => ({ xs: c.xs, unit: unit || undefined, lines }));
 }
 
 // chartLines turns events-stats answers (one series, several keyed by

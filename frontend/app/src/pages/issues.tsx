@@ -294,14 +294,14 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
       )) : (
         <>
         <div class="issue-head" role="presentation">
-          <span class="pick"><input type="checkbox" aria-label="Select all issues on this page" checked={pageChecked} onChange={checkPage} /></span>
+          <span class="pick"><label class="hit"><input type="checkbox" aria-label="Select all issues on this page" checked={pageChecked} onChange={checkPage} /></label></span>
           <span>Issue</span><span>Graph <span class="muted small">24h</span></span><span class="count">Events</span><span class="count">Users</span><span>Assignee</span><span />
         </div>
         <ul class="issues" ref={list}>
           {issues.map((is, i) => (
             <li class={"issue" + (i === selected ? " selected" : "") + (is.hasSeen ? " seen" : " unseen")} aria-current={i === selected ? "true" : undefined}>
               <span class="pick">
-                <input type="checkbox" aria-label={`Select ${is.shortId}`} checked={checked.has(is.id)} onChange={() => toggle(is.id)} />
+                <label class="hit"><input type="checkbox" aria-label={`Select ${is.shortId}`} checked={checked.has(is.id)} onChange={() => toggle(is.id)} /></label>
                 <span class={"level " + is.level}>{is.level}</span>
               </span>
               <div class="what">

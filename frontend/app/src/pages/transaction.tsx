@@ -2,7 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api } from "../api";
 import { Link, navigate } from "../router";
 import { ErrorNote } from "../main";
-import { LineChart, Chart, seriesOf } from "../chart";
+import { LineChart, Chart, seriesOf, gapsWhereNone } from "../chart";
 
 export const ms = (v: number) => (v >= 1000 ? (v / 1000).toFixed(2) + " s" : (v < 10 ? v.toFixed(1) : Math.round(v)) + " ms");
 
@@ -51,7 +51,7 @@ export function TransactionSummary(props: { org: string; project: string; query:
       )}
       <div class="charts">
         <div><h2>Duration</h2>{stats ? <LineChart label="duration percentiles" unit="ms" xs={p50.xs}
-          lines={[{ label: "p50", values: p50.ys }, { label: "p95", values: p95.ys }, { label: "p99", values: p99.ys }]} /> : <p class="loading">Loading…</p>}</div>
+          lines={[{ label: "p50", values: gapsWhereNone(p50.ys, count.ys) }, { label: "p95", values: gapsWhereNone(p95.ys, count.ys) }, { label: "p99", values: gapsWhereNone(p99.ys, count.ys) }]} /> : <p class="loading">Loading…</p>}</div>
         <div><h2>Throughput</h2>{stats ? <Chart label="transactions per interval" stats={count.xs.map((x, i) => [x, count.ys[i]] as [number, number])} height={180} /> : null}</div>
       </div>
       {detail && (

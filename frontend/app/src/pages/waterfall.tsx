@@ -32,12 +32,17 @@ export function Waterfall(props: { org: string; project: string; eventId: string
           <span class="dur">{ms(t.duration_ms)}</span>
         </div>
         {rows.map(({ span: s, depth }) => (
-          <div class={"span" + (s.status && s.status !== "ok" ? " failed" : "")} role="listitem" onClick={() => setOpen(open === s.span_id ? null : s.span_id)}>
-            <span class="label" style={{ paddingLeft: depth * 12 + "px" }} title={s.description}><b>{s.op}</b> {s.description}</span>
-            <span class="track"><span class="span-bar" style={{ left: (100 * s.offset_ms / total) + "%", width: Math.max(0.3, 100 * s.duration_ms / total) + "%" }} /></span>
-            <span class="dur">{ms(s.duration_ms)}</span>
+          // Each row is a button: Tab reaches it, Enter or Space opens its
+          // details as a click does, and a screen reader hears whether it is open.
+          <div class={"span" + (s.status && s.status !== "ok" ? " failed" : "")} role="listitem">
+            <button type="button" class="span-row" aria-expanded={open === s.span_id} aria-controls={"span-" + s.span_id}
+              onClick={() => setOpen(open === s.span_id ? null : s.span_id)}>
+              <span class="label" style={{ paddingLeft: depth * 12 + "px" }} title={s.description}><b>{s.op}</b> {s.description}</span>
+              <span class="track"><span class="span-bar" style={{ left: (100 * s.offset_ms / total) + "%", width: Math.max(0.3, 100 * s.duration_ms / total) + "%" }} /></span>
+              <span class="dur">{ms(s.duration_ms)}</span>
+            </button>
             {open === s.span_id && (
-              <dl class="span-detail">
+              <dl class="span-detail" id={"span-" + s.span_id}>
                 <dt>Description</dt><dd>{s.description || "–"}</dd><dt>Starts at</dt><dd>+{ms(s.offset_ms)}</dd>
                 <dt>Self time</dt><dd>{ms(s.self_time_ms)}</dd><dt>Status</dt><dd>{s.status || "–"}</dd><dt>Span id</dt><dd>{s.span_id}</dd>
               </dl>
