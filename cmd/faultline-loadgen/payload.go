@@ -21,11 +21,20 @@ var errorKinds = []struct {
 }
 
 // envelope builds a 2–5 KB envelope: an exception with context lines,
-// breadcrumbs, tags, a user and the usual contexts.
-func envelope(t *target, n int) []byte {
+// breadcrumbs, tags, a user and the usual contexts; each of extraFrames
+// framework frames (Django's request handling, as a real trace starts)
+// adds about 400 bytes.
+func envelope(t *target, n, extraFrames int) []byte {
 	k := errorKinds[n%len(errorKinds)]
 	id := newID()
 	var frames []string
+	for i := range extraFrames {
+		frames = append(frames, fmt.Sprintf(`{"filename":"django/core/handlers/layer%d.py","abs_path":"/usr/lib/python3/site-packages/django/core/handlers/layer%d.py",
+"module":"django.core.handlers.layer%d","function":"inner_%d","lineno":%d,"in_app":false,
+"context_line":"            response = get_response(request)","pre_context":["    def inner(request):","        try:"],
+"post_context":["        except Exception as exc:","            response = response_for_exception(request, exc)"],"vars":{"request":"<WSGIRequest: GET '/api/v1/items/%d'>"}}`,
+			i, i, i, i, 40+i, n))
+	}
 	for i, fn := range k.functions {
 		frames = append(frames, fmt.Sprintf(`{"filename":"%s.py","abs_path":"/srv/app/%s.py","module":"%s","function":"%s","lineno":%d,"in_app":true,
 "context_line":"    result = %s(request, item)","pre_context":["def %s(request, item):","    log.debug('start')","    item = normalize(item)"],
