@@ -3,6 +3,7 @@ package analytics
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -48,14 +49,22 @@ func (s *Store) DropStored(ctx context.Context, r Rows) (Rows, int, error) {
 
 // storedIDs asks which of rows' ids a table holds, narrowed to their
 // projects and time range so ClickHouse reads only the parts they could be in.
+// Spans repeat their transaction's id, so ids are asked once each, and at
+// most maxIDsPerLookup at a time: ClickHouse refuses a query longer than its
+// max_query_size (256 KiB), and a batch of 200 transactions of 50 spans
+// once listed 10,000 ids (350 KB), failing every retry of its partition.
 func storedIDs[R any](ctx context.Context, s *Store, table, idCol, tsCol string, rows []R, key func(R) (uint64, string, time.Time)) (map[string]bool, error) {
 	projects := map[uint64]bool{}
+	unique := map[string]bool{}
 	var ids []string
 	var first, last time.Time
 	for i, row := range rows {
 		p, id, ts := key(row)
 		projects[p] = true
-		ids = append(ids, id)
+		if !unique[id] {
+			unique[id] = true
+			ids = append(ids, id)
+		}
 		if i == 0 || ts.Before(first) {
 			first = ts
 		}
@@ -69,20 +78,33 @@ func storedIDs[R any](ctx context.Context, s *Store, table, idCol, tsCol string,
 	}
 	q := fmt.Sprintf(`SELECT DISTINCT toString(%s) FROM %s WHERE project_id IN ? AND %s >= ? AND %s <= ? AND %s IN ?`,
 		idCol, table, tsCol, tsCol, idCol)
-	res, err := s.conn.Query(ctx, q, projectSet(pids), first.UTC().Truncate(time.Second), last.UTC().Add(time.Second), setOf(ids))
+	seen := map[string]bool{}
+	for chunk := range slices.Chunk(ids, maxIDsPerLookup) {
+		if err := readStoredIDs(ctx, s, table, q, seen, projectSet(pids), first.UTC().Truncate(time.Second), last.UTC().Add(time.Second), setOf(chunk)); err != nil {
+			return nil, err
+		}
+	}
+	return seen, nil
+}
+
+// maxIDsPerLookup keeps a lookup's id list (about 35 bytes an id) near 140
+// KB, well inside ClickHouse's default max_query_size of 256 KiB.
+const maxIDsPerLookup = 4000
+
+func readStoredIDs(ctx context.Context, s *Store, table, q string, seen map[string]bool, args ...any) error {
+	res, err := s.conn.Query(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("look up stored %s: %w", table, err)
+		return fmt.Errorf("look up stored %s: %w", table, err)
 	}
 	defer res.Close()
-	seen := map[string]bool{}
 	for res.Next() {
 		var id string
 		if err := res.Scan(&id); err != nil {
-			return nil, fmt.Errorf("read stored %s: %w", table, err)
+			return fmt.Errorf("read stored %s: %w", table, err)
 		}
 		seen[id] = true
 	}
-	return seen, res.Err()
+	return res.Err()
 }
 
 func keep[R any](rows []R, dropped int, ok func(R) bool) ([]R, int) {
