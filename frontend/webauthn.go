@@ -331,6 +331,10 @@ func (a *API) finishKeyLogin(c *fiber.Ctx) error {
 	}
 	userID, email, err := a.verifyKeyAnswer(c, body.LoginToken, body.Credential)
 	if err != nil {
+		var refused *fiber.Error
+		if userID != 0 && errors.As(err, &refused) && refused.Code == fiber.StatusUnauthorized {
+			a.auditLogin(c, userID, "", "member.login-failed", "key")
+		}
 		return err
 	}
 	// Checked again here: a pending login made by linking a single
@@ -349,7 +353,9 @@ func (a *API) finishKeyLogin(c *fiber.Ctx) error {
 
 // verifyKeyAnswer checks a security key's assertion against the challenge
 // of the pending login of token (the pending login ends either way) and the
-// key's signature counter, and answers the account it proves.
+// key's signature counter, and answers the account it proves. A refused
+// answer still names the account whose pending login it was, for the audit
+// log.
 func (a *API) verifyKeyAnswer(c *fiber.Ctx, token string, credential json.RawMessage) (userID int64, email string, err error) {
 	userID, email, raw, err := a.db.TakePendingLogin(c.Context(), token)
 	if errors.Is(err, metadata.ErrNotFound) {
@@ -364,7 +370,7 @@ func (a *API) verifyKeyAnswer(c *fiber.Ctx, token string, credential json.RawMes
 	}
 	parsed, err := protocol.ParseCredentialRequestResponseBytes(credential)
 	if err != nil {
-		return 0, "", a.refuse("security_key", fiber.StatusBadRequest, "credential: not a security key's answer: "+protocolDetail(err))
+		return userID, "", a.refuse("security_key", fiber.StatusBadRequest, "credential: not a security key's answer: "+protocolDetail(err))
 	}
 	user, _, err := a.loadKeyUser(c, userID, email)
 	if err != nil {
@@ -376,10 +382,10 @@ func (a *API) verifyKeyAnswer(c *fiber.Ctx, token string, credential json.RawMes
 	}
 	cred, err := rp.ValidateLogin(user, session, parsed)
 	if err != nil {
-		return 0, "", a.refuse("security_key", fiber.StatusUnauthorized, "the security key's answer did not verify: "+protocolDetail(err)+"; log in again")
+		return userID, "", a.refuse("security_key", fiber.StatusUnauthorized, "the security key's answer did not verify: "+protocolDetail(err)+"; log in again")
 	}
 	if cred.Authenticator.CloneWarning {
-		return 0, "", a.refuse("security_key", fiber.StatusUnauthorized, "the security key's signature counter went backwards (a copied key?); log in again")
+		return userID, "", a.refuse("security_key", fiber.StatusUnauthorized, "the security key's signature counter went backwards (a copied key?); log in again")
 	}
 	record, err := json.Marshal(cred)
 	if err != nil {
@@ -390,7 +396,7 @@ func (a *API) verifyKeyAnswer(c *fiber.Ctx, token string, credential json.RawMes
 		return 0, "", err
 	}
 	if !ok {
-		return 0, "", a.refuse("security_key", fiber.StatusUnauthorized, "the security key's signature counter did not grow (a replayed answer?); log in again")
+		return userID, "", a.refuse("security_key", fiber.StatusUnauthorized, "the security key's signature counter did not grow (a replayed answer?); log in again")
 	}
 	return userID, email, nil
 }

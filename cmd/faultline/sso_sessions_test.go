@@ -160,13 +160,23 @@ func TestAuditLogRecordsKeyLogins(t *testing.T) {
 		t.Fatal(err)
 	}
 	keyLogin()
-	api := apiClient{t: t, base: "http://" + srv.addr, token: owner.Token}
-	code, body := api.getRaw("/api/0/organizations/" + owner.Organization + "/audit-logs/?event=member.login")
-	var log auditAnswer
-	if code != http.StatusOK || json.Unmarshal(body, &log) != nil {
-		t.Fatalf("audit log: %d %s", code, body)
+	// A failed key login: an answer to an earlier challenge.
+	b, token := a.passwordStep(t)
+	stale := a.key.get(beginKeyLogin(t, b, token), origin)
+	b, token = a.passwordStep(t)
+	beginKeyLogin(t, b, token)
+	if resp, body := finishKeyLogin(b, token, stale); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("a stale answer: %d %s", resp.StatusCode, body)
 	}
-	if len(log.Rows) != 1 || log.Rows[0].Actor == nil || log.Rows[0].Actor.Email != a.email || !strings.Contains(string(log.Rows[0].Data), `"method":"key"`) {
-		t.Errorf("key logins recorded: %s", body)
+	api := apiClient{t: t, base: "http://" + srv.addr, token: owner.Token}
+	for _, event := range []string{"member.login", "member.login-failed"} {
+		code, body := api.getRaw("/api/0/organizations/" + owner.Organization + "/audit-logs/?event=" + event)
+		var log auditAnswer
+		if code != http.StatusOK || json.Unmarshal(body, &log) != nil {
+			t.Fatalf("audit log: %d %s", code, body)
+		}
+		if len(log.Rows) != 1 || log.Rows[0].Actor == nil || log.Rows[0].Actor.Email != a.email || !strings.Contains(string(log.Rows[0].Data), `"method":"key"`) {
+			t.Errorf("%s recorded: %s", event, body)
+		}
 	}
 }
