@@ -78,8 +78,11 @@ try {
     await shot("11-waterfall");
     await page.goto(`${base}/app/${org}/discover`);
     await page.waitForSelector("table.discover-table td.name:has-text('GET /dashboard-test')");
-    await page.click("details.fields summary").catch(() => {});
-    await page.check("label:has-text('p50()') input");
+    // The field picker opens itself when no field is chosen; open it either way.
+    await page.$eval("details.fields", (d) => { d.open = true; });
+    // p50 of the default column: the builder writes p50().
+    await page.selectOption("select[aria-label=Function]", "p50");
+    await page.click(".function-builder button[type=submit]");
     await page.waitForSelector("th:has-text('p50()')");
     await page.waitForSelector(".discover .chart svg");
     const csv = await page.evaluate(async () => {
