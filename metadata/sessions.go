@@ -142,13 +142,19 @@ func (db *DB) CreateSession(ctx context.Context, userID int64, method, userAgent
 }
 
 // LookupSession resolves a session cookie, extending the session's life
-// (at most once a minute). Expired or unknown sessions are ErrNotFound.
+// (at most once a minute). Expired or unknown sessions are ErrNotFound, and
+// so is one that did not begin with single sign-on once its user is a
+// non-owner member of an organization that requires it: turning requireSso
+// on deletes those, and this ends them too for members who join or are
+// demoted afterwards.
 func (db *DB) LookupSession(ctx context.Context, id string) (Session, error) {
 	s := Session{ID: id}
 	var lastSeen time.Time
 	err := db.pool.QueryRow(ctx, `SELECT s.user_id, u.email, u.email_verified_at IS NOT NULL, s.csrf_token, s.last_seen_at
 		FROM user_sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.id_hash = $1 AND s.expires_at > now()`, HashToken(id)).
+		WHERE s.id_hash = $1 AND s.expires_at > now()
+		AND (s.method = $2 OR NOT EXISTS (SELECT 1 FROM organization_members m JOIN organizations o ON o.id = m.organization_id
+			WHERE m.user_id = s.user_id AND o.require_sso AND m.role <> 'owner'))`, HashToken(id), SessionBySSO).
 		Scan(&s.Principal.UserID, &s.Principal.Email, &s.Principal.EmailVerified, &s.CSRFToken, &lastSeen)
 	if err != nil {
 		return s, fmt.Errorf("look up session: %w", notFound(err))

@@ -88,6 +88,38 @@ func TestSSORequiredEndsPasswordSessions(t *testing.T) {
 	if code := (apiClient{t: t, base: "http://" + f.srv.addr, token: token.Token}).call("GET", orgPath, "", &got); code != http.StatusOK {
 		t.Errorf("the member's API token after requireSso: %d", code)
 	}
+
+	// Later joiners and demoted owners: a password session that began
+	// before they were a non-owner member ends too.
+	late := metadatatest.Slug("late") + "@" + f.domain
+	lateID, err := f.srv.db.CreateUser(t.Context(), metadata.NewUser{Email: late, Password: "late-password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	latePassword := passwordLogin(late, "late-password")
+	coOwner := metadatatest.Slug("coowner") + "@" + f.domain
+	coOwnerID, err := f.srv.db.CreateUser(t.Context(), metadata.NewUser{Email: coOwner, Password: "coowner-password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.srv.db.AddMember(t.Context(), f.owner.OrganizationID, coOwnerID, "owner"); err != nil {
+		t.Fatal(err)
+	}
+	coOwnerPassword := passwordLogin(coOwner, "coowner-password")
+	if err := f.srv.db.AddMember(t.Context(), f.owner.OrganizationID, lateID, "member"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.srv.db.SetMemberRole(t.Context(), f.owner.OrganizationID, coOwnerID, "manager"); err != nil {
+		t.Fatal(err)
+	}
+	for name, b := range map[string]*browser{"a later member's password session": latePassword, "a demoted owner's password session": coOwnerPassword} {
+		if resp, _ := b.do("GET", "/api/0/", "", nil); resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("%s: %d, want 401", name, resp.StatusCode)
+		}
+	}
+	if code := status(owner); code != http.StatusOK {
+		t.Errorf("the owner's password session after the others ended: %d", code)
+	}
 }
 
 // An account whose only second factor is a security key links a single
