@@ -41,12 +41,15 @@ func TestWorkersScaleOutAndIn(t *testing.T) {
 		return running{cancel, done}
 	}
 	var crashed atomic.Bool
-	workers := []running{start(nil), start(nil), start(func(stage string) error {
+	// The crashing worker starts alone, so it surely holds partitions when
+	// the first wave arrives; started beside the others it could be left
+	// without a batch to die holding, and the replay went untested.
+	crashing := start(func(stage string) error {
 		if stage == "stored" && crashed.CompareAndSwap(false, true) {
-			return errCrash // the third dies holding a stored, uncommitted batch
+			return errCrash // it dies holding a stored, uncommitted batch
 		}
 		return nil
-	})}
+	})
 
 	// Produce in waves while the membership changes.
 	var produced sync.WaitGroup
@@ -68,6 +71,10 @@ func TestWorkersScaleOutAndIn(t *testing.T) {
 			time.Sleep(300 * time.Millisecond)
 		}
 	}()
+	for deadline := time.Now().Add(30 * time.Second); !crashed.Load() && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	workers := []running{start(nil), start(nil), crashing}
 	time.Sleep(time.Second)
 	workers[0].cancel() // a worker leaves
 	if err := <-workers[0].done; err != nil {
