@@ -306,13 +306,6 @@ func hexPair(hi, lo byte) int {
 	return hexValue(hi)<<4 | hexValue(lo)
 }
 
-func hexValue(c byte) int {
-	if isDigit(c) {
-		return int(c - '0')
-	}
-	return int(c|0x20-'a') + 10
-}
-
 // rawTriggers are what scrubString and the header and query rules look
 // for, in raw JSON folded as foldKey folds keys.
 var rawTriggers = []string{"querystring", "headers", "auth", "bearer", "basic", "private key", "key=", "sig=", "signature", "pwd="}

@@ -84,15 +84,7 @@ func unescape(s []byte) (rune, int) {
 func hex4(h []byte) rune {
 	var r rune
 	for _, c := range h {
-		switch {
-		case '0' <= c && c <= '9':
-			c -= '0'
-		case 'a' <= c && c <= 'f':
-			c -= 'a' - 10
-		default:
-			c -= 'A' - 10
-		}
-		r = r<<4 | rune(c)
+		r = r<<4 | rune(hexValue(c))
 	}
 	return r
 }
@@ -157,4 +149,12 @@ func valueEnd(b []byte, i int) int {
 		i++
 	}
 	return i
+}
+
+// hexValue is the value of a hexadecimal digit (one isHex accepts).
+func hexValue(c byte) int {
+	if isDigit(c) {
+		return int(c - '0')
+	}
+	return int(c|0x20-'a') + 10
 }
