@@ -29,12 +29,7 @@ func TestDashboardAccessibilityInBrowser(t *testing.T) {
 	dir, chromium := browserHarness(t)
 	srv := testServer(t)
 	proj := metadatatest.Project(t, srv.db, testSecret)
-	client, err := sentry.NewClient(sentry.ClientOptions{Dsn: fmt.Sprintf("http://%s@%s/%d", proj.PublicKey, srv.addr, proj.ProjectID),
-		EnableTracing: true, TracesSampleRate: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
+	client := tracingSDK(t, srv, proj)
 	hub := sentry.NewHub(client, sentry.NewScope())
 	hub.CaptureException(fmt.Errorf("accessibility test failure"))
 	tx := sentry.StartTransaction(sentry.SetHubOnContext(context.Background(), hub), "GET /a11y")

@@ -20,12 +20,7 @@ func TestDashboardDiscoverInBrowser(t *testing.T) {
 	dir, chromium := browserHarness(t)
 	srv := testServer(t)
 	proj := metadatatest.Project(t, srv.db, testSecret)
-	client, err := sentry.NewClient(sentry.ClientOptions{Dsn: fmt.Sprintf("http://%s@%s/%d", proj.PublicKey, srv.addr, proj.ProjectID),
-		EnableTracing: true, TracesSampleRate: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
+	client := tracingSDK(t, srv, proj)
 	for i := range 3 {
 		hub := sentry.NewHub(client, sentry.NewScope())
 		hub.Scope().SetUser(sentry.User{ID: fmt.Sprintf("user-%d", i%2)})

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/faultline/faultline/metadata"
 	"github.com/faultline/faultline/metadata/metadatatest"
 	"github.com/getsentry/sentry-go"
 )
@@ -19,12 +20,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	dir, chromium := browserHarness(t)
 	srv := testServer(t)
 	proj := metadatatest.Project(t, srv.db, testSecret)
-	client, err := sentry.NewClient(sentry.ClientOptions{Dsn: fmt.Sprintf("http://%s@%s/%d", proj.PublicKey, srv.addr, proj.ProjectID),
-		EnableTracing: true, TracesSampleRate: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
+	client := tracingSDK(t, srv, proj)
 	hub := sentry.NewHub(client, sentry.NewScope())
 	hub.CaptureException(fmt.Errorf("dashboard test failure"))
 	tx := sentry.StartTransaction(sentry.SetHubOnContext(context.Background(), hub), "GET /dashboard-test")
@@ -68,4 +64,17 @@ func TestDashboardInBrowser(t *testing.T) {
 	if len(keys) == 0 || keys[0].RateLimit == nil || keys[0].RateLimit.Count != 100 || keys[0].RateLimit.Window != 60 {
 		t.Errorf("the key's rate limit set in the browser: %+v", keys)
 	}
+}
+
+// tracingSDK is the real sentry-go client the dashboard tests send their
+// errors and transactions with: the project's DSN, every transaction kept.
+func tracingSDK(t *testing.T, srv *server, proj metadata.BootstrapResult) *sentry.Client {
+	t.Helper()
+	client, err := sentry.NewClient(sentry.ClientOptions{Dsn: fmt.Sprintf("http://%s@%s/%d", proj.PublicKey, srv.addr, proj.ProjectID),
+		EnableTracing: true, TracesSampleRate: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(client.Close)
+	return client
 }
