@@ -211,7 +211,7 @@ func (a *API) login(c *fiber.Ctx) error {
 		return err
 	}
 	a.auditLogin(c, userID, "", "member.login", "password")
-	return c.JSON(fiber.Map{"user": fiber.Map{"id": itoa(userID), "email": cred.Email}, "csrfToken": s.CSRFToken})
+	return c.JSON(fiber.Map{"user": sessionUser(s), "csrfToken": s.CSRFToken})
 }
 
 // checkOTP checks a code (or recovery code) sent with a right password; a
@@ -326,7 +326,14 @@ func (a *API) registerWithoutEmail(c *fiber.Ctx, cred credentials) error {
 		return err
 	}
 	a.setSessionCookies(c, s)
-	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"user": fiber.Map{"id": itoa(userID), "email": cred.Email}, "csrfToken": s.CSRFToken})
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"user": sessionUser(s), "csrfToken": s.CSRFToken})
+}
+
+// sessionUser is a new session's user as "GET /api/0/" describes it: the
+// dashboard needs no second request to learn who logged in.
+func sessionUser(s metadata.Session) fiber.Map {
+	p := s.Principal
+	return fiber.Map{"id": itoa(p.UserID), "email": p.Email, "emailVerified": p.EmailVerified}
 }
 
 // changePassword sets a new password from a logged-in session (never with

@@ -129,12 +129,18 @@ const (
 )
 
 // CreateSession starts a session with fresh id and CSRF token, noting how
-// it began (SessionByPassword, SessionByKey or SessionBySSO).
+// it began (SessionByPassword, SessionByKey or SessionBySSO). The session
+// comes back with its user's id, email and whether it is confirmed.
 func (db *DB) CreateSession(ctx context.Context, userID int64, method, userAgent, ip string) (Session, error) {
 	s := Session{ID: randomToken(), CSRFToken: randomToken()}
-	_, err := db.pool.Exec(ctx, `INSERT INTO user_sessions (id_hash, user_id, csrf_token, user_agent, ip, expires_at, method)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, HashToken(s.ID), userID, s.CSRFToken, truncateText(userAgent, 512), ip,
-		time.Now().Add(SessionTTL), method)
+	// The account comes back with it, so that a login can answer who is
+	// logged in without a second request.
+	err := db.pool.QueryRow(ctx, `WITH started AS (
+			INSERT INTO user_sessions (id_hash, user_id, csrf_token, user_agent, ip, expires_at, method)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING user_id)
+		SELECT u.id, u.email, u.email_verified_at IS NOT NULL FROM users u JOIN started ON started.user_id = u.id`,
+		HashToken(s.ID), userID, s.CSRFToken, truncateText(userAgent, 512), ip, time.Now().Add(SessionTTL), method).
+		Scan(&s.Principal.UserID, &s.Principal.Email, &s.Principal.EmailVerified)
 	if err != nil {
 		return s, fmt.Errorf("create session: %w", err)
 	}

@@ -161,3 +161,44 @@ func TestRegistrationDisabled(t *testing.T) {
 		t.Fatalf("register with registration off: %d %s", resp.StatusCode, body)
 	}
 }
+
+// TestLoginAnswersWhoLoggedIn: registration's and a login's answers
+// describe the user as "GET /api/0/" does (the stored address, whatever
+// its case at login, and whether it is confirmed), so the dashboard needs
+// no second request to learn who logged in.
+func TestLoginAnswersWhoLoggedIn(t *testing.T) {
+	srv := testServer(t)
+	email := metadatatest.Slug("Jane") + "@Example.com"
+	type answer struct {
+		User struct {
+			ID            string
+			Email         string
+			EmailVerified *bool
+		}
+	}
+	read := func(what, body string) answer {
+		var a answer
+		if err := json.Unmarshal([]byte(body), &a); err != nil || a.User.ID == "" || a.User.EmailVerified == nil {
+			t.Fatalf("%s answered %s: want the user's id, email and emailVerified", what, body)
+		}
+		return a
+	}
+	b := newBrowser(t, srv)
+	resp, body := b.do("POST", "/api/0/auth/register/", `{"email":"`+email+`","password":"correct horse"}`, nil)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("register: %d %s", resp.StatusCode, body)
+	}
+	registered := read("registration", body)
+	resp, body = b.do("POST", "/api/0/auth/login/", `{"email":"`+strings.ToUpper(email)+`","password":"correct horse"}`, nil)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("login: %d %s", resp.StatusCode, body)
+	}
+	login := read("login", body)
+	_, meBody := b.do("GET", "/api/0/", "", nil)
+	me := read("GET /api/0/", meBody)
+	for what, a := range map[string]answer{"registration": registered, "login": login} {
+		if a.User.ID != me.User.ID || a.User.Email != me.User.Email || *a.User.EmailVerified != *me.User.EmailVerified {
+			t.Errorf("%s answered %+v; GET /api/0/ says %s", what, a.User, meBody)
+		}
+	}
+}
