@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
+import { day, clock } from "./format";
 
 // Charts are plain SVG: text that can be read, selected and measured, colours
 // from the theme's variables (so they follow a theme change), and no plotting
@@ -36,8 +37,7 @@ export function formatValue(v: number, unit?: string): string {
 
 function timeLabel(t: number, span: number): string {
   const d = new Date(t * 1000);
-  return span > 2 * 86400 ? d.toLocaleDateString(undefined, { month: "short", day: "numeric" })
-    : d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
+  return span > 2 * 86400 ? day(d) : clock(d);
 }
 
 // useWidth follows the width of the chart's box (a window resize, a

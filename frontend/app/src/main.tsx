@@ -78,7 +78,7 @@ function App() {
   else if (parts[1] === "settings" && parts[2] === "teams" && parts.length === 4) { screen = <TeamSettings org={org} team={parts[3]} />; title = ["Team #" + parts[3], org]; }
   else if (parts[1] === "settings" && parts[2] === "usage" && parts.length === 3) { screen = <Usage org={org} />; title = ["Usage & quotas", org]; }
   else if (parts[1] === "projects" && parts[2] === "new" && parts.length === 3) { screen = <NewProject org={org} />; title = ["New project", org]; }
-  else if (parts[1] === "issues" && parts[2]) { screen = <IssueDetail org={org} id={parts[2]} />; title = ["Issue", org]; }
+  else if (parts[1] === "issues" && parts[2]) { screen = <IssueDetail org={org} id={parts[2]} me={me.user.email} />; title = ["Issue", org]; }
   else if (parts[2] === "releases" && parts.length > 3) { const v = version(parts.slice(3)); screen = <ReleaseDetail org={org} project={project} version={v} />; title = ["Release " + v, project]; }
   else if (parts[2] === "releases") { screen = <Releases org={org} project={project} query={url.searchParams} />; title = ["Releases", project]; }
   else if (parts[2] === "alerts") { screen = <Alerts org={org} project={project} />; title = ["Alerts", project]; }

@@ -63,6 +63,39 @@ try {
     }
   });
 
+  await check("a login answers who logged in; an issue's chart and the list's filters wait for their screen's data", async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    try {
+      const p = await ctx.newPage();
+      p.setDefaultTimeout(20000);
+      await p.goto(`${base}/app/${org}/issues/${firstID}`);
+      await p.fill("input[name=email]", email);
+      await p.fill("input[name=password]", password);
+      let seen = [];
+      const api = (r) => new URL(r.url()).pathname.startsWith("/api/0/");
+      const name = (r) => `${r.method()} ${new URL(r.url()).pathname}`;
+      p.on("request", (r) => { if (api(r)) seen.push(name(r)); });
+      p.on("requestfinished", (r) => { if (api(r)) seen.push("done " + name(r)); });
+      await p.click("button[type=submit]");
+      await p.waitForSelector("select#assignee:not([disabled])");
+      const stats = `GET /api/0/issues/${firstID}/stats/`;
+      await waitFor("the issue's stats asked for", async () => [seen.includes(stats), seen]);
+      expect(!seen.includes("GET /api/0/"), "who-am-I asked for after the login answered it: " + seen.join(", "));
+      const issueDone = seen.indexOf(`done GET /api/0/issues/${firstID}/`);
+      expect(issueDone >= 0 && seen.indexOf(stats) > issueDone, "the chart's request went before the issue's answer: " + seen.join(", "));
+      // In the app, from the issue to its list.
+      seen = [];
+      await p.locator(`a[href="/app/${org}/${project}/issues"]`).first().click();
+      await p.waitForSelector("ul.issues li.issue");
+      const envs = `GET /api/0/projects/${org}/${project}/environments/`;
+      await waitFor("the environments asked for", async () => [seen.includes(envs), seen]);
+      const listDone = seen.indexOf(`done GET /api/0/projects/${org}/${project}/issues/`);
+      expect(listDone >= 0 && seen.indexOf(envs) > listDone, "the environments went before the list's answer: " + seen.join(", "));
+    } finally {
+      await ctx.close();
+    }
+  });
+
   await page.goto(listURL(""));
   await page.waitForSelector("ul.issues li.issue");
   await page.screenshot({ path: `${shots}/1-list.png` });

@@ -6,6 +6,7 @@ import { createKey, securityKeysSupported } from "../webauthn";
 import { Copyable } from "../copy";
 import { QRCode } from "../qr";
 import "./manage.css";
+import { dateTime } from "../format";
 
 // The scopes a token can be given: the server's full list.
 const scopes = ["org:read", "org:write", "org:admin", "project:read", "project:write", "project:admin", "project:releases",
@@ -73,7 +74,7 @@ export function Account() {
       </form>
       {minted && <div class="minted"><p>New token (copy it now; it is not shown again):</p><Copyable value={minted} label="New API token" /></div>}
       <ul class="tokens">{tokens.map((t) => (
-        <li><strong>{t.name}</strong> <span class="muted">…{t.tokenLastCharacters || ""} · {t.scopes.join(", ")} · {t.lastUsed ? "used " + new Date(t.lastUsed).toLocaleString() : "never used"}</span>
+        <li><strong>{t.name}</strong> <span class="muted">…{t.tokenLastCharacters || ""} · {t.scopes.join(", ")} · {t.lastUsed ? "used " + dateTime(t.lastUsed) : "never used"}</span>
           <button class="small" disabled={busy} onClick={run(async () => { await api("DELETE", `/api-tokens/${t.id}/`); load(); })}>Revoke</button></li>
       ))}</ul>
 
@@ -101,7 +102,7 @@ export function Account() {
       <h2>Security keys</h2>
       <p class="muted">A security key (or this device's built-in authenticator) as the second step of your login. Adding or removing one takes your current password.</p>
       <ul class="tokens security-keys">{keys.map((k) => (
-        <li><strong>{k.name}</strong> <span class="muted">added {new Date(k.dateCreated).toLocaleString()} · {k.lastUsed ? "used " + new Date(k.lastUsed).toLocaleString() : "never used"}</span>
+        <li><strong>{k.name}</strong> <span class="muted">added {dateTime(k.dateCreated)} · {k.lastUsed ? "used " + dateTime(k.lastUsed) : "never used"}</span>
           <button class="small" onClick={run(async () => {
             if (!keyForm.password) throw new Error("Enter your current password below to remove a security key.");
             await api("DELETE", `/users/me/webauthn/${k.id}/`, { password: keyForm.password });

@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, APIError } from "../api";
 import { Link } from "../router";
 import { ErrorNote, NotFound } from "../main";
+import { dateTime } from "../format";
 
 const triggerNames: [string, string][] = [["new_issue", "New issue"], ["regression", "Regression"], ["frequency", "Issue seen often"],
   ["users", "Many users affected"], ["monitor_down", "Monitor down"], ["monitor_up", "Monitor up again"], ["tls_expiry", "Certificate expiring"],
@@ -106,7 +107,7 @@ export function Alerts(props: { org: string; project: string }) {
         <table class="perf history">
           <thead><tr><th>When</th><th>Alert</th><th>Deliveries</th></tr></thead>
           <tbody>{history.map((h) => (
-            <tr><td class="name">{new Date(h.firedAt).toLocaleString()}</td>
+            <tr><td class="name">{dateTime(h.firedAt)}</td>
               <td class="name">{h.url ? <a href={h.url}>{h.title}</a> : h.title} <span class="muted">({h.alertName})</span></td>
               <td class="name">{h.deliveries.map((d: any) => (
                 <div class={"delivery " + d.status} title={d.lastError}>{d.recipientType} {d.target}: {d.status}{d.attempts > 1 ? ` after ${d.attempts} attempts` : ""}{d.status !== "sent" && d.lastError ? ` — ${d.lastError}` : ""}</div>

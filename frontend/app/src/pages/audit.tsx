@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, APIError, nextCursor } from "../api";
 import { OrgNav } from "./forms";
 import { ErrorNote } from "../main";
+import { dateTime } from "../format";
 
 type Row = {
   id: string; event: string; actor: { id: string; email: string } | null; actorToken: string | null;
@@ -46,7 +47,7 @@ export function AuditLog(props: { org: string }) {
           <thead><tr>{["Time", "Actor", "Event", "Target", "IP address"].map((h) => <th style={cell}>{h}</th>)}</tr></thead>
           <tbody>{rows.map((r) => (
             <tr>
-              <td style={cell}><time dateTime={r.dateCreated}>{new Date(r.dateCreated).toLocaleString()}</time></td>
+              <td style={cell}><time dateTime={r.dateCreated}>{dateTime(r.dateCreated)}</time></td>
               <td style={cell}>{r.actor ? r.actor.email : "—"}{r.actorToken ? <span class="muted"> (API token)</span> : null}</td>
               <td style={cell}><code>{r.event}</code></td>
               <td style={cell}>{target(r)}</td>

@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useState } from "preact/hooks";
 import { api, APIError } from "../api";
 import { Link, setTitle } from "../router";
 import { ErrorNote, NotFound } from "../main";
@@ -7,6 +7,7 @@ import { Fold } from "./fold";
 import { Exception } from "./stacktrace";
 import { ResolveMenu, resolvedLabel } from "./resolve";
 import { Ago, Avatar, Confirm, Star } from "./triage";
+import { dateTime } from "../format";
 
 // issuePaths are the requests the issue page opens with; the boot
 // prefetch asks for the same ones.
@@ -15,7 +16,8 @@ export const issuePaths = (id: string) => [`/issues/${id}/`, `/issues/${id}/even
 
 const text = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v) ?? String(v));
 
-export function IssueDetail(props: { org: string; id: string }) {
+// me is the signed-in user's email: they may edit their own comments.
+export function IssueDetail(props: { org: string; id: string; me: string }) {
   const [issue, setIssue] = useState<any>(null);
   const [event, setEvent] = useState<any>(null);
   const [tags, setTags] = useState<any[]>([]);
@@ -24,7 +26,6 @@ export function IssueDetail(props: { org: string; id: string }) {
   const [notes, setNotes] = useState<any[]>([]);
   const [activity, setActivity] = useState<any[]>([]);
   const [note, setNote] = useState("");
-  const [me, setMe] = useState("");
   const [people, setPeople] = useState<{ members: any[]; teams: any[] } | null>(null);
   const [editing, setEditing] = useState<{ id: string; text: string } | null>(null);
   const [deleting, setDeleting] = useState<any>(null);
@@ -41,20 +42,25 @@ export function IssueDetail(props: { org: string; id: string }) {
     api<any[]>("GET", `/issues/${props.id}/tags/`).then((r) => setTags(r.data)).catch(() => setTags([]));
     loadSide();
   };
-  useEffect(load, [props.id]);
-  // Who may edit which comment, and whom the issue can be assigned to.
-  useEffect(() => { api("GET", "/").then((r) => setMe(r.data?.user?.email || "")).catch(() => setMe("")); }, []);
+  // Before the first paint, not after it: the requests (or the answers
+  // the page load asked for ahead) are under way a frame sooner.
+  useLayoutEffect(load, [props.id]);
+  // Whom the issue can be assigned to.
   useEffect(() => {
     Promise.all([
       api<any[]>("GET", `/organizations/${props.org}/members/`).then((r) => r.data.filter((m) => !m.pending && m.user)).catch(() => []),
       api<any[]>("GET", `/organizations/${props.org}/teams/`).then((r) => r.data).catch(() => []),
     ]).then(([members, teams]) => setPeople({ members, teams }));
   }, [props.org]);
+  // The chart and the seen mark wait for the issue itself, so that its
+  // requests go first.
+  const shown = !!issue && String(issue.id) === props.id;
   // Opening an issue marks it seen by the caller, as Sentry's dashboard does.
-  useEffect(() => { api("PUT", `/issues/${props.id}/`, { hasSeen: true }).catch(() => {}); }, [props.id]);
+  useEffect(() => { if (shown) api("PUT", `/issues/${props.id}/`, { hasSeen: true }).catch(() => {}); }, [props.id, shown]);
   useEffect(() => {
+    if (!shown) return;
     api<{ stats: [number, number][] }>("GET", `/issues/${props.id}/stats/?statsPeriod=${period}`).then((r) => setStats(r.data.stats)).catch(() => setStats([]));
-  }, [props.id, period]);
+  }, [props.id, period, shown]);
   const addNote = async (e: Event) => {
     e.preventDefault();
     try {
@@ -119,7 +125,7 @@ export function IssueDetail(props: { org: string; id: string }) {
       <Chart stats={stats} label="events of this issue" />
       {event && (
         <nav class="event-nav">
-          <span class="muted">Event <code>{event.eventID}</code> · {new Date(event.dateCreated).toLocaleString()}</span>
+          <span class="muted">Event <code>{event.eventID}</code> · {dateTime(event.dateCreated)}</span>
           <button class="small" onClick={() => showEvent("oldest")}>Oldest</button>
           <button class="small" disabled={!event.previousEventID} onClick={() => showEvent(event.previousEventID)}>Older</button>
           <button class="small" disabled={!event.nextEventID} onClick={() => showEvent(event.nextEventID)}>Newer</button>
@@ -144,7 +150,7 @@ export function IssueDetail(props: { org: string; id: string }) {
       </form>
       <ul class="notes">{notes.map((n) => (
         <li class="note-item"><strong>{n.user}</strong> <Ago class="muted" at={n.dateCreated} />
-          {me && n.user === me && editing?.id !== n.id && (
+          {props.me && n.user === props.me && editing?.id !== n.id && (
             <span class="note-actions">
               <button class="small link" onClick={() => setEditing({ id: n.id, text: n.data.text })}>Edit</button>
               <button class="small link" onClick={() => setDeleting(n)}>Delete</button>
@@ -164,7 +170,7 @@ export function IssueDetail(props: { org: string; id: string }) {
         </Confirm>
       )}
       <h2>Activity</h2>
-      <ul class="activity">{activity.length === 0 ? <li class="muted">Nothing yet.</li> : activity.map((a) => <li><span class="muted">{new Date(a.dateCreated).toLocaleString()}</span> {a.user || "Faultline"}: {a.type.replace("set_", "marked ")}</li>)}</ul>
+      <ul class="activity">{activity.length === 0 ? <li class="muted">Nothing yet.</li> : activity.map((a) => <li><span class="muted">{dateTime(a.dateCreated)}</span> {a.user || "Faultline"}: {a.type.replace("set_", "marked ")}</li>)}</ul>
       </div>
       <IssueSide org={props.org} issue={issue} tags={tags} people={people} onAssign={(v) => update({ assignedTo: v })} onBookmark={bookmark} />
       </div>
@@ -214,7 +220,7 @@ function IssueSide(props: { org: string; issue: any; tags: any[]; people: { memb
       {is.seenBy?.length > 0 && (
         <div>
           <h3>Participants</h3>
-          <ul class="participants">{is.seenBy.map((u: any) => <li title={`${u.email}, last looked ${new Date(u.lastSeen).toLocaleString()}`}><Avatar actor={{ type: "user", name: u.name || u.email, email: u.email }} /></li>)}</ul>
+          <ul class="participants">{is.seenBy.map((u: any) => <li title={`${u.email}, last looked ${dateTime(u.lastSeen)}`}><Avatar actor={{ type: "user", name: u.name || u.email, email: u.email }} /></li>)}</ul>
         </div>
       )}
       {props.tags.length > 0 && (

@@ -1,3 +1,4 @@
+import { Component } from "preact";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { api, nextCursor, APIError } from "../api";
 import { Link, navigate } from "../router";
@@ -5,8 +6,9 @@ import { ErrorNote, NotFound } from "../main";
 import { Chart } from "../chart";
 import { ProjectNav } from "./projectnav";
 import { ResolveMenu, resolvedLabel } from "./resolve";
-import { Ago, Avatar, Confirm, Sparkline, Star, Toast, thousands } from "./triage";
+import { Ago, Avatar, Confirm, Sparkline, Star, Toast } from "./triage";
 import { restoresOf, type Restore } from "./undo";
+import { thousands } from "../format";
 
 // Keys typed into these are the user's, not shortcuts.
 const typing = "input, select, textarea, button, a, summary, [contenteditable]";
@@ -58,6 +60,11 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
   const [error, setError] = useState<unknown>(null);
   const [selected, setSelected] = useState(0);
   const [draft, setDraft] = useState(query);
+  // primed: the list has answered once. What the list's first screen does
+  // not need (environments, the DSN, the chart) is asked for after it, so
+  // that the list's own request and rows have the server and the page to
+  // themselves.
+  const [primed, setPrimed] = useState(false);
   const list = useRef<HTMLUListElement>(null);
   const search = useRef<HTMLInputElement>(null);
   const rendered = useRef(false);
@@ -66,7 +73,7 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
   const load = () => {
     api<any[]>("GET", issueListPath(props.org, props.project, props.query))
       .then((r) => {
-        setIssues(r.data); setNext(nextCursor(r.link)); setError(null); setHits(r.hits);
+        setIssues(r.data); setNext(nextCursor(r.link)); setError(null); setHits(r.hits); setPrimed(true);
         setSelected((s) => Math.min(s, Math.max(r.data.length - 1, 0)));
         if (!r.data.length) {
           // Nothing matches: say so, unless the project never had an issue
@@ -75,7 +82,7 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
             .then((all) => setNeverSent(all.data.length === 0)).catch(() => setNeverSent(false));
         }
       })
-      .catch((e) => { setError(e); setIssues(null); });
+      .catch((e) => { setError(e); setIssues(null); setPrimed(true); });
     loadCounts();
   };
   // The list's counts are each issue's lifetime; under an environment,
@@ -90,22 +97,26 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
       .then((r) => setCounts(new Map(r.data.data.map((row) => [String(row["issue.id"]), { count: String(row["count()"]), users: String(row["count_unique(user)"]) }]))))
       .catch(() => setCounts(null));
   };
-  useEffect(() => { setDraft(query); setIssues(null); setError(null); setChecked(new Set()); setAllMatching(false); setCounts(null); load(); }, [props.org, props.project, query, sort, cursor, period]);
+  // Before the first paint, not after it: the list's request (or the
+  // answer the page load asked for ahead) is under way a frame sooner.
+  useLayoutEffect(() => { setDraft(query); setIssues(null); setError(null); setChecked(new Set()); setAllMatching(false); setCounts(null); load(); }, [props.org, props.project, query, sort, cursor, period]);
   // Counts change while the list is open: refresh it every 30 seconds.
   useEffect(() => {
     const t = setInterval(() => { if (document.visibilityState === "visible") load(); }, 30000);
     return () => clearInterval(t);
   }, [props.org, props.project, query, sort, cursor, period]);
   useEffect(() => {
+    if (!primed) return;
     api<any[]>("GET", `/projects/${props.org}/${props.project}/environments/`).then((r) => setEnvs(r.data.map((e) => e.name))).catch(() => setEnvs([]));
     api<any[]>("GET", `/projects/${props.org}/${props.project}/keys/`).then((r) => setDSN(r.data.find((k) => k.isActive)?.dsn.public || "")).catch(() => setDSN(""));
-  }, [props.org, props.project]);
+  }, [props.org, props.project, primed]);
   // The chart counts the events the search selects, over its period.
   useEffect(() => {
+    if (!primed) return;
     const qs = new URLSearchParams({ dataset: "errors", project: props.project, statsPeriod: period || "24h", query });
     api<{ data: [number, { count: number }[]][] }>("GET", `/organizations/${props.org}/events-stats/?${qs}`)
       .then((r) => setStats((r.data.data || []).map((d) => [d[0], d[1][0]?.count ?? 0]))).catch(() => setStats([]));
-  }, [props.org, props.project, period, query]);
+  }, [props.org, props.project, period, query, primed]);
   const issuesPath = `/projects/${props.org}/${props.project}/issues/`;
   // selection is the bulk request's target: the checked ids, or the
   // search itself when every match is selected.
@@ -190,6 +201,10 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
     if (next.has(id)) next.delete(id); else next.add(id);
     setChecked(next); setAllMatching(false);
   };
+  // The rows call these through a ref, so that a row re-renders only when
+  // what it shows changes, not on every change of the list's state.
+  const actions = useRef<RowActions>({ toggle, bookmark, resolve });
+  actions.current = { toggle, bookmark, resolve };
   const pageIds = (issues || []).map((is) => is.id);
   const pageChecked = pageIds.length > 0 && pageIds.every((id) => checked.has(id));
   const checkPage = () => { setChecked(pageChecked ? new Set() : new Set(pageIds)); setAllMatching(false); };
@@ -299,22 +314,9 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
         </div>
         <ul class="issues" ref={list}>
           {issues.map((is, i) => (
-            <li class={"issue" + (i === selected ? " selected" : "") + (is.hasSeen ? " seen" : " unseen")} aria-current={i === selected ? "true" : undefined}>
-              <span class="pick">
-                <label class="hit"><input type="checkbox" aria-label={`Select ${is.shortId}`} checked={checked.has(is.id)} onChange={() => toggle(is.id)} /></label>
-                <span class={"level " + is.level}>{is.level}</span>
-              </span>
-              <div class="what">
-                <Link href={`/${props.org}/issues/${is.id}`} class="title">{is.title}</Link>
-                <span class="muted"><Star on={!!is.isBookmarked} label={`Bookmark ${is.shortId}`} onToggle={() => bookmark(is)} />{is.shortId} · {is.culprit || "no culprit"}{is.status === "resolved" && <> · {resolvedLabel(is)}</>}
-                  {" · "}<Ago class="when" at={is.lastSeen} /> <span class="age">(first <Ago at={is.firstSeen} />)</span>{is.numComments > 0 && <> · {is.numComments} 💬</>}</span>
-              </div>
-              <span class="graph"><Sparkline points={is.stats?.["24h"] || []} label={`${is.shortId}, last 24 hours`} /></span>
-              <span class="count" title={counts ? `events matching the filters (${is.count} in all)` : "events"}>{counts ? counts.get(is.id)?.count ?? (counts.size < 100 ? "0" : "–") : is.count}</span>
-              <span class="count" title={counts ? "users matching the filters" : "users"}>{counts ? counts.get(is.id)?.users ?? (counts.size < 100 ? "0" : "–") : is.userCount}</span>
-              <span class="assignee"><Avatar actor={is.assignedTo} /></span>
-              {is.status === "unresolved" ? <button class="small" onClick={() => resolve(is.id)}>Resolve</button> : <span />}
-            </li>
+            <IssueRow org={props.org} is={is} selected={i === selected} checked={checked.has(is.id)} actions={actions}
+              count={counts ? counts.get(is.id)?.count ?? (counts.size < 100 ? "0" : "–") : null}
+              users={counts ? counts.get(is.id)?.users ?? (counts.size < 100 ? "0" : "–") : null} />
           ))}
         </ul>
         </>
@@ -329,4 +331,45 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
       <p class="muted small">Keys: j/k to move, enter to open, e to resolve, / to search.</p>
     </section>
   );
+}
+
+type RowActions = { toggle: (id: string) => void; bookmark: (is: any) => void; resolve: (id: string) => void };
+type RowProps = {
+  org: string; is: any; selected: boolean; checked: boolean; actions: { current: RowActions };
+  // count and users: the events and users matching the filters, or null
+  // for the issue's lifetime figures.
+  count: string | null; users: string | null;
+};
+
+// IssueRow is one issue of the list. A page holds up to 100: they are
+// drawn again only when their own props change, not when the chart,
+// the environments or a checkbox elsewhere arrive or change.
+class IssueRow extends Component<RowProps> {
+  shouldComponentUpdate(next: RowProps) {
+    const p = this.props;
+    return next.is !== p.is || next.selected !== p.selected || next.checked !== p.checked || next.org !== p.org ||
+      next.count !== p.count || next.users !== p.users;
+  }
+  render() {
+    const { org, is, selected, checked, count, users } = this.props;
+    const act = () => this.props.actions.current;
+    return (
+      <li class={"issue" + (selected ? " selected" : "") + (is.hasSeen ? " seen" : " unseen")} aria-current={selected ? "true" : undefined}>
+        <span class="pick">
+          <label class="hit"><input type="checkbox" aria-label={`Select ${is.shortId}`} checked={checked} onChange={() => act().toggle(is.id)} /></label>
+          <span class={"level " + is.level}>{is.level}</span>
+        </span>
+        <div class="what">
+          <Link href={`/${org}/issues/${is.id}`} class="title">{is.title}</Link>
+          <span class="muted"><Star on={!!is.isBookmarked} label={`Bookmark ${is.shortId}`} onToggle={() => act().bookmark(is)} />{is.shortId} · {is.culprit || "no culprit"}{is.status === "resolved" && <> · {resolvedLabel(is)}</>}
+            {" · "}<Ago class="when" at={is.lastSeen} /> <span class="age">(first <Ago at={is.firstSeen} />)</span>{is.numComments > 0 && <> · {is.numComments} 💬</>}</span>
+        </div>
+        <span class="graph"><Sparkline points={is.stats?.["24h"] || []} label={`${is.shortId}, last 24 hours`} /></span>
+        <span class="count" title={count !== null ? `events matching the filters (${is.count} in all)` : "events"}>{count ?? is.count}</span>
+        <span class="count" title={users !== null ? "users matching the filters" : "users"}>{users ?? is.userCount}</span>
+        <span class="assignee"><Avatar actor={is.assignedTo} /></span>
+        {is.status === "unresolved" ? <button class="small" onClick={() => act().resolve(is.id)}>Resolve</button> : <span />}
+      </li>
+    );
+  }
 }

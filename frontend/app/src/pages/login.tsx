@@ -50,6 +50,7 @@ export function Login(props: { onLogin: (me: Me) => void }) {
         setSent(r.data.detail);
         return;
       }
+      let user: Me["user"] | undefined;
       if (mode === "register") {
         const r = await api("POST", "/auth/register/", { email, password });
         if (!r.data?.user) {
@@ -57,11 +58,12 @@ export function Login(props: { onLogin: (me: Me) => void }) {
           setMode("login"); setPassword(""); setSent(r.data.detail);
           return;
         }
-      } else await api("POST", "/auth/login/", needOTP ? { email, password, otp } : { email, password });
-      // Logged in: the deep link's data loads alongside "who am I".
-      prefetchScreen(location);
-      const me = await api<Me>("GET", "/");
-      props.onLogin(me.data);
+        user = r.data.user;
+      } else user = (await api<Me>("POST", "/auth/login/", needOTP ? { email, password, otp } : { email, password })).data?.user;
+      // Logged in: the deep link's data loads at once. The login's answer
+      // says who logged in; "who am I" is asked only if it did not.
+      prefetchScreen(location, !user);
+      props.onLogin(user ? { user } : (await api<Me>("GET", "/")).data);
     } catch (err) {
       if (err instanceof APIError && err.body?.twoFactorRequired) {
         setNeedOTP(true);

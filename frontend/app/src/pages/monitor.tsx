@@ -4,6 +4,7 @@ import { Link, navigate, setTitle } from "../router";
 import { ErrorNote, NotFound } from "../main";
 import { LineChart } from "../chart";
 import { MonitorForm, Strip, status } from "./monitors";
+import { dateTime } from "../format";
 
 const intervals: Record<string, string> = { "24h": "30m", "7d": "6h", "30d": "1d" };
 
@@ -48,7 +49,7 @@ export function MonitorDetail(props: { org: string; id: string }) {
       <h1><Link href={`/${props.org}/monitors`}>Monitors</Link> / {m.name} <span class={"state " + cls}>{label}</span></h1>
       <p class="muted">{m.monitorType} · {m.kind === "cron" ? `${m.schedule.type} ${m.schedule.value} (${m.timezone}), margin ${m.checkinMargin} min, max runtime ${m.maxRuntime} min`
         : m.kind === "heartbeat" ? `expects a call every ${m.interval} s (+${m.timeout} s grace)` : `${m.url} every ${m.interval} s`}
-        {m.lastChange ? ` · since ${new Date(m.lastChange).toLocaleString()}` : ""}</p>
+        {m.lastChange ? ` · since ${dateTime(m.lastChange)}` : ""}</p>
       {m.heartbeatEndpoint && <pre class="secret">{`curl -X POST ${m.heartbeatEndpoint}`}</pre>}
       <div class="actions">
         {m.kind !== "cron" && <button onClick={() => setEditing(!editing)}>{editing ? "Cancel" : "Edit"}</button>}
@@ -79,7 +80,7 @@ export function MonitorDetail(props: { org: string; id: string }) {
           {!runs ? <p class="loading">Loading runs…</p> : runs.length === 0 ? <p class="muted">No check-ins yet.</p> : (
             <ol class="timeline">{runs.map((r) => (
               <li class={"run " + r.status}>
-                <span class="dot" /><span>{new Date(r.dateCreated).toLocaleString()}</span>
+                <span class="dot" /><span>{dateTime(r.dateCreated)}</span>
                 <span class="run-status">{r.status === "in_progress" ? "in progress" : r.status}</span>
                 <span class="muted">{r.duration != null ? (r.duration >= 1000 ? (r.duration / 1000).toFixed(1) + " s" : Math.round(r.duration) + " ms") : ""}{r.environment ? " · " + r.environment : ""}</span>
               </li>
@@ -90,7 +91,7 @@ export function MonitorDetail(props: { org: string; id: string }) {
       <h2>Incidents</h2>
       {m.stateChanges.length === 0 ? <p class="muted">No state changes yet.</p> : (
         <ul class="incidents">{m.stateChanges.map((c: any) => (
-          <li class={"change " + c.kind}><b>{c.kind === "tls_expiry" ? "Certificate" : c.kind === "up" ? "Up" : "Down"}</b> {new Date(c.at).toLocaleString()} <span class="muted">{c.reason}</span></li>
+          <li class={"change " + c.kind}><b>{c.kind === "tls_expiry" ? "Certificate" : c.kind === "up" ? "Up" : "Down"}</b> {dateTime(c.at)} <span class="muted">{c.reason}</span></li>
         ))}</ul>
       )}
       {m.checks && m.checks.length > 0 && (timed ? (
@@ -99,7 +100,7 @@ export function MonitorDetail(props: { org: string; id: string }) {
           <table class="perf checks">
             <thead><tr><th>When</th><th>Result</th><th>Status</th><th>Response</th></tr></thead>
             <tbody>{m.checks.slice(0, 20).map((c: any) => (
-              <tr><td class="name">{new Date(c.startCheck).toLocaleString()}</td><td class={c.isUp ? "ok" : "error"}>{c.isUp ? "up" : c.reason}</td>
+              <tr><td class="name">{dateTime(c.startCheck)}</td><td class={c.isUp ? "ok" : "error"}>{c.isUp ? "up" : c.reason}</td>
                 <td>{c.statusCode || ""}</td><td>{c.responseTime != null ? c.responseTime + " ms" : ""}</td></tr>
             ))}</tbody>
           </table>
@@ -111,7 +112,7 @@ export function MonitorDetail(props: { org: string; id: string }) {
           <h2>Check-in history</h2>
           <ol class="timeline checkins">{m.checks.slice(0, 20).map((c: any) => (
             <li class={"run " + (c.isUp ? "ok" : "error")}>
-              <span class="dot" /><span>{new Date(c.startCheck).toLocaleString()}</span>
+              <span class="dot" /><span>{dateTime(c.startCheck)}</span>
               <span class="run-status">{c.isUp ? "called in" : "missed"}</span>
               {!c.isUp && c.reason ? <span class="muted">{c.reason}</span> : null}
             </li>

@@ -3,6 +3,7 @@ import { api } from "../api";
 import { Link, navigate } from "../router";
 import { ErrorNote } from "../main";
 import { StatusPages } from "./status";
+import { clock } from "../format";
 
 export const types = ["GET", "POST", "HEAD", "Ping", "TCP Port", "SSL", "Heartbeat"];
 
@@ -20,7 +21,7 @@ export function Strip(props: { bars: any[] }) {
     <span class="strip" role="img" aria-label="last 24 hours">
       {props.bars.map((b) => {
         const cls = b.checks === 0 ? "none" : b.down === 0 ? "good" : b.down === b.checks ? "bad" : "mixed";
-        const when = new Date(b.start * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+        const when = clock(b.start * 1000);
         return <span class={"bar-" + cls} title={`${when}: ${b.checks} checks, ${b.down} failed`} />;
       })}
     </span>

@@ -1,3 +1,4 @@
+import { dateTime } from "../format";
 // What the release screens share: how figures read and where a release lives.
 
 // percent shows a share the API gives in percent (crash-free, adoption).
@@ -7,7 +8,7 @@ export function percent(v: number | null | undefined): string {
   return (v >= 99 ? v.toFixed(2) : v.toFixed(1)) + "%";
 }
 
-export const when = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString() : "–");
+export const when = (iso: string | null | undefined) => (iso ? dateTime(iso) || "–" : "–");
 
 // health is the release's health in this project, when sessions were sent.
 export function health(release: any, project: string): any | null {

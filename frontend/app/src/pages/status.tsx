@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api } from "../api";
 import { ErrorNote } from "../main";
+import { dateTime, date } from "../format";
 
 // PublicStatus is a status page as the public sees it: no account, no
 // monitor URLs, each monitor's state and its last 90 days.
@@ -25,12 +26,12 @@ export function PublicStatus(props: { org: string; slug: string }) {
           <div class="row"><b>{m.name}</b><span class={"state " + m.state}>{m.state === "up" ? "Operational" : m.state === "down" ? "Down" : m.state === "paused" ? "Paused" : "Unknown"}</span></div>
           <span class="strip days" role="img" aria-label="last 90 days">{m.days.map((d: any) => {
             const cls = d.checks === 0 ? "none" : d.down === 0 ? "good" : d.down === d.checks ? "bad" : "mixed";
-            return <span class={"bar-" + cls} title={`${new Date(d.start * 1000).toLocaleDateString()}: ${d.checks ? (100 * (1 - d.down / d.checks)).toFixed(2) + "% up" : "no data"}`} />;
+            return <span class={"bar-" + cls} title={`${date(d.start * 1000)}: ${d.checks ? (100 * (1 - d.down / d.checks)).toFixed(2) + "% up" : "no data"}`} />;
           })}</span>
           <span class="muted">{m.checks90d > 0 ? m.uptime90d.toFixed(3) + "% uptime over 90 days" : "no checks yet"}</span>
         </li>
       ))}</ul>
-      <p class="muted small">Updated {new Date(page.updated).toLocaleString()} · powered by Faultline</p>
+      <p class="muted small">Updated {dateTime(page.updated)} · powered by Faultline</p>
     </main>
   );
 }

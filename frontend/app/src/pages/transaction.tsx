@@ -3,6 +3,7 @@ import { api } from "../api";
 import { Link, navigate } from "../router";
 import { ErrorNote } from "../main";
 import { LineChart, Chart, seriesOf, gapsWhereNone } from "../chart";
+import { dateTime } from "../format";
 
 export const ms = (v: number) => (v >= 1000 ? (v / 1000).toFixed(2) + " s" : (v < 10 ? v.toFixed(1) : Math.round(v)) + " ms");
 
@@ -62,7 +63,7 @@ export function TransactionSummary(props: { org: string; project: string; query:
               <thead><tr><th>Event</th><th>Duration</th><th>Status</th><th>When</th></tr></thead>
               <tbody>{detail.slowest.map((t: any) => (
                 <tr><td class="name"><Link href={`${perf}/trace/${t.event_id}`}>{t.event_id.slice(0, 8)}</Link>{t.user ? <span class="muted"> · {t.user}</span> : null}</td>
-                  <td>{ms(t.duration_ms)}</td><td>{t.status}</td><td>{new Date(t.timestamp).toLocaleString()}</td></tr>
+                  <td>{ms(t.duration_ms)}</td><td>{t.status}</td><td>{dateTime(t.timestamp)}</td></tr>
               ))}</tbody>
             </table>
           </div>

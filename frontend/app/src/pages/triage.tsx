@@ -1,5 +1,6 @@
 import { useEffect, useRef } from "preact/hooks";
 import "./triage.css";
+import { dateTime } from "../format";
 
 // Pieces the issue list and the issue page share for triage: relative
 // times, a sparkline, an assignee's initials, an undo toast and a
@@ -25,8 +26,7 @@ export function ago(iso: string, now = Date.now()): string {
 // Ago is ago() with the absolute time on hover, in a <time>.
 export function Ago(props: { at: string; class?: string }) {
   if (!props.at) return null;
-  const d = new Date(props.at);
-  return <time class={props.class} dateTime={props.at} title={d.toLocaleString()}>{ago(props.at)}</time>;
+  return <time class={props.class} dateTime={props.at} title={dateTime(props.at)}>{ago(props.at)}</time>;
 }
 
 // Sparkline draws [[unix seconds, count], ...] as tiny bars; a bucket
@@ -108,5 +108,3 @@ export function Confirm(props: { title: string; children: any; confirm: string; 
   );
 }
 
-// thousands writes 1234 as "1,234".
-export const thousands = (n: number) => n.toLocaleString("en-US");

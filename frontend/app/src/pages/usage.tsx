@@ -3,6 +3,7 @@ import { api, APIError } from "../api";
 import { ErrorNote, NotFound } from "../main";
 import { Chart } from "../chart";
 import { OrgNav, useAction } from "./forms";
+import { thousands } from "../format";
 
 const categories = ["error", "transaction", "span", "attachment", "session", "security", "monitor", "user_report_v2"];
 const outcomes: [string, string][] = [["accepted", "Accepted"], ["rate_limited", "Rate-limited"], ["invalid", "Invalid"], ["client_discard", "Dropped by SDKs"]];
@@ -53,7 +54,7 @@ export function Usage(props: { org: string }) {
             <table class="usage-table stats-table">
               <thead><tr><th>Category</th>{outcomes.map(([, l]) => <th>{l}</th>)}</tr></thead>
               <tbody>{categories.map((c) => (
-                <tr data-category={c}><td>{label(c)}</td>{outcomes.map(([o]) => <td data-outcome={o}>{total(c, o).toLocaleString()}</td>)}</tr>
+                <tr data-category={c}><td>{label(c)}</td>{outcomes.map(([o]) => <td data-outcome={o}>{thousands(total(c, o))}</td>)}</tr>
               ))}</tbody>
             </table>
           </div>
@@ -86,10 +87,10 @@ function Quotas(props: { org: string; quotas: any; canChange: boolean; onSaved: 
         <table class="usage-table quota-table">
           <thead><tr><th>Category</th><th>Used this month</th><th>Quota</th></tr></thead>
           <tbody>{categories.map((c) => (
-            <tr data-category={c}><td>{label(c)}</td><td>{(q.usedThisMonth?.[c] || 0).toLocaleString()}</td>
+            <tr data-category={c}><td>{label(c)}</td><td>{thousands(q.usedThisMonth?.[c] || 0)}</td>
               <td>{props.canChange
                 ? <input aria-label={`Monthly quota of ${label(c)}`} inputMode="numeric" placeholder="none" value={limits[c]} onInput={(e: any) => setLimits({ ...limits, [c]: e.currentTarget.value })} />
-                : q.quotas?.[c] ? q.quotas[c].toLocaleString() : "none"}</td></tr>
+                : q.quotas?.[c] ? thousands(q.quotas[c]) : "none"}</td></tr>
           ))}</tbody>
         </table>
       </div>

@@ -3,6 +3,7 @@ import { api } from "../api";
 import { Link } from "../router";
 import { ErrorNote } from "../main";
 import { ms } from "./transaction";
+import { dateTime } from "../format";
 
 type Span = { span_id: string; parent_span_id: string; op: string; description: string; status: string; offset_ms: number; duration_ms: number; self_time_ms: number };
 
@@ -24,7 +25,7 @@ export function Waterfall(props: { org: string; project: string; eventId: string
   return (
     <section class="waterfall">
       <h1><Link href={`${perf}/summary?${new URLSearchParams({ transaction: t.name })}`}>{t.name}</Link> / {props.eventId.slice(0, 8)}</h1>
-      <p class="muted">{[t.op, ms(t.duration_ms), t.status, new Date(t.start_timestamp * 1000).toLocaleString(), "trace " + t.trace_id].filter(Boolean).join(" · ")}</p>
+      <p class="muted">{[t.op, ms(t.duration_ms), t.status, dateTime(t.start_timestamp * 1000), "trace " + t.trace_id].filter(Boolean).join(" · ")}</p>
       <div class="spans" role="list">
         <div class="span root" role="listitem">
           <span class="label">{t.op || "transaction"}</span>

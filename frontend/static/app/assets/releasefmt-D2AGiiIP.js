@@ -1,1 +1,0 @@
-function r(e){return e==null||Number.isNaN(e)?"–":e>=100?"100%":(e>=99?e.toFixed(2):e.toFixed(1))+"%"}const o=e=>e?new Date(e).toLocaleString():"–";function s(e,n){return e.projects?.find(t=>t.slug===n)?.healthData??null}const a=(e,n,t)=>`/${e}/${n}/releases/${encodeURIComponent(t)}`,i=e=>e.shortVersion||e.version;export{s as h,r as p,a as r,i as s,o as w};
