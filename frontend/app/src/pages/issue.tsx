@@ -10,9 +10,10 @@ import { Ago, Avatar, Confirm, Star } from "./triage";
 import { dateTime } from "../format";
 
 // issuePaths are the requests the issue page opens with; the boot
-// prefetch asks for the same ones.
-export const issuePaths = (id: string) => [`/issues/${id}/`, `/issues/${id}/events/latest/`, `/issues/${id}/tags/`,
-  `/issues/${id}/comments/`, `/issues/${id}/activity/`];
+// prefetch asks for the same ones. Comments and activity follow the issue:
+// a browser opens six connections to a server, and these wait their turn
+// behind what the first screen needs.
+export const issuePaths = (id: string) => [`/issues/${id}/`, `/issues/${id}/events/latest/`, `/issues/${id}/tags/`];
 
 const text = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v) ?? String(v));
 
@@ -40,7 +41,6 @@ export function IssueDetail(props: { org: string; id: string; me: string }) {
     api("GET", `/issues/${props.id}/`).then((r) => setIssue(r.data)).catch(setError);
     showEvent("latest");
     api<any[]>("GET", `/issues/${props.id}/tags/`).then((r) => setTags(r.data)).catch(() => setTags([]));
-    loadSide();
   };
   // Before the first paint, not after it: the requests (or the answers
   // the page load asked for ahead) are under way a frame sooner.
@@ -52,9 +52,10 @@ export function IssueDetail(props: { org: string; id: string; me: string }) {
       api<any[]>("GET", `/organizations/${props.org}/teams/`).then((r) => r.data).catch(() => []),
     ]).then(([members, teams]) => setPeople({ members, teams }));
   }, [props.org]);
-  // The chart and the seen mark wait for the issue itself, so that its
-  // requests go first.
+  // The chart, the comments, the activity and the seen mark wait for the
+  // issue itself, so that its requests go first.
   const shown = !!issue && String(issue.id) === props.id;
+  useEffect(() => { if (shown) loadSide(); }, [props.id, shown]);
   // Opening an issue marks it seen by the caller, as Sentry's dashboard does.
   useEffect(() => { if (shown) api("PUT", `/issues/${props.id}/`, { hasSeen: true }).catch(() => {}); }, [props.id, shown]);
   useEffect(() => {
@@ -96,6 +97,7 @@ export function IssueDetail(props: { org: string; id: string; me: string }) {
     try {
       await api("PUT", `/projects/${props.org}/${issue.project.slug}/issues/?id=${props.id}`, body);
       load();
+      loadSide();
     } catch (e) { setError(e); }
   };
   if (error instanceof APIError && error.status === 404 && !issue) return <NotFound what="issue" />;
