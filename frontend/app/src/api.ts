@@ -13,18 +13,19 @@ function csrfToken(): string {
 }
 
 // warm holds GET answers asked for ahead of the screen that reads them
-// (see prefetch); each is used once, and only if it succeeded.
+// (see prefetch); each is used once.
 const warm = new Map<string, Promise<Response | null>>();
 
 // prefetch starts a GET now, for a screen that is about to ask for it: a
 // deep link's data then loads alongside the "who am I" call, not after it.
 export function prefetch(path: string) {
   if (warm.has(path)) return;
+  // A 400 or 404 is the answer: asking again would only repeat it.
   const early = fetch("/api/0" + path, { headers: { Accept: "application/json" }, credentials: "same-origin" })
-    .then((r) => (r.ok ? r : null)).catch(() => null);
+    .then((r) => (r.ok || r.status === 400 || r.status === 404 ? r : null)).catch(() => null);
   warm.set(path, early);
-  // A failed one (no session yet) is forgotten, so that it can be asked
-  // ahead again once logged in.
+  // A refused one (no session yet) or a failed one is forgotten, so that
+  // it can be asked again, ahead once logged in.
   early.then((r) => { if (!r && warm.get(path) === early) warm.delete(path); });
   // Unclaimed answers go stale: drop them.
   setTimeout(() => warm.delete(path), 15000);

@@ -217,8 +217,14 @@ try {
   });
 
   await check("5 unknown project", async () => {
+    let asked = 0;
+    const count = (r) => { if (new URL(r.url()).pathname === "/api/0/projects/acme/nope/issues/") asked++; };
+    page.on("request", count);
     await page.goto(`${base}/app/acme/nope/issues`);
     await page.waitForSelector("h1:has-text('not found')", { timeout: 15000 });
+    page.off("request", count);
+    // The deep link's early request answered 404: that is the answer.
+    expect(asked === 1, `the list was asked for ${asked} times`);
     expect(await page.locator("text=Loading issues").count() === 0, "still loading");
     expect(await page.locator("h1:has-text('not found')").count() === 1, "more than one not-found heading");
     expect(await page.locator(".not-found a:has-text('projects')").count() === 1, "no link back");
