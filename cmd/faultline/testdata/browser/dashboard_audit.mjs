@@ -3,7 +3,7 @@
 // its rows and its event filter, then opens it as a member, who is told
 // only owners and managers may read it. Prints "ok" or every check that
 // failed.
-import { launch, checks } from "./harness.mjs";
+import { launch, checks, logIn } from "./harness.mjs";
 import { mkdirSync } from "node:fs";
 
 const [base, ownerEmail, memberEmail, password, org, shots] = process.argv.slice(2);
@@ -16,11 +16,7 @@ async function login(email) {
   const page = await context.newPage();
   page.setDefaultTimeout(20000);
   page.on("pageerror", (e) => failures.push("page error: " + String(e)));
-  await page.goto(`${base}/app/login`);
-  await page.fill("input[name=email]", email);
-  await page.fill("input[name=password]", password);
-  await page.click("button[type=submit]");
-  await page.waitForSelector("h1:has-text('Projects')");
+  await logIn(page, base, email, password);
   return page;
 }
 

@@ -3,7 +3,7 @@
 // function builder, runs it and reads the table; then opens a query the
 // API refuses and expects its reason on the page. Prints "ok" or every
 // check that failed.
-import { launch, checks } from "./harness.mjs";
+import { launch, checks, logIn } from "./harness.mjs";
 import { mkdirSync } from "node:fs";
 
 const [base, email, password, org, shots] = process.argv.slice(2);
@@ -16,11 +16,7 @@ try {
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   page.setDefaultTimeout(20000);
   page.on("pageerror", (e) => failures.push("page error: " + String(e)));
-  await page.goto(`${base}/app/login`);
-  await page.fill("input[name=email]", email);
-  await page.fill("input[name=password]", password);
-  await page.click("button[type=submit]");
-  await page.waitForSelector("h1:has-text('Projects')");
+  await logIn(page, base, email, password);
   await page.goto(`${base}/app/${org}/discover?${new URLSearchParams({ dataset: "transactions", statsPeriod: "1h", field: "transaction" })}`);
   await page.waitForSelector("table.discover-table td.name:has-text('GET /discover-test')");
 

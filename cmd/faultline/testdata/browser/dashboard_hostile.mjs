@@ -4,7 +4,7 @@
 // holds them: no sideways scrolling, a bounded height, tag values inside
 // their column, long frame lists folded, the right-to-left filename
 // isolated. Prints "ok" or every check that failed.
-import { launch, checks } from "./harness.mjs";
+import { launch, checks, logIn } from "./harness.mjs";
 import { mkdirSync } from "node:fs";
 
 const [base, email, password, org, project, issueID, rtlName, shots] = process.argv.slice(2);
@@ -22,11 +22,7 @@ try {
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   page.setDefaultTimeout(20000); // a loaded 2-core machine renders slowly
   page.on("pageerror", (e) => failures.push("page error: " + String(e)));
-  await page.goto(`${base}/app/login`);
-  await page.fill("input[name=email]", email);
-  await page.fill("input[name=password]", password);
-  await page.click("button[type=submit]");
-  await page.waitForSelector("h1:has-text('Projects')");
+  await logIn(page, base, email, password);
 
   for (const [name, viewport] of [["desktop", { width: 1440, height: 900 }], ["phone", { width: 390, height: 844 }]]) {
     await page.setViewportSize(viewport);

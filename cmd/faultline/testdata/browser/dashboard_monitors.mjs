@@ -2,7 +2,7 @@
 // Opens an up monitor with a dozen checks, a monitor that never answered
 // and a heartbeat monitor, and checks what each page shows of them.
 // Prints "ok" or every check that failed.
-import { launch, checks } from "./harness.mjs";
+import { launch, checks, logIn } from "./harness.mjs";
 import { mkdirSync } from "node:fs";
 
 const [base, email, password, org, upID, downID, beatID, shots] = process.argv.slice(2);
@@ -16,11 +16,7 @@ try {
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   page.setDefaultTimeout(20000);
   page.on("pageerror", (e) => failures.push("page error: " + String(e)));
-  await page.goto(`${base}/app/login`);
-  await page.fill("input[name=email]", email);
-  await page.fill("input[name=password]", password);
-  await page.click("button[type=submit]");
-  await page.waitForSelector("h1:has-text('Projects')");
+  await logIn(page, base, email, password);
 
   await check("an up monitor with 12 checks draws its response times", async () => {
     await page.goto(`${base}/app/${org}/monitors/${upID}`);

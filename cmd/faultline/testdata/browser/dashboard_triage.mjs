@@ -5,7 +5,7 @@
 // the merge confirmation, the assignee select and a tag value as a
 // filter, on a desktop and a phone screen. Each change is checked through
 // the API. Prints "ok" or every check that failed.
-import { launch, checks } from "./harness.mjs";
+import { launch, checks, waitFor, logIn } from "./harness.mjs";
 import { mkdirSync } from "node:fs";
 
 const [base, email, password, org, project, firstID, total, shots] = process.argv.slice(2);
@@ -22,15 +22,6 @@ const statuses = async (page) => {
   for (const is of list) out[is.id] = is.status;
   return out;
 };
-const waitFor = async (what, fn, ms = 15000) => {
-  const end = Date.now() + ms;
-  for (;;) {
-    const [ok, got] = await fn();
-    if (ok) return;
-    if (Date.now() > end) throw new Error(`${what}: ${JSON.stringify(got)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-};
 const listURL = (q) => `${base}/app/${org}/${project}/issues?${new URLSearchParams({ query: q, sort: "date" })}`;
 
 let status = 1;
@@ -38,11 +29,7 @@ try {
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   page.setDefaultTimeout(20000); // a loaded 2-core machine renders slowly
   page.on("pageerror", (e) => failures.push("page error: " + String(e)));
-  await page.goto(`${base}/app/login`);
-  await page.fill("input[name=email]", email);
-  await page.fill("input[name=password]", password);
-  await page.click("button[type=submit]");
-  await page.waitForSelector("h1:has-text('Projects')");
+  await logIn(page, base, email, password);
 
   await check("a deep link asks for its data alongside who-am-I, not after it", async () => {
     for (const [url, wanted] of [[listURL(""), `/api/0/projects/${org}/${project}/issues/?`], [`${base}/app/${org}/issues/${firstID}`, `/api/0/issues/${firstID}/?`]]) {

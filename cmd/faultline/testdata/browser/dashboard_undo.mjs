@@ -7,7 +7,7 @@
 // Undo; then all are assigned to EMAIL, then Undo. After each Undo every
 // issue must read back through the API as it was. Prints "ok" or every
 // check that failed.
-import { launch, checks } from "./harness.mjs";
+import { launch, checks, waitFor } from "./harness.mjs";
 import { mkdirSync } from "node:fs";
 
 const [base, email, password, org, project, idsJSON, shots] = process.argv.slice(2);
@@ -25,15 +25,6 @@ const states = async (page) => {
     out[id] = { status: is.status, statusDetails: details, assignedTo: is.assignedTo ? is.assignedTo.email || is.assignedTo.name : null, isBookmarked: is.isBookmarked };
   }
   return out;
-};
-const waitFor = async (what, fn, ms = 15000) => {
-  const end = Date.now() + ms;
-  for (;;) {
-    const [ok, got] = await fn();
-    if (ok) return;
-    if (Date.now() > end) throw new Error(`${what}: ${JSON.stringify(got)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 };
 
 let status = 1;

@@ -26,3 +26,25 @@ export function checks() {
   function expect(cond, msg) { if (!cond) throw new Error(msg); }
   return { failures, check, expect };
 }
+
+// logIn signs in through the login page and waits for the projects
+// screen it leads to.
+export async function logIn(page, base, email, password) {
+  await page.goto(`${base}/app/login`);
+  await page.fill("input[name=email]", email);
+  await page.fill("input[name=password]", password);
+  await page.click("button[type=submit]");
+  await page.waitForSelector("h1:has-text('Projects')");
+}
+
+// waitFor polls fn, which answers [done, what it saw], every 200 ms until
+// it is done, or fails after ms with what, and what fn saw last.
+export async function waitFor(what, fn, ms = 15000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const [ok, got] = await fn();
+    if (ok) return;
+    if (Date.now() > end) throw new Error(`${what}: ${JSON.stringify(got)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -9,7 +9,7 @@
 // a secure origin (plain http, no navigator.clipboard), copies a DSN.
 // Every screen is also opened at 390x844, where nothing may overflow
 // sideways. The Go test checks the results through the API.
-import { launch } from "./harness.mjs";
+import { launch, logIn } from "./harness.mjs";
 import { mkdirSync } from "node:fs";
 import { createHmac } from "node:crypto";
 
@@ -36,11 +36,7 @@ function totp(secret) {
 }
 
 async function login(page, at) {
-  await page.goto(`${at}/app/login`);
-  await page.fill("input[name=email]", email);
-  await page.fill("input[name=password]", password);
-  await page.click("button[type=submit]");
-  await page.waitForSelector("h1:has-text('Projects')");
+  await logIn(page, at, email, password);
 }
 
 // title waits for the tab's title.
