@@ -56,8 +56,10 @@ export function IssueDetail(props: { org: string; id: string; me: string }) {
   // issue itself, so that its requests go first.
   const shown = !!issue && String(issue.id) === props.id;
   useEffect(() => { if (shown) loadSide(); }, [props.id, shown]);
-  // Opening an issue marks it seen by the caller, as Sentry's dashboard does.
-  useEffect(() => { if (shown) api("PUT", `/issues/${props.id}/`, { hasSeen: true }).catch(() => {}); }, [props.id, shown]);
+  // Opening an issue marks it seen by the caller, as Sentry's dashboard
+  // does: in the same task that draws it, so that leaving at once (back
+  // to the list) still marks it.
+  useLayoutEffect(() => { if (shown) api("PUT", `/issues/${props.id}/`, { hasSeen: true }).catch(() => {}); }, [props.id, shown]);
   useEffect(() => {
     if (!shown) return;
     api<{ stats: [number, number][] }>("GET", `/issues/${props.id}/stats/?statsPeriod=${period}`).then((r) => setStats(r.data.stats)).catch(() => setStats([]));
