@@ -158,11 +158,13 @@ func run(ctx context.Context, client *http.Client, cpu cpuMeter, targets []*targ
 	// Every body is built and gzipped before the clock starts, each with an
 	// event id of its own: building them in the sending loop made the
 	// generator, not the server, the bottleneck past ~500 events/s.
+	buildStart := time.Now()
 	built, err := prebuild(targets, o)
 	if err != nil {
 		res.serverCPUErr = err
 		return res
 	}
+	fmt.Fprintf(os.Stderr, "built %d envelopes in %s; sending\n", len(built), time.Since(buildStart).Round(time.Millisecond))
 	cpuBefore, cpuErr := cpu.used(ctx)
 	jobs := make(chan job, workers*4)
 	var latMu sync.Mutex
