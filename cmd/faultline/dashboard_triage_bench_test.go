@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -115,13 +114,10 @@ func sortedKeys[V any](m map[string]V) []string {
 // benchGet reads an API path with the project's token, without a
 // testing.T to fail.
 func benchGet(api apiClient, path string, out any) int {
-	req, _ := http.NewRequest(http.MethodGet, api.base+path, nil)
-	req.Header.Set("Authorization", "Bearer "+api.token)
-	resp, err := http.DefaultClient.Do(req)
+	code, body, err := getWithToken(api.base+path, api.token)
 	if err != nil {
 		return 0
 	}
-	defer resp.Body.Close()
-	_ = json.NewDecoder(resp.Body).Decode(out)
-	return resp.StatusCode
+	_ = json.Unmarshal(body, out)
+	return code
 }

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/faultline/faultline/ingest/event"
 	"github.com/faultline/faultline/metadata"
 	"github.com/faultline/faultline/metadata/metadatatest"
 )
@@ -83,10 +82,10 @@ func seedIssues(b *testing.B, db *metadata.DB, projectID int64, n int) {
 	for from := 0; from < n; from += batchSize {
 		batch := make([]metadata.GroupedEvent, 0, batchSize)
 		for i := from; i < min(from+batchSize, n); i++ {
-			// The hash the workers make of an SDK's fingerprint ["bench-<i>"],
+			// Grouped as the workers group an SDK's fingerprint ["bench-<i>"],
 			// so that the envelopes sent later land on these issues.
-			sum := sha256.Sum256(fmt.Appendf(nil, "custom:bench-%d", i))
-			batch = append(batch, metadata.GroupedEvent{EventID: fmt.Sprintf("%032x", i+1), Fingerprint: hex.EncodeToString(sum[:]),
+			g := event.Group(&event.Event{Fingerprint: []string{fmt.Sprintf("bench-%d", i)}})
+			batch = append(batch, metadata.GroupedEvent{EventID: fmt.Sprintf("%032x", i+1), Fingerprint: g.Fingerprint,
 				Title: fmt.Sprintf("bench issue %d", i), Culprit: fmt.Sprintf("app.views.view_%d", i%500), Level: "error", Type: "error",
 				Timestamp: now.Add(-time.Duration(i) * 30 * 24 * time.Hour / time.Duration(n))})
 		}
