@@ -2,7 +2,10 @@ package metadata
 
 import (
 	"context"
+	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Hooks for metadata_test.
@@ -50,4 +53,38 @@ func (db *DB) BackdateAudit(ctx context.Context, orgID int64, event string, age 
 	_, err := db.pool.Exec(ctx, `UPDATE audit_log SET created_at = now() - $3::interval WHERE organization_id = $1 AND event = $2`,
 		orgID, event, age)
 	return err
+}
+
+// ExplainIssueList is PostgreSQL's plan for the issue list's page and its
+// total under f, with sequential scans and sorts priced out of reach: a
+// plan that still sorts or scans has no index to read them from.
+func (db *DB) ExplainIssueList(ctx context.Context, f IssueFilter, countLimit int) (page, total string, err error) {
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off`); err != nil {
+		return "", "", err
+	}
+	explain := func(q string, args []any) (string, error) {
+		rows, err := tx.Query(ctx, "EXPLAIN "+q, args...)
+		if err != nil {
+			return "", err
+		}
+		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		return strings.Join(lines, "\n"), err
+	}
+	q, args, err := searchQuery(f)
+	if err != nil {
+		return "", "", err
+	}
+	if page, err = explain(q, args); err != nil {
+		return "", "", err
+	}
+	if q, args, err = countQuery(f, countLimit); err != nil {
+		return "", "", err
+	}
+	total, err = explain(q, args)
+	return page, total, err
 }

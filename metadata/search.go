@@ -36,11 +36,20 @@ type IssueFilter struct {
 	Limit, Offset int
 }
 
-// issueWhere is the WHERE clause a filter makes over issues i joined to
-// their projects p and organizations o, with its arguments through arg.
+// issueWhere is the WHERE clause a filter makes over issues i, with its
+// arguments through arg. It names no other table in the FROM list, so
+// the same clause counts issues alone and lists them with their projects.
 func issueWhere(f IssueFilter, arg func(any) string) (string, error) {
 	var where []string
-	where = append(where, "i.project_id = ANY("+arg(f.ProjectIDs)+")", "i.merged_into IS NULL")
+	// One project, the common list, is an equality: PostgreSQL reads a
+	// sorted page from the project's list index only then, where = ANY
+	// would have it sort every issue of the project first.
+	if len(f.ProjectIDs) == 1 {
+		where = append(where, "i.project_id = "+arg(f.ProjectIDs[0]))
+	} else {
+		where = append(where, "i.project_id = ANY("+arg(f.ProjectIDs)+")")
+	}
+	where = append(where, "i.merged_into IS NULL")
 	if len(f.Statuses) > 0 {
 		where = append(where, "i.status = ANY("+arg(f.Statuses)+")")
 	}
@@ -104,28 +113,10 @@ func issueWhere(f IssueFilter, arg func(any) string) (string, error) {
 
 // SearchIssues returns the issues a filter selects, sorted.
 func (db *DB) SearchIssues(ctx context.Context, f IssueFilter) ([]Issue, error) {
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return fmt.Sprintf("$%d", len(args))
-	}
-	where, err := issueWhere(f, arg)
+	q, args, err := searchQuery(f)
 	if err != nil {
 		return nil, err
 	}
-	order := "i.last_seen DESC, i.id DESC"
-	switch f.Sort {
-	case "", "date":
-	case "new":
-		order = "i.first_seen DESC, i.id DESC"
-	case "freq":
-		order = "i.times_seen DESC, i.id DESC"
-	default:
-		return nil, invalid("sort=%s: use date, new, freq or user", f.Sort)
-	}
-	q := `SELECT ` + issueColumns + `
-		FROM issues i JOIN projects p ON p.id = i.project_id JOIN organizations o ON o.id = p.organization_id
-		WHERE ` + where + ` ORDER BY ` + order + ` LIMIT ` + arg(f.Limit) + ` OFFSET ` + arg(f.Offset)
 	rows, err := db.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("search issues: %w", err)
@@ -137,26 +128,63 @@ func (db *DB) SearchIssues(ctx context.Context, f IssueFilter) ([]Issue, error) 
 	return issues, nil
 }
 
+// searchQuery is the statement SearchIssues runs, with its arguments.
+func searchQuery(f IssueFilter) (string, []any, error) {
+	var args queryArgs
+	where, err := issueWhere(f, args.add)
+	if err != nil {
+		return "", nil, err
+	}
+	order := "i.last_seen DESC, i.id DESC"
+	switch f.Sort {
+	case "", "date":
+	case "new":
+		order = "i.first_seen DESC, i.id DESC"
+	case "freq":
+		order = "i.times_seen DESC, i.id DESC"
+	default:
+		return "", nil, invalid("sort=%s: use date, new, freq or user", f.Sort)
+	}
+	q := `SELECT ` + issueColumns + `
+		FROM issues i JOIN projects p ON p.id = i.project_id JOIN organizations o ON o.id = p.organization_id
+		WHERE ` + where + ` ORDER BY ` + order + ` LIMIT ` + args.add(f.Limit) + ` OFFSET ` + args.add(f.Offset)
+	return q, args, nil
+}
+
 // CountIssues counts the issues a filter selects (its sort and page
 // aside), stopping at limit: the list's total stays one index-bounded
-// query however many issues a project has.
+// query however many issues a project has. It reads issues alone (an
+// index-only scan of the project's list index when the filter is its
+// status), not the projects and organizations the list joins.
 func (db *DB) CountIssues(ctx context.Context, f IssueFilter, limit int) (int, error) {
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return fmt.Sprintf("$%d", len(args))
-	}
-	where, err := issueWhere(f, arg)
+	q, args, err := countQuery(f, limit)
 	if err != nil {
 		return 0, err
 	}
-	q := `SELECT count(*) FROM (SELECT 1 FROM issues i JOIN projects p ON p.id = i.project_id JOIN organizations o ON o.id = p.organization_id
-		WHERE ` + where + ` LIMIT ` + arg(limit) + `) AS matched`
 	var n int
 	if err := db.pool.QueryRow(ctx, q, args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count issues: %w", err)
 	}
 	return n, nil
+}
+
+// queryArgs gathers a statement's arguments as it is built.
+type queryArgs []any
+
+// add appends v and returns its placeholder.
+func (a *queryArgs) add(v any) string {
+	*a = append(*a, v)
+	return fmt.Sprintf("$%d", len(*a))
+}
+
+// countQuery is the statement CountIssues runs, with its arguments.
+func countQuery(f IssueFilter, limit int) (string, []any, error) {
+	var args queryArgs
+	where, err := issueWhere(f, args.add)
+	if err != nil {
+		return "", nil, err
+	}
+	return `SELECT count(*) FROM (SELECT 1 FROM issues i WHERE ` + where + ` LIMIT ` + args.add(limit) + `) AS matched`, args, nil
 }
 
 // UserIDsByEmail resolves members' emails within an organization.

@@ -131,7 +131,9 @@ func (c IssueCond) compileBare(arg func(any) string) (string, error) {
 		if !ok {
 			return "", wrong
 		}
-		return "p.slug = " + arg(strings.ToLower(v.Project)) + " AND i.short_id = " + arg(v.Number), nil
+		// A subquery rather than the projects join, so that the list's
+		// total can count over issues alone.
+		return "i.project_id IN (SELECT id FROM projects WHERE slug = " + arg(strings.ToLower(v.Project)) + ") AND i.short_id = " + arg(v.Number), nil
 	}
 	return "", fmt.Errorf("issue condition: unknown field %q", c.Field)
 }
