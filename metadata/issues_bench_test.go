@@ -16,23 +16,24 @@ import (
 var benchEventSeq atomic.Uint64
 
 // BenchmarkRecordEventsDetailed upserts a worker's batch of events spread
-// over 10 issues in one project: the PostgreSQL half of processing a batch.
-// The issues exist after the first batch, as in a steady stream.
+// over 10 issues in one project (or 500, where a batch updates many issue
+// rows and so many index entries): the PostgreSQL half of processing a
+// batch. The issues exist after the first batch, as in a steady stream.
 //
 //	go test -run '^$' -bench RecordEventsDetailed -benchmem -benchtime 50x ./metadata/
 func BenchmarkRecordEventsDetailed(b *testing.B) {
 	db := metadatatest.Open(b)
 	cases := []struct {
-		size int
+		size, issues int
 		// release is every event's; resolved resolves every issue in the
 		// next release first, so each batch is judged against releases
 		// (and none reopens).
 		release  string
 		resolved bool
-	}{{100, "", false}, {1000, "", false}, {1000, "1.0.0", false}, {1000, "1.0.0", true}}
+	}{{100, 10, "", false}, {1000, 10, "", false}, {1000, 500, "", false}, {1000, 10, "1.0.0", false}, {1000, 10, "1.0.0", true}}
 	for _, tc := range cases {
 		size := tc.size
-		name := fmt.Sprintf("events=%d/issues=10", size)
+		name := fmt.Sprintf("events=%d/issues=%d", size, tc.issues)
 		if tc.release != "" {
 			name += "/release"
 		}
@@ -46,7 +47,7 @@ func BenchmarkRecordEventsDetailed(b *testing.B) {
 			fill := func() {
 				now := time.Now().UTC()
 				for i := range batch {
-					n := i % 10
+					n := i % tc.issues
 					batch[i] = metadata.GroupedEvent{
 						EventID:     fmt.Sprintf("%032x", benchEventSeq.Add(1)),
 						Fingerprint: fmt.Sprintf("%064x", n+1),

@@ -118,8 +118,7 @@ func (c IssueCond) compileBare(arg func(any) string) (string, error) {
 		if !ok {
 			return "", wrong
 		}
-		p := arg("%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(v) + "%")
-		return "i.title ILIKE " + p + " OR i.culprit ILIKE " + p, nil
+		return textMatch(v, arg), nil
 	case FieldBookmarkedBy:
 		v, ok := c.Value.([]int64)
 		if !ok {

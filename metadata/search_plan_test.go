@@ -3,9 +3,12 @@ package metadata_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/faultline/faultline/metadata"
 	"github.com/faultline/faultline/metadata/metadatatest"
@@ -55,4 +58,82 @@ func TestIssueListReadsFromIndexes(t *testing.T) {
 		}
 	}
 
+}
+
+// Free text searches issue_texts, the copy of titles and culprits that
+// triggers keep: it finds an issue by its newest title and culprit, no
+// longer by the ones it had, and the copy goes with its issue.
+func TestTextSearchFollowsTitles(t *testing.T) {
+	db := metadatatest.Open(t)
+	ctx := context.Background()
+	proj := metadatatest.Project(t, db, "text-search-test")
+	now := time.Now().UTC().Truncate(time.Second)
+	record := func(n int, title, culprit string, at time.Time) {
+		t.Helper()
+		if _, err := db.RecordEvents(ctx, proj.ProjectID, []metadata.GroupedEvent{{EventID: fmt.Sprintf("%032x", n),
+			Fingerprint: "fp-text", Title: title, Culprit: culprit, Level: "error", Type: "error", Timestamp: at}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	find := func(text string) int {
+		t.Helper()
+		f := metadata.IssueFilter{ProjectIDs: []int64{proj.ProjectID}, Text: text, Limit: 10}
+		found, err := db.SearchIssues(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := db.CountIssues(ctx, f, 100)
+		if err != nil || n != len(found) {
+			t.Fatalf("%q: counted %d (%v), listed %d", text, n, err, len(found))
+		}
+		return n
+	}
+	record(1, "KeyError: 'basket_100%'", "shop.views.checkout", now.Add(-time.Hour))
+	for _, c := range []struct {
+		text string
+		want int
+	}{{"keyerror", 1}, {"basket_100%", 1}, {"basket_1000", 0}, {"views.checkout", 1}, {"TypeError", 0}} {
+		if got := find(c.text); got != c.want {
+			t.Errorf("first title, %q: %d issues, want %d", c.text, got, c.want)
+		}
+	}
+	record(2, "TypeError: basket is None", "shop.views.pay", now)
+	for _, c := range []struct {
+		text string
+		want int
+	}{{"KeyError", 0}, {"TypeError", 1}, {"views.pay", 1}, {"views.checkout", 0}} {
+		if got := find(c.text); got != c.want {
+			t.Errorf("newer title, %q: %d issues, want %d", c.text, got, c.want)
+		}
+	}
+	// An older event does not take the title back.
+	record(3, "KeyError: late", "shop.views.checkout", now.Add(-2*time.Hour))
+	if got := find("TypeError"); got != 1 {
+		t.Errorf("after an older event, TypeError: %d issues, want 1", got)
+	}
+}
+
+// issue_texts carries trigram indexes on both of its columns where
+// pg_trgm installs (it ships with PostgreSQL, and the test database has
+// it): a text search reads them instead of every issue of a project. The
+// planner picks them by the table's statistics, which a test's handful of
+// issues does not make, so this asks the catalog; the list benchmark
+// measures the plan at 100,000 issues.
+func TestIssueTextsHaveTrigramIndexes(t *testing.T) {
+	metadatatest.Open(t) // migrated
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, metadatatest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, `SELECT indexname FROM pg_indexes
+		WHERE tablename = 'issue_texts' AND indexdef LIKE '%USING gin%gin_trgm_ops%' ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || !slices.Equal(got, []string{"issue_texts_culprit_trgm", "issue_texts_title_trgm"}) {
+		t.Errorf("trigram indexes on issue_texts: %v %v", got, err)
+	}
 }
