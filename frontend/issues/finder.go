@@ -48,8 +48,10 @@ const (
 	// a bulk change may select by query.
 	MaxSelected = 1000
 	// MaxCounted is where a list's total stops counting: past it the
-	// dashboard says "10,000+" rather than scan every issue.
-	MaxCounted = 10000
+	// dashboard says "1,000+" rather than read every issue. Sentry's API
+	// stops at 1,000 too; counting to 10,000 was the slowest part of a
+	// busy project's list.
+	MaxCounted = 1000
 )
 
 // Finder searches and reads issues.
@@ -108,38 +110,23 @@ func (f *Finder) List(ctx context.Context, s Search) ([]Listed, error) {
 	if err != nil {
 		return nil, err
 	}
-	return f.list(ctx, s, filter)
+	out, _, err := f.list(ctx, s, filter, false)
+	return out, err
 }
 
 // ListCounted is List with how many issues the search selects in all (up
 // to MaxCounted), the list's X-Hits. The search's conditions are compiled
-// once, and the total counts in PostgreSQL while the page is read.
+// once.
 func (f *Finder) ListCounted(ctx context.Context, s Search) ([]Listed, int, error) {
 	filter, err := f.filter(ctx, s)
 	if err != nil {
 		return nil, 0, err
 	}
-	var total int
-	var countErr error
-	counted := make(chan struct{})
-	go func() {
-		defer close(counted)
-		all := filter
-		all.Limit, all.Offset = 0, 0
-		total, countErr = f.issues.CountIssues(ctx, all, MaxCounted)
-	}()
-	out, err := f.list(ctx, s, filter)
-	<-counted
-	if err != nil {
-		return nil, 0, err
-	}
-	if countErr != nil {
-		return nil, 0, countErr
-	}
-	return out, total, nil
+	return f.list(ctx, s, filter, true)
 }
 
-func (f *Finder) list(ctx context.Context, s Search, filter metadata.IssueFilter) ([]Listed, error) {
+// list reads the page, then what its rows need, and with count its total.
+func (f *Finder) list(ctx context.Context, s Search, filter metadata.IssueFilter, count bool) ([]Listed, int, error) {
 	byUsers := s.Sort == "user"
 	if byUsers {
 		// Users are counted in ClickHouse: rank the most recently seen
@@ -148,39 +135,62 @@ func (f *Finder) list(ctx context.Context, s Search, filter metadata.IssueFilter
 	}
 	found, err := f.issues.SearchIssues(ctx, filter)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	var users map[int64]uint64
+	total := -1
 	if byUsers {
+		if len(found) < MaxSelected {
+			total = len(found)
+		}
+		var users map[int64]uint64
 		if users, err = f.userCounts(ctx, found); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		sort.SliceStable(found, func(i, j int) bool { return users[found[i].ID] > users[found[j].ID] })
 		found = found[min(s.Offset, len(found)):]
 		found = found[:min(s.Limit, len(found))]
+		return f.annotate(ctx, s, found, users, filter, count, total)
 	}
-	// The page's user counts, the caller's marks and the sparklines come
-	// from three queries (two in ClickHouse, one in PostgreSQL) that do not
-	// wait for one another: asked together, the list answers in the time
-	// of the slowest.
+	// A page short of its limit is the end of the matches, and then the
+	// total is known without counting: what text searches usually are.
+	if len(found) < filter.Limit && (len(found) > 0 || filter.Offset == 0) {
+		total = filter.Offset + len(found)
+	}
+	return f.annotate(ctx, s, found, nil, filter, count, total)
+}
+
+// annotate adds the page's user counts (unless users has them), the
+// caller's marks and the sparklines, and with count the list's total
+// unless total (-1: unknown) has it. They are four queries (two in
+// ClickHouse, two in PostgreSQL) that do not wait for one another: asked
+// together, the list answers in the time of the slowest.
+func (f *Finder) annotate(ctx context.Context, s Search, found []metadata.Issue, users map[int64]uint64,
+	filter metadata.IssueFilter, count bool, total int) ([]Listed, int, error) {
 	var states map[int64]metadata.UserIssueState
 	var stats map[uint64][]analytics.Bucket
-	var usersErr, statesErr, statsErr error
+	var usersErr, statesErr, statsErr, countErr error
 	var wg sync.WaitGroup
-	if !byUsers {
+	if users == nil {
 		wg.Go(func() { users, usersErr = f.userCounts(ctx, found) })
 	}
 	wg.Go(func() { states, statesErr = f.userStates(ctx, s.UserID, found) })
 	wg.Go(func() { stats, statsErr = f.stats(ctx, s, found) })
+	if count && total < 0 {
+		wg.Go(func() {
+			all := filter
+			all.Limit, all.Offset = 0, 0
+			total, countErr = f.issues.CountIssues(ctx, all, MaxCounted)
+		})
+	}
 	wg.Wait()
-	if err := errors.Join(usersErr, statesErr, statsErr); err != nil {
-		return nil, err
+	if err := errors.Join(usersErr, statesErr, statsErr, countErr); err != nil {
+		return nil, 0, err
 	}
 	out := make([]Listed, len(found))
 	for i, is := range found {
 		out[i] = Listed{Issue: is, Users: users[is.ID], UserIssueState: states[is.ID], Stats: stats[uint64(is.ID)]}
 	}
-	return out, nil
+	return out, min(max(total, 0), MaxCounted), nil
 }
 
 // userStates reads what the user has done with each issue.

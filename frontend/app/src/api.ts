@@ -31,7 +31,7 @@ export function prefetch(path: string) {
   setTimeout(() => warm.delete(path), 15000);
 }
 
-export async function api<T = any>(method: string, path: string, body?: unknown): Promise<{ data: T; link: string; hits: number | null }> {
+export async function api<T = any>(method: string, path: string, body?: unknown): Promise<{ data: T; link: string; hits: number | null; moreHits: boolean }> {
   const headers: Record<string, string> = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
@@ -49,9 +49,12 @@ export async function api<T = any>(method: string, path: string, body?: unknown)
   if (!resp.ok) {
     throw new APIError(resp.status, (data && data.detail) || `The server answered ${resp.status}.`, data);
   }
-  // X-Hits: how many a list matches in all, where the server counts them.
+  // X-Hits: how many a list matches in all, where the server counts them;
+  // it stops counting at X-Max-Hits, so reaching it means "or more".
   const hits = resp.headers.get("X-Hits");
-  return { data, link: resp.headers.get("Link") || "", hits: hits === null ? null : Number(hits) };
+  const maxHits = resp.headers.get("X-Max-Hits");
+  const n = hits === null ? null : Number(hits);
+  return { data, link: resp.headers.get("Link") || "", hits: n, moreHits: n !== null && maxHits !== null && n >= Number(maxHits) };
 }
 
 // nextCursor reads Sentry's Link header: the next page's cursor, if any.

@@ -52,6 +52,7 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
   const [issues, setIssues] = useState<any[] | null>(null);
   const [next, setNext] = useState<string | null>(null);
   const [hits, setHits] = useState<number | null>(null);
+  const [moreHits, setMoreHits] = useState(false);
   // allMatching: the selection is every issue the search matches, not
   // only the page's.
   const [allMatching, setAllMatching] = useState(false);
@@ -73,7 +74,7 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
   const load = () => {
     api<any[]>("GET", issueListPath(props.org, props.project, props.query))
       .then((r) => {
-        setIssues(r.data); setNext(nextCursor(r.link)); setError(null); setHits(r.hits); setPrimed(true);
+        setIssues(r.data); setNext(nextCursor(r.link)); setError(null); setHits(r.hits); setMoreHits(r.moreHits); setPrimed(true);
         setSelected((s) => Math.min(s, Math.max(r.data.length - 1, 0)));
         if (!r.data.length) {
           // Nothing matches: say so, unless the project never had an issue
@@ -323,7 +324,7 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
       )}
       <nav class="pager">
         {issues && issues.length > 0 && hits !== null && (
-          <span class="total">{thousands(offset + 1)}–{thousands(offset + issues.length)} of {thousands(hits)}{hits >= 10000 ? "+" : ""}</span>
+          <span class="total">{thousands(offset + 1)}–{thousands(offset + issues.length)} of {thousands(hits)}{moreHits ? "+" : ""}</span>
         )}
         {cursor && <button class="link" onClick={() => history.back()}>Previous</button>}
         {next && <button class="link" onClick={() => go(query, sort, next)}>Next</button>}
