@@ -114,6 +114,7 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 	for _, r := range results {
 		db.log.Info("postgres migration applied", "version", r.Source.Version, "file", r.Source.Path, "duration", r.Duration)
 	}
+	db.ensureTextIndexes(ctx)
 	return len(results), nil
 }
 

@@ -137,3 +137,35 @@ func TestIssueTextsHaveTrigramIndexes(t *testing.T) {
 		t.Errorf("trigram indexes on issue_texts: %v %v", got, err)
 	}
 }
+
+// An operator who installs pg_trgm after the migrations ran, or whose
+// server stopped while building an index, gets the trigram indexes at the
+// server's next start, valid.
+func TestTrigramIndexesBuiltAtStart(t *testing.T) {
+	db := metadatatest.OpenDatabase(t, "faultline_text_indexes")
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, strings.Replace(metadatatest.URL(t), "/faultline_test", "/faultline_text_indexes", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	// One index missing, the other left invalid as a cut-short build leaves it.
+	if _, err := conn.Exec(ctx, `DROP INDEX issue_texts_title_trgm`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'issue_texts_culprit_trgm'::regclass`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := conn.Query(ctx, `SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+		WHERE i.indrelid = 'issue_texts'::regclass AND i.indisvalid AND c.relname LIKE '%trgm' ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || !slices.Equal(got, []string{"issue_texts_culprit_trgm", "issue_texts_title_trgm"}) {
+		t.Errorf("valid trigram indexes after a start: %v %v", got, err)
+	}
+}

@@ -60,9 +60,10 @@ CREATE TRIGGER issue_texts_update AFTER UPDATE OF title, culprit ON issues
 INSERT INTO issue_texts (issue_id, title, culprit) SELECT id, title, culprit FROM issues
     ON CONFLICT (issue_id) DO NOTHING;
 
--- Trigram indexes when the server may install pg_trgm, which ships with
--- PostgreSQL (a trusted extension: the database's owner may install it).
--- Without it a text search reads the copies of every issue it considers.
+-- Trigram indexes need pg_trgm, which ships with PostgreSQL (a trusted
+-- extension: the database's owner may install it). The server builds the
+-- indexes at start when the extension is there (metadata/texts.go), so an
+-- operator who installs it later gets them at the next start.
 -- +goose StatementBegin
 DO $$
 BEGIN
@@ -72,22 +73,12 @@ EXCEPTION WHEN OTHERS THEN
 END
 $$;
 -- +goose StatementEnd
--- +goose StatementBegin
-DO $$
-BEGIN
-    IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
-        CREATE INDEX IF NOT EXISTS issue_texts_title_trgm ON issue_texts USING gin (title gin_trgm_ops);
-        CREATE INDEX IF NOT EXISTS issue_texts_culprit_trgm ON issue_texts USING gin (culprit gin_trgm_ops);
-    END IF;
-END
-$$;
--- +goose StatementEnd
 
 -- +goose Down
 DROP TRIGGER IF EXISTS issue_texts_update ON issues;
 DROP TRIGGER IF EXISTS issue_texts_insert ON issues;
 DROP FUNCTION IF EXISTS issue_texts_copy();
-DROP TABLE IF EXISTS issue_texts;
+DROP TABLE IF EXISTS issue_texts; -- and its trigram indexes
 DROP INDEX IF EXISTS issue_merges_project;
 DROP INDEX IF EXISTS issue_merges_parent;
 DROP INDEX IF EXISTS issues_merged_into;
