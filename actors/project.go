@@ -290,9 +290,9 @@ func (a *projectActor) other(r queue.Record, rows *analytics.Rows, side *sideRec
 		if err != nil {
 			return err
 		}
-		tx, spans := transactionRows(a.projectID, t)
+		var tx analytics.TransactionRow
+		tx, rows.Spans = transactionRows(a.projectID, t, rows.Spans)
 		rows.Transactions = append(rows.Transactions, tx)
-		rows.Spans = append(rows.Spans, spans...)
 		return nil
 	case "span":
 		spans, err := event.ParseSpans(r.Payload, meta(r))

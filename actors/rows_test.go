@@ -97,7 +97,7 @@ func TestTransactionRows(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			tx, spans := transactionRows(7, tc.tx)
+			tx, spans := transactionRows(7, tc.tx, nil)
 			if !reflect.DeepEqual(tx, tc.wantTx) {
 				t.Errorf("transaction\ngot  %+v\nwant %+v", tx, tc.wantTx)
 			}
