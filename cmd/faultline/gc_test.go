@@ -1,36 +1,34 @@
 package main
 
 import (
-	"io"
+	"bytes"
 	"log/slog"
 	"os"
 	"runtime/debug"
+	"strings"
 	"testing"
 )
 
-// A server collects garbage at GOGC 200 unless its environment names a
-// GOGC, which the runtime has then already applied and which stays.
-func TestTuneGC(t *testing.T) {
-	was := debug.SetGCPercent(100)
-	t.Cleanup(func() { debug.SetGCPercent(was) })
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-
-	gogc, set := os.LookupEnv("GOGC")
-	os.Unsetenv("GOGC")
-	t.Cleanup(func() {
-		if set {
-			os.Setenv("GOGC", gogc)
+// Outside a container and without GOMEMLIMIT, the server sets no memory
+// limit and leaves the collector's target as it is, and says so.
+func TestLimitMemoryOutsideAContainer(t *testing.T) {
+	for _, name := range []string{"AUTOMEMLIMIT", "GOMEMLIMIT"} {
+		if v, set := os.LookupEnv(name); set {
+			os.Unsetenv(name)
+			t.Cleanup(func() { os.Setenv(name, v) })
 		}
-	})
-	tuneGC(quiet)
-	if got := debug.SetGCPercent(100); got != serverGCPercent {
-		t.Errorf("without GOGC: GC percent %d, want %d", got, serverGCPercent)
 	}
-
-	t.Setenv("GOGC", "50")
-	debug.SetGCPercent(50) // as the runtime does with GOGC=50 at start
-	tuneGC(quiet)
-	if got := debug.SetGCPercent(100); got != 50 {
-		t.Errorf("with GOGC=50: GC percent %d, want 50", got)
+	was := debug.SetMemoryLimit(-1)
+	percent := debug.SetGCPercent(-1)
+	debug.SetGCPercent(percent)
+	t.Cleanup(func() { debug.SetMemoryLimit(was) })
+	var logged bytes.Buffer
+	limitMemory(slog.New(slog.NewTextHandler(&logged, nil)))
+	if got := debug.SetGCPercent(-1); got != percent {
+		t.Errorf("GC percent %d, want it left at %d", got, percent)
+	}
+	debug.SetGCPercent(percent)
+	if !strings.Contains(logged.String(), "garbage collector") {
+		t.Errorf("the collector's settings are not logged: %q", logged.String())
 	}
 }

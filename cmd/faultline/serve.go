@@ -63,7 +63,7 @@ func roleCommand(ctx context.Context, name string, args []string, stdout, stderr
 		return fmt.Errorf("cannot start: settings: %w", err)
 	}
 	log := newLogger(stderr, set.logLevel)
-	tuneGC(log)
+	limitMemory(log)
 	stopProfiler, err := startProfiler(set.pprofListen, log)
 	if err != nil {
 		return fmt.Errorf("cannot start: %w", err)
