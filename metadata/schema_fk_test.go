@@ -1,10 +1,7 @@
 package metadata_test
 
 import (
-	"context"
 	"testing"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/faultline/faultline/metadata/metadatatest"
 )
@@ -15,26 +12,13 @@ import (
 // whole: deleting a project of 100,000 issues took hours, not seconds.
 func TestReferencesToIssuesAndProjectsAreIndexed(t *testing.T) {
 	metadatatest.Open(t) // migrated
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, metadatatest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	rows, err := conn.Query(ctx, `
+	unindexed := texts(t, catalog(t, ""), `
 		SELECT c.conrelid::regclass::text || '.' || a.attname || ' → ' || c.confrelid::regclass::text
 		FROM pg_constraint c
 		JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
 		WHERE c.contype = 'f' AND c.confrelid IN ('issues'::regclass, 'projects'::regclass)
 		  AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.conrelid AND i.indkey[0] = c.conkey[1])
 		ORDER BY 1`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	unindexed, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, ref := range unindexed {
 		t.Errorf("no index leads with the reference %s", ref)
 	}

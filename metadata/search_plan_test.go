@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/faultline/faultline/metadata"
 	"github.com/faultline/faultline/metadata/metadatatest"
 )
@@ -113,6 +111,11 @@ func TestTextSearchFollowsTitles(t *testing.T) {
 	}
 }
 
+// trigramIndexes are the valid trigram indexes of issue_texts.
+const trigramIndexes = `SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+	WHERE i.indrelid = 'issue_texts'::regclass AND i.indisvalid
+	  AND pg_get_indexdef(i.indexrelid) LIKE '%USING gin%gin_trgm_ops%' ORDER BY 1`
+
 // issue_texts carries trigram indexes on both of its columns where
 // pg_trgm installs (it ships with PostgreSQL, and the test database has
 // it): a text search reads them instead of every issue of a project. The
@@ -121,20 +124,8 @@ func TestTextSearchFollowsTitles(t *testing.T) {
 // measures the plan at 100,000 issues.
 func TestIssueTextsHaveTrigramIndexes(t *testing.T) {
 	metadatatest.Open(t) // migrated
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, metadatatest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	rows, err := conn.Query(ctx, `SELECT indexname FROM pg_indexes
-		WHERE tablename = 'issue_texts' AND indexdef LIKE '%USING gin%gin_trgm_ops%' ORDER BY 1`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil || !slices.Equal(got, []string{"issue_texts_culprit_trgm", "issue_texts_title_trgm"}) {
-		t.Errorf("trigram indexes on issue_texts: %v %v", got, err)
+	if got := texts(t, catalog(t, ""), trigramIndexes); !slices.Equal(got, []string{"issue_texts_culprit_trgm", "issue_texts_title_trgm"}) {
+		t.Errorf("trigram indexes on issue_texts: %v", got)
 	}
 }
 
@@ -144,11 +135,7 @@ func TestIssueTextsHaveTrigramIndexes(t *testing.T) {
 func TestTrigramIndexesBuiltAtStart(t *testing.T) {
 	db := metadatatest.OpenDatabase(t, "faultline_text_indexes")
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, strings.Replace(metadatatest.URL(t), "/faultline_test", "/faultline_text_indexes", 1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := catalog(t, "faultline_text_indexes")
 	// One index missing, the other left invalid as a cut-short build leaves it.
 	if _, err := conn.Exec(ctx, `DROP INDEX issue_texts_title_trgm`); err != nil {
 		t.Fatal(err)
@@ -159,13 +146,7 @@ func TestTrigramIndexesBuiltAtStart(t *testing.T) {
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := conn.Query(ctx, `SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-		WHERE i.indrelid = 'issue_texts'::regclass AND i.indisvalid AND c.relname LIKE '%trgm' ORDER BY 1`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil || !slices.Equal(got, []string{"issue_texts_culprit_trgm", "issue_texts_title_trgm"}) {
-		t.Errorf("valid trigram indexes after a start: %v %v", got, err)
+	if got := texts(t, conn, trigramIndexes); !slices.Equal(got, []string{"issue_texts_culprit_trgm", "issue_texts_title_trgm"}) {
+		t.Errorf("valid trigram indexes after a start: %v", got)
 	}
 }
