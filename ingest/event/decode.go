@@ -118,7 +118,7 @@ func newDecoder(t reflect.Type, building map[reflect.Type]*decodeFunc) decodeFun
 		if t.Elem().Kind() == reflect.Uint8 {
 			break // base64, which no wire struct holds
 		}
-		return sliceDecoder(compileDecoder(t.Elem(), building))
+		return sliceDecoder(t, compileDecoder(t.Elem(), building))
 	case reflect.Map:
 		if t.Key().Kind() != reflect.String {
 			break
@@ -228,7 +228,15 @@ func structDecoder(t reflect.Type, building map[reflect.Type]*decodeFunc) decode
 // sliceDecoder decodes arrays as encoding/json does: into the elements
 // already there, growing or shortening the slice to fit; [] is an empty
 // slice, not nil.
-func sliceDecoder(elem decodeFunc) decodeFunc {
+func sliceDecoder(t reflect.Type, elem decodeFunc) decodeFunc {
+	// Scratch slices of t, kept between documents: an array is decoded
+	// into one, then copied into a slice of its exact length. Counting the
+	// elements first instead read every array twice, and a frame list or a
+	// span list once more for each array it sits in.
+	scratch := sync.Pool{New: func() any {
+		s := reflect.New(t).Elem()
+		return &s
+	}}
 	return func(b []byte, i int, v reflect.Value) (int, error) {
 		switch b[i] {
 		case 'n':
@@ -238,22 +246,23 @@ func sliceDecoder(elem decodeFunc) decodeFunc {
 		default:
 			return valueEnd(b, i), nil
 		}
-		if count := arrayLen(b, i); count > v.Cap() {
-			// Growing once, not by doubling, saves copying elements
-			// as large as a frame or a span several times over.
-			v.Grow(count - v.Len())
+		if v.Cap() > 0 {
+			// Decoding into elements already there, as encoding/json
+			// does (a repeated name): rare, and done in place.
+			return decodeInPlace(b, i, v, elem)
 		}
+		sp := scratch.Get().(*reflect.Value)
+		s := *sp
 		i = skipSpace(b, i+1)
 		n := 0
 		for b[i] != ']' {
-			if n >= v.Cap() {
-				v.Grow(1)
+			if n >= s.Cap() {
+				s.Grow(1)
 			}
-			if n >= v.Len() {
-				v.SetLen(n + 1)
-			}
+			s.SetLen(n + 1)
 			var err error
-			if i, err = elem(b, i, v.Index(n)); err != nil {
+			if i, err = elem(b, i, s.Index(n)); err != nil {
+				putScratch(&scratch, sp, s)
 				return i, err
 			}
 			n++
@@ -261,14 +270,55 @@ func sliceDecoder(elem decodeFunc) decodeFunc {
 				i = skipSpace(b, i+1)
 			}
 		}
-		if n < v.Len() {
-			v.SetLen(n)
-		}
 		if n == 0 {
-			v.Set(reflect.MakeSlice(v.Type(), 0, 0))
+			v.Set(reflect.MakeSlice(t, 0, 0)) // [] is an empty slice, not nil
+		} else {
+			v.Grow(n) // v is empty: one array of n elements
+			v.SetLen(n)
+			reflect.Copy(v, s)
 		}
+		putScratch(&scratch, sp, s)
 		return i + 1, nil
 	}
+}
+
+// putScratch empties a scratch slice, letting go of what its elements
+// point to, and gives it back to its pool.
+func putScratch(pool *sync.Pool, sp *reflect.Value, s reflect.Value) {
+	s.Clear()
+	s.SetLen(0)
+	*sp = s
+	pool.Put(sp)
+}
+
+// decodeInPlace decodes the array at b[i] into the slice v, reusing its
+// elements and its backing array as far as they go.
+func decodeInPlace(b []byte, i int, v reflect.Value, elem decodeFunc) (int, error) {
+	i = skipSpace(b, i+1)
+	n := 0
+	for b[i] != ']' {
+		if n >= v.Cap() {
+			v.Grow(1)
+		}
+		if n >= v.Len() {
+			v.SetLen(n + 1)
+		}
+		var err error
+		if i, err = elem(b, i, v.Index(n)); err != nil {
+			return i, err
+		}
+		n++
+		if i = skipSpace(b, i); b[i] == ',' {
+			i = skipSpace(b, i+1)
+		}
+	}
+	if n < v.Len() {
+		v.SetLen(n)
+	}
+	if n == 0 {
+		v.Set(reflect.MakeSlice(v.Type(), 0, 0))
+	}
+	return i + 1, nil
 }
 
 func mapDecoder(t reflect.Type, elem decodeFunc) decodeFunc {
@@ -372,32 +422,4 @@ func decodeInterface(b []byte, i int, v reflect.Value) (int, error) {
 // valid document that starts and ends as a number does is one number.
 func isNumber(s []byte) bool {
 	return len(s) > 0 && (s[0] == '-' || isDigit(s[0])) && isDigit(s[len(s)-1]) && jsonscan.Valid(s)
-}
-
-// arrayLen counts the elements of the valid array that opens at b[i].
-func arrayLen(b []byte, i int) int {
-	commas, depth, empty := 0, 0, true
-	for ; ; i++ {
-		c := b[i]
-		if depth == 1 && empty && c != ']' && c != ' ' && c != '\t' && c != '\n' && c != '\r' {
-			empty = false
-		}
-		switch c {
-		case '"':
-			i = valueEnd(b, i) - 1
-		case '[', '{':
-			depth++
-		case ']', '}':
-			if depth--; depth == 0 {
-				if empty {
-					return 0
-				}
-				return commas + 1
-			}
-		case ',':
-			if depth == 1 {
-				commas++
-			}
-		}
-	}
 }

@@ -147,11 +147,33 @@ func sdkPayloads(t testing.TB) [][]byte {
 	return docs
 }
 
-func TestArrayLen(t *testing.T) {
-	for doc, want := range map[string]int{`[]`: 0, `[ ]`: 0, "[\n]": 0, `[1]`: 1, `["a,b"]`: 1, `[{"a":[1,2]},[3,4],"x\",y"]`: 3,
-		`[ [] , {} ]`: 2, `[null,true,false,-1.5e3]`: 4} {
-		if got := arrayLen([]byte(doc), 0); got != want {
-			t.Errorf("arrayLen(%s) = %d, want %d", doc, got, want)
-		}
+// Arrays are decoded into scratch slices kept between documents: nothing
+// of one document's elements may show in the next one's, at any depth.
+func TestDecodeScratchDoesNotLeak(t *testing.T) {
+	type frame struct {
+		Function string         `json:"function"`
+		Vars     map[string]int `json:"vars"`
+		Pre      []string       `json:"pre"`
+	}
+	type doc struct {
+		Frames []frame `json:"frames"`
+	}
+	first := `{"frames":[{"function":"a","vars":{"x":1},"pre":["p1","p2"]},{"function":"b"},{"function":"c","pre":["p3"]}]}`
+	second := `{"frames":[{"vars":{"y":2}},{"pre":[]}]}`
+	var d doc
+	if err := decodeValid([]byte(first), &d); err != nil || len(d.Frames) != 3 || d.Frames[2].Pre[0] != "p3" {
+		t.Fatalf("first: %+v %v", d, err)
+	}
+	firstFrames := d.Frames
+	var e doc
+	if err := decodeValid([]byte(second), &e); err != nil {
+		t.Fatal(err)
+	}
+	want := doc{Frames: []frame{{Vars: map[string]int{"y": 2}}, {Pre: []string{}}}}
+	if !reflect.DeepEqual(e, want) {
+		t.Errorf("second document: %+v, want %+v", e, want)
+	}
+	if firstFrames[0].Function != "a" || firstFrames[0].Pre[1] != "p2" || firstFrames[1].Function != "b" {
+		t.Errorf("the first document's frames changed under it: %+v", firstFrames)
 	}
 }
