@@ -2,7 +2,7 @@
 -- +goose Up
 -- The issue list of a project with many issues. Each sort reads its first
 -- page from an index, and the list's total (counted up to 1,000) reads
--- only the last-seen index, whose entries carry the status. Merged issues
+-- one of them alone (the last-seen one carries the status). Merged issues
 -- are never listed, so they are left out of these indexes.
 --
 -- Updating last_seen and times_seen with every batch of events already
@@ -30,8 +30,9 @@ CREATE INDEX CONCURRENTLY IF NOT EXISTS issue_merges_project ON issue_merges (pr
 -- Text search (the list's free text: a substring of the title or the
 -- culprit) reads issue_texts, a copy of both kept by triggers. Trigram
 -- indexes on issues itself would be rewritten with every event an issue
--- takes (its row is never updated in place, see above): that tripled the
--- time to record a batch spread over many issues. The copy changes only
+-- takes (its row is never updated in place, see above): that doubled the
+-- time to record a batch spread over many issues (24 to 49 ms for 1,000
+-- events over 500 issues). The copy changes only
 -- when a title or culprit does.
 CREATE TABLE IF NOT EXISTS issue_texts (
     issue_id bigint PRIMARY KEY REFERENCES issues (id) ON DELETE CASCADE,
