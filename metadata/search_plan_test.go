@@ -48,12 +48,14 @@ func TestIssueListReadsFromIndexes(t *testing.T) {
 		if !strings.Contains(page, "Index Scan using "+c.index) || strings.Contains(page, "Sort") {
 			t.Errorf("sort=%s: the page is not read in order from %s:\n%s", c.sort, c.index, page)
 		}
-		// Which list index counts is the planner's choice (the smallest,
-		// or the one whose entries carry the status); that it reads one
-		// and joins nothing is the point.
-		if !strings.Contains(total, "Scan using issues_list_") || strings.Contains(total, "Join") ||
-			strings.Contains(total, "Nested Loop") {
-			t.Errorf("sort=%s: the total does not count from a list index alone:\n%s", c.sort, total)
+		// Which index of the project's issues counts is the planner's
+		// choice, and with a test's twenty issues it varies with the
+		// table's statistics (a list index, or the short-id key through a
+		// bitmap); that it reads an index of issues and joins nothing is
+		// the point. The list benchmark measures the count at 100,000.
+		if !strings.Contains(total, " on issues ") || strings.Contains(total, "Seq Scan") ||
+			strings.Contains(total, "Join") || strings.Contains(total, "Nested Loop") {
+			t.Errorf("sort=%s: the total does not count from an index of issues alone:\n%s", c.sort, total)
 		}
 	}
 }
