@@ -2,7 +2,6 @@ package queue
 
 import (
 	"context"
-	"crypto/rand"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -48,21 +47,13 @@ func produce(t *testing.T, e *Embedded, topic string, partition, batches, perBat
 	for range batches {
 		msgs := make([]kafka.Message, perBatch)
 		for i := range msgs {
-			msgs[i] = kafka.Message{Topic: topic, Key: []byte("k"), Value: incompressible(size), Time: at}
+			msgs[i] = kafka.Message{Topic: topic, Key: []byte("k"), Value: make([]byte, size), Time: at}
 		}
 		if err := w.WriteMessages(context.Background(), msgs...); err != nil {
 			t.Fatalf("produce to %s/%d: %v", topic, partition, err)
 		}
 	}
 	return e.cluster.PartitionInfo(topic, int32(partition)).HighWatermark
-}
-
-// incompressible is size random bytes: the writer compresses its batches,
-// and tests that count segments and bytes need records that keep their size.
-func incompressible(size int) []byte {
-	b := make([]byte, size)
-	rand.Read(b)
-	return b
 }
 
 // commit commits offsets for a group outside any generation, as a tool

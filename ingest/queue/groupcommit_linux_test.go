@@ -211,7 +211,7 @@ func produceConcurrently(writers []*Writer, size int) error {
 		go func() {
 			defer wg.Done()
 			v := fmt.Appendf(nil, "record-%d ", i)
-			v = append(v, incompressible(max(0, size-len(v)))...)
+			v = append(v, make([]byte, max(0, size-len(v)))...)
 			errs[i] = w.WriteMessages(context.Background(), kafka.Message{Topic: EventsTopic, Value: v})
 		}()
 	}

@@ -26,14 +26,6 @@ const Partitions = 16
 // batch here holds a few records: 100 instead of 1,000 cut the bytes
 // allocated per record from ~44 KB to ~9 KB in BenchmarkProduceConcurrent at
 // the same rate (~3k records/s).
-//
-// Batches are LZ4-compressed: an event's JSON shrinks about fourfold, and
-// the embedded broker's segment writes, syncs and fetch responses, and the
-// bytes through both sockets, shrink with it. At saturation on that machine
-// this took the syscalls' share of the server's CPU from ~23 % to ~13 % for
-// ~2 % spent compressing: 2,050–2,620 → 2,870–2,910 accepted events/s. The
-// consumer reads compressed and uncompressed batches alike, so a log written
-// before still reads.
 func NewWriter(brokers []string) *Writer {
 	transport := &kafka.Transport{DialTimeout: 5 * time.Second, IdleTimeout: 30 * time.Second}
 	return &Writer{transport: transport, Writer: &kafka.Writer{
@@ -43,7 +35,6 @@ func NewWriter(brokers []string) *Writer {
 		RequiredAcks: kafka.RequireAll,
 		BatchTimeout: 10 * time.Millisecond,
 		BatchSize:    100,
-		Compression:  kafka.Lz4,
 		MaxAttempts:  5,
 		WriteTimeout: 10 * time.Second,
 		ReadTimeout:  10 * time.Second,

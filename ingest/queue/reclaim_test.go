@@ -18,7 +18,7 @@ func TestReclaimDeletesConsumedRecords(t *testing.T) {
 	for r := range rounds {
 		msgs := make([]kafka.Message, perRound)
 		for i := range msgs {
-			msgs[i] = kafka.Message{Topic: EventsTopic, Key: fmt.Appendf(nil, "%d", i), Value: incompressible(1000)}
+			msgs[i] = kafka.Message{Topic: EventsTopic, Key: fmt.Appendf(nil, "%d", i), Value: make([]byte, 1000)}
 		}
 		if err := w.WriteMessages(context.Background(), msgs...); err != nil {
 			t.Fatalf("round %d: %v", r, err)
