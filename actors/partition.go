@@ -36,6 +36,12 @@ type partition struct {
 	started   bool  // a batch of this partition was handled since it was assigned
 	replayEnd int64 // records before this offset may be stored already
 	strikes   int   // times the lone record at next ran out of time
+
+	// stored is the bytes records took on the broker per byte of their
+	// expanded payload, in the last fetch that returned any (0 before).
+	// A fetch asks the broker for maxBytes times it, so that what it
+	// returns expands to about what the batch has room for.
+	stored float64
 }
 
 // run consumes until ctx ends (the generation or the worker stops) or a
@@ -95,14 +101,19 @@ func (p *partition) fill(ctx context.Context) (batch []kafka.Message, held int64
 	return batch, held, nil
 }
 
-// fetch reads up to max records from p.next, asking the broker for at most
+// fetch reads up to maxRecords records from p.next, asking the broker for at most
 // maxBytes and waiting up to wait for the first. It keeps records only up to
 // maxBytes (plus the record that crosses it): the broker may answer with a
 // whole record batch of the producer's, larger than asked. n is the payload
-// bytes kept.
-func (p *partition) fetch(ctx context.Context, maxBytes int64, wait time.Duration, max int) (msgs []kafka.Message, n int64, err error) {
+// bytes kept, counted as they will be once expanded (queue.PayloadLen):
+// records travel compressed.
+func (p *partition) fetch(ctx context.Context, maxBytes int64, wait time.Duration, maxRecords int) (msgs []kafka.Message, n int64, err error) {
+	ask := maxBytes
+	if p.stored > 0 && p.stored < 1 {
+		ask = max(int64(float64(maxBytes)*p.stored), min(maxBytes, minFetchBytes))
+	}
 	res, err := p.w.client.Fetch(ctx, &kafka.FetchRequest{Topic: queue.EventsTopic, Partition: p.id, Offset: p.next,
-		MinBytes: 1, MaxBytes: maxBytes, MaxWait: wait})
+		MinBytes: 1, MaxBytes: ask, MaxWait: wait})
 	if err == nil {
 		err = res.Error
 	}
@@ -125,7 +136,8 @@ func (p *partition) fetch(ctx context.Context, maxBytes int64, wait time.Duratio
 		}
 		return nil, 0, nil
 	}
-	for len(msgs) < max && n < maxBytes {
+	var stored int64
+	for len(msgs) < maxRecords && n < maxBytes {
 		rec, err := res.Records.ReadRecord()
 		if errors.Is(err, io.EOF) {
 			break
@@ -144,8 +156,12 @@ func (p *partition) fetch(ctx context.Context, maxBytes int64, wait time.Duratio
 			return msgs, n, fmt.Errorf("read record %d of partition %d: %w", rec.Offset, p.id, err)
 		}
 		msgs = append(msgs, m)
-		n += int64(len(m.Key) + len(m.Value))
+		n += int64(len(m.Key) + queue.PayloadLen(m))
+		stored += int64(len(m.Key) + len(m.Value))
 		p.next = rec.Offset + 1
+	}
+	if n > 0 {
+		p.stored = float64(stored) / float64(n)
 	}
 	return msgs, n, nil
 }

@@ -57,6 +57,10 @@ type WorkerConfig struct {
 // fetchBytes is the most one fetch asks the broker for.
 const fetchBytes = 4 << 20
 
+// minFetchBytes is the least a fetch asks for however well records
+// compress.
+const minFetchBytes = 64 << 10
+
 // Worker consumes the events topic in a consumer group. Each partition it
 // is assigned is consumed by a loop of its own (see partition), which hands
 // each project's records to that project's actor, stores the rows (through
@@ -254,7 +258,7 @@ func (w *Worker) firstOffset(ctx context.Context, partitionID int) (int64, error
 func (w *Worker) callTimeout(batch []kafka.Message) time.Duration {
 	var n int
 	for _, m := range batch {
-		n += len(m.Value)
+		n += queue.PayloadLen(m)
 	}
 	return w.cfg.CallTimeout + time.Duration(n>>20)*2*time.Second
 }

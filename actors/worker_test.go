@@ -89,6 +89,12 @@ func TestWorkerCrashReplayExactlyOnce(t *testing.T) {
 	// without holding up the rest of its partition.
 	msgs = append(msgs, queue.Record{ProjectID: projects[0].ProjectID, EventID: "ffffffffffffffffffffffffffffffff",
 		ItemType: "event", Received: time.Now(), Payload: []byte(`[1, 2, 3]`)}.Message())
+	// Nor one whose compressed payload was cut short: it is dead-lettered
+	// too, counted as stored, not retried.
+	cut := queue.Record{ProjectID: projects[1].ProjectID, EventID: "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+		ItemType: "event", Received: time.Now(), Payload: errorPayload(0, perProject)}.Message()
+	cut.Value = cut.Value[:len(cut.Value)/2]
+	msgs = append(msgs, cut)
 	if err := p.writer.WriteMessages(ctx, msgs...); err != nil {
 		t.Fatalf("produce: %v", err)
 	}
@@ -140,9 +146,9 @@ func TestWorkerCrashReplayExactlyOnce(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	// The poison record was produced last: it may be in a batch after the
-	// last counted event, so look for its dead letter while worker 3 runs.
-	assertDeadLetters(t, p.brokers, 1)
+	// The poison records were produced last: they may be in a batch after the
+	// last counted event, so look for their dead letters while worker 3 runs.
+	assertDeadLetters(t, p.brokers, 2)
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("worker 3: %v", err)

@@ -57,18 +57,19 @@ const envelopeHeaderMax = 64 << 10
 
 // Handler serves the ingest endpoints.
 type Handler struct {
-	blobs    blob.Store
-	outcomes *queue.OutcomeCounter
-	keys     *keyCache
-	rates    *limiter
-	producer Producer
-	limits   Limits
-	quotas   *quotaCache  // nil: no monthly quotas
-	writable func() error // nil: the queue can always take writes
-	decoding *gate
-	inflate  func(raw []byte, encoding string, n, limit int64) ([]byte, bool, error) // the package's inflate; tests watch it
-	metrics  *ingestMetrics
-	log      *slog.Logger
+	blobs        blob.Store
+	outcomes     *queue.OutcomeCounter
+	keys         *keyCache
+	rates        *limiter
+	producer     Producer
+	limits       Limits
+	quotas       *quotaCache  // nil: no monthly quotas
+	writable     func() error // nil: the queue can always take writes
+	plainRecords bool         // records leave with their payloads uncompressed
+	decoding     *gate
+	inflate      func(raw []byte, encoding string, n, limit int64) ([]byte, bool, error) // the package's inflate; tests watch it
+	metrics      *ingestMetrics
+	log          *slog.Logger
 }
 
 // HandlerConfig is what a Handler is built with besides its dependencies.
@@ -82,6 +83,10 @@ type HandlerConfig struct {
 	// when it cannot, the request is answered 503 with Retry-After before
 	// anything of it is read or written. Nil: the queue always can.
 	Writable func() error
+	// PlainRecords writes records with their payloads uncompressed, for
+	// workers older than compressed records while they still run
+	// (FAULTLINE_COMPRESS_RECORDS=false).
+	PlainRecords bool
 }
 
 // NewHandler returns ingest's HTTP handler.
@@ -103,7 +108,7 @@ func NewHandler(keys KeyLookup, producer Producer, blobs blob.Store, outcomes *q
 	}
 	m := newIngestMetrics(reg)
 	h := &Handler{keys: newKeyCache(keys, 30*time.Second, defaultKeyMaxStale, 100_000, m.staleKeys, log), rates: newLimiter(100_000),
-		producer: producer, blobs: blobs, outcomes: outcomes, limits: limits, writable: cfg.Writable, metrics: m, log: log,
+		producer: producer, blobs: blobs, outcomes: outcomes, limits: limits, writable: cfg.Writable, plainRecords: cfg.PlainRecords, metrics: m, log: log,
 		decoding: newGate(limits.MaxDecoding, limits.DecodeWait), inflate: inflate}
 	if cfg.Quotas != nil {
 		h.quotas = &quotaCache{src: cfg.Quotas, entries: map[int64]*quotaEntry{}}
@@ -500,7 +505,11 @@ func (h *Handler) produce(ctx context.Context, out []outgoing) error {
 	}
 	msgs := make([]kafka.Message, len(out))
 	for i, o := range out {
-		msgs[i] = o.rec.Message()
+		if h.plainRecords {
+			msgs[i] = o.rec.PlainMessage()
+		} else {
+			msgs[i] = o.rec.Message()
+		}
 	}
 	defer h.metrics.observeProduce(time.Now())
 	if err := h.producer.WriteMessages(ctx, msgs...); err != nil {

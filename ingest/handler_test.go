@@ -315,3 +315,27 @@ func TestShutdownFinishesInFlightRequests(t *testing.T) {
 		t.Errorf("serve: %v", err)
 	}
 }
+
+// An event's record leaves compressed unless the handler is told to write
+// records plainly for workers older than compressed records; either way
+// the worker decodes the payload that was sent.
+func TestRecordsCompressedUnlessPlain(t *testing.T) {
+	event := `{"message":"` + strings.Repeat("checkout failed for basket ", 40) + `"}`
+	for _, plain := range []bool{false, true} {
+		var rec recorder
+		ti := newTestIngestConfig(t, &rec, Key{ProjectID: 1, Active: true}, HandlerConfig{Limits: DefaultLimits, PlainRecords: plain})
+		if code, body := ti.post(t, "/api/1/envelope/", "{}\n{\"type\":\"event\"}\n"+event); code != 200 {
+			t.Fatalf("plain=%v: %d %s", plain, code, body)
+		}
+		if len(rec.msgs) != 1 {
+			t.Fatalf("plain=%v: %d records", plain, len(rec.msgs))
+		}
+		m := rec.msgs[0]
+		if compressed := len(m.Value) < len(event); compressed == plain {
+			t.Errorf("plain=%v: a record of %d bytes for an event of %d", plain, len(m.Value), len(event))
+		}
+		if r, err := queue.Decode(m); err != nil || string(r.Payload) != event {
+			t.Errorf("plain=%v: decoded %q (%v)", plain, r.Payload, err)
+		}
+	}
+}

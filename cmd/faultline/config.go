@@ -38,7 +38,8 @@ type config struct {
 	BrokerMaxBytes      string
 	BrokerMinFree       string
 	// Health answers show dependencies' error texts only when asked to.
-	HealthDetails string
+	HealthDetails   string
+	CompressRecords string
 	// Go profiles on a loopback listener of their own, off when empty.
 	PprofListen string
 	// How long a graceful stop keeps answering open connections, with
@@ -79,6 +80,7 @@ func (c *config) settings() []setting {
 		{"broker-retention", "FAULTLINE_BROKER_RETENTION", "24h", "embedded broker: how long records stay after the workers committed them (unconsumed records are never deleted)", &c.BrokerRetention},
 		{"broker-max-bytes", "FAULTLINE_BROKER_MAX_BYTES", "10GiB", "embedded broker: past this size, consumed records are deleted whatever their age", &c.BrokerMaxBytes},
 		{"broker-min-free", "FAULTLINE_BROKER_MIN_FREE", "", "embedded broker: free disk space below which ingest answers 503 (default 1GiB or 5% of the disk, whichever is smaller)", &c.BrokerMinFree},
+		{"compress-records", "FAULTLINE_COMPRESS_RECORDS", "true", "send event records to Kafka S2-compressed; false while workers from before compressed records still consume (true or false)", &c.CompressRecords},
 		{"health-details", "FAULTLINE_HEALTH_DETAILS", "false", "health and readiness answers show each failed dependency's error text, which names hosts and paths (true or false; the log always has it)", &c.HealthDetails},
 		{"pprof-listen", "FAULTLINE_PPROF_LISTEN", "", "loopback address (e.g. 127.0.0.1:6060) serving Go profiles at /debug/pprof/; empty: off", &c.PprofListen},
 		{"shutdown-drain", "FAULTLINE_SHUTDOWN_DRAIN", "1s", "on SIGTERM, new connections are refused and open ones answered with Connection: close for at most this long before they are closed, so no client loses a request it is sending", &c.ShutdownDrain},

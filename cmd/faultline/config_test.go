@@ -15,7 +15,7 @@ func TestParseDefaults(t *testing.T) {
 	}
 	if s.listen != "127.0.0.1:8000" || s.publicURL.String() != "http://127.0.0.1:8000" || !s.urlFromListen || s.dataDir != ".data" ||
 		s.logLevel != slog.LevelInfo || !s.registration || s.healthDetails || s.guard.AllowPrivate || s.eventLifeDays != 90 || s.auditDays != 365 ||
-		s.brokers != nil || s.mailer.Configured() {
+		s.brokers != nil || s.mailer.Configured() || !s.compressRecords {
 		t.Errorf("defaults: %+v", s)
 	}
 	if s.worker.MaxBatch != 2000 || s.worker.MaxBatchBytes != 16<<20 || s.worker.MaxBytesInFlight != 256<<20 {
@@ -28,7 +28,7 @@ func TestParseDefaults(t *testing.T) {
 
 func TestParseTypes(t *testing.T) {
 	s, err := config{Listen: ":9000", URL: "https://errors.example.com/", KafkaBrokers: " k1:9092, ,k2:9092 ", LogLevel: "debug",
-		Registration: "no", HealthDetails: "ON", MonitorAllowPrivate: "1", MonitorAllowNetworks: "10.20.0.0/16, fd00::/8",
+		Registration: "no", HealthDetails: "ON", CompressRecords: "off", MonitorAllowPrivate: "1", MonitorAllowNetworks: "10.20.0.0/16, fd00::/8",
 		MaxEventLifeDays: "30", AuditRetentionDays: "730", SelfMonitor: "acme/ops", WorkerMaxBatch: "500", WorkerMaxBatchBytes: "8MiB", WorkerMaxInFlight: "1GiB",
 		BrokerRetention: "90m", BrokerMaxBytes: "10GB", BrokerMinFree: "1048576"}.parse()
 	if err != nil {
@@ -36,7 +36,7 @@ func TestParseTypes(t *testing.T) {
 	}
 	if s.publicURL.String() != "https://errors.example.com" || s.urlFromListen || strings.Join(s.brokers, "|") != "k1:9092|k2:9092" ||
 		s.logLevel != slog.LevelDebug || s.registration || !s.healthDetails || !s.guard.AllowPrivate || s.eventLifeDays != 30 || s.auditDays != 730 ||
-		s.maxEventLife() != 30*24*time.Hour || s.selfMonitor != "acme/ops" {
+		s.maxEventLife() != 30*24*time.Hour || s.selfMonitor != "acme/ops" || s.compressRecords {
 		t.Errorf("parsed: %+v", s)
 	}
 	if want := []netip.Prefix{netip.MustParsePrefix("10.20.0.0/16"), netip.MustParsePrefix("fd00::/8")}; len(s.guard.Allow) != 2 ||
@@ -67,6 +67,7 @@ func TestParseNamesEveryMistake(t *testing.T) {
 		{"log level", config{LogLevel: "loud"}, []string{"FAULTLINE_LOG_LEVEL", "debug, info, warn or error"}},
 		{"registration", config{Registration: "nope"}, []string{"FAULTLINE_ENABLE_REGISTRATION", "true or false"}},
 		{"health details", config{HealthDetails: "sure"}, []string{"FAULTLINE_HEALTH_DETAILS", "true or false"}},
+		{"record compression", config{CompressRecords: "lz4"}, []string{"FAULTLINE_COMPRESS_RECORDS", "true or false"}},
 		{"profiles off loopback", config{PprofListen: "0.0.0.0:6060"}, []string{"FAULTLINE_PPROF_LISTEN", "loopback"}},
 		{"allow private", config{MonitorAllowPrivate: "y"}, []string{"FAULTLINE_MONITOR_ALLOW_PRIVATE", "true or false"}},
 		{"networks", config{MonitorAllowNetworks: "10.0.0.0/99"}, []string{"FAULTLINE_MONITOR_ALLOW_NETWORKS", "10.20.0.0/16"}},

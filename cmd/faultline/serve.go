@@ -271,7 +271,7 @@ func startParsed(ctx context.Context, set settings, log *slog.Logger, t timing) 
 	s.app.Use(frontend.SecurityHeaders(public.Scheme == "https"))
 	frontend.RegisterOps(s.app, s.checks(), s.isReady, frontend.OpsOptions{Details: set.healthDetails, Metrics: s.metrics}, log.With("role", "health"))
 	if s.has(roleIngest) {
-		hcfg := ingest.HandlerConfig{Limits: ingest.DefaultLimits, Quotas: quotaSource{s.db, s.store}}
+		hcfg := ingest.HandlerConfig{Limits: ingest.DefaultLimits, Quotas: quotaSource{s.db, s.store}, PlainRecords: !set.compressRecords}
 		if s.broker != nil {
 			hcfg.Writable = s.broker.Writable
 		}

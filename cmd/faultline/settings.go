@@ -38,6 +38,7 @@ type settings struct {
 	eventLifeDays     int
 	auditDays         int
 	healthDetails     bool
+	compressRecords   bool
 	pprofListen       string // loopback only, checked; empty: no profiles
 	shutdownDrain     time.Duration
 	guard             monitor.Guard
@@ -80,6 +81,8 @@ func (c config) parse() (settings, error) {
 	s.registration, err = parseBool("FAULTLINE_ENABLE_REGISTRATION", c.Registration, true)
 	add(err)
 	s.healthDetails, err = parseBool("FAULTLINE_HEALTH_DETAILS", c.HealthDetails, false)
+	add(err)
+	s.compressRecords, err = parseBool("FAULTLINE_COMPRESS_RECORDS", c.CompressRecords, true)
 	add(err)
 	if c.PprofListen != "" {
 		s.pprofListen = c.PprofListen
