@@ -4,6 +4,7 @@ package jsonscan
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 )
 
@@ -179,6 +180,7 @@ var plainInString = func() (t [256]bool) {
 // stringEnd returns the index after the string that opens at b[i], or -1.
 func stringEnd(b []byte, i int) int {
 	for i++; i < len(b); i++ {
+		i = skipPlain(b, i)
 		for i < len(b) && plainInString[b[i]] {
 			i++
 		}
@@ -208,6 +210,34 @@ func stringEnd(b []byte, i int) int {
 		}
 	}
 	return -1
+}
+
+// skipPlain returns the start of the first eight bytes from b[i] on that
+// are not all plain in a string, or of the last few bytes: strings are most
+// of an event (frames' lines, messages), and eight bytes at a time take a
+// third of the time one at a time did.
+func skipPlain(b []byte, i int) int {
+	for ; i+8 <= len(b); i += 8 {
+		if notPlain(binary.LittleEndian.Uint64(b[i:])) {
+			break
+		}
+	}
+	return i
+}
+
+const (
+	lowBits  = 0x0101010101010101
+	highBits = 0x8080808080808080
+)
+
+// notPlain reports whether any byte of w is a quote, a backslash or below
+// 0x20. (x - lowBits) &^ x has a byte's high bit set where x has a zero
+// byte, and (w - 0x20*lowBits) &^ w where w has a byte below 0x20; a
+// borrow can set bits above such a byte, but never when none is there.
+func notPlain(w uint64) bool {
+	quote := w ^ ('"' * lowBits)
+	backslash := w ^ ('\\' * lowBits)
+	return ((quote-lowBits)&^quote|(backslash-lowBits)&^backslash|(w-0x20*lowBits)&^w)&highBits != 0
 }
 
 func isHex(c byte) bool {

@@ -1,6 +1,7 @@
 package jsonscan
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"os"
 	"strings"
@@ -162,4 +163,25 @@ func pythonEvent(tb testing.TB) []byte {
 		tb.Fatal(err)
 	}
 	return b
+}
+
+// notPlain finds a quote, a backslash or a control byte at every place in
+// a word, beside every other byte, and nothing in words of plain bytes.
+func TestNotPlainMatchesTheByteTable(t *testing.T) {
+	fill := []byte{'a', 0x20, '!', '#', '[', ']', 0x7f, 0x80, 0xff, 0xe2}
+	for c := range 256 {
+		for pos := range 8 {
+			for _, other := range fill {
+				var w [8]byte
+				for i := range w {
+					w[i] = other
+				}
+				w[pos] = byte(c)
+				want := !plainInString[c]
+				if got := notPlain(binary.LittleEndian.Uint64(w[:])); got != want {
+					t.Fatalf("notPlain(%q) = %t, want %t", w, got, want)
+				}
+			}
+		}
+	}
 }
