@@ -1,9 +1,11 @@
 package queue
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/klauspost/compress/s2"
@@ -63,14 +65,30 @@ const (
 // on one partition.
 func (r Record) Message() kafka.Message {
 	m := r.PlainMessage()
-	if len(r.Payload) >= compressFrom {
-		if c := s2.Encode(nil, r.Payload); len(c) <= len(r.Payload)-len(r.Payload)/8 {
-			m.Value = c
-			m.Headers = append(m.Headers, kafka.Header{Key: hdrEncoding, Value: []byte(encodingS2)})
-		}
+	if len(r.Payload) < compressFrom {
+		return m
+	}
+	// S2 wants room for the worst case, more than the payload; the value
+	// kept is a copy of exactly the compressed size, a third or a quarter
+	// of it. The value must not come from the pool itself: kafka-go may
+	// still hold a message whose write timed out.
+	scratch := encodeScratch.Get().(*[]byte)
+	c := s2.Encode((*scratch)[:cap(*scratch)], r.Payload)
+	if len(c) <= len(r.Payload)-len(r.Payload)/8 {
+		m.Value = bytes.Clone(c)
+		m.Headers = append(m.Headers, kafka.Header{Key: hdrEncoding, Value: []byte(encodingS2)})
+	}
+	if cap(c) <= maxScratch {
+		*scratch = c[:0]
+		encodeScratch.Put(scratch)
 	}
 	return m
 }
+
+// encodeScratch holds buffers S2 compresses into, up to maxScratch bytes.
+var encodeScratch = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxScratch = 1 << 20
 
 // PlainMessage is Message with the payload as it is, which workers of
 // every version read.

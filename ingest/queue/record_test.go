@@ -111,3 +111,14 @@ func TestDecodeRefusesPayloadsThatDoNotExpand(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkRecordMessage is ingest's cost to encode and compress one
+// error event's record.
+func BenchmarkRecordMessage(b *testing.B) {
+	r := Record{ProjectID: 7, EventID: "0ef7d9cd86b9412082fee68473d5a5d6", ItemType: "event", Received: time.Now(), Payload: eventLike(3)}
+	b.SetBytes(int64(len(r.Payload)))
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = r.Message()
+	}
+}
