@@ -325,9 +325,11 @@ func mayHoldSensitive(raw []byte) bool {
 	if len(raw) > len(small) {
 		folded = make([]byte, 0, len(raw))
 	}
-	folded = foldKey(folded, raw)
-	return containsAny(folded, sensitiveKeys) || containsAny(folded, rawTriggers)
+	return rawSensitive.in(foldKey(folded, raw))
 }
+
+// rawSensitive finds sensitiveKeys and rawTriggers in folded raw JSON.
+var rawSensitive = newSubstrings(sensitiveKeys, rawTriggers)
 
 func luhn(s string) bool {
 	sum, n := 0, 0
