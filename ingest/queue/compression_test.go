@@ -44,14 +44,7 @@ func TestRecordsAreLoggedCompressed(t *testing.T) {
 		return Record{ProjectID: 1, EventID: fmt.Sprintf("%032x", len(sent)), ItemType: "event", Payload: sent[len(sent)-1]}
 	}
 	// Two records as an earlier Faultline wrote them.
-	var old []kafka.Message
-	for range 2 {
-		r := record()
-		m := r.Message()
-		m.Value, m.Headers = r.Payload, m.Headers[:len(m.Headers)-1]
-		old = append(old, m)
-	}
-	if err := w.WriteMessages(ctx, old...); err != nil {
+	if err := w.WriteMessages(ctx, record().PlainMessage(), record().PlainMessage()); err != nil {
 		t.Fatal(err)
 	}
 	partDir := filepath.Join(dataDir, "kafka", "partitions", EventsTopic+"-0")

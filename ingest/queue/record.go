@@ -122,7 +122,7 @@ func PayloadLen(m kafka.Message) int {
 	if encoding(m) != encodingS2 {
 		return len(m.Value)
 	}
-	if n, err := s2.DecodedLen(m.Value); err == nil && n <= MaxPayloadBytes {
+	if n, err := expandedLen(m.Value); err == nil {
 		return n
 	}
 	return len(m.Value)
@@ -142,18 +142,28 @@ func expand(value []byte, enc string) ([]byte, error) {
 	if enc != encodingS2 {
 		return nil, fmt.Errorf("payload encoding %q is not known", enc)
 	}
-	n, err := s2.DecodedLen(value)
+	n, err := expandedLen(value)
 	if err != nil {
-		return nil, fmt.Errorf("expand payload: %w", err)
-	}
-	if n > MaxPayloadBytes {
-		return nil, fmt.Errorf("payload would expand to %d bytes; the limit is %d", n, MaxPayloadBytes)
+		return nil, err
 	}
 	v, err := s2.Decode(make([]byte, n), value)
 	if err != nil {
 		return nil, fmt.Errorf("expand payload: %w", err)
 	}
 	return v, nil
+}
+
+// expandedLen is what an S2 value says it expands to, refused past
+// MaxPayloadBytes.
+func expandedLen(value []byte) (int, error) {
+	n, err := s2.DecodedLen(value)
+	if err != nil {
+		return 0, fmt.Errorf("expand payload: %w", err)
+	}
+	if n > MaxPayloadBytes {
+		return 0, fmt.Errorf("payload would expand to %d bytes; the limit is %d", n, MaxPayloadBytes)
+	}
+	return n, nil
 }
 
 // Decode reads a record back from a Kafka message.
