@@ -56,7 +56,7 @@ type pendingEvent struct {
 	index    int // into groupBatch.records
 	event    *event.Event
 	grouping event.Grouping
-	payload  []byte // the normalized event as JSON, as stored
+	payload  []byte // the normalized event as JSON, compressed as stored
 }
 
 // grouped is what PostgreSQL needs to group the event into an issue.
@@ -364,8 +364,7 @@ func normalize(i int, r queue.Record, symbolicate func(*event.Event)) (p pending
 		symbolicate(e)
 	}
 	p = pendingEvent{index: i, event: e, grouping: event.Group(e)}
-	// The stored JSON is about the payload's size: one allocation, no growth.
-	p.payload, err = e.AppendJSON(make([]byte, 0, len(r.Payload)+1024))
+	p.payload, err = storedPayload(e)
 	return p, err
 }
 

@@ -1,8 +1,10 @@
 package actors
 
 import (
+	"bytes"
 	"maps"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/faultline/faultline/analytics"
@@ -14,13 +16,14 @@ import (
 // to ingest/event, and the database to analytics.
 
 // eventRow is the row of an error event grouped under issueID; payload is
-// the normalized event as JSON and title its issue's title.
+// the normalized event as analytics.CompressPayload stores it, and title
+// its issue's title.
 func eventRow(projectID, issueID int64, e *event.Event, title string, payload []byte) analytics.EventRow {
 	row := analytics.EventRow{
 		ProjectID: uint64(projectID), IssueID: uint64(issueID), EventID: e.EventID,
 		Timestamp: e.Timestamp, Received: e.Received, Level: e.Level, Platform: e.Platform,
 		Environment: e.Environment, Release: e.Release, Transaction: e.Transaction,
-		Title: title, Message: e.Message, UserKey: e.User.Key(), Payload: payload,
+		Title: title, Message: e.Message, UserKey: e.User.Key(), StoredPayload: payload,
 	}
 	if e.User != nil {
 		row.UserEmail = e.User.Email
@@ -109,4 +112,31 @@ func splitTags(tags []event.Tag) (keys, values []string) {
 		keys, values = append(keys, t.Key), append(values, t.Value)
 	}
 	return keys, values
+}
+
+// payloadScratch holds the buffers storedPayload reuses, up to
+// maxPayloadScratch bytes each, so that a rare huge event does not pin
+// its buffers.
+var payloadScratch = sync.Pool{New: func() any { return new(payloadBuffers) }}
+
+type payloadBuffers struct{ json, stored []byte }
+
+const maxPayloadScratch = 1 << 20
+
+// storedPayload is e's JSON as the events table stores it. The JSON is
+// built and compressed in reused scratch, and only the compressed bytes,
+// about a third, are kept until the batch's insert.
+func storedPayload(e *event.Event) ([]byte, error) {
+	b := payloadScratch.Get().(*payloadBuffers)
+	defer func() {
+		if cap(b.json) <= maxPayloadScratch && cap(b.stored) <= maxPayloadScratch {
+			payloadScratch.Put(b)
+		}
+	}()
+	var err error
+	if b.json, err = e.AppendJSON(b.json[:0]); err != nil {
+		return nil, err
+	}
+	b.stored = analytics.CompressPayload(b.stored[:0], b.json)
+	return bytes.Clone(b.stored), nil
 }

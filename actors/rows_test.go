@@ -27,20 +27,20 @@ func TestEventRow(t *testing.T) {
 				User: &event.User{Email: "a@example.com"}, Tags: []event.Tag{{Key: "k1", Value: "v1"}, {Key: "k2", Value: "v2"}}},
 			want: analytics.EventRow{ProjectID: 7, IssueID: 9, EventID: "e1", Timestamp: rowTime, Received: rowLater, Level: "error",
 				Platform: "go", Environment: "prod", Release: "app@1", Transaction: "GET /", Title: "the title", Message: "boom",
-				UserKey: "email:a@example.com", UserEmail: "a@example.com", TagKeys: []string{"k1", "k2"}, TagValues: []string{"v1", "v2"}, Payload: []byte(`{}`)},
+				UserKey: "email:a@example.com", UserEmail: "a@example.com", TagKeys: []string{"k1", "k2"}, TagValues: []string{"v1", "v2"}, StoredPayload: []byte(`{}`)},
 		},
 		{
 			name: "a user with an id and an email keeps the email for search",
 			event: &event.Event{EventID: "e3", Timestamp: rowTime, Received: rowLater, Level: "error",
 				User: &event.User{ID: "42", Email: "ann@example.com"}},
 			want: analytics.EventRow{ProjectID: 7, IssueID: 9, EventID: "e3", Timestamp: rowTime, Received: rowLater, Level: "error",
-				Title: "the title", UserKey: "id:42", UserEmail: "ann@example.com", Payload: []byte(`{}`)},
+				Title: "the title", UserKey: "id:42", UserEmail: "ann@example.com", StoredPayload: []byte(`{}`)},
 		},
 		{
 			name:  "no user, no tags",
 			event: &event.Event{EventID: "e2", Timestamp: rowTime, Received: rowLater, Level: "info"},
 			want: analytics.EventRow{ProjectID: 7, IssueID: 9, EventID: "e2", Timestamp: rowTime, Received: rowLater, Level: "info",
-				Title: "the title", Payload: []byte(`{}`)},
+				Title: "the title", StoredPayload: []byte(`{}`)},
 		},
 	}
 	for _, tc := range cases {

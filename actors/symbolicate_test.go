@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/faultline/faultline/analytics"
 	"github.com/faultline/faultline/ingest/queue"
 	"github.com/faultline/faultline/ingest/symbolicate"
 	"github.com/faultline/faultline/metadata"
@@ -71,7 +72,11 @@ func symbolicatingActor(store IssueStore, src symbolicate.Source, budget time.Du
 }
 
 // storedFrames decodes the frames of a stored payload.
-func storedFrames(t *testing.T, payload []byte) (frames, raw []map[string]any) {
+func storedFrames(t *testing.T, row analytics.EventRow) (frames, raw []map[string]any) {
+	payload, err := analytics.ExpandPayload(row.StoredPayload)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var e struct {
 		Exception []struct {
 			Stacktrace    struct{ Frames []map[string]any }  `json:"stacktrace"`
@@ -105,7 +110,7 @@ func TestTwoBuildsOfOneBugAreOneIssue(t *testing.T) {
 			continue
 		}
 		for _, row := range got.rows.Events {
-			frames, raw := storedFrames(t, row.Payload)
+			frames, raw := storedFrames(t, row)
 			top := frames[len(frames)-1]
 			data, _ := top["data"].(map[string]any)
 			if top["function"] != "lookupCoupon" || top["filename"] != "/src/cart.ts" || top["context_line"] != "    throw new CouponError(code);" ||
@@ -134,7 +139,7 @@ func TestSymbolicationNeverCostsAnEvent(t *testing.T) {
 			if got.err != nil || len(got.rejected) != 0 || len(got.rows.Events) != 2 {
 				t.Fatalf("%+v", got)
 			}
-			frames, raw := storedFrames(t, got.rows.Events[0].Payload)
+			frames, raw := storedFrames(t, got.rows.Events[0])
 			if raw != nil || frames[9]["function"] != "s" || frames[9]["data"] != nil {
 				t.Fatalf("want the frames stored as they came: %v", frames[9])
 			}

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/klauspost/compress/zstd"
 )
 
 // EventRow is one error event as stored in ClickHouse.
@@ -30,12 +28,11 @@ type EventRow struct {
 	TagKeys     []string
 	TagValues   []string
 	Payload     []byte // the normalized event as JSON, uncompressed
-}
 
-var (
-	encoder, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1))
-	decoder, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0))
-)
+	// StoredPayload, when set, is Payload as CompressPayload stores it,
+	// and Payload is not read. Rows read back carry Payload only.
+	StoredPayload []byte
+}
 
 // InsertEvents writes rows in one INSERT. ClickHouse wants thousands of rows
 // per insert, so callers batch; writing the same rows twice is harmless
@@ -53,10 +50,14 @@ func (s *Store) InsertEvents(ctx context.Context, rows []EventRow) error {
 	defer batch.Abort()
 	var buf []byte
 	for _, r := range rows {
-		buf = encoder.EncodeAll(r.Payload, buf[:0])
+		stored := r.StoredPayload
+		if stored == nil {
+			buf = CompressPayload(buf[:0], r.Payload)
+			stored = buf
+		}
 		err := batch.Append(r.ProjectID, r.IssueID, r.EventID, r.Timestamp.UTC(), uint16(r.Timestamp.Nanosecond()/1e6),
 			r.Received.UTC(), r.Level, r.Platform, r.Environment, r.Release, r.Transaction, r.Title, r.Message,
-			r.UserKey, r.UserEmail, nonNil(r.TagKeys), nonNil(r.TagValues), string(buf))
+			r.UserKey, r.UserEmail, nonNil(r.TagKeys), nonNil(r.TagValues), stored)
 		if err != nil {
 			return fmt.Errorf("insert events: %w", err)
 		}
@@ -88,9 +89,9 @@ func scanEvent(scan func(dest ...any) error) (EventRow, error) {
 	}
 	e.Timestamp = e.Timestamp.Add(time.Duration(ms) * time.Millisecond).UTC()
 	e.Received = e.Received.UTC()
-	e.Payload, err = decoder.DecodeAll([]byte(payload), nil)
+	e.Payload, err = ExpandPayload([]byte(payload))
 	if err != nil {
-		return e, fmt.Errorf("decompress event %s: %w", e.EventID, err)
+		return e, fmt.Errorf("event %s: %w", e.EventID, err)
 	}
 	return e, nil
 }

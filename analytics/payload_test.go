@@ -1,0 +1,81 @@
+package analytics_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/faultline/faultline/analytics"
+	"github.com/faultline/faultline/analytics/analyticstest"
+	"github.com/klauspost/compress/zstd"
+)
+
+// Every way a payload reaches InsertEvents reads back as the JSON it was:
+// compressed by the insert, compressed by the worker beforehand, and
+// stored by earlier versions, whose frames carried a checksum.
+func TestPayloadsReadBackAsWritten(t *testing.T) {
+	withChecksum, err := zstd.NewWriter(nil, zstd.WithEncoderCRC(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := analyticstest.Open(t)
+	ctx := context.Background()
+	project := uniqueProject()
+	now := time.Now().Truncate(time.Second)
+	json := benchPayload(7)
+	cases := []struct {
+		name string
+		row  analytics.EventRow
+	}{
+		{"plain", analytics.EventRow{Payload: json}},
+		{"compressed by the worker", analytics.EventRow{StoredPayload: analytics.CompressPayload(nil, json)}},
+		{"stored with a checksum", analytics.EventRow{StoredPayload: withChecksum.EncodeAll(json, nil)}},
+	}
+	var rows []analytics.EventRow
+	for i, c := range cases {
+		r := c.row
+		r.ProjectID, r.IssueID, r.EventID = project, uint64(i+1), fmt.Sprintf("%032x", 0xb0+i)
+		r.Timestamp, r.Received, r.Level, r.Title = now, now, "error", c.name
+		rows = append(rows, r)
+	}
+	if err := s.InsertEvents(ctx, rows); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range cases {
+		got, err := s.IssueEvents(ctx, project, uint64(i+1), 10, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || !bytes.Equal(got[0].Payload, json) || got[0].StoredPayload != nil {
+			t.Errorf("%s: read back %d rows, payload equal %v", c.name, len(got), len(got) == 1 && bytes.Equal(got[0].Payload, json))
+		}
+	}
+}
+
+func TestCompressedPayloadsCarryNoChecksum(t *testing.T) {
+	stored := analytics.CompressPayload(nil, benchPayload(1))
+	var h zstd.Header
+	if err := h.Decode(stored); err != nil {
+		t.Fatal(err)
+	}
+	if h.HasCheckSum {
+		t.Error("the frame carries a content checksum; ClickHouse already checksums its blocks")
+	}
+}
+
+// BenchmarkCompressPayload compresses a 17 KB normalized event as a
+// worker stores it.
+//
+//	go test -run '^$' -bench CompressPayload -benchmem ./analytics/
+func BenchmarkCompressPayload(b *testing.B) {
+	json := benchPayload(3)
+	var dst []byte
+	b.SetBytes(int64(len(json)))
+	b.ReportAllocs()
+	for b.Loop() {
+		dst = analytics.CompressPayload(dst[:0], json)
+	}
+	b.ReportMetric(float64(len(json))/float64(len(dst)), "ratio")
+}
