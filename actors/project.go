@@ -290,9 +290,9 @@ func (a *projectActor) other(r queue.Record, rows *analytics.Rows, side *sideRec
 		if err != nil {
 			return err
 		}
-		var tx analytics.TransactionRow
-		tx, rows.Spans = transactionRows(a.projectID, t, rows.Spans)
+		tx, spans := transactionRows(a.projectID, t)
 		rows.Transactions = append(rows.Transactions, tx)
+		rows.AddSpans(spans)
 		return nil
 	case "span":
 		spans, err := event.ParseSpans(r.Payload, meta(r))
@@ -301,7 +301,7 @@ func (a *projectActor) other(r queue.Record, rows *analytics.Rows, side *sideRec
 		}
 		txs, spanRows := streamedSpanRows(a.projectID, spans)
 		rows.Transactions = append(rows.Transactions, txs...)
-		rows.Spans = append(rows.Spans, spanRows...)
+		rows.AddSpans(spanRows)
 		return nil
 	case "session", "sessions":
 		counts, err := event.ParseSessions(r.ItemType, r.Payload, r.Received)

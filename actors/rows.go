@@ -35,10 +35,9 @@ func eventRow(projectID, issueID int64, e *event.Event, title string, payload []
 	return row
 }
 
-// transactionRows is the row of a transaction, and spans with the rows of
-// its spans appended: a batch's span rows go straight into the batch's
-// slice, grown once for each transaction's spans.
-func transactionRows(projectID int64, t *event.Transaction, spans []analytics.SpanRow) (analytics.TransactionRow, []analytics.SpanRow) {
+// transactionRows is the row of a transaction and the rows of its spans,
+// in a slice of their own (a run of analytics.Rows.Spans).
+func transactionRows(projectID int64, t *event.Transaction) (analytics.TransactionRow, []analytics.SpanRow) {
 	pid := uint64(projectID)
 	row := analytics.TransactionRow{
 		ProjectID: pid, EventID: t.EventID, TraceID: t.TraceID, SpanID: t.SpanID, Name: t.Name, Op: t.Op,
@@ -50,9 +49,12 @@ func transactionRows(projectID int64, t *event.Transaction, spans []analytics.Sp
 	for _, name := range slices.Sorted(maps.Keys(t.Measurements)) {
 		row.MeasureNames, row.MeasureVals = append(row.MeasureNames, name), append(row.MeasureVals, t.Measurements[name])
 	}
-	spans = slices.Grow(spans, len(t.Spans))
-	for _, s := range t.Spans {
-		spans = append(spans, spanRow(pid, t.EventID, t.TraceID, t.Name, s))
+	if len(t.Spans) == 0 {
+		return row, nil
+	}
+	spans := make([]analytics.SpanRow, len(t.Spans))
+	for i, s := range t.Spans {
+		spans[i] = spanRow(pid, t.EventID, t.TraceID, t.Name, s)
 	}
 	return row, spans
 }

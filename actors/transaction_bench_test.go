@@ -14,7 +14,8 @@ import (
 
 // BenchmarkProjectActorTransactions turns a batch of 50-span transactions
 // into ClickHouse rows: the actor's own work for performance data, parse
-// and rows, without the stores'.
+// and rows, without the stores'. A worker's batch holds up to 16 MiB,
+// about 1,000 of these.
 //
 //	go test -run '^$' -bench ProjectActorTransactions -benchmem ./actors/
 func BenchmarkProjectActorTransactions(b *testing.B) {
@@ -22,19 +23,22 @@ func BenchmarkProjectActorTransactions(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	const n = 200
-	records := make([]queue.Record, n)
-	for i := range records {
-		records[i] = queue.Record{ProjectID: 1, EventID: fmt.Sprintf("%032x", i), ItemType: "transaction",
-			Received: time.Now(), Payload: payload}
+	for _, n := range []int{200, 1000} {
+		b.Run(fmt.Sprintf("transactions=%d", n), func(b *testing.B) {
+			records := make([]queue.Record, n)
+			for i := range records {
+				records[i] = queue.Record{ProjectID: 1, EventID: fmt.Sprintf("%032x", i), ItemType: "transaction",
+					Received: time.Now(), Payload: payload}
+			}
+			a := &projectActor{projectID: 1, issues: &refusingStore{}, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				if out := a.group(ctx, records); out.err != nil || len(out.rows.Transactions) != n || out.rows.SpanCount() != 50*n {
+					b.Fatalf("%d transactions, %d spans, err %v", len(out.rows.Transactions), out.rows.SpanCount(), out.err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n)/1e3, "µs/transaction")
+		})
 	}
-	a := &projectActor{projectID: 1, issues: &refusingStore{}, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		if out := a.group(ctx, records); out.err != nil || len(out.rows.Transactions) != n || len(out.rows.Spans) != 50*n {
-			b.Fatalf("%d transactions, %d spans, err %v", len(out.rows.Transactions), len(out.rows.Spans), out.err)
-		}
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n)/1e3, "µs/transaction")
 }

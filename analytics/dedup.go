@@ -35,14 +35,18 @@ func (s *Store) DropStored(ctx context.Context, r Rows) (Rows, int, error) {
 		r.Transactions, dropped = keep(r.Transactions, dropped, func(t TransactionRow) bool { return !seen[t.EventID] })
 	}
 	if len(r.Spans) > 0 {
-		// A transaction's spans go in with one INSERT: if any is stored, all are.
-		seen, err := storedIDs(ctx, s, "spans", "transaction_id", "start", r.Spans, func(sp SpanRow) (uint64, string, time.Time) {
+		// A transaction's spans go in with one INSERT: if any is stored, all
+		// are. Replays are rare, so the runs are joined into one here.
+		spans := slices.Concat(r.Spans...)
+		seen, err := storedIDs(ctx, s, "spans", "transaction_id", "start", spans, func(sp SpanRow) (uint64, string, time.Time) {
 			return sp.ProjectID, sp.TransactionID, sp.Start
 		})
 		if err != nil {
 			return r, 0, err
 		}
-		r.Spans, dropped = keep(r.Spans, dropped, func(sp SpanRow) bool { return !seen[sp.TransactionID] })
+		spans, dropped = keep(spans, dropped, func(sp SpanRow) bool { return !seen[sp.TransactionID] })
+		r.Spans = nil
+		r.AddSpans(spans)
 	}
 	return r, dropped, nil
 }

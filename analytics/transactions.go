@@ -50,8 +50,9 @@ type SpanRow struct {
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-// InsertTransactions writes transactions and their spans, one INSERT each.
-func (s *Store) InsertTransactions(ctx context.Context, txs []TransactionRow, spans []SpanRow) error {
+// InsertTransactions writes transactions and their spans, given in runs
+// (see Rows.Spans), one INSERT each.
+func (s *Store) InsertTransactions(ctx context.Context, txs []TransactionRow, spans [][]SpanRow) error {
 	if len(txs) > 0 {
 		batch, err := s.conn.PrepareBatch(ctx, `INSERT INTO transactions (project_id, event_id, trace_id, span_id, name,
 			op, method, status, http_status, start, start_ms, duration_ms, platform, release, environment, user_key,
@@ -79,15 +80,19 @@ func (s *Store) InsertTransactions(ctx context.Context, txs []TransactionRow, sp
 			return fmt.Errorf("insert spans: %w", err)
 		}
 		defer batch.Abort()
-		for _, s := range spans {
-			err := batch.Append(s.ProjectID, s.TransactionID, s.TraceID, s.SpanID, s.ParentSpanID, s.Transaction, s.Op,
-				s.Description, s.Status, s.Start.UTC(), uint16(s.Start.Nanosecond()/1e6), ms(s.Duration), ms(s.SelfTime))
-			if err != nil {
-				return fmt.Errorf("insert spans: %w", err)
+		n := 0
+		for _, run := range spans {
+			for _, s := range run {
+				err := batch.Append(s.ProjectID, s.TransactionID, s.TraceID, s.SpanID, s.ParentSpanID, s.Transaction, s.Op,
+					s.Description, s.Status, s.Start.UTC(), uint16(s.Start.Nanosecond()/1e6), ms(s.Duration), ms(s.SelfTime))
+				if err != nil {
+					return fmt.Errorf("insert spans: %w", err)
+				}
 			}
+			n += len(run)
 		}
 		if err := batch.Send(); err != nil {
-			return fmt.Errorf("insert %d spans: %w", len(spans), err)
+			return fmt.Errorf("insert %d spans: %w", n, err)
 		}
 	}
 	return nil

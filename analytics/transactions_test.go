@@ -45,11 +45,11 @@ func TestTransactionFiguresOnKnownData(t *testing.T) {
 	// Another name, and a replay of the first 100 that must not count twice.
 	txs = append(txs, analytics.TransactionRow{ProjectID: project, EventID: fmt.Sprintf("%032x", 20_000), Name: "GET /other",
 		Status: "ok", Start: start, Duration: time.Millisecond})
-	if err := s.Insert(ctx, analytics.Rows{Transactions: txs, Spans: spans}); err != nil {
+	if err := s.Insert(ctx, analytics.Rows{Transactions: txs, Spans: [][]analytics.SpanRow{spans}}); err != nil {
 		t.Fatal(err)
 	}
 	// A worker replaying a batch asks which rows are stored already.
-	replay := analytics.Rows{Transactions: slices.Clone(txs[:100]), Spans: slices.Clone(spans[:50])}
+	replay := analytics.Rows{Transactions: slices.Clone(txs[:100]), Spans: [][]analytics.SpanRow{slices.Clone(spans[:50])}}
 	replay.Transactions = append(replay.Transactions, analytics.TransactionRow{ProjectID: project, EventID: fmt.Sprintf("%032x", 30_000),
 		Name: "GET /new", Status: "ok", Start: start, Duration: time.Millisecond})
 	left, dropped, err := s.DropStored(ctx, replay)
