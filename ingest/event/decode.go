@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strconv"
 	"sync"
+	"unsafe"
 
 	"github.com/faultline/faultline/ingest/jsonscan"
 )
@@ -96,6 +97,9 @@ func compileDecoder(t reflect.Type, building map[reflect.Type]*decodeFunc) decod
 }
 
 func newDecoder(t reflect.Type, building map[reflect.Type]*decodeFunc) decodeFunc {
+	if f, ok := leafDecoders[t]; ok {
+		return f
+	}
 	if t.Kind() != reflect.Pointer {
 		switch pt := reflect.PointerTo(t); {
 		case pt.Implements(wireDecoderType):
@@ -138,6 +142,26 @@ func newDecoder(t reflect.Type, building map[reflect.Type]*decodeFunc) decodeFun
 		return decodeInterface
 	}
 	panic(fmt.Sprintf("event: no decoder for %s", t))
+}
+
+// leafDecoders decode the lenient leaves (lenient.go) by calling their
+// UnmarshalJSON directly: the generic path's Addr, interface conversion
+// and dynamic call cost more than decoding a short string, and an event
+// holds hundreds of leaves (a frame has twelve).
+var leafDecoders = map[reflect.Type]decodeFunc{
+	reflect.TypeFor[text]():   leaf((*text).UnmarshalJSON),
+	reflect.TypeFor[number](): leaf((*number).UnmarshalJSON),
+	reflect.TypeFor[flag]():   leaf((*flag).UnmarshalJSON),
+	reflect.TypeFor[object](): leaf((*object).UnmarshalJSON),
+	reflect.TypeFor[when]():   leaf((*when).UnmarshalJSON),
+}
+
+func leaf[T any](unmarshal func(*T, []byte) error) decodeFunc {
+	return func(b []byte, i int, v reflect.Value) (int, error) {
+		end := valueEnd(b, i)
+		// v is addressable (see decodeFunc) and of type T.
+		return end, unmarshal((*T)(unsafe.Pointer(v.UnsafeAddr())), b[i:end])
+	}
 }
 
 func pointerDecoder(t reflect.Type, elem decodeFunc) decodeFunc {
