@@ -74,26 +74,7 @@ func (s *Store) InsertTransactions(ctx context.Context, txs []TransactionRow, sp
 		}
 	}
 	if len(spans) > 0 {
-		batch, err := s.conn.PrepareBatch(ctx, `INSERT INTO spans (project_id, transaction_id, trace_id, span_id,
-			parent_span_id, transaction, op, description, status, start, start_ms, duration_ms, self_time_ms)`)
-		if err != nil {
-			return fmt.Errorf("insert spans: %w", err)
-		}
-		defer batch.Abort()
-		n := 0
-		for _, run := range spans {
-			for _, s := range run {
-				err := batch.Append(s.ProjectID, s.TransactionID, s.TraceID, s.SpanID, s.ParentSpanID, s.Transaction, s.Op,
-					s.Description, s.Status, s.Start.UTC(), uint16(s.Start.Nanosecond()/1e6), ms(s.Duration), ms(s.SelfTime))
-				if err != nil {
-					return fmt.Errorf("insert spans: %w", err)
-				}
-			}
-			n += len(run)
-		}
-		if err := batch.Send(); err != nil {
-			return fmt.Errorf("insert %d spans: %w", n, err)
-		}
+		return s.insertSpans(ctx, spans)
 	}
 	return nil
 }
