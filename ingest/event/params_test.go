@@ -21,6 +21,7 @@ var parameterSamples = []string{
 	"abcdefab", "abcdefa", "at 0x7f3a00c0 in main", "0XFF", "mail dana@example.com failed", "a@b", "10.0.0.1:5432 refused",
 	"fe80::1:2:3 down", "abc:def:abc:def", "2026-11-21T23:23:25.953Z took 1.5ms", "2026-11-21", "9999-99-99 99:99:99+0000",
 	"worker7 30s", "<date>", "ſ0x1", "token 3f4a5b6c7d8e9f00", "café 12", "x.y.z", "no variable parts here",
+	"v1.2 from 10.0.0.1", "1.a.2", "a:b:c", "::1:", "1234abcd 0000000a ABCDEF12_x é1234abcdé", "abc12345", "12345678",
 }
 
 func TestParameterizeSkipsOnlyWhatCannotMatch(t *testing.T) {
