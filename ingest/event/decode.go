@@ -185,7 +185,6 @@ type structField struct {
 
 func structDecoder(t reflect.Type, building map[reflect.Type]*decodeFunc) decodeFunc {
 	var fields []structField
-	exact := map[string]int{} // name → position in fields
 	for i := range t.NumField() {
 		sf := t.Field(i)
 		if sf.Anonymous {
@@ -204,20 +203,9 @@ func structDecoder(t reflect.Type, building map[reflect.Type]*decodeFunc) decode
 		if len(name) == 0 {
 			name = []byte(sf.Name)
 		}
-		exact[string(name)] = len(fields)
 		fields = append(fields, structField{name: name, index: i, dec: compileDecoder(sf.Type, building)})
 	}
-	find := func(key []byte) *structField {
-		if at, ok := exact[string(key)]; ok {
-			return &fields[at]
-		}
-		for at := range fields {
-			if bytes.EqualFold(fields[at].name, key) {
-				return &fields[at]
-			}
-		}
-		return nil
-	}
+	find := fieldFinder(fields)
 	return func(b []byte, i int, v reflect.Value) (int, error) {
 		if b[i] != '{' {
 			return valueEnd(b, i), nil // null, or the wrong type: left as it was
@@ -247,6 +235,53 @@ func structDecoder(t reflect.Type, building map[reflect.Type]*decodeFunc) decode
 			i = skipSpace(b, i+1) // past the comma
 		}
 	}
+}
+
+// fieldFinder finds the field a key names, as encoding/json does: the
+// exact name, else one equal under Unicode case folding. A key is compared
+// with the names of its length only, instead of hashed for a map. A key
+// the struct does not have (most of a span's) skips the folding when it
+// and every name are lower-case ASCII, as wire names are: no other
+// spelling of it can then match.
+func fieldFinder(fields []structField) func(key []byte) *structField {
+	var byLen [][]int // name length → positions in fields
+	allLower := true
+	for at, f := range fields {
+		for len(byLen) <= len(f.name) {
+			byLen = append(byLen, nil)
+		}
+		byLen[len(f.name)] = append(byLen[len(f.name)], at)
+		allLower = allLower && lowerASCII(f.name)
+	}
+	return func(key []byte) *structField {
+		if len(key) < len(byLen) {
+			for _, at := range byLen[len(key)] {
+				if string(fields[at].name) == string(key) {
+					return &fields[at]
+				}
+			}
+		}
+		if allLower && lowerASCII(key) {
+			return nil
+		}
+		for at := range fields {
+			if bytes.EqualFold(fields[at].name, key) {
+				return &fields[at]
+			}
+		}
+		return nil
+	}
+}
+
+// lowerASCII reports whether s has neither an upper-case ASCII letter nor
+// a byte past ASCII, so that folding its case changes nothing.
+func lowerASCII(s []byte) bool {
+	for _, c := range s {
+		if c >= 0x80 || 'A' <= c && c <= 'Z' {
+			return false
+		}
+	}
+	return true
 }
 
 // sliceDecoder decodes arrays as encoding/json does: into the elements
