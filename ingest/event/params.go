@@ -59,8 +59,7 @@ func parameterize(s string) string {
 // replaceNumbers replaces each number in s, digits with an optional
 // fraction, by <int>, as the expression \d+(?:\.\d+)? matches them.
 func replaceNumbers(s string) string {
-	var b strings.Builder
-	last := 0 // s[last:] is not yet written
+	out := splice{s: s}
 	for i := 0; i < len(s); {
 		if !isDigit(s[i]) {
 			i++
@@ -70,18 +69,10 @@ func replaceNumbers(s string) string {
 		if end+1 < len(s) && s[end] == '.' && isDigit(s[end+1]) {
 			end = digitsEnd(s, end+1)
 		}
-		if b.Len() == 0 {
-			b.Grow(len(s))
-		}
-		b.WriteString(s[last:i])
-		b.WriteString("<int>")
-		i, last = end, end
+		out.replace(i, end, "<int>")
+		i = end
 	}
-	if last == 0 {
-		return s
-	}
-	b.WriteString(s[last:])
-	return b.String()
+	return out.String()
 }
 
 // replaceHexWords replaces by <hex> each word (a run of ASCII letters,
@@ -89,8 +80,7 @@ func replaceNumbers(s string) string {
 // only hex digits, at least one a decimal digit and one a letter: what
 // the hex expression, with its shortest match of 8, replaces.
 func replaceHexWords(s string) string {
-	var b strings.Builder
-	last := 0 // s[last:] is not yet written
+	out := splice{s: s}
 	for i := 0; i < len(s); {
 		if !isWordByte(s[i]) {
 			i++
@@ -108,20 +98,11 @@ func replaceHexWords(s string) string {
 			}
 		}
 		if digit && letter && !other && end-i >= 8 {
-			if b.Len() == 0 {
-				b.Grow(len(s))
-			}
-			b.WriteString(s[last:i])
-			b.WriteString("<hex>")
-			last = end
+			out.replace(i, end, "<hex>")
 		}
 		i = end
 	}
-	if last == 0 {
-		return s
-	}
-	b.WriteString(s[last:])
-	return b.String()
+	return out.String()
 }
 
 // hasHexRun8 reports whether s holds eight hexadecimal digits in a row, as

@@ -14,9 +14,7 @@ func replaceSQLStrings(sql string) string {
 	if strings.IndexByte(sql, '\'') < 0 {
 		return sql
 	}
-	var b strings.Builder
-	b.Grow(len(sql))
-	last := 0
+	out := splice{s: sql}
 	for i := 0; i < len(sql); {
 		if sql[i] != '\'' {
 			i++
@@ -26,15 +24,10 @@ func replaceSQLStrings(sql string) string {
 		if end < 0 {
 			break // no quote closes it, so no later quote opens one
 		}
-		b.WriteString(sql[last:i])
-		b.WriteString("%s")
-		i, last = end, end
+		out.replace(i, end, "%s")
+		i = end
 	}
-	if last == 0 {
-		return sql
-	}
-	b.WriteString(sql[last:])
-	return b.String()
+	return out.String()
 }
 
 // literalEnd is the index just past the literal opened at sql[open], or -1.
@@ -107,8 +100,7 @@ func sqlNumberEnd(s string, i int) int {
 // replaceSQLNumbers turns SQL number literals into %s, leaving positional
 // parameters ($1) alone.
 func replaceSQLNumbers(sql string) string {
-	var b strings.Builder
-	last := 0
+	out := splice{s: sql}
 	for i := 0; i < len(sql); {
 		// Only a digit or a minus sign starts a number: most bytes are
 		// neither, and need no look at their neighbours.
@@ -122,20 +114,11 @@ func replaceSQLNumbers(sql string) string {
 			continue
 		}
 		if i == 0 || sql[i-1] != '$' {
-			if last == 0 {
-				b.Grow(len(sql))
-			}
-			b.WriteString(sql[last:i])
-			b.WriteString("%s")
-			last = end
+			out.replace(i, end, "%s")
 		}
 		i = end
 	}
-	if last == 0 {
-		return sql
-	}
-	b.WriteString(sql[last:])
-	return b.String()
+	return out.String()
 }
 
 func isRegexpSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r' }
@@ -193,26 +176,17 @@ func inListEnd(s string, i int) int {
 // collapseInLists turns an IN list of placeholders into IN (%s), so that a
 // query is one operation whatever the length of its list.
 func collapseInLists(sql string) string {
-	var b strings.Builder
-	last := 0
+	out := splice{s: sql}
 	for i := 0; i < len(sql); {
 		end := inListEnd(sql, i)
 		if end < 0 {
 			i++
 			continue
 		}
-		if last == 0 {
-			b.Grow(len(sql))
-		}
-		b.WriteString(sql[last:i])
-		b.WriteString("IN (%s)")
-		i, last = end, end
+		out.replace(i, end, "IN (%s)")
+		i = end
 	}
-	if last == 0 {
-		return sql
-	}
-	b.WriteString(sql[last:])
-	return b.String()
+	return out.String()
 }
 
 // cutQuery drops a URL's query string: from the first ? of the last line.
@@ -262,8 +236,7 @@ func isUUID(s string) bool {
 // starPathIDs replaces the path segments of a URL that are ids with *:
 // /users/123/cards/3f2b... becomes /users/*/cards/*.
 func starPathIDs(desc string) string {
-	var b strings.Builder
-	last := 0
+	out := splice{s: desc}
 	for i := 0; i < len(desc); i++ {
 		if desc[i] != '/' {
 			continue
@@ -275,17 +248,8 @@ func starPathIDs(desc string) string {
 		if !isIDSegment(desc[i+1 : end]) {
 			continue
 		}
-		if last == 0 {
-			b.Grow(len(desc))
-		}
-		b.WriteString(desc[last : i+1])
-		b.WriteByte('*')
-		last = end
+		out.replace(i+1, end, "*")
 		i = end - 1
 	}
-	if last == 0 {
-		return desc
-	}
-	b.WriteString(desc[last:])
-	return b.String()
+	return out.String()
 }
