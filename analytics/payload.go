@@ -11,9 +11,10 @@ import (
 // events table's payload column, since ClickHouse 18.16 has no column
 // codecs to choose zstd with.
 //
-// Frames carry no content checksum: ClickHouse checksums every block it
-// writes and sends, and the checksum costs about 5 % of the compression.
-// Payloads stored with one still expand.
+// Frames carry no content checksum: every compressed block ClickHouse
+// keeps on disk carries a checksum of its own, which it checks as it
+// reads, and the frame's cost about 5 % of the compression. Payloads
+// stored with one still expand, and are checked.
 var (
 	payloadEncoder, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault),
 		zstd.WithEncoderConcurrency(runtime.GOMAXPROCS(0)), zstd.WithEncoderCRC(false))
