@@ -3,8 +3,6 @@ package actors
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -23,7 +21,7 @@ func BenchmarkProjectActorGroup(b *testing.B) {
 		records[i] = queue.Record{ProjectID: 1, EventID: fmt.Sprintf("%032x", i), ItemType: "event",
 			Received: time.Now(), Payload: errorPayload(i%3, i)}
 	}
-	a := &projectActor{projectID: 1, issues: &refusingStore{}, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	a := storeFreeActor()
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {

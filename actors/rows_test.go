@@ -218,40 +218,64 @@ func TestCheckInRow(t *testing.T) {
 	}
 }
 
+// storeFreeActor is a project actor whose issue store answers at once:
+// what it measures is the actor's own work.
+func storeFreeActor() *projectActor {
+	return &projectActor{projectID: 1, issues: &refusingStore{}, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+}
+
+// fixtureRecords is n records of one item type carrying the payload of
+// a testdata file, each with an event id of its own.
+func fixtureRecords(tb testing.TB, path, itemType string, n int) []queue.Record {
+	payload, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	records := make([]queue.Record, n)
+	for i := range records {
+		records[i] = queue.Record{ProjectID: 1, EventID: fmt.Sprintf("%032x", i), ItemType: itemType,
+			Received: time.Now(), Payload: payload}
+	}
+	return records
+}
+
+// leastAllocated is the fewest bytes allocated per record while a groups
+// records and then looks at the result, over three runs that follow one
+// which fills the pools. The least of three, so that another goroutine's
+// allocations (a previous test's, winding down) cannot fail a bound.
+func leastAllocated(t *testing.T, a *projectActor, records []queue.Record, then func(*grouped)) uint64 {
+	a.group(context.Background(), records)
+	least := uint64(math.MaxUint64)
+	for range 3 {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		out := a.group(context.Background(), records)
+		then(out)
+		runtime.ReadMemStats(&after)
+		if out.err != nil {
+			t.Fatal(out.err)
+		}
+		least = min(least, (after.TotalAlloc-before.TotalAlloc)/uint64(len(records)))
+	}
+	return least
+}
+
 // A batch of 1,000 transactions of 50 spans holds 10 MB of span rows.
 // Appended to one slice, they were copied about five times as it grew, and
 // again each time batches merged: 153 KB allocated per transaction for a
 // batch merged three times, where parsing and the rows need 59 KB.
 func TestTransactionBatchAllocatesSpanRowsOnce(t *testing.T) {
-	payload, err := os.ReadFile("../ingest/event/testdata/python_transaction_50_spans.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	const n = 1000
-	records := make([]queue.Record, n)
-	for i := range records {
-		records[i] = queue.Record{ProjectID: 1, EventID: fmt.Sprintf("%032x", i), ItemType: "transaction",
-			Received: time.Now(), Payload: payload}
-	}
-	a := &projectActor{projectID: 1, issues: &refusingStore{}, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	a.group(context.Background(), records) // fills the decoder's pools
-	// The least of three runs, so that another goroutine's allocations
-	// (a previous test's, winding down) cannot fail it.
-	perTx := uint64(math.MaxUint64)
-	for range 3 {
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		out := a.group(context.Background(), records)
+	records := fixtureRecords(t, "../ingest/event/testdata/python_transaction_50_spans.json", "transaction", n)
+	perTx := leastAllocated(t, storeFreeActor(), records, func(out *grouped) {
 		var merged analytics.Rows
 		for range 3 { // a sink merging three such batches
 			merged.Add(out.rows)
 		}
-		runtime.ReadMemStats(&after)
-		if out.err != nil || merged.SpanCount() != 3*50*n {
-			t.Fatalf("%d spans, err %v", merged.SpanCount(), out.err)
+		if merged.SpanCount() != 3*50*n {
+			t.Fatalf("%d spans, want %d", merged.SpanCount(), 3*50*n)
 		}
-		perTx = min(perTx, (after.TotalAlloc-before.TotalAlloc)/n)
-	}
+	})
 	t.Logf("%d KB allocated per transaction", perTx>>10)
 	if perTx > 70<<10 {
 		t.Errorf("%d KB allocated per transaction, want at most 70 KB", perTx>>10)
@@ -263,36 +287,22 @@ func TestTransactionBatchAllocatesSpanRowsOnce(t *testing.T) {
 // allocated per event, 8,989 kept. It is now built and compressed in
 // reused scratch, and only the compressed copy is kept: 25,751 and 2,285.
 func TestErrorBatchKeepsPayloadsCompressed(t *testing.T) {
-	payload, err := os.ReadFile("../ingest/event/testdata/node.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	const n = 500
-	records := make([]queue.Record, n)
-	for i := range records {
-		records[i] = queue.Record{ProjectID: 1, EventID: fmt.Sprintf("%032x", i), ItemType: "event",
-			Received: time.Now(), Payload: payload}
-	}
-	a := &projectActor{projectID: 1, issues: &refusingStore{}, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	a.group(context.Background(), records) // fills the decoder's and the payloads' pools
-	perEvent, kept := uint64(math.MaxUint64), 0
-	for range 3 { // the least of three runs, as above
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		out := a.group(context.Background(), records)
-		runtime.ReadMemStats(&after)
-		if out.err != nil || len(out.rows.Events) != n {
-			t.Fatalf("%d events, err %v", len(out.rows.Events), out.err)
+	records := fixtureRecords(t, "../ingest/event/testdata/node.json", "event", n)
+	size := len(records[0].Payload)
+	kept := 0
+	perEvent := leastAllocated(t, storeFreeActor(), records, func(out *grouped) {
+		if len(out.rows.Events) != n {
+			t.Fatalf("%d events, want %d", len(out.rows.Events), n)
 		}
-		perEvent = min(perEvent, (after.TotalAlloc-before.TotalAlloc)/n)
 		kept = 0
 		for _, r := range out.rows.Events {
 			kept += len(r.StoredPayload)
 		}
-	}
+	})
 	t.Logf("%d bytes allocated per event, %d bytes of payload kept", perEvent, kept/n)
-	if perEvent > 30<<10 || kept/n > len(payload)/4 {
+	if perEvent > 30<<10 || kept/n > size/4 {
 		t.Errorf("%d bytes allocated and %d kept per %d-byte event; want at most %d and %d",
-			perEvent, kept/n, len(payload), 30<<10, len(payload)/4)
+			perEvent, kept/n, size, 30<<10, size/4)
 	}
 }

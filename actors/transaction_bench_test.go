@@ -3,13 +3,7 @@ package actors
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"os"
 	"testing"
-	"time"
-
-	"github.com/faultline/faultline/ingest/queue"
 )
 
 // BenchmarkProjectActorTransactions turns a batch of 50-span transactions
@@ -19,18 +13,10 @@ import (
 //
 //	go test -run '^$' -bench ProjectActorTransactions -benchmem ./actors/
 func BenchmarkProjectActorTransactions(b *testing.B) {
-	payload, err := os.ReadFile("../ingest/event/testdata/python_transaction_50_spans.json")
-	if err != nil {
-		b.Fatal(err)
-	}
 	for _, n := range []int{200, 1000} {
 		b.Run(fmt.Sprintf("transactions=%d", n), func(b *testing.B) {
-			records := make([]queue.Record, n)
-			for i := range records {
-				records[i] = queue.Record{ProjectID: 1, EventID: fmt.Sprintf("%032x", i), ItemType: "transaction",
-					Received: time.Now(), Payload: payload}
-			}
-			a := &projectActor{projectID: 1, issues: &refusingStore{}, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+			records := fixtureRecords(b, "../ingest/event/testdata/python_transaction_50_spans.json", "transaction", n)
+			a := storeFreeActor()
 			ctx := context.Background()
 			b.ReportAllocs()
 			for b.Loop() {
