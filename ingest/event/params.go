@@ -18,10 +18,10 @@ var parameters = []struct {
 	// need, and a byte search is far cheaper than a regexp that finds
 	// nothing.
 	mayMatch func(s string) bool
-	// replace, when set, does what re does, without it: numbers and hex
-	// ids are in most span descriptions, and a scan finds them ten times
-	// faster.
-	replace func(s string) string
+	// replace, when set, does what re does, without it, given placeholder
+	// and minLen: numbers and hex ids are in most span descriptions, and a
+	// scan finds them ten times faster.
+	replace func(s, placeholder string, minLen int) string
 }{
 	{regexp.MustCompile(`\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?`), "<date>", 0,
 		func(s string) bool { return strings.IndexByte(s, '-') >= 0 && strings.IndexByte(s, ':') >= 0 }, nil},
@@ -43,7 +43,7 @@ func parameterize(s string) string {
 			continue
 		}
 		if p.replace != nil {
-			s = p.replace(s)
+			s = p.replace(s, p.placeholder, p.minLen)
 			continue
 		}
 		s = p.re.ReplaceAllStringFunc(s, func(m string) string {
@@ -57,8 +57,9 @@ func parameterize(s string) string {
 }
 
 // replaceNumbers replaces each number in s, digits with an optional
-// fraction, by <int>, as the expression \d+(?:\.\d+)? matches them.
-func replaceNumbers(s string) string {
+// fraction, by placeholder, as the expression \d+(?:\.\d+)? matches them.
+// Its row keeps matches of every length (minLen 0).
+func replaceNumbers(s, placeholder string, _ int) string {
 	out := splice{s: s}
 	for i := 0; i < len(s); {
 		if !isDigit(s[i]) {
@@ -69,17 +70,17 @@ func replaceNumbers(s string) string {
 		if end+1 < len(s) && s[end] == '.' && isDigit(s[end+1]) {
 			end = digitsEnd(s, end+1)
 		}
-		out.replace(i, end, "<int>")
+		out.replace(i, end, placeholder)
 		i = end
 	}
 	return out.String()
 }
 
-// replaceHexWords replaces by <hex> each word (a run of ASCII letters,
-// digits and _, as \b sees words) of eight characters or more that holds
-// only hex digits, at least one a decimal digit and one a letter: what
-// the hex expression, with its shortest match of 8, replaces.
-func replaceHexWords(s string) string {
+// replaceHexWords replaces by placeholder each word (a run of ASCII
+// letters, digits and _, as \b sees words) of minLen characters or more
+// that holds only hex digits, at least one a decimal digit and one a
+// letter: what the hex expression replaces.
+func replaceHexWords(s, placeholder string, minLen int) string {
 	out := splice{s: s}
 	for i := 0; i < len(s); {
 		if !isWordByte(s[i]) {
@@ -97,8 +98,8 @@ func replaceHexWords(s string) string {
 				other = true
 			}
 		}
-		if digit && letter && !other && end-i >= 8 {
-			out.replace(i, end, "<hex>")
+		if digit && letter && !other && end-i >= minLen {
+			out.replace(i, end, placeholder)
 		}
 		i = end
 	}
