@@ -227,6 +227,7 @@ func StartEmbedded(cfg EmbeddedConfig, log *slog.Logger) (*Embedded, error) {
 		offsets:   &kafka.Client{Addr: kafka.TCP(addr), Timeout: 10 * time.Second, Transport: transport},
 		transport: transport,
 	}
+	registerSyncMetrics(cfg.Registerer, files, committer)
 	e.checkDisk()
 	ctx, stop := context.WithCancel(context.Background())
 	e.stop = stop

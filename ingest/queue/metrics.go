@@ -39,3 +39,18 @@ func newBrokerMetrics(reg prometheus.Registerer) *brokerMetrics {
 			Help: "1 when the embedded broker can take records, 0 when its disk is short of space or failed a write+fsync probe."})),
 	}
 }
+
+// registerSyncMetrics exports how often the broker's log was made durable:
+// sync rounds (one per batch of waiting responses) and the fsyncs they
+// made. Their ratio to produced records says how well rounds are shared.
+func registerSyncMetrics(reg prometheus.Registerer, files *logFiles, committer *groupCommitter) {
+	reg = promreg.Or(reg)
+	if committer != nil {
+		promreg.Register(reg, prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "faultline_broker_sync_rounds_total",
+			Help: "Rounds that made the embedded broker's log durable before the responses waiting on them were sent."},
+			func() float64 { return float64(committer.rounds.Load()) }))
+	}
+	promreg.Register(reg, prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "faultline_broker_fsyncs_total",
+		Help: "fsync calls the embedded broker's log tracking made, directories included."},
+		func() float64 { return float64(files.fsyncs.Load()) }))
+}
