@@ -9,12 +9,6 @@ package queue
 // A round fstats each file it tracks and fsyncs those whose size changed
 // since their last fsync, so an idle partition costs one fstat per file.
 //
-// kfake creates a partition's directory at the partition's first write,
-// so on a new broker most have none. A round looks for a missing one only
-// when the partitions directory changed since the last look: statting
-// every missing directory each round cost 4% of the server's CPU at 1,000
-// events/s, where rounds run for each broker response.
-//
 // kfake rolls a segment (closing it without an fsync when SyncWrites is
 // off) at the first write after it reached log.segment.bytes, which
 // StartEmbedded sets for the whole broker, and deletes it when the
@@ -55,12 +49,9 @@ type logFiles struct {
 	parts        []*partFiles
 	roots        []*trackedFile // groups.log, pids.log
 
-	fsyncs    atomic.Int64 // fsync calls, directories included
-	dirLooks  atomic.Int64 // directory stats, to tell what a round costs
-	partsDir  string       // <dir>/partitions, where kfake makes each partition's directory
-	partsLook dirWatch
-	st        syscall.Stat_t
-	queued    []queuedSync // this round's fsyncs
+	fsyncs atomic.Int64 // fsync calls, directories included
+	st     syscall.Stat_t
+	queued []queuedSync // this round's fsyncs
 }
 
 // maxParallelFsyncs bounds the threads one round keeps in fsync.
@@ -76,41 +67,11 @@ type partFiles struct {
 	dir      string
 	base     int64 // the tracked segment's first offset
 	seg, idx trackedFile
-	known    bool     // the directory was fsynced into its parent
-	missing  bool     // the directory did not exist at the last look
-	look     dirWatch // the look before the directory's last listing
-}
+	known    bool // the directory was fsynced into its parent
 
-// dirWatch remembers a directory's modification time at a look, to tell
-// later whether entries may have come or gone since. A directory's
-// modification time is the kernel's coarse clock at the change, so an
-// unchanged time proves nothing new only when the look came well after
-// that time: a change soon after a look may carry the same time.
-type dirWatch struct {
-	looked bool
-	mtime  time.Time // the directory's modification time at the look
-	at     time.Time // when the look began
-}
-
-// dirTimeSlack is how far behind the clock a directory's modification
-// time may lag, with room to spare.
-const dirTimeSlack = time.Second
-
-// changed stats dir and reports whether its entries may differ from what
-// the previous look saw, and records this look. A directory that cannot be
-// stat'ed counts as changed; err says why.
-func (l *logFiles) changed(w *dirWatch, dir string) (bool, error) {
-	l.dirLooks.Add(1)
-	if err := syscall.Stat(dir, &l.st); err != nil {
-		w.looked = false
-		return true, err
-	}
-	mtime := time.Unix(l.st.Mtim.Unix())
-	if w.looked && mtime.Equal(w.mtime) && w.at.Sub(mtime) > dirTimeSlack {
-		return false, nil
-	}
-	w.looked, w.mtime, w.at = true, mtime, time.Now()
-	return true, nil
+	listed      bool      // listedMtime is set
+	listedMtime time.Time // the directory's modification time before its last listing
+	listedAt    time.Time // when that listing began
 }
 
 // trackedFile is an open, read-only handle on a log file (fsync works on
@@ -125,7 +86,7 @@ func newLogFiles(dir string, segmentBytes int64, fsync func(*os.File) error, top
 	if fsync == nil {
 		fsync = (*os.File).Sync
 	}
-	l := &logFiles{dir: dir, segmentBytes: segmentBytes, fsync: fsync, partsDir: filepath.Join(dir, "partitions")}
+	l := &logFiles{dir: dir, segmentBytes: segmentBytes, fsync: fsync}
 	for _, name := range []string{"groups.log", "pids.log"} {
 		l.roots = append(l.roots, &trackedFile{path: filepath.Join(dir, name)})
 	}
@@ -160,14 +121,7 @@ func (l *logFiles) sync() error {
 		}
 		errs = append(errs, l.syncIfChanged(f))
 	}
-	partsChanged, err := l.changed(&l.partsLook, l.partsDir)
-	if errors.Is(err, fs.ErrNotExist) {
-		partsChanged = false // no partition has a directory yet
-	}
 	for _, p := range l.parts {
-		if p.seg.f == nil && p.missing && !partsChanged {
-			continue // no directory yet, and none was made since the last look
-		}
 		errs = append(errs, l.syncPart(p))
 	}
 	return errors.Join(append(errs, l.fsyncQueued())...)
@@ -212,15 +166,27 @@ func (l *logFiles) syncPart(p *partFiles) error {
 }
 
 // dirChanged reports whether p's directory may hold entries its last
-// listing did not see. Listing it every round while no segment is tracked,
-// or while the full one waits to roll, would cost more than the rest of
-// the round. A directory that cannot be stat'ed counts as changed: the
-// listing says what is wrong, if anything.
+// listing did not see. Listing it every round while no segment is tracked
+// (most partitions of an idle broker), or while the full one waits to roll,
+// would cost more than the rest of the round. A directory's modification
+// time is the kernel's coarse clock at the change, so an unchanged time
+// proves nothing new only when the listing came well after that time: a
+// change soon after a listing may carry the same time.
 func (l *logFiles) dirChanged(p *partFiles) bool {
-	changed, err := l.changed(&p.look, p.dir)
-	p.missing = errors.Is(err, fs.ErrNotExist)
-	return changed
+	if err := syscall.Stat(p.dir, &l.st); err != nil {
+		return true // let the listing say what is wrong, if anything
+	}
+	mtime := time.Unix(l.st.Mtim.Unix())
+	if p.listed && mtime.Equal(p.listedMtime) && p.listedAt.Sub(mtime) > dirTimeSlack {
+		return false
+	}
+	p.listed, p.listedMtime, p.listedAt = true, mtime, time.Now()
+	return true
 }
+
+// dirTimeSlack is how far behind the clock a directory's modification
+// time may lag, with room to spare.
+const dirTimeSlack = time.Second
 
 // rescan finds the partition's active segment and, when it changed, lets
 // the old one go after a last fsync and starts tracking the new one.
