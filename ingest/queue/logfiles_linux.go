@@ -14,9 +14,10 @@ package queue
 // StartEmbedded sets for the whole broker, and deletes it when the
 // reclaimer trims past it. So a partition's directory is listed again only
 // when its tracked segment reached that size or lost its last link (or
-// none is tracked yet); the old segment is then fsynced once more, for its
-// tail, before it is let go, and the directory is fsynced for the new
-// files' entries.
+// none is tracked yet) and the directory changed since its last listing,
+// which inotify tells (dirEvents) without a call per directory; the old
+// segment is then fsynced once more, for its tail, before it is let go,
+// and the directory is fsynced for the new files' entries.
 
 import (
 	"errors"
@@ -49,9 +50,11 @@ type logFiles struct {
 	parts        []*partFiles
 	roots        []*trackedFile // groups.log, pids.log
 
-	fsyncs atomic.Int64 // fsync calls, directories included
-	st     syscall.Stat_t
-	queued []queuedSync // this round's fsyncs
+	fsyncs   atomic.Int64 // fsync calls, directories included
+	dirStats atomic.Int64 // partition directories statted, to tell what a round costs
+	events   *dirEvents
+	st       syscall.Stat_t
+	queued   []queuedSync // this round's fsyncs
 }
 
 // maxParallelFsyncs bounds the threads one round keeps in fsync.
@@ -72,6 +75,9 @@ type partFiles struct {
 	listed      bool      // listedMtime is set
 	listedMtime time.Time // the directory's modification time before its last listing
 	listedAt    time.Time // when that listing began
+
+	watch   int32 // the directory's inotify watch, or noWatch
+	changed bool  // an event named the directory since its last listing
 }
 
 // trackedFile is an open, read-only handle on a log file (fsync works on
@@ -86,14 +92,14 @@ func newLogFiles(dir string, segmentBytes int64, fsync func(*os.File) error, top
 	if fsync == nil {
 		fsync = (*os.File).Sync
 	}
-	l := &logFiles{dir: dir, segmentBytes: segmentBytes, fsync: fsync}
+	l := &logFiles{dir: dir, segmentBytes: segmentBytes, fsync: fsync, events: newDirEvents()}
 	for _, name := range []string{"groups.log", "pids.log"} {
 		l.roots = append(l.roots, &trackedFile{path: filepath.Join(dir, name)})
 	}
 	for topic, n := range topics {
 		for p := range n {
 			// kfake's partDir: <dir>/partitions/<escaped topic>-<partition>.
-			l.parts = append(l.parts, &partFiles{dir: filepath.Join(dir, "partitions", url.PathEscape(topic)+"-"+strconv.Itoa(int(p)))})
+			l.parts = append(l.parts, &partFiles{dir: filepath.Join(dir, "partitions", url.PathEscape(topic)+"-"+strconv.Itoa(int(p))), watch: noWatch})
 		}
 	}
 	return l
@@ -121,6 +127,7 @@ func (l *logFiles) sync() error {
 		}
 		errs = append(errs, l.syncIfChanged(f))
 	}
+	l.events.drain()
 	for _, p := range l.parts {
 		errs = append(errs, l.syncPart(p))
 	}
@@ -168,13 +175,23 @@ func (l *logFiles) syncPart(p *partFiles) error {
 // dirChanged reports whether p's directory may hold entries its last
 // listing did not see. Listing it every round while no segment is tracked
 // (most partitions of an idle broker), or while the full one waits to roll,
-// would cost more than the rest of the round. A directory's modification
-// time is the kernel's coarse clock at the change, so an unchanged time
-// proves nothing new only when the listing came well after that time: a
-// change soon after a listing may carry the same time.
+// would cost more than the rest of the round. A watched directory's events
+// say; any other is statted. A directory's modification time is the
+// kernel's coarse clock at the change, so an unchanged time proves nothing
+// new only when the listing came well after that time: a change soon after
+// a listing may carry the same time.
 func (l *logFiles) dirChanged(p *partFiles) bool {
+	if p.watch != noWatch {
+		changed := p.changed
+		p.changed = false
+		return changed
+	}
+	l.dirStats.Add(1)
 	if err := syscall.Stat(p.dir, &l.st); err != nil {
 		return true // let the listing say what is wrong, if anything
+	}
+	if l.events.watch(p) {
+		return true // list it once; its events tell of what follows
 	}
 	mtime := time.Unix(l.st.Mtim.Unix())
 	if p.listed && mtime.Equal(p.listedMtime) && p.listedAt.Sub(mtime) > dirTimeSlack {
@@ -338,6 +355,7 @@ func (f *trackedFile) close() {
 
 // close lets every tracked file go.
 func (l *logFiles) close() {
+	l.events.close()
 	for _, f := range l.roots {
 		f.close()
 	}

@@ -1,0 +1,85 @@
+//go:build linux
+
+package queue
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+)
+
+// kfake makes every seeded partition's directory when it creates the
+// topic, and most stay empty. A round learns of a segment made in one from
+// inotify, not by statting every empty directory, and still tracks and
+// syncs that segment; without inotify it stats them as before.
+func TestRoundsWatchEmptyPartitionDirectories(t *testing.T) {
+	const partitions = 16
+	for _, tc := range []struct {
+		name          string
+		inotify       bool
+		statsPerRound int64
+	}{
+		{"inotify", true, 0},
+		{"without inotify", false, partitions},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for p := range partitions {
+				if err := os.MkdirAll(filepath.Join(dir, "partitions", "events-"+strconv.Itoa(p)), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			l := newLogFiles(dir, 1<<20, nil, map[string]int32{"events": partitions})
+			defer l.close()
+			if !tc.inotify {
+				l.events.close()
+			}
+			round := func() (stats int64) {
+				t.Helper()
+				before := l.dirStats.Load()
+				if err := l.sync(); err != nil {
+					t.Fatalf("sync: %v", err)
+				}
+				return l.dirStats.Load() - before
+			}
+			if got := round(); got != partitions {
+				t.Fatalf("the first round statted %d partition directories, want all %d", got, partitions)
+			}
+			for range 3 {
+				if got := round(); got != tc.statsPerRound {
+					t.Fatalf("a round with no segment made since statted %d partition directories, want %d", got, tc.statsPerRound)
+				}
+			}
+
+			// kfake makes a partition's segment and index at its first write.
+			part := filepath.Join(dir, "partitions", "events-3")
+			for name, data := range map[string]string{"0.dat": "batch", "0.idx": "index"} {
+				if err := os.WriteFile(filepath.Join(part, name), []byte(data), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			fsyncs := l.fsyncs.Load()
+			round()
+			p := l.parts[partIndex(t, l, part)]
+			if p.seg.f == nil || p.seg.synced != int64(len("batch")) || p.idx.synced != int64(len("index")) {
+				t.Fatalf("the round after a partition's first write did not track and sync its files (segment open %v, synced %d and %d)",
+					p.seg.f != nil, p.seg.synced, p.idx.synced)
+			}
+			if l.fsyncs.Load() == fsyncs {
+				t.Fatal("the round after a partition's first write made no fsync")
+			}
+		})
+	}
+}
+
+func partIndex(t *testing.T, l *logFiles, dir string) int {
+	t.Helper()
+	for i, p := range l.parts {
+		if p.dir == dir {
+			return i
+		}
+	}
+	t.Fatalf("no tracked partition has directory %s", dir)
+	return -1
+}
