@@ -150,7 +150,7 @@ func placeholderEnd(s string, i int) int {
 // inListEnd is the end of "IN (p, p, ...)" starting at i, where each p is a
 // placeholder, or -1.
 func inListEnd(s string, i int) int {
-	if i+1 >= len(s) || !wordBoundary(s, i) || s[i]|0x20 != 'i' || s[i+1]|0x20 != 'n' {
+	if i+1 >= len(s) || s[i]|0x20 != 'i' || s[i+1]|0x20 != 'n' || !wordBoundary(s, i) {
 		return -1
 	}
 	j := skipRegexpSpace(s, i+2)
@@ -178,7 +178,10 @@ func inListEnd(s string, i int) int {
 func collapseInLists(sql string) string {
 	out := splice{s: sql}
 	for i := 0; i < len(sql); {
-		end := inListEnd(sql, i)
+		end := -1
+		if sql[i]|0x20 == 'i' { // every list starts with IN; most bytes are not an I
+			end = inListEnd(sql, i)
+		}
 		if end < 0 {
 			i++
 			continue
