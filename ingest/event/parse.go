@@ -226,6 +226,11 @@ func timestamp(raw []byte) (time.Time, bool) {
 		}
 		return epoch(f)
 	}
+	if len(raw) >= 2 {
+		if t, ok := parseRFC3339(raw[1 : len(raw)-1]); ok {
+			return t, true
+		}
+	}
 	s := unquote(raw)
 	if s == "" {
 		return time.Time{}, false

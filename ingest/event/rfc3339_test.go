@@ -1,0 +1,91 @@
+package event
+
+import (
+	"strconv"
+	"testing"
+	"time"
+)
+
+// slowTimestamp is what timestamp gave string timestamps before
+// parseRFC3339: time.Parse with each accepted layout.
+func slowTimestamp(s string) (time.Time, bool) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999Z07:00"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
+}
+
+var rfc3339Samples = []string{
+	"2026-11-21T23:20:08.554184898Z",
+	"2026-11-21T23:20:08Z",
+	"2026-11-21T23:20:08.5+02:00",
+	"2026-11-21T23:20:08.123456-07:30",
+	"2026-11-21 23:20:08.123Z",
+	"2026-11-21 23:20:08",
+	"2026-11-21T23:20:08",
+	"2024-02-29T00:00:00Z",
+	"2023-02-29T00:00:00Z",
+	"2100-02-29T00:00:00Z",
+	"2000-02-29T00:00:00Z",
+	"2026-04-31T00:00:00Z",
+	"2026-13-01T00:00:00Z",
+	"2026-00-10T00:00:00Z",
+	"2026-11-21T24:00:00Z",
+	"2026-11-21T23:60:00Z",
+	"2026-11-21T23:59:60Z",
+	"2026-11-21T23:20:08.Z",
+	"2026-11-21T23:20:08.1234567891Z",
+	"2026-11-21T23:20:08,123Z",
+	"2026-11-21T23:20:08z",
+	"2026-11-21T23:20:08+24:00",
+	"2026-11-21T23:20:08+0200",
+	"2026-11-21t23:20:08Z",
+	"0000-01-01T00:00:00Z",
+	"9999-12-31T23:59:59.999999999Z",
+	"+026-11-21T23:20:08Z",
+	"2026-1-21T23:20:08Z",
+}
+
+// parseRFC3339 answers exactly as time.Parse did wherever it answers, and
+// declines the rest, which timestamp then hands to time.Parse.
+func TestParseRFC3339AgreesWithTimeParse(t *testing.T) {
+	accepted := 0
+	for _, s := range rfc3339Samples {
+		if checkRFC3339(t, s) {
+			accepted++
+		}
+		got, gotOK := timestamp([]byte(strconv.Quote(s)))
+		want, wantOK := slowTimestamp(s)
+		if gotOK != wantOK || !got.Equal(want) || got.Location() != time.UTC {
+			t.Errorf("timestamp(%q) = %v %v, time.Parse gives %v %v", s, got, gotOK, want, wantOK)
+		}
+	}
+	if accepted < 10 {
+		t.Errorf("the fast path took %d of the samples, want the common shapes (10 or more)", accepted)
+	}
+}
+
+func FuzzParseRFC3339(f *testing.F) {
+	for _, s := range rfc3339Samples {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) { checkRFC3339(t, s) })
+}
+
+// checkRFC3339 fails t when parseRFC3339 accepts s with another time than
+// time.Parse, or accepts what time.Parse refuses; it reports whether the
+// fast path accepted s.
+func checkRFC3339(t *testing.T, s string) bool {
+	t.Helper()
+	got, ok := parseRFC3339([]byte(s))
+	if !ok {
+		return false
+	}
+	want, wantOK := slowTimestamp(s)
+	if !wantOK || !got.Equal(want) || got.Location() != time.UTC {
+		t.Errorf("parseRFC3339(%q) = %v, time.Parse gives %v (ok %v)", s, got, want, wantOK)
+	}
+	return true
+}
