@@ -194,7 +194,13 @@ func StartEmbedded(cfg EmbeddedConfig, log *slog.Logger) (*Embedded, error) {
 		kfake.SeedTopics(4, OutcomesTopic),
 	}
 	if groupCommitSupported {
-		committer = newGroupCommitter(files.sync)
+		roundSeconds := syncRoundHistogram(cfg.Registerer)
+		committer = newGroupCommitter(func() error {
+			start := time.Now()
+			err := files.sync()
+			roundSeconds.Observe(time.Since(start).Seconds())
+			return err
+		})
 	} else {
 		opts = append(opts, kfake.SyncWrites())
 	}

@@ -54,3 +54,12 @@ func registerSyncMetrics(reg prometheus.Registerer, files *logFiles, committer *
 		Help: "fsync calls the embedded broker's log tracking made, directories included."},
 		func() float64 { return float64(files.fsyncs.Load()) }))
 }
+
+// syncRoundHistogram times the broker's sync rounds: every response the
+// broker sends waits for one, so their tail is a floor under ingest's
+// produce latency.
+func syncRoundHistogram(reg prometheus.Registerer) prometheus.Histogram {
+	return promreg.Register(promreg.Or(reg), prometheus.NewHistogram(prometheus.HistogramOpts{Name: "faultline_broker_sync_round_seconds",
+		Help:    "Time a sync round of the embedded broker's log took (fsyncs included).",
+		Buckets: prometheus.ExponentialBuckets(0.00025, 2, 13)}))
+}
