@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 )
 
@@ -217,4 +218,44 @@ func produceConcurrently(writers []*Writer, size int) error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// /metrics counts the sync rounds that made produces durable, their fsyncs
+// and how long the rounds took, as the log tracking itself counts them.
+func TestSyncMetrics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	b := startBroker(t, EmbeddedConfig{DataDir: t.TempDir(), Registerer: reg})
+	if err := produceConcurrently(warmWriters(t, b, 4), 0); err != nil {
+		t.Fatal(err)
+	}
+	rounds := gathered(t, reg, "faultline_broker_sync_rounds_total")
+	fsyncs := gathered(t, reg, "faultline_broker_fsyncs_total")
+	timed := gathered(t, reg, "faultline_broker_sync_round_seconds")
+	if rounds < 1 || fsyncs < 1 || fsyncs > float64(b.logSyncs()) {
+		t.Errorf("after 8 produces: %v rounds and %v fsyncs counted (the log tracking made %d fsyncs)", rounds, fsyncs, b.logSyncs())
+	}
+	if timed < 1 || timed > rounds+1 {
+		t.Errorf("%v rounds timed, %v counted", timed, rounds)
+	}
+}
+
+// gathered is a counter's value, or a histogram's count, as reg serves it.
+func gathered(t *testing.T, reg *prometheus.Registry, name string) float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+		m := f.GetMetric()[0]
+		if h := m.GetHistogram(); h != nil {
+			return float64(h.GetSampleCount())
+		}
+		return m.GetCounter().GetValue()
+	}
+	t.Fatalf("/metrics has no %s", name)
+	return 0
 }
