@@ -149,7 +149,7 @@ func newDecoder(t reflect.Type, building map[reflect.Type]*decodeFunc) decodeFun
 // and dynamic call cost more than decoding a short string, and an event
 // holds hundreds of leaves (a frame has twelve).
 var leafDecoders = map[reflect.Type]decodeFunc{
-	reflect.TypeFor[text]():   leaf((*text).UnmarshalJSON),
+	reflect.TypeFor[text]():   decodeText,
 	reflect.TypeFor[number](): leaf((*number).UnmarshalJSON),
 	reflect.TypeFor[flag]():   leaf((*flag).UnmarshalJSON),
 	reflect.TypeFor[object](): leaf((*object).UnmarshalJSON),

@@ -1,0 +1,62 @@
+package event
+
+import (
+	"encoding/binary"
+	"reflect"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// decodeText is text's leaf decoder. Most strings in an event are plain
+// (ASCII without escapes: frames' paths and lines, names, ids), and for
+// those one pass finds the end and the copy is the text; the rest go
+// through valueEnd and text's UnmarshalJSON, which scan the string again.
+func decodeText(b []byte, i int, v reflect.Value) (int, error) {
+	// v is addressable (see decodeFunc) and a text.
+	t := (*text)(unsafe.Pointer(v.UnsafeAddr()))
+	if b[i] != '"' {
+		end := valueEnd(b, i)
+		return end, t.UnmarshalJSON(b[i:end])
+	}
+	end := plainEnd(b, i+1)
+	if b[end] == '"' {
+		*t = text(b[i+1 : end])
+		return end + 1, nil
+	}
+	// An escape or a non-ASCII byte: find the closing quote from here.
+	for ; b[end] != '"'; end++ {
+		if b[end] == '\\' {
+			end++
+		}
+	}
+	*t = text(unquote(b[i : end+1]))
+	return end + 1, nil
+}
+
+// plainEnd is the index of the first quote, backslash or non-ASCII byte
+// from b[i] on, or len(b). It reads eight bytes at a time while none of
+// them can be one.
+func plainEnd(b []byte, i int) int {
+	for ; i+8 <= len(b); i += 8 {
+		if mayEndPlain(binary.LittleEndian.Uint64(b[i:])) {
+			break
+		}
+	}
+	for ; i < len(b); i++ {
+		if c := b[i]; c == '"' || c == '\\' || c >= utf8.RuneSelf {
+			return i
+		}
+	}
+	return i
+}
+
+// mayEndPlain reports whether a byte of w may be a quote, a backslash or
+// non-ASCII: (x - lowBits) &^ x sets a byte's high bit where x has a zero
+// byte (and may set some above one), never when x has none; a non-ASCII
+// byte has its high bit set already.
+func mayEndPlain(w uint64) bool {
+	const lowBits, highBits = 0x0101010101010101, 0x8080808080808080
+	quote := w ^ ('"' * lowBits)
+	backslash := w ^ ('\\' * lowBits)
+	return ((quote-lowBits)&^quote|(backslash-lowBits)&^backslash|w)&highBits != 0
+}
