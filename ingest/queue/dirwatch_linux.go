@@ -100,7 +100,12 @@ func (d *dirEvents) apply(events []byte) {
 			continue
 		}
 		p.changed = true
-		if mask&syscall.IN_IGNORED != 0 { // the watch ended: the directory went away
+		switch {
+		case mask&syscall.IN_IGNORED != 0: // the watch ended: the directory went away
+			delete(d.watched, wd)
+			p.watch = noWatch
+		case mask&syscall.IN_MOVE_SELF != 0: // the watch would follow it elsewhere
+			syscall.InotifyRmWatch(d.fd, uint32(wd))
 			delete(d.watched, wd)
 			p.watch = noWatch
 		}

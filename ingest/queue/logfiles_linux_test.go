@@ -83,3 +83,38 @@ func partIndex(t *testing.T, l *logFiles, dir string) int {
 	t.Fatalf("no tracked partition has directory %s", dir)
 	return -1
 }
+
+// A partition directory moved away and made again is watched anew: the old
+// watch follows the moved directory, and a segment made later in the new
+// one must still be found.
+func TestRoundsWatchARemadePartitionDirectory(t *testing.T) {
+	dir := t.TempDir()
+	part := filepath.Join(dir, "partitions", "events-0")
+	if err := os.MkdirAll(part, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	l := newLogFiles(dir, 1<<20, nil, map[string]int32{"events": 1})
+	defer l.close()
+	round := func() {
+		t.Helper()
+		if err := l.sync(); err != nil {
+			t.Fatalf("sync: %v", err)
+		}
+	}
+	round()
+	if err := os.Rename(part, part+".old"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(part, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	round()
+	round()
+	if err := os.WriteFile(filepath.Join(part, "0.dat"), []byte("batch"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	round()
+	if p := l.parts[0]; p.seg.f == nil || p.seg.synced != int64(len("batch")) {
+		t.Fatalf("the segment made in the remade directory is not tracked and synced (open %v, synced %d)", p.seg.f != nil, p.seg.synced)
+	}
+}
