@@ -88,22 +88,3 @@ func (db *DB) ExplainIssueList(ctx context.Context, f IssueFilter, countLimit in
 	total, err = explain(q, args)
 	return page, total, err
 }
-
-// ExplainTextSearch is the plan SearchIssues runs a filter with, under the
-// settings it runs it with.
-func (db *DB) ExplainTextSearch(ctx context.Context, f IssueFilter) (string, error) {
-	q, args, err := searchQuery(f)
-	if err != nil {
-		return "", err
-	}
-	var plan []string
-	err = db.searching(ctx, q, func(conn searchConn) error {
-		rows, err := conn.Query(ctx, "EXPLAIN "+q, args...)
-		if err != nil {
-			return err
-		}
-		plan, err = pgx.CollectRows(rows, pgx.RowTo[string])
-		return err
-	})
-	return strings.Join(plan, "\n"), err
-}

@@ -125,46 +125,15 @@ func (db *DB) SearchIssues(ctx context.Context, f IssueFilter) ([]Issue, error) 
 	if err != nil {
 		return nil, err
 	}
-	var issues []Issue
-	err = db.searching(ctx, q, func(conn searchConn) error {
-		rows, err := conn.Query(ctx, q, append([]any{planEachTime}, args...)...)
-		if err != nil {
-			return err
-		}
-		issues, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Issue, error) { return scanIssue(r) })
-		return err
-	})
+	rows, err := db.pool.Query(ctx, q, append([]any{planEachTime}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("search issues: %w", err)
+	}
+	issues, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Issue, error) { return scanIssue(r) })
 	if err != nil {
 		return nil, fmt.Errorf("search issues: %w", err)
 	}
 	return issues, nil
-}
-
-// searchConn runs a search's statement: the pool, or a transaction.
-type searchConn interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
-
-// searching runs a search's statement q through run: on the pool, or, when
-// q reads issue_texts (a free-text search), in a transaction that keeps
-// PostgreSQL from reading every project's titles and culprits in turn.
-// Its estimate of a trigram index scan for a text of several words counts
-// every common trigram's whole posting list (and the pending list, after a
-// burst of new issues), and came out close to that sequential scan, which
-// it then chose now and then: 130-350 ms a search at 100,000 issues,
-// against 5-30 ms through the index. Without pg_trgm there is no trigram
-// index, and the texts are still read whole, through an index instead.
-func (db *DB) searching(ctx context.Context, q string, run func(searchConn) error) error {
-	if !strings.Contains(q, "issue_texts") {
-		return run(db.pool)
-	}
-	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
-			return err
-		}
-		return run(tx)
-	})
 }
 
 // planEachTime runs a search as a statement of its own, which PostgreSQL
@@ -208,10 +177,7 @@ func (db *DB) CountIssues(ctx context.Context, f IssueFilter, limit int) (int, e
 		return 0, err
 	}
 	var n int
-	err = db.searching(ctx, q, func(conn searchConn) error {
-		return conn.QueryRow(ctx, q, append([]any{planEachTime}, args...)...).Scan(&n)
-	})
-	if err != nil {
+	if err := db.pool.QueryRow(ctx, q, append([]any{planEachTime}, args...)...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count issues: %w", err)
 	}
 	return n, nil
