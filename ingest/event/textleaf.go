@@ -24,13 +24,9 @@ func decodeText(b []byte, i int, v reflect.Value) (int, error) {
 		return end + 1, nil
 	}
 	// An escape or a non-ASCII byte: find the closing quote from here.
-	for ; b[end] != '"'; end++ {
-		if b[end] == '\\' {
-			end++
-		}
-	}
-	*t = text(unquote(b[i : end+1]))
-	return end + 1, nil
+	end = stringEnd(b, end)
+	*t = text(unquote(b[i:end]))
+	return end, nil
 }
 
 // plainEnd is the index of the first quote, backslash or non-ASCII byte

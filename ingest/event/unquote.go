@@ -109,6 +109,17 @@ func members(obj []byte) iter.Seq2[[]byte, []byte] {
 	}
 }
 
+// stringEnd returns where the valid JSON string whose contents include
+// b[i] ends: just past its closing quote.
+func stringEnd(b []byte, i int) int {
+	for ; b[i] != '"'; i++ {
+		if b[i] == '\\' {
+			i++
+		}
+	}
+	return i + 1
+}
+
 func skipSpace(b []byte, i int) int {
 	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
 		i++
@@ -120,12 +131,7 @@ func skipSpace(b []byte, i int) int {
 func valueEnd(b []byte, i int) int {
 	switch b[i] {
 	case '"':
-		for i++; b[i] != '"'; i++ {
-			if b[i] == '\\' {
-				i++
-			}
-		}
-		return i + 1
+		return stringEnd(b, i+1)
 	case '{', '[':
 		depth := 0
 		for ; ; i++ {
