@@ -35,9 +35,12 @@ func (r *Rows) AddSpans(run []SpanRow) {
 }
 
 // SpanCount is how many span rows r holds.
-func (r Rows) SpanCount() int {
+func (r Rows) SpanCount() int { return spanCount(r.Spans) }
+
+// spanCount is how many span rows runs hold.
+func spanCount(runs [][]SpanRow) int {
 	n := 0
-	for _, run := range r.Spans {
+	for _, run := range runs {
 		n += len(run)
 	}
 	return n

@@ -41,10 +41,7 @@ type spanColumns struct {
 }
 
 func (c *spanColumns) fill(runs [][]SpanRow) {
-	n := 0
-	for _, run := range runs {
-		n += len(run)
-	}
+	n := spanCount(runs)
 	c.projectID, c.startMS = make([]uint64, 0, n), make([]uint16, 0, n)
 	c.start, c.durationMS, c.selfTimeMS = make([]time.Time, 0, n), make([]float64, 0, n), make([]float64, 0, n)
 	for _, col := range []*[]string{&c.transactionID, &c.traceID, &c.spanID, &c.parentSpanID, &c.name, &c.op, &c.description, &c.status} {
