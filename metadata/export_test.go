@@ -88,3 +88,17 @@ func (db *DB) ExplainIssueList(ctx context.Context, f IssueFilter, countLimit in
 	total, err = explain(q, args)
 	return page, total, err
 }
+
+// ExplainSearch is the plan PostgreSQL makes for SearchIssues, as it runs.
+func (db *DB) ExplainSearch(ctx context.Context, f IssueFilter) (string, error) {
+	q, args, err := searchQuery(f)
+	if err != nil {
+		return "", err
+	}
+	rows, err := db.pool.Query(ctx, "EXPLAIN "+q, append([]any{planEachTime}, args...)...)
+	if err != nil {
+		return "", err
+	}
+	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return strings.Join(lines, "\n"), err
+}
