@@ -2,9 +2,11 @@ package queue
 
 import (
 	"context"
+	"errors"
 	"io"
 	"io/fs"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -166,5 +168,55 @@ func TestSegmentSizeAppliesAfterRestart(t *testing.T) {
 	e = startBroker(t, EmbeddedConfig{DataDir: dataDir, segmentBytes: 4 << 10})
 	if pi := e.cluster.PartitionInfo(EventsTopic, 0); pi.HighWatermark != end || pi.LogStartOffset != end-1 {
 		t.Fatalf("after restart: log start %d, high watermark %d; want %d, %d", pi.LogStartOffset, pi.HighWatermark, end-1, end)
+	}
+}
+
+// The broker's sync rounds leave segment indexes (N.idx) to the page cache
+// (see logfiles_linux.go): a crash may cut an index short, or tear its
+// last entry. The broker then still loads every record from the segment,
+// at its offset, and goes on appending after it, across restarts.
+func TestSegmentsLoadWithoutTheirIndexTails(t *testing.T) {
+	dataDir := t.TempDir()
+	partDir := filepath.Join(dataDir, "kafka", "partitions", EventsTopic+"-0")
+	// crash leaves what a crash may: no snapshot of the partition's state
+	// (it is written at a clean stop), and the index cut after keep bytes.
+	crash := func(e *Embedded, keep int64) {
+		t.Helper()
+		e.Close()
+		if err := os.Remove(filepath.Join(partDir, "snapshot.json")); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			t.Fatal(err)
+		}
+		idx := filepath.Join(partDir, "0.idx")
+		if info, err := os.Stat(idx); err != nil {
+			t.Fatal(err)
+		} else if info.Size() <= keep {
+			t.Fatalf("the index before the crash holds %d bytes, want more than %d", info.Size(), keep)
+		}
+		if err := os.Truncate(idx, keep); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := startBroker(t, EmbeddedConfig{DataDir: dataDir})
+	produce(t, e, EventsTopic, 0, 5, 10, 100, time.Time{})
+	crash(e, 2*15+7) // two entries of five, and a third torn
+
+	e = startBroker(t, EmbeddedConfig{DataDir: dataDir})
+	if end := e.cluster.PartitionInfo(EventsTopic, 0).HighWatermark; end != 50 {
+		t.Fatalf("after a crash that cut the index: high watermark %d, want 50", end)
+	}
+	if end := produce(t, e, EventsTopic, 0, 2, 10, 100, time.Time{}); end != 70 {
+		t.Fatalf("appending after the crash: high watermark %d, want 70", end)
+	}
+	if first, n := readFrom(t, e, EventsTopic, 0); first != 0 || n != 70 {
+		t.Fatalf("after a crash that cut the index: read %d records from offset %d, want 70 from 0", n, first)
+	}
+	crash(e, 0) // the whole index
+
+	e = startBroker(t, EmbeddedConfig{DataDir: dataDir})
+	if first, n := readFrom(t, e, EventsTopic, 0); first != 0 || n != 70 {
+		t.Fatalf("after a crash that lost the index: read %d records from offset %d, want 70 from 0", n, first)
+	}
+	if end := produce(t, e, EventsTopic, 0, 1, 10, 100, time.Time{}); end != 80 {
+		t.Fatalf("appending after the second crash: high watermark %d, want 80", end)
 	}
 }

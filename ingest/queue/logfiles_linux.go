@@ -3,11 +3,20 @@
 package queue
 
 // The files a sync round makes durable: per partition of the topics the
-// broker seeds, kfake's active segment (N.dat) and index (N.idx), where N
-// is the segment's first offset and the active one is the highest N in the
-// partition's directory; and the group and producer-id logs at the top.
-// A round fstats each file it tracks and fsyncs those whose size changed
-// since their last fsync, so an idle partition costs one fstat per file.
+// broker seeds, kfake's active segment (N.dat), where N is the segment's
+// first offset and the active one is the highest N in the partition's
+// directory; and the group and producer-id logs at the top. A round fstats
+// each file it tracks and fsyncs those whose size changed since their last
+// fsync, so an idle partition costs one fstat.
+//
+// A segment's index (N.idx) is not synced. kfake loads every batch from the
+// segment, which carries its offsets, records and CRC; the index adds per
+// batch the leader epoch and whether a transaction wrote it, and a missing
+// or torn entry (each has a checksum) loads as epoch 0 and no transaction.
+// The embedded broker is one broker whose partition leaders never move, so
+// their epoch stays 0, and Faultline's producers use no transactions: the
+// index's tail is rebuilt exactly. Syncing it too cost a second fsync for
+// every batch (TestSegmentsLoadWithoutTheirIndexTails shows the load).
 //
 // kfake rolls a segment (closing it without an fsync when SyncWrites is
 // off) at the first write after it reached log.segment.bytes, which
@@ -67,10 +76,10 @@ type queuedSync struct {
 }
 
 type partFiles struct {
-	dir      string
-	base     int64 // the tracked segment's first offset
-	seg, idx trackedFile
-	known    bool // the directory was fsynced into its parent
+	dir   string
+	base  int64 // the tracked segment's first offset
+	seg   trackedFile
+	known bool // the directory was fsynced into its parent
 
 	listed      bool      // listedMtime is set
 	listedMtime time.Time // the directory's modification time before its last listing
@@ -161,15 +170,8 @@ func (l *logFiles) syncPart(p *partFiles) error {
 		}
 		segSize = size
 	}
-	if p.idx.f == nil && p.seg.f != nil {
-		// kfake creates the index right after the segment, and writes a
-		// batch's index entry before answering its produce.
-		if _, err := p.idx.open(); err != nil {
-			return err
-		}
-	}
 	l.queueIfChanged(&p.seg, segSize)
-	return l.syncIfChanged(&p.idx)
+	return nil
 }
 
 // dirChanged reports whether p's directory may hold entries its last
@@ -213,10 +215,7 @@ func (l *logFiles) rescan(p *partFiles) error {
 		return err
 	}
 	var errs []error
-	for _, f := range []*trackedFile{&p.seg, &p.idx} {
-		if f.f == nil {
-			continue
-		}
+	if f := &p.seg; f.f != nil {
 		if size, linked, err := l.stat(f); err != nil {
 			errs = append(errs, err)
 		} else if linked && size != f.synced {
@@ -233,7 +232,6 @@ func (l *logFiles) rescan(p *partFiles) error {
 	}
 	p.base = base
 	p.seg = trackedFile{path: filepath.Join(p.dir, strconv.FormatInt(base, 10)+".dat")}
-	p.idx = trackedFile{path: filepath.Join(p.dir, strconv.FormatInt(base, 10)+".idx")}
 	if _, err := p.seg.open(); err != nil {
 		errs = append(errs, err)
 	}
@@ -361,6 +359,5 @@ func (l *logFiles) close() {
 	}
 	for _, p := range l.parts {
 		p.seg.close()
-		p.idx.close()
 	}
 }
