@@ -49,7 +49,12 @@ func (s *Store) InsertEvents(ctx context.Context, rows []EventRow) error {
 	}
 	defer batch.Abort()
 	var buf []byte
-	for _, r := range rows {
+	for i, r := range rows {
+		if i > 0 && i%eventBlockRows == 0 {
+			if err := batch.Flush(); err != nil {
+				return fmt.Errorf("insert %d events: %w", len(rows), err)
+			}
+		}
 		stored := r.StoredPayload
 		if stored == nil {
 			buf = CompressPayload(buf[:0], r.Payload)
@@ -67,6 +72,12 @@ func (s *Store) InsertEvents(ctx context.Context, rows []EventRow) error {
 	}
 	return nil
 }
+
+// eventBlockRows is how many event rows one block of the INSERT carries:
+// later blocks reuse the column buffers the first one grew (see
+// spanBlockRows), where one block for a worker's batch grew its payloads
+// to megabytes.
+const eventBlockRows = 256
 
 func nonNil(s []string) []string {
 	if s == nil {

@@ -54,6 +54,40 @@ func TestPayloadsReadBackAsWritten(t *testing.T) {
 	}
 }
 
+// A worker's batch goes in blocks of a few hundred rows; every row of
+// every block reads back once, with its own payload.
+func TestEventsAcrossBlocksReadBackAsWritten(t *testing.T) {
+	s := analyticstest.Open(t)
+	ctx := context.Background()
+	project := uniqueProject()
+	now := time.Now().Truncate(time.Second)
+	const n = 600 // three blocks
+	rows := make([]analytics.EventRow, n)
+	for i := range rows {
+		rows[i] = analytics.EventRow{ProjectID: project, IssueID: uint64(i + 1), EventID: fmt.Sprintf("%032x", 0xe000+i),
+			Timestamp: now, Received: now, Level: "error", Title: fmt.Sprintf("event %d", i), Payload: fmt.Appendf(nil, `{"n":%d}`, i)}
+	}
+	if err := s.InsertEvents(ctx, rows); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := s.StoredEventIDs(ctx, project)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stored) != n {
+		t.Fatalf("%d events stored, want %d", len(stored), n)
+	}
+	for _, i := range []int{0, 255, 256, 511, 512, n - 1} {
+		got, err := s.IssueEvents(ctx, project, uint64(i+1), 10, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0].EventID != rows[i].EventID || !bytes.Equal(got[0].Payload, rows[i].Payload) {
+			t.Errorf("row %d: read back %d rows, want one with its own id and payload", i, len(got))
+		}
+	}
+}
+
 // BenchmarkCompressPayload compresses a 17 KB normalized event as a
 // worker stores it.
 //
