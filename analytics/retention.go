@@ -52,7 +52,12 @@ func (s *Store) DropPartitionsBefore(ctx context.Context, cutoff time.Time) (int
 
 // DeleteProjectsBefore removes projects' rows older than cutoff, for
 // organizations that keep less than the server's maximum. It is a
-// ClickHouse mutation, rewriting parts in the background.
+// ClickHouse mutation, rewriting parts in the background, issued only for
+// the tables that hold such rows: a mutation rewrites parts whether or not
+// a row matches (on 18.16, every part of the table), and every retention
+// pass asked for one per organization and table, though after the first
+// pass of a day there is seldom anything left to expire. Mutations queued
+// by the hundred made a test's own delete wait past 90 s.
 func (s *Store) DeleteProjectsBefore(ctx context.Context, projectIDs []uint64, cutoff time.Time) error {
 	if len(projectIDs) == 0 {
 		return nil
@@ -60,6 +65,14 @@ func (s *Store) DeleteProjectsBefore(ctx context.Context, projectIDs []uint64, c
 	for table, col := range dated {
 		if table == "monitor_checks" {
 			continue // keyed by monitor, not project; the server-wide limit applies
+		}
+		var old uint64
+		if err := s.conn.QueryRow(ctx, "SELECT count() FROM (SELECT 1 FROM "+table+" WHERE project_id IN ? AND "+col+" < ? LIMIT 1)",
+			projectSet(projectIDs), cutoff.UTC()).Scan(&old); err != nil {
+			return fmt.Errorf("expire %s: look for old rows: %w", table, err)
+		}
+		if old == 0 {
+			continue
 		}
 		if err := s.conn.Exec(ctx, "ALTER TABLE "+s.localTable(table)+" DELETE WHERE project_id IN ? AND "+col+" < ?",
 			projectSet(projectIDs), cutoff.UTC()); err != nil {
