@@ -16,7 +16,7 @@ var textIndexes = []struct{ name, column string }{
 	{"issue_texts_culprit_trgm", "culprit"},
 }
 
-// textIndexPending is the pending list of each trigram index: the new
+// textIndexPending caps the pending list of each trigram index: the new
 // entries a GIN index keeps unsorted, to merge in bulk, and that every
 // search reads in full. At PostgreSQL's default of 4 MB, a burst of 10,000
 // new issues left ~480 pages of it per index; the planner, which prices
