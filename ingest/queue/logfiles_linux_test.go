@@ -88,13 +88,7 @@ func partIndex(t *testing.T, l *logFiles, dir string) int {
 // watch follows the moved directory, and a segment made later in the new
 // one must still be found.
 func TestRoundsWatchARemadePartitionDirectory(t *testing.T) {
-	dir := t.TempDir()
-	part := filepath.Join(dir, "partitions", "events-0")
-	if err := os.MkdirAll(part, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	l := newLogFiles(dir, 1<<20, nil, map[string]int32{"events": 1})
-	defer l.close()
+	l, part := onePartition(t)
 	round := func() {
 		t.Helper()
 		if err := l.sync(); err != nil {
@@ -124,13 +118,7 @@ func TestRoundsWatchARemadePartitionDirectory(t *testing.T) {
 // index's tail loads back without its sync: see
 // TestSegmentsLoadWithoutTheirIndexTails).
 func TestRoundsSyncSegmentsNotTheirIndexes(t *testing.T) {
-	dir := t.TempDir()
-	part := filepath.Join(dir, "partitions", "events-0")
-	if err := os.MkdirAll(part, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	l := newLogFiles(dir, 1<<20, nil, map[string]int32{"events": 1})
-	defer l.close()
+	l, part := onePartition(t)
 	appendTo := func(name, data string) {
 		t.Helper()
 		f, err := os.OpenFile(filepath.Join(part, name), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
@@ -163,4 +151,18 @@ func TestRoundsSyncSegmentsNotTheirIndexes(t *testing.T) {
 			t.Fatalf("batch %d: the segment's fsync covered %d bytes, want %d", i, p.seg.synced, len("batch")*(i+2))
 		}
 	}
+}
+
+// onePartition tracks the log files of a broker with one partition, whose
+// directory it makes, and returns that directory.
+func onePartition(t *testing.T) (*logFiles, string) {
+	t.Helper()
+	dir := t.TempDir()
+	part := filepath.Join(dir, "partitions", "events-0")
+	if err := os.MkdirAll(part, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	l := newLogFiles(dir, 1<<20, nil, map[string]int32{"events": 1})
+	t.Cleanup(l.close)
+	return l, part
 }
