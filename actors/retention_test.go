@@ -14,9 +14,15 @@ import (
 	"github.com/faultline/faultline/metadata/metadatatest"
 )
 
+// A retention pass expires what is old in every project, and the passes
+// here run up to a year ahead: they delete every issue and drop every day
+// partition of the database they run on. So they run on databases of their
+// own, not the ones the other packages' tests share at the same time.
+const retentionDatabase = "faultline_retention"
+
 func TestRetentionDropsWhatIsOld(t *testing.T) {
-	db := metadatatest.Open(t)
-	store := analyticstest.Open(t)
+	db := metadatatest.OpenDatabase(t, retentionDatabase)
+	store := analyticstest.OpenDatabase(t, retentionDatabase)
 	proj := metadatatest.Project(t, db, "retention-secret")
 	ctx := context.Background()
 	now := time.Now()
@@ -106,8 +112,8 @@ func TestRetentionDropsWhatIsOld(t *testing.T) {
 // The retention pass resolves the issues of a project with a resolve age
 // that were not seen for that long.
 func TestRetentionPassAutoResolves(t *testing.T) {
-	db := metadatatest.Open(t)
-	store := analyticstest.Open(t)
+	db := metadatatest.OpenDatabase(t, retentionDatabase)
+	store := analyticstest.OpenDatabase(t, retentionDatabase)
 	proj := metadatatest.Project(t, db, "retention-secret")
 	ctx := context.Background()
 	now := time.Now()
