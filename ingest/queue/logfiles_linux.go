@@ -13,10 +13,14 @@ package queue
 // segment, which carries its offsets, records and CRC; the index adds per
 // batch the leader epoch and whether a transaction wrote it, and a missing
 // or torn entry (each has a checksum) loads as epoch 0 and no transaction.
-// The embedded broker is one broker whose partition leaders never move, so
-// their epoch stays 0, and Faultline's producers use no transactions: the
-// index's tail is rebuilt exactly. Syncing it too cost a second fsync for
-// every batch (TestSegmentsLoadWithoutTheirIndexTails shows the load).
+// The embedded broker is one broker whose partition leaders do not move
+// (only an ElectLeaders request, from a tool pointed at its loopback port,
+// would bump an epoch; Faultline sends none), so their epoch stays 0, and
+// Faultline's producers use no transactions: the index's tail is rebuilt
+// exactly. Even an epoch read back lower would go unnoticed by Faultline's
+// consumers, which do not check leader epochs. Syncing the index cost a
+// second fsync for every batch (TestSegmentsLoadWithoutTheirIndexTails
+// shows the load).
 //
 // kfake rolls a segment (closing it without an fsync when SyncWrites is
 // off) at the first write after it reached log.segment.bytes, which
