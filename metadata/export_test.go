@@ -67,25 +67,17 @@ func (db *DB) ExplainIssueList(ctx context.Context, f IssueFilter, countLimit in
 	if _, err := tx.Exec(ctx, `SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off`); err != nil {
 		return "", "", err
 	}
-	explain := func(q string, args []any) (string, error) {
-		rows, err := tx.Query(ctx, "EXPLAIN "+q, args...)
-		if err != nil {
-			return "", err
-		}
-		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		return strings.Join(lines, "\n"), err
-	}
 	q, args, err := searchQuery(f)
 	if err != nil {
 		return "", "", err
 	}
-	if page, err = explain(q, args); err != nil {
+	if page, err = explain(ctx, tx, q, args...); err != nil {
 		return "", "", err
 	}
 	if q, args, err = countQuery(f, countLimit); err != nil {
 		return "", "", err
 	}
-	total, err = explain(q, args)
+	total, err = explain(ctx, tx, q, args...)
 	return page, total, err
 }
 
@@ -95,7 +87,14 @@ func (db *DB) ExplainSearch(ctx context.Context, f IssueFilter) (string, error) 
 	if err != nil {
 		return "", err
 	}
-	rows, err := db.pool.Query(ctx, "EXPLAIN "+q, append([]any{planEachTime}, args...)...)
+	return explain(ctx, db.pool, q, append([]any{planEachTime}, args...)...)
+}
+
+// explain is PostgreSQL's plan for q, one line a row.
+func explain(ctx context.Context, conn interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}, q string, args ...any) (string, error) {
+	rows, err := conn.Query(ctx, "EXPLAIN "+q, args...)
 	if err != nil {
 		return "", err
 	}
