@@ -26,6 +26,7 @@ func TestRetentionDropsWhatIsOld(t *testing.T) {
 	proj := metadatatest.Project(t, db, "retention-secret")
 	ctx := context.Background()
 	now := time.Now()
+	bystander := sharedBystander(t, now)
 	ages := []time.Duration{200 * 24 * time.Hour, 10 * 24 * time.Hour, time.Hour}
 	var rows []analytics.EventRow
 	for i, age := range ages {
@@ -105,6 +106,40 @@ func TestRetentionDropsWhatIsOld(t *testing.T) {
 			if len(rows) != step.want {
 				t.Errorf("organization %d keeps %d audit entries %d days on, want %d", org, len(rows), step.days, step.want)
 			}
+		}
+	}
+	bystander()
+}
+
+// sharedBystander records an issue and its event in the databases the
+// other packages' tests share, and returns a check that a year-ahead pass
+// on the retention databases left both there.
+func sharedBystander(t *testing.T, now time.Time) (check func()) {
+	t.Helper()
+	db, store := metadatatest.Open(t), analyticstest.Open(t)
+	proj := metadatatest.Project(t, db, "bystander-secret")
+	ctx := context.Background()
+	ids, err := db.RecordEvents(ctx, proj.ProjectID, []metadata.GroupedEvent{{EventID: fmt.Sprintf("%032x", 0xb5),
+		Fingerprint: "bystander", Title: "bystander", Level: "error", Timestamp: now}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.InsertEvents(ctx, []analytics.EventRow{{ProjectID: uint64(proj.ProjectID), IssueID: uint64(ids[0]),
+		EventID: fmt.Sprintf("%032x", 0xb5), Timestamp: now, Received: now, Level: "error", Title: "t", Payload: []byte("{}")}}); err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		t.Helper()
+		issues, err := db.ListIssues(ctx, proj.ProjectID, 10, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		events, _, err := store.EventCounts(ctx, uint64(proj.ProjectID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(issues) != 1 || events != 1 {
+			t.Errorf("another test's project in the shared databases kept %d issues and %d events, want 1 and 1", len(issues), events)
 		}
 	}
 }
