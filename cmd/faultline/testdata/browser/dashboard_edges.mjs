@@ -249,8 +249,15 @@ try {
     await page.goto(`${base}/app/acme/shop/performance?query=boom`);
     await page.waitForSelector("[role=alert]:has-text('did not answer')", { timeout: 15000 });
     expect(await page.locator(".loading").count() === 0, "still loading");
+    // Right after the click the old alert may still be on the page, or the
+    // list loading again: wait for the retry's answer, then for the page to
+    // settle on what it says.
+    const retried = page.waitForResponse((r) => r.url().includes("/api/0/projects/acme/shop/transactions/"));
     await page.click("[role=alert] button:has-text('Try again')", { timeout: 3000 });
-    await page.waitForSelector("[role=alert]:has-text('did not answer')");
+    await retried;
+    await page.waitForFunction(() => document.querySelectorAll(".loading").length === 0 &&
+      [...document.querySelectorAll("[role=alert]")].some((a) => a.textContent.includes("did not answer"))).catch(() => {});
+    expect(await page.locator("[role=alert]:has-text('did not answer')").count() > 0, "no alert after trying again");
     expect(await page.locator(".loading").count() === 0, "still loading after trying again");
   });
   await check("5 unknown monitor", async () => {
