@@ -344,7 +344,7 @@ func (a *projectActor) other(r queue.Record, rows *analytics.Rows, side *sideRec
 
 func meta(r queue.Record) event.Meta {
 	return event.Meta{EventID: r.EventID, Received: r.Received, SentAt: r.SentAt, ClientIP: r.ClientIP,
-		KeepSensitiveData: r.KeepSensitiveData}
+		KeepSensitiveData: r.KeepSensitiveData, Checked: r.Checked}
 }
 
 // normalize parses the event record at index i of a batch and groups it,

@@ -251,7 +251,7 @@ func (h *Handler) envelope(c *fiber.Ctx) error {
 			}
 			id, _ := resolveEventID("")
 			out = append(out, counted(queue.Record{ProjectID: projectID, EventID: id, ItemType: it.Type,
-				Received: received, SentAt: sentAt, ClientIP: c.IP(), Payload: it.payload}))
+				Received: received, SentAt: sentAt, ClientIP: c.IP(), Checked: true, Payload: it.payload}))
 			continue
 		default:
 			// Unknown item types are skipped.
@@ -277,7 +277,8 @@ func (h *Handler) envelope(c *fiber.Ctx) error {
 		// The event goes ahead of the items that refer to it, as produced
 		// records are read in order.
 		out = slices.Insert(out, 0, counted(queue.Record{ProjectID: projectID, EventID: eventID, ItemType: it.Type,
-			Received: received, SentAt: sentAt, ClientIP: c.IP(), KeepSensitiveData: k.KeepSensitiveData, Payload: it.payload}))
+			Received: received, SentAt: sentAt, ClientIP: c.IP(), KeepSensitiveData: k.KeepSensitiveData,
+			Checked: true, Payload: it.payload}))
 	}
 	u := usage{}
 	for _, o := range out {
@@ -444,7 +445,7 @@ func (h *Handler) store(c *fiber.Ctx) error {
 		return err
 	}
 	rec := queue.Record{ProjectID: projectID, EventID: eventID, ItemType: "event", Received: time.Now().UTC(),
-		ClientIP: c.IP(), KeepSensitiveData: k.KeepSensitiveData, Payload: body}
+		ClientIP: c.IP(), KeepSensitiveData: k.KeepSensitiveData, Checked: true, Payload: body}
 	if err := h.produce(c.UserContext(), []outgoing{counted(rec)}); err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -337,5 +338,35 @@ func TestRecordsCompressedUnlessPlain(t *testing.T) {
 		if r, err := queue.Decode(m); err != nil || string(r.Payload) != event {
 			t.Errorf("plain=%v: decoded %q (%v)", plain, r.Payload, err)
 		}
+	}
+}
+
+// Every JSON item ingest scanned and produced is marked checked, so that a
+// worker does not scan it again; an attachment, which is not JSON, is not.
+func TestScannedRecordsAreMarkedChecked(t *testing.T) {
+	var produced recorder
+	ti := newTestIngest(t, &produced)
+	body := `{"event_id":"9ec79c33ec9942ab8353589fcb2e04dc"}` + "\n" +
+		`{"type":"event"}` + "\n" + `{"message":"scanned"}` + "\n" +
+		`{"type":"check_in"}` + "\n" + `{"monitor_slug":"m","status":"ok"}` + "\n" +
+		`{"type":"attachment","length":3,"filename":"a.txt"}` + "\n" + `abc` + "\n"
+	if status, answer := ti.post(t, "/api/1/envelope/", body); status != 200 {
+		t.Fatalf("envelope answered %d %q", status, answer)
+	}
+	if status, answer := ti.post(t, "/api/1/store/", `{"message":"stored"}`); status != 200 {
+		t.Fatalf("store answered %d %q", status, answer)
+	}
+	produced.mu.Lock()
+	defer produced.mu.Unlock()
+	var got []string
+	for _, m := range produced.msgs {
+		rec, err := queue.Decode(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%s:%v", rec.ItemType, rec.Checked))
+	}
+	if g, want := strings.Join(got, ","), "event:true,check_in:true,attachment:false,event:true"; g != want {
+		t.Errorf("produced %s, want %s", g, want)
 	}
 }

@@ -98,6 +98,9 @@ type Meta struct {
 	ClientIP string    // the address the request came from
 	// KeepSensitiveData turns the scrubber off (see Scrub); it is on by default.
 	KeepSensitiveData bool
+	// Checked says ingest found the payload to be valid JSON, so the parse
+	// need not scan it again.
+	Checked bool
 }
 
 const (
@@ -120,7 +123,7 @@ func Parse(payload []byte, m Meta) (*Event, error) {
 		return nil, ErrNotObject
 	}
 	var w wire
-	if err := unmarshal(trimmed, &w); err != nil {
+	if err := m.decode(trimmed, &w); err != nil {
 		return nil, fmt.Errorf("event is not valid JSON: %w", err)
 	}
 	e := &Event{

@@ -71,7 +71,7 @@ func ParseSpans(payload []byte, m Meta) ([]StreamedSpan, error) {
 			Attributes   map[string]attrValue `json:"attributes"`
 		} `json:"items"`
 	}
-	if err := unmarshal(trimmed, &w); err != nil {
+	if err := m.decode(trimmed, &w); err != nil {
 		return nil, fmt.Errorf("span item is not valid JSON: %w", err)
 	}
 	var out []StreamedSpan

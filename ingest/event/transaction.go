@@ -89,7 +89,7 @@ func ParseTransaction(payload []byte, m Meta) (*Transaction, error) {
 		return nil, ErrNotObject
 	}
 	var w wireTransaction
-	if err := unmarshal(trimmed, &w); err != nil {
+	if err := m.decode(trimmed, &w); err != nil {
 		return nil, fmt.Errorf("transaction is not valid JSON: %w", err)
 	}
 	if !w.Start.ok || !w.End.ok {

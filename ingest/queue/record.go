@@ -28,7 +28,11 @@ type Record struct {
 	ClientIP  string
 	// KeepSensitiveData is the project's choice to turn data scrubbing off.
 	KeepSensitiveData bool
-	Payload           []byte
+	// Checked says ingest found Payload to be valid JSON, so a worker
+	// parses it without scanning it again. Records without the mark (from
+	// older versions, or other writers) are scanned as before.
+	Checked bool
+	Payload []byte
 }
 
 const (
@@ -41,6 +45,7 @@ const (
 	hdrKeepData  = "keep_sensitive_data"
 	hdrError     = "error"
 	hdrEncoding  = "encoding"
+	hdrChecked   = "json_checked"
 )
 
 // Payloads of compressFrom bytes or more travel S2-compressed (header
@@ -108,6 +113,9 @@ func (r Record) PlainMessage() kafka.Message {
 	}
 	if r.KeepSensitiveData {
 		m.Headers = append(m.Headers, kafka.Header{Key: hdrKeepData, Value: []byte("1")})
+	}
+	if r.Checked {
+		m.Headers = append(m.Headers, kafka.Header{Key: hdrChecked, Value: []byte("1")})
 	}
 	if !r.SentAt.IsZero() {
 		m.Headers = append(m.Headers, kafka.Header{Key: hdrSentAt, Value: []byte(strconv.FormatInt(r.SentAt.UnixMilli(), 10))})
@@ -187,6 +195,8 @@ func Decode(m kafka.Message) (Record, error) {
 			r.ClientIP = string(h.Value)
 		case hdrKeepData:
 			r.KeepSensitiveData = string(h.Value) == "1"
+		case hdrChecked:
+			r.Checked = string(h.Value) == "1"
 		case hdrEncoding:
 			r.Payload, err = expand(m.Value, string(h.Value))
 		}

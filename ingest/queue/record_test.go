@@ -16,7 +16,7 @@ import (
 func TestRecordRoundTrip(t *testing.T) {
 	in := Record{ProjectID: 42, EventID: "0ef7d9cd86b9412082fee68473d5a5d6", ItemType: "event",
 		Received: time.UnixMilli(1795303252902).UTC(), SentAt: time.UnixMilli(1795303252000).UTC(),
-		ClientIP: "203.0.113.9", KeepSensitiveData: true, Payload: []byte(`{"a":1}`)}
+		ClientIP: "203.0.113.9", KeepSensitiveData: true, Checked: true, Payload: []byte(`{"a":1}`)}
 	m := in.Message()
 	if string(m.Key) != "42" || m.Topic != EventsTopic {
 		t.Fatalf("key %q topic %q; want the project id on the events topic", m.Key, m.Topic)
@@ -27,8 +27,12 @@ func TestRecordRoundTrip(t *testing.T) {
 	}
 	if out.ProjectID != in.ProjectID || out.EventID != in.EventID || out.ItemType != in.ItemType ||
 		!out.Received.Equal(in.Received) || !out.SentAt.Equal(in.SentAt) || out.ClientIP != in.ClientIP || !out.KeepSensitiveData ||
-		string(out.Payload) != string(in.Payload) {
+		!out.Checked || string(out.Payload) != string(in.Payload) {
 		t.Fatalf("round trip: %+v, want %+v", out, in)
+	}
+	in.Checked = false
+	if out, err := Decode(in.Message()); err != nil || out.Checked {
+		t.Fatalf("a record ingest did not check came back checked (%v)", err)
 	}
 }
 
