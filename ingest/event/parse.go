@@ -223,6 +223,9 @@ func timestamp(raw []byte) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	if raw[0] != '"' {
+		if t, ok, read := epochDecimal(raw); read {
+			return t, ok
+		}
 		f, err := strconv.ParseFloat(string(raw), 64)
 		if err != nil {
 			return time.Time{}, false
@@ -250,6 +253,46 @@ func timestamp(raw []byte) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
+}
+
+// epochDecimal reads the number of seconds SDKs send, digits with an
+// optional fraction, without going through a float: a transaction holds two
+// timestamps per span, and ParseFloat took a tenth of its parse. It rounds
+// to the microsecond as epoch does, from the exact decimal rather than its
+// nearest float. read is false for any other form (a sign, an exponent, more
+// than 11 integer digits), which ParseFloat handles.
+func epochDecimal(raw []byte) (t time.Time, ok, read bool) {
+	var sec, nsec int64
+	i := 0
+	for ; i < len(raw) && isDigit(raw[i]); i++ {
+		if i == 11 {
+			return t, false, false
+		}
+		sec = sec*10 + int64(raw[i]-'0')
+	}
+	if i == 0 {
+		return t, false, false
+	}
+	positive := sec > 0
+	if i < len(raw) {
+		if raw[i] != '.' || i+1 == len(raw) {
+			return t, false, false
+		}
+		scale := int64(1e8)
+		for i++; i < len(raw); i++ {
+			if !isDigit(raw[i]) {
+				return t, false, false
+			}
+			positive = positive || raw[i] != '0'
+			nsec += int64(raw[i]-'0') * scale
+			scale /= 10
+		}
+	}
+	if !positive { // and at most 11 digits: below epoch's bound of 1e11
+		return t, false, true
+	}
+	usec := (nsec + 500) / 1000
+	return time.Unix(sec, usec*1000).UTC(), true, true
 }
 
 func epoch(f float64) (time.Time, bool) {

@@ -1,6 +1,7 @@
 package event
 
 import (
+	"math"
 	"strconv"
 	"testing"
 	"time"
@@ -88,4 +89,59 @@ func checkRFC3339(t *testing.T, s string) bool {
 		t.Errorf("parseRFC3339(%q) = %v, time.Parse gives %v (ok %v)", s, got, want, wantOK)
 	}
 	return true
+}
+
+// The decimal reading of a number of seconds gives what the float reading
+// gives, to the microsecond (one off where the float fell on the other
+// side of a half), and reads every form SDKs send.
+func TestEpochDecimalAsFloat(t *testing.T) {
+	for _, s := range []string{"1795303252.899", "1795303621.3744485", "1795303621", "1795303252.5",
+		"0.0000004", "0", "0.0", "99999999999.9999999", "1795303252.0000005"} {
+		checkEpochDecimal(t, []byte(s), true)
+	}
+	for _, s := range []string{"-1", "1e9", "1.", ".5", "100000000000", "1795303252.5x", "+1", "000001795303252.25"} {
+		checkEpochDecimal(t, []byte(s), false)
+	}
+}
+
+func FuzzEpochDecimal(f *testing.F) {
+	for _, s := range []string{"1795303252.899", "1795303621.3744485", "0", "1.", "1e9", "12345678901.123456789012"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		checkEpochDecimal(t, raw, false)
+	})
+}
+
+// checkEpochDecimal compares epochDecimal with ParseFloat and epoch on raw;
+// mustRead says epochDecimal has to read raw itself.
+func checkEpochDecimal(t *testing.T, raw []byte, mustRead bool) {
+	t.Helper()
+	got, gotOK, read := epochDecimal(raw)
+	if !read {
+		if mustRead {
+			t.Errorf("%q was left to ParseFloat", raw)
+		}
+		return
+	}
+	f, err := strconv.ParseFloat(string(raw), 64)
+	if err != nil {
+		t.Fatalf("%q read, but it is not a number: %v", raw, err)
+	}
+	want, wantOK := epoch(f)
+	// Past 2^33 s a float's step exceeds a microsecond; the decimal is exact.
+	tolerance := time.Microsecond + time.Duration((math.Nextafter(f, math.Inf(1))-f)*1e9)
+	if gotOK != wantOK || got.Sub(want).Abs() > tolerance || got.Nanosecond()%1000 != 0 {
+		t.Errorf("%q: %v %v, the float gives %v %v", raw, got, gotOK, want, wantOK)
+	}
+}
+
+// BenchmarkEpochSeconds is a span's timestamp as most SDKs send it.
+func BenchmarkEpochSeconds(b *testing.B) {
+	raw := []byte("1795303621.3744485")
+	for b.Loop() {
+		if _, ok := timestamp(raw); !ok {
+			b.Fatal("unread")
+		}
+	}
 }
