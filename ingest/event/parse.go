@@ -257,10 +257,13 @@ func timestamp(raw []byte) (time.Time, bool) {
 
 // epochDecimal reads the number of seconds SDKs send, digits with an
 // optional fraction, without going through a float: a transaction holds two
-// timestamps per span, and ParseFloat took a tenth of its parse. It rounds
-// to the microsecond as epoch does, from the exact decimal rather than its
-// nearest float. read is false for any other form (a sign, an exponent, more
-// than 11 integer digits), which ParseFloat handles.
+// timestamps per span, and ParseFloat took a tenth of its parse. It gives
+// what epoch gives for the number's float, to the nanosecond: SDKs print
+// floats, and the float is the time they meant. So a fraction that lies
+// within a float's error of half a microsecond (where rounding the decimal
+// and rounding the float may differ), and seconds from 2^31 on (where that
+// error grows past 119 ns), are left to ParseFloat, as is any other form (a
+// sign, an exponent, more than 11 integer digits): read is false.
 func epochDecimal(raw []byte) (t time.Time, ok, read bool) {
 	var sec, nsec int64
 	i := 0
@@ -291,9 +294,19 @@ func epochDecimal(raw []byte) (t time.Time, ok, read bool) {
 	if !positive { // and at most 11 digits: below epoch's bound of 1e11
 		return t, false, true
 	}
+	if sec >= 1<<31 {
+		return t, false, false
+	}
+	if half := nsec%1000 - 500; -floatError < half && half < floatError {
+		return t, false, false
+	}
 	usec := (nsec + 500) / 1000
 	return time.Unix(sec, usec*1000).UTC(), true, true
 }
+
+// floatError bounds how far, in nanoseconds, the float nearest a number of
+// seconds below 2^31 is from it (half a step of 2^-22 s), with room to spare.
+const floatError = 125
 
 func epoch(f float64) (time.Time, bool) {
 	if f <= 0 || math.IsInf(f, 0) || math.IsNaN(f) || f > 1e11 {
