@@ -116,15 +116,13 @@ func ParseSpans(payload []byte, m Meta) ([]StreamedSpan, error) {
 	}
 	// Self time from the children in this item; children sent in other
 	// items are not known here.
-	children := map[string][]int{}
 	plain := make([]Span, len(out))
 	for i, s := range out {
 		plain[i] = s.Span
-		children[s.ParentSpanID] = append(children[s.ParentSpanID], i)
 	}
+	setSelfTimes(plain)
 	for i := range out {
-		s := &out[i]
-		s.SelfTime = s.Duration - covered(s.Start, s.Start.Add(s.Duration), plain, children[s.SpanID])
+		out[i].SelfTime = plain[i].SelfTime
 	}
 	return out, nil
 }

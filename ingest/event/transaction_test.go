@@ -1,7 +1,9 @@
 package event
 
 import (
+	"math/rand/v2"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -77,4 +79,47 @@ func TestNormalizeSpanDescription(t *testing.T) {
 			t.Errorf("%s %q → %q, want %q", tc.op, tc.in, got, tc.want)
 		}
 	}
+}
+
+// Self times agree with a plain reading of the rule (a span's duration less
+// the union of its children's intervals clipped to it) on random trees,
+// with shared parents, repeated ids, overlaps and children outside their
+// parent.
+func TestSelfTimesOnRandomTrees(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 20))
+	base := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	for round := range 300 {
+		spans := make([]Span, 1+rng.IntN(40))
+		for i := range spans {
+			spans[i] = Span{
+				SpanID:       strconv.Itoa(rng.IntN(len(spans) + 2)),
+				ParentSpanID: strconv.Itoa(rng.IntN(len(spans) + 2)),
+				Start:        base.Add(time.Duration(rng.IntN(1000)) * time.Microsecond),
+				Duration:     time.Duration(rng.IntN(500)) * time.Microsecond,
+			}
+		}
+		setSelfTimes(spans)
+		for i, s := range spans {
+			if want := s.Duration - unionOfChildren(spans, s); s.SelfTime != want {
+				t.Fatalf("round %d, span %d: self time %v, want %v", round, i, s.SelfTime, want)
+			}
+		}
+	}
+}
+
+// unionOfChildren counts, microsecond by microsecond, how much of parent
+// its children cover.
+func unionOfChildren(spans []Span, parent Span) time.Duration {
+	covered := map[time.Time]bool{}
+	for _, c := range spans {
+		if c.ParentSpanID != parent.SpanID {
+			continue
+		}
+		for at := c.Start; at.Before(c.Start.Add(c.Duration)); at = at.Add(time.Microsecond) {
+			if !at.Before(parent.Start) && at.Before(parent.Start.Add(parent.Duration)) {
+				covered[at] = true
+			}
+		}
+	}
+	return time.Duration(len(covered)) * time.Microsecond
 }
