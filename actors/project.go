@@ -103,8 +103,11 @@ type projectActor struct {
 	// off), within symbolicationBudget per batch.
 	symbolicator        *symbolicate.Symbolicator
 	symbolicationBudget time.Duration
-	metrics             *workerMetrics
-	log                 *slog.Logger
+	// parsing is shared by the worker's actors: a record is parsed in a
+	// turn (nil: no bound).
+	parsing parseTurns
+	metrics *workerMetrics
+	log     *slog.Logger
 }
 
 func (a *projectActor) Receive(c actor.Context) {
@@ -155,6 +158,9 @@ func (a *projectActor) group(ctx context.Context, records []queue.Record) *group
 	pending := make([]pendingEvent, 0, len(records))
 	symbolicate, stop := a.symbolication(ctx)
 	defer stop()
+	if mapFrames := symbolicate; mapFrames != nil {
+		symbolicate = func(e *event.Event) { a.parsing.outside(func() { mapFrames(e) }) }
+	}
 	for i, r := range records {
 		// The worker gives up on the batch when ctx ends (it then splits
 		// it): stop between records rather than work on for nobody.
@@ -163,12 +169,16 @@ func (a *projectActor) group(ctx context.Context, records []queue.Record) *group
 			return out
 		}
 		if r.ItemType != "event" && r.ItemType != "security" {
-			if err := a.other(r, &out.rows, &side); err != nil {
+			var err error
+			a.parsing.do(func() { err = a.other(r, &out.rows, &side) })
+			if err != nil {
 				out.rejected = append(out.rejected, rejected{index: i, reason: err})
 			}
 			continue
 		}
-		p, err := normalize(i, r, symbolicate)
+		var p pendingEvent
+		var err error
+		a.parsing.do(func() { p, err = normalize(i, r, symbolicate) })
 		if err != nil {
 			out.rejected = append(out.rejected, rejected{index: i, reason: err})
 			continue

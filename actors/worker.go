@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -52,6 +53,11 @@ type WorkerConfig struct {
 	SymbolicationBudget time.Duration
 	// Registerer takes the worker's metrics; nil registers them nowhere.
 	Registerer prometheus.Registerer
+	// Parsers is how many records the project actors parse at once, over
+	// all of them; default GOMAXPROCS. A process that also answers ingest
+	// does better with one fewer, so that requests find a processor free
+	// (see parseTurns).
+	Parsers int
 }
 
 // fetchBytes is the most one fetch asks the broker for.
@@ -73,6 +79,7 @@ type Worker struct {
 	events     EventStore
 	deadLetter Producer
 	outcomes   *queue.OutcomeCounter
+	parsing    parseTurns // shared by the project actors
 	metrics    *workerMetrics
 	log        *slog.Logger
 
@@ -122,7 +129,11 @@ func NewWorker(cfg WorkerConfig, issues IssueStore, events EventStore, deadLette
 	if cfg.SymbolicationBudget <= 0 {
 		cfg.SymbolicationBudget = cfg.CallTimeout / 4
 	}
-	return &Worker{cfg: cfg, issues: issues, events: events, deadLetter: deadLetter, outcomes: outcomes, metrics: newWorkerMetrics(cfg.Registerer), log: log}
+	if cfg.Parsers <= 0 {
+		cfg.Parsers = runtime.GOMAXPROCS(0)
+	}
+	return &Worker{cfg: cfg, issues: issues, events: events, deadLetter: deadLetter, outcomes: outcomes,
+		parsing: newParseTurns(cfg.Parsers), metrics: newWorkerMetrics(cfg.Registerer), log: log}
 }
 
 // Run consumes until ctx is cancelled or a partition fails in a way a
@@ -172,7 +183,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		return fmt.Errorf("join consumer group %s: %w", w.cfg.GroupID, err)
 	}
 	defer group.Close()
-	w.log.Info("worker consuming", "topic", queue.EventsTopic, "group", w.cfg.GroupID)
+	w.log.Info("worker consuming", "topic", queue.EventsTopic, "group", w.cfg.GroupID, "parsers", w.cfg.Parsers)
 	for {
 		gen, err := group.Next(ctx)
 		if err != nil {
@@ -435,7 +446,7 @@ func (w *Worker) project(id int64) *actor.PID {
 	}
 	props := actor.PropsFromProducer(func() actor.Actor {
 		a := &projectActor{projectID: id, issues: w.issues, metrics: w.metrics, log: w.log.With("project", id),
-			symbolicator: w.cfg.Symbolicator, symbolicationBudget: w.cfg.SymbolicationBudget}
+			symbolicator: w.cfg.Symbolicator, symbolicationBudget: w.cfg.SymbolicationBudget, parsing: w.parsing}
 		if w.cfg.Alerts != nil {
 			a.alerts = w.cfg.Alerts.NewEvaluator(id)
 		}

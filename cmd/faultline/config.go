@@ -34,6 +34,7 @@ type config struct {
 	WorkerMaxBatch      string
 	WorkerMaxBatchBytes string
 	WorkerMaxInFlight   string
+	WorkerParsers       string
 	BrokerRetention     string
 	BrokerMaxBytes      string
 	BrokerMinFree       string
@@ -77,6 +78,7 @@ func (c *config) settings() []setting {
 		{"worker-max-batch", "FAULTLINE_WORKER_MAX_BATCH", "2000", "records a worker takes from one partition at a time", &c.WorkerMaxBatch},
 		{"worker-max-batch-bytes", "FAULTLINE_WORKER_MAX_BATCH_BYTES", "16MiB", "payload bytes a worker takes from one partition at a time", &c.WorkerMaxBatchBytes},
 		{"worker-max-in-flight", "FAULTLINE_WORKER_MAX_IN_FLIGHT", "256MiB", "payload bytes a worker holds over all its partitions (plan about 4x this in memory)", &c.WorkerMaxInFlight},
+		{"worker-parsers", "FAULTLINE_WORKER_PARSERS", "", "records a worker parses at once (default: one per processor, less one when the process also serves ingest)", &c.WorkerParsers},
 		{"broker-retention", "FAULTLINE_BROKER_RETENTION", "24h", "embedded broker: how long records stay after the workers committed them (unconsumed records are never deleted)", &c.BrokerRetention},
 		{"broker-max-bytes", "FAULTLINE_BROKER_MAX_BYTES", "10GiB", "embedded broker: past this size, consumed records are deleted whatever their age", &c.BrokerMaxBytes},
 		{"broker-min-free", "FAULTLINE_BROKER_MIN_FREE", "", "embedded broker: free disk space below which ingest answers 503 (default 1GiB or 5% of the disk, whichever is smaller)", &c.BrokerMinFree},

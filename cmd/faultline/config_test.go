@@ -76,6 +76,7 @@ func TestParseNamesEveryMistake(t *testing.T) {
 		{"event life", config{MaxEventLifeDays: "forever"}, []string{"FAULTLINE_MAX_EVENT_LIFE_DAYS", "1 to 36500"}},
 		{"audit retention", config{AuditRetentionDays: "0"}, []string{"FAULTLINE_AUDIT_RETENTION_DAYS", "1 to 36500"}},
 		{"zero batch", config{WorkerMaxBatch: "0"}, []string{"FAULTLINE_WORKER_MAX_BATCH", "1 to 100000"}},
+		{"no parsers", config{WorkerParsers: "0"}, []string{"FAULTLINE_WORKER_PARSERS", "1 to 1024"}},
 		{"negative size", config{BrokerMaxBytes: "-5GiB"}, []string{"FAULTLINE_BROKER_MAX_BYTES", "16MiB"}},
 		{"overflowing size", config{BrokerMaxBytes: "99999999999TiB"}, []string{"FAULTLINE_BROKER_MAX_BYTES"}},
 		{"not a size", config{BrokerMinFree: "lots"}, []string{"FAULTLINE_BROKER_MIN_FREE"}},
@@ -127,5 +128,23 @@ func TestServeReportsEveryWrongSetting(t *testing.T) {
 	}
 	if strings.Contains(out, "postgres") {
 		t.Errorf("stderr %q: the database was tried before the settings were checked", out)
+	}
+}
+
+func TestWorkerParsersLeaveIngestAProcessor(t *testing.T) {
+	for _, c := range []struct {
+		set          int
+		servesIngest bool
+		procs, want  int
+	}{
+		{0, true, 2, 1},
+		{0, true, 1, 1},
+		{0, true, 8, 7},
+		{0, false, 2, 2},
+		{3, true, 2, 3},
+	} {
+		if got := workerParsers(c.set, c.servesIngest, c.procs); got != c.want {
+			t.Errorf("workerParsers(%d, %v, %d) = %d, want %d", c.set, c.servesIngest, c.procs, got, c.want)
+		}
 	}
 }

@@ -118,6 +118,8 @@ func (c config) parse() (settings, error) {
 	add(err)
 	s.worker.MaxBytesInFlight, err = parseSize("FAULTLINE_WORKER_MAX_IN_FLIGHT", c.WorkerMaxInFlight, 256<<20)
 	add(err)
+	s.worker.Parsers, err = parseInt("FAULTLINE_WORKER_PARSERS", c.WorkerParsers, 0, 1, 1024, "a number of records")
+	add(err)
 	if s.worker.MaxBatchBytes > s.worker.MaxBytesInFlight && s.worker.MaxBytesInFlight > 0 {
 		add(fmt.Errorf("FAULTLINE_WORKER_MAX_BATCH_BYTES (%s) is larger than FAULTLINE_WORKER_MAX_IN_FLIGHT (%s)",
 			orDefault(c.WorkerMaxBatchBytes, "16MiB"), orDefault(c.WorkerMaxInFlight, "256MiB")))
