@@ -19,7 +19,7 @@ func BenchmarkProjectActorGroup(b *testing.B) {
 	records := make([]queue.Record, n)
 	for i := range records {
 		records[i] = queue.Record{ProjectID: 1, EventID: fmt.Sprintf("%032x", i), ItemType: "event",
-			Received: time.Now(), Payload: errorPayload(i%3, i)}
+			Received: time.Now(), Checked: true, Payload: errorPayload(i%3, i)}
 	}
 	a := storeFreeActor()
 	ctx := context.Background()

@@ -225,7 +225,8 @@ func storeFreeActor() *projectActor {
 }
 
 // fixtureRecords is n records of one item type carrying the payload of
-// a testdata file, each with an event id of its own.
+// a testdata file, each with an event id of its own, marked checked as
+// ingest marks the JSON it scanned.
 func fixtureRecords(tb testing.TB, path, itemType string, n int) []queue.Record {
 	payload, err := os.ReadFile(path)
 	if err != nil {
@@ -234,7 +235,7 @@ func fixtureRecords(tb testing.TB, path, itemType string, n int) []queue.Record 
 	records := make([]queue.Record, n)
 	for i := range records {
 		records[i] = queue.Record{ProjectID: 1, EventID: fmt.Sprintf("%032x", i), ItemType: itemType,
-			Received: time.Now(), Payload: payload}
+			Received: time.Now(), Checked: true, Payload: payload}
 	}
 	return records
 }
