@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -64,7 +63,7 @@ func (h *Handler) envelopeKey(c *fiber.Ctx) (string, error) {
 		return "", nil
 	}
 	var header envelopeHeader
-	if json.Unmarshal(line, &header) != nil {
+	if readHeader(line, &header) != nil {
 		return "", nil
 	}
 	key, _ := dsnKey(header.DSN)

@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 )
@@ -39,7 +38,7 @@ func parseEnvelope(body []byte, maxItems int) (envelopeHeader, []item, error) {
 	if len(bytes.TrimSpace(line)) == 0 {
 		return h, nil, errors.New("envelope has no header line")
 	}
-	if err := json.Unmarshal(line, &h); err != nil {
+	if err := readHeader(line, &h); err != nil {
 		return h, nil, fmt.Errorf("envelope header is not a JSON object: %w", err)
 	}
 	var items []item
@@ -52,7 +51,7 @@ func parseEnvelope(body []byte, maxItems int) (envelopeHeader, []item, error) {
 			return h, nil, errTooManyItems
 		}
 		var it item
-		if err := json.Unmarshal(line, &it); err != nil {
+		if err := readHeader(line, &it); err != nil {
 			return h, nil, fmt.Errorf("item %d: header is not a JSON object: %w", len(items)+1, err)
 		}
 		if it.Type == "" {
