@@ -62,7 +62,7 @@ func readPlainHeader(line []byte, fields []headerField) bool {
 			if !lowerASCII(key) {
 				return false // encoding/json would match it without regard to case
 			}
-			i = jsonValueEnd(line, i)
+			i = jsonscan.ValueEnd(line, i)
 		} else if i, ok = f.set(line, i); !ok {
 			return false
 		}
@@ -98,7 +98,7 @@ func (f *headerField) set(line []byte, i int) (int, bool) {
 		}
 		return end, ok
 	}
-	end := jsonValueEnd(line, i)
+	end := jsonscan.ValueEnd(line, i)
 	n, err := strconv.ParseInt(string(line[i:end]), 10, 64)
 	if err != nil {
 		return end, false // a fraction, an exponent, an overflow or a string: encoding/json's to word
@@ -136,41 +136,6 @@ func lowerASCII(s []byte) bool {
 
 func skipWS(b []byte, i int) int {
 	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// jsonValueEnd is the index past the valid JSON value at b[i].
-func jsonValueEnd(b []byte, i int) int {
-	switch b[i] {
-	case '"':
-		for i++; b[i] != '"'; i++ {
-			if b[i] == '\\' {
-				i++
-			}
-		}
-		return i + 1
-	case '{', '[':
-		depth := 0
-		for ; ; i++ {
-			switch b[i] {
-			case '"':
-				i = jsonValueEnd(b, i) - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				if depth--; depth == 0 {
-					return i + 1
-				}
-			}
-		}
-	}
-	for i < len(b) {
-		switch b[i] {
-		case ',', '}', ']', ' ', '\t', '\n', '\r':
-			return i
-		}
 		i++
 	}
 	return i

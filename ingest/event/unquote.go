@@ -4,6 +4,8 @@ import (
 	"iter"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/faultline/faultline/ingest/jsonscan"
 )
 
 // unquote decodes a JSON string literal, quotes included, that encoding/json
@@ -111,14 +113,7 @@ func members(obj []byte) iter.Seq2[[]byte, []byte] {
 
 // stringEnd returns where the valid JSON string whose contents include
 // b[i] ends: just past its closing quote.
-func stringEnd(b []byte, i int) int {
-	for ; b[i] != '"'; i++ {
-		if b[i] == '\\' {
-			i++
-		}
-	}
-	return i + 1
-}
+func stringEnd(b []byte, i int) int { return jsonscan.SkipString(b, i) }
 
 func skipSpace(b []byte, i int) int {
 	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
@@ -128,34 +123,7 @@ func skipSpace(b []byte, i int) int {
 }
 
 // valueEnd returns where the valid JSON value starting at b[i] ends.
-func valueEnd(b []byte, i int) int {
-	switch b[i] {
-	case '"':
-		return stringEnd(b, i+1)
-	case '{', '[':
-		depth := 0
-		for ; ; i++ {
-			switch b[i] {
-			case '"':
-				i = valueEnd(b, i) - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				if depth--; depth == 0 {
-					return i + 1
-				}
-			}
-		}
-	}
-	for i < len(b) {
-		switch b[i] {
-		case ',', '}', ']', ' ', '\t', '\n', '\r':
-			return i
-		}
-		i++
-	}
-	return i
-}
+func valueEnd(b []byte, i int) int { return jsonscan.ValueEnd(b, i) }
 
 // hexValue is the value of a hexadecimal digit (one isHex accepts).
 func hexValue(c byte) int {
