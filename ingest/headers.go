@@ -47,16 +47,16 @@ func readPlainHeader(line []byte, fields []headerField) bool {
 	if !jsonscan.Valid(line) {
 		return false
 	}
-	i := skipWS(line, 0)
+	i := jsonscan.SkipSpace(line, 0)
 	if line[i] != '{' {
 		return false
 	}
-	for i = skipWS(line, i+1); line[i] != '}'; {
+	for i = jsonscan.SkipSpace(line, i+1); line[i] != '}'; {
 		key, end, ok := plainString(line, i)
 		if !ok {
 			return false
 		}
-		i = skipWS(line, skipWS(line, end)+1) // past the colon
+		i = jsonscan.SkipSpace(line, jsonscan.SkipSpace(line, end)+1) // past the colon
 		f := findField(fields, key)
 		if f == nil {
 			if !lowerASCII(key) {
@@ -66,8 +66,8 @@ func readPlainHeader(line []byte, fields []headerField) bool {
 		} else if i, ok = f.set(line, i); !ok {
 			return false
 		}
-		if i = skipWS(line, i); line[i] == ',' {
-			i = skipWS(line, i+1)
+		if i = jsonscan.SkipSpace(line, i); line[i] == ',' {
+			i = jsonscan.SkipSpace(line, i+1)
 		}
 	}
 	return true
@@ -132,11 +132,4 @@ func lowerASCII(s []byte) bool {
 		}
 	}
 	return true
-}
-
-func skipWS(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
 }

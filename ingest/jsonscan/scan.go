@@ -29,7 +29,7 @@ func ValidMember(b []byte, name string) (ok bool, value []byte) {
 	wanted := false      // the member just read is the wanted one
 	var stackBuf [32]byte
 	stack := stackBuf[:0] // the open containers: '{' or '['
-	i := skipSpace(b, 0)
+	i := SkipSpace(b, 0)
 	for {
 		// A value starts at i.
 		if i >= len(b) {
@@ -47,7 +47,7 @@ func ValidMember(b []byte, name string) (ok bool, value []byte) {
 			if c == '[' {
 				end = ']'
 			}
-			if i = skipSpace(b, i+1); i < len(b) && b[i] == end {
+			if i = SkipSpace(b, i+1); i < len(b) && b[i] == end {
 				i++
 				break // an empty object or array is a whole value
 			}
@@ -88,7 +88,7 @@ func ValidMember(b []byte, name string) (ok bool, value []byte) {
 			end = i
 		}
 		for {
-			i = skipSpace(b, i)
+			i = SkipSpace(b, i)
 			if len(stack) == 0 {
 				if i != len(b) {
 					return false, nil
@@ -104,7 +104,7 @@ func ValidMember(b []byte, name string) (ok bool, value []byte) {
 			top := stack[len(stack)-1]
 			switch c := b[i]; {
 			case c == ',':
-				i = skipSpace(b, i+1)
+				i = SkipSpace(b, i+1)
 				if top == '{' {
 					at := i
 					if i = member(b, i); i < 0 {
@@ -139,10 +139,10 @@ func member(b []byte, i int) int {
 	if i = stringEnd(b, i); i < 0 {
 		return -1
 	}
-	if i = skipSpace(b, i); i >= len(b) || b[i] != ':' {
+	if i = SkipSpace(b, i); i >= len(b) || b[i] != ':' {
 		return -1
 	}
-	return skipSpace(b, i+1)
+	return SkipSpace(b, i+1)
 }
 
 // memberNamed reports whether the member name that opens at b[i] (a
@@ -156,7 +156,9 @@ func memberNamed(b []byte, i int, name string) bool {
 	return json.Unmarshal(b[i:stringEnd(b, i)], &decoded) == nil && decoded == name
 }
 
-func skipSpace(b []byte, i int) int {
+// SkipSpace returns the index of the first byte from b[i] on that is not
+// JSON whitespace, or len(b).
+func SkipSpace(b []byte, i int) int {
 	for i < len(b) {
 		switch b[i] {
 		case ' ', '\t', '\n', '\r':
