@@ -138,7 +138,7 @@ func ParseTransaction(payload []byte, m Meta) (*Transaction, error) {
 			Start: s.Start.t, Duration: max(s.End.t.Sub(s.Start.t), 0),
 		})
 	}
-	t.computeSelfTimes()
+	setSelfTimes(t.Spans)
 	// Drift correction moves the whole transaction, spans included.
 	if !m.SentAt.IsZero() {
 		if drift := m.Received.Sub(m.SentAt); drift >= minClockDrift || drift <= -minClockDrift {
@@ -178,16 +178,13 @@ func statusFromHTTP(code int) string {
 	return "internal_error"
 }
 
-// computeSelfTimes sets each span's self time: its duration less the union
-// of its direct children's intervals, clipped to it. The transaction itself
-// is the parent of the top-level spans.
-func (t *Transaction) computeSelfTimes() { setSelfTimes(t.Spans) }
-
-// setSelfTimes sets the self time of each of spans from its children among
-// them. Children are chained through next from the first one of each
-// parent id, and intervals are nanoseconds in a reused scratch: a list of
-// children per parent and a sort of time.Time pairs per span took a tenth
-// of a transaction's parse.
+// setSelfTimes sets each span's self time: its duration less the union of
+// its direct children's intervals (among spans), clipped to it. The
+// transaction itself is the parent of the top-level spans. Children are
+// chained through next from the first one of each parent id, and
+// intervals are nanoseconds in a reused scratch: a list of children per
+// parent and a sort of time.Time pairs per span took a tenth of a
+// transaction's parse.
 func setSelfTimes(spans []Span) {
 	first := make(map[string]int32, len(spans))
 	next := make([]int32, len(spans))
