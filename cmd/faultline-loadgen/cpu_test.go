@@ -72,3 +72,21 @@ func TestJobGzipped(t *testing.T) {
 		t.Fatalf("gzipped body reads back as %q (err %v), want %q", plain, err, j.body)
 	}
 }
+
+// The generator reports its own CPU, which a busy loop must move.
+func TestOwnCPUCountsWork(t *testing.T) {
+	before := ownCPU()
+	deadline := time.Now().Add(50 * time.Millisecond)
+	n := 0
+	for time.Now().Before(deadline) {
+		n++
+	}
+	if used := ownCPU() - before; used < 10*time.Millisecond {
+		t.Fatalf("50 ms of busy work counted as %s of CPU (%d rounds)", used, n)
+	}
+	var out bytes.Buffer
+	(&result{accepted: 1, elapsed: 2 * time.Second, ownCPU: time.Second}).print(&out)
+	if !strings.Contains(out.String(), "load generator CPU while sending: 1.00 s, 50 % of a core") {
+		t.Errorf("the report does not give the generator's CPU:\n%s", out.String())
+	}
+}

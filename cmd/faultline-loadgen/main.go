@@ -108,6 +108,7 @@ type result struct {
 	bytes                            int64
 	serverCPU                        time.Duration // over elapsed and the wait for the last probes
 	serverCPUErr                     error
+	ownCPU                           time.Duration // the generator's, while sending
 }
 
 func (r *result) print(w io.Writer) {
@@ -118,6 +119,10 @@ func (r *result) print(w io.Writer) {
 	} else {
 		fmt.Fprintf(w, "server CPU: %.2f s, %.3f ms per accepted event\n",
 			r.serverCPU.Seconds(), float64(r.serverCPU.Microseconds())/1000/float64(max(r.accepted, 1)))
+	}
+	if r.elapsed > 0 {
+		fmt.Fprintf(w, "load generator CPU while sending: %.2f s, %.0f %% of a core\n",
+			r.ownCPU.Seconds(), 100*r.ownCPU.Seconds()/r.elapsed.Seconds())
 	}
 	if len(r.accept) > 0 {
 		p50, p99, top := percentiles(r.accept)
@@ -166,6 +171,7 @@ func run(ctx context.Context, client *http.Client, cpu cpuMeter, targets []*targ
 	}
 	fmt.Fprintf(os.Stderr, "built %d envelopes in %s; sending\n", len(built), time.Since(buildStart).Round(time.Millisecond))
 	cpuBefore, cpuErr := cpu.used(ctx)
+	ownBefore := ownCPU()
 	jobs := make(chan job, workers*4)
 	var latMu sync.Mutex
 	var wg sync.WaitGroup
@@ -234,6 +240,7 @@ func run(ctx context.Context, client *http.Client, cpu cpuMeter, targets []*targ
 	close(jobs)
 	wg.Wait()
 	res.elapsed = time.Since(start)
+	res.ownCPU = ownCPU() - ownBefore
 	// Give the last probes time to become visible.
 	deadline := time.Now().Add(15 * time.Second)
 	for probes.pending() > 0 && time.Now().Before(deadline) {
