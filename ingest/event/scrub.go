@@ -319,13 +319,7 @@ func mayHoldSensitive(raw []byte) bool {
 		hasUserInfo(raw) || bytes.Contains(raw, []byte(`:\/\/`)) && bytes.IndexByte(raw, '@') >= 0 {
 		return true
 	}
-	// Most frame variables and contexts are small: fold them on the stack.
-	var small [2048]byte
-	folded := small[:0]
-	if len(raw) > len(small) {
-		folded = make([]byte, 0, len(raw))
-	}
-	return rawSensitive.in(foldKey(folded, raw))
+	return rawSensitive.in(raw)
 }
 
 // rawSensitive finds sensitiveKeys and rawTriggers in folded raw JSON.
