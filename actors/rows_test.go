@@ -286,7 +286,8 @@ func TestTransactionBatchAllocatesSpanRowsOnce(t *testing.T) {
 // An error event's stored JSON (9 KB for this 12 KB Node event) was built
 // in a fresh buffer and kept until the batch's insert: 37,000 bytes were
 // allocated per event, 8,989 kept. It is now built and compressed in
-// reused scratch, and only the compressed copy is kept: 25,751 and 2,285.
+// reused scratch, and only the compressed copy is kept: 25,751 and 2,285
+// with zstd, 26,648 and 3,095 since payloads are S2 blocks.
 func TestErrorBatchKeepsPayloadsCompressed(t *testing.T) {
 	const n = 500
 	records := fixtureRecords(t, "../ingest/event/testdata/node.json", "event", n)
@@ -302,8 +303,8 @@ func TestErrorBatchKeepsPayloadsCompressed(t *testing.T) {
 		}
 	})
 	t.Logf("%d bytes allocated per event, %d bytes of payload kept", perEvent, kept/n)
-	if perEvent > 30<<10 || kept/n > size/4 {
+	if perEvent > 30<<10 || kept/n > size/3 {
 		t.Errorf("%d bytes allocated and %d kept per %d-byte event; want at most %d and %d",
-			perEvent, kept/n, size, 30<<10, size/4)
+			perEvent, kept/n, size, 30<<10, size/3)
 	}
 }
