@@ -58,7 +58,7 @@ func benchPayload(n uint64) []byte {
 }
 
 // BenchmarkInsertEvents writes a worker's batch of error event rows (with
-// their zstd-compressed payloads) in one INSERT: the ClickHouse half of
+// their compressed payloads) in one INSERT: the ClickHouse half of
 // processing a batch. Rows go to a database of their own.
 //
 //	go test -run '^$' -bench InsertEvents -benchmem -benchtime 20x ./analytics/
