@@ -134,7 +134,7 @@ func (h *Handler) security(c *fiber.Ctx) error {
 		return err
 	}
 	if len(out) == 1 {
-		return c.JSON(fiber.Map{"id": out[0].rec.EventID})
+		return acceptedAs(c, out[0].rec.EventID)
 	}
 	return c.JSON(fiber.Map{})
 }
