@@ -88,15 +88,33 @@ func inflate(raw []byte, encoding string, n, limit int64) (out []byte, more bool
 // envelope limit (413 past it). fiber's own Body() would inflate without a
 // limit.
 func (h *Handler) body(c *fiber.Ctx) ([]byte, error) {
+	body, _, err := h.ownBody(c)
+	return body, err
+}
+
+// ownBody is body that also says whether the bytes are the handler's own,
+// inflated into a buffer of its making, which recycleBody may take back
+// once nothing refers to them; the request's own bytes are fasthttp's.
+func (h *Handler) ownBody(c *fiber.Ctx) (body []byte, own bool, err error) {
 	body, more, err := h.decompress(c, h.limits.MaxEnvelopeBytes)
 	if err == nil && more {
 		err = errTooLarge
 	}
 	if errors.Is(err, errTooLarge) {
-		return nil, fiber.NewError(fiber.StatusRequestEntityTooLarge,
+		return nil, false, fiber.NewError(fiber.StatusRequestEntityTooLarge,
 			fmt.Sprintf("body is larger than %d bytes once decompressed", h.limits.MaxEnvelopeBytes))
 	}
-	return body, err
+	return body, err == nil && encoded(c.Get(fiber.HeaderContentEncoding)), err
+}
+
+// encoded reports a Content-Encoding that decompress inflates into a
+// buffer of its own.
+func encoded(encoding string) bool {
+	switch strings.ToLower(strings.TrimSpace(encoding)) {
+	case "", "identity":
+		return false
+	}
+	return true
 }
 
 // decompress returns the first n bytes of the request body with its
@@ -105,8 +123,7 @@ func (h *Handler) body(c *fiber.Ctx) ([]byte, error) {
 // turn within DecodeWait is answered 503 with Retry-After.
 func (h *Handler) decompress(c *fiber.Ctx, n int64) ([]byte, bool, error) {
 	encoding := c.Get(fiber.HeaderContentEncoding)
-	switch strings.ToLower(strings.TrimSpace(encoding)) {
-	case "", "identity":
+	if !encoded(encoding) {
 		return inflate(c.BodyRaw(), encoding, n, h.limits.MaxEnvelopeBytes)
 	}
 	// A compressed body is inflated into a buffer of its own, so the

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"io"
+	"math/bits"
 	"sync"
 
 	"github.com/klauspost/compress/gzip"
@@ -94,21 +95,24 @@ func guessSize(raw []byte, n int64) int64 {
 
 // readUpTo reads r to its end or until it has read most bytes,
 // into a buffer sized for hint bytes first (io.ReadAll would start at 512
-// and copy its way up). A hint of the exact size costs one allocation.
+// and copy its way up). A hint of the exact size costs one allocation, or
+// none when a recycled buffer of its size class is free (bodyBuffer).
 func readUpTo(r io.Reader, most, hint int64) ([]byte, error) {
 	// One byte past the hint, so that reading the end of a body that is
 	// exactly as large as hinted needs no larger buffer.
-	buf := make([]byte, 0, min(max(hint+1, 512), most))
+	buf := bodyBuffer(min(max(hint+1, 512), most))
 	for {
-		if len(buf) == cap(buf) {
-			if int64(len(buf)) >= most {
+		room := min(int64(cap(buf)), most) // a recycled buffer may hold more
+		if int64(len(buf)) == room {
+			if room >= most {
 				return buf, nil
 			}
 			grown := make([]byte, len(buf), min(2*int64(cap(buf)), most))
 			copy(grown, buf)
 			buf = grown
+			continue
 		}
-		k, err := r.Read(buf[len(buf):cap(buf)])
+		k, err := r.Read(buf[len(buf):room])
 		buf = buf[:len(buf)+k]
 		if err == io.EOF {
 			return buf, nil
@@ -117,4 +121,43 @@ func readUpTo(r io.Reader, most, hint int64) ([]byte, error) {
 			return buf, err
 		}
 	}
+}
+
+// Inflated bodies are recycled by size class, a power of two from 4 KiB to
+// 256 KiB: the buffers made for them were a seventh of the bytes a
+// saturated server allocated, and so of what its collector ran for. Only
+// the envelope endpoint gives its body back (recycleBody), and only once
+// every record made from it was acknowledged by the broker.
+const (
+	minBodyClass = 12
+	maxBodyClass = 18
+)
+
+var bodyBuffers [maxBodyClass + 1]sync.Pool
+
+// bodyBuffer is an empty buffer with room for size bytes: recycled when
+// one of size's class is free, made otherwise. Past the largest class it
+// is made to measure.
+func bodyBuffer(size int64) []byte {
+	class := max(bits.Len64(uint64(size-1)), minBodyClass)
+	if class > maxBodyClass {
+		return make([]byte, 0, size)
+	}
+	if b, ok := bodyBuffers[class].Get().(*[]byte); ok {
+		return (*b)[:0]
+	}
+	return make([]byte, 0, 1<<class)
+}
+
+// recycleBody gives back a buffer bodyBuffer made, for another request to
+// fill. Nothing may read or keep b afterwards: the caller must know that
+// no record, message or blob still refers to it. Buffers of other
+// capacities (made to measure, or grown) are left to the collector.
+func recycleBody(b []byte) {
+	class := bits.Len64(uint64(cap(b))) - 1
+	if class < minBodyClass || class > maxBodyClass || cap(b) != 1<<class {
+		return
+	}
+	b = b[:0]
+	bodyBuffers[class].Put(&b)
 }

@@ -210,7 +210,7 @@ func (h *Handler) envelope(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	body, err := h.body(c)
+	body, own, err := h.ownBody(c)
 	if err != nil {
 		return err
 	}
@@ -298,8 +298,15 @@ func (h *Handler) envelope(c *fiber.Ctx) error {
 		return err
 	}
 	if err := h.produce(c.UserContext(), out); err != nil {
+		// The broker may yet be sent messages that alias the body (a
+		// write that timed out), so it is not recycled.
 		h.deleteBlobs(c.UserContext(), out)
 		return err
+	}
+	if own {
+		// Every record is acknowledged, every blob stored, and the rest
+		// of the request reads only copies (ids, types, the header).
+		recycleBody(body)
 	}
 	if eventID == "" {
 		return c.JSON(fiber.Map{})
