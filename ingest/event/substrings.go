@@ -35,12 +35,9 @@ func newSubstrings(lists ...[]string) *substrings {
 func (m *substrings) in(raw []byte) bool {
 	prev, prevAt := -1, 0 // the last folded byte, and where it is in raw
 	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		switch {
-		case c == '-' || c == '_':
+		c, kept := foldByte(raw[i])
+		if !kept {
 			continue
-		case 'A' <= c && c <= 'Z':
-			c += 'a' - 'A'
 		}
 		if prev >= 0 {
 			pair := uint16(prev)<<8 | uint16(c)
@@ -61,12 +58,9 @@ func (m *substrings) in(raw []byte) bool {
 func hasFoldedPrefix(raw []byte, p string) bool {
 	j := 0
 	for i := 0; i < len(raw) && j < len(p); i++ {
-		c := raw[i]
-		switch {
-		case c == '-' || c == '_':
+		c, kept := foldByte(raw[i])
+		if !kept {
 			continue
-		case 'A' <= c && c <= 'Z':
-			c += 'a' - 'A'
 		}
 		if c != p[j] {
 			return false
@@ -74,4 +68,16 @@ func hasFoldedPrefix(raw []byte, p string) bool {
 		j++
 	}
 	return j == len(p)
+}
+
+// foldByte is c as foldKey folds it: lower case, and not kept at all if
+// it is '-' or '_'.
+func foldByte(c byte) (folded byte, kept bool) {
+	switch {
+	case c == '-' || c == '_':
+		return 0, false
+	case 'A' <= c && c <= 'Z':
+		return c + 'a' - 'A', true
+	}
+	return c, true
 }
