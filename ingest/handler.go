@@ -467,12 +467,10 @@ func projectParam(c *fiber.Ctx) (int64, error) {
 	return id, nil
 }
 
-// resolveEventID normalizes the client's event id, or makes one up when the
-// client sent none.
 // acceptedAs answers an accepted request with its event id, {"id":"…"},
 // as Sentry does. The ids resolveEventID makes are 32 hex digits, which
-// need no escaping, so the answer is written without an encoder and a map:
-// about 1 % of ingest's CPU per event.
+// need no escaping, so the answer is written without an encoder and a map,
+// which took about 1 % of a saturated server's CPU.
 func acceptedAs(c *fiber.Ctx, eventID string) error {
 	if !plainID(eventID) {
 		return c.JSON(fiber.Map{"id": eventID})
@@ -490,6 +488,8 @@ func plainID(id string) bool {
 	return true
 }
 
+// resolveEventID normalizes the client's event id, or makes one up when the
+// client sent none.
 func resolveEventID(raw string) (string, error) {
 	if raw == "" {
 		b := make([]byte, 16)
