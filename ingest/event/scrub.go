@@ -29,11 +29,7 @@ var paramNames = []string{"auth", "key", "sig", "signature"}
 // foldKey lowercases key and drops '-' and '_' into buf.
 func foldKey[T string | []byte](buf []byte, key T) []byte {
 	for i := 0; i < len(key); i++ {
-		switch c := key[i]; {
-		case c == '-' || c == '_':
-		case 'A' <= c && c <= 'Z':
-			buf = append(buf, c+'a'-'A')
-		default:
+		if c, kept := foldByte(key[i]); kept {
 			buf = append(buf, c)
 		}
 	}

@@ -70,8 +70,8 @@ func hasFoldedPrefix(raw []byte, p string) bool {
 	return j == len(p)
 }
 
-// foldByte is c as foldKey folds it: lower case, and not kept at all if
-// it is '-' or '_'.
+// foldByte is how foldKey folds c: lower case, and not kept at all if it
+// is '-' or '_'.
 func foldByte(c byte) (folded byte, kept bool) {
 	switch {
 	case c == '-' || c == '_':
