@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -33,30 +34,51 @@ func (f fixedKeys) LookupKey(_ context.Context, publicKey string) (Key, error) {
 	return k, nil
 }
 
-// recorder is a Producer that keeps what it was given.
+// recorder is a Producer that keeps what it was given, failing the writes
+// while fail is set (as kafka-go may after a timeout, it keeps those too).
 type recorder struct {
 	mu   sync.Mutex
+	fail bool
 	msgs []kafka.Message
 }
 
 func (r *recorder) WriteMessages(_ context.Context, msgs ...kafka.Message) error {
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.msgs = append(r.msgs, msgs...)
-	r.mu.Unlock()
+	if r.fail {
+		return errors.New("write timed out")
+	}
 	return nil
 }
 
-// itemTypes are the item types of the records produced so far.
-func (r *recorder) itemTypes(t *testing.T) []string {
+func (r *recorder) setFail(fail bool) {
+	r.mu.Lock()
+	r.fail = fail
+	r.mu.Unlock()
+}
+
+// records are the records produced so far, decoded.
+func (r *recorder) records(t *testing.T) []queue.Record {
 	t.Helper()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var types []string
+	var recs []queue.Record
 	for _, m := range r.msgs {
 		rec, err := queue.Decode(m)
 		if err != nil {
 			t.Fatal(err)
 		}
+		recs = append(recs, rec)
+	}
+	return recs
+}
+
+// itemTypes are the item types of the records produced so far.
+func (r *recorder) itemTypes(t *testing.T) []string {
+	t.Helper()
+	var types []string
+	for _, rec := range r.records(t) {
 		types = append(types, rec.ItemType)
 	}
 	return types
@@ -356,14 +378,8 @@ func TestScannedRecordsAreMarkedChecked(t *testing.T) {
 	if status, answer := ti.post(t, "/api/1/store/", `{"message":"stored"}`); status != 200 {
 		t.Fatalf("store answered %d %q", status, answer)
 	}
-	produced.mu.Lock()
-	defer produced.mu.Unlock()
 	var got []string
-	for _, m := range produced.msgs {
-		rec, err := queue.Decode(m)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, rec := range produced.records(t) {
 		got = append(got, fmt.Sprintf("%s:%v", rec.ItemType, rec.Checked))
 	}
 	if g, want := strings.Join(got, ","), "event:true,check_in:true,attachment:false,event:true"; g != want {

@@ -1,41 +1,12 @@
 package ingest
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"unsafe"
 
 	"github.com/faultline/faultline/ingest/queue"
-	"github.com/segmentio/kafka-go"
 )
-
-// keepingProducer keeps every message it is given, failing the writes
-// while fail is set: kafka-go may still send a message whose write timed
-// out, so its bytes must stay as they were.
-type keepingProducer struct {
-	mu   sync.Mutex
-	fail bool
-	kept []kafka.Message
-}
-
-func (p *keepingProducer) WriteMessages(_ context.Context, msgs ...kafka.Message) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.kept = append(p.kept, msgs...)
-	if p.fail {
-		return errors.New("write timed out")
-	}
-	return nil
-}
-
-func (p *keepingProducer) setFail(fail bool) {
-	p.mu.Lock()
-	p.fail = fail
-	p.mu.Unlock()
-}
 
 // smallEnvelope is a gzipped envelope whose event is small enough to leave
 // uncompressed, so that its record's value is a slice of the inflated body.
@@ -50,23 +21,23 @@ var gzipped = map[string]string{"Content-Encoding": "gzip", "X-Sentry-Auth": "Se
 // another request: the records of failed writes keep their bytes while
 // later requests come and go.
 func TestFailedProduceKeepsItsBody(t *testing.T) {
-	var p keepingProducer
+	var p recorder
 	ti := newTestIngestConfig(t, &p, Key{ProjectID: 1, Active: true}, HandlerConfig{Limits: DefaultLimits})
-	failed := map[int]string{} // index in p.kept: the event it was
+	failed := map[int]string{} // index in p.msgs: the event it was
 	for i := range 60 {
 		fail := i%4 == 1
 		p.setFail(fail)
 		body, event := smallEnvelope(t, i)
 		want := 200
 		if fail {
-			failed[len(p.kept)], want = event, 503
+			failed[len(p.msgs)], want = event, 503
 		}
 		if resp, text := ti.send(t, "/api/1/envelope/", body, gzipped); resp.StatusCode != want {
 			t.Fatalf("request %d answered %d %s, want %d", i, resp.StatusCode, text, want)
 		}
 	}
 	for at, event := range failed {
-		if r, err := queue.Decode(p.kept[at]); err != nil || string(r.Payload) != event {
+		if r, err := queue.Decode(p.msgs[at]); err != nil || string(r.Payload) != event {
 			t.Errorf("a failed write's record now reads %q (%v), want %q", r.Payload, err, event)
 		}
 	}
@@ -77,7 +48,7 @@ func TestFailedProduceKeepsItsBody(t *testing.T) {
 // come back at addresses earlier ones had, which without recycling cannot
 // happen while the producer keeps every message.
 func TestAcceptedBodiesAreRecycled(t *testing.T) {
-	var p keepingProducer
+	var p recorder
 	ti := newTestIngestConfig(t, &p, Key{ProjectID: 1, Active: true}, HandlerConfig{Limits: DefaultLimits})
 	const n = 100
 	for i := range n {
@@ -88,15 +59,15 @@ func TestAcceptedBodiesAreRecycled(t *testing.T) {
 	}
 	seen := map[*byte]bool{}
 	reused := 0
-	for _, m := range p.kept {
+	for _, m := range p.msgs {
 		at := unsafe.SliceData(m.Value)
 		if seen[at] {
 			reused++
 		}
 		seen[at] = true
 	}
-	if len(p.kept) != n || reused == 0 {
-		t.Fatalf("%d records, %d of them in a body an earlier request had", len(p.kept), reused)
+	if len(p.msgs) != n || reused == 0 {
+		t.Fatalf("%d records, %d of them in a body an earlier request had", len(p.msgs), reused)
 	}
 	t.Logf("%d of %d bodies recycled", reused, n)
 }
