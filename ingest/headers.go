@@ -59,7 +59,7 @@ func readPlainHeader(line []byte, fields []headerField) bool {
 		i = jsonscan.SkipSpace(line, jsonscan.SkipSpace(line, end)+1) // past the colon
 		f := findField(fields, key)
 		if f == nil {
-			if !lowerASCII(key) {
+			if !jsonscan.LowerASCII(key) {
 				return false // encoding/json would match it without regard to case
 			}
 			i = jsonscan.ValueEnd(line, i)
@@ -123,13 +123,4 @@ func plainString(line []byte, i int) ([]byte, int, bool) {
 		}
 	}
 	return nil, len(line), false
-}
-
-func lowerASCII(s []byte) bool {
-	for _, c := range s {
-		if c >= 0x80 || 'A' <= c && c <= 'Z' {
-			return false
-		}
-	}
-	return true
 }

@@ -271,7 +271,7 @@ func fieldFinder(fields []structField) func(key []byte) *structField {
 			byLen = append(byLen, nil)
 		}
 		byLen[len(f.name)] = append(byLen[len(f.name)], at)
-		allLower = allLower && lowerASCII(f.name)
+		allLower = allLower && jsonscan.LowerASCII(f.name)
 	}
 	return func(key []byte) *structField {
 		if len(key) < len(byLen) {
@@ -281,7 +281,7 @@ func fieldFinder(fields []structField) func(key []byte) *structField {
 				}
 			}
 		}
-		if allLower && lowerASCII(key) {
+		if allLower && jsonscan.LowerASCII(key) {
 			return nil
 		}
 		for at := range fields {
@@ -291,17 +291,6 @@ func fieldFinder(fields []structField) func(key []byte) *structField {
 		}
 		return nil
 	}
-}
-
-// lowerASCII reports whether s has neither an upper-case ASCII letter nor
-// a byte past ASCII, so that folding its case changes nothing.
-func lowerASCII(s []byte) bool {
-	for _, c := range s {
-		if c >= 0x80 || 'A' <= c && c <= 'Z' {
-			return false
-		}
-	}
-	return true
 }
 
 // sliceDecoder decodes arrays as encoding/json does: into the elements

@@ -43,3 +43,16 @@ func SkipString(b []byte, i int) int {
 	}
 	return i + 1
 }
+
+// LowerASCII reports whether s has neither an upper-case ASCII letter nor
+// a byte past ASCII, so that folding its case changes nothing: encoding/json
+// matches such an object key to a field of the same bytes only, where it
+// matches others to fields without regard to case.
+func LowerASCII(s []byte) bool {
+	for _, c := range s {
+		if c >= 0x80 || 'A' <= c && c <= 'Z' {
+			return false
+		}
+	}
+	return true
+}

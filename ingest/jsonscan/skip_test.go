@@ -22,3 +22,11 @@ func FuzzValueEnd(f *testing.F) {
 		}
 	})
 }
+
+func TestLowerASCII(t *testing.T) {
+	for s, want := range map[string]bool{"": true, "event_id": true, "a-b_9": true, "Type": false, "TYPE": false, "ſ": false, "\xff": false} {
+		if got := LowerASCII([]byte(s)); got != want {
+			t.Errorf("LowerASCII(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
