@@ -68,7 +68,7 @@ func decodeValid(b []byte, v any) error {
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
 		panic(fmt.Sprintf("event: decoding into %T, not a non-nil pointer", v))
 	}
-	_, err := decoderFor(rv.Type().Elem())(b, skipSpace(b, 0), rv.Elem())
+	_, err := decoderFor(rv.Type().Elem())(b, jsonscan.SkipSpace(b, 0), rv.Elem())
 	return err
 }
 
@@ -128,7 +128,7 @@ func newDecoder(t reflect.Type, building map[reflect.Type]*decodeFunc) decodeFun
 			}
 		case pt.Implements(unmarshalerType):
 			return func(b []byte, i int, v reflect.Value) (int, error) {
-				end := valueEnd(b, i)
+				end := jsonscan.ValueEnd(b, i)
 				return end, v.Addr().Interface().(json.Unmarshaler).UnmarshalJSON(b[i:end])
 			}
 		}
@@ -178,7 +178,7 @@ var leafDecoders = map[reflect.Type]decodeFunc{
 
 func leaf[T any](unmarshal func(*T, []byte) error) decodeFunc {
 	return func(b []byte, i int, v reflect.Value) (int, error) {
-		end := valueEnd(b, i)
+		end := jsonscan.ValueEnd(b, i)
 		// v is addressable (see decodeFunc) and of type T.
 		return end, unmarshal((*T)(unsafe.Pointer(v.UnsafeAddr())), b[i:end])
 	}
@@ -228,31 +228,31 @@ func structDecoder(t reflect.Type, building map[reflect.Type]*decodeFunc) decode
 	find := fieldFinder(fields)
 	return func(b []byte, i int, v reflect.Value) (int, error) {
 		if b[i] != '{' {
-			return valueEnd(b, i), nil // null, or the wrong type: left as it was
+			return jsonscan.ValueEnd(b, i), nil // null, or the wrong type: left as it was
 		}
-		i = skipSpace(b, i+1)
+		i = jsonscan.SkipSpace(b, i+1)
 		if b[i] == '}' {
 			return i + 1, nil
 		}
 		for {
-			keyEnd := valueEnd(b, i)
+			keyEnd := jsonscan.ValueEnd(b, i)
 			key := b[i+1 : keyEnd-1]
 			if bytes.IndexByte(key, '\\') >= 0 {
 				key = []byte(unquote(b[i:keyEnd]))
 			}
-			i = skipSpace(b, skipSpace(b, keyEnd)+1) // past the colon
+			i = jsonscan.SkipSpace(b, jsonscan.SkipSpace(b, keyEnd)+1) // past the colon
 			if f := find(key); f != nil {
 				var err error
 				if i, err = f.dec(b, i, v.Field(f.index)); err != nil {
 					return i, err
 				}
 			} else {
-				i = valueEnd(b, i)
+				i = jsonscan.ValueEnd(b, i)
 			}
-			if i = skipSpace(b, i); b[i] == '}' {
+			if i = jsonscan.SkipSpace(b, i); b[i] == '}' {
 				return i + 1, nil
 			}
-			i = skipSpace(b, i+1) // past the comma
+			i = jsonscan.SkipSpace(b, i+1) // past the comma
 		}
 	}
 }
@@ -312,7 +312,7 @@ func sliceDecoder(t reflect.Type, elem decodeFunc) decodeFunc {
 			return i + len("null"), nil
 		case '[':
 		default:
-			return valueEnd(b, i), nil
+			return jsonscan.ValueEnd(b, i), nil
 		}
 		if v.Cap() > 0 {
 			// Decoding into elements already there, as encoding/json
@@ -321,7 +321,7 @@ func sliceDecoder(t reflect.Type, elem decodeFunc) decodeFunc {
 		}
 		sp := scratch.Get().(*reflect.Value)
 		s := *sp
-		i = skipSpace(b, i+1)
+		i = jsonscan.SkipSpace(b, i+1)
 		n := 0
 		for b[i] != ']' {
 			if n >= s.Cap() {
@@ -338,8 +338,8 @@ func sliceDecoder(t reflect.Type, elem decodeFunc) decodeFunc {
 				return i, err
 			}
 			n++
-			if i = skipSpace(b, i); b[i] == ',' {
-				i = skipSpace(b, i+1)
+			if i = jsonscan.SkipSpace(b, i); b[i] == ',' {
+				i = jsonscan.SkipSpace(b, i+1)
 			}
 		}
 		if n == 0 {
@@ -366,7 +366,7 @@ func putScratch(pool *sync.Pool, sp *reflect.Value, s reflect.Value) {
 // decodeInPlace decodes the array at b[i] into the slice v, reusing its
 // elements and its backing array as far as they go.
 func decodeInPlace(b []byte, i int, v reflect.Value, elem decodeFunc) (int, error) {
-	i = skipSpace(b, i+1)
+	i = jsonscan.SkipSpace(b, i+1)
 	n := 0
 	for b[i] != ']' {
 		if n >= v.Cap() {
@@ -384,8 +384,8 @@ func decodeInPlace(b []byte, i int, v reflect.Value, elem decodeFunc) (int, erro
 			return i, err
 		}
 		n++
-		if i = skipSpace(b, i); b[i] == ',' {
-			i = skipSpace(b, i+1)
+		if i = jsonscan.SkipSpace(b, i); b[i] == ',' {
+			i = jsonscan.SkipSpace(b, i+1)
 		}
 	}
 	if n < v.Len() {
@@ -405,24 +405,24 @@ func mapDecoder(t reflect.Type, elem decodeFunc) decodeFunc {
 			return i + len("null"), nil
 		case '{':
 		default:
-			return valueEnd(b, i), nil
+			return jsonscan.ValueEnd(b, i), nil
 		}
 		if v.IsNil() {
 			v.Set(reflect.MakeMap(t))
 		}
-		i = skipSpace(b, i+1)
+		i = jsonscan.SkipSpace(b, i+1)
 		for b[i] != '}' {
-			keyEnd := valueEnd(b, i)
+			keyEnd := jsonscan.ValueEnd(b, i)
 			key := reflect.ValueOf(unquote(b[i:keyEnd])).Convert(t.Key())
-			i = skipSpace(b, skipSpace(b, keyEnd)+1)
+			i = jsonscan.SkipSpace(b, jsonscan.SkipSpace(b, keyEnd)+1)
 			value := reflect.New(t.Elem()).Elem()
 			var err error
 			if i, err = elem(b, i, value); err != nil {
 				return i, err
 			}
 			v.SetMapIndex(key, value)
-			if i = skipSpace(b, i); b[i] == ',' {
-				i = skipSpace(b, i+1)
+			if i = jsonscan.SkipSpace(b, i); b[i] == ',' {
+				i = jsonscan.SkipSpace(b, i+1)
 			}
 		}
 		return i + 1, nil
@@ -430,7 +430,7 @@ func mapDecoder(t reflect.Type, elem decodeFunc) decodeFunc {
 }
 
 func decodeString(b []byte, i int, v reflect.Value) (int, error) {
-	end := valueEnd(b, i)
+	end := jsonscan.ValueEnd(b, i)
 	switch c := b[i]; {
 	case c == '"':
 		s := unquote(b[i:end])
@@ -451,11 +451,11 @@ func decodeBool(b []byte, i int, v reflect.Value) (int, error) {
 	case 'f':
 		v.SetBool(false)
 	}
-	return valueEnd(b, i), nil
+	return jsonscan.ValueEnd(b, i), nil
 }
 
 func decodeInt(b []byte, i int, v reflect.Value) (int, error) {
-	end := valueEnd(b, i)
+	end := jsonscan.ValueEnd(b, i)
 	if c := b[i]; c == '-' || isDigit(c) {
 		if n, err := strconv.ParseInt(string(b[i:end]), 10, 64); err == nil && !v.OverflowInt(n) {
 			v.SetInt(n)
@@ -465,7 +465,7 @@ func decodeInt(b []byte, i int, v reflect.Value) (int, error) {
 }
 
 func decodeUint(b []byte, i int, v reflect.Value) (int, error) {
-	end := valueEnd(b, i)
+	end := jsonscan.ValueEnd(b, i)
 	if c := b[i]; c == '-' || isDigit(c) {
 		if n, err := strconv.ParseUint(string(b[i:end]), 10, 64); err == nil && !v.OverflowUint(n) {
 			v.SetUint(n)
@@ -475,7 +475,7 @@ func decodeUint(b []byte, i int, v reflect.Value) (int, error) {
 }
 
 func decodeFloat(b []byte, i int, v reflect.Value) (int, error) {
-	end := valueEnd(b, i)
+	end := jsonscan.ValueEnd(b, i)
 	if c := b[i]; c == '-' || isDigit(c) {
 		if f, err := strconv.ParseFloat(string(b[i:end]), v.Type().Bits()); err == nil && !v.OverflowFloat(f) {
 			v.SetFloat(f)
@@ -486,7 +486,7 @@ func decodeFloat(b []byte, i int, v reflect.Value) (int, error) {
 
 // decodeInterface hands the rare untyped value to encoding/json.
 func decodeInterface(b []byte, i int, v reflect.Value) (int, error) {
-	end := valueEnd(b, i)
+	end := jsonscan.ValueEnd(b, i)
 	var ute *json.UnmarshalTypeError
 	if err := json.Unmarshal(b[i:end], v.Addr().Interface()); err != nil && !errors.As(err, &ute) {
 		return end, err

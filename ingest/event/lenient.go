@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strconv"
 	"time"
+
+	"github.com/faultline/faultline/ingest/jsonscan"
 )
 
 // Lenient JSON leaves. The decoder (decode.go) hands each of these the bytes
@@ -101,7 +103,7 @@ func (l *list[T]) decodeWire(b []byte, i int) (int, error) {
 		return end, err
 	}
 	*l = nil
-	return valueEnd(b, i), nil
+	return jsonscan.ValueEnd(b, i), nil
 }
 
 // message is a string, or an object with formatted, or message and params.

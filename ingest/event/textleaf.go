@@ -5,17 +5,19 @@ import (
 	"reflect"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/faultline/faultline/ingest/jsonscan"
 )
 
 // decodeText is text's leaf decoder. Most strings in an event are plain
 // (ASCII without escapes: frames' paths and lines, names, ids), and for
 // those one pass finds the end and the copy is the text; the rest go
-// through valueEnd and text's UnmarshalJSON, which scan the string again.
+// through jsonscan.ValueEnd and text's UnmarshalJSON, which scan the string again.
 func decodeText(b []byte, i int, v reflect.Value) (int, error) {
 	// v is addressable (see decodeFunc) and a text.
 	t := (*text)(unsafe.Pointer(v.UnsafeAddr()))
 	if b[i] != '"' {
-		end := valueEnd(b, i)
+		end := jsonscan.ValueEnd(b, i)
 		return end, t.UnmarshalJSON(b[i:end])
 	}
 	end := plainEnd(b, i+1)
@@ -24,7 +26,7 @@ func decodeText(b []byte, i int, v reflect.Value) (int, error) {
 		return end + 1, nil
 	}
 	// An escape or a non-ASCII byte: find the closing quote from here.
-	end = stringEnd(b, end)
+	end = jsonscan.SkipString(b, end)
 	*t = text(unquote(b[i:end]))
 	return end, nil
 }

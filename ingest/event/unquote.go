@@ -95,35 +95,21 @@ func hex4(h []byte) rune {
 // encoding/json has already validated, in order, without decoding them.
 func members(obj []byte) iter.Seq2[[]byte, []byte] {
 	return func(yield func(key, value []byte) bool) {
-		i := skipSpace(obj, 1)
+		i := jsonscan.SkipSpace(obj, 1)
 		for i < len(obj) && obj[i] == '"' {
-			keyEnd := valueEnd(obj, i)
-			start := skipSpace(obj, skipSpace(obj, keyEnd)+1) // past the colon
-			end := valueEnd(obj, start)
+			keyEnd := jsonscan.ValueEnd(obj, i)
+			start := jsonscan.SkipSpace(obj, jsonscan.SkipSpace(obj, keyEnd)+1) // past the colon
+			end := jsonscan.ValueEnd(obj, start)
 			if !yield(obj[i:keyEnd], obj[start:end]) {
 				return
 			}
-			i = skipSpace(obj, end)
+			i = jsonscan.SkipSpace(obj, end)
 			if i < len(obj) && obj[i] == ',' {
-				i = skipSpace(obj, i+1)
+				i = jsonscan.SkipSpace(obj, i+1)
 			}
 		}
 	}
 }
-
-// stringEnd returns where the valid JSON string whose contents include
-// b[i] ends: just past its closing quote.
-func stringEnd(b []byte, i int) int { return jsonscan.SkipString(b, i) }
-
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// valueEnd returns where the valid JSON value starting at b[i] ends.
-func valueEnd(b []byte, i int) int { return jsonscan.ValueEnd(b, i) }
 
 // hexValue is the value of a hexadecimal digit (one isHex accepts).
 func hexValue(c byte) int {
