@@ -58,12 +58,13 @@ func (f *flag) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// object keeps a JSON object as it came, and drops anything else.
+// object keeps a JSON object as it came, and drops anything else. It is
+// the object's bytes in the payload, capped so that an append copies.
 type object json.RawMessage
 
 func (o *object) UnmarshalJSON(b []byte) error {
 	if b[0] == '{' {
-		*o = append((*o)[:0], b...)
+		*o = object(b[:len(b):len(b)])
 	} else {
 		*o = nil
 	}

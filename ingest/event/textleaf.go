@@ -11,8 +11,9 @@ import (
 
 // decodeText is text's leaf decoder. Most strings in an event are plain
 // (ASCII without escapes: frames' paths and lines, names, ids), and for
-// those one pass finds the end and the copy is the text; the rest go
-// through jsonscan.ValueEnd and text's UnmarshalJSON, which scan the string again.
+// those one pass finds the end, and the text is those bytes of b, not a
+// copy (see the package's doc); the rest go through jsonscan.ValueEnd and
+// text's UnmarshalJSON, which scan the string again and copy it.
 func decodeText(b []byte, i int, v reflect.Value) (int, error) {
 	// v is addressable (see decodeFunc) and a text.
 	t := (*text)(unsafe.Pointer(v.UnsafeAddr()))
@@ -22,7 +23,9 @@ func decodeText(b []byte, i int, v reflect.Value) (int, error) {
 	}
 	end := plainEnd(b, i+1)
 	if b[end] == '"' {
-		*t = text(b[i+1 : end])
+		if *t = ""; end > i+1 {
+			*t = text(unsafe.String(&b[i+1], end-i-1))
+		}
 		return end + 1, nil
 	}
 	// An escape or a non-ASCII byte: find the closing quote from here.

@@ -68,7 +68,12 @@ func (l *lookup) resolve(ctx context.Context, absPath string) *resolution {
 }
 
 func (l *lookup) find(ctx context.Context, absPath string) *resolution {
-	if id := l.images[absPath]; id != "" {
+	// What is found may be cached for much longer than the event lives,
+	// and an event's strings share its whole payload's memory
+	// (event.Parse): the path and the debug id are copied, so that a
+	// cached label or map does not keep the payload.
+	absPath = strings.Clone(absPath)
+	if id := strings.Clone(l.images[absPath]); id != "" {
 		r := l.cached(ctx, "d\x00"+id, func() *resolution { return l.byDebugID(ctx, id, absPath) })
 		if r.m != nil || r.transient != nil || r.reason != reasonNoBundle {
 			return r
