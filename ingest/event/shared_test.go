@@ -1,6 +1,7 @@
 package event
 
 import (
+	"reflect"
 	"testing"
 	"unsafe"
 )
@@ -58,5 +59,46 @@ func TestParseAllocatesLittle(t *testing.T) {
 	t.Logf("%.0f allocations per parse of a %d-byte event", allocs, len(payload))
 	if allocs > 200 {
 		t.Fatalf("a parse of the %d-byte Python event allocated %.0f objects, want at most 200", len(payload), allocs)
+	}
+}
+
+// framesOf reads decoded wire frames as Frames, which holds only while
+// the two types agree field for field: name, offset, size and the kind of
+// memory (a string for a text, a slice of strings for a list of texts).
+func TestWireFramesAreFrames(t *testing.T) {
+	wire, model := reflect.TypeFor[wireFrame](), reflect.TypeFor[Frame]()
+	if wire.Size() != model.Size() || wire.NumField() != model.NumField() {
+		t.Fatalf("wireFrame has %d fields in %d bytes, Frame %d in %d", wire.NumField(), wire.Size(), model.NumField(), model.Size())
+	}
+	for i := range wire.NumField() {
+		w, m := wire.Field(i), model.Field(i)
+		if w.Name != m.Name || w.Offset != m.Offset || w.Type.Size() != m.Type.Size() || !sameMemory(w.Type, m.Type) {
+			t.Errorf("field %d: wireFrame.%s %s at %d, Frame.%s %s at %d", i, w.Name, w.Type, w.Offset, m.Name, m.Type, m.Offset)
+		}
+	}
+}
+
+func sameMemory(a, b reflect.Type) bool {
+	if a.Kind() != b.Kind() {
+		return false
+	}
+	switch a.Kind() {
+	case reflect.Slice, reflect.Pointer:
+		return a.Elem() == b.Elem() || sameMemory(a.Elem(), b.Elem())
+	case reflect.Struct:
+		return a == b
+	}
+	return true
+}
+
+// Symbolication sets a frame's data; a payload never does.
+func TestFrameDataIsNotReadFromThePayload(t *testing.T) {
+	payload := []byte(`{"exception":{"values":[{"type":"E","stacktrace":{"frames":[{"function":"f","data":{"symbolicated":true,"sourcemap":"x"}}]}}]}}`)
+	e, err := Parse(payload, Meta{EventID: "0123456789abcdef0123456789abcdef"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := e.Exceptions[0].Stacktrace.Frames[0]; f.Function != "f" || f.Data != nil {
+		t.Fatalf("frame = %+v, want function f and no data", f)
 	}
 }
