@@ -390,7 +390,10 @@ func debugMeta(in []wireImage) *DebugMeta {
 }
 
 func breadcrumbs(in []wireCrumb) []Breadcrumb {
-	var out []Breadcrumb
+	if len(in) == 0 {
+		return nil
+	}
+	out := make([]Breadcrumb, 0, len(in))
 	for _, w := range in {
 		b := Breadcrumb{Timestamp: w.Timestamp.t, Type: string(w.Type), Category: string(w.Category),
 			Message: string(w.Message), Data: json.RawMessage(w.Data)}
