@@ -146,13 +146,11 @@ func (p *partition) fetch(ctx context.Context, maxBytes int64, wait time.Duratio
 			return msgs, n, fmt.Errorf("read records of partition %d: %w", p.id, err)
 		}
 		if rec.Offset < p.next {
+			closeRecord(rec)
 			continue // a record batch may start before the offset asked for
 		}
 		m := kafka.Message{Topic: queue.EventsTopic, Partition: p.id, Offset: rec.Offset, Time: rec.Time, Headers: rec.Headers}
-		if m.Key, err = readBytes(rec.Key); err == nil {
-			m.Value, err = readBytes(rec.Value)
-		}
-		if err != nil {
+		if m.Key, m.Value, err = copyRecord(rec); err != nil {
 			return msgs, n, fmt.Errorf("read record %d of partition %d: %w", rec.Offset, p.id, err)
 		}
 		msgs = append(msgs, m)
@@ -178,6 +176,28 @@ func (p *partition) rewind(ctx context.Context) error {
 		"partition", p.id, "offset", p.next, "earliest", first)
 	p.next = first
 	return nil
+}
+
+// copyRecord reads rec's key and value into memory of their own, and
+// closes them: that gives kafka-go back the pages of the response they were
+// read into (64 KiB each), for the next fetch. Left open, the pages were
+// never reused, and every fetch allocated and cleared new ones.
+func copyRecord(rec *kafka.Record) (key, value []byte, err error) {
+	defer closeRecord(rec)
+	if key, err = readBytes(rec.Key); err != nil {
+		return nil, nil, err
+	}
+	value, err = readBytes(rec.Value)
+	return key, value, err
+}
+
+func closeRecord(rec *kafka.Record) {
+	if rec.Key != nil {
+		rec.Key.Close()
+	}
+	if rec.Value != nil {
+		rec.Value.Close()
+	}
 }
 
 func readBytes(b kafka.Bytes) ([]byte, error) {

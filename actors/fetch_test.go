@@ -1,0 +1,74 @@
+package actors
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/faultline/faultline/ingest/queue"
+	"github.com/segmentio/kafka-go"
+)
+
+// A fetch copies its records out of kafka-go's response pages and closes
+// them, so that the next fetch reads into the same pages: left open, every
+// fetch allocated (and cleared) 64 KiB pages anew. Here 40 fetches of the
+// same 20 small records must allocate, on average, less than one page
+// each, everything the in-process broker allocates to answer included.
+func TestFetchesReuseResponsePages(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	broker, err := queue.StartEmbedded(queue.EmbeddedConfig{DataDir: t.TempDir()}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(broker.Close)
+	brokers := []string{broker.Addr()}
+	ctx := context.Background()
+	if err := queue.EnsureTopics(ctx, brokers); err != nil {
+		t.Fatal(err)
+	}
+	transport := &kafka.Transport{}
+	t.Cleanup(transport.CloseIdleConnections)
+	client := &kafka.Client{Addr: kafka.TCP(brokers...), Transport: transport, Timeout: 10 * time.Second}
+	var records []kafka.Record
+	for i := range 20 {
+		records = append(records, kafka.Record{Key: kafka.NewBytes([]byte("7")),
+			Value: kafka.NewBytes([]byte(`{"message":"event ` + strconv.Itoa(i) + `"}`))})
+	}
+	res, err := client.Produce(ctx, &kafka.ProduceRequest{Topic: queue.EventsTopic, Partition: 0,
+		RequiredAcks: kafka.RequireAll, Records: kafka.NewRecordReader(records...)})
+	if err == nil {
+		err = res.Error
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	p := &partition{w: &Worker{client: client, metrics: newWorkerMetrics(nil), log: log}, id: 0}
+	fetchAll := func() {
+		p.next = 0
+		msgs, _, err := p.fetch(ctx, 1<<20, time.Second, 1000)
+		if err != nil || len(msgs) != 20 {
+			t.Fatalf("fetched %d records (%v), want 20", len(msgs), err)
+		}
+		if got := string(msgs[19].Value); got != `{"message":"event 19"}` {
+			t.Fatalf("the last record reads %q", got)
+		}
+	}
+	fetchAll() // the connection, and the first pages
+	const fetches = 40
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range fetches {
+		fetchAll()
+	}
+	runtime.ReadMemStats(&after)
+	perFetch := (after.TotalAlloc - before.TotalAlloc) / fetches
+	t.Logf("%d bytes allocated per fetch of 20 records", perFetch)
+	if perFetch >= 64<<10 {
+		t.Fatalf("a fetch of 20 small records allocated %d bytes: its response pages were not reused", perFetch)
+	}
+}
