@@ -266,6 +266,9 @@ func appendCompact(dst, src []byte) []byte {
 	start := 0
 	for i := 0; i < len(src); i++ {
 		c := src[i]
+		if !compactStop[c] {
+			continue // most bytes: copied as they are, with the run they are in
+		}
 		switch {
 		case inString && c == '\\':
 			i++ // the escaped byte is never a quote that ends the string
@@ -289,6 +292,16 @@ func appendCompact(dst, src []byte) []byte {
 }
 
 const hexDigits = "0123456789abcdef"
+
+// compactStop are the bytes appendCompact looks at: those that start or
+// end a string or an escape, whitespace, what is HTML-escaped, and the
+// first byte of U+2028 and U+2029. Any other byte is copied as it is.
+var compactStop = func() (t [256]bool) {
+	for _, c := range []byte("\"\\ \t\n\r<>&\xe2") {
+		t[c] = true
+	}
+	return t
+}()
 
 // htmlSafe are the ASCII bytes json.Marshal writes as they are.
 var htmlSafe = func() (t [utf8.RuneSelf]bool) {
