@@ -273,6 +273,9 @@ func mayHoldCard[T string | []byte](s T) bool {
 	sep := false // the last character was a separator inside the run
 	for i := 0; i < len(s); i++ {
 		c := s[i]
+		if n == 0 && !mayStartCard[c] {
+			continue // outside a run only a digit (or an escape of one) matters
+		}
 		if c == '\\' && i+5 < len(s) && s[i+1] == 'u' && s[i+2] == '0' && s[i+3] == '0' {
 			if r := hexPair(s[i+4], s[i+5]); r >= 0 {
 				c = byte(r)
@@ -293,6 +296,15 @@ func mayHoldCard[T string | []byte](s T) bool {
 	}
 	return false
 }
+
+// mayStartCard are the bytes that may start a run of mayHoldCard's: a
+// digit, or the backslash of an escape that may spell one.
+var mayStartCard = func() (t [256]bool) {
+	for _, c := range []byte("0123456789\\") {
+		t[c] = true
+	}
+	return t
+}()
 
 // hexPair is the byte two hex digits spell, or -1.
 func hexPair(hi, lo byte) int {
