@@ -348,10 +348,11 @@ func formatParams(msg string, params []text) string {
 	}
 }
 
-// strs converts texts to strings. Converting a text copies only its string
-// header, so this costs one slice, not one allocation per line; untrusted
-// input is not worth an unsafe view to save that slice.
-// strs is in as strings: the same memory, since a text is a string.
+// strs is in as strings, in the same memory: a text is a string, so the
+// two slices are laid out alike, whatever the payload holds (the frames'
+// context lines are checked with the rest of a frame, in
+// TestWireFramesAreFrames). A copy of the headers cost a slice per list,
+// two per frame.
 func strs(in []text) []string {
 	if in == nil {
 		return nil
