@@ -23,9 +23,7 @@ func decodeText(b []byte, i int, v reflect.Value) (int, error) {
 	}
 	end := plainEnd(b, i+1)
 	if b[end] == '"' {
-		if *t = ""; end > i+1 {
-			*t = text(unsafe.String(&b[i+1], end-i-1))
-		}
+		*t = text(view(b[i+1 : end]))
 		return end + 1, nil
 	}
 	// An escape or a non-ASCII byte: find the closing quote from here.

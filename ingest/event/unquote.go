@@ -25,10 +25,7 @@ func unquote(b []byte) string {
 		}
 	}
 	if plain || !hasEscape(s) && utf8.Valid(s) {
-		if len(s) == 0 {
-			return ""
-		}
-		return unsafe.String(&s[0], len(s))
+		return view(s)
 	}
 	out := make([]byte, 0, len(s))
 	for i := 0; i < len(s); {
@@ -114,6 +111,15 @@ func members(obj []byte) iter.Seq2[[]byte, []byte] {
 			}
 		}
 	}
+}
+
+// view is b as a string in b's own memory, not a copy (see the package's
+// doc); an empty b is "", which keeps nothing of the payload.
+func view(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
 }
 
 // hexValue is the value of a hexadecimal digit (one isHex accepts).
