@@ -296,12 +296,16 @@ const hexDigits = "0123456789abcdef"
 // compactStop are the bytes appendCompact looks at: those that start or
 // end a string or an escape, whitespace, what is HTML-escaped, and the
 // first byte of U+2028 and U+2029. Any other byte is copied as it is.
-var compactStop = func() (t [256]bool) {
-	for _, c := range []byte("\"\\ \t\n\r<>&\xe2") {
-		t[c] = true
+var compactStop = byteSet("\"\\ \t\n\r<>&\xe2")
+
+// byteSet is a table that says, for every byte value, whether members
+// holds it.
+func byteSet(members string) (t [256]bool) {
+	for i := 0; i < len(members); i++ {
+		t[members[i]] = true
 	}
 	return t
-}()
+}
 
 // htmlSafe are the ASCII bytes json.Marshal writes as they are.
 var htmlSafe = func() (t [utf8.RuneSelf]bool) {

@@ -299,12 +299,7 @@ func mayHoldCard[T string | []byte](s T) bool {
 
 // mayStartCard are the bytes that may start a run of mayHoldCard's: a
 // digit, or the backslash of an escape that may spell one.
-var mayStartCard = func() (t [256]bool) {
-	for _, c := range []byte("0123456789\\") {
-		t[c] = true
-	}
-	return t
-}()
+var mayStartCard = byteSet("0123456789\\")
 
 // hexPair is the byte two hex digits spell, or -1.
 func hexPair(hi, lo byte) int {
