@@ -43,6 +43,8 @@ type config struct {
 	CompressRecords string
 	// Go profiles on a loopback listener of their own, off when empty.
 	PprofListen string
+	// The heap the garbage collector lets grow before it collects.
+	GCMinHeap string
 	// How long a graceful stop keeps answering open connections, with
 	// Connection: close.
 	ShutdownDrain string
@@ -84,6 +86,7 @@ func (c *config) settings() []setting {
 		{"broker-min-free", "FAULTLINE_BROKER_MIN_FREE", "", "embedded broker: free disk space below which ingest answers 503 (default 1GiB or 5% of the disk, whichever is smaller)", &c.BrokerMinFree},
 		{"compress-records", "FAULTLINE_COMPRESS_RECORDS", "true", "send event records to Kafka S2-compressed; false while workers from before compressed records still consume (true or false)", &c.CompressRecords},
 		{"health-details", "FAULTLINE_HEALTH_DETAILS", "false", "health and readiness answers show each failed dependency's error text, which names hosts and paths (true or false; the log always has it)", &c.HealthDetails},
+		{"gc-min-heap", "FAULTLINE_GC_MIN_HEAP", "256MiB", "heap the garbage collector lets grow before collecting, whatever little is live: less CPU for more memory; 0: Go's own (GOGC) pacing", &c.GCMinHeap},
 		{"pprof-listen", "FAULTLINE_PPROF_LISTEN", "", "loopback address (e.g. 127.0.0.1:6060) serving Go profiles at /debug/pprof/; empty: off", &c.PprofListen},
 		{"shutdown-drain", "FAULTLINE_SHUTDOWN_DRAIN", "1s", "on SIGTERM, new connections are refused and open ones answered with Connection: close for at most this long before they are closed, so no client loses a request it is sending", &c.ShutdownDrain},
 		{"oidc-providers", "FAULTLINE_OIDC_PROVIDERS", "", "single sign-on: a JSON array of OpenID Connect providers (see the README's Single sign-on)", &c.OIDCProviders},

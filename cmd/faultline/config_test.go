@@ -15,7 +15,7 @@ func TestParseDefaults(t *testing.T) {
 	}
 	if s.listen != "127.0.0.1:8000" || s.publicURL.String() != "http://127.0.0.1:8000" || !s.urlFromListen || s.dataDir != ".data" ||
 		s.logLevel != slog.LevelInfo || !s.registration || s.healthDetails || s.guard.AllowPrivate || s.eventLifeDays != 90 || s.auditDays != 365 ||
-		s.brokers != nil || s.mailer.Configured() || !s.compressRecords {
+		s.brokers != nil || s.mailer.Configured() || !s.compressRecords || s.gcMinHeap != 256<<20 {
 		t.Errorf("defaults: %+v", s)
 	}
 	if s.worker.MaxBatch != 2000 || s.worker.MaxBatchBytes != 16<<20 || s.worker.MaxBytesInFlight != 256<<20 {
@@ -52,6 +52,11 @@ func TestParseTypes(t *testing.T) {
 	if got := s.dsn("abc", 7); got != "https://abc@errors.example.com/7" {
 		t.Errorf("dsn: %s", got)
 	}
+	for v, want := range map[string]int64{"0": 0, "off": 0, " 64MiB ": 64 << 20, "1GB": 1e9} {
+		if s, err := (config{GCMinHeap: v}).parse(); err != nil || s.gcMinHeap != want {
+			t.Errorf("FAULTLINE_GC_MIN_HEAP=%q: %d, %v; want %d", v, s.gcMinHeap, err, want)
+		}
+	}
 }
 
 // Every wrong setting is reported at once, each naming the setting and the
@@ -68,6 +73,7 @@ func TestParseNamesEveryMistake(t *testing.T) {
 		{"registration", config{Registration: "nope"}, []string{"FAULTLINE_ENABLE_REGISTRATION", "true or false"}},
 		{"health details", config{HealthDetails: "sure"}, []string{"FAULTLINE_HEALTH_DETAILS", "true or false"}},
 		{"record compression", config{CompressRecords: "lz4"}, []string{"FAULTLINE_COMPRESS_RECORDS", "true or false"}},
+		{"heap floor", config{GCMinHeap: "lots"}, []string{"FAULTLINE_GC_MIN_HEAP", "16MiB"}},
 		{"profiles off loopback", config{PprofListen: "0.0.0.0:6060"}, []string{"FAULTLINE_PPROF_LISTEN", "loopback"}},
 		{"allow private", config{MonitorAllowPrivate: "y"}, []string{"FAULTLINE_MONITOR_ALLOW_PRIVATE", "true or false"}},
 		{"networks", config{MonitorAllowNetworks: "10.0.0.0/99"}, []string{"FAULTLINE_MONITOR_ALLOW_NETWORKS", "10.20.0.0/16"}},

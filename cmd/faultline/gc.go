@@ -21,7 +21,9 @@ const memoryRatio = 0.9
 // GOGC stays Go's (100) unless set. GOGC=200 spends ~11% less CPU per
 // event at saturation, but a saturated server's peak RSS grew from 265 to
 // 395 MB with 64 connections and from 362 to 584 MB with 512, past what a
-// server must stay within by default (512 MB); see the README's settings.
+// server must stay within by default (512 MB). The heap floor
+// (heapfloor.go) takes that saving where the heap is small, without
+// raising what a large heap may grow to; see the README's settings.
 func limitMemory(log *slog.Logger) {
 	percent := debug.SetGCPercent(-1)
 	debug.SetGCPercent(percent)

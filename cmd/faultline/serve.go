@@ -65,6 +65,7 @@ func roleCommand(ctx context.Context, name string, args []string, stdout, stderr
 	}
 	log := newLogger(stderr, set.logLevel)
 	limitMemory(log)
+	startHeapFloor(uint64(set.gcMinHeap), log)
 	stopProfiler, err := startProfiler(set.pprofListen, log)
 	if err != nil {
 		return fmt.Errorf("cannot start: %w", err)

@@ -40,6 +40,7 @@ type settings struct {
 	healthDetails     bool
 	compressRecords   bool
 	pprofListen       string // loopback only, checked; empty: no profiles
+	gcMinHeap         int64  // bytes; 0: the collector's own pacing
 	shutdownDrain     time.Duration
 	guard             monitor.Guard
 	worker            actors.WorkerConfig // bounds only: brokers and alerts are filled at start
@@ -111,6 +112,12 @@ func (c config) parse() (settings, error) {
 			continue
 		}
 		s.guard.Allow = append(s.guard.Allow, p)
+	}
+	if v := strings.TrimSpace(c.GCMinHeap); v == "0" || v == "off" {
+		s.gcMinHeap = 0
+	} else {
+		s.gcMinHeap, err = parseSize("FAULTLINE_GC_MIN_HEAP", c.GCMinHeap, 256<<20)
+		add(err)
 	}
 	s.worker.MaxBatch, err = parseInt("FAULTLINE_WORKER_MAX_BATCH", c.WorkerMaxBatch, 2000, 1, 100_000, "a number of records")
 	add(err)
