@@ -50,6 +50,11 @@ func startHeapFloor(floor uint64, log *slog.Logger) *heapFloor {
 	}
 	percent := debug.SetGCPercent(-1)
 	debug.SetGCPercent(percent)
+	// Within a small memory limit the floor would keep the heap pressed
+	// against it, where the collector works hardest: half the limit at most.
+	if limit := debug.SetMemoryLimit(-1); limit < math.MaxInt64 && floor > uint64(limit)/2 {
+		floor = uint64(limit) / 2
+	}
 	if floor == 0 || percent < 0 {
 		return nil
 	}

@@ -48,11 +48,16 @@ func TestHeapFloorRaisesTheCollectorsPercentage(t *testing.T) {
 	}
 	debug.SetGCPercent(100)
 
+	limit := debug.SetMemoryLimit(512 << 20)
 	h := startHeapFloor(1<<30, log)
+	debug.SetMemoryLimit(limit)
 	if h == nil {
 		t.Fatal("no floor started")
 	}
 	t.Cleanup(func() { h.stop() })
+	if h.floor != 256<<20 {
+		t.Errorf("a 1 GiB floor under a 512 MiB memory limit is %d bytes, want half the limit", h.floor)
+	}
 	if p := gcPercent(); p <= 100 {
 		t.Fatalf("percentage %d with a 1 GiB floor over a test's heap, want more than 100", p)
 	}
