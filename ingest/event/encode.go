@@ -315,12 +315,40 @@ var htmlSafe = func() (t [utf8.RuneSelf]bool) {
 	return t
 }()
 
+// mayNeedEscape reports whether a byte of w may be one appendString looks
+// at: a quote or &, < or >, a backslash, a control byte or non-ASCII.
+// (x - lowBits) &^ x sets a byte's high bit where x has a zero byte (and
+// may set some above one), never when x has none; w|4 is '&' only for '"'
+// and '&', w|2 is '>' only for '<' and '>'.
+func mayNeedEscape(w uint64) bool {
+	const lowBits, highBits = 0x0101010101010101, 0x8080808080808080
+	quoteAmp := (w | 0x04*lowBits) ^ ('&' * lowBits)
+	angle := (w | 0x02*lowBits) ^ ('>' * lowBits)
+	backslash := w ^ ('\\' * lowBits)
+	return ((quoteAmp-lowBits)&^quoteAmp|(angle-lowBits)&^angle|(backslash-lowBits)&^backslash|
+		(w-0x20*lowBits)&^w|w)&highBits != 0
+}
+
+// stringWord is s[i:i+8] as a little-endian word; the compiler makes it
+// one load.
+func stringWord(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
 // appendString writes s as a JSON string as json.Marshal does: HTML
 // characters, U+2028 and U+2029 escaped, invalid UTF-8 as U+FFFD.
 func appendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		for i+8 <= len(s) && !mayNeedEscape(stringWord(s, i)) {
+			i += 8
+		}
+		if i == len(s) {
+			break
+		}
 		if c := s[i]; c < utf8.RuneSelf {
 			if htmlSafe[c] {
 				i++

@@ -2,9 +2,11 @@ package event
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // appendAsMarshal fails unless AppendJSON writes exactly what json.Marshal
@@ -68,4 +70,35 @@ func FuzzAppendJSONAsMarshal(f *testing.F) {
 			appendAsMarshal(t, e)
 		}
 	})
+}
+
+// mayNeedEscape must flag every word holding a byte that appendString
+// escapes or decodes (a quote, &, <, >, a backslash, a control byte,
+// non-ASCII), wherever it sits and whatever surrounds it; it may flag
+// others, but not a word of plain text, or the skip would never pay.
+func TestMayNeedEscapeFlagsEveryByteAppendStringHandles(t *testing.T) {
+	fill := []byte{'a', 0x20, '!', '%', '=', '?', '[', ']', 0x7e, 0x7f, 0x80, 0xff, 0xe2}
+	for c := range 256 {
+		for pos := range 8 {
+			for _, other := range fill {
+				var w [8]byte
+				for i := range w {
+					w[i] = other
+				}
+				w[pos] = byte(c)
+				plain := c < utf8.RuneSelf && htmlSafe[c] && other < utf8.RuneSelf && htmlSafe[other]
+				if got := mayNeedEscape(binary.LittleEndian.Uint64(w[:])); !plain && !got {
+					t.Fatalf("mayNeedEscape(%q) = false, but appendString must look at it", w)
+				}
+			}
+		}
+	}
+	for _, plain := range []string{"abcdefgh", "/usr/lib", "def main", "x = y+1;", "0123456789"[:8]} {
+		if mayNeedEscape(stringWord(plain, 0)) {
+			t.Errorf("mayNeedEscape(%q) = true for plain text", plain)
+		}
+	}
+	if got, want := stringWord("\x01\x02\x03\x04\x05\x06\x07\x08", 0), binary.LittleEndian.Uint64([]byte("\x01\x02\x03\x04\x05\x06\x07\x08")); got != want {
+		t.Errorf("stringWord = %#x, want %#x", got, want)
+	}
 }
