@@ -317,16 +317,11 @@ var htmlSafe = func() (t [utf8.RuneSelf]bool) {
 
 // mayNeedEscape reports whether a byte of w may be one appendString looks
 // at: a quote or &, < or >, a backslash, a control byte or non-ASCII.
-// (x - lowBits) &^ x sets a byte's high bit where x has a zero byte (and
-// may set some above one), never when x has none; w|4 is '&' only for '"'
-// and '&', w|2 is '>' only for '<' and '>'.
+// w|4 is '&' only for '"' and '&', w|2 is '>' only for '<' and '>', and
+// w - 0x20*lowBits borrows only from a byte below 0x20 (see zeroBytes).
 func mayNeedEscape(w uint64) bool {
-	const lowBits, highBits = 0x0101010101010101, 0x8080808080808080
-	quoteAmp := (w | 0x04*lowBits) ^ ('&' * lowBits)
-	angle := (w | 0x02*lowBits) ^ ('>' * lowBits)
-	backslash := w ^ ('\\' * lowBits)
-	return ((quoteAmp-lowBits)&^quoteAmp|(angle-lowBits)&^angle|(backslash-lowBits)&^backslash|
-		(w-0x20*lowBits)&^w|w)&highBits != 0
+	return (zeroBytes((w|0x04*lowBits)^'&'*lowBits)|zeroBytes((w|0x02*lowBits)^'>'*lowBits)|
+		zeroBytes(w^'\\'*lowBits)|(w-0x20*lowBits)&^w|w)&highBits != 0
 }
 
 // stringWord is s[i:i+8] as a little-endian word; the compiler makes it
