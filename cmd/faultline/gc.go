@@ -25,8 +25,7 @@ const memoryRatio = 0.9
 // (heapfloor.go) takes that saving where the heap is small, without
 // raising what a large heap may grow to; see the README's settings.
 func limitMemory(log *slog.Logger) {
-	percent := debug.SetGCPercent(-1)
-	debug.SetGCPercent(percent)
+	percent := gcPercent()
 	limit, err := memlimit.Set(memlimit.WithRatio(memoryRatio), memlimit.WithProvider(memlimit.FromCgroup))
 	switch {
 	case err != nil || limit == math.MaxInt64:
@@ -34,4 +33,12 @@ func limitMemory(log *slog.Logger) {
 	default:
 		log.Info("garbage collector", "gc_percent", percent, "memory_limit_bytes", limit)
 	}
+}
+
+// gcPercent is the collector's percentage (GOGC; -1 when off). The runtime
+// only reports it when setting it, so it is set back at once.
+func gcPercent() int {
+	p := debug.SetGCPercent(-1)
+	debug.SetGCPercent(p)
+	return p
 }

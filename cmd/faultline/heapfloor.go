@@ -49,8 +49,7 @@ func startHeapFloor(floor uint64, log *slog.Logger) *heapFloor {
 		activeFloor.stop()
 		activeFloor = nil
 	}
-	percent := debug.SetGCPercent(-1)
-	debug.SetGCPercent(percent)
+	percent := gcPercent()
 	// Within a small memory limit the floor would keep the heap pressed
 	// against it, where the collector works hardest: half the limit at most.
 	if limit := debug.SetMemoryLimit(-1); limit < math.MaxInt64 && floor > uint64(limit)/2 {

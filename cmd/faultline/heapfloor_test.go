@@ -75,9 +75,3 @@ func TestHeapFloorRaisesTheCollectorsPercentage(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
-
-func gcPercent() int {
-	p := debug.SetGCPercent(-1)
-	debug.SetGCPercent(p)
-	return p
-}
