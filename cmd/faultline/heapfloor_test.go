@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"testing"
 	"time"
 )
@@ -33,7 +34,9 @@ func TestFloorPercent(t *testing.T) {
 
 // With a floor far above what is live, the collector's percentage is
 // raised at once, and raised again after collections; with the floor off
-// (0) or GOGC=off, it is left alone.
+// (0) or GOGC=off, it is left alone. The floor is set from the test
+// process's own live heap: the package's other tests may leave hundreds of
+// MB live, and a fixed floor below that rightly leaves GOGC's percentage.
 func TestHeapFloorRaisesTheCollectorsPercentage(t *testing.T) {
 	was := debug.SetGCPercent(100)
 	t.Cleanup(func() { debug.SetGCPercent(was) })
@@ -48,18 +51,23 @@ func TestHeapFloorRaisesTheCollectorsPercentage(t *testing.T) {
 	}
 	debug.SetGCPercent(100)
 
-	limit := debug.SetMemoryLimit(512 << 20)
-	h := startHeapFloor(1<<30, log)
+	runtime.GC()
+	live := liveHeap()
+	// Under a memory limit of the floor asked for, the floor is half of
+	// it, and that half is still far above what is live.
+	asked := 4*live + 512<<20
+	limit := debug.SetMemoryLimit(int64(asked))
+	h := startHeapFloor(asked, log)
 	debug.SetMemoryLimit(limit)
 	if h == nil {
 		t.Fatal("no floor started")
 	}
 	t.Cleanup(func() { h.stop() })
-	if h.floor != 256<<20 {
-		t.Errorf("a 1 GiB floor under a 512 MiB memory limit is %d bytes, want half the limit", h.floor)
+	if h.floor != asked/2 {
+		t.Errorf("a floor of %d bytes under a memory limit of as much is %d bytes, want half the limit", asked, h.floor)
 	}
 	if p := gcPercent(); p <= 100 {
-		t.Fatalf("percentage %d with a 1 GiB floor over a test's heap, want more than 100", p)
+		t.Fatalf("percentage %d with a %d-byte floor over %d bytes live, want more than 100", p, h.floor, live)
 	}
 	// After a collection the finalizer measures again: pretend the floor
 	// was met meanwhile and check that GOGC's percentage comes back.
@@ -74,4 +82,10 @@ func TestHeapFloorRaisesTheCollectorsPercentage(t *testing.T) {
 		runtime.GC()
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+func liveHeap() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
 }
