@@ -31,15 +31,35 @@ export function prefetch(path: string) {
   setTimeout(() => warm.delete(path), 15000);
 }
 
+// changing holds the changes sent and not yet answered. A read waits for
+// them, so that it sees what this tab just did: opening an issue marks it
+// seen, and going straight back to the list must not fetch the list ahead
+// of the mark on another connection and show the issue unseen. A change
+// the server is slow to answer holds reads back for changeWaitMs at most.
+const changing = new Set<Promise<unknown>>();
+const changeWaitMs = 5000;
+
 export async function api<T = any>(method: string, path: string, body?: unknown): Promise<{ data: T; link: string; hits: number | null; moreHits: boolean }> {
   const headers: Record<string, string> = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
   let resp: Response | null = null;
+  if (method === "GET" && changing.size > 0) {
+    await Promise.race([Promise.allSettled(changing), new Promise((r) => setTimeout(r, changeWaitMs))]);
+    // An answer asked for ahead may predate the change.
+    warm.delete(path);
+  }
   const early = method === "GET" ? warm.get(path) : undefined;
   if (early) { warm.delete(path); resp = await early; }
   try {
-    resp ??= await fetch("/api/0" + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin" });
+    if (!resp) {
+      const sent = fetch("/api/0" + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin" });
+      if (method !== "GET") {
+        changing.add(sent);
+        sent.finally(() => changing.delete(sent)).catch(() => {});
+      }
+      resp = await sent;
+    }
   } catch {
     throw new APIError(0, "The server could not be reached. Check your connection and try again.");
   }

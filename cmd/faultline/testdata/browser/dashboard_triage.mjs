@@ -186,11 +186,25 @@ try {
     const title = await row.locator("a.title").textContent();
     const weight = await row.locator("a.title").evaluate((a) => Number(getComputedStyle(a).fontWeight));
     expect(weight >= 700, "an unseen title weighs " + weight);
-    await row.locator("a.title").click();
-    await page.waitForSelector("h1 .issue-title");
-    await page.goBack();
-    await page.waitForSelector("ul.issues li.issue");
-    await page.waitForFunction((t) => [...document.querySelectorAll("li.issue.seen a.title")].some((a) => a.textContent === t), title);
+    // The seen mark is held back on its way to the server, as on a slow
+    // network: going back at once must still show the issue seen, so the
+    // list's request has to wait for the mark rather than race it.
+    const slowSeen = async (route) => {
+      if (route.request().method() !== "PUT") return route.fallback();
+      await new Promise((r) => setTimeout(r, 1500));
+      await route.fallback();
+    };
+    const issueURL = /\/api\/0\/issues\/\d+\/$/;
+    await page.route(issueURL, slowSeen);
+    try {
+      await row.locator("a.title").click();
+      await page.waitForSelector("h1 .issue-title");
+      await page.goBack();
+      await page.waitForSelector("ul.issues li.issue");
+      await page.waitForFunction((t) => [...document.querySelectorAll("li.issue.seen a.title")].some((a) => a.textContent === t), title, { timeout: 8000 });
+    } finally {
+      await page.unroute(issueURL, slowSeen);
+    }
   });
 
   await check("the author edits and deletes a comment", async () => {
