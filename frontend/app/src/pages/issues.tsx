@@ -1,6 +1,7 @@
 import { Component } from "preact";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { api, nextCursor, APIError } from "../api";
+import { useLatest } from "../latest";
 import { Link, navigate } from "../router";
 import { ErrorNote, NotFound } from "../main";
 import { Chart } from "../chart";
@@ -71,8 +72,9 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
   const rendered = useRef(false);
   const filtered = !!period || eventFilter.test(query);
 
+  const latest = useLatest(), latestCounts = useLatest();
   const load = () => {
-    api<any[]>("GET", issueListPath(props.org, props.project, props.query))
+    latest(api<any[]>("GET", issueListPath(props.org, props.project, props.query)))
       .then((r) => {
         setIssues(r.data); setNext(nextCursor(r.link)); setError(null); setHits(r.hits); setMoreHits(r.moreHits); setPrimed(true);
         setSelected((s) => Math.min(s, Math.max(r.data.length - 1, 0)));
@@ -90,11 +92,11 @@ export function IssueList(props: { org: string; project: string; query: URLSearc
   // release, tag or time filter the numbers that matter are those of the
   // matching events, which Discover counts by issue.
   const loadCounts = () => {
-    if (!filtered) { setCounts(null); return; }
+    if (!filtered) { latestCounts(Promise.resolve()); setCounts(null); return; } // overtakes a filtered answer under way
     const qs = new URLSearchParams({ dataset: "errors", project: props.project, statsPeriod: period || "90d", query,
       sort: "-count()", per_page: "100" });
     for (const f of ["issue.id", "count()", "count_unique(user)"]) qs.append("field", f);
-    api<{ data: any[] }>("GET", `/organizations/${props.org}/events/?${qs}`)
+    latestCounts(api<{ data: any[] }>("GET", `/organizations/${props.org}/events/?${qs}`))
       .then((r) => setCounts(new Map(r.data.data.map((row) => [String(row["issue.id"]), { count: String(row["count()"]), users: String(row["count_unique(user)"]) }]))))
       .catch(() => setCounts(null));
   };

@@ -1,5 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, nextCursor, APIError } from "../api";
+import { useLatest } from "../latest";
 import { Link, navigate } from "../router";
 import { ErrorNote, NotFound } from "../main";
 import { ProjectNav } from "./projectnav";
@@ -14,11 +15,12 @@ export function Releases(props: { org: string; project: string; query: URLSearch
   const [next, setNext] = useState<string | null>(null);
   const [draft, setDraft] = useState(search);
   const [error, setError] = useState<unknown>(null);
+  const latest = useLatest();
   useEffect(() => {
     setRows(null); setError(null); setDraft(search);
     const qs = new URLSearchParams({ query: search });
     if (cursor) qs.set("cursor", cursor);
-    api<any[]>("GET", `/projects/${props.org}/${props.project}/releases/?${qs}`)
+    latest(api<any[]>("GET", `/projects/${props.org}/${props.project}/releases/?${qs}`))
       .then((r) => { setRows(r.data); setNext(nextCursor(r.link)); }).catch(setError);
   }, [props.org, props.project, search, cursor]);
   const go = (q: string, c = "") => {

@@ -1,0 +1,1 @@
+import{c as r}from"./index-CHQkR2S6.js";function o(e){return e==null||Number.isNaN(e)?"–":e>=100?"100%":(e>=99?e.toFixed(2):e.toFixed(1))+"%"}const a=e=>e&&r(e)||"–";function i(e,t){return e.projects?.find(n=>n.slug===t)?.healthData??null}const u=(e,t,n)=>`/${e}/${t}/releases/${encodeURIComponent(n)}`,c=e=>e.shortVersion||e.version;export{i as h,o as p,u as r,c as s,a as w};
