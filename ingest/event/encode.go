@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"github.com/faultline/faultline/ingest/jsonscan"
 )
 
 // AppendJSON appends the event's JSON to dst: byte for byte what
@@ -318,10 +320,12 @@ var htmlSafe = func() (t [utf8.RuneSelf]bool) {
 // mayNeedEscape reports whether a byte of w may be one appendString looks
 // at: a quote or &, < or >, a backslash, a control byte or non-ASCII.
 // w|4 is '&' only for '"' and '&', w|2 is '>' only for '<' and '>', and
-// w - 0x20*lowBits borrows only from a byte below 0x20 (see zeroBytes).
+// w - 0x20*LowBits borrows only from a byte below 0x20 (see
+// jsonscan.ZeroBytes).
 func mayNeedEscape(w uint64) bool {
-	return (zeroBytes((w|0x04*lowBits)^'&'*lowBits)|zeroBytes((w|0x02*lowBits)^'>'*lowBits)|
-		zeroBytes(w^'\\'*lowBits)|(w-0x20*lowBits)&^w|w)&highBits != 0
+	const low = jsonscan.LowBits
+	return (jsonscan.ZeroBytes((w|0x04*low)^'&'*low)|jsonscan.ZeroBytes((w|0x02*low)^'>'*low)|
+		jsonscan.ZeroBytes(w^'\\'*low)|(w-0x20*low)&^w|w)&jsonscan.HighBits != 0
 }
 
 // stringWord is s[i:i+8] as a little-endian word; the compiler makes it

@@ -52,15 +52,5 @@ func plainEnd(b []byte, i int) int {
 // mayEndPlain reports whether a byte of w may be a quote, a backslash or
 // non-ASCII (a non-ASCII byte has its high bit set already).
 func mayEndPlain(w uint64) bool {
-	return (zeroBytes(w^'"'*lowBits)|zeroBytes(w^'\\'*lowBits)|w)&highBits != 0
-}
-
-// Word tests, eight bytes at a time.
-const lowBits, highBits = 0x0101010101010101, 0x8080808080808080
-
-// zeroBytes sets a byte's high bit where x has a zero byte, and may set
-// some above one, never when x has none: (x - lowBits) borrows only from a
-// zero byte. XOR with c*lowBits first to find the bytes equal to c.
-func zeroBytes(x uint64) uint64 {
-	return (x - lowBits) &^ x
+	return (jsonscan.ZeroBytes(w^'"'*jsonscan.LowBits)|jsonscan.ZeroBytes(w^'\\'*jsonscan.LowBits)|w)&jsonscan.HighBits != 0
 }

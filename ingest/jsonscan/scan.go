@@ -227,19 +227,24 @@ func skipPlain(b []byte, i int) int {
 	return i
 }
 
+// Word tests, eight bytes at a time, for this package's scans and for
+// the readers of what it validated.
 const (
-	lowBits  = 0x0101010101010101
-	highBits = 0x8080808080808080
+	LowBits  = 0x0101010101010101 // c*LowBits is c in every byte
+	HighBits = 0x8080808080808080
 )
 
+// ZeroBytes sets a byte's high bit where x has a zero byte, and may set
+// some above one, never when x has none: (x - LowBits) borrows only from a
+// zero byte. XOR with c*LowBits first to find the bytes equal to c.
+func ZeroBytes(x uint64) uint64 {
+	return (x - LowBits) &^ x
+}
+
 // notPlain reports whether any byte of w is a quote, a backslash or below
-// 0x20. (x - lowBits) &^ x has a byte's high bit set where x has a zero
-// byte, and (w - 0x20*lowBits) &^ w where w has a byte below 0x20; a
-// borrow can set bits above such a byte, but never when none is there.
+// 0x20: (w - 0x20*LowBits) &^ w borrows only from a byte below 0x20.
 func notPlain(w uint64) bool {
-	quote := w ^ ('"' * lowBits)
-	backslash := w ^ ('\\' * lowBits)
-	return ((quote-lowBits)&^quote|(backslash-lowBits)&^backslash|(w-0x20*lowBits)&^w)&highBits != 0
+	return (ZeroBytes(w^'"'*LowBits)|ZeroBytes(w^'\\'*LowBits)|(w-0x20*LowBits)&^w)&HighBits != 0
 }
 
 func isHex(c byte) bool {
