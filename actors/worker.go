@@ -99,7 +99,7 @@ type Worker struct {
 	onBatch func(batch []kafka.Message)
 }
 
-// Producer writes to Kafka; *kafka.Writer is one.
+// Producer writes to Kafka; *queue.Writer is one.
 type Producer interface {
 	WriteMessages(ctx context.Context, msgs ...kafka.Message) error
 }

@@ -22,7 +22,7 @@ import (
 	"github.com/segmentio/kafka-go"
 )
 
-// Producer is where accepted items go; *kafka.Writer is one.
+// Producer is where accepted items go; *queue.Writer is one.
 type Producer interface {
 	WriteMessages(ctx context.Context, msgs ...kafka.Message) error
 }
