@@ -53,8 +53,9 @@ type topicPartition struct {
 
 // partitionCount is a topic's partition count and when it was read.
 type partitionCount struct {
-	n    int
-	read time.Time
+	n          int
+	read       time.Time
+	refreshing bool // a caller is reading it again
 }
 
 // partitionQueue holds the records waiting for a partition's next request.
@@ -263,14 +264,39 @@ func retriable(err error) bool {
 }
 
 // partitions is topic's partition count, read from the brokers at most
-// every partitionCountTTL.
+// every partitionCountTTL. While one caller reads a stale count again, the
+// others go on with the stale one.
 func (w *Writer) partitions(ctx context.Context, topic string) (int, error) {
 	w.mu.Lock()
 	c, ok := w.counts[topic]
-	w.mu.Unlock()
-	if ok && time.Since(c.read) < partitionCountTTL {
+	fresh := ok && time.Since(c.read) < partitionCountTTL
+	if ok && !fresh && c.refreshing {
+		w.mu.Unlock()
 		return c.n, nil
 	}
+	if ok && !fresh {
+		c.refreshing = true
+		w.counts[topic] = c
+	}
+	w.mu.Unlock()
+	if fresh {
+		return c.n, nil
+	}
+	n, err := w.readPartitions(ctx, topic)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err != nil {
+		if c, ok := w.counts[topic]; ok {
+			c.refreshing = false
+			w.counts[topic] = c
+		}
+		return 0, err
+	}
+	w.counts[topic] = partitionCount{n: n, read: time.Now()}
+	return n, nil
+}
+
+func (w *Writer) readPartitions(ctx context.Context, topic string) (int, error) {
 	meta, err := w.client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
 	if err != nil {
 		return 0, fmt.Errorf("read the partitions of Kafka topic %s: %w", topic, err)
@@ -282,13 +308,9 @@ func (w *Writer) partitions(ctx context.Context, topic string) (int, error) {
 		if t.Error != nil {
 			return 0, fmt.Errorf("read the partitions of Kafka topic %s: %w", topic, t.Error)
 		}
-		if len(t.Partitions) == 0 {
-			break
+		if len(t.Partitions) > 0 {
+			return len(t.Partitions), nil
 		}
-		w.mu.Lock()
-		w.counts[topic] = partitionCount{n: len(t.Partitions), read: time.Now()}
-		w.mu.Unlock()
-		return len(t.Partitions), nil
 	}
 	return 0, fmt.Errorf("read the partitions of Kafka topic %s: %w", topic, kafka.UnknownTopicOrPartition)
 }
