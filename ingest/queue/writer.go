@@ -156,16 +156,16 @@ func (w *Writer) WriteMessages(ctx context.Context, msgs ...kafka.Message) error
 		w.mu.Unlock()
 		return io.ErrClosedPipe
 	}
-	for i := range msgs {
-		if msgs[i].Time.IsZero() {
-			msgs[i].Time = now
+	for i, m := range msgs {
+		if m.Time.IsZero() {
+			m.Time = now
 		}
 		q := w.queues[keys[i]]
 		if q == nil {
 			q = &partitionQueue{key: keys[i]}
 			w.queues[keys[i]] = q
 		}
-		q.waiting = append(q.waiting, queued{msg: msgs[i], size: sizes[i], done: done})
+		q.waiting = append(q.waiting, queued{msg: m, size: sizes[i], done: done})
 		if !q.sending {
 			q.sending = true
 			w.senders.Add(1)
