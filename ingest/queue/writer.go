@@ -37,6 +37,7 @@ type Writer struct {
 	transport *kafka.Transport
 
 	maxBatchBytes int
+	countTTL      time.Duration // how long a topic's partition count is trusted
 	backoff       func(attempt int) time.Duration
 
 	mu      sync.Mutex
@@ -96,7 +97,8 @@ const (
 	// batch (message.max.bytes is 1 MB).
 	defaultMaxBatchBytes = 1 << 20
 	// partitionCountTTL is how long a topic's partition count is trusted;
-	// partitions added to a topic are used after at most this long.
+	// partitions added to a topic are used after at most this long, plus
+	// the transport's own metadata refresh (kafka-go's MetadataTTL, 6 s).
 	partitionCountTTL = 30 * time.Second
 	writeTimeout      = 10 * time.Second
 )
@@ -112,6 +114,7 @@ func NewWriter(brokers []string) *Writer {
 		client:        &kafka.Client{Addr: kafka.TCP(brokers...), Transport: transport, Timeout: writeTimeout},
 		transport:     transport,
 		maxBatchBytes: defaultMaxBatchBytes,
+		countTTL:      partitionCountTTL,
 		MaxAttempts:   5,
 		backoff:       func(attempt int) time.Duration { return min(100*time.Millisecond<<(attempt-1), time.Second) },
 		queues:        make(map[topicPartition]*partitionQueue),
@@ -264,12 +267,12 @@ func retriable(err error) bool {
 }
 
 // partitions is topic's partition count, read from the brokers at most
-// every partitionCountTTL. While one caller reads a stale count again, the
+// every countTTL. While one caller reads a stale count again, the
 // others go on with the stale one.
 func (w *Writer) partitions(ctx context.Context, topic string) (int, error) {
 	w.mu.Lock()
 	c, ok := w.counts[topic]
-	fresh := ok && time.Since(c.read) < partitionCountTTL
+	fresh := ok && time.Since(c.read) < w.countTTL
 	if ok && !fresh && c.refreshing {
 		w.mu.Unlock()
 		return c.n, nil

@@ -183,3 +183,42 @@ func readValues(t *testing.T, e *Embedded, topic string, partition, n int) strin
 	}
 	return strings.Join(values, " ")
 }
+
+// Partitions added to a topic take records once the writer's count of them
+// is stale, and not before.
+func TestWriterSeesAddedPartitions(t *testing.T) {
+	e := startBroker(t, EmbeddedConfig{})
+	w := NewWriter([]string{e.Addr()})
+	defer w.Close()
+	w.transport.MetadataTTL = 10 * time.Millisecond
+	last := kafka.BalancerFunc(func(_ kafka.Message, partitions ...int) int { return partitions[len(partitions)-1] })
+	w.Balancer = last
+	ctx := context.Background()
+	write := func(v string) {
+		t.Helper()
+		if err := w.WriteMessages(ctx, kafka.Message{Topic: DeadLetterTopic, Value: []byte(v)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("before")
+	res, err := w.client.CreatePartitions(ctx, &kafka.CreatePartitionsRequest{Topics: []kafka.TopicPartitionsConfig{{Name: DeadLetterTopic, Count: 2}}})
+	if err == nil {
+		err = res.Errors[DeadLetterTopic]
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	write("cached")
+	w.countTTL = 0
+	waitFor(t, "the writer to count the added partition", func() bool {
+		n, err := w.partitions(ctx, DeadLetterTopic)
+		return err == nil && n == 2
+	})
+	write("after")
+	if got := readValues(t, e, DeadLetterTopic, 0, 2); got != "before cached" {
+		t.Errorf("partition 0 holds %q, want the records written while the count was fresh", got)
+	}
+	if got := readValues(t, e, DeadLetterTopic, 1, 1); got != "after" {
+		t.Errorf("the added partition holds %q", got)
+	}
+}
