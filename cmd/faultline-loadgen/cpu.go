@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -54,23 +53,11 @@ func (m cpuMeter) used(ctx context.Context) (time.Duration, error) {
 
 // metricsCPU reads process_cpu_seconds_total from Prometheus' text format.
 func metricsCPU(r io.Reader) (time.Duration, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		value, ok := strings.CutPrefix(sc.Text(), "process_cpu_seconds_total ")
-		if !ok {
-			continue
-		}
-		seconds, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
-		if err != nil {
-			return 0, fmt.Errorf("server CPU: process_cpu_seconds_total %q: %w", value, err)
-		}
-		return time.Duration(seconds * float64(time.Second)), nil
+	seconds, err := metricValue(r, "process_cpu_seconds_total")
+	if err != nil {
+		return 0, fmt.Errorf("server CPU: %w (give -server-pid)", err)
 	}
-	if err := sc.Err(); err != nil {
-		return 0, fmt.Errorf("server CPU: reading metrics: %w", err)
-	}
-	return 0, errors.New("server CPU: the metrics have no process_cpu_seconds_total (give -server-pid)")
+	return time.Duration(seconds * float64(time.Second)), nil
 }
 
 // procCPU reads utime and stime, the 14th and 15th fields, from the text

@@ -47,7 +47,7 @@ func main() {
 	probeEvery := flag.Duration("probe-every", 250*time.Millisecond, "how often to send a latency probe; 0 sends none and polls no issues, so the server's CPU is spent on events alone")
 	serverPID := flag.Int("server-pid", 0, "read the server's CPU time from /proc/<pid>/stat instead of its /metrics")
 	gzipped := flag.Bool("gzip", true, "gzip envelopes, as most SDKs do")
-	settle := flag.Duration("settle", 5*time.Second, "without probes, how long to wait after sending for the workers to finish before the server's CPU is read")
+	settle := flag.Duration("settle", 5*time.Second, "without probes, how long at most to wait after sending for the workers to store every accepted event before the server's CPU is read")
 	kind := flag.String("kind", "error", "what to send: error (Python-shaped exceptions) or transaction")
 	spans := flag.Int("spans", 50, "spans per transaction, with -kind transaction")
 	frames := flag.Int("frames", 0, "framework frames added below each error's own 3–4 (20 gives ~10 KB events, as a Django app sends)")
@@ -109,6 +109,9 @@ type result struct {
 	serverCPU                        time.Duration // over elapsed and the wait for the last probes
 	serverCPUErr                     error
 	ownCPU                           time.Duration // the generator's, while sending
+	stored                           float64       // records the workers stored over the run, without probes
+	drained                          time.Duration // from the last answer until stored reached accepted (or settle ran out)
+	storedErr                        error
 }
 
 func (r *result) print(w io.Writer) {
@@ -119,6 +122,15 @@ func (r *result) print(w io.Writer) {
 	} else {
 		fmt.Fprintf(w, "server CPU: %.2f s, %.3f ms per accepted event\n",
 			r.serverCPU.Seconds(), float64(r.serverCPU.Microseconds())/1000/float64(max(r.accepted, 1)))
+	}
+	switch {
+	case r.storedErr != nil:
+		fmt.Fprintf(w, "stored: unknown (%v)\n", r.storedErr)
+	case r.stored >= float64(r.accepted) && r.accepted > 0:
+		fmt.Fprintf(w, "stored: every accepted event, %s after the last answer\n", r.drained.Round(10*time.Millisecond))
+	case r.accepted > 0 && r.drained > 0:
+		fmt.Fprintf(w, "stored: %.0f of %d accepted events %s after the last answer: the workers were behind, and the CPU figure leaves their remaining work out (raise -settle)\n",
+			r.stored, r.accepted, r.drained.Round(10*time.Millisecond))
 	}
 	if r.elapsed > 0 {
 		fmt.Fprintf(w, "load generator CPU while sending: %.2f s, %.0f %% of a core\n",
@@ -171,6 +183,7 @@ func run(ctx context.Context, client *http.Client, cpu cpuMeter, targets []*targ
 	}
 	fmt.Fprintf(os.Stderr, "built %d envelopes in %s; sending\n", len(built), time.Since(buildStart).Round(time.Millisecond))
 	cpuBefore, cpuErr := cpu.used(ctx)
+	storedBefore, storedErr := storedRecords(ctx, client, cpu.metricsURL)
 	ownBefore := ownCPU()
 	jobs := make(chan job, workers*4)
 	var latMu sync.Mutex
@@ -247,8 +260,17 @@ func run(ctx context.Context, client *http.Client, cpu cpuMeter, targets []*targ
 		time.Sleep(50 * time.Millisecond)
 	}
 	if probeEvery <= 0 {
-		time.Sleep(o.settle)
+		// Wait for the workers to store every accepted event (up to
+		// settle), so that the CPU figure holds all of their work; a
+		// server without a worker in the process gets the whole settle.
+		if storedErr == nil {
+			res.drained, res.stored, storedErr = drain(ctx, client, cpu.metricsURL, storedBefore, float64(accepted.Load()), o.settle)
+		}
+		if storedErr != nil {
+			time.Sleep(o.settle)
+		}
 	}
+	res.storedErr = storedErr
 	stopPolling()
 	pollers.Wait()
 	if cpuErr == nil {
