@@ -8,14 +8,22 @@ import (
 	"testing"
 	"time"
 
+	"github.com/faultline/faultline/ingest/cputime"
 	"github.com/segmentio/kafka-go"
 )
 
 // BenchmarkProduceConcurrent produces 2.5 KB records from 64 concurrent
 // callers through one writer, as ingest's request handlers do, to an
-// embedded broker on a temporary directory. It reports records/s and the
-// broker's log fsyncs per record.
+// embedded broker on a temporary directory, keyed by 64 projects or by 3
+// (as the load generator's). It reports records/s, the broker's log fsyncs
+// per record and the CPU time per record of the process, broker included.
 func BenchmarkProduceConcurrent(b *testing.B) {
+	for _, projects := range []int{64, 3} {
+		b.Run("projects="+strconv.Itoa(projects), func(b *testing.B) { benchmarkProduce(b, projects) })
+	}
+}
+
+func benchmarkProduce(b *testing.B, projects int) {
 	const producers = 64
 	e, err := StartEmbedded(EmbeddedConfig{DataDir: b.TempDir(), ReclaimEvery: time.Hour}, discard())
 	if err != nil {
@@ -31,11 +39,12 @@ func BenchmarkProduceConcurrent(b *testing.B) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	b.ResetTimer()
+	stopCPU := cputime.Report(b)
 	for i := range producers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			key := []byte("project-" + strconv.Itoa(i))
+			key := []byte("project-" + strconv.Itoa(i%projects))
 			for next.Add(1) <= int64(b.N) {
 				if err := w.WriteMessages(context.Background(), kafka.Message{Topic: EventsTopic, Key: key, Value: value}); err != nil {
 					b.Error(err)
@@ -45,6 +54,7 @@ func BenchmarkProduceConcurrent(b *testing.B) {
 		}()
 	}
 	wg.Wait()
+	stopCPU()
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
 	b.ReportMetric(float64(e.logSyncs()-syncsBefore)/float64(b.N), "fsyncs/record")
