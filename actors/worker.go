@@ -153,7 +153,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	defer transport.CloseIdleConnections()
 	w.client = &kafka.Client{Addr: kafka.TCP(w.cfg.Brokers...), Transport: transport, Timeout: 30 * time.Second}
 	w.budget = newByteBudget(w.cfg.MaxBytesInFlight, w.metrics.workerBytesHeld)
-	w.sink = newRowSink(w.events, 50*time.Millisecond, 2*time.Minute, w.metrics.sinkInserts, w.log)
+	w.sink = newRowSink(w.events, 200*time.Millisecond, 2*time.Minute, w.metrics.sinkInserts, w.log)
 	var helpers sync.WaitGroup
 	defer helpers.Wait()
 	helperCtx, stopHelpers := context.WithCancel(context.WithoutCancel(ctx))
@@ -311,6 +311,8 @@ func (w *Worker) deadLetterSlow(ctx context.Context, m kafka.Message, reason err
 // returns errSlowBatch when the actors ran out of time: the caller splits.
 func (w *Worker) process(ctx context.Context, batch []kafka.Message, check, reset bool) error {
 	start := time.Now()
+	w.sink.begin()
+	defer w.sink.end()
 	if w.onBatch != nil {
 		w.onBatch(batch)
 	}
