@@ -36,17 +36,20 @@ func (c *countingStore) counted() []int {
 	return append([]int(nil), c.inserts...)
 }
 
-// startSink runs a sink over the real store until the test ends.
-func startSink(t *testing.T, window time.Duration) (*rowSink, *countingStore) {
+// startSink runs a sink over the real store until the test ends. ctx is
+// the test's deadline for its inserts.
+func startSink(t *testing.T, window time.Duration) (ctx context.Context, sink *rowSink, store *countingStore) {
 	t.Helper()
-	store := &countingStore{EventStore: analyticstest.Open(t)}
-	sink := newRowSink(store, window, time.Minute, prometheus.NewHistogram(prometheus.HistogramOpts{Name: "inserts"}),
+	ctx, cancelInserts := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancelInserts)
+	store = &countingStore{EventStore: analyticstest.Open(t)}
+	sink = newRowSink(store, window, time.Minute, prometheus.NewHistogram(prometheus.HistogramOpts{Name: "inserts"}),
 		slog.New(slog.NewTextHandler(io.Discard, nil)))
-	ctx, cancel := context.WithCancel(context.Background())
+	runCtx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); sink.run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return sink, store
+	go func() { defer close(done); sink.run(runCtx) }()
+	t.Cleanup(func() { stop(); <-done })
+	return ctx, sink, store
 }
 
 // eventRows makes n rows of a project of their own.
@@ -77,9 +80,7 @@ func insertAsync(ctx context.Context, sink *rowSink, rows analytics.Rows) <-chan
 // rows left, for company that could not come. With an hour's window, that
 // wait is the test's deadline.
 func TestSinkInsertsALonePartitionsRowsAtOnce(t *testing.T) {
-	sink, store := startSink(t, time.Hour)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
+	ctx, sink, store := startSink(t, time.Hour)
 	sink.begin()
 	defer sink.end()
 	if err := sink.insert(ctx, eventRows(t, 3)); err != nil {
@@ -93,9 +94,7 @@ func TestSinkInsertsALonePartitionsRowsAtOnce(t *testing.T) {
 // Under load every busy partition's batch should leave in one insert, and a
 // partition that ends without rows must not hold the others back.
 func TestSinkJoinsEveryBusyPartitionInOneInsert(t *testing.T) {
-	sink, store := startSink(t, time.Hour)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
+	ctx, sink, store := startSink(t, time.Hour)
 	for range 3 {
 		sink.begin()
 	}
@@ -121,9 +120,7 @@ func TestSinkJoinsEveryBusyPartitionInOneInsert(t *testing.T) {
 // A busy partition that takes long to send its rows holds an insert back
 // for the window at most.
 func TestSinkWaitsForABusyPartitionOnlyTheWindow(t *testing.T) {
-	sink, store := startSink(t, 100*time.Millisecond)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
+	ctx, sink, store := startSink(t, 100*time.Millisecond)
 	sink.begin() // still grouping, for longer than the test
 	defer sink.end()
 	sink.begin()

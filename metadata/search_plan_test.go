@@ -192,24 +192,23 @@ func TestTextSearchReadsTheTrigramIndexAfterABurst(t *testing.T) {
 	exec(`TRUNCATE issues CASCADE`) // what an earlier run left
 	t.Cleanup(func() { _, _ = conn.Exec(ctx, `TRUNCATE issues CASCADE`) })
 	proj := metadatatest.Project(t, db, "text-burst-test")
+	// Issues $2 to $3, titled "<$4> issue <number>".
 	insert := `INSERT INTO issues (project_id, short_id, fingerprint, title, culprit, level, type, first_seen, last_seen)
-		SELECT $1, g, 'burst-' || g, 'burst issue ' || g, 'app.views.view_' || (g % 500), 'error', 'error', now(), now()
+		SELECT $1, g, $4::text || '-' || g, $4::text || ' issue ' || g, 'app.views.view_' || (g % 500), 'error', 'error', now(), now()
 		FROM generate_series($2::bigint, $3::bigint) g`
 	// A project grown to 100,000 issues, which autovacuum has been through.
-	exec(insert, proj.ProjectID, 1, 100_000)
+	exec(insert, proj.ProjectID, 1, 100_000, "burst")
 	exec(`VACUUM ANALYZE issue_texts`)
 	// Then a burst of new ones, analyzed (autovacuum analyzes sooner than
 	// it vacuums).
-	exec(insert, proj.ProjectID, 100_001, 110_000)
+	exec(insert, proj.ProjectID, 100_001, 110_000, "burst")
 	exec(`ANALYZE issues, issue_texts`)
 	// The issues searched for come after the last ANALYZE. Were one of
 	// their titles among the ~100 the statistics keep as histogram bounds
 	// (about one ANALYZE in fifty for 11 titles of 110,000), PostgreSQL would
 	// take the text for one title in a hundred and rightly walk the newest
 	// issues instead: that is the estimate's luck, not the index's cost.
-	exec(`INSERT INTO issues (project_id, short_id, fingerprint, title, culprit, level, type, first_seen, last_seen)
-		SELECT $1, g, 'late-' || g, 'late issue ' || g, 'app.views.view_' || (g % 500), 'error', 'error', now(), now()
-		FROM generate_series(110001, 110011) g`, proj.ProjectID)
+	exec(insert, proj.ProjectID, 110_001, 110_011, "late")
 
 	f := metadata.IssueFilter{ProjectIDs: []int64{proj.ProjectID}, Statuses: []string{"unresolved"}, Text: "late issue 1100", Limit: 26}
 	plan, err := db.ExplainSearch(ctx, f)
