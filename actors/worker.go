@@ -31,6 +31,9 @@ type EventStore interface {
 // times its JSON size, so plan about 1 GiB of memory per worker.
 type WorkerConfig struct {
 	Brokers []string
+	// Dial connects to the brokers for fetches and offsets; nil dials TCP.
+	// The embedded broker's process passes queue.Embedded.Dial.
+	Dial    queue.DialFunc
 	GroupID string        // consumer group; default "workers"
 	MaxWait time.Duration // how long a batch may wait to fill; default 200ms
 	// A batch is one partition's records, bounded by count and bytes:
@@ -149,7 +152,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	w.projects = map[int64]*actor.PID{}
 	w.assigned.Store(false)
 	defer w.stopActors()
-	transport := &kafka.Transport{DialTimeout: 5 * time.Second, IdleTimeout: 30 * time.Second}
+	transport := &kafka.Transport{DialTimeout: 5 * time.Second, IdleTimeout: 30 * time.Second, Dial: w.cfg.Dial}
 	defer transport.CloseIdleConnections()
 	w.client = &kafka.Client{Addr: kafka.TCP(w.cfg.Brokers...), Transport: transport, Timeout: 30 * time.Second}
 	w.budget = newByteBudget(w.cfg.MaxBytesInFlight, w.metrics.workerBytesHeld)

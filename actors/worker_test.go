@@ -41,7 +41,7 @@ func newPipeline(t testing.TB) *pipeline {
 	if err := queue.EnsureTopics(context.Background(), p.brokers); err != nil {
 		t.Fatal(err)
 	}
-	p.writer = queue.NewWriter(p.brokers)
+	p.writer = queue.NewWriter(p.brokers, nil)
 	t.Cleanup(func() { p.writer.Close() })
 	return p
 }

@@ -174,7 +174,7 @@ func startParsed(ctx context.Context, set settings, log *slog.Logger, t timing) 
 		if err := queue.EnsureTopics(ctx, s.brokers); err != nil {
 			return nil, fmt.Errorf("kafka: %w", err)
 		}
-		s.producer = queue.NewWriter(s.brokers)
+		s.producer = queue.NewWriter(s.brokers, s.dial())
 	}
 
 	blobs, err := blob.NewDir(filepath.Join(set.dataDir, "attachments"))
@@ -212,7 +212,7 @@ func startParsed(ctx context.Context, set settings, log *slog.Logger, t timing) 
 	alerts := alert.NewEngine(s.db, s.store, alert.EngineConfig{BaseURL: s.url, OnFired: dispatcher.Nudge}, s.metrics, log.With("role", "alerts"))
 	if s.has(roleWorker) {
 		wcfg := set.worker
-		wcfg.Brokers, wcfg.Alerts, wcfg.Registerer = s.brokers, alerts, s.metrics
+		wcfg.Brokers, wcfg.Dial, wcfg.Alerts, wcfg.Registerer = s.brokers, s.dial(), alerts, s.metrics
 		wcfg.Parsers = workerParsers(wcfg.Parsers, s.has(roleIngest), runtime.GOMAXPROCS(0))
 		// Minified JavaScript frames are mapped through the uploaded source
 		// maps before grouping.
@@ -389,6 +389,15 @@ func (a alertMailer) Send(ctx context.Context, to, subject, text, html string) e
 
 // has reports whether the process runs role.
 func (s *server) has(role string) bool { return slices.Contains(s.roles, role) }
+
+// dial is how this process's Kafka clients reach the brokers: the embedded
+// broker in process, without a socket; external brokers over TCP (nil).
+func (s *server) dial() queue.DialFunc {
+	if s.broker == nil {
+		return nil
+	}
+	return s.broker.Dial
+}
 
 // workerParsers is how many records the worker parses at once: as set
 // (FAULTLINE_WORKER_PARSERS), else one per processor, but one fewer (and

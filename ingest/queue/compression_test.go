@@ -34,7 +34,7 @@ func TestRecordsAreLoggedCompressed(t *testing.T) {
 	dataDir := t.TempDir()
 	e := startBroker(t, EmbeddedConfig{DataDir: dataDir})
 	ctx := context.Background()
-	w := NewWriter([]string{e.Addr()})
+	w := NewWriter([]string{e.Addr()}, nil)
 	defer w.Close()
 	w.Balancer = kafka.BalancerFunc(func(kafka.Message, ...int) int { return 0 })
 

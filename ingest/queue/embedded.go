@@ -134,6 +134,7 @@ func (c EmbeddedConfig) withDefaults() EmbeddedConfig {
 type Embedded struct {
 	cluster *kfake.Cluster
 	addr    string
+	local   *inProcessListener // nil if kfake did not listen through ListenFn
 	dir     string
 	cfg     EmbeddedConfig
 	metrics *brokerMetrics
@@ -166,6 +167,7 @@ func StartEmbedded(cfg EmbeddedConfig, log *slog.Logger) (*Embedded, error) {
 	dir := filepath.Join(cfg.DataDir, "kafka")
 	files := newLogFiles(dir, cfg.segmentBytes, cfg.fsync, seedTopics)
 	var committer *groupCommitter
+	var local *inProcessListener
 	opts := []kfake.Opt{
 		kfake.NumBrokers(1),
 		kfake.Ports(cfg.Port),
@@ -174,11 +176,15 @@ func StartEmbedded(cfg EmbeddedConfig, log *slog.Logger) (*Embedded, error) {
 			if err != nil {
 				return nil, err
 			}
-			l, err := net.Listen(network, net.JoinHostPort("127.0.0.1", p))
-			if err != nil || committer == nil {
-				return l, err
+			tcp, err := net.Listen(network, net.JoinHostPort("127.0.0.1", p))
+			if err != nil {
+				return nil, err
 			}
-			return committedListener{Listener: l, g: committer}, nil
+			local = newInProcessListener(tcp)
+			if committer == nil {
+				return local, nil
+			}
+			return committedListener{Listener: local, g: committer}, nil
 		}),
 		kfake.WithLogger(kfakeLog{log}),
 		kfake.DataDir(dir),
@@ -229,10 +235,11 @@ func StartEmbedded(cfg EmbeddedConfig, log *slog.Logger) (*Embedded, error) {
 	transport := &kafka.Transport{DialTimeout: 5 * time.Second, IdleTimeout: time.Minute}
 	e := &Embedded{
 		cluster: cluster, addr: addr, dir: dir, cfg: cfg, metrics: newBrokerMetrics(cfg.Registerer), log: log,
-		logFiles: files, committer: committer,
+		logFiles: files, committer: committer, local: local,
 		offsets:   &kafka.Client{Addr: kafka.TCP(addr), Timeout: 10 * time.Second, Transport: transport},
 		transport: transport,
 	}
+	transport.Dial = e.Dial // the reclaimer's offset lookups stay in process too
 	registerSyncMetrics(cfg.Registerer, files, committer)
 	e.checkDisk()
 	ctx, stop := context.WithCancel(context.Background())
@@ -292,6 +299,17 @@ func (e *Embedded) every(ctx context.Context, d time.Duration, fn func(context.C
 
 // Addr is the broker's host:port.
 func (e *Embedded) Addr() string { return e.addr }
+
+// Dial connects to a broker: to this one in process, without a socket,
+// and to any other over TCP. Clients in the broker's own process (the
+// writer, the workers) dial through it.
+func (e *Embedded) Dial(ctx context.Context, network, address string) (net.Conn, error) {
+	if e.local != nil && address == e.addr {
+		return e.local.dial(ctx)
+	}
+	var d net.Dialer
+	return d.DialContext(ctx, network, address)
+}
 
 // Close stops the disk guard and the reclaimer (cancelling their context
 // and waiting for them), then the broker, and syncs what it wrote last.

@@ -43,7 +43,7 @@ func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, ni
 // partition, stamped at, and returns the partition's high watermark.
 func produce(t *testing.T, e *Embedded, topic string, partition, batches, perBatch, size int, at time.Time) int64 {
 	t.Helper()
-	w := NewWriter([]string{e.Addr()})
+	w := NewWriter([]string{e.Addr()}, nil)
 	defer w.Close()
 	w.Balancer = kafka.BalancerFunc(func(kafka.Message, ...int) int { return partition })
 	for range batches {

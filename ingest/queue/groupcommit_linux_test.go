@@ -93,7 +93,7 @@ func TestFailedFsyncFailsProduces(t *testing.T) {
 		return f.Sync()
 	}
 	e := startBroker(t, EmbeddedConfig{fsync: fsync})
-	w := NewWriter([]string{e.Addr()})
+	w := NewWriter([]string{e.Addr()}, nil)
 	defer w.Close()
 	w.MaxAttempts = 1
 	w.Balancer = kafka.BalancerFunc(func(kafka.Message, ...int) int { return 0 })
@@ -191,7 +191,7 @@ func warmWriters(t *testing.T, e *Embedded, n int) []*Writer {
 	t.Helper()
 	writers := make([]*Writer, n)
 	for i := range writers {
-		w := NewWriter([]string{e.Addr()})
+		w := NewWriter([]string{e.Addr()}, nil)
 		w.Balancer = kafka.BalancerFunc(func(kafka.Message, ...int) int { return 0 })
 		t.Cleanup(func() { w.Close() })
 		if err := w.WriteMessages(context.Background(), kafka.Message{Topic: EventsTopic, Value: []byte("warm-up")}); err != nil {

@@ -13,7 +13,7 @@ import (
 // the rest stay readable, and the files they were in leave the disk.
 func TestReclaimDeletesConsumedRecords(t *testing.T) {
 	e := startBroker(t, EmbeddedConfig{Retention: time.Millisecond, segmentBytes: 8 << 10})
-	w := NewWriter([]string{e.Addr()})
+	w := NewWriter([]string{e.Addr()}, nil)
 	const rounds, perRound = 25, 64
 	for r := range rounds {
 		msgs := make([]kafka.Message, perRound)

@@ -100,9 +100,9 @@ const (
 // NewWriter returns a Writer for the brokers, with a connection pool of
 // its own, so that closing it leaves no connection or goroutine behind
 // (kafka-go's default transport is shared by the process and never
-// closed).
-func NewWriter(brokers []string) *Writer {
-	transport := &kafka.Transport{DialTimeout: 5 * time.Second, IdleTimeout: 30 * time.Second}
+// closed). It connects with dial, or over TCP when dial is nil.
+func NewWriter(brokers []string, dial DialFunc) *Writer {
+	transport := &kafka.Transport{DialTimeout: 5 * time.Second, IdleTimeout: 30 * time.Second, Dial: dial}
 	return &Writer{
 		Balancer:      &kafka.Hash{},
 		client:        &kafka.Client{Addr: kafka.TCP(brokers...), Transport: transport, Timeout: writeTimeout},

@@ -65,7 +65,7 @@ func (l *produceLog) sizes() []int {
 // waited out that timer.
 func TestRecordsWaitingForARequestLeaveTogether(t *testing.T) {
 	e := startBroker(t, EmbeddedConfig{})
-	w := NewWriter([]string{e.Addr()})
+	w := NewWriter([]string{e.Addr()}, nil)
 	defer w.Close()
 	w.Balancer = kafka.BalancerFunc(func(kafka.Message, ...int) int { return 0 })
 	ctx := context.Background()
@@ -109,7 +109,7 @@ func TestRecordsWaitingForARequestLeaveTogether(t *testing.T) {
 // batch never grows past the limit a broker accepts.
 func TestWriterSplitsBatchesAtTheLimit(t *testing.T) {
 	e := startBroker(t, EmbeddedConfig{})
-	w := NewWriter([]string{e.Addr()})
+	w := NewWriter([]string{e.Addr()}, nil)
 	defer w.Close()
 	w.maxBatchBytes = 4 << 10
 	w.Balancer = kafka.BalancerFunc(func(kafka.Message, ...int) int { return 0 })
@@ -147,7 +147,7 @@ func TestWriterSplitsBatchesAtTheLimit(t *testing.T) {
 // writes.
 func TestWriterFailsWhenTheBrokerIsGone(t *testing.T) {
 	e := startBroker(t, EmbeddedConfig{})
-	w := NewWriter([]string{e.Addr()})
+	w := NewWriter([]string{e.Addr()}, nil)
 	w.Balancer = kafka.BalancerFunc(func(kafka.Message, ...int) int { return 0 })
 	w.backoff = func(int) time.Duration { return time.Millisecond }
 	ctx := context.Background()
@@ -188,7 +188,7 @@ func readValues(t *testing.T, e *Embedded, topic string, partition, n int) strin
 // is stale, and not before.
 func TestWriterSeesAddedPartitions(t *testing.T) {
 	e := startBroker(t, EmbeddedConfig{})
-	w := NewWriter([]string{e.Addr()})
+	w := NewWriter([]string{e.Addr()}, nil)
 	defer w.Close()
 	w.transport.MetadataTTL = 10 * time.Millisecond
 	last := kafka.BalancerFunc(func(_ kafka.Message, partitions ...int) int { return partitions[len(partitions)-1] })

@@ -1,0 +1,87 @@
+package queue
+
+import (
+	"context"
+	"net"
+	"sync"
+)
+
+// DialFunc opens a connection to a broker, as net.Dialer.DialContext does.
+type DialFunc func(ctx context.Context, network, address string) (net.Conn, error)
+
+// inProcessListener is the embedded broker's listener: it accepts TCP
+// connections as before, and connections from this process that never
+// touch a socket. The writer and the workers of the process that runs the
+// broker reach it through Embedded.Dial; every request and response then
+// costs no system call and no pass through the kernel's loopback stack,
+// which were about 4 % of the server's CPU at full ingest.
+type inProcessListener struct {
+	net.Listener
+	conns     chan net.Conn
+	closed    chan struct{}
+	closeOnce sync.Once
+	accepted  chan acceptResult // from the TCP accept loop
+}
+
+type acceptResult struct {
+	conn net.Conn
+	err  error
+}
+
+func newInProcessListener(l net.Listener) *inProcessListener {
+	ip := &inProcessListener{Listener: l, conns: make(chan net.Conn), closed: make(chan struct{}), accepted: make(chan acceptResult)}
+	go ip.acceptTCP()
+	return ip
+}
+
+// acceptTCP hands the TCP listener's connections to Accept, until the
+// listener fails (it was closed).
+func (l *inProcessListener) acceptTCP() {
+	for {
+		c, err := l.Listener.Accept()
+		select {
+		case l.accepted <- acceptResult{c, err}:
+		case <-l.closed:
+			if c != nil {
+				c.Close()
+			}
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (l *inProcessListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case r := <-l.accepted:
+		return r.conn, r.err
+	case <-l.closed:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *inProcessListener) Close() error {
+	l.closeOnce.Do(func() { close(l.closed) })
+	return l.Listener.Close()
+}
+
+// dial returns the client end of a new in-process connection.
+func (l *inProcessListener) dial(ctx context.Context) (net.Conn, error) {
+	client, server := memConnPair(l.Listener.Addr())
+	select {
+	case l.conns <- server:
+		return client, nil
+	case <-l.closed:
+		client.Close()
+		server.Close()
+		return nil, net.ErrClosed
+	case <-ctx.Done():
+		client.Close()
+		server.Close()
+		return nil, ctx.Err()
+	}
+}
