@@ -1,6 +1,7 @@
 package event
 
 import (
+	"bytes"
 	"slices"
 	"testing"
 )
@@ -68,4 +69,39 @@ func BenchmarkMayHoldSensitive(b *testing.B) {
 			}
 		}
 	}
+}
+
+// mayHoldSensitiveInPasses is what mayHoldSensitive must agree with: each
+// of its checks as a pass of its own over raw.
+func mayHoldSensitiveInPasses(raw []byte) bool {
+	return mayHoldCard(raw) || bytes.Contains(raw, []byte("AKIA")) || bytes.Contains(raw, []byte("ASIA")) ||
+		hasUserInfo(raw) || bytes.Contains(raw, []byte(`:\/\/`)) && bytes.IndexByte(raw, '@') >= 0 || rawSensitive.in(raw)
+}
+
+// mayHoldSensitiveSamples hold one of each thing the pre-check looks for,
+// and near misses of them.
+var mayHoldSensitiveSamples = []string{
+	`{"card":"4111 1111 1111 1111"}`, `{"n":"411111111111"}`, `"\u0034111111111111111"`, `"41111\u002011111111"`,
+	`{"key_id":"AKIAIOSFODNN7EXAMPLE"}`, `"ASIA"`, `"AKI"`,
+	`{"dsn":"postgres://admin:pw@db/x"}`, `{"u":"https://example.com/a@b"}`, `"a://b://c@d"`, `{"u":"https:\/\/u:p@h"}`, `"https:\/\/h\/p"`,
+	`{"X-Api_KEY":"v"}`, `{"query_string":"a=1"}`, `"Bearer x"`, `"-_-"`, `"pass-word"`, `":"`, `"A"`, `"\"`,
+}
+
+func TestMayHoldSensitiveAsSeparatePasses(t *testing.T) {
+	for _, s := range slices.Concat(scrubValueSamples, mayHoldSensitiveSamples) {
+		if got, want := mayHoldSensitive([]byte(s)), mayHoldSensitiveInPasses([]byte(s)); got != want {
+			t.Errorf("mayHoldSensitive(%s) = %t, separate passes say %t", s, got, want)
+		}
+	}
+}
+
+func FuzzMayHoldSensitive(f *testing.F) {
+	for _, s := range slices.Concat(scrubValueSamples, mayHoldSensitiveSamples) {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if got, want := mayHoldSensitive(raw), mayHoldSensitiveInPasses(raw); got != want {
+			t.Fatalf("mayHoldSensitive(%q) = %t, separate passes say %t", raw, got, want)
+		}
+	})
 }
