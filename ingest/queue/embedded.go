@@ -71,6 +71,9 @@ type EmbeddedConfig struct {
 	// For tests: what fsyncs a log file or directory (default
 	// (*os.File).Sync).
 	fsync func(*os.File) error
+	// syncGap is the least time between the starts of two sync rounds
+	// (default 2ms).
+	syncGap time.Duration
 }
 
 // Validate reports the fields that cannot work, naming each with the
@@ -113,6 +116,7 @@ func (c EmbeddedConfig) withDefaults() EmbeddedConfig {
 		}
 	}
 	def(&c.Retention, 24*time.Hour)
+	def(&c.syncGap, 2*time.Millisecond)
 	def(&c.DeadLetterRetention, 30*24*time.Hour)
 	def(&c.ReclaimEvery, 30*time.Second)
 	def(&c.checkEvery, time.Second)
@@ -206,7 +210,7 @@ func StartEmbedded(cfg EmbeddedConfig, log *slog.Logger) (*Embedded, error) {
 			err := files.sync()
 			roundSeconds.Observe(time.Since(start).Seconds())
 			return err
-		})
+		}, cfg.syncGap)
 	} else {
 		opts = append(opts, kfake.SyncWrites())
 	}

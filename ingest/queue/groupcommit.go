@@ -28,6 +28,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // errCommitterClosed fails the responses still waiting when the broker
@@ -37,7 +38,8 @@ var errCommitterClosed = errors.New("embedded broker stopped before its log was 
 // groupCommitter runs sync rounds for waiters. It owns one goroutine,
 // started by newGroupCommitter and stopped by close.
 type groupCommitter struct {
-	syncLog func() error // makes everything written so far durable
+	syncLog func() error  // makes everything written so far durable
+	gap     time.Duration // the least time from one round's start to the next's
 
 	mu      sync.Mutex
 	next    *commitRound // the round new waiters join
@@ -57,9 +59,10 @@ type commitRound struct {
 	err     error // set before done is closed
 }
 
-func newGroupCommitter(syncLog func() error) *groupCommitter {
+func newGroupCommitter(syncLog func() error, gap time.Duration) *groupCommitter {
 	g := &groupCommitter{
 		syncLog: syncLog,
+		gap:     gap,
 		next:    &commitRound{done: make(chan struct{})},
 		kick:    make(chan struct{}, 1),
 		stopped: make(chan struct{}),
@@ -101,13 +104,24 @@ func (g *groupCommitter) err() error {
 
 func (g *groupCommitter) run() {
 	defer close(g.done)
+	var last time.Time // when the last round started
 	for {
 		select {
 		case <-g.kick:
-			g.round()
 		case <-g.stopped:
 			return
 		}
+		if wait := g.gap - time.Since(last); wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-g.stopped:
+				t.Stop()
+				return
+			}
+		}
+		last = time.Now()
+		g.round()
 	}
 }
 

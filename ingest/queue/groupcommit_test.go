@@ -38,7 +38,7 @@ func TestGroupCommitSharesRounds(t *testing.T) {
 			<-release
 		}
 		return nil
-	})
+	}, 0)
 	defer g.close()
 
 	errs := make(chan error, n)
@@ -82,7 +82,7 @@ func TestGroupCommitFailures(t *testing.T) {
 					return tc.err
 				}
 				return nil
-			})
+			}, 0)
 			defer g.close()
 
 			first := make(chan error, 1)
@@ -116,5 +116,62 @@ func TestGroupCommitFailures(t *testing.T) {
 				t.Errorf("sticky error set: %v, want %v", got, want)
 			}
 		})
+	}
+}
+
+// A round starts at once when the last one is older than the gap, and no
+// sooner than the gap after the last one's start otherwise, so that under
+// a steady trickle of produces each fsync covers more of them.
+func TestGroupCommitRoundsKeepTheirGap(t *testing.T) {
+	const gap = time.Second
+	var mu sync.Mutex
+	var starts []time.Time
+	g := newGroupCommitter(func() error {
+		mu.Lock()
+		starts = append(starts, time.Now())
+		mu.Unlock()
+		return nil
+	}, gap)
+	defer g.close()
+
+	asked := time.Now()
+	if err := g.wait(); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(asked); took >= gap/2 {
+		t.Errorf("the first round, after none, took %v to start: it waited for a gap", took)
+	}
+	if err := g.wait(); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(starts) != 2 {
+		t.Fatalf("%d rounds, want 2", len(starts))
+	}
+	if d := starts[1].Sub(starts[0]); d < gap {
+		t.Errorf("the second round started %v after the first, want at least %v", d, gap)
+	}
+}
+
+// Closing the committer while it waits out a gap ends the wait: close
+// returns, and the waiter learns its round never ran.
+func TestGroupCommitCloseEndsTheGap(t *testing.T) {
+	var rounds atomic.Int64
+	g := newGroupCommitter(func() error { rounds.Add(1); return nil }, time.Hour)
+	if err := g.wait(); err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 1)
+	go func() { errs <- g.wait() }()
+	waitFor(t, "the waiter to queue", func() bool { return g.queuedWaiters() == 1 })
+	if err := g.close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-errs; !errors.Is(err, errCommitterClosed) {
+		t.Errorf("the waiter of a round that never ran: %v, want %v", err, errCommitterClosed)
+	}
+	if got := rounds.Load(); got != 2 { // the first round, and close's own sync
+		t.Errorf("%d syncs, want 2", got)
 	}
 }
