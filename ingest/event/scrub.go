@@ -277,30 +277,50 @@ func hasFold(s, sub string) bool {
 // every digit in the text, as it first did, flagged nearly every context
 // (versions, sizes, trace ids) for a full decode and re-encode.
 func mayHoldCard[T string | []byte](s T) bool {
-	n := 0       // digits in the current run
-	sep := false // the last character was a separator inside the run
+	var run cardRun
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if n == 0 && !mayStartCard[c] {
-			continue // outside a run only a digit (or an escape of one) matters
+		// Outside a run only a digit (or an escape of one) matters.
+		if run.reads(s[i]) && cardStep(&run, s, i) {
+			return true
 		}
-		if c == '\\' && i+5 < len(s) && s[i+1] == 'u' && s[i+2] == '0' && s[i+3] == '0' {
-			if r := hexPair(s[i+4], s[i+5]); r >= 0 {
-				c = byte(r)
-				i += 5
-			}
+	}
+	return false
+}
+
+// cardRun is where mayHoldCard's reading stands: the digits in the
+// current run, whether the last byte was a separator inside it, and where
+// reading goes on (past an escape taken whole).
+type cardRun struct {
+	digits int
+	sep    bool
+	from   int
+}
+
+// reads reports whether c, at the reading's position, needs cardStep; it
+// is the cheap test that most bytes stop at.
+func (r *cardRun) reads(c byte) bool { return r.digits > 0 || mayStartCard[c] }
+
+// cardStep reads s[i] into r and reports a run of 13 digits.
+func cardStep[T string | []byte](r *cardRun, s T, i int) bool {
+	if i < r.from {
+		return false
+	}
+	c := s[i]
+	if c == '\\' && i+5 < len(s) && s[i+1] == 'u' && s[i+2] == '0' && s[i+3] == '0' {
+		if v := hexPair(s[i+4], s[i+5]); v >= 0 {
+			c, r.from = byte(v), i+6
 		}
-		switch {
-		case isDigit(c):
-			if n++; n >= 13 {
-				return true
-			}
-			sep = false
-		case (c == ' ' || c == '-') && n > 0 && !sep:
-			sep = true
-		default:
-			n, sep = 0, false
+	}
+	switch {
+	case isDigit(c):
+		if r.digits++; r.digits >= 13 {
+			return true
 		}
+		r.sep = false
+	case (c == ' ' || c == '-') && r.digits > 0 && !r.sep:
+		r.sep = true
+	default:
+		r.digits, r.sep = 0, false
 	}
 	return false
 }
@@ -331,29 +351,12 @@ var rawTriggers = []string{"querystring", "headers", "auth", "bearer", "basic", 
 // (BenchmarkMayHoldSensitive: 3.1 ns a byte, now 2.4).
 func mayHoldSensitive(raw []byte) bool {
 	words := foldReader{prev: -1} // rawSensitive's reading
-	digits, sep := 0, false       // mayHoldCard's run
-	cardFrom := 0                 // mayHoldCard reads on from here (past an escape it took whole)
+	var card cardRun              // mayHoldCard's
 	escapedURL := false           // a `:\/\/`, which holds user information if an '@' is anywhere
 	for i := 0; i < len(raw); i++ {
 		c := raw[i]
-		if i >= cardFrom && (digits > 0 || mayStartCard[c]) {
-			d := c
-			if c == '\\' && i+5 < len(raw) && raw[i+1] == 'u' && raw[i+2] == '0' && raw[i+3] == '0' {
-				if r := hexPair(raw[i+4], raw[i+5]); r >= 0 {
-					d, cardFrom = byte(r), i+6
-				}
-			}
-			switch {
-			case isDigit(d):
-				if digits++; digits >= 13 {
-					return true
-				}
-				sep = false
-			case (d == ' ' || d == '-') && digits > 0 && !sep:
-				sep = true
-			default:
-				digits, sep = 0, false
-			}
+		if card.reads(c) && cardStep(&card, raw, i) {
+			return true
 		}
 		switch c {
 		case ':':

@@ -55,21 +55,55 @@ type memConn struct {
 	in, out *memHalf
 	addr    net.Addr
 
-	deadlineMu             sync.Mutex
-	readUntil, writeUntil  time.Time
-	readChange, writeMoved chan struct{} // closed and replaced when a deadline is set
+	readBy, writeBy deadline
+}
+
+// deadline is one direction's deadline, with a channel closed when it
+// moves, for a call that waits to look again.
+type deadline struct {
+	mu    sync.Mutex
+	until time.Time
+	moved chan struct{}
+}
+
+func (d *deadline) get() (time.Time, <-chan struct{}) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.moved == nil {
+		d.moved = make(chan struct{})
+	}
+	return d.until, d.moved
+}
+
+func (d *deadline) set(t time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.until = t
+	if d.moved != nil {
+		close(d.moved)
+		d.moved = nil
+	}
+}
+
+// start is where a read or a write begins each try: it fails if this end
+// is closed or the deadline passed, and says how long it may wait.
+func (c *memConn) start(d *deadline) (until time.Time, moved <-chan struct{}, err error) {
+	select {
+	case <-c.in.closed:
+		return time.Time{}, nil, net.ErrClosed
+	default:
+	}
+	if until, moved = d.get(); !until.IsZero() && !time.Now().Before(until) {
+		return until, moved, os.ErrDeadlineExceeded
+	}
+	return until, moved, nil
 }
 
 func (c *memConn) Read(p []byte) (int, error) {
 	for {
-		select {
-		case <-c.in.closed:
-			return 0, net.ErrClosed
-		default:
-		}
-		until, moved := c.readDeadline()
-		if !until.IsZero() && !time.Now().Before(until) {
-			return 0, os.ErrDeadlineExceeded
+		until, moved, err := c.start(&c.readBy)
+		if err != nil {
+			return 0, err
 		}
 		c.in.mu.Lock()
 		if c.in.off < len(c.in.buf) {
@@ -80,8 +114,12 @@ func (c *memConn) Read(p []byte) (int, error) {
 					c.in.buf = nil // unless a large fetch grew it: not held for the connection's life
 				}
 			}
+			more := c.in.off > 0 // bytes left for another reader waiting
 			c.in.mu.Unlock()
 			notify(c.in.space)
+			if more {
+				notify(c.in.ready)
+			}
 			return n, nil
 		}
 		eof := c.in.eof
@@ -100,14 +138,9 @@ func (c *memConn) Read(p []byte) (int, error) {
 
 func (c *memConn) Write(p []byte) (int, error) {
 	for {
-		select {
-		case <-c.in.closed: // this end is closed
-			return 0, net.ErrClosed
-		default:
-		}
-		until, moved := c.writeDeadline()
-		if !until.IsZero() && !time.Now().Before(until) {
-			return 0, os.ErrDeadlineExceeded
+		until, moved, err := c.start(&c.writeBy)
+		if err != nil {
+			return 0, err
 		}
 		c.out.mu.Lock()
 		select {
@@ -168,24 +201,6 @@ func (c *memConn) Close() error {
 	return nil
 }
 
-func (c *memConn) readDeadline() (time.Time, <-chan struct{}) {
-	c.deadlineMu.Lock()
-	defer c.deadlineMu.Unlock()
-	if c.readChange == nil {
-		c.readChange = make(chan struct{})
-	}
-	return c.readUntil, c.readChange
-}
-
-func (c *memConn) writeDeadline() (time.Time, <-chan struct{}) {
-	c.deadlineMu.Lock()
-	defer c.deadlineMu.Unlock()
-	if c.writeMoved == nil {
-		c.writeMoved = make(chan struct{})
-	}
-	return c.writeUntil, c.writeMoved
-}
-
 func (c *memConn) LocalAddr() net.Addr  { return c.addr }
 func (c *memConn) RemoteAddr() net.Addr { return c.addr }
 
@@ -195,25 +210,7 @@ func (c *memConn) SetDeadline(t time.Time) error {
 }
 
 // SetReadDeadline bounds reads, a read already waiting included.
-func (c *memConn) SetReadDeadline(t time.Time) error {
-	c.deadlineMu.Lock()
-	defer c.deadlineMu.Unlock()
-	c.readUntil = t
-	if c.readChange != nil {
-		close(c.readChange) // a waiting read looks at the new deadline
-		c.readChange = nil
-	}
-	return nil
-}
+func (c *memConn) SetReadDeadline(t time.Time) error { c.readBy.set(t); return nil }
 
 // SetWriteDeadline bounds writes, a write already waiting included.
-func (c *memConn) SetWriteDeadline(t time.Time) error {
-	c.deadlineMu.Lock()
-	defer c.deadlineMu.Unlock()
-	c.writeUntil = t
-	if c.writeMoved != nil {
-		close(c.writeMoved)
-		c.writeMoved = nil
-	}
-	return nil
-}
+func (c *memConn) SetWriteDeadline(t time.Time) error { c.writeBy.set(t); return nil }
