@@ -170,6 +170,7 @@ func newDecoder(t reflect.Type, building map[reflect.Type]*decodeFunc) decodeFun
 // holds hundreds of leaves (a frame has twelve).
 var leafDecoders = map[reflect.Type]decodeFunc{
 	reflect.TypeFor[text]():   decodeText,
+	reflect.TypeFor[[]text](): decodeTextList,
 	reflect.TypeFor[number](): leaf((*number).UnmarshalJSON),
 	reflect.TypeFor[flag]():   leaf((*flag).UnmarshalJSON),
 	reflect.TypeFor[object](): leaf((*object).UnmarshalJSON),
