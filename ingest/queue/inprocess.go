@@ -2,8 +2,10 @@ package queue
 
 import (
 	"context"
+	"errors"
 	"net"
 	"sync"
+	"time"
 )
 
 // DialFunc opens a connection to a broker, as net.Dialer.DialContext does.
@@ -35,10 +37,24 @@ func newInProcessListener(l net.Listener) *inProcessListener {
 }
 
 // acceptTCP hands the TCP listener's connections to Accept, until the
-// listener fails (it was closed).
+// listener is closed. Any other failure (too many open files, under a
+// flood of ingest connections) is waited out and tried again: kfake stops
+// accepting at its first error, and with it the in-process connections,
+// for as long as the process runs.
 func (l *inProcessListener) acceptTCP() {
+	backoff := acceptBackoff
 	for {
 		c, err := l.Listener.Accept()
+		if err != nil && !errors.Is(err, net.ErrClosed) {
+			select {
+			case <-time.After(backoff):
+			case <-l.closed:
+				return
+			}
+			backoff = min(2*backoff, time.Second)
+			continue
+		}
+		backoff = acceptBackoff
 		select {
 		case l.accepted <- acceptResult{c, err}:
 		case <-l.closed:
@@ -52,6 +68,10 @@ func (l *inProcessListener) acceptTCP() {
 		}
 	}
 }
+
+// acceptBackoff is the first wait after a failed accept; each further
+// failure doubles it, up to a second.
+const acceptBackoff = 5 * time.Millisecond
 
 func (l *inProcessListener) Accept() (net.Conn, error) {
 	select {

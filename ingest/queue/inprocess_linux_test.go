@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -137,4 +138,49 @@ func establishedTo(t *testing.T, port string) int {
 		f.Close()
 	}
 	return n
+}
+
+// failingListener fails its first accepts as a process out of file
+// descriptors does, then hands out one connection, then waits to be
+// closed.
+type failingListener struct {
+	failures int
+	conn     net.Conn
+	closed   chan struct{}
+}
+
+func (l *failingListener) Accept() (net.Conn, error) {
+	if l.failures > 0 {
+		l.failures--
+		return nil, &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.EMFILE)}
+	}
+	if c := l.conn; c != nil {
+		l.conn = nil
+		return c, nil
+	}
+	<-l.closed
+	return nil, net.ErrClosed
+}
+
+func (l *failingListener) Close() error { close(l.closed); return nil }
+func (l *failingListener) Addr() net.Addr {
+	return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9092}
+}
+
+// A failed TCP accept (too many open files) does not reach the broker,
+// whose accept loop would stop at it for good: the listener waits, tries
+// again and hands over the next connection.
+func TestInProcessListenerOutlastsFailedAccepts(t *testing.T) {
+	client, server := net.Pipe()
+	defer client.Close()
+	l := newInProcessListener(&failingListener{failures: 3, conn: server, closed: make(chan struct{})})
+	defer l.Close()
+	c, err := l.Accept()
+	if err != nil {
+		t.Fatalf("Accept passed on a failure the listener should have waited out: %v", err)
+	}
+	if c != server {
+		t.Errorf("Accept returned %v, want the connection after the failures", c)
+	}
+	c.Close()
 }
