@@ -36,6 +36,15 @@ func (c *countingStore) counted() []int {
 	return append([]int(nil), c.inserts...)
 }
 
+// wantOneInsertOf fails the test unless exactly one insert was made, of n
+// rows.
+func (c *countingStore) wantOneInsertOf(t *testing.T, n int) {
+	t.Helper()
+	if got := c.counted(); len(got) != 1 || got[0] != n {
+		t.Fatalf("inserts of %v rows, want one of %d", got, n)
+	}
+}
+
 // startSink runs a sink over the real store until the test ends. ctx is
 // the test's deadline for its inserts.
 func startSink(t *testing.T, window time.Duration) (ctx context.Context, sink *rowSink, store *countingStore) {
@@ -86,9 +95,7 @@ func TestSinkInsertsALonePartitionsRowsAtOnce(t *testing.T) {
 	if err := sink.insert(ctx, eventRows(t, 3)); err != nil {
 		t.Fatalf("a lone partition's insert: %v", err)
 	}
-	if got := store.counted(); len(got) != 1 || got[0] != 3 {
-		t.Fatalf("inserts of %v rows, want one of 3", got)
-	}
+	store.wantOneInsertOf(t, 3)
 }
 
 // Under load every busy partition's batch should leave in one insert, and a
@@ -112,9 +119,7 @@ func TestSinkJoinsEveryBusyPartitionInOneInsert(t *testing.T) {
 		}
 		sink.end()
 	}
-	if got := store.counted(); len(got) != 1 || got[0] != 7 {
-		t.Fatalf("inserts of %v rows, want one of 7", got)
-	}
+	store.wantOneInsertOf(t, 7)
 }
 
 // A busy partition that takes long to send its rows holds an insert back
@@ -128,7 +133,5 @@ func TestSinkWaitsForABusyPartitionOnlyTheWindow(t *testing.T) {
 	if err := sink.insert(ctx, eventRows(t, 4)); err != nil {
 		t.Fatalf("an insert waiting for a partition that never sends: %v", err)
 	}
-	if got := store.counted(); len(got) != 1 || got[0] != 4 {
-		t.Fatalf("inserts of %v rows, want one of 4", got)
-	}
+	store.wantOneInsertOf(t, 4)
 }

@@ -19,19 +19,13 @@ type DialFunc func(ctx context.Context, network, address string) (net.Conn, erro
 // which were about 4 % of the server's CPU at full ingest.
 type inProcessListener struct {
 	net.Listener
-	conns     chan net.Conn
+	conns     chan net.Conn // in-process and TCP connections, for Accept
 	closed    chan struct{}
 	closeOnce sync.Once
-	accepted  chan acceptResult // from the TCP accept loop
-}
-
-type acceptResult struct {
-	conn net.Conn
-	err  error
 }
 
 func newInProcessListener(l net.Listener) *inProcessListener {
-	ip := &inProcessListener{Listener: l, conns: make(chan net.Conn), closed: make(chan struct{}), accepted: make(chan acceptResult)}
+	ip := &inProcessListener{Listener: l, conns: make(chan net.Conn), closed: make(chan struct{})}
 	go ip.acceptTCP()
 	return ip
 }
@@ -45,7 +39,10 @@ func (l *inProcessListener) acceptTCP() {
 	backoff := acceptBackoff
 	for {
 		c, err := l.Listener.Accept()
-		if err != nil && !errors.Is(err, net.ErrClosed) {
+		if errors.Is(err, net.ErrClosed) {
+			return // by Close, which Accept answers
+		}
+		if err != nil {
 			select {
 			case <-time.After(backoff):
 			case <-l.closed:
@@ -56,14 +53,9 @@ func (l *inProcessListener) acceptTCP() {
 		}
 		backoff = acceptBackoff
 		select {
-		case l.accepted <- acceptResult{c, err}:
+		case l.conns <- c:
 		case <-l.closed:
-			if c != nil {
-				c.Close()
-			}
-			return
-		}
-		if err != nil {
+			c.Close()
 			return
 		}
 	}
@@ -77,8 +69,6 @@ func (l *inProcessListener) Accept() (net.Conn, error) {
 	select {
 	case c := <-l.conns:
 		return c, nil
-	case r := <-l.accepted:
-		return r.conn, r.err
 	case <-l.closed:
 		return nil, net.ErrClosed
 	}
