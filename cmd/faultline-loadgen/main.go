@@ -30,6 +30,9 @@ import (
 	"time"
 )
 
+// requestTimeout bounds each request, its answer included.
+const requestTimeout = 30 * time.Second
+
 type target struct {
 	DSN          string `json:"dsn"`
 	Token        string `json:"token"`
@@ -51,6 +54,7 @@ func main() {
 	kind := flag.String("kind", "error", "what to send: error (Python-shaped exceptions) or transaction")
 	spans := flag.Int("spans", 50, "spans per transaction, with -kind transaction")
 	frames := flag.Int("frames", 0, "framework frames added below each error's own 3–4 (20 gives ~10 KB events, as a Django app sends)")
+	cpuProfile := flag.String("cpuprofile", "", "write the generator's own CPU profile, while sending, to this file")
 	flag.Parse()
 	if *kind != "error" && *kind != "transaction" {
 		fmt.Fprintf(os.Stderr, "faultline-loadgen: -kind %q: use error or transaction\n", *kind)
@@ -67,10 +71,10 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: *workers * 2}}
+	client := &http.Client{Timeout: requestTimeout, Transport: &http.Transport{MaxIdleConnsPerHost: *workers * 2}}
 	cpu := cpuMeter{metricsURL: targets[0].base + "/metrics", pid: *serverPID, client: client}
 	r := run(ctx, client, cpu, targets, options{rate: *rate, duration: *duration, workers: *workers, probeEvery: *probeEvery, gzip: *gzipped, settle: *settle,
-		transactions: *kind == "transaction", spans: *spans, frames: *frames})
+		transactions: *kind == "transaction", spans: *spans, frames: *frames, cpuProfile: *cpuProfile})
 	r.print(os.Stdout)
 	if r.accepted == 0 {
 		os.Exit(1)
@@ -166,7 +170,8 @@ type options struct {
 	// transactions sends transactions of spans spans each instead of errors.
 	transactions bool
 	spans        int
-	frames       int // framework frames added to each error
+	frames       int    // framework frames added to each error
+	cpuProfile   string // where to write the generator's CPU profile while sending
 }
 
 func run(ctx context.Context, client *http.Client, cpu cpuMeter, targets []*target, o options) *result {
@@ -182,6 +187,14 @@ func run(ctx context.Context, client *http.Client, cpu cpuMeter, targets []*targ
 		return res
 	}
 	fmt.Fprintf(os.Stderr, "built %d envelopes in %s; sending\n", len(built), time.Since(buildStart).Round(time.Millisecond))
+	if o.cpuProfile != "" {
+		stopProfile, err := startCPUProfile(o.cpuProfile)
+		if err != nil {
+			res.serverCPUErr = err
+			return res
+		}
+		defer stopProfile()
+	}
 	cpuBefore, cpuErr := cpu.used(ctx)
 	storedBefore, storedErr := storedRecords(ctx, client, cpu.metricsURL)
 	ownBefore := ownCPU()
@@ -195,6 +208,8 @@ func run(ctx context.Context, client *http.Client, cpu cpuMeter, targets []*targ
 		go func() {
 			defer wg.Done()
 			var took []time.Duration
+			snd := newSender(requestTimeout)
+			defer snd.close()
 			defer func() {
 				latMu.Lock()
 				res.accept = append(res.accept, took...)
@@ -203,7 +218,7 @@ func run(ctx context.Context, client *http.Client, cpu cpuMeter, targets []*targ
 			for j := range jobs {
 				bytesSent.Add(int64(len(j.body)))
 				sentAt := time.Now()
-				status, err := post(client, j)
+				status, err := snd.post(j)
 				took = append(took, time.Since(sentAt))
 				switch {
 				case err != nil:
@@ -336,25 +351,6 @@ func prebuild(targets []*target, o options) ([]job, error) {
 	}
 	wg.Wait()
 	return jobs, nil
-}
-
-func post(client *http.Client, j job) (int, error) {
-	req, err := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/api/%d/envelope/", j.target.base, j.target.ProjectID), bytes.NewReader(j.body))
-	if err != nil {
-		return 0, err
-	}
-	req.Header.Set("Content-Type", "application/x-sentry-envelope")
-	if j.encoding != "" {
-		req.Header.Set("Content-Encoding", j.encoding)
-	}
-	req.Header.Set("X-Sentry-Auth", "Sentry sentry_version=7, sentry_client=faultline-loadgen/1.0, sentry_key="+j.target.key)
-	resp, err := client.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode, nil
 }
 
 func newID() string {
