@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := /usr/local/go/bin:$(PATH)
 GO ?= go
 
-.PHONY: all build run test chaos services services-down vet loadgen bench fmt dashboard bench-analytics
+.PHONY: all build run test chaos services services-down vet loadgen bench fmt dashboard bench-analytics pgo
 
 all: build
 
@@ -35,6 +35,11 @@ test:
 # with exact counts; it stops and starts the test databases (see README).
 chaos:
 	bash deploy/local/chaos.sh
+
+# Refresh cmd/faultline/default.pgo, the profile go build optimises the
+# server with, from a saturated load of errors and of transactions (see README).
+pgo:
+	bash deploy/local/pgo.sh
 
 # Throughput and latency against a running `make run` (see README).
 loadgen: build
