@@ -27,8 +27,9 @@ type sender struct {
 	tls     *tls.Config // nil for http
 
 	conn   net.Conn
-	base   string // the target the connection leads to: scheme://host[:port]
-	host   string // its Host header
+	read   countingReader // conn, counting what the answers took from it
+	base   string         // the target the connection leads to: scheme://host[:port]
+	host   string         // its Host header
 	br     *bufio.Reader
 	head   []byte
 	reused bool // the connection has carried a request before
@@ -65,10 +66,13 @@ func (s *sender) try(j job) (status int, sentNothing bool, err error) {
 		s.close()
 		return 0, reused, fmt.Errorf("send: %w", err)
 	}
+	readBefore := s.read.n
 	resp, err := http.ReadResponse(s.br, nil)
 	if err != nil {
 		s.close()
-		began := s.br.Buffered() > 0 || !(errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || isReset(err))
+		// ReadResponse reports a close before the first byte as an
+		// unexpected EOF too; the count tells the two apart.
+		began := s.read.n > readBefore || !(errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || isReset(err))
 		return 0, reused && !began, fmt.Errorf("read answer: %w", err)
 	}
 	_, err = io.Copy(io.Discard, resp.Body)
@@ -115,8 +119,21 @@ func (s *sender) connect(base string) error {
 		return fmt.Errorf("connect: %w", err)
 	}
 	s.conn, s.base, s.host, s.reused = c, base, u.Host, false
-	s.br.Reset(c)
+	s.read = countingReader{r: c}
+	s.br.Reset(&s.read)
 	return nil
+}
+
+// countingReader is r, counting the bytes read from it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // isReset tells whether err is the peer having closed or reset the

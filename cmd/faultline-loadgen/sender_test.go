@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"io"
 	"net"
 	"net/http"
@@ -153,5 +154,54 @@ func TestSenderRefusesAnUnknownScheme(t *testing.T) {
 	_, err := snd.post(job{target: &target{base: "ftp://127.0.0.1:21"}})
 	if err == nil || !strings.Contains(err.Error(), `scheme "ftp"`) {
 		t.Fatalf("got %v, want an error naming the scheme", err)
+	}
+}
+
+// An answer cut off after its first bytes means the server took the
+// request: the sender must report it, not send it again, even on a
+// kept-alive connection.
+func TestSenderDoesNotResendAfterAPartialAnswer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var requests atomic.Int64
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					req, err := http.ReadRequest(br)
+					if err != nil {
+						return
+					}
+					_, _ = io.Copy(io.Discard, req.Body)
+					if requests.Add(1) == 1 {
+						_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+						continue
+					}
+					_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\n") // the headers never come
+					return
+				}
+			}()
+		}
+	}()
+	snd := newSender(5 * time.Second)
+	defer snd.close()
+	j := job{target: &target{base: "http://" + ln.Addr().String(), key: "k", ProjectID: 1}, body: []byte("x")}
+	if status, err := snd.post(j); err != nil || status != http.StatusOK {
+		t.Fatalf("first post: status %d, %v", status, err)
+	}
+	if status, err := snd.post(j); err == nil {
+		t.Fatalf("second post got status %d and no error from an answer cut short", status)
+	}
+	if got := requests.Load(); got != 2 {
+		t.Errorf("the server got %d requests, want 2 (the cut-off one must not be sent again)", got)
 	}
 }
