@@ -121,26 +121,13 @@ func TestSenderOutlivesAnIdleTimeout(t *testing.T) {
 // A server that takes the request and closes without an answer is a
 // failure to report, not a request to send again: it may have been stored.
 func TestSenderReportsAConnectionClosedWithoutAnswer(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
 	var accepted atomic.Int64
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			accepted.Add(1)
-			_, _ = c.Read(make([]byte, 4096))
-			c.Close()
-		}
-	}()
+	j := rawServer(t, func(c net.Conn) {
+		accepted.Add(1)
+		_, _ = c.Read(make([]byte, 4096))
+	})
 	snd := newSender(5 * time.Second)
 	defer snd.close()
-	j := job{target: &target{base: "http://" + ln.Addr().String(), key: "k", ProjectID: 1}, body: []byte("x")}
 	if status, err := snd.post(j); err == nil {
 		t.Fatalf("post got status %d and no error from a server that closed without answering", status)
 	}
@@ -161,40 +148,25 @@ func TestSenderRefusesAnUnknownScheme(t *testing.T) {
 // request: the sender must report it, not send it again, even on a
 // kept-alive connection.
 func TestSenderDoesNotResendAfterAPartialAnswer(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
 	var requests atomic.Int64
-	go func() {
+	j := rawServer(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
 		for {
-			c, err := ln.Accept()
+			req, err := http.ReadRequest(br)
 			if err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					req, err := http.ReadRequest(br)
-					if err != nil {
-						return
-					}
-					_, _ = io.Copy(io.Discard, req.Body)
-					if requests.Add(1) == 1 {
-						_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
-						continue
-					}
-					_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\n") // the headers never come
-					return
-				}
-			}()
+			_, _ = io.Copy(io.Discard, req.Body)
+			if requests.Add(1) == 1 {
+				_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+				continue
+			}
+			_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\n") // the headers never come
+			return
 		}
-	}()
+	})
 	snd := newSender(5 * time.Second)
 	defer snd.close()
-	j := job{target: &target{base: "http://" + ln.Addr().String(), key: "k", ProjectID: 1}, body: []byte("x")}
 	if status, err := snd.post(j); err != nil || status != http.StatusOK {
 		t.Fatalf("first post: status %d, %v", status, err)
 	}
@@ -204,4 +176,28 @@ func TestSenderDoesNotResendAfterAPartialAnswer(t *testing.T) {
 	if got := requests.Load(); got != 2 {
 		t.Errorf("the server got %d requests, want 2 (the cut-off one must not be sent again)", got)
 	}
+}
+
+// rawServer serves each connection with serve, closing it afterwards, and
+// returns a job addressed to it.
+func rawServer(t *testing.T, serve func(net.Conn)) job {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				serve(c)
+			}()
+		}
+	}()
+	return job{target: &target{base: "http://" + ln.Addr().String(), key: "k", ProjectID: 1}, body: []byte("x")}
 }
