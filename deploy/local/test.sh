@@ -31,6 +31,11 @@ done
 # out of it); npm install honours it as it is and leaves it unchanged.
 npm install --silent --no-audit --no-fund --prefix frontend/app >/dev/null
 
+# The tests build without the server's profile (cmd/faultline/default.pgo):
+# it changes no behaviour, and building every dependency a second time,
+# optimised by it, for the server's tests alone added ~4 minutes on 2 cores.
+export GOFLAGS="${GOFLAGS:+$GOFLAGS }-pgo=off"
+
 unformatted=$(gofmt -l $(git ls-files '*.go'))
 if [ -n "$unformatted" ]; then echo "gofmt needed:"; echo "$unformatted"; exit 1; fi
 go vet ./...
