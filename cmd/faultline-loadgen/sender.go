@@ -24,7 +24,7 @@ import (
 // server may choose (a length, chunks, a close) is read correctly.
 type sender struct {
 	timeout time.Duration
-	tls     *tls.Config // nil for http
+	tls     *tls.Config // for https targets; nil: the system's roots
 
 	conn   net.Conn
 	read   countingReader // conn, counting what the answers took from it
@@ -111,7 +111,12 @@ func (s *sender) connect(base string) error {
 	case "http":
 		c, err = d.Dial("tcp", addr)
 	case "https":
-		c, err = tls.DialWithDialer(&d, "tcp", addr, &tls.Config{ServerName: u.Hostname()})
+		cfg := &tls.Config{}
+		if s.tls != nil {
+			cfg = s.tls.Clone()
+		}
+		cfg.ServerName = u.Hostname()
+		c, err = tls.DialWithDialer(&d, "tcp", addr, cfg)
 	default:
 		return fmt.Errorf("target %q: scheme %q is neither http nor https", base, u.Scheme)
 	}

@@ -201,3 +201,30 @@ func rawServer(t *testing.T, serve func(net.Conn)) job {
 	}()
 	return job{target: &target{base: "http://" + ln.Addr().String(), key: "k", ProjectID: 1}, body: []byte("x")}
 }
+
+// An https DSN is posted to over TLS, checked against the server's name.
+func TestSenderPostsOverTLS(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS == nil || r.URL.Path != "/api/7/envelope/" {
+			t.Errorf("got %s over TLS %v", r.URL.Path, r.TLS != nil)
+		}
+	}))
+	defer srv.Close()
+	snd := newSender(5 * time.Second)
+	defer snd.close()
+	snd.tls = srv.Client().Transport.(*http.Transport).TLSClientConfig
+	j := job{target: &target{base: srv.URL, key: "k", ProjectID: 7}, body: []byte("x")}
+	for i := range 2 {
+		if status, err := snd.post(j); err != nil || status != http.StatusOK {
+			t.Fatalf("post %d: status %d, %v", i, status, err)
+		}
+	}
+
+	// Without the test server's certificate among the roots, the
+	// handshake must fail rather than post unverified.
+	strict := newSender(5 * time.Second)
+	defer strict.close()
+	if _, err := strict.post(j); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("got %v, want a certificate error", err)
+	}
+}
