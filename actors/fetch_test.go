@@ -4,13 +4,16 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"runtime"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/faultline/faultline/ingest/queue"
 	"github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/protocol/fetch"
 )
 
 // A fetch copies its records out of kafka-go's response pages and closes
@@ -50,7 +53,7 @@ func TestFetchesReuseResponsePages(t *testing.T) {
 	p := &partition{w: &Worker{client: client, metrics: newWorkerMetrics(nil), log: log}, id: 0}
 	fetchAll := func() {
 		p.next = 0
-		msgs, _, err := p.fetch(ctx, 1<<20, time.Second, 1000)
+		msgs, _, err := p.fetch(ctx, 1<<20, 1, time.Second, 1000)
 		if err != nil || len(msgs) != 20 {
 			t.Fatalf("fetched %d records (%v), want 20", len(msgs), err)
 		}
@@ -70,5 +73,75 @@ func TestFetchesReuseResponsePages(t *testing.T) {
 	t.Logf("%d bytes allocated per fetch of 20 records", perFetch)
 	if perFetch >= 64<<10 {
 		t.Fatalf("a fetch of 20 small records allocated %d bytes: its response pages were not reused", perFetch)
+	}
+}
+
+// fetchCounter counts the fetch requests a client sends.
+type fetchCounter struct {
+	kafka.RoundTripper
+	fetches atomic.Int64
+}
+
+func (c *fetchCounter) RoundTrip(ctx context.Context, addr net.Addr, req kafka.Request) (kafka.Response, error) {
+	if _, ok := req.(*fetch.Request); ok {
+		c.fetches.Add(1)
+	}
+	return c.RoundTripper.RoundTrip(ctx, addr, req)
+}
+
+// While a batch fills, records that trickle in one produce at a time must
+// be gathered by a few fetches, not one fetch per produce: each fetch is a
+// round trip and a read of the broker's log, and at a moderate load the
+// batch's window saw one per sync round of the broker.
+func TestFillGathersATrickleInFewFetches(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	broker, err := queue.StartEmbedded(queue.EmbeddedConfig{DataDir: t.TempDir()}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(broker.Close)
+	brokers := []string{broker.Addr()}
+	ctx := context.Background()
+	if err := queue.EnsureTopics(ctx, brokers); err != nil {
+		t.Fatal(err)
+	}
+	transport := &kafka.Transport{}
+	t.Cleanup(transport.CloseIdleConnections)
+	counter := &fetchCounter{RoundTripper: transport}
+	client := &kafka.Client{Addr: kafka.TCP(brokers...), Transport: counter, Timeout: 10 * time.Second}
+
+	const produces = 40
+	produce := func(i int) {
+		res, err := client.Produce(ctx, &kafka.ProduceRequest{Topic: queue.EventsTopic, Partition: 0, RequiredAcks: kafka.RequireAll,
+			Records: kafka.NewRecordReader(kafka.Record{Key: kafka.NewBytes([]byte("7")), Value: kafka.NewBytes([]byte(`{"message":"event ` + strconv.Itoa(i) + `"}`))})})
+		if err == nil {
+			err = res.Error
+		}
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	produce(0)
+	go func() {
+		for i := 1; i < produces; i++ {
+			time.Sleep(5 * time.Millisecond)
+			produce(i)
+		}
+	}()
+
+	metrics := newWorkerMetrics(nil)
+	w := &Worker{client: client, metrics: metrics, log: log,
+		cfg:    WorkerConfig{MaxBatch: 2000, MaxBatchBytes: 16 << 20, MaxWait: time.Second},
+		budget: newByteBudget(256<<20, metrics.workerBytesHeld)}
+	p := &partition{w: w, id: 0}
+	batch, _, err := p.fill(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(batch) != produces {
+		t.Fatalf("the batch holds %d records, want the %d produced within its wait", len(batch), produces)
+	}
+	if got := counter.fetches.Load(); got > 5 {
+		t.Errorf("%d fetches gathered %d records produced one at a time, want a few", got, produces)
 	}
 }

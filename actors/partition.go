@@ -81,7 +81,16 @@ func (p *partition) fill(ctx context.Context) (batch []kafka.Message, held int64
 				break
 			}
 		}
-		got, n, err := p.fetch(ctx, want, wait, cfg.MaxBatch-len(batch))
+		// The first fetch answers as soon as anything is there. The
+		// rest gather: each waits for gatherBytes (or the deadline, by
+		// which the batch closes anyway) instead of answering every
+		// produce, which cost a fetch round trip and a broker read per
+		// produce request while the batch filled.
+		least := int64(1)
+		if len(batch) > 0 {
+			least = min(want, gatherBytes)
+		}
+		got, n, err := p.fetch(ctx, want, least, wait, cfg.MaxBatch-len(batch))
 		p.w.budget.adjust(want, n)
 		if err != nil {
 			p.w.budget.release(held + n)
@@ -102,18 +111,19 @@ func (p *partition) fill(ctx context.Context) (batch []kafka.Message, held int64
 }
 
 // fetch reads up to maxRecords records from p.next, asking the broker for at most
-// maxBytes and waiting up to wait for the first. It keeps records only up to
+// maxBytes and waiting up to wait for minBytes of them (as the broker
+// stores them) to be there. It keeps records only up to
 // maxBytes (plus the record that crosses it): the broker may answer with a
 // whole record batch of the producer's, larger than asked. n is the payload
 // bytes kept, counted as they will be once expanded (queue.PayloadLen):
 // records travel compressed.
-func (p *partition) fetch(ctx context.Context, maxBytes int64, wait time.Duration, maxRecords int) (msgs []kafka.Message, n int64, err error) {
+func (p *partition) fetch(ctx context.Context, maxBytes, minBytes int64, wait time.Duration, maxRecords int) (msgs []kafka.Message, n int64, err error) {
 	ask := maxBytes
 	if p.stored > 0 && p.stored < 1 {
 		ask = max(int64(float64(maxBytes)*p.stored), min(maxBytes, minFetchBytes))
 	}
 	res, err := p.w.client.Fetch(ctx, &kafka.FetchRequest{Topic: queue.EventsTopic, Partition: p.id, Offset: p.next,
-		MinBytes: 1, MaxBytes: ask, MaxWait: wait})
+		MinBytes: min(minBytes, ask), MaxBytes: ask, MaxWait: wait})
 	if err == nil {
 		err = res.Error
 	}

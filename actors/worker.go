@@ -70,6 +70,11 @@ const fetchBytes = 4 << 20
 // compress.
 const minFetchBytes = 64 << 10
 
+// gatherBytes is what a fetch after a batch's first waits for: about 30
+// error events as they travel (compressed), fewer than a batch holds, so
+// a batch still closes on its records' count or bytes, not on its wait.
+const gatherBytes = 64 << 10
+
 // Worker consumes the events topic in a consumer group. Each partition it
 // is assigned is consumed by a loop of its own (see partition), which hands
 // each project's records to that project's actor, stores the rows (through
