@@ -23,19 +23,8 @@ import (
 // each, everything the in-process broker allocates to answer included.
 func TestFetchesReuseResponsePages(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	broker, err := queue.StartEmbedded(queue.EmbeddedConfig{DataDir: t.TempDir()}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(broker.Close)
-	brokers := []string{broker.Addr()}
 	ctx := context.Background()
-	if err := queue.EnsureTopics(ctx, brokers); err != nil {
-		t.Fatal(err)
-	}
-	transport := &kafka.Transport{}
-	t.Cleanup(transport.CloseIdleConnections)
-	client := &kafka.Client{Addr: kafka.TCP(brokers...), Transport: transport, Timeout: 10 * time.Second}
+	client := embeddedClient(t, log, nil)
 	var records []kafka.Record
 	for i := range 20 {
 		records = append(records, kafka.Record{Key: kafka.NewBytes([]byte("7")),
@@ -95,20 +84,9 @@ func (c *fetchCounter) RoundTrip(ctx context.Context, addr net.Addr, req kafka.R
 // batch's window saw one per sync round of the broker.
 func TestFillGathersATrickleInFewFetches(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	broker, err := queue.StartEmbedded(queue.EmbeddedConfig{DataDir: t.TempDir()}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(broker.Close)
-	brokers := []string{broker.Addr()}
 	ctx := context.Background()
-	if err := queue.EnsureTopics(ctx, brokers); err != nil {
-		t.Fatal(err)
-	}
-	transport := &kafka.Transport{}
-	t.Cleanup(transport.CloseIdleConnections)
-	counter := &fetchCounter{RoundTripper: transport}
-	client := &kafka.Client{Addr: kafka.TCP(brokers...), Transport: counter, Timeout: 10 * time.Second}
+	counter := &fetchCounter{}
+	client := embeddedClient(t, log, counter)
 
 	const produces = 40
 	produce := func(i int) {
@@ -144,4 +122,26 @@ func TestFillGathersATrickleInFewFetches(t *testing.T) {
 	if got := counter.fetches.Load(); got > 5 {
 		t.Errorf("%d fetches gathered %d records produced one at a time, want a few", got, produces)
 	}
+}
+
+// embeddedClient starts an embedded broker with its topics and returns a
+// client of it. With counter, the client's requests go through it.
+func embeddedClient(t *testing.T, log *slog.Logger, counter *fetchCounter) *kafka.Client {
+	t.Helper()
+	broker, err := queue.StartEmbedded(queue.EmbeddedConfig{DataDir: t.TempDir()}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(broker.Close)
+	brokers := []string{broker.Addr()}
+	if err := queue.EnsureTopics(context.Background(), brokers); err != nil {
+		t.Fatal(err)
+	}
+	transport := &kafka.Transport{}
+	t.Cleanup(transport.CloseIdleConnections)
+	var rt kafka.RoundTripper = transport
+	if counter != nil {
+		counter.RoundTripper, rt = transport, counter
+	}
+	return &kafka.Client{Addr: kafka.TCP(brokers...), Transport: rt, Timeout: 10 * time.Second}
 }
