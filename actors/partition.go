@@ -88,7 +88,7 @@ func (p *partition) fill(ctx context.Context) (batch []kafka.Message, held int64
 		// produce request while the batch filled.
 		least := int64(1)
 		if len(batch) > 0 {
-			least = min(want, gatherBytes)
+			least = gatherBytes // fetch keeps it within what it asks for
 		}
 		got, n, err := p.fetch(ctx, want, least, wait, cfg.MaxBatch-len(batch))
 		p.w.budget.adjust(want, n)
