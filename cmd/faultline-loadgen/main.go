@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -64,6 +65,15 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: faultline-loadgen [flags] target.json... (targets are `faultline bootstrap` output)")
 		os.Exit(2)
 	}
+	var profile *os.File
+	if *cpuProfile != "" {
+		var err error
+		if profile, err = os.Create(*cpuProfile); err != nil {
+			fmt.Fprintln(os.Stderr, "faultline-loadgen: -cpuprofile:", err)
+			os.Exit(2)
+		}
+		defer profile.Close()
+	}
 	targets, err := loadTargets(flag.Args())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "faultline-loadgen:", err)
@@ -74,7 +84,7 @@ func main() {
 	client := &http.Client{Timeout: requestTimeout, Transport: &http.Transport{MaxIdleConnsPerHost: *workers * 2}}
 	cpu := cpuMeter{metricsURL: targets[0].base + "/metrics", pid: *serverPID, client: client}
 	r := run(ctx, client, cpu, targets, options{rate: *rate, duration: *duration, workers: *workers, probeEvery: *probeEvery, gzip: *gzipped, settle: *settle,
-		transactions: *kind == "transaction", spans: *spans, frames: *frames, cpuProfile: *cpuProfile})
+		transactions: *kind == "transaction", spans: *spans, frames: *frames, cpuProfile: profile})
 	r.print(os.Stdout)
 	if r.accepted == 0 {
 		os.Exit(1)
@@ -170,8 +180,8 @@ type options struct {
 	// transactions sends transactions of spans spans each instead of errors.
 	transactions bool
 	spans        int
-	frames       int    // framework frames added to each error
-	cpuProfile   string // where to write the generator's CPU profile while sending
+	frames       int      // framework frames added to each error
+	cpuProfile   *os.File // where to write the generator's CPU profile while sending, if not nil
 }
 
 func run(ctx context.Context, client *http.Client, cpu cpuMeter, targets []*target, o options) *result {
@@ -187,13 +197,12 @@ func run(ctx context.Context, client *http.Client, cpu cpuMeter, targets []*targ
 		return res
 	}
 	fmt.Fprintf(os.Stderr, "built %d envelopes in %s; sending\n", len(built), time.Since(buildStart).Round(time.Millisecond))
-	if o.cpuProfile != "" {
-		stopProfile, err := startCPUProfile(o.cpuProfile)
-		if err != nil {
-			res.serverCPUErr = err
-			return res
+	if o.cpuProfile != nil {
+		if err := pprof.StartCPUProfile(o.cpuProfile); err != nil {
+			fmt.Fprintln(os.Stderr, "faultline-loadgen: -cpuprofile:", err)
+		} else {
+			defer pprof.StopCPUProfile()
 		}
-		defer stopProfile()
 	}
 	cpuBefore, cpuErr := cpu.used(ctx)
 	storedBefore, storedErr := storedRecords(ctx, client, cpu.metricsURL)
