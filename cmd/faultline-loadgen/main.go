@@ -56,6 +56,8 @@ func main() {
 	spans := flag.Int("spans", 50, "spans per transaction, with -kind transaction")
 	frames := flag.Int("frames", 0, "framework frames added below each error's own 3–4 (20 gives ~10 KB events, as a Django app sends)")
 	cpuProfile := flag.String("cpuprofile", "", "write the generator's own CPU profile, while sending, to this file")
+	var stores storePIDs
+	flag.Var(&stores, "store-pid", "also report the CPU of a store on this box, as name=pid (the process and its descendants, as PostgreSQL's postmaster); repeatable")
 	flag.Parse()
 	if *kind != "error" && *kind != "transaction" {
 		fmt.Fprintf(os.Stderr, "faultline-loadgen: -kind %q: use error or transaction\n", *kind)
@@ -84,7 +86,7 @@ func main() {
 	client := &http.Client{Timeout: requestTimeout, Transport: &http.Transport{MaxIdleConnsPerHost: *workers * 2}}
 	cpu := cpuMeter{metricsURL: targets[0].base + "/metrics", pid: *serverPID, client: client}
 	r := run(ctx, client, cpu, targets, options{rate: *rate, duration: *duration, workers: *workers, probeEvery: *probeEvery, gzip: *gzipped, settle: *settle,
-		transactions: *kind == "transaction", spans: *spans, frames: *frames, cpuProfile: profile})
+		transactions: *kind == "transaction", spans: *spans, frames: *frames, cpuProfile: profile, stores: newStoreMeter(stores)})
 	r.print(os.Stdout)
 	if r.accepted == 0 {
 		os.Exit(1)
@@ -123,6 +125,7 @@ type result struct {
 	serverCPU                        time.Duration // over elapsed and the wait for the last probes
 	serverCPUErr                     error
 	ownCPU                           time.Duration // the generator's, while sending
+	stores                           []storeCPU    // each -store-pid's, over the server's window
 	stored                           float64       // records the workers stored over the run, without probes
 	drained                          time.Duration // from the last answer until stored reached accepted (or settle ran out)
 	storedErr                        error
@@ -145,6 +148,14 @@ func (r *result) print(w io.Writer) {
 	case r.accepted > 0 && r.drained > 0:
 		fmt.Fprintf(w, "stored: %.0f of %d accepted events %s after the last answer: the workers were behind, and the CPU figure leaves their remaining work out (raise -settle)\n",
 			r.stored, r.accepted, r.drained.Round(10*time.Millisecond))
+	}
+	for _, s := range r.stores {
+		if s.err != nil {
+			fmt.Fprintf(w, "%s CPU: unknown (%v)\n", s.name, s.err)
+			continue
+		}
+		fmt.Fprintf(w, "%s CPU: %.2f s, %.3f ms per accepted event\n",
+			s.name, s.used.Seconds(), float64(s.used.Microseconds())/1000/float64(max(r.accepted, 1)))
 	}
 	if r.elapsed > 0 {
 		fmt.Fprintf(w, "load generator CPU while sending: %.2f s, %.0f %% of a core\n",
@@ -182,6 +193,7 @@ type options struct {
 	spans        int
 	frames       int      // framework frames added to each error
 	cpuProfile   *os.File // where to write the generator's CPU profile while sending, if not nil
+	stores       *storeMeter
 }
 
 func run(ctx context.Context, client *http.Client, cpu cpuMeter, targets []*target, o options) *result {
@@ -205,6 +217,7 @@ func run(ctx context.Context, client *http.Client, cpu cpuMeter, targets []*targ
 		}
 	}
 	cpuBefore, cpuErr := cpu.used(ctx)
+	o.stores.start()
 	storedBefore, storedErr := storedRecords(ctx, client, cpu.metricsURL)
 	ownBefore := ownCPU()
 	jobs := make(chan job, workers*4)
@@ -302,6 +315,7 @@ func run(ctx context.Context, client *http.Client, cpu cpuMeter, targets []*targ
 		cpuAfter, cpuErr = cpu.used(ctx)
 		res.serverCPU = cpuAfter - cpuBefore
 	}
+	res.stores = o.stores.stop()
 	res.serverCPUErr = cpuErr
 	res.accepted, res.rejected, res.failed, res.bytes = accepted.Load(), rejected.Load(), failed.Load(), bytesSent.Load()
 	res.latencies, res.probesLost = probes.results()

@@ -12,4 +12,7 @@ for p in load-a load-b load-c; do
 	bin/faultline bootstrap --email loadgen@example.com --password loadgen-password --org loadtest --project "$p" >"$data/loadgen-$p.json" 2>/dev/null
 	targets+=("$data/loadgen-$p.json")
 done
-exec bin/faultline-loadgen ${LOADGEN_FLAGS:-} "${targets[@]}"
+# The local stores share the box: report their CPU per event too.
+stores=()
+for s in $(bash deploy/local/services.sh pids); do stores+=(-store-pid "$s"); done
+exec bin/faultline-loadgen "${stores[@]}" ${LOADGEN_FLAGS:-} "${targets[@]}"

@@ -224,5 +224,11 @@ status)
 	if pg_bin >/dev/null && [ -f "$pg_dir/data/PG_VERSION" ] && pg_running; then echo "postgres: running on $pg_port"; else echo "postgres: stopped"; fi
 	if ch_pid >/dev/null; then echo "clickhouse: running on $ch_port"; else echo "clickhouse: stopped"; fi
 	;;
-*) die "usage: $0 up|down|env [db]|status|pg-down|pg-up|ch-down|ch-up" ;;
+pids)
+	# name=pid of each running store, for faultline-loadgen -store-pid.
+	[ -f "$pg_dir/data/postmaster.pid" ] && pg_running && echo "postgres=$(head -1 "$pg_dir/data/postmaster.pid")"
+	ch_pid >/dev/null && echo "clickhouse=$(ch_pid)"
+	true
+	;;
+*) die "usage: $0 up|down|env [db]|status|pids|pg-down|pg-up|ch-down|ch-up" ;;
 esac

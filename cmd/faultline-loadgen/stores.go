@@ -1,0 +1,157 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The server is not the only process an event costs CPU in: on one box
+// PostgreSQL and ClickHouse take their share of the same cores, and what
+// PostgreSQL spends per event depends on how much it already holds (the
+// replay guard grows with every event kept). -store-pid names them so the
+// report gives each one's CPU per accepted event over the same window as
+// the server's.
+
+// storePIDs is the repeatable -store-pid flag: name=pid pairs, in order.
+type storePIDs []storePID
+
+type storePID struct {
+	name string
+	pid  int
+}
+
+func (s *storePIDs) String() string {
+	parts := make([]string, len(*s))
+	for i, p := range *s {
+		parts[i] = fmt.Sprintf("%s=%d", p.name, p.pid)
+	}
+	return strings.Join(parts, ",")
+}
+
+func (s *storePIDs) Set(v string) error {
+	name, pid, ok := strings.Cut(v, "=")
+	n, err := strconv.Atoi(pid)
+	if !ok || name == "" || err != nil || n <= 0 {
+		return fmt.Errorf("%q: want name=pid, as in postgres=1234", v)
+	}
+	*s = append(*s, storePID{name: name, pid: n})
+	return nil
+}
+
+// storeCPU is one store's CPU time over the run, or why it is unknown.
+type storeCPU struct {
+	name string
+	used time.Duration
+	err  error
+}
+
+// storeMeter reads the stores' CPU before and after the run.
+type storeMeter struct {
+	proc   string // the proc file system's root, /proc but in tests
+	stores storePIDs
+	before []time.Duration
+	errs   []error
+}
+
+func newStoreMeter(stores storePIDs) *storeMeter {
+	return &storeMeter{proc: "/proc", stores: stores}
+}
+
+// start records where each store's CPU stands. A nil meter measures
+// nothing.
+func (m *storeMeter) start() {
+	if m == nil {
+		return
+	}
+	m.before, m.errs = make([]time.Duration, len(m.stores)), make([]error, len(m.stores))
+	for i, s := range m.stores {
+		m.before[i], m.errs[i] = treeCPU(m.proc, s.pid)
+	}
+}
+
+// stop returns what each store used since start.
+func (m *storeMeter) stop() []storeCPU {
+	if m == nil {
+		return nil
+	}
+	out := make([]storeCPU, len(m.stores))
+	for i, s := range m.stores {
+		out[i] = storeCPU{name: s.name, err: m.errs[i]}
+		if out[i].err != nil {
+			continue
+		}
+		after, err := treeCPU(m.proc, s.pid)
+		out[i].used, out[i].err = after-m.before[i], err
+	}
+	return out
+}
+
+// treeCPU is the CPU time process pid and its descendants have used: each
+// one's own time and that of the children it has reaped. PostgreSQL forks
+// a process per connection and reaps it when the connection ends, so its
+// postmaster's tree holds all of its work, ended connections included.
+func treeCPU(proc string, pid int) (time.Duration, error) {
+	entries, err := os.ReadDir(proc)
+	if err != nil {
+		return 0, fmt.Errorf("list processes: %w", err)
+	}
+	children := map[int][]int{}
+	ticks := map[int]int64{}
+	for _, e := range entries {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(proc, e.Name(), "stat"))
+		if err != nil {
+			continue // ended meanwhile
+		}
+		ppid, t, err := statTree(string(b))
+		if err != nil {
+			return 0, fmt.Errorf("process %d: %w", p, err)
+		}
+		children[ppid] = append(children[ppid], p)
+		ticks[p] = t
+	}
+	if _, ok := ticks[pid]; !ok {
+		return 0, fmt.Errorf("process %d is not running", pid)
+	}
+	var total int64
+	for todo := []int{pid}; len(todo) > 0; {
+		p := todo[len(todo)-1]
+		todo = append(todo[:len(todo)-1], children[p]...)
+		total += ticks[p]
+	}
+	return time.Duration(total) * time.Second / clockTicks, nil
+}
+
+// statTree reads the parent pid (4th field) and utime, stime, cutime and
+// cstime (14th to 17th) from the text of /proc/<pid>/stat, the ticks
+// summed. Fields are counted after the command's closing parenthesis, as
+// the command may hold spaces.
+func statTree(stat string) (ppid int, ticks int64, err error) {
+	i := strings.LastIndexByte(stat, ')')
+	if i < 0 {
+		return 0, 0, errors.New("stat has no command field")
+	}
+	fields := strings.Fields(stat[i+1:]) // from the 3rd field on
+	if len(fields) < 15 {
+		return 0, 0, errors.New("stat is too short")
+	}
+	if ppid, err = strconv.Atoi(fields[1]); err != nil {
+		return 0, 0, fmt.Errorf("stat parent %q: %w", fields[1], err)
+	}
+	for _, f := range fields[11:15] {
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return 0, 0, fmt.Errorf("stat field %q: %w", f, err)
+		}
+		ticks += n
+	}
+	return ppid, ticks, nil
+}
