@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"maps"
 	"runtime/debug"
+	"slices"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -56,7 +57,9 @@ type pendingEvent struct {
 	index    int // into groupBatch.records
 	event    *event.Event
 	grouping event.Grouping
-	payload  []byte // the normalized event as JSON, compressed as stored
+	payload  []byte                // the normalized event as JSON, compressed as stored
+	log      *metadata.LogPosition // nil: the record did not come from the log
+	seen     bool                  // counted lately, so a client's resend
 }
 
 // grouped is what PostgreSQL needs to group the event into an issue.
@@ -64,7 +67,7 @@ func (p pendingEvent) grouped() metadata.GroupedEvent {
 	return metadata.GroupedEvent{
 		EventID: p.event.EventID, Fingerprint: p.grouping.Fingerprint, Title: p.grouping.Title, Culprit: p.grouping.Culprit,
 		Level: p.event.Level, Type: p.grouping.Type, Metadata: p.grouping.Metadata, Timestamp: p.event.Timestamp,
-		Release: p.event.Release,
+		Release: p.event.Release, Log: p.log, Seen: p.seen,
 	}
 }
 
@@ -106,8 +109,13 @@ type projectActor struct {
 	// parsing is shared by the worker's actors: a record is parsed in a
 	// turn (nil: no bound).
 	parsing parseTurns
-	metrics *workerMetrics
-	log     *slog.Logger
+	// recent is the worker's memory of the events it counted lately (nil:
+	// none kept); eventIssue finds a stored event's issue, for feedback
+	// that comes after its event (nil: such feedback stays unlinked).
+	recent     *recentEvents
+	eventIssue func(ctx context.Context, projectID int64, eventID string) (int64, error)
+	metrics    *workerMetrics
+	log        *slog.Logger
 }
 
 func (a *projectActor) Receive(c actor.Context) {
@@ -183,6 +191,10 @@ func (a *projectActor) group(ctx context.Context, records []queue.Record) *group
 			out.rejected = append(out.rejected, rejected{index: i, reason: err})
 			continue
 		}
+		if r.Logged {
+			p.log = &metadata.LogPosition{Partition: r.Partition, Offset: r.Offset, Received: r.Received}
+		}
+		p.seen = a.recent != nil && a.recent.counted(a.projectID, p.event.EventID)
 		pending = append(pending, p)
 	}
 	if err := a.storeSide(ctx, side); err != nil {
@@ -207,6 +219,9 @@ func (a *projectActor) group(ctx context.Context, records []queue.Record) *group
 		out.err = fmt.Errorf("project %d: %w", a.projectID, err)
 		return out
 	}
+	if a.recent != nil {
+		a.recent.remember(a.projectID, slices.Collect(maps.Keys(rec.Fresh)))
+	}
 	if a.alerts != nil {
 		// Only events counted for the first time: a replayed batch alerts no one twice.
 		if err := a.alerts.Observe(ctx, alertFacts(pending, rec)); err != nil {
@@ -224,6 +239,7 @@ func (a *projectActor) group(ctx context.Context, records []queue.Record) *group
 // storeSide stores a batch's feedback, attachments and check-ins in
 // PostgreSQL.
 func (a *projectActor) storeSide(ctx context.Context, side sideRecords) error {
+	a.linkFeedback(ctx, side.feedback)
 	if err := a.issues.RecordFeedback(ctx, a.projectID, side.feedback); err != nil {
 		return err
 	}
@@ -243,6 +259,28 @@ func (a *projectActor) storeSide(ctx context.Context, side sideRecords) error {
 		}
 	}
 	return nil
+}
+
+// linkFeedback gives feedback about an event already stored its issue.
+// Feedback that comes first is linked when its event is counted; a lookup
+// that fails leaves the feedback unlinked rather than holding up the batch.
+func (a *projectActor) linkFeedback(ctx context.Context, items []metadata.Feedback) {
+	if a.eventIssue == nil {
+		return
+	}
+	for i, f := range items {
+		if f.EventID == "" || f.IssueID != 0 {
+			continue
+		}
+		issueID, err := a.eventIssue(ctx, a.projectID, f.EventID)
+		if err != nil {
+			if !errors.Is(err, analytics.ErrNoEvent) {
+				a.log.Warn("feedback left without its issue: its event could not be looked up", "event", f.EventID, "err", err)
+			}
+			continue
+		}
+		items[i].IssueID = issueID
+	}
 }
 
 // recordEach records events one at a time, rejecting those PostgreSQL

@@ -25,8 +25,8 @@ type RetentionAnalytics interface {
 
 // Retention keeps storage bounded: events, transactions, spans, sessions,
 // check-ins, outcomes and monitor checks older than MaxDays are dropped
-// from ClickHouse by whole day partitions; issues no longer seen, the
-// replay guard, cron runs, monitor history and alerts from PostgreSQL;
+// from ClickHouse by whole day partitions; issues no longer seen, cron
+// runs, monitor history and alerts from PostgreSQL;
 // organizations with a shorter retention lose their older rows too; audit
 // log entries older than AuditDays (their own retention) go as well; and
 // issues of projects with a resolve age (Sentry's resolveAge) not seen

@@ -26,6 +26,12 @@ type EventStore interface {
 	DropStored(ctx context.Context, rows analytics.Rows) (analytics.Rows, int, error)
 }
 
+// eventIssues is an EventStore that can tell a stored event's issue, as
+// *analytics.Store can: feedback that comes after its event is linked so.
+type eventIssues interface {
+	EventIssue(ctx context.Context, projectID uint64, eventID string) (uint64, error)
+}
+
 // WorkerConfig tunes the consumer. The defaults keep a worker's payload in
 // hand under MaxBytesInFlight (256 MiB): parsed, an event takes a few
 // times its JSON size, so plan about 1 GiB of memory per worker.
@@ -97,8 +103,9 @@ type Worker struct {
 	client   *kafka.Client
 	budget   *byteBudget
 	sink     *rowSink
-	skipped  atomic.Int64 // replayed rows found already stored
-	assigned atomic.Bool  // the group gave this worker partitions, and it fetched
+	skipped  atomic.Int64  // replayed rows found already stored
+	recent   *recentEvents // the events counted lately, shared by its actors
+	assigned atomic.Bool   // the group gave this worker partitions, and it fetched
 
 	// crashAt, when set (by tests), is called after each stage of a batch;
 	// an error stops the worker there, as a crash would.
@@ -141,7 +148,8 @@ func NewWorker(cfg WorkerConfig, issues IssueStore, events EventStore, deadLette
 		cfg.Parsers = runtime.GOMAXPROCS(0)
 	}
 	return &Worker{cfg: cfg, issues: issues, events: events, deadLetter: deadLetter, outcomes: outcomes,
-		parsing: newParseTurns(cfg.Parsers), metrics: newWorkerMetrics(cfg.Registerer), log: log}
+		parsing: newParseTurns(cfg.Parsers), metrics: newWorkerMetrics(cfg.Registerer), log: log,
+		recent: newRecentEvents(recentEventsKept)}
 }
 
 // Run consumes until ctx is cancelled or a partition fails in a way a
@@ -456,7 +464,14 @@ func (w *Worker) project(id int64) *actor.PID {
 	}
 	props := actor.PropsFromProducer(func() actor.Actor {
 		a := &projectActor{projectID: id, issues: w.issues, metrics: w.metrics, log: w.log.With("project", id),
-			symbolicator: w.cfg.Symbolicator, symbolicationBudget: w.cfg.SymbolicationBudget, parsing: w.parsing}
+			symbolicator: w.cfg.Symbolicator, symbolicationBudget: w.cfg.SymbolicationBudget, parsing: w.parsing,
+			recent: w.recent}
+		if lookup, ok := w.events.(eventIssues); ok {
+			a.eventIssue = func(ctx context.Context, projectID int64, eventID string) (int64, error) {
+				issueID, err := lookup.EventIssue(ctx, uint64(projectID), eventID)
+				return int64(issueID), err
+			}
+		}
 		if w.cfg.Alerts != nil {
 			a.alerts = w.cfg.Alerts.NewEvaluator(id)
 		}

@@ -21,6 +21,13 @@ type GroupedEvent struct {
 	Metadata    map[string]string
 	Timestamp   time.Time
 	Release     string // "" when the event names none
+	// Log is where the event's record sat in the queue, which tells a
+	// replay from a new event (see replay.go); nil for an event that did
+	// not come from the log, which is always counted.
+	Log *LogPosition
+	// Seen marks an event the caller knows was counted already (a client
+	// that sent it again): it is grouped, and not counted again.
+	Seen bool
 }
 
 // Issue is the aggregate state of one group of events.
@@ -68,8 +75,10 @@ type Person struct {
 
 // RecordEvents groups a project's batch of events into issues in one
 // transaction: it creates the issues that do not exist yet and counts each
-// event that was not counted before, so replaying a batch after a crash
-// changes nothing. It returns the issue id of every event, in order.
+// event that was not counted before, so replaying a batch from the log
+// after a crash changes nothing (see replay.go). It links the feedback
+// that was waiting for these events to their issues. It returns the issue
+// id of every event, in order.
 func (db *DB) RecordEvents(ctx context.Context, projectID int64, events []GroupedEvent) ([]int64, error) {
 	r, err := db.RecordEventsDetailed(ctx, projectID, events)
 	return r.IssueIDs, err
@@ -100,17 +109,12 @@ func (db *DB) RecordEventsDetailed(ctx context.Context, projectID int64, events 
 			issueIDs[i] = byFingerprint[e.Fingerprint]
 			eventIDs[i] = e.EventID
 		}
-		rows, err := tx.Query(ctx, `
-			INSERT INTO processed_events (project_id, event_id, issue_id)
-			SELECT $1, e, i FROM unnest($2::uuid[], $3::bigint[]) AS u(e, i)
-			ON CONFLICT DO NOTHING
-			RETURNING replace(event_id::text, '-', '')`, projectID, eventIDs, issueIDs)
+		fresh, err := freshEvents(ctx, tx, projectID, events)
 		if err != nil {
-			return fmt.Errorf("record processed events: %w", err)
+			return err
 		}
-		fresh, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			return fmt.Errorf("record processed events: %w", err)
+		if err := linkFeedback(ctx, tx, projectID, eventIDs, issueIDs); err != nil {
+			return err
 		}
 		for _, id := range fresh {
 			rec.Fresh[id] = true

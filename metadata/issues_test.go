@@ -14,6 +14,7 @@ func groupedEvent(n int, ts time.Time) metadata.GroupedEvent {
 	return metadata.GroupedEvent{
 		EventID: fmt.Sprintf("%032x", n), Fingerprint: "fp-regression", Title: "E: boom", Level: "error",
 		Type: "error", Metadata: map[string]string{"type": "E"}, Timestamp: ts,
+		Log: &metadata.LogPosition{Offset: int64(n), Received: ts}, // as a worker has it
 	}
 }
 

@@ -52,7 +52,7 @@ func (db *DB) PlanMerge(ctx context.Context, projectIDs, issueIDs []int64) (Merg
 }
 
 // Merge folds the plan's children into its parent: counts and seen times
-// add up, processed events move, and the children are hidden. The plan is
+// add up, their feedback moves, and the children are hidden. The plan is
 // stored in the same transaction for the job that moves the children's
 // events in ClickHouse (MoveNextMerge), so a merge either happens whole,
 // events included once the job runs, or not at all.
@@ -71,7 +71,7 @@ func (db *DB) Merge(ctx context.Context, plan MergePlan, actorID int64) error {
 		if _, err := tx.Exec(ctx, `UPDATE issues SET merged_into = $1 WHERE merged_into = ANY($2)`, plan.Parent, plan.Children); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE processed_events SET issue_id = $1 WHERE project_id = $3 AND issue_id = ANY($2)`,
+		if _, err := tx.Exec(ctx, `UPDATE user_feedback SET issue_id = $1 WHERE project_id = $3 AND issue_id = ANY($2)`,
 			plan.Parent, plan.Children, plan.ProjectID); err != nil {
 			return err
 		}

@@ -72,7 +72,7 @@ func (db *DB) UpdateOrganization(ctx context.Context, orgID int64, name, slug *s
 // ClickHouse rows as it does for a deleted project.
 func (db *DB) DeleteOrganization(ctx context.Context, orgID int64) error {
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM processed_events WHERE project_id IN
+		if _, err := tx.Exec(ctx, `DELETE FROM replay_marks WHERE project_id IN
 			(SELECT id FROM projects WHERE organization_id = $1)`, orgID); err != nil {
 			return err
 		}

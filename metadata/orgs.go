@@ -123,7 +123,7 @@ func (db *DB) UpdateProject(ctx context.Context, projectID int64, u ProjectUpdat
 // purge job (PendingPurges).
 func (db *DB) DeleteProject(ctx context.Context, projectID int64) error {
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM processed_events WHERE project_id = $1`, projectID); err != nil {
+		if _, err := tx.Exec(ctx, `DELETE FROM replay_marks WHERE project_id = $1`, projectID); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO project_purges (project_id) VALUES ($1) ON CONFLICT DO NOTHING`, projectID); err != nil {

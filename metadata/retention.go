@@ -49,12 +49,12 @@ func (db *DB) SetRetention(ctx context.Context, orgID int64, days int) error {
 
 // Expired is what one retention pass removed from PostgreSQL.
 type Expired struct {
-	Issues, Processed, CheckIns, StateChanges, Alerts int64
+	Issues, CheckIns, StateChanges, Alerts int64
 }
 
 // ExpireBefore deletes, for the given projects (all when nil), what is
 // older than cutoff: issues last seen before it (their events are gone from
-// ClickHouse), the replay guard's old entries, cron runs, monitor state
+// ClickHouse), cron runs, monitor state
 // changes and fired alerts. Deletes run in slices so no transaction grows
 // large; running it twice deletes nothing more.
 func (db *DB) ExpireBefore(ctx context.Context, projectIDs []int64, cutoff time.Time) (Expired, error) {
@@ -70,7 +70,6 @@ func (db *DB) ExpireBefore(ctx context.Context, projectIDs []int64, cutoff time.
 		sql string
 	}{
 		{&out.Issues, `DELETE FROM issues WHERE id IN (SELECT id FROM issues WHERE last_seen < $1 AND ` + scope + ` LIMIT 5000)`},
-		{&out.Processed, `DELETE FROM processed_events WHERE ctid IN (SELECT ctid FROM processed_events WHERE processed_at < $1 AND ` + scope + ` LIMIT 50000)`},
 		{&out.CheckIns, `DELETE FROM cron_checkins WHERE id IN (SELECT c.id FROM cron_checkins c JOIN monitors m ON m.id = c.monitor_id
 			WHERE c.started_at < $1 AND ` + prefixed(scope, "m.") + ` LIMIT 50000)`},
 		{&out.StateChanges, `DELETE FROM monitor_state_changes WHERE id IN (SELECT s.id FROM monitor_state_changes s JOIN monitors m ON m.id = s.monitor_id

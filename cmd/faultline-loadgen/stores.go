@@ -12,8 +12,8 @@ import (
 
 // The server is not the only process an event costs CPU in: on one box
 // PostgreSQL and ClickHouse take their share of the same cores, and what
-// PostgreSQL spends per event depends on how much it already holds (the
-// replay guard grows with every event kept). -store-pid names them so the
+// a store spends per event may depend on how much it already holds.
+// -store-pid names them so the
 // report gives each one's CPU per accepted event over the same window as
 // the server's.
 

@@ -33,6 +33,11 @@ type Record struct {
 	// older versions, or other writers) are scanned as before.
 	Checked bool
 	Payload []byte
+	// Logged says Decode read the record from the log, at Partition and
+	// Offset (not written by Message): the replay guard's position.
+	Logged    bool
+	Partition int
+	Offset    int64
 }
 
 const (
@@ -176,7 +181,7 @@ func expandedLen(value []byte) (int, error) {
 
 // Decode reads a record back from a Kafka message.
 func Decode(m kafka.Message) (Record, error) {
-	r := Record{Payload: m.Value}
+	r := Record{Payload: m.Value, Logged: true, Partition: m.Partition, Offset: m.Offset}
 	var received, sentAt int64
 	var err error
 	for _, h := range m.Headers {
