@@ -1,13 +1,16 @@
 package actors
 
-import "sync"
+import (
+	"strings"
+	"sync"
+)
 
 // recentEvents remembers the last events a worker counted, so that an
 // event a client sent again (it saw no answer, or its offline cache sent
 // what it had sent already) is grouped but not counted twice. Sentry
 // deduplicates so for an hour; this window is a number of events, so that
 // memory stays bounded whatever the rate: recentEventsKept events take
-// about 5 MiB, 20 s of a saturated worker, hours of a quiet one. A replay
+// about 9 MiB, 20 s of a saturated worker, hours of a quiet one. A replay
 // from the log needs none of this: PostgreSQL's replay marks know those.
 type recentEvents struct {
 	mu   sync.Mutex
@@ -46,6 +49,8 @@ func (r *recentEvents) remember(project int64, ids []string) {
 		if _, ok := r.ids[k]; ok {
 			continue
 		}
+		// An id may point into its event's payload: keep a copy, not it.
+		k.id = strings.Clone(id)
 		r.ids[k] = struct{}{}
 		if len(r.ring) < r.max {
 			r.ring = append(r.ring, k)
