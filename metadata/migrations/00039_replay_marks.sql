@@ -20,6 +20,10 @@ ALTER TABLE user_feedback ADD COLUMN issue_id bigint;
 UPDATE user_feedback f SET issue_id = pe.issue_id
     FROM processed_events pe WHERE pe.project_id = f.project_id AND pe.event_id = f.event_id;
 CREATE INDEX user_feedback_issue ON user_feedback (project_id, issue_id);
+-- Every batch of events looks for feedback waiting for them: that is
+-- usually none, and this index holds only those.
+CREATE INDEX user_feedback_unlinked ON user_feedback (project_id, event_id)
+    WHERE issue_id IS NULL AND event_id IS NOT NULL;
 
 DROP TABLE processed_events;
 
@@ -35,6 +39,7 @@ CREATE INDEX processed_events_age ON processed_events (processed_at);
 INSERT INTO processed_events (project_id, event_id, issue_id)
     SELECT project_id, event_id, issue_id FROM user_feedback
     WHERE event_id IS NOT NULL AND issue_id IS NOT NULL ON CONFLICT DO NOTHING;
+DROP INDEX user_feedback_unlinked;
 DROP INDEX user_feedback_issue;
 ALTER TABLE user_feedback DROP COLUMN issue_id;
 DROP TABLE replay_marks;
