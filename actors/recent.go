@@ -10,8 +10,9 @@ import (
 // what it had sent already) is grouped but not counted twice. Sentry
 // deduplicates so for an hour; this window is a number of events, so that
 // memory stays bounded whatever the rate: recentEventsKept events take
-// about 9 MiB, 20 s of a saturated worker, hours of a quiet one. A replay
-// from the log needs none of this: PostgreSQL's replay marks know those.
+// about 9 MiB, 13 s of a worker at 5,000 events/s and hours of a quiet
+// one. A replay from the log needs none of this: PostgreSQL's replay marks
+// know those.
 type recentEvents struct {
 	mu   sync.Mutex
 	ids  map[recentEvent]struct{}
