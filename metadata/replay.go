@@ -12,11 +12,11 @@ import (
 // batch is in both stores, so a crash replays records whose events were
 // counted already. Their issues must not count them twice.
 //
-// A project's records all go to one partition, in order, and a worker
-// counts them in that order, so where the counting of a project reached in
-// a partition (its mark: the highest offset counted, and the latest
-// receive time among what was counted) tells a replayed record from a new
-// one without a row per event: a record at or below the mark's offset,
+// A worker counts a partition's records in log order, one batch after the
+// other, so where the counting of a project reached in a partition (its
+// mark: the highest offset counted, and the latest receive time among what
+// was counted) tells a replayed record from a new one without a row per
+// event: a record at or below the mark's offset,
 // received no later than the mark's time, was counted. The time covers a
 // log that started over (an embedded broker's data deleted, a new Kafka
 // cluster) while PostgreSQL kept its marks: its records reuse low offsets
