@@ -70,6 +70,19 @@ ensure_user() {
 	while [ "$p" != / ]; do chmod o+x "$p" 2>/dev/null || true; p=$(dirname "$p"); done
 }
 
+# reserve_ports keeps the stores' ports out of the range Linux picks
+# outgoing connections' local ports from: under load one of them could take
+# a store's port, and hold it in TIME_WAIT for a minute after it closed,
+# when a restarted store could not listen on it (ClickHouse failed so for
+# minutes in the outage scenarios of `make chaos`). Only where the setting
+# is writable (root); elsewhere nothing changes.
+reserve_ports() {
+	local f=/proc/sys/net/ipv4/ip_local_reserved_ports cur
+	[ -w "$f" ] || return 0
+	cur=$(cat "$f")
+	echo "${cur:+$cur,}$pg_port,$ch_port,$ch_http_port" >"$f" 2>/dev/null || true
+}
+
 # port_busy reports whether something already listens on 127.0.0.1:$1.
 port_busy() { (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; }
 
@@ -210,15 +223,16 @@ case "${1:-up}" in
 up)
 	install_missing
 	ensure_user
+	reserve_ports
 	pg_up
 	ch_up
 	print_env
 	;;
 down) ch_down; pg_down ;;
 pg-down) pg_down ;;
-pg-up) ensure_user; pg_up ;;
+pg-up) ensure_user; reserve_ports; pg_up ;;
 ch-down) ch_down ;;
-ch-up) ensure_user; ch_up ;;
+ch-up) ensure_user; reserve_ports; ch_up ;;
 env) print_env "${2:-faultline}" ;;
 status)
 	if pg_bin >/dev/null && [ -f "$pg_dir/data/PG_VERSION" ] && pg_running; then echo "postgres: running on $pg_port"; else echo "postgres: stopped"; fi
