@@ -36,8 +36,10 @@ func (db *DB) RecordFeedback(ctx context.Context, projectID int64, items []Feedb
 		if f.IssueID != 0 {
 			issueID = &f.IssueID
 		}
+		// An issue merged since its event was stored hands the feedback on.
 		batch.Queue(`INSERT INTO user_feedback (project_id, record_id, event_id, issue_id, name, email, comments, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (project_id, record_id) DO NOTHING`,
+			VALUES ($1, $2, $3, (SELECT COALESCE(merged_into, id) FROM issues WHERE id = $4 AND project_id = $1), $5, $6, $7, $8)
+			ON CONFLICT (project_id, record_id) DO NOTHING`,
 			projectID, f.RecordID, eventID, issueID, f.Name, f.Email, f.Comments, f.CreatedAt)
 	}
 	if err := db.pool.SendBatch(ctx, batch).Close(); err != nil {

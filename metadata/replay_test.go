@@ -204,4 +204,13 @@ func TestFeedbackFindsItsIssue(t *testing.T) {
 	if got, err := db.IssueFeedback(ctx, proj.ProjectID, plan.Parent, 10, 0); err != nil || len(got) != 2 {
 		t.Errorf("after the merge, the parent's feedback: %+v, %v; want both items", got, err)
 	}
+	// Feedback that names an issue merged since (ClickHouse may still show
+	// the event under it) goes to the issue it was merged into.
+	child := plan.Children[0]
+	if err := db.RecordFeedback(ctx, proj.ProjectID, []metadata.Feedback{feedback("0000000000000000000000000000000c", early.EventID, child)}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.IssueFeedback(ctx, proj.ProjectID, plan.Parent, 10, 0); err != nil || len(got) != 3 {
+		t.Errorf("feedback naming the merged issue %d: the parent has %d items (%v), want 3", child, len(got), err)
+	}
 }
