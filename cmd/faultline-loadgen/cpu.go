@@ -60,28 +60,53 @@ func metricsCPU(r io.Reader) (time.Duration, error) {
 	return time.Duration(seconds * float64(time.Second)), nil
 }
 
-// procCPU reads utime and stime, the 14th and 15th fields, from the text
-// of /proc/<pid>/stat. The second field, the command in parentheses, may
-// hold spaces, so fields are counted after its closing parenthesis.
+// procCPU reads the process's own CPU time (utime and stime) from the
+// text of /proc/<pid>/stat.
 func procCPU(stat string) (time.Duration, error) {
+	st, err := parseStat(stat)
+	if err != nil {
+		return 0, fmt.Errorf("server CPU: /proc %w", err)
+	}
+	return ticks(st.own), nil
+}
+
+// procStat is what the CPU figures read from the text of /proc/<pid>/stat:
+// the parent's pid (4th field), the process's own ticks (utime and stime,
+// 14th and 15th) and those of the children it has reaped (cutime and
+// cstime, 16th and 17th).
+type procStat struct {
+	ppid        int
+	own, reaped int64
+}
+
+// parseStat counts fields after the command's closing parenthesis: the
+// command, the second field, may hold spaces.
+func parseStat(stat string) (procStat, error) {
 	i := strings.LastIndexByte(stat, ')')
 	if i < 0 {
-		return 0, errors.New("server CPU: /proc stat has no command field")
+		return procStat{}, errors.New("stat has no command field")
 	}
 	fields := strings.Fields(stat[i+1:]) // from the 3rd field on
-	if len(fields) < 13 {
-		return 0, errors.New("server CPU: /proc stat is too short")
+	if len(fields) < 15 {
+		return procStat{}, errors.New("stat is too short")
 	}
-	var ticks int64
-	for _, f := range fields[11:13] {
-		n, err := strconv.ParseInt(f, 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("server CPU: /proc stat field %q: %w", f, err)
+	var st procStat
+	var err error
+	if st.ppid, err = strconv.Atoi(fields[1]); err != nil {
+		return procStat{}, fmt.Errorf("stat parent %q: %w", fields[1], err)
+	}
+	var n [4]int64
+	for k, f := range fields[11:15] {
+		if n[k], err = strconv.ParseInt(f, 10, 64); err != nil {
+			return procStat{}, fmt.Errorf("stat field %q: %w", f, err)
 		}
-		ticks += n
 	}
-	return time.Duration(ticks) * time.Second / clockTicks, nil
+	st.own, st.reaped = n[0]+n[1], n[2]+n[3]
+	return st, nil
 }
+
+// ticks is a number of clock ticks as a duration.
+func ticks(n int64) time.Duration { return time.Duration(n) * time.Second / clockTicks }
 
 // ownCPU is the CPU time this process has used so far. On a box that
 // also runs the server, what the generator takes is not the server's to

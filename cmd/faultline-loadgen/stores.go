@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -101,7 +100,7 @@ func treeCPU(proc string, pid int) (time.Duration, error) {
 		return 0, fmt.Errorf("list processes: %w", err)
 	}
 	children := map[int][]int{}
-	ticks := map[int]int64{}
+	used := map[int]int64{} // ticks, reaped children's included
 	for _, e := range entries {
 		p, err := strconv.Atoi(e.Name())
 		if err != nil {
@@ -111,47 +110,21 @@ func treeCPU(proc string, pid int) (time.Duration, error) {
 		if err != nil {
 			continue // ended meanwhile
 		}
-		ppid, t, err := statTree(string(b))
+		st, err := parseStat(string(b))
 		if err != nil {
 			return 0, fmt.Errorf("process %d: %w", p, err)
 		}
-		children[ppid] = append(children[ppid], p)
-		ticks[p] = t
+		children[st.ppid] = append(children[st.ppid], p)
+		used[p] = st.own + st.reaped
 	}
-	if _, ok := ticks[pid]; !ok {
+	if _, ok := used[pid]; !ok {
 		return 0, fmt.Errorf("process %d is not running", pid)
 	}
 	var total int64
 	for todo := []int{pid}; len(todo) > 0; {
 		p := todo[len(todo)-1]
 		todo = append(todo[:len(todo)-1], children[p]...)
-		total += ticks[p]
+		total += used[p]
 	}
-	return time.Duration(total) * time.Second / clockTicks, nil
-}
-
-// statTree reads the parent pid (4th field) and utime, stime, cutime and
-// cstime (14th to 17th) from the text of /proc/<pid>/stat, the ticks
-// summed. Fields are counted after the command's closing parenthesis, as
-// the command may hold spaces.
-func statTree(stat string) (ppid int, ticks int64, err error) {
-	i := strings.LastIndexByte(stat, ')')
-	if i < 0 {
-		return 0, 0, errors.New("stat has no command field")
-	}
-	fields := strings.Fields(stat[i+1:]) // from the 3rd field on
-	if len(fields) < 15 {
-		return 0, 0, errors.New("stat is too short")
-	}
-	if ppid, err = strconv.Atoi(fields[1]); err != nil {
-		return 0, 0, fmt.Errorf("stat parent %q: %w", fields[1], err)
-	}
-	for _, f := range fields[11:15] {
-		n, err := strconv.ParseInt(f, 10, 64)
-		if err != nil {
-			return 0, 0, fmt.Errorf("stat field %q: %w", f, err)
-		}
-		ticks += n
-	}
-	return ppid, ticks, nil
+	return ticks(total), nil
 }
