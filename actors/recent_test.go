@@ -29,15 +29,18 @@ func TestRecentEventsKeepTheNewest(t *testing.T) {
 	}
 }
 
-// An event a client sent twice is stored and counted once, and feedback
-// sent after its event finds the event's issue.
+// Feedback sent after its event finds the event's issue, and an event a
+// client sent twice is counted once.
 func TestResentEventAndLateFeedback(t *testing.T) {
 	p := newPipeline(t)
 	ctx := context.Background()
 	const secret = "recent-test-secret"
 	proj := metadatatest.Project(t, p.db, secret).ProjectID
-	event := queue.Record{ProjectID: proj, EventID: fmt.Sprintf("%032x", 7), ItemType: "event",
-		Received: time.Now(), Payload: errorPayload(1, 7)}
+	record := func(n, kind int) queue.Record {
+		return queue.Record{ProjectID: proj, EventID: fmt.Sprintf("%032x", n), ItemType: "event",
+			Received: time.Now(), Payload: errorPayload(kind, n)}
+	}
+	event := record(7, 1)
 	feedback := queue.Record{ProjectID: proj, EventID: fmt.Sprintf("%032x", 8), ItemType: "user_report",
 		Received: time.Now(), Payload: fmt.Appendf(nil, `{"event_id":%q,"name":"Ann","email":"ann@example.com","comments":"it broke"}`, event.EventID)}
 	produce := func(rs ...queue.Record) {
@@ -53,7 +56,9 @@ func TestResentEventAndLateFeedback(t *testing.T) {
 
 	produce(event)
 	issues := waitForIssues(t, p, proj, 1)
-	produce(event, feedback) // the client sent it again, then its user wrote
+	// The feedback comes alone, after its event was stored: only the
+	// stored event can tell its issue.
+	produce(feedback)
 	var got []metadata.Feedback
 	deadline := time.Now().Add(30 * time.Second)
 	for len(got) == 0 && time.Now().Before(deadline) {
@@ -66,8 +71,12 @@ func TestResentEventAndLateFeedback(t *testing.T) {
 	if len(got) != 1 || got[0].IssueID != issues[0].ID {
 		t.Fatalf("feedback %+v; want one item about issue %d", got, issues[0].ID)
 	}
-	if n := p.counted(t, proj); n != 1 {
-		t.Errorf("the resent event made times_seen %d, want 1", n)
+	// The client sends the event again; an event of another issue after
+	// it tells when the worker got that far.
+	produce(event, record(9, 2))
+	waitForIssues(t, p, proj, 2)
+	if n := p.counted(t, proj); n != 2 {
+		t.Errorf("the two issues have seen %d events, want 2: the resent one was counted again", n)
 	}
 }
 
