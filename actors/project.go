@@ -110,12 +110,12 @@ type projectActor struct {
 	// turn (nil: no bound).
 	parsing parseTurns
 	// recent is the worker's memory of the events it counted lately (nil:
-	// none kept); eventIssue finds a stored event's issue, for feedback
-	// that comes after its event (nil: such feedback stays unlinked).
-	recent     *recentEvents
-	eventIssue func(ctx context.Context, projectID int64, eventID string) (int64, error)
-	metrics    *workerMetrics
-	log        *slog.Logger
+	// none kept); stored finds a stored event's issue, for feedback that
+	// comes after its event (nil: such feedback stays unlinked).
+	recent  *recentEvents
+	stored  eventIssues
+	metrics *workerMetrics
+	log     *slog.Logger
 }
 
 func (a *projectActor) Receive(c actor.Context) {
@@ -265,21 +265,21 @@ func (a *projectActor) storeSide(ctx context.Context, side sideRecords) error {
 // Feedback that comes first is linked when its event is counted; a lookup
 // that fails leaves the feedback unlinked rather than holding up the batch.
 func (a *projectActor) linkFeedback(ctx context.Context, items []metadata.Feedback) {
-	if a.eventIssue == nil {
+	if a.stored == nil {
 		return
 	}
 	for i, f := range items {
 		if f.EventID == "" || f.IssueID != 0 {
 			continue
 		}
-		issueID, err := a.eventIssue(ctx, a.projectID, f.EventID)
+		issueID, err := a.stored.EventIssue(ctx, uint64(a.projectID), f.EventID)
 		if err != nil {
 			if !errors.Is(err, analytics.ErrNoEvent) {
 				a.log.Warn("feedback left without its issue: its event could not be looked up", "event", f.EventID, "err", err)
 			}
 			continue
 		}
-		items[i].IssueID = issueID
+		items[i].IssueID = int64(issueID)
 	}
 }
 

@@ -466,12 +466,7 @@ func (w *Worker) project(id int64) *actor.PID {
 		a := &projectActor{projectID: id, issues: w.issues, metrics: w.metrics, log: w.log.With("project", id),
 			symbolicator: w.cfg.Symbolicator, symbolicationBudget: w.cfg.SymbolicationBudget, parsing: w.parsing,
 			recent: w.recent}
-		if lookup, ok := w.events.(eventIssues); ok {
-			a.eventIssue = func(ctx context.Context, projectID int64, eventID string) (int64, error) {
-				issueID, err := lookup.EventIssue(ctx, uint64(projectID), eventID)
-				return int64(issueID), err
-			}
-		}
+		a.stored, _ = w.events.(eventIssues) // nil when the store cannot tell
 		if w.cfg.Alerts != nil {
 			a.alerts = w.cfg.Alerts.NewEvaluator(id)
 		}
