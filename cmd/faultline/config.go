@@ -38,6 +38,7 @@ type config struct {
 	BrokerRetention     string
 	BrokerMaxBytes      string
 	BrokerMinFree       string
+	BrokerSync          string
 	// Health answers show dependencies' error texts only when asked to.
 	HealthDetails   string
 	CompressRecords string
@@ -84,6 +85,7 @@ func (c *config) settings() []setting {
 		{"broker-retention", "FAULTLINE_BROKER_RETENTION", "24h", "embedded broker: how long records stay after the workers committed them (unconsumed records are never deleted)", &c.BrokerRetention},
 		{"broker-max-bytes", "FAULTLINE_BROKER_MAX_BYTES", "10GiB", "embedded broker: past this size, consumed records are deleted whatever their age", &c.BrokerMaxBytes},
 		{"broker-min-free", "FAULTLINE_BROKER_MIN_FREE", "", "embedded broker: free disk space below which ingest answers 503 (default 1GiB or 5% of the disk, whichever is smaller)", &c.BrokerMinFree},
+		{"broker-sync", "FAULTLINE_BROKER_SYNC", "", "embedded broker: how its log is made durable before an answer: filesystem (one syncfs of the log's file system at a time) or files (an fsync of each log file written); default filesystem on Linux 5.8 or later, files before", &c.BrokerSync},
 		{"compress-records", "FAULTLINE_COMPRESS_RECORDS", "true", "send event records to Kafka S2-compressed; false while workers from before compressed records still consume (true or false)", &c.CompressRecords},
 		{"health-details", "FAULTLINE_HEALTH_DETAILS", "false", "health and readiness answers show each failed dependency's error text, which names hosts and paths (true or false; the log always has it)", &c.HealthDetails},
 		{"gc-min-heap", "FAULTLINE_GC_MIN_HEAP", "256MiB", "heap the garbage collector lets grow before collecting, whatever little is live: less CPU for more memory; 0: Go's own (GOGC) pacing", &c.GCMinHeap},

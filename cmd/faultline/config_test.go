@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/faultline/faultline/ingest/queue"
 )
 
 func TestParseDefaults(t *testing.T) {
@@ -30,7 +32,7 @@ func TestParseTypes(t *testing.T) {
 	s, err := config{Listen: ":9000", URL: "https://errors.example.com/", KafkaBrokers: " k1:9092, ,k2:9092 ", LogLevel: "debug",
 		Registration: "no", HealthDetails: "ON", CompressRecords: "off", MonitorAllowPrivate: "1", MonitorAllowNetworks: "10.20.0.0/16, fd00::/8",
 		MaxEventLifeDays: "30", AuditRetentionDays: "730", SelfMonitor: "acme/ops", WorkerMaxBatch: "500", WorkerMaxBatchBytes: "8MiB", WorkerMaxInFlight: "1GiB",
-		BrokerRetention: "90m", BrokerMaxBytes: "10GB", BrokerMinFree: "1048576"}.parse()
+		BrokerRetention: "90m", BrokerMaxBytes: "10GB", BrokerMinFree: "1048576", BrokerSync: " Files"}.parse()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +48,7 @@ func TestParseTypes(t *testing.T) {
 	if s.worker.MaxBatch != 500 || s.worker.MaxBatchBytes != 8<<20 || s.worker.MaxBytesInFlight != 1<<30 {
 		t.Errorf("worker: %+v", s.worker)
 	}
-	if b := s.broker; b.Retention != 90*time.Minute || b.MaxBytes != 10e9 || b.MinFreeBytes != 1<<20 {
+	if b := s.broker; b.Retention != 90*time.Minute || b.MaxBytes != 10e9 || b.MinFreeBytes != 1<<20 || b.Sync != queue.SyncFiles {
 		t.Errorf("broker: %+v", b)
 	}
 	if got := s.dsn("abc", 7); got != "https://abc@errors.example.com/7" {
@@ -87,6 +89,7 @@ func TestParseNamesEveryMistake(t *testing.T) {
 		{"overflowing size", config{BrokerMaxBytes: "99999999999TiB"}, []string{"FAULTLINE_BROKER_MAX_BYTES"}},
 		{"not a size", config{BrokerMinFree: "lots"}, []string{"FAULTLINE_BROKER_MIN_FREE"}},
 		{"not a duration", config{BrokerRetention: "1 day"}, []string{"FAULTLINE_BROKER_RETENTION", "24h or 90m"}},
+		{"unknown log sync", config{BrokerSync: "sometimes"}, []string{"FAULTLINE_BROKER_SYNC", `"filesystem"`, `"files"`}},
 		{"batch above budget", config{WorkerMaxBatchBytes: "1GiB", WorkerMaxInFlight: "64MiB"}, []string{"larger than FAULTLINE_WORKER_MAX_IN_FLIGHT"}},
 		{"batch above default budget", config{WorkerMaxBatchBytes: "1GiB"}, []string{"larger than FAULTLINE_WORKER_MAX_IN_FLIGHT (256MiB)"}},
 		{"all at once", config{LogLevel: "loud", MaxEventLifeDays: "0", BrokerMinFree: "lots"},

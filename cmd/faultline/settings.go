@@ -150,6 +150,7 @@ func (c config) parse() (settings, error) {
 	add(err)
 	s.broker.MinFreeBytes, err = parseSize("FAULTLINE_BROKER_MIN_FREE", c.BrokerMinFree, 0) // 0: the broker's default, which depends on the disk
 	add(err)
+	s.broker.Sync = queue.LogSync(strings.ToLower(strings.TrimSpace(c.BrokerSync))) // empty: the broker's default, which depends on the kernel
 	add(s.broker.Validate())
 	if len(errs) > 0 {
 		return s, settingErrors(errs)

@@ -59,6 +59,9 @@ type EmbeddedConfig struct {
 	ReclaimEvery time.Duration
 	// Registerer takes the broker's metrics; nil registers them nowhere.
 	Registerer prometheus.Registerer
+	// Sync is how a sync round makes the log durable (default
+	// SyncFilesystem where the kernel reports its errors, else SyncFiles).
+	Sync LogSync
 
 	// For tests: kfake's log.segment.bytes (default 8 MiB: a partition
 	// frees space a segment at a time, and keeps its last one, so 21
@@ -69,8 +72,10 @@ type EmbeddedConfig struct {
 	checkEvery   time.Duration
 	statfs       func(dir string) (free, size uint64, err error)
 	// For tests: what fsyncs a log file or directory (default
-	// (*os.File).Sync).
-	fsync func(*os.File) error
+	// (*os.File).Sync), and what syncs a file's whole file system under
+	// SyncFilesystem (default syncfs(2)).
+	fsync  func(*os.File) error
+	syncfs func(*os.File) error
 	// syncGap is the least time between the starts of two sync rounds
 	// (default 2ms).
 	syncGap time.Duration
@@ -101,6 +106,11 @@ func (c EmbeddedConfig) Validate() error {
 			errs = append(errs, fmt.Errorf("%s: must not be negative (zero takes the default)", f.name))
 		}
 	}
+	switch c.Sync {
+	case "", SyncFilesystem, SyncFiles:
+	default:
+		errs = append(errs, fmt.Errorf("FAULTLINE_BROKER_SYNC: %q is neither %q nor %q", c.Sync, SyncFilesystem, SyncFiles))
+	}
 	return errors.Join(errs...)
 }
 
@@ -125,6 +135,12 @@ func (c EmbeddedConfig) withDefaults() EmbeddedConfig {
 	defBytes(&c.segmentBytes, 8<<20)
 	if c.statfs == nil {
 		c.statfs = statfs
+	}
+	if c.Sync == "" {
+		c.Sync = defaultLogSync()
+	}
+	if c.syncfs == nil {
+		c.syncfs = syncfs
 	}
 	return c
 }
@@ -170,6 +186,9 @@ func StartEmbedded(cfg EmbeddedConfig, log *slog.Logger) (*Embedded, error) {
 	cfg = cfg.withDefaults()
 	dir := filepath.Join(cfg.DataDir, "kafka")
 	files := newLogFiles(dir, cfg.segmentBytes, cfg.fsync, seedTopics)
+	if cfg.Sync == SyncFilesystem {
+		files.syncfs = cfg.syncfs
+	}
 	var committer *groupCommitter
 	var local *inProcessListener
 	opts := []kfake.Opt{
@@ -252,7 +271,7 @@ func StartEmbedded(cfg EmbeddedConfig, log *slog.Logger) (*Embedded, error) {
 	go func() { defer e.wg.Done(); e.every(ctx, cfg.checkEvery, func(context.Context) { e.checkDisk() }) }()
 	go func() { defer e.wg.Done(); e.every(ctx, cfg.ReclaimEvery, e.reclaimRun) }()
 	log.Info("embedded Kafka broker started", "addr", addr, "dir", dir,
-		"retention", cfg.Retention, "max_bytes", cfg.MaxBytes, "min_free", iec(e.disk.Load().min))
+		"retention", cfg.Retention, "max_bytes", cfg.MaxBytes, "min_free", iec(e.disk.Load().min), "sync", cfg.Sync)
 	return e, nil
 }
 

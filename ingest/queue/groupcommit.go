@@ -19,7 +19,7 @@ package queue
 // answered once its groups.log entry is.
 //
 // A round that could not reach a file (open, list, stat) fails the
-// responses that waited for it; the next round tries again. A failed fsync
+// responses that waited for it; the next round tries again. A failed fsync (or syncfs)
 // fails them and every later one: Linux may drop the pages a failed fsync could not write and report
 // the error once, so a log file that failed an fsync can no longer vouch
 // for what it holds. The broker then answers nothing until it is started

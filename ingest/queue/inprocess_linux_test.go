@@ -55,7 +55,7 @@ func TestInProcessClientsOpenNoSocket(t *testing.T) {
 func TestInProcessProducesWaitForTheirSync(t *testing.T) {
 	hold := make(chan struct{})
 	held := make(chan struct{}, 1)
-	fsync := func(f *os.File) error {
+	hook := func(f *os.File, sync func(*os.File) error) error {
 		if strings.HasSuffix(f.Name(), ".dat") {
 			select {
 			case held <- struct{}{}:
@@ -63,9 +63,9 @@ func TestInProcessProducesWaitForTheirSync(t *testing.T) {
 			}
 			<-hold
 		}
-		return f.Sync()
+		return sync(f)
 	}
-	e := startBroker(t, EmbeddedConfig{fsync: fsync})
+	e := startBroker(t, withSyncHook(EmbeddedConfig{}, SyncFilesystem, hook))
 	w := NewWriter([]string{e.Addr()}, e.Dial)
 	defer w.Close()
 	w.Balancer = kafka.BalancerFunc(func(kafka.Message, ...int) int { return 0 })

@@ -6,8 +6,10 @@ package queue
 // broker seeds, kfake's active segment (N.dat), where N is the segment's
 // first offset and the active one is the highest N in the partition's
 // directory; and the group and producer-id logs at the top. A round fstats
-// each file it tracks and fsyncs those whose size changed since their last
-// fsync, so an idle partition costs one fstat.
+// each file it tracks and syncs those whose size changed since their last
+// sync, so an idle partition costs one fstat. Under SyncFilesystem one
+// syncfs per file system covers them all (LogSync says why); under
+// SyncFiles each gets an fsync.
 //
 // A segment's index (N.idx) is not synced. kfake loads every batch from the
 // segment, which carries its offsets, records and CRC; the index adds per
@@ -39,12 +41,15 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // errFsync marks a failed fsync, after which the log cannot be trusted.
@@ -60,6 +65,7 @@ type logFiles struct {
 	dir          string // kfake's data directory
 	segmentBytes int64
 	fsync        func(*os.File) error
+	syncfs       func(*os.File) error // set: a round syncs each file system once (SyncFilesystem)
 	parts        []*partFiles
 	roots        []*trackedFile // groups.log, pids.log
 
@@ -98,6 +104,7 @@ type partFiles struct {
 type trackedFile struct {
 	path   string
 	f      *os.File
+	dev    uint64 // the file system holding it
 	synced int64
 }
 
@@ -298,6 +305,9 @@ func (l *logFiles) queueIfChanged(f *trackedFile, size int64) {
 func (l *logFiles) fsyncQueued() error {
 	queued := l.queued
 	defer func() { clear(l.queued); l.queued = l.queued[:0] }()
+	if l.syncfs != nil {
+		return l.syncFileSystems(queued)
+	}
 	errs := make([]error, len(queued))
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -315,6 +325,66 @@ func (l *logFiles) fsyncQueued() error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// syncFileSystems makes the queued files durable with one syncfs for each
+// file system they are on (one, unless a partition's directory was
+// mounted apart). syncfs reports a write-back error of any file on that
+// file system, the broker's or not, as a failed sync: the log can then
+// vouch for nothing it holds there either.
+func (l *logFiles) syncFileSystems(queued []queuedSync) error {
+	var errs []error
+	var devs []uint64
+	var results []error
+	for _, q := range queued {
+		i := slices.Index(devs, q.f.dev)
+		if i < 0 {
+			l.fsyncs.Add(1)
+			err := l.syncfs(q.f.f)
+			if err != nil {
+				err = fmt.Errorf("%w: syncfs of the file system holding %s: %w", errFsync, q.f.path, err)
+				errs = append(errs, err)
+			}
+			i, devs, results = len(devs), append(devs, q.f.dev), append(results, err)
+		}
+		if results[i] == nil {
+			q.f.synced = q.size
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// syncfs syncs the file system holding f. Linux reports write-back errors
+// from it only since 5.8 (defaultLogSync).
+func syncfs(f *os.File) error { return unix.Syncfs(int(f.Fd())) }
+
+// defaultLogSync is SyncFilesystem where syncfs reports write-back errors
+// (Linux 5.8 and later; before, it returned success whatever happened),
+// else SyncFiles.
+func defaultLogSync() LogSync {
+	var u unix.Utsname
+	if unix.Uname(&u) != nil || !atLeastLinux(unix.ByteSliceToString(u.Release[:]), 5, 8) {
+		return SyncFiles
+	}
+	return SyncFilesystem
+}
+
+// atLeastLinux reports whether a kernel release ("6.1.0-18-amd64") is
+// major.minor or later.
+func atLeastLinux(release string, major, minor int) bool {
+	var got [2]int
+	for i, part := range strings.SplitN(release, ".", 3)[:min(2, strings.Count(release, ".")+1)] {
+		n := strings.IndexFunc(part, func(r rune) bool { return r < '0' || r > '9' })
+		if n < 0 {
+			n = len(part)
+		}
+		v, err := strconv.Atoi(part[:n])
+		if err != nil {
+			return false
+		}
+		got[i] = v
+	}
+	return got[0] > major || got[0] == major && got[1] >= minor
 }
 
 // syncDir makes the entries of dir durable (new files, renames).
@@ -344,7 +414,12 @@ func (f *trackedFile) open() (opened bool, err error) {
 	if err != nil {
 		return false, fmt.Errorf("open %s: %w", f.path, err)
 	}
-	f.f, f.synced = h, -1
+	var st syscall.Stat_t
+	if err := syscall.Fstat(int(h.Fd()), &st); err != nil {
+		h.Close()
+		return false, fmt.Errorf("stat %s: %w", f.path, err)
+	}
+	f.f, f.dev, f.synced = h, st.Dev, -1
 	return true, nil
 }
 

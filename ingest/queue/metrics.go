@@ -41,8 +41,8 @@ func newBrokerMetrics(reg prometheus.Registerer) *brokerMetrics {
 }
 
 // registerSyncMetrics exports how often the broker's log was made durable:
-// sync rounds (one per batch of waiting responses) and the fsyncs they
-// made. Their ratio to produced records says how well rounds are shared.
+// sync rounds (one per batch of waiting responses) and the fsyncs (or
+// syncfs calls) they made. Their ratio to produced records says how well rounds are shared.
 func registerSyncMetrics(reg prometheus.Registerer, files *logFiles, committer *groupCommitter) {
 	reg = promreg.Or(reg)
 	if committer != nil {
@@ -51,7 +51,7 @@ func registerSyncMetrics(reg prometheus.Registerer, files *logFiles, committer *
 			func() float64 { return float64(committer.rounds.Load()) }))
 	}
 	promreg.Register(reg, prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "faultline_broker_fsyncs_total",
-		Help: "fsync calls the embedded broker's log tracking made, directories included."},
+		Help: "fsync and syncfs calls the embedded broker's log tracking made, directories included."},
 		func() float64 { return float64(files.fsyncs.Load()) }))
 }
 
