@@ -372,8 +372,9 @@ func defaultLogSync() LogSync {
 // atLeastLinux reports whether a kernel release ("6.1.0-18-amd64") is
 // major.minor or later.
 func atLeastLinux(release string, major, minor int) bool {
-	var got [2]int
-	for i, part := range strings.SplitN(release, ".", 3)[:min(2, strings.Count(release, ".")+1)] {
+	var got [2]int // major, minor; a missing minor is 0
+	parts := strings.SplitN(release, ".", 3)
+	for i, part := range parts[:min(2, len(parts))] {
 		n := strings.IndexFunc(part, func(r rune) bool { return r < '0' || r > '9' })
 		if n < 0 {
 			n = len(part)
