@@ -9,23 +9,24 @@ import (
 	"github.com/segmentio/kafka-go"
 )
 
-// partitionCount is a topic's partition count and when it was read.
+// partitionCount is a topic's partitions, each one's leader, and when
+// they were read.
 type partitionCount struct {
-	n          int
+	leaders    []int // by partition: the leading broker's id, or -1
 	read       time.Time
 	refreshing bool // a caller is reading it again
 }
 
-// partitions is topic's partition count, read from the brokers at most
-// every countTTL. While one caller reads a stale count again, the
-// others go on with the stale one.
-func (w *Writer) partitions(ctx context.Context, topic string) (int, error) {
+// partitions is the leaders of topic's partitions (its partition count is
+// their number), read from the brokers at most every countTTL. While one
+// caller reads stale ones again, the others go on with the stale ones.
+func (w *Writer) partitions(ctx context.Context, topic string) ([]int, error) {
 	w.mu.Lock()
 	c, ok := w.counts[topic]
 	fresh := ok && time.Since(c.read) < w.countTTL
 	if ok && !fresh && c.refreshing {
 		w.mu.Unlock()
-		return c.n, nil
+		return c.leaders, nil
 	}
 	if ok && !fresh {
 		c.refreshing = true
@@ -33,9 +34,9 @@ func (w *Writer) partitions(ctx context.Context, topic string) (int, error) {
 	}
 	w.mu.Unlock()
 	if fresh {
-		return c.n, nil
+		return c.leaders, nil
 	}
-	n, err := w.readPartitions(ctx, topic)
+	leaders, err := w.readPartitions(ctx, topic)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if err != nil {
@@ -43,29 +44,38 @@ func (w *Writer) partitions(ctx context.Context, topic string) (int, error) {
 			c.refreshing = false
 			w.counts[topic] = c
 		}
-		return 0, err
+		return nil, err
 	}
-	w.counts[topic] = partitionCount{n: n, read: time.Now()}
-	return n, nil
+	w.counts[topic] = partitionCount{leaders: leaders, read: time.Now()}
+	return leaders, nil
 }
 
-func (w *Writer) readPartitions(ctx context.Context, topic string) (int, error) {
+func (w *Writer) readPartitions(ctx context.Context, topic string) ([]int, error) {
 	meta, err := w.client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
 	if err != nil {
-		return 0, fmt.Errorf("read the partitions of Kafka topic %s: %w", topic, err)
+		return nil, fmt.Errorf("read the partitions of Kafka topic %s: %w", topic, err)
 	}
 	for _, t := range meta.Topics {
 		if t.Name != topic {
 			continue
 		}
 		if t.Error != nil {
-			return 0, fmt.Errorf("read the partitions of Kafka topic %s: %w", topic, t.Error)
+			return nil, fmt.Errorf("read the partitions of Kafka topic %s: %w", topic, t.Error)
 		}
 		if len(t.Partitions) > 0 {
-			return len(t.Partitions), nil
+			leaders := make([]int, len(t.Partitions))
+			for i := range leaders {
+				leaders[i] = -1
+			}
+			for _, p := range t.Partitions {
+				if p.ID >= 0 && p.ID < len(leaders) && p.Leader.Host != "" {
+					leaders[p.ID] = p.Leader.ID
+				}
+			}
+			return leaders, nil
 		}
 	}
-	return 0, fmt.Errorf("read the partitions of Kafka topic %s: %w", topic, kafka.UnknownTopicOrPartition)
+	return nil, fmt.Errorf("read the partitions of Kafka topic %s: %w", topic, kafka.UnknownTopicOrPartition)
 }
 
 // forgetPartitions makes the next write read topic's partitions again, in

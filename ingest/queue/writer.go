@@ -2,24 +2,36 @@ package queue
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/protocol"
+	produceAPI "github.com/segmentio/kafka-go/protocol/produce"
 )
 
 // Writer produces records and returns once the broker acknowledged them
 // (all in-sync replicas), placing each by the hash of its key (the project
 // id), as kafka-go's Writer with the Hash balancer does.
 //
-// Each partition has at most one produce request out. Records that arrive
+// The partitions of a topic that one broker leads have at most one produce
+// request out, which carries a batch for each of them. Records that arrive
 // while it is out wait for it, then leave together in the next request. At a
 // trickle a record goes out at once; under load the batches grow with it.
+// One request for all of a broker's partitions, rather than one each, is
+// what keeps many projects cheap: each project's records keep to one
+// partition, and at 16 projects the per-partition requests (kafka-go's
+// encoding, the embedded broker's handling and its answer) took 0.208–0.219
+// ms of CPU per event where one request a round took 0.197–0.200.
 // kafka-go's own Writer instead holds every batch until BatchTimeout or
 // BatchSize and sends a partition's batches one after the other: with the
 // embedded broker's sync round behind each request, a 10 ms timeout put
@@ -43,25 +55,29 @@ type Writer struct {
 
 	mu      sync.Mutex
 	closed  bool
-	queues  map[topicPartition]*partitionQueue
+	queues  map[sendGroup]*sendQueue
 	counts  map[string]partitionCount
 	senders sync.WaitGroup
 }
 
-type topicPartition struct {
-	topic     string
-	partition int
+// sendGroup is the partitions of a topic whose records leave in one
+// request: those one broker leads. A partition whose leader is not known
+// is a group of its own.
+type sendGroup struct {
+	topic  string
+	leader int // the broker's id, or -1-partition
 }
 
-// partitionQueue holds the records waiting for a partition's next request.
-type partitionQueue struct {
-	key     topicPartition
+// sendQueue holds the records waiting for a group's next request, in the
+// order they came.
+type sendQueue struct {
+	key     sendGroup
 	waiting []queued
 	sending bool // a sender goroutine owns the queue
 }
 
 type queued struct {
-	msg  kafka.Message
+	msg  kafka.Message // msg.Partition is the record's partition
 	size int
 	done *writeDone
 }
@@ -111,7 +127,7 @@ func NewWriter(brokers []string, dial DialFunc) *Writer {
 		countTTL:      partitionCountTTL,
 		MaxAttempts:   5,
 		backoff:       func(attempt int) time.Duration { return min(100*time.Millisecond<<(attempt-1), time.Second) },
-		queues:        make(map[topicPartition]*partitionQueue),
+		queues:        make(map[sendGroup]*sendQueue),
 		counts:        make(map[string]partitionCount),
 	}
 }
@@ -138,13 +154,21 @@ func (w *Writer) WriteMessages(ctx context.Context, msgs ...kafka.Message) error
 			return fmt.Errorf("a %d-byte Kafka message exceeds the %d-byte batch limit", sizes[i], w.maxBatchBytes)
 		}
 	}
-	keys := make([]topicPartition, len(msgs))
+	keys := make([]sendGroup, len(msgs))
+	parts := make([]int, len(msgs))
 	for i := range msgs {
-		n, err := w.partitions(ctx, msgs[i].Topic)
+		leaders, err := w.partitions(ctx, msgs[i].Topic)
 		if err != nil {
 			return err
 		}
-		keys[i] = topicPartition{msgs[i].Topic, w.Balancer.Balance(msgs[i], partitionList(n)...)}
+		p := w.Balancer.Balance(msgs[i], partitionList(len(leaders))...)
+		if p < 0 || p >= len(leaders) {
+			return fmt.Errorf("the balancer chose partition %d of Kafka topic %s, which has %d", p, msgs[i].Topic, len(leaders))
+		}
+		parts[i], keys[i] = p, sendGroup{msgs[i].Topic, -1 - p}
+		if leaders[p] >= 0 {
+			keys[i].leader = leaders[p]
+		}
 	}
 	done := &writeDone{pending: len(msgs), ch: make(chan struct{})}
 	now := time.Now()
@@ -157,9 +181,10 @@ func (w *Writer) WriteMessages(ctx context.Context, msgs ...kafka.Message) error
 		if m.Time.IsZero() {
 			m.Time = now
 		}
+		m.Partition = parts[i]
 		q := w.queues[keys[i]]
 		if q == nil {
-			q = &partitionQueue{key: keys[i]}
+			q = &sendQueue{key: keys[i]}
 			w.queues[keys[i]] = q
 		}
 		q.waiting = append(q.waiting, queued{msg: m, size: sizes[i], done: done})
@@ -178,8 +203,8 @@ func (w *Writer) WriteMessages(ctx context.Context, msgs ...kafka.Message) error
 	}
 }
 
-// send writes q's records, a batch at a time, until none wait.
-func (w *Writer) send(q *partitionQueue) {
+// send writes q's records, a request at a time, until none wait.
+func (w *Writer) send(q *sendQueue) {
 	defer w.senders.Done()
 	for {
 		w.mu.Lock()
@@ -190,18 +215,26 @@ func (w *Writer) send(q *partitionQueue) {
 			return
 		}
 		w.mu.Unlock()
-		err := w.produce(q.key, batch)
-		for _, r := range batch {
-			r.done.finish(err)
-		}
+		w.produce(q.key.topic, batch)
 	}
 }
 
-// take removes the records that fit one batch from q; w.mu is held.
-func (w *Writer) take(q *partitionQueue) []queued {
-	n, bytes := 0, 0
-	for n < len(q.waiting) && (n == 0 || bytes+q.waiting[n].size <= w.maxBatchBytes) {
-		bytes += q.waiting[n].size
+// maxRequestBatches bounds the bytes of one request to this many batches.
+const maxRequestBatches = 16
+
+// take removes from q the records that lead its queue and fit one request:
+// up to maxBatchBytes for each partition, maxRequestBatches times that in
+// all. w.mu is held.
+func (w *Writer) take(q *sendQueue) []queued {
+	n, total := 0, 0
+	perPartition := map[int]int{}
+	for n < len(q.waiting) {
+		r := &q.waiting[n]
+		if n > 0 && (perPartition[r.msg.Partition]+r.size > w.maxBatchBytes || total+r.size > maxRequestBatches*w.maxBatchBytes) {
+			break // taking later records could send a partition's out of order
+		}
+		perPartition[r.msg.Partition] += r.size
+		total += r.size
 		n++
 	}
 	batch := q.waiting[:n:n]
@@ -213,39 +246,103 @@ func (w *Writer) take(q *partitionQueue) []queued {
 	return batch
 }
 
-// produce sends one batch, again after a transient failure, up to
-// maxAttempts times.
-func (w *Writer) produce(key topicPartition, batch []queued) error {
+// produce sends batch, the records of one send group, and answers each
+// record's writer. Partitions the broker failed are sent again after a
+// transient failure, up to MaxAttempts times in all; the others are
+// answered at once.
+func (w *Writer) produce(topic string, batch []queued) {
+	pending := batch
 	var err error
 	for attempt := range max(w.MaxAttempts, 1) {
 		if attempt > 0 {
 			time.Sleep(w.backoff(attempt))
 		}
-		err = w.produceOnce(key, batch)
-		if err == nil || !retriable(err) {
+		pending, err = w.produceOnce(topic, pending)
+		if len(pending) == 0 {
+			return
+		}
+		if !retriable(err) {
 			break
 		}
 	}
-	if err != nil {
-		w.forgetPartitions(key.topic)
-		return fmt.Errorf("produce %d records to %s/%d: %w", len(batch), key.topic, key.partition, err)
+	w.forgetPartitions(topic)
+	err = fmt.Errorf("produce %d records to %s/%s: %w", len(pending), topic, partitionNames(pending), err)
+	for _, r := range pending {
+		r.done.finish(err)
 	}
-	return nil
 }
 
-func (w *Writer) produceOnce(key topicPartition, batch []queued) error {
+// partitionNames lists the partitions of records, in order: "0" or "3,7".
+func partitionNames(records []queued) string {
+	var names []string
+	for _, r := range records {
+		if name := strconv.Itoa(r.msg.Partition); !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	}
+	return strings.Join(names, ",")
+}
+
+// produceOnce sends batch in one request, a record batch per partition,
+// answers the records of the partitions the broker took, and returns the
+// others with the first error among them. When the partitions' leaders
+// moved apart since the writer read them, each partition goes on its own.
+func (w *Writer) produceOnce(topic string, batch []queued) (failed []queued, err error) {
+	var partitions []int // in the order of their first record
+	byPartition := map[int][]queued{}
+	for _, r := range batch {
+		p := r.msg.Partition
+		if _, ok := byPartition[p]; !ok {
+			partitions = append(partitions, p)
+		}
+		byPartition[p] = append(byPartition[p], r)
+	}
+	req := &produceAPI.Request{Acks: int16(kafka.RequireAll), Timeout: int32(writeTimeout / time.Millisecond),
+		Topics: []produceAPI.RequestTopic{{Topic: topic, Partitions: make([]produceAPI.RequestPartition, len(partitions))}}}
+	for i, p := range partitions {
+		req.Topics[0].Partitions[i] = produceAPI.RequestPartition{Partition: int32(p),
+			RecordSet: protocol.RecordSet{Version: 2, Records: &batchRecords{batch: byPartition[p]}}}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
 	defer cancel()
-	res, err := w.client.Produce(ctx, &kafka.ProduceRequest{
-		Topic:        key.topic,
-		Partition:    key.partition,
-		RequiredAcks: kafka.RequireAll,
-		Records:      &batchRecords{batch: batch},
-	})
-	if err != nil {
-		return err
+	res, err := w.transport.RoundTrip(ctx, w.client.Addr, req)
+	if err != nil && len(partitions) > 1 && errors.As(err, new(*produceAPI.Error)) {
+		var firstErr error
+		for _, p := range partitions { // a request the transport could not route whole
+			f, pErr := w.produceOnce(topic, byPartition[p])
+			failed = append(failed, f...)
+			firstErr = cmp.Or(firstErr, pErr)
+		}
+		return failed, firstErr
 	}
-	return res.Error
+	if err != nil {
+		return batch, err
+	}
+	answered := map[int]error{}
+	for _, t := range res.(*produceAPI.Response).Topics {
+		for _, p := range t.Partitions {
+			answered[int(p.Partition)] = nil
+			if p.ErrorCode != 0 {
+				answered[int(p.Partition)] = kafka.Error(p.ErrorCode)
+			}
+		}
+	}
+	err = nil
+	for _, p := range partitions {
+		pErr, ok := answered[p]
+		if !ok {
+			pErr = fmt.Errorf("partition %d: %w", p, protocol.ErrNoPartition)
+		}
+		if pErr != nil {
+			failed = append(failed, byPartition[p]...)
+			err = cmp.Or(err, pErr)
+			continue
+		}
+		for _, r := range byPartition[p] {
+			r.done.finish(nil)
+		}
+	}
+	return failed, err
 }
 
 // retriable reports whether a failed produce may succeed when tried again:

@@ -211,8 +211,8 @@ func TestWriterSeesAddedPartitions(t *testing.T) {
 	write("cached")
 	w.countTTL = 0
 	waitFor(t, "the writer to count the added partition", func() bool {
-		n, err := w.partitions(ctx, DeadLetterTopic)
-		return err == nil && n == 2
+		leaders, err := w.partitions(ctx, DeadLetterTopic)
+		return err == nil && len(leaders) == 2
 	})
 	write("after")
 	if got := readValues(t, e, DeadLetterTopic, 0, 2); got != "before cached" {
