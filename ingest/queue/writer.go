@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -275,13 +274,26 @@ func (w *Writer) produce(topic string, batch []queued) {
 
 // partitionNames lists the partitions of records, in order: "0" or "3,7".
 func partitionNames(records []queued) string {
-	var names []string
-	for _, r := range records {
-		if name := strconv.Itoa(r.msg.Partition); !slices.Contains(names, name) {
-			names = append(names, name)
-		}
+	partitions, _ := byPartition(records)
+	names := make([]string, len(partitions))
+	for i, p := range partitions {
+		names[i] = strconv.Itoa(p)
 	}
 	return strings.Join(names, ",")
+}
+
+// byPartition splits records by partition, keeping their order; partitions
+// lists them in the order of their first record.
+func byPartition(records []queued) (partitions []int, of map[int][]queued) {
+	of = map[int][]queued{}
+	for _, r := range records {
+		p := r.msg.Partition
+		if _, ok := of[p]; !ok {
+			partitions = append(partitions, p)
+		}
+		of[p] = append(of[p], r)
+	}
+	return partitions, of
 }
 
 // produceOnce sends batch in one request, a record batch per partition,
@@ -289,20 +301,12 @@ func partitionNames(records []queued) string {
 // others with the first error among them. When the partitions' leaders
 // moved apart since the writer read them, each partition goes on its own.
 func (w *Writer) produceOnce(topic string, batch []queued) (failed []queued, err error) {
-	var partitions []int // in the order of their first record
-	byPartition := map[int][]queued{}
-	for _, r := range batch {
-		p := r.msg.Partition
-		if _, ok := byPartition[p]; !ok {
-			partitions = append(partitions, p)
-		}
-		byPartition[p] = append(byPartition[p], r)
-	}
+	partitions, of := byPartition(batch)
 	req := &produceAPI.Request{Acks: int16(kafka.RequireAll), Timeout: int32(writeTimeout / time.Millisecond),
 		Topics: []produceAPI.RequestTopic{{Topic: topic, Partitions: make([]produceAPI.RequestPartition, len(partitions))}}}
 	for i, p := range partitions {
 		req.Topics[0].Partitions[i] = produceAPI.RequestPartition{Partition: int32(p),
-			RecordSet: protocol.RecordSet{Version: 2, Records: &batchRecords{batch: byPartition[p]}}}
+			RecordSet: protocol.RecordSet{Version: 2, Records: &batchRecords{batch: of[p]}}}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
 	defer cancel()
@@ -311,7 +315,7 @@ func (w *Writer) produceOnce(topic string, batch []queued) (failed []queued, err
 		w.forgetPartitions(topic) // the next writes are grouped by the leaders as they are now
 		var firstErr error
 		for _, p := range partitions { // a request the transport could not route whole
-			f, pErr := w.produceOnce(topic, byPartition[p])
+			f, pErr := w.produceOnce(topic, of[p])
 			failed = append(failed, f...)
 			firstErr = cmp.Or(firstErr, pErr)
 		}
@@ -336,11 +340,11 @@ func (w *Writer) produceOnce(topic string, batch []queued) (failed []queued, err
 			pErr = fmt.Errorf("partition %d: %w", p, protocol.ErrNoPartition)
 		}
 		if pErr != nil {
-			failed = append(failed, byPartition[p]...)
+			failed = append(failed, of[p]...)
 			err = cmp.Or(err, pErr)
 			continue
 		}
-		for _, r := range byPartition[p] {
+		for _, r := range of[p] {
 			r.done.finish(nil)
 		}
 	}
