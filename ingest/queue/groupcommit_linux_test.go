@@ -217,19 +217,11 @@ func TestARoundSyncsItsFileSystemOnce(t *testing.T) {
 	if defaultLogSync() != SyncFilesystem {
 		t.Fatalf("this kernel's syncfs reports no write-back errors; the broker would fsync file by file here")
 	}
-	const partitions, rounds = 8, 20
+	const rounds = 20
 	reg := prometheus.NewRegistry()
 	b := startBroker(t, EmbeddedConfig{DataDir: t.TempDir(), Registerer: reg})
-	writers := make([]*Writer, partitions)
-	for p := range writers {
-		w := NewWriter([]string{b.Addr()}, b.Dial)
-		w.Balancer = kafka.BalancerFunc(func(kafka.Message, ...int) int { return p })
-		t.Cleanup(func() { w.Close() })
-		if err := w.WriteMessages(context.Background(), kafka.Message{Topic: EventsTopic, Value: []byte("warm-up")}); err != nil {
-			t.Fatal(err) // also makes each partition's directory and segment, synced once
-		}
-		writers[p] = w
-	}
+	// The warm-up makes each partition's directory and segment, synced once.
+	writers := warmWritersTo(t, b, []int{0, 1, 2, 3, 4, 5, 6, 7})
 	roundsBefore, syncsBefore := gathered(t, reg, "faultline_broker_sync_rounds_total"), b.logSyncs()
 	for range rounds {
 		if err := produceConcurrently(writers, 100); err != nil {
@@ -239,7 +231,7 @@ func TestARoundSyncsItsFileSystemOnce(t *testing.T) {
 	ran := gathered(t, reg, "faultline_broker_sync_rounds_total") - roundsBefore
 	syncs := b.logSyncs() - syncsBefore
 	if ran < rounds || float64(syncs) > ran {
-		t.Errorf("%d waves of produces to %d partitions: %v sync rounds made %d syncs, want one a round at most", rounds, partitions, ran, syncs)
+		t.Errorf("%d waves of produces to %d partitions: %v sync rounds made %d syncs, want one a round at most", rounds, len(writers), ran, syncs)
 	}
 }
 
@@ -261,11 +253,16 @@ func TestAtLeastLinux(t *testing.T) {
 // on its own connection, after a first small record each fetched their
 // metadata: what they produce next is all that waits for a sync.
 func warmWriters(t *testing.T, e *Embedded, n int) []*Writer {
+	return warmWritersTo(t, e, make([]int, n))
+}
+
+// warmWritersTo is warmWriters with writer i writing to partitions[i].
+func warmWritersTo(t *testing.T, e *Embedded, partitions []int) []*Writer {
 	t.Helper()
-	writers := make([]*Writer, n)
-	for i := range writers {
+	writers := make([]*Writer, len(partitions))
+	for i, p := range partitions {
 		w := NewWriter([]string{e.Addr()}, nil)
-		w.Balancer = kafka.BalancerFunc(func(kafka.Message, ...int) int { return 0 })
+		w.Balancer = kafka.BalancerFunc(func(kafka.Message, ...int) int { return p })
 		t.Cleanup(func() { w.Close() })
 		if err := w.WriteMessages(context.Background(), kafka.Message{Topic: EventsTopic, Value: []byte("warm-up")}); err != nil {
 			t.Fatal(err)

@@ -50,24 +50,12 @@ func writeWaves(t *testing.T, w *Writer, topic string, partitions, from, to int)
 func wantWaves(t *testing.T, addr, topic string, partitions, waves int) {
 	t.Helper()
 	for p := range partitions {
-		r := kafka.NewReader(kafka.ReaderConfig{Brokers: []string{addr}, Topic: topic, Partition: p, MaxWait: 100 * time.Millisecond})
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		var got []string
-		for range waves {
-			m, err := r.ReadMessage(ctx)
-			if err != nil {
-				t.Fatalf("partition %d after %v: %v", p, got, err)
-			}
-			got = append(got, string(m.Value))
-		}
-		cancel()
-		r.Close()
 		var want []string
 		for i := range waves {
 			want = append(want, fmt.Sprintf("%d/%d", p, i))
 		}
-		if strings.Join(got, " ") != strings.Join(want, " ") {
-			t.Errorf("partition %d holds %v, want %v", p, got, want)
+		if got := readValues(t, addr, topic, p, waves); got != strings.Join(want, " ") {
+			t.Errorf("partition %d holds %q, want %q", p, got, strings.Join(want, " "))
 		}
 	}
 }

@@ -100,7 +100,7 @@ func TestRecordsWaitingForARequestLeaveTogether(t *testing.T) {
 	if got := produces.sizes(); fmt.Sprint(got) != "[1 3]" {
 		t.Errorf("records per produce request: %v, want [1 3] (the three that waited, in one request)", got)
 	}
-	if got := readValues(t, e, EventsTopic, 0, 5); got != "warm-up first second third fourth" {
+	if got := readValues(t, e.Addr(), EventsTopic, 0, 5); got != "warm-up first second third fourth" {
 		t.Errorf("partition 0 holds %q", got)
 	}
 }
@@ -132,7 +132,7 @@ func TestWriterSplitsBatchesAtTheLimit(t *testing.T) {
 	if total != 11 {
 		t.Errorf("the broker got %d records in %v, want 11", total, produces.sizes())
 	}
-	if got := readValues(t, e, OutcomesTopic, 0, 1); got != "outcome" {
+	if got := readValues(t, e.Addr(), OutcomesTopic, 0, 1); got != "outcome" {
 		t.Errorf("outcomes partition 0 holds %q", got)
 	}
 
@@ -167,9 +167,9 @@ func TestWriterFailsWhenTheBrokerIsGone(t *testing.T) {
 
 // readValues reads n records from the start of a partition and joins their
 // values with spaces.
-func readValues(t *testing.T, e *Embedded, topic string, partition, n int) string {
+func readValues(t *testing.T, addr, topic string, partition, n int) string {
 	t.Helper()
-	r := kafka.NewReader(kafka.ReaderConfig{Brokers: []string{e.Addr()}, Topic: topic, Partition: partition, MaxWait: 200 * time.Millisecond})
+	r := kafka.NewReader(kafka.ReaderConfig{Brokers: []string{addr}, Topic: topic, Partition: partition, MaxWait: 200 * time.Millisecond})
 	defer r.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -215,10 +215,10 @@ func TestWriterSeesAddedPartitions(t *testing.T) {
 		return err == nil && len(leaders) == 2
 	})
 	write("after")
-	if got := readValues(t, e, DeadLetterTopic, 0, 2); got != "before cached" {
+	if got := readValues(t, e.Addr(), DeadLetterTopic, 0, 2); got != "before cached" {
 		t.Errorf("partition 0 holds %q, want the records written while the count was fresh", got)
 	}
-	if got := readValues(t, e, DeadLetterTopic, 1, 1); got != "after" {
+	if got := readValues(t, e.Addr(), DeadLetterTopic, 1, 1); got != "after" {
 		t.Errorf("the added partition holds %q", got)
 	}
 }
