@@ -41,7 +41,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -334,20 +333,18 @@ func (l *logFiles) fsyncQueued() error {
 // vouch for nothing it holds there either.
 func (l *logFiles) syncFileSystems(queued []queuedSync) error {
 	var errs []error
-	var devs []uint64
-	var results []error
+	synced := map[uint64]error{} // by file system: its syncfs's error
 	for _, q := range queued {
-		i := slices.Index(devs, q.f.dev)
-		if i < 0 {
+		err, done := synced[q.f.dev]
+		if !done {
 			l.fsyncs.Add(1)
-			err := l.syncfs(q.f.f)
-			if err != nil {
+			if err = l.syncfs(q.f.f); err != nil {
 				err = fmt.Errorf("%w: syncfs of the file system holding %s: %w", errFsync, q.f.path, err)
 				errs = append(errs, err)
 			}
-			i, devs, results = len(devs), append(devs, q.f.dev), append(results, err)
+			synced[q.f.dev] = err
 		}
-		if results[i] == nil {
+		if err == nil {
 			q.f.synced = q.size
 		}
 	}
