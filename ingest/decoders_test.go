@@ -80,3 +80,32 @@ func TestReadUpTo(t *testing.T) {
 		})
 	}
 }
+
+// A gzipped event is inflated by a reused decoder into a buffer sized from
+// the body's trailer. A new gzip reader per body (its 32 KiB window and
+// Huffman tables) and io.ReadAll's growth from 512 bytes allocated several
+// times the event itself, for every request.
+func TestGzipDecodeAllocatesAboutTheEvent(t *testing.T) {
+	envelope := pythonEnvelope() // ~11 KB, as sentry-python sends an error
+	body := compress(t, "gzip", envelope)
+	if _, err := decode(body, "gzip", DefaultLimits.MaxEnvelopeBytes); err != nil { // fills the pool
+		t.Fatal(err)
+	}
+	const runs = 50
+	var err error
+	var out []byte
+	n := allocated(func() {
+		for range runs {
+			if out, err = decode(body, "gzip", DefaultLimits.MaxEnvelopeBytes); err != nil {
+				return
+			}
+		}
+	})
+	if err != nil || !bytes.Equal(out, envelope) {
+		t.Fatalf("decoded %d of %d bytes: %v", len(out), len(envelope), err)
+	}
+	// The buffer itself is the next power of two above the event (16 KiB).
+	if per, most := n/runs, uint64(2*len(envelope)); per > most {
+		t.Errorf("inflating a %d-byte gzipped event of %d bytes allocated %d bytes, want at most %d", len(body), len(envelope), per, most)
+	}
+}
