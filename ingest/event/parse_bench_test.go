@@ -109,6 +109,27 @@ func TestLargePythonEventParses(t *testing.T) {
 	}
 }
 
+// A worker's parse, group and encode of a 10 KB Python error allocates
+// about 200 objects. Decoding through encoding/json's reflection (with a
+// nested Unmarshal per custom field) and encoding with json.Marshal made
+// 672, and the collector's work grew with them.
+func TestLargePythonEventAllocations(t *testing.T) {
+	payload := largePythonEvent()
+	allocs := testing.AllocsPerRun(20, func() {
+		e, err := Parse(payload, workerMeta)
+		if err != nil {
+			t.Fatal(err)
+		}
+		Group(e)
+		if _, err := e.AppendJSON(make([]byte, 0, len(payload)+1024)); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs > 300 {
+		t.Errorf("parse, group and encode of a %d-byte Python error: %.0f allocations, want at most 300", len(payload), allocs)
+	}
+}
+
 // BenchmarkParseTransaction is the CPU a transaction costs a worker's parse:
 // a Python request with 50 spans (SQL with literals, HTTP calls with ids in
 // the path, cache keys), about 19 KB.
